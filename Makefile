@@ -1,0 +1,58 @@
+# facereplace: `make demo` and `make test` do all the set-up on a fresh machine.
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+# Python 3.12 (Django 6 needs it): on PATH, or the pyenv build when the shim does not expose it.
+PYTHON312 := $(shell for p in python3.12 $$HOME/.pyenv/versions/3.12*/bin/python3.12 /usr/local/bin/python3.12 /usr/bin/python3.12; do \
+	if $$p -c 'import sys; assert sys.version_info[:2] == (3, 12)' >/dev/null 2>&1; then echo $$p; break; fi; done)
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.stamp-install
+FRONTEND_STAMP := review/static/review/build/.stamp
+SYSTEM_PACKAGES := chromium redis-server postgresql fonts-dejavu-core libegl1 libegl-mesa0 libgl1-mesa-dri nodejs npm
+export OPENCV_IO_ENABLE_OPENEXR := 1
+export PYTHONUNBUFFERED := 1
+
+.PHONY: help install system-deps frontend test demo bench serve clean
+
+help:
+	@echo "make demo   install, run the main job on the embedded defaults, serve http://127.0.0.1:8000"
+	@echo "make test   install, then run every test"
+	@echo "make bench  run the benchmarks and write bench-report/"
+
+$(STAMP): pyproject.toml
+	@test -n "$(PYTHON312)" || { echo "error: Python 3.12 not found (install python3.12, or pyenv install 3.12)" >&2; exit 1; }
+	test -x $(PY) || $(PYTHON312) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(STAMP) frontend
+
+# Debian packages the tests and the demo use; apt runs only when one is missing.
+system-deps:
+	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	if [ -n "$$missing" ]; then \
+		echo "installing Debian packages:$$missing"; \
+		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
+		$$SUDO apt-get update -qq && DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq $$missing >/dev/null; \
+	fi
+
+frontend: $(FRONTEND_STAMP)
+$(FRONTEND_STAMP): $(shell find frontend -type f -not -path '*/node_modules/*' 2>/dev/null)
+	@if [ -f frontend/package.json ]; then cd frontend && npm ci --no-audit --no-fund --loglevel=error && npm run --silent build; fi
+	mkdir -p $(dir $@) && touch $@
+
+test: system-deps install
+	$(PY) -m pytest -p no:cacheprovider -q
+
+demo: system-deps install
+	$(PY) manage.py migrate --noinput
+	$(VENV)/bin/facereplace demo
+	$(PY) manage.py serve
+
+bench: system-deps install
+	$(PY) -m tests.bench
+
+clean:
+	rm -rf $(VENV) var bench-report test-artifacts review/static/review/build frontend/node_modules

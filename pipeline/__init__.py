@@ -1,0 +1,1 @@
+"""The facereplace engine: plain stage functions, typed configs, versioned artifacts. Imports no Django."""
