@@ -1,0 +1,274 @@
+"""One shot, described by one `shot.toml`: the plate, its head track and camera, the training sources, the
+CG passes, the ground truth (synthetic shots only) and the settings tables of the later stages.
+
+Every path is relative to the folder holding `shot.toml`; `load_shot` resolves them and checks that each
+file (or, for an image sequence, at least one frame of it) exists. Sequence paths use printf patterns
+(`plate/plate.%04d.png`) with the plate's own frame numbers.
+
+Format (schema_version 1)::
+
+    schema_version = 1
+
+    [shot]
+    name = "pirouette"
+    first_frame = 1001
+    last_frame = 1096
+    fps = "24000/1001"                  # a ratio, or an integer
+    plate = "plate/plate.%04d.png"      # image sequence or video
+    head_track = "tracks/plate.chan"    # head pose in the camera's frame, Nuke .chan conventions
+    camera = "tracks/camera.json"       # intrinsics of the plate camera
+    rotation_order = "ZXY"              # of head_track and every source track (Nuke's default)
+
+    [cameras]                           # optional: intrinsics of every camera a source names
+    main = "tracks/camera.json"
+    witness_left = "tracks/camera_witness_left.json"
+
+    [[sources]]                         # material of the two people (any number, the plate included)
+    name = "walkthrough_main"
+    identity = "actor"                  # "dancer" | "actor"
+    kind = "walkthrough"                # "plate" | "walkthrough" | "rig" | "cg"
+    camera = "main"                     # a key of [cameras]
+    clip = "actor/walkthrough_main/walkthrough_main.%04d.png"
+    track = "tracks/walkthrough_main.chan"
+    tags = ["serious"]                  # optional
+
+    [cg]                                # optional: CG passes of the actor's bald head, one multi-layer EXR a frame
+    passes = "cg/actor.%04d.exr"
+
+    [truth]                             # optional, synthetic shots only
+    pose = "truth/pose.json"            # per frame yaw, pitch, roll, mouth_open, teeth_visible
+    matte = "truth/matte/matte.%04d.png"
+    rigid = "truth/rigid/rigid.%04d.png"
+    loose = "truth/loose/loose.%04d.png"
+
+    [stabilize]  [dataset]  [fit]  [train]  [[variants]]  [convert]
+                                        # settings of the later stages: kept raw in Shot.sections, each stage
+                                        # parses its own with pipeline.config.config_from_dict
+
+Head tracks hold the head's transform in the camera's frame (camera at the origin looking down -Z, Y up):
+yaw is ry, pitch rx, roll rz, and yaw = pitch = roll = 0 is the face looking straight into the lens.
+"""
+from __future__ import annotations
+
+import glob
+import os
+import re
+import tomllib
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any
+
+from pipeline.errors import InputError
+
+SCHEMA_VERSION = 1
+SHOT_FILE = "shot.toml"
+IDENTITIES = ("dancer", "actor")
+SOURCE_KINDS = ("plate", "walkthrough", "rig", "cg")
+ROTATION_ORDERS = ("XYZ", "XZY", "YXZ", "YZX", "ZXY", "ZYX")
+STAGE_SECTIONS = ("stabilize", "dataset", "fit", "train", "variants", "convert")
+_PRINTF = re.compile(r"%0?(\d*)d")
+
+
+@dataclass(frozen=True)
+class Source:
+    """A clip of one person with its head track, from one camera."""
+
+    name: str
+    identity: str
+    kind: str
+    camera: str
+    clip: Path
+    track: Path
+    tags: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class Truth:
+    """Ground truth of a synthetic shot (absent for real footage)."""
+
+    pose: Path
+    matte: Path | None = None
+    rigid: Path | None = None
+    loose: Path | None = None
+
+
+@dataclass(frozen=True)
+class Shot:
+    """A shot folder's description, every path absolute."""
+
+    root: Path
+    name: str
+    first_frame: int
+    last_frame: int
+    fps: Fraction
+    plate: Path
+    head_track: Path
+    camera: Path
+    rotation_order: str = "ZXY"
+    cameras: dict[str, Path] = field(default_factory=dict)
+    sources: tuple[Source, ...] = ()
+    cg_passes: Path | None = None
+    truth: Truth | None = None
+    sections: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def frames(self) -> range:
+        return range(self.first_frame, self.last_frame + 1)
+
+    def sources_of(self, *, identity: str | None = None, kind: str | None = None) -> tuple[Source, ...]:
+        return tuple(s for s in self.sources
+                     if (identity is None or s.identity == identity) and (kind is None or s.kind == kind))
+
+
+def frame_path(pattern: Path | str, frame: int) -> Path:
+    """The file of `frame` in a printf sequence pattern (`plate.%04d.png`)."""
+    return Path(_PRINTF.sub(lambda m: f"{frame:0{m.group(1) or 1}d}", os.fspath(pattern)))
+
+
+def parse_fps(value: Any, *, where: str) -> Fraction:
+    """fps from TOML: an integer, or a ratio string such as "24000/1001"."""
+    try:
+        fps = Fraction(value) if isinstance(value, (int, str)) and not isinstance(value, bool) else None
+    except (ValueError, ZeroDivisionError):
+        fps = None
+    if fps is None or fps <= 0:
+        raise InputError(f"{where}: fps must be a positive integer or a ratio such as \"24000/1001\", got {value!r}")
+    return fps
+
+
+def load_shot(path: str | os.PathLike) -> Shot:
+    """Read and check `shot.toml` (or the folder holding it)."""
+    p = Path(path)
+    if p.is_dir():
+        p = p / SHOT_FILE
+    if not p.is_file():
+        raise InputError(f"{p}: no such shot file; give a shot folder or its {SHOT_FILE}")
+    try:
+        data = tomllib.loads(p.read_text(encoding="utf-8"))
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{p}: not valid TOML ({exc})") from None
+    return shot_from_dict(data, root=p.parent.resolve(), where=str(p))
+
+
+def shot_from_dict(data: dict[str, Any], *, root: Path, where: str) -> Shot:
+    version = data.get("schema_version", SCHEMA_VERSION)
+    if version != SCHEMA_VERSION:
+        raise InputError(f"{where}: shot schema_version {version!r} is not supported (this engine reads "
+                         f"{SCHEMA_VERSION})")
+    known = {"schema_version", "shot", "cameras", "sources", "cg", "truth", *STAGE_SECTIONS}
+    unknown = sorted(set(data) - known)
+    if unknown:
+        raise InputError(f"{where}: unknown table(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+    table = _table(data, "shot", where, required=True)
+    w = f"{where} [shot]"
+    _no_unknown(table, {"name", "first_frame", "last_frame", "fps", "plate", "head_track", "camera",
+                        "rotation_order"}, w)
+    first, last = _int(table, "first_frame", w), _int(table, "last_frame", w)
+    if last < first:
+        raise InputError(f"{w}: last_frame {last} is before first_frame {first}")
+    rotation_order = table.get("rotation_order", "ZXY")
+    if rotation_order not in ROTATION_ORDERS:
+        raise InputError(f"{w}: rotation_order {rotation_order!r} is not one of {', '.join(ROTATION_ORDERS)}")
+    if "fps" not in table:
+        raise InputError(f"{w}: missing key 'fps' (e.g. fps = \"24000/1001\")")
+    camera = _path(table, "camera", root, w, required=True)
+
+    cameras_table = _table(data, "cameras", where)
+    cameras = {name: _path(cameras_table, name, root, f"{where} [cameras]", required=True) for name in cameras_table}
+    cameras.setdefault("main", camera)
+
+    raw_sources = data.get("sources", [])
+    if not isinstance(raw_sources, list):
+        raise InputError(f"{where}: 'sources' must be an array of tables ([[sources]])")
+    sources = tuple(_source(s, root, cameras, f"{where} [[sources]] #{i + 1}") for i, s in enumerate(raw_sources))
+    names = [s.name for s in sources]
+    duplicates = sorted({n for n in names if names.count(n) > 1})
+    if duplicates:
+        raise InputError(f"{where}: source name(s) used twice: {', '.join(duplicates)}")
+
+    cg = _table(data, "cg", where)
+    _no_unknown(cg, {"passes"}, f"{where} [cg]")
+    truth_table = _table(data, "truth", where)
+    truth = None
+    if truth_table:
+        wt = f"{where} [truth]"
+        _no_unknown(truth_table, {"pose", "matte", "rigid", "loose"}, wt)
+        truth = Truth(pose=_path(truth_table, "pose", root, wt, required=True),
+                      matte=_path(truth_table, "matte", root, wt), rigid=_path(truth_table, "rigid", root, wt),
+                      loose=_path(truth_table, "loose", root, wt))
+
+    return Shot(root=root, name=_str(table, "name", w), first_frame=first, last_frame=last,
+                fps=parse_fps(table["fps"], where=f"{w}.fps"), plate=_path(table, "plate", root, w, required=True),
+                head_track=_path(table, "head_track", root, w, required=True), camera=camera,
+                rotation_order=rotation_order, cameras=cameras, sources=sources,
+                cg_passes=_path(cg, "passes", root, f"{where} [cg]"), truth=truth,
+                sections={k: data[k] for k in STAGE_SECTIONS if k in data})
+
+
+def _source(raw: Any, root: Path, cameras: dict[str, Path], where: str) -> Source:
+    if not isinstance(raw, dict):
+        raise InputError(f"{where}: expected a table")
+    _no_unknown(raw, {"name", "identity", "kind", "camera", "clip", "track", "tags"}, where)
+    name = _str(raw, "name", where)
+    where = f"{where} ({name})"
+    identity, kind, camera = _str(raw, "identity", where), _str(raw, "kind", where), raw.get("camera", "main")
+    if identity not in IDENTITIES:
+        raise InputError(f"{where}: identity {identity!r} is not one of {', '.join(IDENTITIES)}")
+    if kind not in SOURCE_KINDS:
+        raise InputError(f"{where}: kind {kind!r} is not one of {', '.join(SOURCE_KINDS)}")
+    if camera not in cameras:
+        raise InputError(f"{where}: camera {camera!r} is not in [cameras] (known: {', '.join(sorted(cameras))})")
+    tags = raw.get("tags", [])
+    if not isinstance(tags, list) or not all(isinstance(t, str) for t in tags):
+        raise InputError(f"{where}: tags must be a list of strings, got {tags!r}")
+    return Source(name=name, identity=identity, kind=kind, camera=camera,
+                  clip=_path(raw, "clip", root, where, required=True),
+                  track=_path(raw, "track", root, where, required=True), tags=tuple(tags))
+
+
+def _table(data: dict[str, Any], key: str, where: str, *, required: bool = False) -> dict[str, Any]:
+    if key not in data:
+        if required:
+            raise InputError(f"{where}: missing table [{key}]")
+        return {}
+    if not isinstance(data[key], dict):
+        raise InputError(f"{where}: [{key}] must be a table")
+    return data[key]
+
+
+def _no_unknown(table: dict[str, Any], known: set[str], where: str) -> None:
+    unknown = sorted(set(table) - known)
+    if unknown:
+        raise InputError(f"{where}: unknown key(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
+
+
+def _str(table: dict[str, Any], key: str, where: str) -> str:
+    if key not in table:
+        raise InputError(f"{where}: missing key '{key}'")
+    if not isinstance(table[key], str) or not table[key]:
+        raise InputError(f"{where}: '{key}' must be a non-empty string, got {table[key]!r}")
+    return table[key]
+
+
+def _int(table: dict[str, Any], key: str, where: str) -> int:
+    if key not in table:
+        raise InputError(f"{where}: missing key '{key}'")
+    if not isinstance(table[key], int) or isinstance(table[key], bool):
+        raise InputError(f"{where}: '{key}' must be an integer, got {table[key]!r}")
+    return table[key]
+
+
+def _path(table: dict[str, Any], key: str, root: Path, where: str, *, required: bool = False) -> Path | None:
+    """Resolve a path relative to the shot folder and check it exists (a sequence: at least one frame)."""
+    if key not in table:
+        if required:
+            raise InputError(f"{where}: missing key '{key}'")
+        return None
+    path = root / _str(table, key, where)
+    if _PRINTF.search(path.name):
+        if not glob.glob(glob.escape(str(path.parent)) + os.sep + _PRINTF.sub("[0-9]*", glob.escape(path.name))):
+            raise InputError(f"{where}: '{key}' = {table[key]!r}: no frame of this sequence exists in {path.parent}")
+    elif not path.exists():
+        raise InputError(f"{where}: '{key}' = {table[key]!r}: {path} does not exist")
+    return path

@@ -1,0 +1,80 @@
+"""shot.toml: paths resolved from the shot folder, clear errors for what is missing or wrong."""
+from __future__ import annotations
+
+from fractions import Fraction
+from pathlib import Path
+
+import pytest
+
+from pipeline.errors import InputError
+from pipeline.shot import frame_path, load_shot
+
+SHOT = """
+schema_version = 1
+[shot]
+name = "t"
+first_frame = 1001
+last_frame = 1003
+fps = "24000/1001"
+plate = "plate/plate.%04d.png"
+head_track = "tracks/plate.chan"
+camera = "tracks/camera.json"
+
+[cameras]
+witness = "tracks/witness.json"
+
+[[sources]]
+name = "walk"
+identity = "actor"
+kind = "walkthrough"
+camera = "witness"
+clip = "walk/walk.%04d.png"
+track = "tracks/walk.chan"
+tags = ["serious"]
+
+[truth]
+pose = "truth/pose.json"
+
+[train]
+steps = 10
+"""
+
+
+def _folder(tmp_path: Path, text: str = SHOT) -> Path:
+    for name in ("plate/plate.1001.png", "tracks/plate.chan", "tracks/camera.json", "tracks/witness.json",
+                 "walk/walk.1001.png", "tracks/walk.chan", "truth/pose.json"):
+        (tmp_path / name).parent.mkdir(parents=True, exist_ok=True)
+        (tmp_path / name).write_text("x")
+    (tmp_path / "shot.toml").write_text(text)
+    return tmp_path
+
+
+def test_load_resolves_paths_and_keeps_stage_sections(tmp_path):
+    shot = load_shot(_folder(tmp_path))
+    assert shot.fps == Fraction(24000, 1001) and list(shot.frames) == [1001, 1002, 1003]
+    assert shot.plate == tmp_path.resolve() / "plate/plate.%04d.png"
+    assert frame_path(shot.plate, 1002).name == "plate.1002.png"
+    (walk,) = shot.sources_of(identity="actor")
+    assert walk.camera == "witness" and walk.tags == ("serious",) and walk.track.is_file()
+    assert set(shot.cameras) == {"main", "witness"}
+    assert shot.sections == {"train": {"steps": 10}} and shot.truth.pose.is_file() and shot.rotation_order == "ZXY"
+
+
+@pytest.mark.parametrize("edit, message", [
+    (lambda t: t.replace('head_track = "tracks/plate.chan"\n', ""), "missing key 'head_track'"),
+    (lambda t: t.replace("plate/plate.%04d.png", "plate/other.%04d.png"), "no frame of this sequence"),
+    (lambda t: t.replace("tracks/walk.chan", "tracks/gone.chan"), "gone.chan does not exist"),
+    (lambda t: t.replace('identity = "actor"', 'identity = "stunt"'), "identity 'stunt'"),
+    (lambda t: t.replace('camera = "witness"', 'camera = "crane"'), "camera 'crane'"),
+    (lambda t: t.replace('fps = "24000/1001"', 'fps = "fast"'), "fps must be"),
+    (lambda t: t + "\n[extra]\n", "unknown table(s) extra"),
+])
+def test_errors_name_the_problem(tmp_path, edit, message):
+    folder = _folder(tmp_path, edit(SHOT))
+    with pytest.raises(InputError, match=message.replace("(", r"\(").replace(")", r"\)")):
+        load_shot(folder)
+
+
+def test_missing_shot_file(tmp_path):
+    with pytest.raises(InputError, match="no such shot file"):
+        load_shot(tmp_path)
