@@ -1,0 +1,146 @@
+/** The shot as the page hands it to the player (Django json_script id="shot-data"); see notes/player-contract. */
+import { makeRate, type FrameRange, type Rate } from "./frames";
+import type { Segment } from "./edit";
+import { parseDrawing, type Drawing } from "./strokes";
+
+export type Role = "supervisor" | "artist" | "producer" | "pipeline";
+
+export interface QcSample {
+  frame: number;
+  coverage: number; // 0..1: how well the training set covers this frame's pose (0 = gap)
+  anomaly: number; // 0..1: the engine's anomaly score for the converted frame
+}
+
+export interface Variant {
+  id: number;
+  label: string;
+  kind: string;
+  clip_url: string | null;
+  qc: QcSample[];
+}
+
+export interface Reply {
+  id: number;
+  author: string;
+  text: string;
+  created: string;
+}
+
+export interface Note {
+  id: number;
+  frame_start: number;
+  frame_end: number;
+  text: string;
+  drawing: Drawing | null;
+  author: string;
+  created: string;
+  resolved: boolean;
+  variant: number | null;
+  replies: Reply[];
+}
+
+export interface Fix {
+  id: number;
+  frame_start: number;
+  frame_end: number;
+  author: string;
+  state: string;
+  created: string;
+}
+
+export interface Edit {
+  id: number;
+  version: number;
+  segments: Segment[];
+}
+
+export interface Shot {
+  id: number;
+  code: string;
+  status: string;
+  status_label: string;
+  range: FrameRange;
+  rate: Rate;
+  plate: { clip_url: string } | null;
+  variants: Variant[];
+  notes: Note[];
+  fixes: Fix[];
+  edit: Edit | null;
+  user: { username: string; role: Role };
+  api: string;
+  ws: string;
+}
+
+export class ShotDataError extends Error {}
+
+function need<T>(obj: Record<string, unknown>, key: string, kind: string): T {
+  const v = obj[key];
+  if (v === undefined || v === null || (kind !== "any" && typeof v !== kind)) {
+    throw new ShotDataError(`shot-data: "${key}" is missing or not a ${kind} (got ${JSON.stringify(v)})`);
+  }
+  return v as T;
+}
+
+/** Check and normalise the page's shot data; a clear error names the field that is wrong. */
+export function parseShot(raw: unknown): Shot {
+  if (!raw || typeof raw !== "object") throw new ShotDataError("shot-data is not a JSON object");
+  const o = raw as Record<string, unknown>;
+  const id = need<number>(o, "id", "number");
+  const range = { start: need<number>(o, "frame_start", "number"), end: need<number>(o, "frame_end", "number") };
+  if (range.end < range.start) throw new ShotDataError(`shot-data: frame_end ${range.end} is before frame_start ${range.start}`);
+  const rate = makeRate(need<number>(o, "fps_num", "number"), (o.fps_den as number) ?? 1);
+  const variants = ((o.variants as Record<string, unknown>[]) ?? []).map((v) => ({
+    id: need<number>(v, "id", "number"),
+    label: String(v.label ?? `variant ${v.id}`),
+    kind: String(v.kind ?? "other"),
+    clip_url: (v.clip_url as string) || null,
+    qc: Array.isArray(v.qc) ? (v.qc as QcSample[]) : [],
+  }));
+  const notes = ((o.notes as Record<string, unknown>[]) ?? []).map(parseNote);
+  const plate = o.plate && (o.plate as { clip_url?: string }).clip_url ? { clip_url: (o.plate as { clip_url: string }).clip_url } : null;
+  const user = (o.user as Shot["user"]) ?? { username: "", role: "producer" };
+  return {
+    id,
+    code: String(o.code ?? id),
+    status: String(o.status ?? ""),
+    status_label: String(o.status_label ?? o.status ?? ""),
+    range,
+    rate,
+    plate,
+    variants,
+    notes,
+    fixes: (o.fixes as Fix[]) ?? [],
+    edit: (o.edit as Edit) ?? null,
+    user,
+    api: String(o.api ?? "/api/"),
+    ws: String(o.ws ?? `/ws/shots/${id}/`),
+  };
+}
+
+export function parseNote(n: Record<string, unknown>): Note {
+  const start = need<number>(n, "frame_start", "number");
+  return {
+    id: need<number>(n, "id", "number"),
+    frame_start: start,
+    frame_end: (n.frame_end as number) ?? start,
+    text: String(n.text ?? ""),
+    drawing: n.drawing ? parseDrawing(n.drawing) : null,
+    author: String(n.author ?? ""),
+    created: String(n.created ?? ""),
+    resolved: Boolean(n.resolved),
+    variant: (n.variant as number) ?? null,
+    replies: (n.replies as Reply[]) ?? [],
+  };
+}
+
+export function readShotFrom(doc: Document): Shot | null {
+  const el = doc.getElementById("shot-data");
+  return el ? parseShot(JSON.parse(el.textContent || "null")) : null;
+}
+
+export const can = {
+  pick: (s: Shot) => s.user.role === "supervisor",
+  approve: (s: Shot) => s.user.role === "supervisor",
+  note: (s: Shot) => s.user.role === "supervisor" || s.user.role === "artist",
+  fix: (s: Shot) => s.user.role === "artist" || s.user.role === "supervisor",
+};
