@@ -234,8 +234,7 @@ def write_image(path: str | os.PathLike, image: np.ndarray, *, bits: int = 8, ha
     if fmt == "exr":
         if srgb_encode:
             raise ValueError("EXR stores linear values: write it without srgb_encode")
-        channels = {"Y": a} if a.ndim == 2 else {c: a[..., i] for i, c in enumerate(_RGBA[:a.shape[-1]])}
-        return write_exr(dest, channels, half=half)
+        return write_exr(dest, exr_channels(a), half=half)
     if bits not in (8, 16) or (fmt == "jpeg" and bits != 8):
         raise MediaError(f"{dest}: {fmt.upper()} cannot hold {bits}-bit values (PNG: 8 or 16, JPEG: 8)")
     if srgb_encode:
@@ -252,6 +251,14 @@ def write_image(path: str | os.PathLike, image: np.ndarray, *, bits: int = 8, ha
         if not cv2.imwrite(str(tmp), pixels, params):
             raise MediaError(f"{dest}: could not write the image (is the folder writable?)")
     return dest
+
+
+def exr_channels(image: np.ndarray) -> dict[str, np.ndarray]:
+    """An HxW or HxWxC (C <= 4) image as EXR channels: Y, or R, G, B[, A]."""
+    a = np.asarray(image, np.float32)
+    if a.ndim == 2 or a.shape[-1] == 1:
+        return {"Y": a.reshape(a.shape[:2])}
+    return {c: a[..., i] for i, c in enumerate(_RGBA[:a.shape[-1]])}
 
 
 def read_image(path: str | os.PathLike, *, srgb_decode: bool = False) -> np.ndarray:
@@ -275,9 +282,13 @@ def read_image(path: str | os.PathLike, *, srgb_decode: bool = False) -> np.ndar
         pixels = cv2.cvtColor(pixels, cv2.COLOR_BGRA2RGBA)
     scale = 65535.0 if pixels.dtype == np.uint16 else 255.0
     image = pixels.astype(np.float32) / scale
-    if srgb_decode:
-        colour = min(image.shape[-1], 3)
-        image[..., :colour] = srgb_to_linear(image[..., :colour])
+    return decode_srgb_colour(image) if srgb_decode else image
+
+
+def decode_srgb_colour(image: np.ndarray) -> np.ndarray:
+    """Decode the colour channels of an HxWxC display-encoded image to linear, in place; alpha is kept."""
+    colour = min(image.shape[-1], 3)
+    image[..., :colour] = srgb_to_linear(image[..., :colour])
     return image
 
 

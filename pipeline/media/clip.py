@@ -1,0 +1,170 @@
+"""A clip: an image sequence or a video, read frame by frame by the plate's frame numbers.
+
+Frame numbers are the plate's: a sequence keeps its own numbering (1001-1096), a video's frames are
+numbered from `first_frame`. fps is an exact ratio (24000/1001 stays 24000/1001). Frames are decoded on
+demand, never the whole clip at once: a sequence reads one file, a video seeks to the keyframe before
+the frame and decodes forward (reading frames in order decodes each packet once).
+"""
+from __future__ import annotations
+
+import logging
+import os
+from dataclasses import dataclass, field
+from fractions import Fraction
+from pathlib import Path
+from typing import Any, Protocol
+
+import numpy as np
+
+from pipeline.errors import MediaError
+from pipeline.media.image import exr_header_info, read_image, sniff_format
+from pipeline.media.sequence import ImageSequence, find_sequence, is_sequence_pattern
+
+log = logging.getLogger(__name__)
+
+# Decimal rates people type for the NTSC family, which are really N*1000/1001.
+_NTSC_TOLERANCE = Fraction(1, 200)
+
+
+def parse_fps(value: Fraction | int | float | str, *, source: str | os.PathLike = "fps") -> Fraction:
+    """An exact frame rate from `24000/1001`, `24`, `25.0` or the decimal shorthands `23.976`, `29.97`.
+
+    A decimal within rounding of an N*1000/1001 rate is taken as that rate, since that is what the
+    shorthand means. Zero, negative or unreadable rates are an error naming `source`.
+    """
+    try:
+        text = str(value).strip()
+        rate = Fraction(text) if "/" in text else Fraction(text).limit_denominator(1_000_000)
+    except (ValueError, ZeroDivisionError):
+        raise MediaError(f"{source}: fps {value!r} is not a number; give it as 24, 25 or 24000/1001") from None
+    if rate <= 0:
+        raise MediaError(f"{source}: fps {value!r} must be positive; give the real rate, e.g. 24000/1001")
+    if rate.denominator != 1 and "/" not in text:
+        ntsc = Fraction(round(rate * Fraction(1001, 1000)) * 1000, 1001)
+        if abs(ntsc - rate) < _NTSC_TOLERANCE:
+            return ntsc
+    return rate
+
+
+def fps_text(fps: Fraction) -> str:
+    """`24000/1001`, `25/1`: the exact form used in JSON, on the command line and by ffmpeg."""
+    return f"{fps.numerator}/{fps.denominator}"
+
+
+class FrameReader(Protocol):
+    def read(self, index: int, frame: int, srgb_decode: bool) -> np.ndarray: ...
+
+    def close(self) -> None: ...
+
+
+@dataclass
+class Clip:
+    """Metadata of a clip plus `read(frame)`; open one with `open_clip`."""
+
+    path: Path
+    kind: str  # "sequence" or "video"
+    codec: str
+    first_frame: int
+    frame_count: int
+    fps: Fraction
+    width: int
+    height: int
+    pixel_aspect: Fraction
+    linear: bool  # True when frames hold linear light (EXR), False when display-encoded (PNG, JPEG, video)
+    _reader: FrameReader = field(repr=False, compare=False)
+
+    @property
+    def last_frame(self) -> int:
+        return self.first_frame + self.frame_count - 1
+
+    @property
+    def frame_range(self) -> range:
+        return range(self.first_frame, self.last_frame + 1)
+
+    def read(self, frame: int, *, srgb_decode: bool = False) -> np.ndarray:
+        """Frame `frame` (a plate frame number) as float32 HxWxC.
+
+        EXR frames come back linear as stored; 8/16-bit and video frames in 0..1 display values,
+        decoded to linear when `srgb_decode`.
+        """
+        if frame not in self.frame_range:
+            raise MediaError(f"{self.path}: frame {frame} is outside the clip's frame range "
+                             f"{self.first_frame}-{self.last_frame}")
+        return self._reader.read(frame - self.first_frame, frame, srgb_decode)
+
+    def info(self) -> dict[str, Any]:
+        """JSON-ready description, as `facereplace media probe` prints it."""
+        return {"path": str(self.path), "kind": self.kind, "codec": self.codec, "width": self.width,
+                "height": self.height, "pixel_aspect": fps_text(self.pixel_aspect), "fps": fps_text(self.fps),
+                "first_frame": self.first_frame, "last_frame": self.last_frame, "frame_count": self.frame_count,
+                "linear": self.linear}
+
+    def close(self) -> None:
+        self._reader.close()
+
+    def __enter__(self) -> Clip:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_clip(path: str | os.PathLike, *, first_frame: int = 1001, fps: Fraction | str | None = None) -> Clip:
+    """Open a sequence (a pattern such as `plate.####.exr`, or any one of its frames) or a video file.
+
+    A sequence keeps its own frame numbers (`first_frame` is ignored); a video's frames are numbered
+    from `first_frame`. `fps` overrides the rate in the file; a sequence with no rate in its headers
+    (PNG, JPEG, most EXRs) needs it.
+    """
+    p = Path(path)
+    if is_sequence_pattern(p):
+        return _sequence_clip(find_sequence(p), fps)
+    if p.is_dir():
+        raise MediaError(f"{p}: is a folder; give a video file, one frame of a sequence or a pattern like "
+                         "plate.####.exr")
+    if not p.is_file():
+        raise MediaError(f"{p}: no such file")
+    if sniff_format(p) is not None:
+        return _sequence_clip(find_sequence(p), fps)
+    from pipeline.media.video import open_video
+
+    return open_video(p, first_frame=first_frame, fps=None if fps is None else parse_fps(fps, source=p))
+
+
+class _SequenceReader:
+    def __init__(self, seq: ImageSequence):
+        self._seq = seq
+
+    def read(self, index: int, frame: int, srgb_decode: bool) -> np.ndarray:
+        image = read_image(self._seq.path(frame), srgb_decode=srgb_decode)
+        if image.shape[:2] != (self._seq.height, self._seq.width):
+            raise MediaError(f"{self._seq.path(frame)}: frame {frame} is {image.shape[1]}x{image.shape[0]}, the "
+                             f"sequence is {self._seq.width}x{self._seq.height}")
+        return image
+
+    def close(self) -> None:
+        pass
+
+
+def sequence_rate(seq: ImageSequence) -> tuple[str, Fraction | None, Fraction]:
+    """(codec, fps from the headers or None, pixel aspect) of a sequence, from its first frame."""
+    first = seq.path(seq.first_frame)
+    fmt = sniff_format(first) or "unknown"
+    if fmt != "exr":
+        return fmt, None, Fraction(1)
+    info = exr_header_info(first)
+    return fmt, info["fps"], info["pixel_aspect"]
+
+
+def _sequence_clip(seq: ImageSequence, fps: Fraction | str | None) -> Clip:
+    codec, header_fps, pixel_aspect = sequence_rate(seq)
+    if fps is not None:
+        rate = parse_fps(fps, source=seq.pattern)
+    elif header_fps is not None:
+        rate = header_fps
+    else:
+        raise MediaError(f"{seq.pattern}: the frames carry no frame rate; give it (--fps 24000/1001, or fps=...)")
+    return Clip(path=Path(str(seq.pattern)), kind="sequence", codec=codec, first_frame=seq.first_frame,
+                frame_count=len(seq.frames), fps=rate, width=seq.width, height=seq.height,
+                pixel_aspect=pixel_aspect, linear=codec == "exr", _reader=_SequenceReader(seq))
+

@@ -1,0 +1,217 @@
+"""Review clips: an H.264 MP4 a browser seeks frame-exactly, plus a thumbnail and a filmstrip sprite.
+
+The MP4 is yuv420p (plays everywhere), has a keyframe every 2 frames (as review tools do, so a seek
+lands on the exact frame quickly), faststart (playable while downloading), the clip's exact fps as a
+ratio, even dimensions (odd ones are padded on the right/bottom, never scaled) and the pixel aspect as
+its sample aspect ratio. Linear EXR frames are encoded to sRGB; PNG/JPEG/video frames are already
+display-encoded. Frames are piped raw into the bundled ffmpeg (imageio-ffmpeg), so nothing but the
+Python packages is needed.
+
+Seeking convention, shared with the review player: frame N of a clip whose first frame is F is shown
+at time `(N - F + 0.5) / fps` seconds, the middle of its display interval (see `frame_time`).
+"""
+from __future__ import annotations
+
+import logging
+import math
+import os
+from contextlib import ExitStack
+from dataclasses import dataclass
+from fractions import Fraction
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from pipeline.artifacts import write_manifest
+from pipeline.atomic import atomic_path
+from pipeline.errors import MediaError
+from pipeline.media.burnin import draw_burn_in
+from pipeline.media.clip import Clip, fps_text, open_clip
+from pipeline.media.image import linear_to_srgb8, write_image
+from pipeline.progress import ProgressCallback, progress_bar
+
+log = logging.getLogger(__name__)
+
+FILMSTRIP_KIND = "filmstrip"
+FILMSTRIP_VERSION = 1  # 1: image, columns, rows, tile size, frames per tile, frame range, fps
+FILMSTRIP_TILE_WIDTH = 160
+FILMSTRIP_MAX_TILES = 100
+FILMSTRIP_COLUMNS = 10
+THUMBNAIL_WIDTH = 480
+
+# The encoder settings of every review clip; the benchmark gives the same to bare ffmpeg.
+H264_OUTPUT_ARGS: dict[str, str | int] = {
+    "c:v": "libx264", "preset": "veryfast", "crf": 18, "pix_fmt": "yuv420p",
+    "g": 2, "keyint_min": 2, "bf": 0, "sc_threshold": 0, "movflags": "+faststart",
+}
+
+
+@dataclass(frozen=True)
+class ReviewClip:
+    """What `make_review_clip` wrote: the MP4, its thumbnail, its filmstrip sprite and the sprite's layout."""
+
+    mp4: Path
+    thumbnail: Path
+    filmstrip: Path
+    filmstrip_layout: Path
+    frame_count: int
+    first_frame: int
+    fps: Fraction
+    width: int
+    height: int
+
+
+@dataclass(frozen=True)
+class FilmstripLayout:
+    """Tiles in reading order; tile i shows frame `first_frame + i * frames_per_tile`."""
+
+    columns: int
+    rows: int
+    tile_width: int
+    tile_height: int
+    frames_per_tile: int
+    tile_count: int
+
+    @classmethod
+    def plan(cls, frame_count: int, width: int, height: int, pixel_aspect: Fraction) -> FilmstripLayout:
+        frames_per_tile = math.ceil(frame_count / FILMSTRIP_MAX_TILES)
+        tiles = math.ceil(frame_count / frames_per_tile)
+        tile_width = min(FILMSTRIP_TILE_WIDTH, width)
+        tile_height = max(1, round(tile_width * height / (width * pixel_aspect)))
+        columns = min(FILMSTRIP_COLUMNS, tiles)
+        return cls(columns, math.ceil(tiles / columns), tile_width, tile_height, frames_per_tile, tiles)
+
+
+def frame_time(frame: int, first_frame: int, fps: Fraction) -> float:
+    """Seconds to seek a review clip's `<video>` to so it shows `frame`: the middle of the frame's interval.
+
+    Seeking to the exact start of a frame can round to the previous one; the middle cannot.
+    """
+    return float((frame - first_frame + Fraction(1, 2)) / fps)
+
+
+def review_paths(out_mp4: str | os.PathLike) -> tuple[Path, Path, Path, Path]:
+    """(mp4, thumbnail PNG, filmstrip PNG, filmstrip JSON), the files beside one another."""
+    mp4 = Path(out_mp4)
+    stem = mp4.with_suffix("")
+    return mp4, Path(f"{stem}.thumbnail.png"), Path(f"{stem}.filmstrip.png"), Path(f"{stem}.filmstrip.json")
+
+
+def display_frame(image: np.ndarray, *, linear: bool) -> np.ndarray:
+    """A frame from `Clip.read` as HxWx3 uint8 sRGB: linear light is encoded, alpha dropped, grey expanded."""
+    colour = image[..., :3] if image.shape[-1] >= 3 else np.repeat(image[..., :1], 3, axis=-1)
+    if linear:
+        return linear_to_srgb8(colour)
+    return np.round(np.clip(colour, 0.0, 1.0) * 255.0).astype(np.uint8)
+
+
+def make_review_clip(source: str | os.PathLike | Clip, out_mp4: str | os.PathLike, *, burn_in: str | None = None,
+                     first_frame: int | None = None, fps: Fraction | str | None = None,
+                     progress: ProgressCallback | None = None) -> ReviewClip:
+    """Encode `source` (a clip, a video or a sequence) as a review MP4 with thumbnail and filmstrip.
+
+    `burn_in` burns the frame number (text and machine-readable code) and, when not empty, the shot
+    name. `first_frame` numbers a video's frames (sequences keep theirs); `fps` overrides or supplies
+    the rate. All four outputs appear together, or none of them (and nothing they replace is lost).
+    """
+    if isinstance(source, Clip):
+        return _encode(source, out_mp4, burn_in, progress)
+    with open_clip(source, first_frame=1001 if first_frame is None else first_frame, fps=fps) as clip:
+        return _encode(clip, out_mp4, burn_in, progress)
+
+
+def _encode(clip: Clip, out_mp4: str | os.PathLike, burn_in: str | None,
+            progress: ProgressCallback | None) -> ReviewClip:
+    mp4, thumb_path, strip_path, layout_path = review_paths(out_mp4)
+    width, height = clip.width + clip.width % 2, clip.height + clip.height % 2
+    layout = FilmstripLayout.plan(clip.frame_count, clip.width, clip.height, clip.pixel_aspect)
+    sprite = np.zeros((layout.rows * layout.tile_height, layout.columns * layout.tile_width, 3), np.uint8)
+    thumb_frame = clip.first_frame + clip.frame_count // 2
+    thumbnail: np.ndarray | None = None
+    padded = np.zeros((height, width, 3), np.uint8)
+    with ExitStack() as outputs:
+        tmp_mp4, tmp_thumb, tmp_strip, tmp_layout = (outputs.enter_context(atomic_path(p))
+                                                     for p in (mp4, thumb_path, strip_path, layout_path))
+        encoder = _start_ffmpeg(tmp_mp4, width, height, clip.fps, clip.pixel_aspect)
+        try:
+            with progress_bar(clip.frame_count, "review clip", callback=progress) as bar:
+                for frame in clip.frame_range:
+                    picture = display_frame(clip.read(frame), linear=clip.linear)
+                    index = frame - clip.first_frame
+                    if index % layout.frames_per_tile == 0:
+                        row, col = divmod(index // layout.frames_per_tile, layout.columns)
+                        sprite[row * layout.tile_height:(row + 1) * layout.tile_height,
+                               col * layout.tile_width:(col + 1) * layout.tile_width] = _resize(
+                            picture, layout.tile_width, layout.tile_height)
+                    if frame == thumb_frame:
+                        thumbnail = picture
+                    padded[:clip.height, :clip.width] = picture
+                    if burn_in is not None:
+                        draw_burn_in(padded, frame, burn_in)
+                    _feed(encoder, padded, mp4, frame)
+                    bar.update(1, f"frame {frame}")
+            _finish(encoder, mp4)
+        finally:
+            if encoder.poll() is None:
+                encoder.kill()
+                encoder.wait()
+        assert thumbnail is not None
+        thumb_width = min(THUMBNAIL_WIDTH, clip.width)
+        thumb_height = max(1, round(thumb_width * clip.height / (clip.width * clip.pixel_aspect)))
+        write_image(tmp_thumb, _resize(thumbnail, thumb_width, thumb_height).astype(np.float32) / 255.0)
+        write_image(tmp_strip, sprite.astype(np.float32) / 255.0)
+        write_manifest(tmp_layout, kind=FILMSTRIP_KIND, version=FILMSTRIP_VERSION, data={
+            "image": strip_path.name, "video": mp4.name, "columns": layout.columns, "rows": layout.rows,
+            "tile_width": layout.tile_width, "tile_height": layout.tile_height,
+            "frames_per_tile": layout.frames_per_tile, "tile_count": layout.tile_count,
+            "first_frame": clip.first_frame, "frame_count": clip.frame_count, "fps": fps_text(clip.fps)})
+    log.info("review clip %s: %d frames %dx%d at %s fps", mp4, clip.frame_count, width, height, fps_text(clip.fps))
+    return ReviewClip(mp4=mp4, thumbnail=thumb_path, filmstrip=strip_path, filmstrip_layout=layout_path,
+                      frame_count=clip.frame_count, first_frame=clip.first_frame, fps=clip.fps,
+                      width=width, height=height)
+
+
+def _resize(picture: np.ndarray, width: int, height: int) -> np.ndarray:
+    return cv2.resize(picture, (width, height), interpolation=cv2.INTER_AREA)
+
+
+def ffmpeg_exe() -> str:
+    """The ffmpeg binary bundled with imageio-ffmpeg (libx264 included), so no system ffmpeg is needed."""
+    import imageio_ffmpeg
+
+    return imageio_ffmpeg.get_ffmpeg_exe()
+
+
+def h264_review_output(stream, out: str | os.PathLike, pixel_aspect: Fraction = Fraction(1)):
+    """The ffmpeg-python output of a review MP4 for an RGB input stream: BT.709 limited range, SAR, H.264.
+
+    Shared with the benchmark, which encodes PNG frames with exactly these settings as its baseline.
+    """
+    stream = (stream.filter("scale", out_color_matrix="bt709", out_range="tv")
+              .filter("setparams", color_primaries="bt709", color_trc="bt709", colorspace="bt709", range="tv")
+              .filter("setsar", f"{pixel_aspect.numerator}/{pixel_aspect.denominator}"))
+    return stream.output(str(out), f="mp4", **H264_OUTPUT_ARGS).global_args("-nostdin", "-loglevel", "error")
+
+
+def _start_ffmpeg(out: Path, width: int, height: int, fps: Fraction, pixel_aspect: Fraction):
+    import ffmpeg
+
+    raw = ffmpeg.input("pipe:", format="rawvideo", pix_fmt="rgb24", s=f"{width}x{height}", framerate=fps_text(fps))
+    output = h264_review_output(raw, out, pixel_aspect)
+    return output.overwrite_output().run_async(cmd=ffmpeg_exe(), pipe_stdin=True, pipe_stderr=True)
+
+
+def _feed(encoder, picture: np.ndarray, mp4: Path, frame: int) -> None:
+    try:
+        encoder.stdin.write(picture.tobytes())
+    except BrokenPipeError:
+        raise MediaError(f"{mp4}: ffmpeg stopped while encoding frame {frame}: "
+                         f"{encoder.stderr.read().decode(errors='replace').strip()}") from None
+
+
+def _finish(encoder, mp4: Path) -> None:
+    encoder.stdin.close()
+    errors = encoder.stderr.read().decode(errors="replace").strip()
+    if encoder.wait() != 0:
+        raise MediaError(f"{mp4}: ffmpeg could not encode the review clip: {errors}")
