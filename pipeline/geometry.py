@@ -6,7 +6,8 @@
 - A head's local frame: origin at the skull centre, +Z out of the nose, +Y up, +X the subject's left ear.
   The identity camera-relative rotation is a face looking straight into the lens.
 - Head angles (`yaw_pitch_roll`) are the ZXY Euler angles of the camera-relative rotation: yaw about Y
-  (positive turns the nose towards image right), pitch about X (positive lifts the chin), roll about Z.
+  (positive turns the nose towards image right), pitch about X (positive tips the nose down), roll about Z
+  (positive tilts the head's top towards image left).
 - Pixels: (u, v) with v down, pixel centres at integer coordinates (OpenCV's convention).
 """
 from __future__ import annotations

@@ -1,0 +1,114 @@
+"""`facereplace track import|export|solve|plot`."""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+
+from pipeline.cli import add_verb
+from pipeline.geometry import DEFAULT_ROTATION_ORDER, ROTATION_ORDERS
+
+logger = logging.getLogger(__name__)
+
+
+def register(subparsers: argparse._SubParsersAction) -> None:
+    parser = add_verb(subparsers, "track", help="head tracks: import/export .chan, solve from a plate, plot")
+    verbs = parser.add_subparsers(dest="track_verb", metavar="SUBVERB")
+    order_help = f"Euler rotation order of the .chan files (default {DEFAULT_ROTATION_ORDER}: R = Ry·Rx·Rz)"
+
+    p = add_verb(verbs, "import", help="a Nuke .chan head track (+ camera) -> head_track JSON")
+    p.add_argument("chan", help="head .chan (object: frame tx ty tz rx ry rz)")
+    p.add_argument("out", help="head_track .json to write")
+    p.add_argument("--intrinsics", required=True, help="plate camera intrinsics JSON")
+    p.add_argument("--camera", help="world-space camera .chan (8th column vfov); the head .chan is then world-space")
+    p.add_argument("--rotation-order", default=DEFAULT_ROTATION_ORDER, choices=ROTATION_ORDERS, type=str.upper,
+                   help=order_help)
+    p.add_argument("--plate", help="conform to this plate's frames: missing frames are reported")
+    p.add_argument("--first-frame", type=int, default=1001, help="first frame number of a video plate")
+    p.add_argument("--fill-missing", action="store_true", help="interpolate frames the .chan lacks (with --plate)")
+    p.set_defaults(func=_import)
+
+    p = add_verb(verbs, "export", help="head_track JSON -> Nuke .chan (head, and the camera with its vfov)")
+    p.add_argument("track", help="head_track .json")
+    p.add_argument("out", help="head .chan to write")
+    p.add_argument("--camera-out", help="also write the camera .chan (8 columns, vfov)")
+    p.add_argument("--world-camera", help="world-space camera .chan: write the head in world space through it")
+    p.add_argument("--rotation-order", default=DEFAULT_ROTATION_ORDER, choices=ROTATION_ORDERS, type=str.upper,
+                   help=order_help)
+    p.set_defaults(func=_export)
+
+    p = add_verb(verbs, "solve", help="built-in tracker: face landmarks + PnP, gaps filled through turns")
+    p.add_argument("plate", help="video or image sequence (plate.####.png)")
+    p.add_argument("out", help="head_track .json to write")
+    p.add_argument("--intrinsics", required=True, help="plate camera intrinsics JSON")
+    p.add_argument("--mode", choices=("video", "static"), default="video", help="MediaPipe running mode")
+    p.add_argument("--first-frame", type=int, default=1001, help="first frame number of a video plate")
+    p.add_argument("--fps", help="fps of an image sequence, e.g. 24000/1001")
+    p.add_argument("--smooth", type=float, default=1.0, help="temporal smoothing sigma in frames (0: none)")
+    p.add_argument("--plot", help="also write the yaw/pitch/roll plot PNG here")
+    p.set_defaults(func=_solve)
+
+    p = add_verb(verbs, "plot", help="PNG of yaw, pitch, roll over frames, measured and filled marked")
+    p.add_argument("track", help="head_track .json, or .chan with --intrinsics")
+    p.add_argument("out", help="PNG to write")
+    p.add_argument("--intrinsics", help="plate camera intrinsics JSON (for a .chan)")
+    p.add_argument("--rotation-order", default=DEFAULT_ROTATION_ORDER, choices=ROTATION_ORDERS, type=str.upper,
+                   help=order_help)
+    p.set_defaults(func=_plot)
+
+
+def _import(args: argparse.Namespace) -> int:
+    from pipeline.track.headtrack import conform, write_track
+    from pipeline.track.load import load_head_track
+
+    track = load_head_track(args.chan, intrinsics=args.intrinsics, camera=args.camera,
+                            rotation_order=args.rotation_order)
+    if args.plate:
+        from pipeline.media.clip import open_clip
+
+        with open_clip(args.plate, first_frame=args.first_frame) as clip:
+            track = conform(track, clip.frame_range, fill=args.fill_missing, where=args.chan)
+    write_track(args.out, track, source=str(args.chan))
+    print(json.dumps({"out": args.out, "frames": len(track), "first": int(track.frames[0]),
+                      "last": int(track.frames[-1])}))
+    return 0
+
+
+def _export(args: argparse.Namespace) -> int:
+    from pipeline.track.chan import read_chan, write_chan
+    from pipeline.track.headtrack import camera_chan, read_track, to_chan
+
+    track = read_track(args.track)
+    world = read_chan(args.world_camera, rotation_order=args.rotation_order, kind="camera") if args.world_camera else None
+    write_chan(args.out, to_chan(track, camera=world, rotation_order=args.rotation_order))
+    if args.camera_out:
+        write_chan(args.camera_out, camera_chan(track, rotation_order=args.rotation_order))
+    return 0
+
+
+def _solve(args: argparse.Namespace) -> int:
+    from pipeline.media.clip import open_clip
+    from pipeline.track.headtrack import write_track
+    from pipeline.track.load import read_intrinsics
+    from pipeline.track.plot import plot_track
+    from pipeline.track.solve import SolveConfig, solve, track_summary
+
+    intrinsics = read_intrinsics(args.intrinsics)
+    with open_clip(args.plate, first_frame=args.first_frame, fps=args.fps) as clip:
+        solved = solve(clip, intrinsics, SolveConfig(mode=args.mode, smooth_sigma=args.smooth))
+    write_track(args.out, solved.track, source=f"solve {args.plate}")
+    if args.plot:
+        plot_track(solved.track, args.plot, title=str(args.plate))
+    summary = track_summary(solved.track)
+    summary["fps"] = round(len(solved.track) / solved.seconds, 2)
+    print(json.dumps(summary))
+    return 0
+
+
+def _plot(args: argparse.Namespace) -> int:
+    from pipeline.track.load import load_head_track
+    from pipeline.track.plot import plot_track
+
+    track = load_head_track(args.track, intrinsics=args.intrinsics, rotation_order=args.rotation_order)
+    plot_track(track, args.out, title=str(args.track))
+    return 0

@@ -1,0 +1,116 @@
+"""Filling and smoothing per-frame pose channels.
+
+Angles are filled on their unwrapped values: a gap is bridged with a cubic that leaves and joins the known
+frames at their own angular velocities, and the number of whole turns made inside the gap is the one those
+velocities imply, so a head spinning through the back of its turn keeps spinning instead of going back the
+short way round.
+"""
+from __future__ import annotations
+
+import numpy as np
+
+# Frames used at each side of a gap to estimate the angular velocity there.
+EDGE_FRAMES = 5
+
+
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """[start, stop) index ranges where `mask` is True."""
+    padded = np.concatenate([[False], mask, [False]]).astype(np.int8)
+    edges = np.flatnonzero(np.diff(padded))
+    return list(zip(edges[::2], edges[1::2]))
+
+
+def _edge_velocity(t: np.ndarray, y: np.ndarray) -> float | None:
+    """Slope of a least-squares line through the given samples, or None for a single sample."""
+    if len(t) < 2:
+        return None
+    return float(np.polyfit(t - t.mean(), y, 1)[0])
+
+
+def _hermite(t: np.ndarray, t0: float, y0: float, v0: float, t1: float, y1: float, v1: float) -> np.ndarray:
+    h = t1 - t0
+    s = (t - t0) / h
+    h00, h10 = 2 * s**3 - 3 * s**2 + 1, s**3 - 2 * s**2 + s
+    h01, h11 = -2 * s**3 + 3 * s**2, s**3 - s**2
+    return h00 * y0 + h10 * h * v0 + h01 * y1 + h11 * h * v1
+
+
+def fill_angle_channel(t: np.ndarray, y: np.ndarray, known: np.ndarray, *, extrapolate: bool = False) -> np.ndarray:
+    """One angle channel in degrees: unwrap the known runs, bridge the gaps, return a continuous curve.
+
+    `extrapolate` continues the edge velocity before the first and after the last known frame (a spin
+    carries on); otherwise the end values are held.
+    """
+    t = np.asarray(t, dtype=np.float64)
+    out = np.asarray(y, dtype=np.float64).copy()
+    runs = _runs(np.asarray(known, dtype=bool))
+    if not runs:
+        raise ValueError("no known frame to fill from")
+    offset = 0.0
+    prev: tuple[float, float, float | None] | None = None  # t, y, velocity at the end of the previous run
+    for start, stop in runs:
+        seg = np.degrees(np.unwrap(np.radians(out[start:stop])))
+        seg += offset
+        v_in = _edge_velocity(t[start:stop][:EDGE_FRAMES], seg[:EDGE_FRAMES])
+        if prev is not None:
+            t0, y0, v0 = prev
+            t1 = t[start]
+            span = t1 - t0
+            velocities = [v for v in (v0, v_in) if v is not None]
+            expected = float(np.mean(velocities)) * span if velocities else 0.0
+            turns = np.round((expected - (seg[0] - y0)) / 360.0)
+            seg += 360.0 * turns
+            chord = (seg[0] - y0) / span
+            gap = slice(int(np.searchsorted(t, t0)) + 1, start)
+            out[gap] = _hermite(t[gap], t0, y0, chord if v0 is None else v0, t1, seg[0], chord if v_in is None else v_in)
+        out[start:stop] = seg
+        offset = seg[0] - np.degrees(np.unwrap(np.radians(y[start:stop])))[0]
+        v_out = _edge_velocity(t[start:stop][-EDGE_FRAMES:], seg[-EDGE_FRAMES:])
+        prev = (t[stop - 1], seg[-1], v_out)
+    first, last = runs[0][0], runs[-1][1] - 1
+    v_first = _edge_velocity(t[first:runs[0][1]][:EDGE_FRAMES], out[first:runs[0][1]][:EDGE_FRAMES])
+    v_last = prev[2]
+    out[:first] = out[first] + ((t[:first] - t[first]) * v_first if extrapolate and v_first is not None else 0.0)
+    out[last + 1:] = out[last] + ((t[last + 1:] - t[last]) * v_last if extrapolate and v_last is not None else 0.0)
+    return out
+
+
+def fill_angles(t: np.ndarray, values: np.ndarray, known: np.ndarray, *,
+                extrapolate: tuple[bool, ...] = (True, False, False)) -> np.ndarray:
+    """(N, C) angle channels in degrees (e.g. yaw, pitch, roll), each filled by `fill_angle_channel`."""
+    values = np.asarray(values, dtype=np.float64)
+    return np.stack([fill_angle_channel(t, values[:, c], known, extrapolate=extrapolate[c] if c < len(extrapolate)
+                                        else False) for c in range(values.shape[1])], axis=1)
+
+
+def fill_linear(t: np.ndarray, values: np.ndarray, known: np.ndarray) -> np.ndarray:
+    """(N, C) channels linearly interpolated over unknown frames, end values held."""
+    values = np.asarray(values, dtype=np.float64)
+    known = np.asarray(known, dtype=bool)
+    return np.stack([np.interp(t, t[known], values[known, c]) for c in range(values.shape[1])], axis=1)
+
+
+def smooth(t: np.ndarray, values: np.ndarray, weights: np.ndarray, *, sigma: float) -> np.ndarray:
+    """(N, C) channels smoothed by a weighted local linear fit with a Gaussian window of `sigma` frames.
+
+    Local linear (not a plain average) so constant-velocity motion such as a spin, and the clip's ends,
+    are not pulled towards their neighbours. Frames with weight 0 take their value from the others.
+    """
+    values = np.asarray(values, dtype=np.float64)
+    if sigma <= 0 or len(values) < 3:
+        return values.copy()
+    t = np.asarray(t, dtype=np.float64)
+    w = np.clip(np.asarray(weights, dtype=np.float64), 1e-6, None)
+    radius = int(np.ceil(3 * sigma))
+    out = np.empty_like(values)
+    for i in range(len(t)):
+        lo, hi = max(0, i - radius), min(len(t), i + radius + 1)
+        dt = t[lo:hi] - t[i]
+        g = w[lo:hi] * np.exp(-0.5 * (dt / sigma) ** 2)
+        s0, s1, s2 = g.sum(), (g * dt).sum(), (g * dt * dt).sum()
+        det = s0 * s2 - s1 * s1
+        for c in range(values.shape[1]):
+            y = values[lo:hi, c]
+            m0, m1 = (g * y).sum(), (g * dt * y).sum()
+            out[i, c] = (s2 * m0 - s1 * m1) / det if det > 1e-9 * s0 * s0 else m0 / s0
+    return out

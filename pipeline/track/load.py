@@ -1,0 +1,55 @@
+"""Loading a head track from whichever form it arrives in: head_track JSON, or .chan + camera intrinsics
+(optionally a world-space head with the world-space camera .chan)."""
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+
+from pipeline.artifacts import write_manifest
+from pipeline.errors import InputError
+from pipeline.geometry import Intrinsics
+from pipeline.track.chan import read_chan
+from pipeline.track.headtrack import HeadTrack, from_chan, read_track
+
+INTRINSICS_KIND = "camera_intrinsics"
+INTRINSICS_VERSION = 1
+
+
+def read_intrinsics(path: str | os.PathLike) -> Intrinsics:
+    """Camera intrinsics JSON: {width, height, focal_mm, film_back_mm: [w, h], principal_point: [u, v] | null},
+    at the top level or under "intrinsics" (a camera_intrinsics manifest)."""
+    p = Path(path)
+    if not p.is_file():
+        raise InputError(f"{p}: no such camera intrinsics file")
+    try:
+        data = json.loads(p.read_text(encoding="utf-8"))
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise InputError(f"{p}: not valid JSON ({exc})") from None
+    if isinstance(data, dict) and isinstance(data.get("intrinsics"), dict):
+        data = data["intrinsics"]
+    if not isinstance(data, dict):
+        raise InputError(f"{p}: expected a JSON object with the camera intrinsics")
+    return Intrinsics.from_dict(data, where=str(p))
+
+
+def write_intrinsics(path: str | os.PathLike, intrinsics: Intrinsics) -> Path:
+    """Write intrinsics as a camera_intrinsics manifest (fields at the top level, readable by read_intrinsics)."""
+    return write_manifest(path, kind=INTRINSICS_KIND, version=INTRINSICS_VERSION, data=intrinsics.to_dict())
+
+
+def load_head_track(path: str | os.PathLike, *, intrinsics: str | os.PathLike | Intrinsics | None = None,
+                    camera: str | os.PathLike | None = None, rotation_order: str = "ZXY") -> HeadTrack:
+    """A HeadTrack from `path`: a head_track JSON as written by `facereplace track`, or a .chan (which needs
+    `intrinsics`; with `camera`, a world-space camera .chan, the head .chan is in world space too)."""
+    p = Path(path)
+    if p.suffix.lower() == ".json":
+        return read_track(p)
+    if p.suffix.lower() != ".chan":
+        raise InputError(f"{p}: a head track is a .chan or a head_track .json file")
+    if intrinsics is None:
+        raise InputError(f"{p}: a .chan holds no lens; give the plate camera's intrinsics JSON (--intrinsics)")
+    intr = intrinsics if isinstance(intrinsics, Intrinsics) else read_intrinsics(intrinsics)
+    head = read_chan(p, rotation_order=rotation_order, kind="object")
+    cam = read_chan(camera, rotation_order=rotation_order, kind="camera") if camera is not None else None
+    return from_chan(head, intr, camera=cam, where=str(p))

@@ -1,0 +1,260 @@
+"""The built-in head tracker, for plates that arrive without a 3D head track.
+
+1. MediaPipe face mesh finds the face's landmarks where the face is visible.
+2. PnP against the canonical head (pipeline.track.canonical) gives the camera-relative pose; measurements
+   with a large reprojection error or beyond the landmarker's reliable yaw are dropped.
+3. Where the face is not visible (profile, back of the head, hair), the rotation is filled on the unwrapped
+   angles with the angular velocity of both sides, so a spin continues through the back of the head; the
+   head's image position is followed by tracking the head region (template matching forwards from the last
+   measured frame and backwards from the next, blended), its distance interpolated.
+4. A weighted local-linear smoothing over time. Each frame is marked measured or filled, with a confidence.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import time
+from collections.abc import Iterable
+from typing import Any, Protocol
+
+import cv2
+import numpy as np
+
+from pipeline.errors import InputError
+from pipeline.geometry import CV_FROM_NUKE, Intrinsics, project, rotation_from_yaw_pitch_roll, unproject, \
+    yaw_pitch_roll
+from pipeline.progress import ProgressCallback, progress_bar
+from pipeline.track import canonical
+from pipeline.track.headtrack import HeadTrack
+from pipeline.track.interpolate import fill_angles, fill_linear, smooth
+
+logger = logging.getLogger(__name__)
+
+MODES = ("video", "static")
+# Longest side of the grey frames kept for following the head region through gaps.
+REGION_SIZE = 256
+
+
+@dataclasses.dataclass(frozen=True)
+class SolveConfig:
+    """Settings of the built-in tracker ([track] in shot.toml)."""
+
+    mode: str = "video"  # MediaPipe: "video" follows landmarks frame to frame, "static" detects every frame
+    min_detection_confidence: float = 0.5
+    max_abs_yaw: float = 72.0  # degrees; beyond it the face mesh's landmarks are no longer trusted
+    max_reprojection: float = 0.08  # RMS reprojection error as a fraction of the eye-corner distance
+    smooth_sigma: float = 1.0  # frames
+    head_radius: float = 0.11  # metres: size of the head region followed through gaps
+
+    def __post_init__(self) -> None:
+        if self.mode not in MODES:
+            raise InputError(f"track: unknown mode {self.mode!r}; use one of {', '.join(MODES)}")
+        if not (0.0 < self.max_abs_yaw <= 90.0):
+            raise InputError(f"track: max_abs_yaw must be in (0, 90], got {self.max_abs_yaw}")
+
+
+class FrameSource(Protocol):
+    """What the tracker reads: a pipeline.media Clip, or anything with the same frame access."""
+
+    width: int
+    height: int
+    linear: bool
+
+    @property
+    def frame_range(self) -> range: ...
+
+    def read(self, frame: int, *, srgb_decode: bool = False) -> np.ndarray: ...
+
+
+@dataclasses.dataclass
+class Solved:
+    """The solved track, the face-mesh landmarks (pixels) of the frames where a face was found, and timing."""
+
+    track: HeadTrack
+    landmarks: dict[int, np.ndarray]
+    seconds: float
+
+
+def to_rgb8(image: np.ndarray, *, linear: bool) -> np.ndarray:
+    """A float frame as display-referred 8-bit RGB, as the landmarker expects."""
+    from pipeline.media.image import linear_to_srgb8
+
+    rgb = image[..., :3] if image.ndim == 3 else np.repeat(image[..., None], 3, axis=2)
+    if linear:
+        return np.ascontiguousarray(linear_to_srgb8(rgb))
+    return np.ascontiguousarray(np.clip(rgb * 255.0 + 0.5, 0, 255).astype(np.uint8))
+
+
+class Landmarker:
+    """MediaPipe face mesh (one face) returning (468, 2) landmark pixels, or None where no face is found."""
+
+    def __init__(self, *, mode: str = "static", min_detection_confidence: float = 0.5):
+        import mediapipe as mp
+
+        self._mesh = mp.solutions.face_mesh.FaceMesh(static_image_mode=mode == "static", max_num_faces=1,
+                                                     refine_landmarks=False,
+                                                     min_detection_confidence=min_detection_confidence,
+                                                     min_tracking_confidence=0.5)
+
+    def __call__(self, rgb8: np.ndarray) -> np.ndarray | None:
+        result = self._mesh.process(rgb8)
+        if not result.multi_face_landmarks:
+            return None
+        h, w = rgb8.shape[:2]
+        return np.array([(p.x * w, p.y * h) for p in result.multi_face_landmarks[0].landmark])
+
+    def close(self) -> None:
+        self._mesh.close()
+
+    def __enter__(self) -> Landmarker:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def pose_from_landmarks(landmarks: np.ndarray, intrinsics: Intrinsics) -> tuple[np.ndarray, np.ndarray, float]:
+    """Camera-relative head rotation (3x3), skull centre (3,) and the relative RMS reprojection error
+    (fraction of the eye-corner distance) from face-mesh landmark pixels, by PnP against the canonical head."""
+    image_points = np.asarray(landmarks, dtype=np.float64)[list(canonical.LANDMARK_IDS)]
+    k = intrinsics.matrix()
+    ok, rvec, tvec = cv2.solvePnP(canonical.POINTS, image_points, k, None, flags=cv2.SOLVEPNP_SQPNP)
+    if not ok:
+        return np.eye(3), np.zeros(3), float("inf")
+    rvec, tvec = cv2.solvePnPRefineLM(canonical.POINTS, image_points, k, None, rvec, tvec)
+    reprojected, _ = cv2.projectPoints(canonical.POINTS, rvec, tvec, k, None)
+    rms = float(np.sqrt(np.mean(np.sum((reprojected[:, 0] - image_points) ** 2, axis=1))))
+    ids = canonical.LANDMARK_IDS
+    eye_span = float(np.linalg.norm(image_points[ids.index(33)] - image_points[ids.index(263)]))
+    rotation_cv = cv2.Rodrigues(rvec)[0]
+    return CV_FROM_NUKE @ rotation_cv, CV_FROM_NUKE @ tvec[:, 0], rms / max(eye_span, 1.0)
+
+
+def _grey(image: np.ndarray, scale: float) -> np.ndarray:
+    rgb = image[..., :3] if image.ndim == 3 else image
+    grey = rgb.mean(axis=2) if rgb.ndim == 3 else rgb
+    small = cv2.resize(grey.astype(np.float32), None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    return small
+
+
+def _follow_region(greys: list[np.ndarray], start: int, steps: Iterable[int], center: np.ndarray,
+                   radii: np.ndarray) -> dict[int, np.ndarray]:
+    """Follow the head region from frame index `start` through `steps` (consecutive indices) by matching
+    each frame's head patch in the next; returns index -> centre (in the grey frames' pixels)."""
+    out: dict[int, np.ndarray] = {}
+    c = np.asarray(center, dtype=np.float64)
+    prev = start
+    for i in steps:
+        r = max(4, int(round(radii[i])))
+        src = greys[prev]
+        h, w = src.shape
+        x0, y0 = int(round(c[0])) - r, int(round(c[1])) - r
+        if x0 < 0 or y0 < 0 or x0 + 2 * r >= w or y0 + 2 * r >= h:
+            out[i] = c.copy()  # the region touches the border: hold rather than match a clipped patch
+            prev = i
+            continue
+        template = src[y0:y0 + 2 * r + 1, x0:x0 + 2 * r + 1]
+        m = r // 2 + 2
+        sx0, sy0 = max(0, x0 - m), max(0, y0 - m)
+        search = greys[i][sy0:min(h, y0 + 2 * r + 1 + m), sx0:min(w, x0 + 2 * r + 1 + m)]
+        if search.shape[0] < template.shape[0] or search.shape[1] < template.shape[1] or template.std() < 1e-4:
+            out[i] = c.copy()
+        else:
+            score = cv2.matchTemplate(search, template, cv2.TM_CCOEFF_NORMED)
+            _, _, _, (bx, by) = cv2.minMaxLoc(score)
+            c = c + np.array([sx0 + bx - x0, sy0 + by - y0], dtype=np.float64)
+            out[i] = c.copy()
+        prev = i
+    return out
+
+
+def solve(clip: FrameSource, intrinsics: Intrinsics, config: SolveConfig | None = None, *,
+          frames: range | None = None, progress: ProgressCallback | None = None) -> Solved:
+    """Track the head of `clip` over `frames` (default: all) seen through a camera with `intrinsics`."""
+    config = config or SolveConfig()
+    frames = frames if frames is not None else clip.frame_range
+    frame_list = np.asarray(list(frames), dtype=np.int64)
+    n = len(frame_list)
+    if n == 0:
+        raise InputError("track solve: no frames to track")
+    if (intrinsics.width, intrinsics.height) != (clip.width, clip.height):
+        raise InputError(f"track solve: the camera intrinsics are for {intrinsics.width}x{intrinsics.height} "
+                         f"but the plate is {clip.width}x{clip.height}; give the plate camera's intrinsics")
+    scale = min(1.0, REGION_SIZE / max(clip.width, clip.height))
+    rotations = np.zeros((n, 3, 3))
+    translations = np.full((n, 3), np.nan)
+    errors = np.full(n, np.inf)
+    landmarks: dict[int, np.ndarray] = {}
+    greys: list[np.ndarray] = []
+    started = time.perf_counter()
+    with Landmarker(mode=config.mode, min_detection_confidence=config.min_detection_confidence) as landmarker, \
+            progress_bar(n, "track solve", callback=progress) as bar:
+        for i, frame in enumerate(frame_list):
+            image = clip.read(int(frame))
+            greys.append(_grey(image, scale))
+            points = landmarker(to_rgb8(image, linear=clip.linear))
+            if points is not None:
+                landmarks[int(frame)] = points
+                rotations[i], translations[i], errors[i] = pose_from_landmarks(points, intrinsics)
+            bar.update(1, f"frame {frame}")
+    ypr = np.full((n, 3), np.nan)
+    found = np.isfinite(errors)
+    ypr[found] = yaw_pitch_roll(rotations[found])
+    measured = (found & (errors <= config.max_reprojection) & (np.abs(ypr[:, 0]) <= config.max_abs_yaw)
+                & (translations[:, 2] < 0))
+    if not np.any(measured):
+        raise InputError(f"track solve: no face found (or none posed reliably) in any of the {n} frames; "
+                         "give a head track (.chan or JSON) with `facereplace track import` instead")
+    logger.info("track solve: face measured on %d of %d frames", int(measured.sum()), n)
+    ypr = fill_angles(frame_list, ypr, measured)
+
+    depth = -translations[:, 2]
+    log_depth = fill_linear(frame_list, np.log(np.where(measured, depth, 1.0))[:, None], measured)[:, 0]
+    depth = np.exp(log_depth)
+    uv = np.full((n, 2), np.nan)
+    uv[measured] = project(translations[measured], intrinsics)
+    uv = _fill_positions(greys, uv * scale, measured, intrinsics.focal_px * config.head_radius / depth * scale) / scale
+
+    known_conf = np.clip(1.0 - errors / config.max_reprojection, 0.2, 1.0)
+    distance = _distance_to_measured(measured)
+    confidence = np.where(measured, known_conf, np.clip(0.5 * np.exp(-distance / 12.0), 0.05, 0.5))
+    values = np.hstack([ypr, uv, log_depth[:, None]])
+    values = smooth(frame_list, values, confidence, sigma=config.smooth_sigma)
+    translation = unproject(values[:, 3:5], np.exp(values[:, 5]), intrinsics)
+    track = HeadTrack(frame_list, rotation_from_yaw_pitch_roll(values[:, :3]), translation, (intrinsics,) * n,
+                      confidence, np.where(measured, "measured", "filled").astype(object))
+    return Solved(track=track, landmarks=landmarks, seconds=time.perf_counter() - started)
+
+
+def _distance_to_measured(measured: np.ndarray) -> np.ndarray:
+    idx = np.flatnonzero(measured)
+    positions = np.arange(len(measured))
+    nearest = np.searchsorted(idx, positions).clip(1, len(idx) - 1) if len(idx) > 1 else np.zeros_like(positions)
+    if len(idx) == 1:
+        return np.abs(positions - idx[0]).astype(np.float64)
+    return np.minimum(np.abs(positions - idx[nearest - 1]), np.abs(positions - idx[nearest])).astype(np.float64)
+
+
+def _fill_positions(greys: list[np.ndarray], uv: np.ndarray, measured: np.ndarray, radii: np.ndarray) -> np.ndarray:
+    """Image positions of unmeasured frames: the head region followed from both sides of each gap, the
+    two paths blended so each is trusted most near the frame it started from."""
+    out = uv.copy()
+    n = len(uv)
+    padded = np.concatenate([[True], measured, [True]]).astype(np.int8)
+    edges = np.flatnonzero(np.diff(padded))
+    for g0, g1 in zip(edges[::2], edges[1::2]):  # [g0, g1) unmeasured
+        forward = _follow_region(greys, g0 - 1, range(g0, g1), uv[g0 - 1], radii) if g0 > 0 else None
+        backward = _follow_region(greys, g1, range(g1 - 1, g0 - 1, -1), uv[g1], radii) if g1 < n else None
+        for i in range(g0, g1):
+            if forward is not None and backward is not None:
+                w = (i - g0 + 1) / (g1 - g0 + 1)
+                out[i] = (1.0 - w) * forward[i] + w * backward[i]
+            else:
+                out[i] = (forward or backward)[i]
+    return out
+
+
+def track_summary(track: HeadTrack) -> dict[str, Any]:
+    """Counts a person reads after a solve: frames measured and filled, mean confidence."""
+    return {"frames": len(track), "measured": int(np.sum(track.status == "measured")),
+            "filled": int(np.sum(track.status == "filled")), "mean_confidence": float(np.mean(track.confidence))}
