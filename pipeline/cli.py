@@ -16,6 +16,8 @@ from pipeline.errors import FacereplaceError
 
 VERB_MODULES: tuple[str, ...] = (
     "pipeline.media.cli",
+    "pipeline.track.cli",
+    "pipeline.stabilize.cli",
     "pipeline.demo",
 )
 

@@ -25,6 +25,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help=order_help)
     p.add_argument("--plate", help="conform to this plate's frames: missing frames are reported")
     p.add_argument("--first-frame", type=int, default=1001, help="first frame number of a video plate")
+    p.add_argument("--fps", help="frame rate of an image sequence plate whose files carry none")
     p.add_argument("--fill-missing", action="store_true", help="interpolate frames the .chan lacks (with --plate)")
     p.set_defaults(func=_import)
 
@@ -66,7 +67,7 @@ def _import(args: argparse.Namespace) -> int:
     if args.plate:
         from pipeline.media.clip import open_clip
 
-        with open_clip(args.plate, first_frame=args.first_frame) as clip:
+        with open_clip(args.plate, first_frame=args.first_frame, fps=args.fps) as clip:
             track = conform(track, clip.frame_range, fill=args.fill_missing, where=args.chan)
     write_track(args.out, track, source=str(args.chan))
     print(json.dumps({"out": args.out, "frames": len(track), "first": int(track.frames[0]),

@@ -1,0 +1,121 @@
+"""`stabilize` stage: plate + head track -> NxN head crops, their transforms and poses, as one manifest.
+
+Manifest kind "stabilized_crops". Schema changelog:
+  1: size, radius, skull_centre, plate; per frame: crop file (or null), transform (plate -> crop, 3x3),
+     inverse, yaw_pitch_roll (continuous), rotation_deg (ZXY), translation, confidence, status
+     (measured|filled), flag (null, "behind_camera" or "out_of_frame": no crop for that frame).
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pipeline.artifacts import read_manifest, write_manifest
+from pipeline.atomic import atomic_dir
+from pipeline.config import config_to_dict
+from pipeline.errors import InputError
+from pipeline.progress import ProgressCallback, progress_bar
+from pipeline.stabilize.crop import UnframeableError, check_size, crop_transform, stabilize_frame
+from pipeline.track.headtrack import HeadTrack, conform
+
+logger = logging.getLogger(__name__)
+
+KIND = "stabilized_crops"
+SCHEMA_VERSION = 1
+MANIFEST = "stabilize.json"
+
+
+@dataclasses.dataclass(frozen=True)
+class StabilizeConfig:
+    """[stabilize] in shot.toml."""
+
+    size: int = 256  # crop side in pixels, 64..1024
+    radius: float = 0.16  # scene units around the skull centre spanning half the crop
+    skull_centre: tuple[float, float, float] = (0.0, 0.0, 0.0)  # in the head track's local frame
+    fill_missing: bool = False  # interpolate frames the track lacks instead of stopping with their list
+
+    def __post_init__(self) -> None:
+        check_size(self.size)
+        if not (np.isfinite(self.radius) and self.radius > 0):
+            raise InputError(f"stabilize: radius must be a positive distance, got {self.radius!r}")
+        if len(self.skull_centre) != 3 or not all(np.isfinite(self.skull_centre)):
+            raise InputError(f"stabilize: skull_centre needs 3 finite values, got {self.skull_centre!r}")
+
+
+@dataclasses.dataclass(frozen=True)
+class StabilizeInputs:
+    plate: Path  # video, or image sequence pattern
+    track: HeadTrack
+    out_dir: Path
+    first_frame: int = 1001  # of a video plate (a sequence keeps its own numbers)
+    fps: str | None = None  # a sequence's frame rate when its files carry none (fps only labels, never retimes)
+
+
+@dataclasses.dataclass(frozen=True)
+class StabilizeOutputs:
+    manifest: Path
+    cropped: tuple[int, ...]  # frames with a crop
+    flagged: dict[int, str]  # frame -> reason it has none
+
+
+def run(config: StabilizeConfig, inputs: StabilizeInputs, *,
+        progress: ProgressCallback | None = None) -> StabilizeOutputs:
+    """Cut a crop for every plate frame from the head pose; write crops + manifest into `out_dir` whole."""
+    from pipeline.media.clip import open_clip
+    from pipeline.media.image import write_image
+
+    with open_clip(inputs.plate, first_frame=inputs.first_frame, fps=inputs.fps) as clip:
+        track = conform(inputs.track, clip.frame_range, fill=config.fill_missing, where=str(inputs.plate))
+        ypr = track.yaw_pitch_roll()
+        angles = ypr[:, [1, 0, 2]]
+        extension = "exr" if clip.linear else "png"
+        records: list[dict[str, Any]] = []
+        flagged: dict[int, str] = {}
+        out_dir = Path(inputs.out_dir)
+        with atomic_dir(out_dir) as tmp, progress_bar(len(track), "stabilize", callback=progress) as bar:
+            (tmp / "crops").mkdir()
+            for i, frame in enumerate(track.frames):
+                frame = int(frame)
+                record: dict[str, Any] = {
+                    "frame": frame, "yaw_pitch_roll": ypr[i].tolist(), "rotation_deg": angles[i].tolist(),
+                    "translation": track.translation[i].tolist(), "confidence": float(track.confidence[i]),
+                    "status": str(track.status[i]), "crop": None, "transform": None, "inverse": None, "flag": None}
+                try:
+                    m = crop_transform(track.transforms()[i], track.intrinsics[i], size=config.size,
+                                       radius=config.radius, skull_centre=config.skull_centre)
+                except UnframeableError as exc:
+                    record["flag"] = flagged[frame] = exc.reason
+                    logger.warning("%s frame %d: no crop: %s", inputs.plate, frame, exc)
+                else:
+                    name = f"crops/crop.{frame:04d}.{extension}"
+                    write_image(tmp / name, stabilize_frame(clip.read(frame), m, config.size))
+                    record.update(crop=name, transform=m.tolist(), inverse=np.linalg.inv(m).tolist())
+                records.append(record)
+                bar.update(1, f"frame {frame}")
+            write_manifest(tmp / MANIFEST, kind=KIND, version=SCHEMA_VERSION, data={
+                "config": config_to_dict(config), "plate": os.fspath(Path(inputs.plate).resolve()),
+                "width": clip.width, "height": clip.height, "frames": records})
+    cropped = tuple(r["frame"] for r in records if r["flag"] is None)
+    logger.info("stabilize: %d crops of %dx%d, %d frames flagged", len(cropped), config.size, config.size,
+                len(flagged))
+    return StabilizeOutputs(manifest=out_dir / MANIFEST, cropped=cropped, flagged=flagged)
+
+
+def read_stabilized(path: str | os.PathLike) -> dict[str, Any]:
+    """Read a stabilize manifest (the file or its folder); transforms come back as 3x3 arrays."""
+    p = Path(path)
+    if p.is_dir():
+        p = p / MANIFEST
+    data = read_manifest(p, kind=KIND, versions=(SCHEMA_VERSION,))
+    for record in data["frames"]:
+        for key in ("transform", "inverse"):
+            if record[key] is not None:
+                record[key] = np.asarray(record[key], dtype=np.float64)
+        if record["crop"] is not None:
+            record["crop"] = p.parent / record["crop"]
+    return data
