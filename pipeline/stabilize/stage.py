@@ -72,6 +72,7 @@ def run(config: StabilizeConfig, inputs: StabilizeInputs, *,
     with open_clip(inputs.plate, first_frame=inputs.first_frame, fps=inputs.fps) as clip:
         track = conform(inputs.track, clip.frame_range, fill=config.fill_missing, where=str(inputs.plate))
         ypr = track.yaw_pitch_roll()
+        poses = track.transforms()
         angles = ypr[:, [1, 0, 2]]
         extension = "exr" if clip.linear else "png"
         records: list[dict[str, Any]] = []
@@ -86,7 +87,7 @@ def run(config: StabilizeConfig, inputs: StabilizeInputs, *,
                     "translation": track.translation[i].tolist(), "confidence": float(track.confidence[i]),
                     "status": str(track.status[i]), "crop": None, "transform": None, "inverse": None, "flag": None}
                 try:
-                    m = crop_transform(track.transforms()[i], track.intrinsics[i], size=config.size,
+                    m = crop_transform(poses[i], track.intrinsics[i], size=config.size,
                                        radius=config.radius, skull_centre=config.skull_centre)
                 except UnframeableError as exc:
                     record["flag"] = flagged[frame] = exc.reason

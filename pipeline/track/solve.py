@@ -227,12 +227,9 @@ def solve(clip: FrameSource, intrinsics: Intrinsics, config: SolveConfig | None 
 
 
 def _distance_to_measured(measured: np.ndarray) -> np.ndarray:
-    idx = np.flatnonzero(measured)
+    """Frames from each frame to the nearest measured one."""
     positions = np.arange(len(measured))
-    nearest = np.searchsorted(idx, positions).clip(1, len(idx) - 1) if len(idx) > 1 else np.zeros_like(positions)
-    if len(idx) == 1:
-        return np.abs(positions - idx[0]).astype(np.float64)
-    return np.minimum(np.abs(positions - idx[nearest - 1]), np.abs(positions - idx[nearest])).astype(np.float64)
+    return np.abs(positions[:, None] - np.flatnonzero(measured)[None, :]).min(axis=1).astype(np.float64)
 
 
 def _fill_positions(greys: list[np.ndarray], uv: np.ndarray, measured: np.ndarray, radii: np.ndarray) -> np.ndarray:
