@@ -1,4 +1,11 @@
 """Websocket routes (Channels)."""
 from __future__ import annotations
 
-websocket_urlpatterns: list = []
+from django.urls import path
+
+from review.consumers import BoardConsumer, ShotConsumer
+
+websocket_urlpatterns: list = [
+    path("ws/shots/<int:shot_id>/", ShotConsumer.as_asgi()),
+    path("ws/board/", BoardConsumer.as_asgi()),
+]

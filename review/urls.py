@@ -1,9 +1,21 @@
 from __future__ import annotations
 
+from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from review import views
+from review import media_serve, views
 
 urlpatterns = [
     path("health/", views.health, name="health"),
+    path("login/", auth_views.LoginView.as_view(template_name="review/login.html", redirect_authenticated_user=True),
+         name="login"),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("", views.board, name="board"),
+    path("board.csv", views.board_csv, name="board-csv"),
+    path("shots/<int:shot_id>/", views.shot_page, name="shot"),
+    path("shots/<int:shot_id>/status", views.shot_status_form, name="shot-status"),
+    path("shots/<int:shot_id>/notes", views.shot_note_form, name="shot-note"),
+    path("shots/<int:shot_id>/render", views.shot_render_form, name="shot-render"),
+    path("edits/<int:edit_id>/decision", views.edit_decision_form, name="edit-decision"),
+    path("media/<path:name>", media_serve.media, name="media"),
 ]

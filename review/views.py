@@ -1,6 +1,29 @@
+"""Server-rendered pages: the producer's board (and its CSV), the shot page, and the small forms on it.
+
+Views stay thin: they call one selector or service; service errors become a message on the page.
+"""
 from __future__ import annotations
 
-from django.http import HttpRequest, JsonResponse
+import csv
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.views.decorators.http import require_POST
+
+from review.api.serializers import ShotDetailSerializer
+from review.choices import DecisionVerdict, ShotStatus
+from review.errors import Conflict
+from review.models import Edit
+from review.permissions import Action, allowed, primary_role, require
+from review.selectors import shots as sel
+from review.services import edits as edit_services
+from review.services import notes as note_services
+from review.services import renders as render_services
+from review.services import shots as shot_services
 
 
 def health(request: HttpRequest) -> JsonResponse:
@@ -10,3 +33,105 @@ def health(request: HttpRequest) -> JsonResponse:
     with connection.cursor() as cursor:
         cursor.execute("SELECT 1")
     return JsonResponse({"status": "ok"})
+
+
+def _board_filters(request: HttpRequest) -> dict[str, Any]:
+    q = request.GET
+    return {"project": q.get("project", ""), "sequence": q.get("sequence", ""), "status": q.getlist("status"),
+            "assignee": q.get("assignee", ""), "overdue": q.get("overdue", "") == "1"}
+
+
+@login_required
+def board(request: HttpRequest) -> HttpResponse:
+    filters = _board_filters(request)
+    data = sel.board(user=request.user, filters=filters)
+    projects = list(sel.project_list(user=request.user))
+    return render(request, "review/board.html", {
+        "board": data, "filters": filters, "projects": projects, "statuses": ShotStatus,
+        "query": request.GET.urlencode(), "role": primary_role(request.user)})
+
+
+@login_required
+def board_csv(request: HttpRequest) -> HttpResponse:
+    data = sel.board(user=request.user, filters=_board_filters(request))
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = 'attachment; filename="shots.csv"'
+    writer = csv.writer(response)
+    writer.writerow(["project", "sequence", "shot", "status", "frame_start", "frame_end", "fps", "due_date",
+                     "overdue", "assignees", "variants", "open_notes"])
+    for s in data.shots:
+        writer.writerow([s.sequence.project.code, s.sequence.code, s.code, s.get_status_display(), s.frame_start,
+                         s.frame_end, f"{s.fps_num}/{s.fps_den}", s.due_date or "", "yes" if s.overdue else "",
+                         " ".join(u.username for u in s.assignees.all()), s.variant_count, s.open_notes])
+    return response
+
+
+@login_required
+def shot_page(request: HttpRequest, shot_id: int) -> HttpResponse:
+    shot = sel.shot_detail(user=request.user, shot_id=shot_id)
+    project_id = shot.sequence.project_id
+    require(request.user, project_id, Action.VIEW)
+    data = dict(ShotDetailSerializer(shot).data)
+    data["user"] = {"username": request.user.username, "role": primary_role(request.user)}
+    data["api"] = "/api/"
+    edit = sel.latest_edit(shot)
+    can = {a.name.lower(): allowed(request.user, project_id, a) for a in Action}
+    return render(request, "review/shot.html", {
+        "shot": shot, "shot_data": data, "edit": edit, "decision": edit and next(iter(edit.decisions.all()), None),
+        "status": ShotStatus(shot.status), "manual_statuses": [ShotStatus(s) for s in data["allowed_statuses"]],
+        "can": can, "verdicts": DecisionVerdict, "role": primary_role(request.user)})
+
+
+def _run(request: HttpRequest, action: Any) -> None:
+    """Run a service for a page form; its refusal becomes a message on the page."""
+    try:
+        action()
+    except (PermissionDenied, Conflict, ValidationError, ValueError) as exc:
+        text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        messages.error(request, text)
+
+
+@login_required
+@require_POST
+def shot_status_form(request: HttpRequest, shot_id: int) -> HttpResponse:
+    shot = sel.shot_get(user=request.user, shot_id=shot_id)
+    _run(request, lambda: shot_services.shot_set_status(shot=shot, status=request.POST.get("status", ""),
+                                                        actor=request.user))
+    return redirect("shot", shot_id=shot_id)
+
+
+@login_required
+@require_POST
+def shot_note_form(request: HttpRequest, shot_id: int) -> HttpResponse:
+    shot = sel.shot_get(user=request.user, shot_id=shot_id)
+
+    def create() -> None:
+        try:
+            start = int(request.POST.get("frame_start", ""))
+            end = int(request.POST.get("frame_end") or start)
+        except ValueError:
+            raise ValueError("frames must be whole numbers") from None
+        note_services.note_create(shot=shot, actor=request.user, frame_start=start, frame_end=end,
+                                  text=request.POST.get("text", ""), attachments=request.FILES.getlist("attachments"))
+
+    _run(request, create)
+    return redirect("shot", shot_id=shot_id)
+
+
+@login_required
+@require_POST
+def edit_decision_form(request: HttpRequest, edit_id: int) -> HttpResponse:
+    edit = get_object_or_404(Edit.objects.select_related("shot__sequence"), pk=edit_id)
+    sel.shot_get(user=request.user, shot_id=edit.shot_id)
+    _run(request, lambda: edit_services.decision_create(edit=edit, actor=request.user,
+                                                        verdict=request.POST.get("decision", ""),
+                                                        comment=request.POST.get("comment", "")))
+    return redirect("shot", shot_id=edit.shot_id)
+
+
+@login_required
+@require_POST
+def shot_render_form(request: HttpRequest, shot_id: int) -> HttpResponse:
+    shot = sel.shot_get(user=request.user, shot_id=shot_id)
+    _run(request, lambda: render_services.render_queue(shot=shot, actor=request.user))
+    return redirect("shot", shot_id=shot_id)

@@ -1,0 +1,30 @@
+from __future__ import annotations
+
+from django.urls import path
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+
+from review.api import views as v
+
+urlpatterns = [
+    path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
+    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
+    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("projects/", v.ProjectList.as_view(), name="api-projects"),
+    path("sequences/", v.SequenceList.as_view(), name="api-sequences"),
+    path("shots/", v.ShotList.as_view(), name="api-shots"),
+    path("shots/<int:shot_id>/", v.ShotDetail.as_view(), name="api-shot"),
+    path("shots/<int:shot_id>/status/", v.ShotStatusView.as_view(), name="api-shot-status"),
+    path("shots/<int:shot_id>/plate/", v.ShotPlate.as_view(), name="api-shot-plate"),
+    path("shots/<int:shot_id>/variants/", v.ShotVariants.as_view(), name="api-shot-variants"),
+    path("shots/<int:shot_id>/edits/", v.ShotEdits.as_view(), name="api-shot-edits"),
+    path("shots/<int:shot_id>/notes/", v.ShotNotes.as_view(), name="api-shot-notes"),
+    path("shots/<int:shot_id>/fixes/", v.ShotFixes.as_view(), name="api-shot-fixes"),
+    path("shots/<int:shot_id>/renders/", v.ShotRenders.as_view(), name="api-shot-renders"),
+    path("shots/<int:shot_id>/activity/", v.ShotActivity.as_view(), name="api-shot-activity"),
+    path("variants/<int:variant_id>/", v.VariantDetail.as_view(), name="api-variant"),
+    path("edits/<int:edit_id>/decisions/", v.EditDecisions.as_view(), name="api-edit-decisions"),
+    path("notes/<int:note_id>/replies/", v.NoteReplies.as_view(), name="api-note-replies"),
+    path("notes/<int:note_id>/resolve/", v.NoteResolve.as_view(), name="api-note-resolve"),
+    path("fixes/<int:fix_id>/review/", v.FixReview.as_view(), name="api-fix-review"),
+    path("renders/<int:render_id>/", v.RenderDetail.as_view(), name="api-render"),
+]

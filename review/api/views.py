@@ -1,0 +1,361 @@
+"""REST API views: thin. Each validates its input, calls one service or selector and serialises the result.
+
+Errors keep their reason: 403 says which role is needed, 404 names the shot, 409 names the current status and
+the allowed ones, 400/413 say what is wrong with an upload.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import generics, serializers, status
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from review.api import serializers as s
+from review.errors import Conflict, TransitionNotAllowed, UploadRejected
+from review.models import Edit, FrameFix, Note, Render, Sequence, Shot, Variant
+from review.permissions import Action, require
+from review.selectors import shots as sel
+from review.services import edits as edit_services
+from review.services import fixes as fix_services
+from review.services import notes as note_services
+from review.services import renders as render_services
+from review.services import shots as shot_services
+from review.services import variants as variant_services
+
+UPLOAD_PARSERS = [MultiPartParser, FormParser, JSONParser]
+
+
+def error_response(exc: Exception) -> Response | None:
+    """The domain errors as HTTP answers, each carrying its reason."""
+    if isinstance(exc, TransitionNotAllowed):
+        return Response({"detail": str(exc), "current": exc.current, "requested": exc.target,
+                         "allowed": exc.allowed}, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, Conflict):
+        return Response({"detail": str(exc)}, status=status.HTTP_409_CONFLICT)
+    if isinstance(exc, UploadRejected):
+        return Response({"detail": str(exc)}, status=exc.status)
+    if isinstance(exc, DjangoPermissionDenied):
+        return Response({"detail": str(exc) or "permission denied"}, status=status.HTTP_403_FORBIDDEN)
+    if isinstance(exc, DjangoValidationError):
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages}
+        text = "; ".join(f"{k}: {' '.join(v)}" for k, v in errors.items())
+        return Response({"detail": text, "errors": errors}, status=status.HTTP_400_BAD_REQUEST)
+    if isinstance(exc, Http404):
+        return Response({"detail": str(exc) or "not found"}, status=status.HTTP_404_NOT_FOUND)
+    return None
+
+
+def validated(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
+    """The request's data checked by an input serializer (400 with field errors when wrong)."""
+    serializer = serializer_class(data=request.data)
+    serializer.is_valid(raise_exception=True)
+    return dict(serializer.validated_data)
+
+
+class ServiceMixin:
+    """Maps service errors to answers; finds the shot (404 when unknown or not visible, 403 without a role)."""
+
+    def handle_exception(self, exc: Exception) -> Response:
+        return error_response(exc) or super().handle_exception(exc)  # type: ignore[misc]
+
+    def visible_shot(self, request: Request, shot_id: int) -> Shot:
+        shot = sel.shot_get(user=request.user, shot_id=shot_id)
+        require(request.user, shot.sequence.project_id, Action.VIEW)
+        return shot
+
+    def page(self, queryset: Any, serializer_class: type[serializers.Serializer]) -> Response:
+        """One page of `queryset`, serialised, with the count and the links to the others."""
+        return self.get_paginated_response(serializer_class(self.paginate_queryset(queryset), many=True).data)
+
+    def visible(self, request: Request, model: type, pk: int, *, related: str) -> Any:
+        """An object of a shot the user may see; 404 otherwise."""
+        obj = get_object_or_404(model.objects.select_related(related), pk=pk)
+        shot = obj.shot if hasattr(obj, "shot") else obj
+        self.visible_shot(request, shot.pk)
+        return obj
+
+
+class ProjectList(ServiceMixin, generics.ListAPIView):
+    serializer_class = s.ProjectSerializer
+
+    def get_queryset(self):
+        return sel.project_list(user=self.request.user)
+
+
+class SequenceList(ServiceMixin, generics.ListCreateAPIView):
+    serializer_class = s.SequenceSerializer
+
+    def get_queryset(self):
+        ids = sel.project_ids_for(self.request.user)
+        qs = Sequence.objects.select_related("project")
+        return qs if ids is None else qs.filter(project_id__in=ids)
+
+    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = validated(s.SequenceSerializer, request)
+        project = data["project"]
+        sequence = shot_services.sequence_create(project=project, code=data["code"],
+                                                 name=data.get("name", ""), actor=request.user)
+        return Response(s.SequenceSerializer(sequence).data, status=status.HTTP_201_CREATED)
+
+
+SHOT_FILTERS = [
+    OpenApiParameter("status", str, many=True, description="only shots in these statuses"),
+    OpenApiParameter("sequence", str, description="sequence id or code"),
+    OpenApiParameter("assignee", str, description="user id or user name"),
+    OpenApiParameter("project", str, description="project code"),
+    OpenApiParameter("code", str, description="shot code"),
+    OpenApiParameter("overdue", bool, description="only shots past their due date and not final"),
+]
+
+
+class ShotList(ServiceMixin, generics.ListCreateAPIView):
+    serializer_class = s.ShotListSerializer
+
+    def get_queryset(self):
+        q = self.request.query_params
+        filters = {k: q.get(k) for k in ("project", "sequence", "assignee", "code", "overdue")}
+        filters["status"] = q.getlist("status")
+        return sel.shot_list(user=self.request.user, filters=filters)
+
+    @extend_schema(parameters=SHOT_FILTERS)
+    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        return super().get(request, *args, **kwargs)
+
+    @extend_schema(request=s.ShotCreateIn, responses={201: s.ShotDetailSerializer})
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = validated(s.ShotCreateIn, request)
+        v = dict(data)
+        project = get_object_or_404(sel.project_list(user=request.user), code=v.pop("project"))
+        sequence = Sequence.objects.filter(project=project, code=v["sequence"]).first()
+        if sequence is None:
+            sequence = shot_services.sequence_create(project=project, code=v["sequence"], actor=request.user)
+        v.pop("sequence")
+        shot = shot_services.shot_create(sequence=sequence, actor=request.user, **v)
+        return Response(s.ShotDetailSerializer(sel.shot_detail(user=request.user, shot_id=shot.id)).data,
+                        status=status.HTTP_201_CREATED)
+
+
+class ShotDetail(ServiceMixin, APIView):
+    @extend_schema(responses=s.ShotDetailSerializer)
+    def get(self, request: Request, shot_id: int) -> Response:
+        self.visible_shot(request, shot_id)
+        return Response(s.ShotDetailSerializer(sel.shot_detail(user=request.user, shot_id=shot_id)).data)
+
+    @extend_schema(request=s.ShotUpdateIn, responses=s.ShotDetailSerializer)
+    def patch(self, request: Request, shot_id: int) -> Response:
+        shot = self.visible_shot(request, shot_id)
+        data = validated(s.ShotUpdateIn, request)
+        changes = dict(data)
+        if "assignees" in changes:
+            names = changes["assignees"]
+            users = list(get_user_model().objects.filter(username__in=names))
+            missing = sorted(set(names) - {u.username for u in users})
+            if missing:
+                return Response({"detail": f"unknown user(s): {', '.join(missing)}"}, status=400)
+            changes["assignees"] = users
+        shot_services.shot_update(shot=shot, actor=request.user, **changes)
+        return Response(s.ShotDetailSerializer(sel.shot_detail(user=request.user, shot_id=shot_id)).data)
+
+
+class ShotStatusView(ServiceMixin, APIView):
+    @extend_schema(request=s.StatusIn, responses=s.ShotListSerializer)
+    def post(self, request: Request, shot_id: int) -> Response:
+        shot = self.visible_shot(request, shot_id)
+        data = validated(s.StatusIn, request)
+        shot = shot_services.shot_set_status(shot=shot, status=data["status"], actor=request.user)
+        return Response(s.ShotListSerializer(shot).data)
+
+
+def _check_body_size(request: Request) -> None:
+    """Refuse an oversized upload from its Content-Length, before reading a byte of it."""
+    length = int(request.META.get("CONTENT_LENGTH") or 0)
+    limit = settings.FACEREPLACE_MAX_UPLOAD_BYTES
+    if length > limit + 1024 * 1024:  # the limit is for the file; allow the form's own fields around it
+        raise UploadRejected(f"the upload is {length} bytes, over the site's limit of {limit} bytes "
+                             "(FACEREPLACE_MAX_UPLOAD_BYTES)", status=413)
+
+
+class ShotPlate(ServiceMixin, APIView):
+    parser_classes = UPLOAD_PARSERS
+
+    @extend_schema(request={"multipart/form-data": s.PlateIn}, responses=s.ShotListSerializer)
+    def put(self, request: Request, shot_id: int) -> Response:
+        _check_body_size(request)
+        shot = self.visible_shot(request, shot_id)
+        data = validated(s.PlateIn, request)
+        shot = shot_services.shot_plate_set(shot=shot, actor=request.user, clip=data["clip"])
+        return Response(s.ShotListSerializer(shot).data)
+
+
+class ShotVariants(ServiceMixin, generics.GenericAPIView):
+    parser_classes = UPLOAD_PARSERS
+    serializer_class = s.VariantSerializer
+
+    def get(self, request: Request, shot_id: int) -> Response:
+        shot = self.visible_shot(request, shot_id)
+        return self.page(Variant.objects.filter(shot=shot).order_by("created", "id"), s.VariantSerializer)
+
+    @extend_schema(request={"multipart/form-data": s.VariantPublishIn}, responses={201: s.VariantSerializer},
+                   parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER,
+                                                description="a retried publish with the same key returns the "
+                                                            "variant it made (200) instead of a duplicate")])
+    def post(self, request: Request, shot_id: int) -> Response:
+        _check_body_size(request)
+        shot = self.visible_shot(request, shot_id)
+        require(request.user, shot.sequence.project_id, Action.VARIANT_PUBLISH)
+        data = validated(s.VariantPublishIn, request)
+        variant, created = variant_services.variant_publish(
+            shot=shot, actor=request.user, idempotency_key=request.headers.get("Idempotency-Key") or None,
+            **data)
+        return Response(s.VariantSerializer(variant).data, status=201 if created else 200)
+
+
+class VariantDetail(ServiceMixin, APIView):
+    @extend_schema(responses=s.VariantSerializer)
+    def get(self, request: Request, variant_id: int) -> Response:
+        return Response(s.VariantSerializer(self.visible(request, Variant, variant_id, related="shot")).data)
+
+
+class ShotEdits(ServiceMixin, generics.GenericAPIView):
+    serializer_class = s.EditSerializer
+
+    def get(self, request: Request, shot_id: int) -> Response:
+        shot = self.visible_shot(request, shot_id)
+        qs = Edit.objects.filter(shot=shot).select_related("author").prefetch_related("decisions__author")
+        return self.page(qs.order_by("-version"), s.EditSerializer)
+
+    @extend_schema(request=s.EditIn, responses={201: s.EditSerializer})
+    def post(self, request: Request, shot_id: int) -> Response:
+        shot = self.visible_shot(request, shot_id)
+        data = validated(s.EditIn, request)
+        edit = edit_services.edit_create(shot=shot, actor=request.user,
+                                         segments=[dict(x) for x in data["segments"]],
+                                         comment=data["comment"])
+        return Response(s.EditSerializer(edit).data, status=201)
+
+
+class EditDecisions(ServiceMixin, APIView):
+    @extend_schema(request=s.DecisionIn, responses={201: s.DecisionSerializer})
+    def post(self, request: Request, edit_id: int) -> Response:
+        edit = self.visible(request, Edit, edit_id, related="shot__sequence")
+        data = validated(s.DecisionIn, request)
+        decision = edit_services.decision_create(edit=edit, actor=request.user,
+                                                 verdict=data["decision"],
+                                                 comment=data["comment"])
+        return Response(s.DecisionSerializer(decision).data, status=201)
+
+
+class ShotNotes(ServiceMixin, generics.GenericAPIView):
+    parser_classes = UPLOAD_PARSERS
+    serializer_class = s.NoteSerializer
+
+    def get(self, request: Request, shot_id: int) -> Response:
+        shot = self.visible_shot(request, shot_id)
+        qs = (Note.objects.filter(shot=shot, parent__isnull=True).select_related("author", "resolved_by")
+              .prefetch_related("replies__author", "attachments"))
+        return self.page(qs, s.NoteSerializer)
+
+    @extend_schema(request=s.NoteIn, responses={201: s.NoteSerializer})
+    def post(self, request: Request, shot_id: int) -> Response:
+        _check_body_size(request)
+        shot = self.visible_shot(request, shot_id)
+        data = validated(s.NoteIn, request)
+        v = dict(data)
+        variant_id = v.pop("variant")
+        variant = get_object_or_404(Variant, pk=variant_id, shot=shot) if variant_id else None
+        note = note_services.note_create(shot=shot, actor=request.user, variant=variant, **v)
+        return Response(s.NoteSerializer(note).data, status=201)
+
+
+class NoteReplies(ServiceMixin, APIView):
+    @extend_schema(request=s.ReplyIn, responses={201: s.ReplySerializer})
+    def post(self, request: Request, note_id: int) -> Response:
+        note = self.visible(request, Note, note_id, related="shot__sequence")
+        data = validated(s.ReplyIn, request)
+        reply = note_services.note_reply(note=note, actor=request.user, text=data["text"])
+        return Response(s.ReplySerializer(reply).data, status=201)
+
+
+class NoteResolve(ServiceMixin, APIView):
+    @extend_schema(request=s.ResolveIn, responses=s.NoteSerializer)
+    def post(self, request: Request, note_id: int) -> Response:
+        note = self.visible(request, Note, note_id, related="shot__sequence")
+        data = validated(s.ResolveIn, request)
+        note = note_services.note_resolve(note=note, actor=request.user, resolved=data["resolved"])
+        return Response(s.NoteSerializer(note).data)
+
+
+class ShotFixes(ServiceMixin, generics.GenericAPIView):
+    parser_classes = UPLOAD_PARSERS
+    serializer_class = s.FrameFixSerializer
+
+    def get(self, request: Request, shot_id: int) -> Response:
+        shot = self.visible_shot(request, shot_id)
+        qs = FrameFix.objects.filter(shot=shot).select_related("author").prefetch_related("images")
+        return self.page(qs, s.FrameFixSerializer)
+
+    @extend_schema(request={"multipart/form-data": s.FixIn}, responses={201: s.FrameFixSerializer})
+    def post(self, request: Request, shot_id: int) -> Response:
+        _check_body_size(request)
+        shot = self.visible_shot(request, shot_id)
+        data = validated(s.FixIn, request)
+        fix = fix_services.fix_create(shot=shot, actor=request.user, **data)
+        return Response(s.FrameFixSerializer(fix).data, status=201)
+
+
+class FixReview(ServiceMixin, APIView):
+    @extend_schema(request=s.FixReviewIn, responses=s.FrameFixSerializer)
+    def post(self, request: Request, fix_id: int) -> Response:
+        fix = self.visible(request, FrameFix, fix_id, related="shot__sequence")
+        data = validated(s.FixReviewIn, request)
+        fix = fix_services.fix_review(fix=fix, actor=request.user, **data)
+        return Response(s.FrameFixSerializer(fix).data)
+
+
+class ShotRenders(ServiceMixin, generics.GenericAPIView):
+    serializer_class = s.RenderSerializer
+
+    def get(self, request: Request, shot_id: int) -> Response:
+        shot = self.visible_shot(request, shot_id)
+        qs = Render.objects.filter(shot=shot).select_related("edit")
+        return self.page(qs, s.RenderSerializer)
+
+    @extend_schema(request=None, responses={201: s.RenderSerializer})
+    def post(self, request: Request, shot_id: int) -> Response:
+        shot = self.visible_shot(request, shot_id)
+        render = render_services.render_queue(shot=shot, actor=request.user)
+        return Response(s.RenderSerializer(render).data, status=201)
+
+
+class RenderDetail(ServiceMixin, APIView):
+    parser_classes = UPLOAD_PARSERS
+
+    @extend_schema(responses=s.RenderSerializer)
+    def get(self, request: Request, render_id: int) -> Response:
+        return Response(s.RenderSerializer(self.visible(request, Render, render_id, related="edit")).data)
+
+    @extend_schema(request={"multipart/form-data": s.RenderReportIn}, responses=s.RenderSerializer)
+    def patch(self, request: Request, render_id: int) -> Response:
+        _check_body_size(request)
+        render = self.visible(request, Render, render_id, related="shot__sequence")
+        data = validated(s.RenderReportIn, request)
+        render = render_services.render_report(render=render, actor=request.user, **data)
+        return Response(s.RenderSerializer(render).data)
+
+
+class ShotActivity(ServiceMixin, generics.GenericAPIView):
+    serializer_class = s.ActivitySerializer
+
+    def get(self, request: Request, shot_id: int) -> Response:
+        shot = self.visible_shot(request, shot_id)
+        return self.page(sel.activity_list(shot=shot), s.ActivitySerializer)

@@ -1,0 +1,75 @@
+"""Websockets: one per shot (`ws/shots/<id>/`) and one for the board (`ws/board/`).
+
+Consumers never write: they check who is asking, join the group, and forward what the services broadcast
+after each commit (`review.services.activity.broadcast`).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from channels.db import database_sync_to_async
+from channels.generic.websocket import AsyncJsonWebsocketConsumer
+
+from review.services.activity import board_group, shot_group
+
+FORBIDDEN = 4403
+
+
+def _may_see_shot(user: Any, shot_id: int) -> bool:
+    from review.models import Shot
+    from review.permissions import Action, allowed
+
+    project_id = Shot.objects.filter(pk=shot_id).values_list("sequence__project_id", flat=True).first()
+    return project_id is not None and allowed(user, project_id, Action.VIEW)
+
+
+def _board_groups(user: Any) -> list[str]:
+    from review.models import Project
+    from review.permissions import member_project_ids
+
+    ids = Project.objects.values_list("id", flat=True) if user.is_superuser else member_project_ids(user)
+    return [board_group(i) for i in ids]
+
+
+class _ForwardingConsumer(AsyncJsonWebsocketConsumer):
+    """Joins the groups `listen_to` names (none: the connection is refused) and forwards their events."""
+
+    groups_joined: list[str] = []
+
+    async def listen_to(self) -> list[str]:
+        return []
+
+    async def connect(self) -> None:
+        user = self.scope.get("user")
+        groups = await self.listen_to() if user is not None and user.is_authenticated else []
+        if not groups:
+            await self.close(code=FORBIDDEN)
+            return
+        self.groups_joined = groups
+        for group in groups:
+            await self.channel_layer.group_add(group, self.channel_name)
+        await self.accept()
+
+    async def disconnect(self, code: int) -> None:
+        for group in self.groups_joined:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        """Listeners only: anything sent is ignored (writes go through the API)."""
+
+    async def review_event(self, event: dict[str, Any]) -> None:
+        await self.send_json(event["message"])
+
+
+class ShotConsumer(_ForwardingConsumer):
+    async def listen_to(self) -> list[str]:
+        shot_id = int(self.scope["url_route"]["kwargs"]["shot_id"])
+        may = await database_sync_to_async(_may_see_shot)(self.scope["user"], shot_id)
+        return [shot_group(shot_id)] if may else []
+
+
+class BoardConsumer(_ForwardingConsumer):
+    """Every shot of every project the user belongs to."""
+
+    async def listen_to(self) -> list[str]:
+        return await database_sync_to_async(_board_groups)(self.scope["user"])

@@ -1,0 +1,407 @@
+"""The review site's data: projects, shots, the variants the engine made, and what people decided about them.
+
+Invariants live here and in the database (`Meta.constraints`, `clean()`); services call `full_clean()` before
+every save. Stored file names are chosen by the server (`_storage_name`), never taken from the client.
+"""
+from __future__ import annotations
+
+import uuid
+from datetime import date
+from fractions import Fraction
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import F, Q
+
+from review.choices import (
+    RENDER_STATE_ACTIVE,
+    SHOT_STATUS_CLOSED,
+    DecisionVerdict,
+    FrameFixState,
+    RenderState,
+    ShotStatus,
+    VariantKind,
+)
+
+User = settings.AUTH_USER_MODEL
+
+
+def _storage_name(folder: str, suffix: str) -> str:
+    """A fresh server-chosen name under `folder`: nothing the client sends ends up in a path."""
+    return f"{folder}/{uuid.uuid4().hex}{suffix}"
+
+
+def _upload_name(instance: Any, filename: str, kind: str) -> str:
+    shot_id = getattr(instance, "shot_id", None) or instance.owner_shot_id()
+    suffix = "." + filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
+    if not suffix[1:].isalnum() or len(suffix) > 6:
+        suffix = ""
+    return _storage_name(f"shots/{shot_id}/{kind}", suffix)
+
+
+def upload_plate(instance: Any, filename: str) -> str:
+    return _upload_name(instance, filename, "plate")
+
+
+def upload_variant(instance: Any, filename: str) -> str:
+    return _upload_name(instance, filename, "variants")
+
+
+def upload_attachment(instance: Any, filename: str) -> str:
+    return _upload_name(instance, filename, "attachments")
+
+
+def upload_fix(instance: Any, filename: str) -> str:
+    return _upload_name(instance, filename, "fixes")
+
+
+def upload_render(instance: Any, filename: str) -> str:
+    return _upload_name(instance, filename, "renders")
+
+
+class Project(models.Model):
+    code = models.SlugField(max_length=64, unique=True)
+    name = models.CharField(max_length=200)
+    members = models.ManyToManyField(User, through="Membership", related_name="review_projects", blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.code
+
+
+class Membership(models.Model):
+    """A person works on a project; what they may do there comes from their role group."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="review_memberships")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["project", "user"], name="membership_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.user} in {self.project}"
+
+
+class Sequence(models.Model):
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="sequences")
+    code = models.CharField(max_length=64)
+    name = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        ordering = ["project__code", "code"]
+        constraints = [models.UniqueConstraint(fields=["project", "code"], name="sequence_code_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.project.code}/{self.code}"
+
+
+class Shot(models.Model):
+    sequence = models.ForeignKey(Sequence, on_delete=models.CASCADE, related_name="shots")
+    code = models.CharField(max_length=64)
+    description = models.TextField(blank=True)
+    frame_start = models.IntegerField(default=1001)
+    frame_end = models.IntegerField(default=1001)
+    fps_num = models.PositiveIntegerField(default=24)
+    fps_den = models.PositiveIntegerField(default=1)
+    plate_clip = models.FileField(upload_to=upload_plate, blank=True, max_length=300)
+    status = models.CharField(max_length=32, choices=ShotStatus.choices, default=ShotStatus.WAITING, db_index=True)
+    held_from = models.CharField(max_length=32, choices=ShotStatus.choices, blank=True,
+                                 help_text="the status a shot on hold returns to")
+    assignees = models.ManyToManyField(User, related_name="assigned_shots", blank=True)
+    due_date = models.DateField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["sequence__code", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["sequence", "code"], name="shot_code_unique"),
+            models.CheckConstraint(condition=Q(frame_end__gte=F("frame_start")), name="shot_frame_range_ordered"),
+            models.CheckConstraint(condition=Q(fps_num__gt=0) & Q(fps_den__gt=0), name="shot_fps_positive"),
+            models.CheckConstraint(condition=Q(status__in=ShotStatus.values), name="shot_status_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.sequence.code}/{self.code}" if self.sequence_id else self.code
+
+    @property
+    def fps(self) -> Fraction:
+        return Fraction(self.fps_num, self.fps_den)
+
+    @property
+    def status_colour(self) -> str:
+        return ShotStatus(self.status).colour
+
+    @property
+    def frame_count(self) -> int:
+        return self.frame_end - self.frame_start + 1
+
+    def owner_shot_id(self) -> int | None:
+        return self.pk
+
+    def is_overdue(self, today: date) -> bool:
+        return bool(self.due_date and self.due_date < today and self.status not in SHOT_STATUS_CLOSED)
+
+    def clean(self) -> None:
+        if self.frame_end is not None and self.frame_start is not None and self.frame_end < self.frame_start:
+            raise ValidationError({"frame_end": f"last frame {self.frame_end} is before first frame {self.frame_start}"})
+
+
+class Variant(models.Model):
+    """One way of making the shot (a sibling of the others, not a revision): its clip, its recipe and its QC."""
+
+    shot = models.ForeignKey(Shot, on_delete=models.CASCADE, related_name="variants")
+    kind = models.CharField(max_length=16, choices=VariantKind.choices)
+    label = models.CharField(max_length=100)
+    model_name = models.CharField(max_length=200, blank=True)
+    checkpoint = models.CharField(max_length=300, blank=True)
+    faceset = models.JSONField(default=dict, blank=True, help_text="summary of the training faceset")
+    performance = models.JSONField(default=dict, blank=True, help_text="performance settings used")
+    clip = models.FileField(upload_to=upload_variant, max_length=300)
+    clip_frames = models.PositiveIntegerField(default=0)
+    clip_bytes = models.PositiveBigIntegerField(default=0)
+    clip_sha256 = models.CharField(max_length=64, blank=True)
+    thumbnail = models.FileField(upload_to=upload_variant, blank=True, max_length=300)
+    filmstrip = models.FileField(upload_to=upload_variant, blank=True, max_length=300)
+    qc = models.JSONField(default=list, blank=True, help_text="per-frame QC: [{frame, coverage, anomaly, ...}]")
+    idempotency_key = models.CharField(max_length=200, null=True, blank=True)
+    request_fingerprint = models.CharField(max_length=64, blank=True)
+    published_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["shot_id", "created", "id"]
+        constraints = [
+            models.UniqueConstraint(fields=["shot", "label"], name="variant_label_unique"),
+            models.UniqueConstraint(fields=["shot", "idempotency_key"], condition=Q(idempotency_key__isnull=False),
+                                    name="variant_idempotency_key_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shot} {self.label}"
+
+    def clean(self) -> None:
+        if not isinstance(self.qc, list) or not all(isinstance(row, dict) and isinstance(row.get("frame"), int)
+                                                    for row in self.qc):
+            raise ValidationError({"qc": "per-frame QC must be a list of objects each with an integer 'frame'"})
+
+
+class Edit(models.Model):
+    """The supervisor's pick: segments of variants over frame ranges, with transitions. Each save is a new version."""
+
+    shot = models.ForeignKey(Shot, on_delete=models.CASCADE, related_name="edits")
+    version = models.PositiveIntegerField()
+    segments = models.JSONField(help_text="[{variant, frame_start, frame_end, transition}] covering the shot")
+    comment = models.TextField(blank=True)
+    author = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["shot_id", "-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["shot", "version"], name="edit_version_unique"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="edit_version_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shot} edit v{self.version}"
+
+    def clean(self) -> None:
+        """Segments name variants of this shot, lie inside the shot, are in order and do not overlap."""
+        segs = self.segments
+        if not isinstance(segs, list) or not segs:
+            raise ValidationError({"segments": "an edit needs at least one segment"})
+        variant_ids = set(Variant.objects.filter(shot_id=self.shot_id).values_list("id", flat=True))
+        previous_end = None
+        for i, seg in enumerate(segs):
+            where = f"segment {i + 1}"
+            if not isinstance(seg, dict) or set(seg) - {"variant", "frame_start", "frame_end", "transition"}:
+                raise ValidationError({"segments": f"{where}: expected {{variant, frame_start, frame_end, transition}}"})
+            values = [seg.get(k) for k in ("variant", "frame_start", "frame_end")]
+            if not all(isinstance(v, int) and not isinstance(v, bool) for v in values):
+                raise ValidationError({"segments": f"{where}: variant, frame_start and frame_end must be integers"})
+            variant, start, end = values
+            transition = seg.get("transition", 0)
+            if not isinstance(transition, int) or isinstance(transition, bool) or transition < 0:
+                raise ValidationError({"segments": f"{where}: transition is a number of frames >= 0"})
+            if variant not in variant_ids:
+                raise ValidationError({"segments": f"{where}: variant {variant} is not a variant of shot {self.shot}"})
+            if end < start or start < self.shot.frame_start or end > self.shot.frame_end:
+                raise ValidationError({"segments": f"{where}: frames {start}-{end} are outside the shot "
+                                                   f"({self.shot.frame_start}-{self.shot.frame_end})"})
+            if previous_end is not None and start <= previous_end:
+                raise ValidationError({"segments": f"{where}: starts at {start}, overlapping the previous segment "
+                                                   f"(ends {previous_end}); segments go in frame order"})
+            previous_end = end
+
+
+class Decision(models.Model):
+    """Approve, or request changes on, one edit. One decision per edit: the database refuses a second."""
+
+    edit = models.ForeignKey(Edit, on_delete=models.CASCADE, related_name="decisions")
+    verdict = models.CharField(max_length=32, choices=DecisionVerdict.choices)
+    comment = models.TextField(blank=True)
+    author = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["edit"], name="decision_one_per_edit"),
+            models.CheckConstraint(condition=Q(verdict__in=DecisionVerdict.values), name="decision_verdict_known"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.get_verdict_display()} {self.edit}"
+
+    @property
+    def colour(self) -> str:
+        return DecisionVerdict(self.verdict).colour
+
+
+class Note(models.Model):
+    """A note on a frame or frame range, maybe with a drawing (vector strokes); replies are notes with a parent."""
+
+    shot = models.ForeignKey(Shot, on_delete=models.CASCADE, related_name="notes")
+    variant = models.ForeignKey(Variant, null=True, blank=True, on_delete=models.SET_NULL, related_name="notes")
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="replies")
+    frame_start = models.IntegerField()
+    frame_end = models.IntegerField()
+    text = models.TextField()
+    drawing = models.JSONField(null=True, blank=True, help_text='{"strokes": [{"points": [[x, y], ...], ...}]}')
+    author = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    resolved = models.BooleanField(default=False)
+    resolved_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["frame_start", "created", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(frame_end__gte=F("frame_start")), name="note_frame_range_ordered"),
+        ]
+        indexes = [models.Index(fields=["shot", "parent"], name="note_shot_parent")]
+
+    def __str__(self) -> str:
+        return f"note on {self.shot} {self.frame_start}-{self.frame_end}"
+
+    def clean(self) -> None:
+        if not self.text.strip():
+            raise ValidationError({"text": "a note needs some text"})
+        if self.frame_start is None or self.frame_end is None:
+            return
+        if self.frame_end < self.frame_start:
+            raise ValidationError({"frame_end": f"last frame {self.frame_end} is before first frame {self.frame_start}"})
+        shot = self.shot
+        if self.frame_start < shot.frame_start or self.frame_end > shot.frame_end:
+            raise ValidationError({"frame_start": f"frames {self.frame_start}-{self.frame_end} are outside the shot "
+                                                  f"({shot.frame_start}-{shot.frame_end})"})
+        if self.variant_id and self.variant.shot_id != self.shot_id:
+            raise ValidationError({"variant": f"variant {self.variant_id} is not a variant of shot {shot}"})
+        if self.drawing is not None:
+            strokes = self.drawing.get("strokes") if isinstance(self.drawing, dict) else None
+            if not isinstance(strokes, list) or not all(
+                    isinstance(s, dict) and isinstance(s.get("points"), list) for s in strokes):
+                raise ValidationError({"drawing": 'a drawing is {"strokes": [{"points": [[x, y], ...]}, ...]}'})
+
+
+class NoteAttachment(models.Model):
+    note = models.ForeignKey(Note, on_delete=models.CASCADE, related_name="attachments")
+    file = models.FileField(upload_to=upload_attachment, max_length=300)
+    original_name = models.CharField(max_length=255, blank=True)
+    size = models.PositiveBigIntegerField(default=0)
+
+    def owner_shot_id(self) -> int:
+        return self.note.shot_id
+
+
+class FrameFix(models.Model):
+    """Images an artist made for frames the picked result gets wrong; the final render uses accepted ones."""
+
+    shot = models.ForeignKey(Shot, on_delete=models.CASCADE, related_name="fixes")
+    frame_start = models.IntegerField()
+    frame_end = models.IntegerField()
+    comment = models.TextField(blank=True)
+    state = models.CharField(max_length=16, choices=FrameFixState.choices, default=FrameFixState.SUBMITTED)
+    author = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["frame_start", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(frame_end__gte=F("frame_start")), name="fix_frame_range_ordered"),
+            models.CheckConstraint(condition=Q(state__in=FrameFixState.values), name="fix_state_known"),
+        ]
+
+    def clean(self) -> None:
+        if self.frame_start is None or self.frame_end is None:
+            return
+        shot = self.shot
+        if self.frame_end < self.frame_start or self.frame_start < shot.frame_start or self.frame_end > shot.frame_end:
+            raise ValidationError({"frame_start": f"frames {self.frame_start}-{self.frame_end} are not a range inside "
+                                                  f"the shot ({shot.frame_start}-{shot.frame_end})"})
+
+
+class FrameFixImage(models.Model):
+    fix = models.ForeignKey(FrameFix, on_delete=models.CASCADE, related_name="images")
+    frame = models.IntegerField()
+    file = models.FileField(upload_to=upload_fix, max_length=300)
+
+    class Meta:
+        ordering = ["frame"]
+
+    def owner_shot_id(self) -> int:
+        return self.fix.shot_id
+
+
+class Render(models.Model):
+    """A final comp of an approved edit: queued, running (with progress), then done with its clip, or failed."""
+
+    shot = models.ForeignKey(Shot, on_delete=models.CASCADE, related_name="renders")
+    edit = models.ForeignKey(Edit, on_delete=models.PROTECT, related_name="renders")
+    state = models.CharField(max_length=16, choices=RenderState.choices, default=RenderState.QUEUED)
+    progress = models.FloatField(default=0.0)
+    output = models.FileField(upload_to=upload_render, blank=True, max_length=300)
+    log = models.TextField(blank=True)
+    task_id = models.CharField(max_length=64, blank=True)
+    requested_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+    started = models.DateTimeField(null=True, blank=True)
+    finished = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__gte=0.0) & Q(progress__lte=1.0), name="render_progress_0_1"),
+            models.CheckConstraint(condition=Q(state__in=RenderState.values), name="render_state_known"),
+            models.UniqueConstraint(fields=["shot"], condition=Q(state__in=RENDER_STATE_ACTIVE),
+                                    name="render_one_active_per_shot"),
+        ]
+
+    def __str__(self) -> str:
+        return f"render {self.id} of {self.shot}"
+
+
+class Activity(models.Model):
+    """Every change, in order: who did what to which shot. Status changes carry {from, to} in `data`."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="activity")
+    shot = models.ForeignKey(Shot, null=True, blank=True, on_delete=models.CASCADE, related_name="activity")
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    verb = models.CharField(max_length=40)
+    summary = models.CharField(max_length=500)
+    data = models.JSONField(default=dict, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        verbose_name_plural = "activity"
+        indexes = [models.Index(fields=["shot", "-created"], name="activity_shot_recent")]
+
+    def __str__(self) -> str:
+        return self.summary

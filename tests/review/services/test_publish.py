@@ -1,0 +1,73 @@
+"""Publishing variants: content-checked clips, idempotent retries, the first variant opens the review."""
+from __future__ import annotations
+
+import pytest
+from django.core.files.storage import default_storage
+
+from review.choices import ShotStatus
+from review.errors import Conflict, UploadRejected
+from review.models import Activity, Variant
+from review.services.variants import variant_publish
+from tests.review.media import uploaded
+
+
+def _publish(world, clip, *, label="rigid A", key=None, kind="rigid"):
+    return variant_publish(shot=world.shot, actor=world.users["pipeline"], kind=kind, label=label,
+                           clip=uploaded(clip), idempotency_key=key, model_name="rigid-v1",
+                           qc=[{"frame": 1001, "coverage": 1.0, "anomaly": 0.1}])
+
+
+def _stored_files(shot_id: int) -> list[str]:
+    folder = f"shots/{shot_id}/variants"
+    return default_storage.listdir(folder)[1] if default_storage.exists(folder) else []
+
+
+def test_first_variant_opens_the_review_and_is_stored_under_a_server_name(world, clips):
+    variant, created = _publish(world, clips["good"])
+    world.shot.refresh_from_db()
+    assert created and world.shot.status == ShotStatus.IN_REVIEW
+    assert variant.clip_frames == 12 and variant.clip.name.startswith(f"shots/{world.shot.id}/variants/")
+    assert "good" not in variant.clip.name and default_storage.exists(variant.clip.name)
+    assert Activity.objects.filter(shot=world.shot, verb="variant.published").count() == 1
+
+
+def test_retry_with_the_same_key_returns_the_same_variant(world, clips):
+    first, created = _publish(world, clips["good"], key="abc")
+    again, created_again = _publish(world, clips["good"], key="abc")
+    assert created and not created_again and again.id == first.id
+    assert Variant.objects.count() == 1 and len(_stored_files(world.shot.id)) == 1
+
+
+def test_same_key_for_another_clip_is_a_conflict(world, clips):
+    _publish(world, clips["good"], key="abc")
+    with pytest.raises(Conflict, match="Idempotency-Key"):
+        _publish(world, clips["good2"], key="abc", label="other")
+
+
+def test_duplicate_label_is_a_conflict_and_leaves_no_file(world, clips):
+    _publish(world, clips["good"])
+    with pytest.raises(Conflict, match="already has a variant labelled"):
+        _publish(world, clips["good2"])
+    assert len(_stored_files(world.shot.id)) == 1
+
+
+@pytest.mark.parametrize("name, message", [
+    ("text", "not a readable video"),
+    ("truncated", "truncated"),
+    ("truncated_moov_last", "not a readable video"),
+    ("short", "has 8 frames but shot"),
+    ("wrong_fps", "30000/1001 fps"),
+])
+def test_bad_clips_are_refused_and_nothing_is_stored(world, clips, name, message):
+    with pytest.raises(UploadRejected, match=message):
+        _publish(world, clips[name])
+    assert not Variant.objects.exists() and _stored_files(world.shot.id) == []
+    world.shot.refresh_from_db()
+    assert world.shot.status == ShotStatus.WAITING
+
+
+def test_too_large_is_413(world, clips, settings):
+    settings.FACEREPLACE_MAX_UPLOAD_BYTES = 1000
+    with pytest.raises(UploadRejected) as err:
+        _publish(world, clips["good"])
+    assert err.value.status == 413 and "FACEREPLACE_MAX_UPLOAD_BYTES" in str(err.value)
