@@ -60,12 +60,24 @@ export class VideoView {
         v.requestVideoFrameCallback!(onFrame);
       };
       v.requestVideoFrameCallback(onFrame);
+      v.addEventListener("seeked", () => this.confirmAfterSeek());
     } else {
       // Without frame callbacks the best we know is the decoder's current time once a seek lands.
       const fromTime = () => this.present(timeToFrame(v.currentTime, this.first, this.rate));
       v.addEventListener("seeked", fromTime);
       v.addEventListener("timeupdate", fromTime);
     }
+  }
+
+  /** After a seek lands, a frame callback normally follows; if none comes (the picture did not change,
+   * e.g. a seek within the frame already shown) the landed time says which frame is on screen. */
+  private confirmAfterSeek(): void {
+    const at = this.video.currentTime;
+    window.setTimeout(() => {
+      if (this.video.seeking || this.video.currentTime !== at) return;
+      const frame = timeToFrame(at, this.first, this.rate);
+      if (this.shown !== frame && this.waiters.some((w) => w.frame === frame)) this.present(frame);
+    }, 120);
   }
 
   private present(frame: number): void {
@@ -84,7 +96,9 @@ export class VideoView {
   /** Show `frame`; resolves once that frame is painted (or after a generous timeout on a stalled decoder). */
   seek(frame: number): Promise<void> {
     this.target = frame;
-    if (this.shown === frame && !this.video.seeking) return Promise.resolve();
+    const t = frameToTime(frame, this.first, this.rate);
+    const sameTime = Math.abs(this.video.currentTime - t) < 1e-6;
+    if (this.shown === frame && sameTime) return Promise.resolve();
     const done = new Promise<void>((resolve) => {
       const timer = window.setTimeout(() => {
         this.waiters = this.waiters.filter((w) => w.resolve !== finish);
@@ -96,8 +110,15 @@ export class VideoView {
       };
       this.waiters.push({ frame, resolve: finish });
     });
-    this.video.currentTime = frameToTime(frame, this.first, this.rate);
+    // A seek to this very time already under way is not restarted (that would cancel its frame callback).
+    if (!sameTime) this.video.currentTime = t;
     return done;
+  }
+
+  /** While the master plays: put this view on `frame` unless it is still busy with the previous one. */
+  follow(frame: number): void {
+    this.target = frame;
+    if (!this.video.seeking && this.shown !== frame) this.video.currentTime = frameToTime(frame, this.first, this.rate);
   }
 
   get ready(): boolean {

@@ -1,0 +1,176 @@
+/** The shot page's player app: viewer, side panel (notes, pick, fixes), transport, timeline, live updates. */
+import { h } from "./dom";
+import { FixesPanel } from "./fixes";
+import { helpOverlay } from "./help";
+import { actionFor } from "./keys";
+import { LiveSocket, type LiveState } from "./live";
+import { NotesPanel } from "./notes";
+import { PicksPanel } from "./picks";
+import { Player } from "./player";
+import { can, parseShot, readShotFrom, type Shot } from "./shot";
+import { Timeline } from "./timeline";
+
+export class ShotApp {
+  readonly player: Player;
+  readonly timeline: Timeline;
+  readonly notes: NotesPanel;
+  readonly picks: PicksPanel;
+  readonly fixes: FixesPanel;
+  private help: HTMLDivElement;
+  private statusEl: HTMLSpanElement;
+  private liveEl: HTMLSpanElement;
+  private progressEl: HTMLSpanElement;
+  private tabs: Record<string, [HTMLButtonElement, HTMLElement]> = {};
+  private refreshing: Promise<void> | null = null;
+
+  constructor(root: HTMLElement, shot: Shot) {
+    this.player = new Player(shot);
+    this.timeline = new Timeline(this.player);
+    this.notes = new NotesPanel(this.player);
+    this.picks = new PicksPanel(this.player, this.timeline);
+    this.fixes = new FixesPanel(this.player);
+    this.picks.onStatus = (status, label) => this.setStatus(status, label);
+    this.help = helpOverlay(() => (this.help.hidden = true));
+    this.statusEl = h("span", { class: "fr-status", "data-testid": "shot-status" });
+    this.liveEl = h("span", { class: "fr-live", "data-testid": "live", title: "Live updates" });
+    this.progressEl = h("span", { class: "fr-progress", "data-testid": "render-progress", hidden: true });
+    const tab = (key: string, label: string, panel: HTMLElement) => {
+      const b = h("button", { class: "fr-tab", type: "button", "data-tab": key, onclick: () => this.showTab(key) }, label);
+      this.tabs[key] = [b, panel];
+      return b;
+    };
+    const side = h("aside", { class: "fr-side" },
+      h("div", { class: "fr-tabs" }, tab("notes", "Notes", this.notes.el), tab("pick", "Pick", this.picks.el), tab("fixes", "Fixes", this.fixes.el)),
+      this.notes.el, this.picks.el, this.fixes.el);
+    root.classList.add("fr-app");
+    root.replaceChildren(
+      h("div", { class: "fr-bar" },
+        h("b", { class: "fr-code" }, shot.code), this.statusEl, this.progressEl,
+        h("span", { class: "fr-spacer" }),
+        h("span", { class: "fr-user" }, `${shot.user.username} · ${shot.user.role}`),
+        this.liveEl,
+        h("button", { class: "fr-btn", type: "button", title: "Keyboard shortcuts (?)", onclick: () => (this.help.hidden = !this.help.hidden) }, "?")),
+      h("div", { class: "fr-main" }, this.player.el, side),
+      this.timeline.el,
+      this.help);
+    this.showTab(can.pick(shot) ? "pick" : "notes");
+    this.setStatus(shot.status, shot.status_label);
+    document.addEventListener("keydown", (ev) => this.onKey(ev));
+    new LiveSocket(shot.ws, (msg) => this.onLive(msg), (state) => this.setLive(state));
+    this.timeline.draw();
+  }
+
+  private showTab(key: string): void {
+    for (const [k, [b, panel]] of Object.entries(this.tabs)) {
+      b.classList.toggle("on", k === key);
+      panel.hidden = k !== key;
+    }
+  }
+
+  setStatus(status: string, label: string): void {
+    this.player.shot.status = status;
+    this.player.shot.status_label = label;
+    this.statusEl.textContent = label;
+    this.statusEl.dataset.status = status;
+    this.picks.render();
+  }
+
+  private setLive(state: LiveState): void {
+    this.liveEl.dataset.state = state;
+    this.liveEl.textContent = state === "live" ? "● Live" : state === "connecting" ? "○ Connecting" : "○ Reconnecting…";
+  }
+
+  private onLive(msg: Record<string, unknown>): void {
+    const type = String(msg.type ?? "");
+    if (type === "render.progress") {
+      const progress = Number(msg.progress ?? 0);
+      this.progressEl.hidden = false;
+      this.progressEl.textContent = `Render ${String(msg.state ?? "")} ${Math.round(progress * 100)}%`;
+      return;
+    }
+    if (type === "status.changed" && typeof msg.status === "string") {
+      this.setStatus(msg.status, String(msg.status_label ?? msg.status));
+    }
+    void this.refresh();
+  }
+
+  /** Re-read the shot from the page as the server renders it now, and update every part in place. */
+  refresh(): Promise<void> {
+    if (this.refreshing) return this.refreshing;
+    this.refreshing = (async () => {
+      try {
+        const res = await fetch(location.href, { credentials: "same-origin", headers: { Accept: "text/html" } });
+        if (!res.ok) return;
+        const doc = new DOMParser().parseFromString(await res.text(), "text/html");
+        const fresh = readShotFrom(doc);
+        if (fresh) this.apply(fresh);
+      } catch (e) {
+        console.warn("live: could not refresh the shot", e);
+      } finally {
+        this.refreshing = null;
+      }
+    })();
+    return this.refreshing;
+  }
+
+  private apply(fresh: Shot): void {
+    const shot = this.player.shot;
+    shot.variants = fresh.variants;
+    shot.plate = fresh.plate;
+    shot.notes = fresh.notes;
+    shot.fixes = fresh.fixes;
+    shot.edit = fresh.edit;
+    this.player.refreshSources();
+    this.notes.render();
+    this.fixes.render();
+    this.picks.shotChanged();
+    this.setStatus(fresh.status, fresh.status_label);
+    this.player.redrawOverlays();
+    this.timeline.draw();
+  }
+
+  private onKey(ev: KeyboardEvent): void {
+    const t = ev.target as HTMLElement | null;
+    if (t && (t.tagName === "INPUT" || t.tagName === "TEXTAREA" || t.tagName === "SELECT" || t.isContentEditable)) return;
+    const action = actionFor(ev);
+    if (!action) return;
+    ev.preventDefault();
+    const p = this.player;
+    const run: Record<string, () => void> = {
+      "toggle-play": () => p.togglePlay(),
+      "step+1": () => void p.step(1),
+      "step-1": () => void p.step(-1),
+      "step+10": () => void p.step(10),
+      "step-10": () => void p.step(-10),
+      "go-start": () => void p.goTo(p.inPoint ?? p.range.start),
+      "go-end": () => void p.goTo(p.outPoint ?? p.range.end),
+      "shuttle-back": () => p.shuttle(-1),
+      stop: () => void p.stop(),
+      "shuttle-forward": () => p.shuttle(1),
+      "set-in": () => p.setIn(p.target),
+      "set-out": () => p.setOut(p.target),
+      "clear-in-out": () => { p.setIn(null); p.setOut(null); },
+      "toggle-loop": () => p.toggleLoop(),
+      slower: () => p.changeSpeed(-1),
+      faster: () => p.changeSpeed(1),
+      "views-1": () => p.setViewCount(1),
+      "views-2": () => p.setViewCount(2),
+      "views-3": () => p.setViewCount(3),
+      "views-4": () => p.setViewCount(4),
+      "mode-grid": () => p.setMode("grid"),
+      "mode-wipe": () => p.setMode("wipe"),
+      "mode-ab": () => p.toggleAB(),
+      "toggle-loupe": () => p.toggleLoupe(),
+      "toggle-draw": () => { this.showTab("notes"); this.notes.toggleDraw(); },
+      "new-note": () => { this.showTab("notes"); this.notes.focusComposer(); },
+      split: () => { this.showTab("pick"); this.picks.split(); },
+      help: () => (this.help.hidden = !this.help.hidden),
+      escape: () => { this.help.hidden = true; this.notes.toggleDraw(false); },
+    };
+    run[action]?.();
+  }
+}
+
+export function mountShot(root: HTMLElement, raw: unknown): ShotApp {
+  return new ShotApp(root, parseShot(raw));
+}

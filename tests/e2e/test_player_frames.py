@@ -1,0 +1,93 @@
+"""The player in Chromium on a harness page (no site needed): the frame number shown is the frame on screen,
+stepping moves exactly one frame at 23.976 fps, and side-by-side views stay locked to one frame."""
+from __future__ import annotations
+
+from fractions import Fraction
+
+import pytest
+
+from tests.e2e.conftest import READ_CODE_JS, make_coded_clip, write_harness
+
+pytestmark = pytest.mark.e2e
+FIRST = 1001
+
+
+@pytest.fixture
+def harness(page, range_server, player_build):
+    base, root = range_server
+    fps = Fraction(24000, 1001)
+    make_coded_clip(root / "plate.mp4", first=FIRST, count=60, fps=fps, tint=(90, 110, 140))
+    make_coded_clip(root / "rigid.mp4", first=FIRST, count=60, fps=fps, tint=(150, 100, 70))
+    shot = {
+        "id": 1, "code": "DD_010", "status": "in_review", "status_label": "In review",
+        "frame_start": FIRST, "frame_end": FIRST + 59, "fps_num": 24000, "fps_den": 1001,
+        "plate": {"clip_url": "plate.mp4"},
+        "variants": [{"id": 7, "label": "rigid A", "kind": "rigid", "clip_url": "rigid.mp4",
+                      "qc": [{"frame": f, "coverage": 0.0 if 1020 <= f < 1025 else 1.0, "anomaly": (f % 13) / 13}
+                             for f in range(FIRST, FIRST + 60)]}],
+        "notes": [], "edit": None, "user": {"username": "sam", "role": "supervisor"},
+        "api": "/api/", "ws": "/ws/shots/1/",
+    }
+    page.goto(f"{base}/{write_harness(root, player_build, shot)}")
+    wait_all_on(page, FIRST)
+    return page
+
+
+def wait_all_on(page, frame: int) -> None:
+    """Until the transport shows `frame` and every view has painted it."""
+    page.wait_for_function(
+        """(f) => document.querySelector('[data-testid=frame]').value === String(f)
+             && [...document.querySelectorAll('.fr-view')].every(v => v.dataset.frame === String(f))""",
+        arg=frame, timeout=5000)
+
+
+def shown(page) -> int:
+    return int(page.locator("[data-testid=frame]").input_value())
+
+
+def test_stepping_50_frames_shows_exactly_the_frame_it_claims(harness):
+    page = harness
+    assert page.evaluate(READ_CODE_JS, 0) == FIRST
+    for expected in range(FIRST + 1, FIRST + 51):
+        page.keyboard.press("ArrowRight")
+        wait_all_on(page, expected)
+        assert page.evaluate(READ_CODE_JS, 0) == expected == shown(page), f"after stepping to {expected}"
+    for expected in (FIRST + 49, FIRST + 48):
+        page.keyboard.press("ArrowLeft")
+        wait_all_on(page, expected)
+        assert page.evaluate(READ_CODE_JS, 0) == expected == shown(page)
+    # The shot's real frame numbers and its rate are what the transport shows.
+    assert "1001–1060" in page.locator(".fr-frame-info").inner_text()
+    assert "23.976 fps" in page.locator(".fr-frame-info").inner_text()
+
+
+def test_two_up_stays_locked_to_one_frame_after_seeking_and_playing(harness):
+    page = harness
+    page.keyboard.press("2")
+    page.wait_for_function("document.querySelectorAll('.fr-view').length === 2")
+    wait_all_on(page, FIRST)
+    box = page.locator(".fr-frame-number")
+    box.fill("1037")
+    box.press("Enter")
+    wait_all_on(page, 1037)
+    assert [page.evaluate(READ_CODE_JS, i) for i in (0, 1)] == [1037, 1037]
+    # click on the timeline ruler, about three quarters in
+    timeline = page.locator("[data-testid=timeline]")
+    tb = timeline.bounding_box()
+    page.mouse.click(tb["x"] + 118 + (tb["width"] - 118) * 0.75, tb["y"] + 8)
+    page.wait_for_function("document.querySelector('[data-testid=frame]').value !== '1037'")
+    target = shown(page)
+    wait_all_on(page, target)
+    assert 1040 <= target <= 1050
+    assert [page.evaluate(READ_CODE_JS, i) for i in (0, 1)] == [target, target]
+    # play a moment, stop: both views land on the master's frame
+    page.keyboard.press("Home")
+    wait_all_on(page, FIRST)
+    page.keyboard.press("l")
+    page.wait_for_timeout(600)
+    page.keyboard.press("k")
+    page.wait_for_function("[...document.querySelectorAll('.fr-view')].every(v => v.dataset.frame === document.querySelector('[data-testid=frame]').value)")
+    stopped = shown(page)
+    assert stopped > FIRST, "playback did not advance"
+    wait_all_on(page, stopped)
+    assert [page.evaluate(READ_CODE_JS, i) for i in (0, 1)] == [stopped, stopped]
