@@ -15,6 +15,7 @@ from django.http import Http404
 from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
+from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -62,8 +63,17 @@ def validated(serializer_class: type[serializers.Serializer], request: Request) 
     return dict(serializer.validated_data)
 
 
+class Pagination(PageNumberPagination):
+    """Pages of PAGE_SIZE; a client may ask for up to 500 per page with `?page_size=`."""
+
+    page_size_query_param = "page_size"
+    max_page_size = 500
+
+
 class ServiceMixin:
     """Maps service errors to answers; finds the shot (404 when unknown or not visible, 403 without a role)."""
+
+    pagination_class = Pagination
 
     def handle_exception(self, exc: Exception) -> Response:
         return error_response(exc) or super().handle_exception(exc)  # type: ignore[misc]
@@ -148,8 +158,9 @@ class ShotList(ServiceMixin, generics.ListCreateAPIView):
 class ShotDetail(ServiceMixin, APIView):
     @extend_schema(responses=s.ShotDetailSerializer)
     def get(self, request: Request, shot_id: int) -> Response:
-        self.visible_shot(request, shot_id)
-        return Response(s.ShotDetailSerializer(sel.shot_detail(user=request.user, shot_id=shot_id)).data)
+        shot = sel.shot_detail(user=request.user, shot_id=shot_id)
+        require(request.user, shot.sequence.project_id, Action.VIEW)
+        return Response(s.ShotDetailSerializer(shot).data)
 
     @extend_schema(request=s.ShotUpdateIn, responses=s.ShotDetailSerializer)
     def patch(self, request: Request, shot_id: int) -> Response:

@@ -43,6 +43,20 @@ def media_root(settings, tmp_path) -> Path:
 
 @pytest.fixture
 def world(db) -> World:
+    return make_world()
+
+
+@pytest.fixture
+def world_tx(transactional_db) -> World:
+    """The same world in a database whose transactions really commit (for on-commit broadcasts)."""
+    from django.contrib.auth.models import Group
+
+    for role in ROLES:  # the migration made them, but a transactional test empties the tables afterwards
+        Group.objects.get_or_create(name=role)
+    return make_world()
+
+
+def make_world() -> World:
     project = ProjectFactory(code="dance")
     sequence = SequenceFactory(project=project, code="SQ010")
     shot = ShotFactory(sequence=sequence, code="SH010")

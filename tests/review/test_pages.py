@@ -1,0 +1,113 @@
+"""The server-rendered pages: login, the producer's board and its CSV, the shot page, media with ranges."""
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import date, timedelta
+
+import pytest
+
+from review.choices import ShotStatus
+from review.services.variants import variant_publish
+from tests.review.factories import NoteFactory, SequenceFactory, ShotFactory, VariantFactory
+from tests.review.media import uploaded
+
+
+@pytest.fixture
+def board_world(world):
+    late = ShotFactory(sequence=world.sequence, code="SH020", status=ShotStatus.IN_REVIEW,
+                       due_date=date.today() - timedelta(days=3))
+    late.assignees.add(world.users["artist"])
+    ShotFactory(sequence=world.sequence, code="SH030", status=ShotStatus.FINAL, due_date=date.today() - timedelta(days=3))
+    other_seq = SequenceFactory(project=world.project, code="SQ020")
+    ShotFactory(sequence=other_seq, code="SH040", status=ShotStatus.IN_REVIEW)
+    return world
+
+
+def test_login_page_and_redirect(client, world):
+    assert client.get("/").status_code == 302
+    page = client.get("/login/")
+    assert page.status_code == 200 and b'name="password"' in page.content
+    response = client.post("/login/", {"username": "producer1", "password": "pw-for-tests"})
+    assert response.status_code == 302
+    assert client.get("/").status_code == 200
+
+
+def test_board_shows_colours_counts_and_overdue(client, board_world):
+    client.force_login(board_world.users["producer"])
+    html = client.get("/").content.decode()
+    assert html.count('class="status"') == 4
+    assert ShotStatus.IN_REVIEW.colour in html and ShotStatus.FINAL.colour in html
+    assert 'data-status="in_review">\n    <strong>2</strong>' in html
+    assert "dance/SQ010" in html and "dance/SQ020" in html
+    assert html.count("is-overdue") == 1  # the final shot is late but done
+    assert 'id="board-root" data-ws="/ws/board/"' in html
+
+
+def test_board_filters_and_csv(client, board_world):
+    client.force_login(board_world.users["producer"])
+    html = client.get("/?status=in_review&sequence=SQ010").content.decode()
+    assert "SH020" in html and "SH040" not in html and "SH030" not in html
+    assert "SH020" in client.get("/?assignee=artist1").content.decode()
+    assert "SH040" not in client.get("/?overdue=1").content.decode()
+    response = client.get("/board.csv?status=in_review")
+    rows = list(csv.reader(io.StringIO(response.content.decode())))
+    assert response["Content-Type"].startswith("text/csv")
+    assert rows[0][:4] == ["project", "sequence", "shot", "status"]
+    assert sorted(r[2] for r in rows[1:]) == ["SH020", "SH040"]
+    late = next(r for r in rows if r[2] == "SH020")
+    assert late[3] == "In review" and late[8] == "yes" and late[9] == "artist1"
+
+
+def test_board_hides_other_projects(client, board_world):
+    client.force_login(board_world.outsider)
+    assert "SH020" not in client.get("/").content.decode()
+
+
+def test_shot_page_has_player_data_and_forms(client, world):
+    VariantFactory(shot=world.shot, label="rigid")
+    NoteFactory(shot=world.shot, text="chin wobble", author=world.users["artist"])
+    client.force_login(world.users["supervisor"])
+    html = client.get(f"/shots/{world.shot.id}/").content.decode()
+    data = json.loads(html.split('<script id="shot-data" type="application/json">')[1].split("</script>")[0])
+    assert (data["frame_start"], data["frame_end"], data["fps_num"], data["fps_den"]) == (1001, 1012, 24, 1)
+    assert data["variants"][0]["label"] == "rigid" and data["notes"][0]["text"] == "chin wobble"
+    assert data["user"] == {"username": "supervisor1", "role": "supervisor"} and data["api"] == "/api/"
+    assert "chin wobble" in html and 'action="/shots/%d/notes"' % world.shot.id in html
+    assert f'data-ws="/ws/shots/{world.shot.id}/"' in html
+
+
+def test_unknown_shot_page_is_404(client, world):
+    client.force_login(world.users["supervisor"])
+    assert client.get("/shots/424242/").status_code == 404
+
+
+def test_shot_page_forms_call_the_services_and_report_refusals(client, world):
+    client.force_login(world.users["artist"])
+    url = f"/shots/{world.shot.id}/"
+    client.post(f"/shots/{world.shot.id}/notes", {"frame_start": "1003", "text": "from the page"})
+    assert "from the page" in client.get(url).content.decode()
+    response = client.post(f"/shots/{world.shot.id}/status", {"status": "on_hold"}, follow=True)
+    assert "only a producer or supervisor may" in response.content.decode()
+
+
+def test_media_is_served_with_ranges(client, world, clips):
+    variant, _ = variant_publish(shot=world.shot, actor=world.users["pipeline"], kind="rigid", label="r",
+                                 clip=uploaded(clips["good"]))
+    url = variant.clip.url
+    size = clips["good"].stat().st_size
+    client.force_login(world.users["artist"])
+    whole = client.get(url)
+    assert whole.status_code == 200 and whole["Accept-Ranges"] == "bytes"
+    assert b"".join(whole.streaming_content) == clips["good"].read_bytes()
+    part = client.get(url, HTTP_RANGE="bytes=100-199")
+    assert part.status_code == 206 and part["Content-Range"] == f"bytes 100-199/{size}"
+    assert b"".join(part.streaming_content) == clips["good"].read_bytes()[100:200]
+    tail = client.get(url, HTTP_RANGE="bytes=-10")
+    assert tail.status_code == 206 and b"".join(tail.streaming_content) == clips["good"].read_bytes()[-10:]
+    assert client.get(url, HTTP_RANGE=f"bytes={size + 5}-").status_code == 416
+    assert client.get("/media/../../etc/passwd").status_code == 404
+    assert client.get("/media/shots/%2e%2e/%2e%2e/%2e%2e/secret_key").status_code == 404
+    client.logout()
+    assert client.get(url).status_code == 302
