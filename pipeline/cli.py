@@ -19,6 +19,7 @@ VERB_MODULES: tuple[str, ...] = (
     "pipeline.track.cli",
     "pipeline.stabilize.cli",
     "pipeline.demo",
+    "pipeline.publish.cli",
 )
 
 # Every parser, at every level, accepts --debug so it can follow the verb (`facereplace media probe X --debug`).

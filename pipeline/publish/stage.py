@@ -1,0 +1,105 @@
+"""The publish stage: a shot's plate and variant review clips go to the review site."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pipeline.artifacts import read_manifest
+from pipeline.errors import InputError
+from pipeline.publish.client import SiteClient, SiteError
+from pipeline.shot import SHOT_FILE, load_shot
+
+logger = logging.getLogger(__name__)
+
+MANIFEST_KIND = "review_variant"
+MANIFEST_VERSIONS = (1,)
+VARIANT_KINDS = ("rigid", "loose", "cg", "other")
+PLATE_CLIP = Path("review/plate.mp4")
+VARIANTS_DIR = Path("review/variants")
+REFUSALS_OF_ONE_VARIANT = frozenset({400, 409, 413})  # that variant's clip or label; the others may still go
+
+
+@dataclass(frozen=True)
+class PublishConfig:
+    site: str
+    token: str
+    project: str
+    sequence: str = "main"
+    code: str | None = None  # default: the shot's name in shot.toml
+    retries: int = 5
+
+
+@dataclass(frozen=True)
+class VariantToPublish:
+    label: str
+    kind: str
+    clip: Path
+    fields: dict[str, Any]
+
+
+@dataclass
+class PublishResult:
+    shot_id: int
+    shot_url: str
+    plate: bool = False
+    variants: list[tuple[str, int, bool]] = field(default_factory=list)  # (label, site id, newly created)
+
+
+def variants_of(shot_dir: Path) -> list[VariantToPublish]:
+    """The variants under review/variants/, checked before anything is uploaded."""
+    folder = shot_dir / VARIANTS_DIR
+    manifests = sorted(folder.glob("*/variant.json")) if folder.is_dir() else []
+    found = []
+    for path in manifests:
+        data = read_manifest(path, kind=MANIFEST_KIND, versions=MANIFEST_VERSIONS)
+        label, kind, clip = data.get("label"), data.get("variant_kind"), data.get("clip")
+        if not isinstance(label, str) or not label.strip():
+            raise InputError(f"{path}: 'label' must be a non-empty string")
+        if kind not in VARIANT_KINDS:
+            raise InputError(f"{path}: 'variant_kind' is {kind!r}; use one of {', '.join(VARIANT_KINDS)}")
+        if not isinstance(clip, str) or not (path.parent / clip).is_file():
+            raise InputError(f"{path}: its review clip {clip!r} is missing beside it; rerun the convert stage")
+        qc = data.get("qc", [])
+        if not isinstance(qc, list) or not all(isinstance(r, dict) and isinstance(r.get("frame"), int) for r in qc):
+            raise InputError(f"{path}: 'qc' must be a list of objects each with an integer 'frame'")
+        fields = {"model_name": data.get("model", ""), "checkpoint": data.get("checkpoint", ""),
+                  "faceset": data.get("faceset", {}), "performance": data.get("performance", {}), "qc": qc}
+        found.append(VariantToPublish(label=label, kind=kind, clip=path.parent / clip, fields=fields))
+    return found
+
+
+def run(config: PublishConfig, shot_dir: str | Path) -> PublishResult:
+    """Find or create the shot on the site, then publish the plate clip (if any) and every variant."""
+    shot_dir = Path(shot_dir)
+    shot = load_shot(shot_dir / SHOT_FILE)
+    variants = variants_of(shot_dir)
+    plate = shot_dir / PLATE_CLIP
+    if not variants and not plate.is_file():
+        raise InputError(f"{shot_dir}: nothing to publish: no {PLATE_CLIP} and no {VARIANTS_DIR}/*/variant.json")
+    client = SiteClient(config.site, config.token, retries=config.retries)
+    code = config.code or shot.name
+    site_shot = client.shot_find_or_create(project=config.project, sequence=config.sequence, code=code,
+                                           first_frame=shot.first_frame, last_frame=shot.last_frame, fps=shot.fps)
+    result = PublishResult(shot_id=site_shot["id"], shot_url=f"{client.base_url}shots/{site_shot['id']}/")
+    if plate.is_file():
+        client.plate_publish(shot_id=result.shot_id, clip=plate)
+        result.plate = True
+    refused: list[str] = []
+    for v in variants:
+        try:
+            published, created = client.variant_publish(shot_id=result.shot_id, label=v.label, kind=v.kind,
+                                                        clip=v.clip, fields=v.fields)
+        except SiteError as exc:
+            if exc.status not in REFUSALS_OF_ONE_VARIANT:
+                raise
+            refused.append(str(exc))
+            continue
+        logger.info("%s variant %s (site id %s)", "published" if created else "already published", v.label,
+                    published["id"])
+        result.variants.append((v.label, published["id"], created))
+    if refused:  # the others went through; say which did not and why
+        raise SiteError(f"{len(refused)} of {len(variants)} variant(s) not published "
+                        f"(the others are on {result.shot_url}):\n  " + "\n  ".join(refused))
+    return result
