@@ -1,0 +1,491 @@
+"""Headless OpenGL rendering of heads in lighting passes (moderngl, EGL: Mesa llvmpipe or a GPU).
+
+One draw of the scene writes every pass at once (multiple render targets): beauty with the matte, key light
+alone with the key's shadow, spotlight through a gobo (a cut-out such as a hair shadow), rim, depth,
+camera-space normals and head-local coordinates. Motion blur averages temporal sub-samples over the shutter
+on the GPU; data passes (depth, normals, head-local) come from the sub-sample at the shutter's centre, as a
+CG renderer's unfiltered AOVs do. Pass arrays are float32, rows top first.
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+from collections.abc import Sequence
+
+import moderngl
+import numpy as np
+
+from pipeline.cg.mesh import Mesh
+from pipeline.errors import FacereplaceError
+from pipeline.geometry import Intrinsics, invert_rigid
+
+logger = logging.getLogger(__name__)
+
+# pass name -> channel names, as written to EXR layers
+PASSES: dict[str, tuple[str, ...]] = {
+    "beauty": ("R", "G", "B"),
+    "key": ("R", "G", "B"),
+    "shadow": ("Y",),
+    "spot": ("R", "G", "B"),
+    "rim": ("R", "G", "B"),
+    "matte": ("A",),
+    "depth": ("Z",),
+    "normals": ("X", "Y", "Z"),
+    "head_local": ("X", "Y", "Z"),
+    "teeth": ("A",),
+}
+# the passes every CG render provides (teeth is the built-in renderer's own extra, for ground truth)
+STANDARD_PASSES: tuple[str, ...] = ("beauty", "key", "shadow", "spot", "rim", "matte", "depth", "normals", "head_local")
+# where each pass sits in the render targets: (target, first component, components)
+_LAYOUT: dict[str, tuple[int, int, int]] = {
+    "beauty": (0, 0, 3), "matte": (0, 3, 1), "key": (1, 0, 3), "shadow": (1, 3, 1), "spot": (2, 0, 3),
+    "depth": (2, 3, 1), "rim": (3, 0, 3), "teeth": (3, 3, 1), "normals": (4, 0, 3), "head_local": (5, 0, 3),
+}
+_TARGETS = 6
+_DATA_MASKS = ((0, 0, 0, 0), (0, 0, 0, 0), (0, 0, 0, 1), (0, 0, 0, 0), (1, 1, 1, 1), (1, 1, 1, 1))
+SHADOW_SIZE = 512
+
+
+@dataclasses.dataclass(frozen=True)
+class Lighting:
+    """Lights in world space. Directions point from the surface towards the light."""
+
+    key_direction: tuple[float, float, float] = (-0.5, 0.45, 0.75)
+    key_colour: tuple[float, float, float] = (1.25, 1.18, 1.05)
+    fill_direction: tuple[float, float, float] = (0.7, 0.1, 0.7)
+    fill_colour: tuple[float, float, float] = (0.30, 0.32, 0.40)
+    ambient: tuple[float, float, float] = (0.10, 0.10, 0.12)
+    rim_direction: tuple[float, float, float] = (0.4, 0.5, -0.8)
+    rim_colour: tuple[float, float, float] = (0.9, 0.85, 0.8)
+    spot_position: tuple[float, float, float] = (0.6, 2.5, 1.5)
+    spot_target: tuple[float, float, float] = (0.0, 1.6, 0.0)
+    spot_cone_deg: float = 14.0
+    spot_colour: tuple[float, float, float] = (0.9, 0.8, 0.6)
+    shadow_radius: float = 0.6  # half size of the key's shadow map around the head, scene units
+    background: tuple[float, float, float] = (0.0, 0.0, 0.0)
+
+
+@dataclasses.dataclass(frozen=True)
+class Drawable:
+    """A mesh and its texture; `key` names the pair so the GPU copies are reused across frames."""
+
+    key: str
+    mesh: Mesh
+    texture: np.ndarray  # (H, W, 4) uint8, sRGB colour, alpha = teeth mask
+
+
+@dataclasses.dataclass(frozen=True)
+class Instance:
+    """A drawable placed in the world. `matte` is what it writes to the matte pass (1 for the head)."""
+
+    drawable: Drawable
+    model: np.ndarray  # (4, 4) local to world
+    matte: float = 1.0
+    casts_shadow: bool = True
+
+
+@dataclasses.dataclass(frozen=True)
+class SceneState:
+    """Everything at one instant: the camera (camera-to-world and intrinsics), the head's frame, the lights."""
+
+    camera: np.ndarray  # (4, 4) camera to world (Nuke: looks down -Z)
+    intrinsics: Intrinsics
+    head: np.ndarray  # (4, 4) head-local to world, for the head-local pass
+    instances: tuple[Instance, ...]
+    lighting: Lighting = Lighting()
+    gobo: np.ndarray | None = None  # (H, W) uint8 cut-out of the spotlight, None = open
+    near: float = 0.05
+    far: float = 100.0
+
+
+_VERTEX = """
+#version 330
+uniform mat4 model;
+uniform mat4 view_proj;
+uniform mat4 world_to_head;
+uniform mat4 world_to_view;
+uniform vec2 jitter;
+in vec3 in_position;
+in vec3 in_normal;
+in vec2 in_uv;
+out vec3 world_pos;
+out vec3 world_normal;
+out vec3 head_pos;
+out vec3 view_pos;
+out vec2 uv;
+void main() {
+    vec4 wp = model * vec4(in_position, 1.0);
+    world_pos = wp.xyz;
+    world_normal = mat3(model) * in_normal;
+    head_pos = (world_to_head * wp).xyz;
+    view_pos = (world_to_view * wp).xyz;
+    uv = in_uv;
+    vec4 clip = view_proj * wp;
+    gl_Position = clip + vec4(jitter * clip.w, 0.0, 0.0);
+}
+"""
+
+_FRAGMENT = """
+#version 330
+uniform sampler2D albedo_tex;
+uniform sampler2DShadow shadow_map;
+uniform sampler2D gobo_tex;
+uniform mat4 light_view_proj;
+uniform mat4 spot_view_proj;
+uniform mat3 world_to_view_rot;
+uniform vec3 camera_pos;
+uniform vec3 key_dir; uniform vec3 key_colour;
+uniform vec3 fill_dir; uniform vec3 fill_colour;
+uniform vec3 ambient;
+uniform vec3 rim_dir; uniform vec3 rim_colour;
+uniform vec3 spot_pos; uniform vec3 spot_axis; uniform float spot_cos; uniform vec3 spot_colour;
+uniform float matte_value;
+uniform float shadow_texel;
+uniform float data_weight;
+in vec3 world_pos; in vec3 world_normal; in vec3 head_pos; in vec3 view_pos; in vec2 uv;
+layout(location = 0) out vec4 out_beauty;
+layout(location = 1) out vec4 out_key;
+layout(location = 2) out vec4 out_spot;
+layout(location = 3) out vec4 out_rim;
+layout(location = 4) out vec4 out_normal;
+layout(location = 5) out vec4 out_head;
+
+vec3 decode(vec3 c) { return mix(c / 12.92, pow((c + 0.055) / 1.055, vec3(2.4)), step(0.04045, c)); }
+
+void main() {
+    vec4 tex = texture(albedo_tex, vec2(uv.x, 1.0 - uv.y));
+    vec3 albedo = decode(tex.rgb);
+    vec3 V = normalize(camera_pos - world_pos);
+    vec3 N = normalize(world_normal);
+    if (dot(N, V) < 0.0) N = -N;  // two-sided: ears, hair and strands are seen from both sides
+    // key light with its shadow map (a few PCF taps)
+    float key_l = max(dot(N, key_dir), 0.0);
+    vec4 ls = light_view_proj * vec4(world_pos, 1.0);
+    vec3 lc = ls.xyz / ls.w * 0.5 + 0.5;
+    float visible = 1.0;
+    if (all(greaterThan(lc, vec3(0.0))) && all(lessThan(lc, vec3(1.0)))) {
+        float bias = 0.0015 + 0.002 * (1.0 - key_l);
+        visible = 0.0;
+        for (int i = -1; i <= 1; i += 2)
+            for (int j = -1; j <= 1; j += 2)
+                visible += texture(shadow_map, vec3(lc.xy + vec2(i, j) * shadow_texel, lc.z - bias));
+        visible *= 0.25;
+    }
+    vec3 H = normalize(key_dir + V);
+    float spec = pow(max(dot(N, H), 0.0), 24.0) * 0.12 * key_l;
+    vec3 key = (albedo * key_l + spec) * key_colour * visible;
+    float shadow = key_l * (1.0 - visible);
+    vec3 fill = albedo * (max(dot(N, fill_dir), 0.0) * fill_colour + ambient);
+    // spotlight through the gobo
+    vec3 to_spot = spot_pos - world_pos;
+    vec3 Ls = normalize(to_spot);
+    float cone = smoothstep(spot_cos, mix(spot_cos, 1.0, 0.25), dot(-Ls, spot_axis));
+    vec4 sp = spot_view_proj * vec4(world_pos, 1.0);
+    vec2 suv = sp.xy / sp.w * 0.5 + 0.5;
+    float gobo = sp.w > 0.0 ? texture(gobo_tex, suv).r : 0.0;
+    vec3 spot = albedo * spot_colour * max(dot(N, Ls), 0.0) * cone * gobo;
+    float fres = pow(1.0 - max(dot(N, V), 0.0), 3.0);
+    vec3 rim = rim_colour * fres * max(dot(N, rim_dir), 0.0) * (0.4 + 0.6 * albedo);
+    vec3 beauty = key + fill + spot + rim;
+    vec3 n_view = normalize(world_to_view_rot * N);
+    out_beauty = vec4(beauty, matte_value);
+    out_key = vec4(key, shadow * matte_value);
+    out_spot = vec4(spot, -view_pos.z * data_weight);
+    out_rim = vec4(rim, tex.a * matte_value);
+    out_normal = vec4(n_view * data_weight, 0.0);
+    out_head = vec4(head_pos * data_weight, 0.0);
+}
+"""
+
+_DEPTH_VERTEX = """
+#version 330
+uniform mat4 model;
+uniform mat4 light_view_proj;
+in vec3 in_position;
+void main() { gl_Position = light_view_proj * model * vec4(in_position, 1.0); }
+"""
+_DEPTH_FRAGMENT = """
+#version 330
+void main() {}
+"""
+
+_ACCUM_VERTEX = """
+#version 330
+in vec2 in_xy;
+void main() { gl_Position = vec4(in_xy, 0.0, 1.0); }
+"""
+_ACCUM_FRAGMENT = """
+#version 330
+uniform sampler2D src[6];
+uniform vec4 weight[6];
+layout(location = 0) out vec4 o0; layout(location = 1) out vec4 o1; layout(location = 2) out vec4 o2;
+layout(location = 3) out vec4 o3; layout(location = 4) out vec4 o4; layout(location = 5) out vec4 o5;
+void main() {
+    ivec2 p = ivec2(gl_FragCoord.xy);
+    o0 = texelFetch(src[0], p, 0) * weight[0];
+    o1 = texelFetch(src[1], p, 0) * weight[1];
+    o2 = texelFetch(src[2], p, 0) * weight[2];
+    o3 = texelFetch(src[3], p, 0) * weight[3];
+    o4 = texelFetch(src[4], p, 0) * weight[4];
+    o5 = texelFetch(src[5], p, 0) * weight[5];
+}
+"""
+
+
+def projection_matrix(intrinsics: Intrinsics, near: float, far: float, flip_y: bool = True) -> np.ndarray:
+    """OpenGL projection matching `pipeline.geometry.project` pixel for pixel (pixel centres at integers).
+
+    With `flip_y` the first row in memory is the image's top row, so read-backs need no flip.
+    """
+    w, h = intrinsics.width, intrinsics.height
+    f = intrinsics.focal_px
+    cx, cy = intrinsics.center
+    p = np.zeros((4, 4))
+    p[0, 0] = 2 * f / w
+    p[0, 2] = -(2 * (cx + 0.5) / w - 1)
+    sign = -1.0 if flip_y else 1.0
+    p[1, 1] = sign * 2 * f / h
+    p[1, 2] = sign * (1 - 2 * (cy + 0.5) / h)
+    p[2, 2] = -(far + near) / (far - near)
+    p[2, 3] = -2 * far * near / (far - near)
+    p[3, 2] = -1.0
+    return p
+
+
+def _look_at(eye: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """World-to-view matrix of a camera at `eye` looking at `target` (down its -Z, Y roughly up)."""
+    fwd = target - eye
+    fwd = fwd / np.linalg.norm(fwd)
+    up = np.array([0.0, 1.0, 0.0]) if abs(fwd[1]) < 0.95 else np.array([0.0, 0.0, 1.0])
+    right = np.cross(fwd, up)
+    right /= np.linalg.norm(right)
+    true_up = np.cross(right, fwd)
+    m = np.eye(4)
+    m[0, :3], m[1, :3], m[2, :3] = right, true_up, -fwd
+    m[:3, 3] = -m[:3, :3] @ eye
+    return m
+
+
+def _ortho(half: float, near: float, far: float) -> np.ndarray:
+    m = np.eye(4)
+    m[0, 0] = m[1, 1] = 1 / half
+    m[2, 2] = -2 / (far - near)
+    m[2, 3] = -(far + near) / (far - near)
+    return m
+
+
+def _unit(v) -> np.ndarray:
+    a = np.asarray(v, dtype=np.float64)
+    return a / np.linalg.norm(a)
+
+
+def _gl(m: np.ndarray) -> bytes:
+    """A matrix as OpenGL wants it (column-major float32)."""
+    return np.ascontiguousarray(np.asarray(m, dtype=np.float32).T).tobytes()
+
+
+class Renderer:
+    """A GL context and render targets at one image size; render many frames with it."""
+
+    def __init__(self, width: int, height: int):
+        try:
+            self.ctx = moderngl.create_standalone_context(backend="egl")
+        except Exception as exc:  # the EGL stack is a system dependency: say which
+            raise FacereplaceError(f"cannot create an OpenGL context with EGL ({exc}); install Mesa's EGL "
+                                   "(Debian: libegl1 libegl-mesa0 libgl1-mesa-dri) or a GPU driver") from None
+        self.width, self.height = int(width), int(height)
+        ctx = self.ctx
+        self.program = ctx.program(vertex_shader=_VERTEX, fragment_shader=_FRAGMENT)
+        self.depth_program = ctx.program(vertex_shader=_DEPTH_VERTEX, fragment_shader=_DEPTH_FRAGMENT)
+        self.accum_program = ctx.program(vertex_shader=_ACCUM_VERTEX, fragment_shader=_ACCUM_FRAGMENT)
+        self.program["albedo_tex"] = 0
+        self.program["shadow_map"] = 1
+        self.program["gobo_tex"] = 2
+        self.accum_program["src"] = list(range(3, 3 + _TARGETS))
+        size = (self.width, self.height)
+        self.sample_targets = [ctx.texture(size, 4, dtype="f4") for _ in range(_TARGETS)]
+        self.sample_fbo = ctx.framebuffer(self.sample_targets, ctx.depth_renderbuffer(size))
+        self.accum_targets = [ctx.texture(size, 4, dtype="f4") for _ in range(_TARGETS)]
+        self.accum_fbo = ctx.framebuffer(self.accum_targets)
+        for t in self.sample_targets + self.accum_targets:
+            t.filter = (moderngl.NEAREST, moderngl.NEAREST)
+        self.shadow_tex = ctx.depth_texture((SHADOW_SIZE, SHADOW_SIZE))
+        self.shadow_tex.compare_func = "<="
+        self.shadow_tex.repeat_x = self.shadow_tex.repeat_y = False
+        self.shadow_fbo = ctx.framebuffer(depth_attachment=self.shadow_tex)
+        quad = ctx.buffer(np.array([-1, -1, 3, -1, -1, 3], dtype="f4").tobytes())
+        self.quad = ctx.vertex_array(self.accum_program, [(quad, "2f", "in_xy")])
+        self._open_gobo = self._make_gobo(None)
+        self._gobo_entry: tuple | None = None
+        self._cache: dict[str, tuple] = {}
+
+    def release(self) -> None:
+        self.ctx.release()
+
+    def __enter__(self) -> Renderer:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.release()
+
+    # -- GPU resources ------------------------------------------------------------------------------------
+    def _make_gobo(self, gobo: np.ndarray | None):
+        data = np.full((4, 4), 255, np.uint8) if gobo is None else np.ascontiguousarray(gobo, dtype=np.uint8)
+        tex = self.ctx.texture((data.shape[1], data.shape[0]), 1, data.tobytes())
+        tex.repeat_x = tex.repeat_y = False
+        tex.build_mipmaps()
+        tex.filter = (moderngl.LINEAR_MIPMAP_LINEAR, moderngl.LINEAR)
+        return tex
+
+    def _gpu(self, drawable: Drawable):
+        """Vertex arrays and texture of a drawable, uploaded once per key (a few are kept)."""
+        entry = self._cache.get(drawable.key)
+        if entry is not None and entry[0] is drawable.mesh and entry[1] is drawable.texture:
+            return entry[2:]
+        if entry is not None:
+            for resource in entry[2:]:
+                resource.release()
+        if len(self._cache) > 48:  # drop the oldest
+            oldest = next(iter(self._cache))
+            for resource in self._cache.pop(oldest)[2:]:
+                resource.release()
+        m = drawable.mesh
+        vertices = np.hstack([m.positions, m.normals, m.uvs]).astype("f4")
+        vbo = self.ctx.buffer(vertices.tobytes())
+        ibo = self.ctx.buffer(m.faces.astype("i4").tobytes())
+        vao = self.ctx.vertex_array(self.program, [(vbo, "3f 3f 2f", "in_position", "in_normal", "in_uv")],
+                                    index_buffer=ibo)
+        depth_vao = self.ctx.vertex_array(self.depth_program, [(vbo, "3f 20x", "in_position")], index_buffer=ibo)
+        tex = drawable.texture
+        texture = self.ctx.texture((tex.shape[1], tex.shape[0]), 4, np.ascontiguousarray(tex).tobytes())
+        texture.build_mipmaps()
+        texture.filter = (moderngl.LINEAR_MIPMAP_LINEAR, moderngl.LINEAR)
+        texture.anisotropy = 4.0
+        self._cache.pop(drawable.key, None)
+        self._cache[drawable.key] = (drawable.mesh, drawable.texture, vao, depth_vao, texture, vbo, ibo)
+        return vao, depth_vao, texture, vbo, ibo
+
+    def _gobo(self, gobo: np.ndarray | None):
+        if gobo is None:
+            return self._open_gobo
+        if self._gobo_entry is None or self._gobo_entry[0] is not gobo:
+            if self._gobo_entry is not None:
+                self._gobo_entry[1].release()
+            self._gobo_entry = (gobo, self._make_gobo(gobo))
+        return self._gobo_entry[1]
+
+    # -- drawing ------------------------------------------------------------------------------------------
+    def _draw(self, state: SceneState, fbo, jitter: tuple[float, float], data_weight: float) -> None:
+        ctx, prog = self.ctx, self.program
+        light = state.lighting
+        head_pos = state.head[:3, 3]
+        key_dir = _unit(light.key_direction)
+        r = light.shadow_radius
+        light_vp = _ortho(r, 0.01, 4 * r) @ _look_at(head_pos + key_dir * 2 * r, head_pos)
+        # shadow map of the key light
+        self.shadow_fbo.use()
+        ctx.enable(moderngl.DEPTH_TEST)
+        self.shadow_fbo.clear(depth=1.0)
+        self.depth_program["light_view_proj"].write(_gl(light_vp))
+        for inst in state.instances:
+            if inst.casts_shadow:
+                self.depth_program["model"].write(_gl(inst.model))
+                self._gpu(inst.drawable)[1].render()
+        # every pass in one draw per instance
+        fbo.use()
+        bg = (*light.background, 0.0)
+        fbo.clear(*bg, depth=1.0)
+        world_to_view = invert_rigid(state.camera)
+        proj = projection_matrix(state.intrinsics, state.near, state.far)
+        spot_pos = np.asarray(light.spot_position, dtype=np.float64)
+        spot_target = np.asarray(light.spot_target, dtype=np.float64)
+        half = math.tan(math.radians(light.spot_cone_deg))
+        spot_proj = np.zeros((4, 4))
+        spot_proj[0, 0] = spot_proj[1, 1] = 1 / half
+        spot_proj[2, 2], spot_proj[2, 3], spot_proj[3, 2] = -1.0, -0.02, -1.0
+        values = {
+            "view_proj": _gl(proj @ world_to_view), "world_to_head": _gl(invert_rigid(state.head)),
+            "world_to_view": _gl(world_to_view), "light_view_proj": _gl(light_vp),
+            "spot_view_proj": _gl(spot_proj @ _look_at(spot_pos, spot_target)),
+            "world_to_view_rot": np.ascontiguousarray(world_to_view[:3, :3].T, dtype="f4").tobytes(),
+        }
+        for name, value in values.items():
+            prog[name].write(value)
+        prog["camera_pos"] = tuple(state.camera[:3, 3])
+        prog["key_dir"], prog["key_colour"] = tuple(key_dir), light.key_colour
+        prog["fill_dir"], prog["fill_colour"] = tuple(_unit(light.fill_direction)), light.fill_colour
+        prog["ambient"] = light.ambient
+        prog["rim_dir"], prog["rim_colour"] = tuple(_unit(light.rim_direction)), light.rim_colour
+        prog["spot_pos"], prog["spot_colour"] = tuple(spot_pos), light.spot_colour
+        prog["spot_axis"] = tuple(_unit(spot_target - spot_pos))
+        prog["spot_cos"] = math.cos(math.radians(light.spot_cone_deg))
+        prog["shadow_texel"] = 1.0 / SHADOW_SIZE
+        prog["jitter"] = jitter
+        prog["data_weight"] = data_weight
+        self.shadow_tex.use(1)
+        self._gobo(state.gobo).use(2)
+        for inst in state.instances:
+            vao, _, texture, _, _ = self._gpu(inst.drawable)
+            texture.use(0)
+            prog["model"].write(_gl(inst.model))
+            prog["matte_value"] = float(inst.matte)
+            vao.render()
+
+    def render(self, states: Sequence[SceneState]) -> dict[str, np.ndarray]:
+        """Every pass of one frame, motion blurred over `states` (the shutter's sub-samples, in time order)."""
+        if not states:
+            raise ValueError("render needs at least one scene state")
+        for s in states:
+            if (s.intrinsics.width, s.intrinsics.height) != (self.width, self.height):
+                raise ValueError(f"scene camera is {s.intrinsics.width}x{s.intrinsics.height}, renderer "
+                                 f"{self.width}x{self.height}")
+        ctx = self.ctx
+        n = len(states)
+        centre = n // 2
+        result = self.accum_fbo
+        if n == 1:
+            self._draw(states[0], self.sample_fbo, (0.0, 0.0), 1.0)
+            result = self.sample_fbo
+        else:
+            self.accum_fbo.use()
+            self.accum_fbo.clear(0.0, 0.0, 0.0, 0.0)
+            for i, state in enumerate(states):
+                ctx.enable(moderngl.DEPTH_TEST)
+                ctx.disable(moderngl.BLEND)
+                jitter = _jitter(i, n, self.width, self.height)
+                self._draw(state, self.sample_fbo, jitter, 1.0)
+                self.accum_fbo.use()
+                ctx.disable(moderngl.DEPTH_TEST)
+                ctx.enable(moderngl.BLEND)
+                ctx.blend_func = moderngl.ONE, moderngl.ONE
+                for k, tex in enumerate(self.sample_targets):
+                    tex.use(3 + k)
+                weights = []
+                for mask in _DATA_MASKS:
+                    weights += [(1.0 if i == centre else 0.0) if m else 1.0 / n for m in mask]
+                self.accum_program["weight"].write(np.array(weights, dtype="f4").tobytes())
+                self.quad.render()
+            ctx.disable(moderngl.BLEND)
+        ctx.enable(moderngl.DEPTH_TEST)
+        targets = [np.frombuffer(result.read(attachment=k, components=4, dtype="f4"), dtype=np.float32)
+                   .reshape(self.height, self.width, 4) for k in range(_TARGETS)]
+        return {name: targets[t][..., c:c + k].copy() if k > 1 else targets[t][..., c].copy()
+                for name, (t, c, k) in _LAYOUT.items()}
+
+
+def _jitter(i: int, n: int, width: int, height: int) -> tuple[float, float]:
+    """Sub-pixel offset (NDC) of sub-sample i of n: a rotated grid, so blurred edges are anti-aliased too."""
+    if n == 1:
+        return (0.0, 0.0)
+    golden = 0.6180339887
+    jx = ((i * golden) % 1.0) - 0.5
+    jy = ((i + 0.5) / n) - 0.5
+    return (2 * jx / width, 2 * jy / height)
+
+
+def shutter_times(frame: float, shutter: float, samples: int) -> list[float]:
+    """Times of `samples` sub-samples centred on `frame` over `shutter` frames (0.5 = a 180° shutter)."""
+    if samples <= 1 or shutter <= 0:
+        return [float(frame)]
+    return [frame + shutter * ((i + 0.5) / samples - 0.5) for i in range(samples)]
