@@ -7,7 +7,7 @@ import { LiveSocket, type LiveState } from "./live";
 import { NotesPanel } from "./notes";
 import { PicksPanel } from "./picks";
 import { Player } from "./player";
-import { can, parseShot, readShotFrom, type Shot } from "./shot";
+import { can, parseShot, type Shot } from "./shot";
 import { Timeline } from "./timeline";
 
 export class ShotApp {
@@ -22,6 +22,7 @@ export class ShotApp {
   private progressEl: HTMLSpanElement;
   private tabs: Record<string, [HTMLButtonElement, HTMLElement]> = {};
   private refreshing: Promise<void> | null = null;
+  private refreshAgain = false;
 
   constructor(root: HTMLElement, shot: Shot) {
     this.player = new Player(shot);
@@ -29,7 +30,7 @@ export class ShotApp {
     this.notes = new NotesPanel(this.player);
     this.picks = new PicksPanel(this.player, this.timeline);
     this.fixes = new FixesPanel(this.player);
-    this.picks.onStatus = (status, label) => this.setStatus(status, label);
+    this.picks.onDecided = () => void this.refresh();
     this.help = helpOverlay(() => (this.help.hidden = true));
     this.statusEl = h("span", { class: "fr-status", "data-testid": "shot-status" });
     this.liveEl = h("span", { class: "fr-live", "data-testid": "live", title: "Live updates" });
@@ -47,6 +48,8 @@ export class ShotApp {
       h("div", { class: "fr-bar" },
         h("b", { class: "fr-code" }, shot.code), this.statusEl, this.progressEl,
         h("span", { class: "fr-spacer" }),
+        this.player.compareControls,
+        h("span", { class: "fr-spacer" }),
         h("span", { class: "fr-user" }, `${shot.user.username} · ${shot.user.role}`),
         this.liveEl,
         h("button", { class: "fr-btn", type: "button", title: "Keyboard shortcuts (?)", onclick: () => (this.help.hidden = !this.help.hidden) }, "?")),
@@ -55,9 +58,12 @@ export class ShotApp {
       this.help);
     this.showTab(can.pick(shot) ? "pick" : "notes");
     this.setStatus(shot.status, shot.status_label);
+    this.showRender();
     document.addEventListener("keydown", (ev) => this.onKey(ev));
     new LiveSocket(shot.ws, (msg) => this.onLive(msg), (state) => this.setLive(state));
     this.timeline.draw();
+    // The player is what this page is for: bring it fully into view (it is sized to the window).
+    root.scrollIntoView({ block: "start" });
   }
 
   private showTab(key: string): void {
@@ -72,7 +78,20 @@ export class ShotApp {
     this.player.shot.status_label = label;
     this.statusEl.textContent = label;
     this.statusEl.dataset.status = status;
+    // The site's own status badge in the page header shows the same.
+    const pageBadge = document.getElementById("shot-status");
+    if (pageBadge) {
+      pageBadge.textContent = label;
+      pageBadge.dataset.status = status;
+    }
     this.picks.render();
+  }
+
+  /** The latest render's state and progress, next to the status. */
+  private showRender(): void {
+    const r = this.player.shot.renders[0];
+    this.progressEl.hidden = !r;
+    if (r) this.progressEl.textContent = `Render ${r.state_label ?? r.state} ${Math.round(r.progress * 100)}%`;
   }
 
   private setLive(state: LiveState): void {
@@ -94,20 +113,27 @@ export class ShotApp {
     void this.refresh();
   }
 
-  /** Re-read the shot from the page as the server renders it now, and update every part in place. */
+  /** Re-read the shot from the API (the same shape as the page's shot-data) and update every part in place. */
   refresh(): Promise<void> {
-    if (this.refreshing) return this.refreshing;
+    if (this.refreshing) {
+      // An event that arrives during a fetch may not be in its answer: fetch once more after it.
+      this.refreshAgain = true;
+      return this.refreshing;
+    }
+    const shot = this.player.shot;
     this.refreshing = (async () => {
       try {
-        const res = await fetch(location.href, { credentials: "same-origin", headers: { Accept: "text/html" } });
+        const res = await fetch(`${shot.api}shots/${shot.id}/`, { credentials: "same-origin", headers: { Accept: "application/json" } });
         if (!res.ok) return;
-        const doc = new DOMParser().parseFromString(await res.text(), "text/html");
-        const fresh = readShotFrom(doc);
-        if (fresh) this.apply(fresh);
+        this.apply(parseShot({ ...(await res.json()), user: shot.user, api: shot.api, ws: shot.ws }));
       } catch (e) {
         console.warn("live: could not refresh the shot", e);
       } finally {
         this.refreshing = null;
+        if (this.refreshAgain) {
+          this.refreshAgain = false;
+          void this.refresh();
+        }
       }
     })();
     return this.refreshing;
@@ -124,7 +150,9 @@ export class ShotApp {
     this.notes.render();
     this.fixes.render();
     this.picks.shotChanged();
+    shot.renders = fresh.renders;
     this.setStatus(fresh.status, fresh.status_label);
+    this.showRender();
     this.player.redrawOverlays();
     this.timeline.draw();
   }

@@ -6,8 +6,14 @@ import { mountShot, type ShotApp } from "./app";
 declare global {
   interface Window {
     facereplace?: { app?: ShotApp };
+    /** Tell the site's plain live.js that the player handles the shot page's and the board's live updates. */
+    facereplacePlayer?: boolean;
+    facereplacePlayerBoard?: boolean;
   }
 }
+
+window.facereplacePlayer = true;
+window.facereplacePlayerBoard = true;
 
 function start(): void {
   const data = document.getElementById("shot-data");

@@ -167,8 +167,8 @@ export class NotesPanel {
   }
 
   private strokeOf(points: [number, number][]): Stroke | null {
-    if (this.tool === "arrow") return points.length === 2 ? makeStroke("arrow", this.colour, 0.004, points) : null;
-    return makeStroke("pen", this.colour, 0.004, points);
+    if (this.tool === "arrow") return points.length === 2 ? makeStroke("arrow", this.colour, 0.006, points) : null;
+    return makeStroke("pen", this.colour, 0.006, points);
   }
 
   private async save(): Promise<void> {
@@ -182,7 +182,7 @@ export class NotesPanel {
     const drawing = strokes.length ? { version: 1, strokes } : null;
     try {
       const note = await apiPost<Record<string, unknown>>(`${this.shot.api}shots/${this.shot.id}/notes/`, {
-        frame_start, frame_end, text, drawing, variant: variantOnScreen(this.player),
+        frame_start, frame_end, text: text || "(drawing)", drawing, variant: variantOnScreen(this.player),
       });
       this.upsert(parseNote(note));
       this.text.value = "";

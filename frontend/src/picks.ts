@@ -8,7 +8,7 @@ import {
 } from "./edit";
 import { h, replaceChildren } from "./dom";
 import type { Player } from "./player";
-import { can, type Edit, type Shot } from "./shot";
+import { can, type Decision, type Edit, type Shot } from "./shot";
 import { variantColour, type Timeline } from "./timeline";
 
 export class PicksPanel {
@@ -17,7 +17,8 @@ export class PicksPanel {
   private message: HTMLDivElement;
   segments: Segment[] = [];
   dirty = false;
-  onStatus: (status: string, label: string) => void = () => {};
+  /** Called after a decision is recorded: the page re-reads the shot (its status changed on the server). */
+  onDecided: () => void = () => {};
 
   constructor(private readonly player: Player, private readonly timeline: Timeline) {
     this.body = h("div", { class: "fr-picks-body" });
@@ -100,14 +101,17 @@ export class PicksPanel {
         select,
         h("label", { class: "fr-small" }, "dissolve ", transition),
         editable && i < this.segments.length - 1 ? h("button", { class: "fr-btn", type: "button", title: "Merge with the next segment",
-          onclick: () => this.change(() => editMergeNext(this.segments, i)) }, "⤓ merge") : null);
+          onclick: () => this.change(() => editMergeNext(this.segments, i)), "aria-label": `Merge segment ${i + 1} with the next` }, "⤓") : null);
     });
+    const decided = this.shot.edit?.decision ?? null;
     const comment = h("textarea", { class: "fr-input", rows: 2, placeholder: "Comment for the decision…", "data-testid": "decision-comment",
       onkeydown: (ev: KeyboardEvent) => ev.stopPropagation() });
     replaceChildren(this.body,
       h("div", { class: "fr-row fr-spread" }, h("b", {}, version), h("span", { class: "fr-status-inline", "data-testid": "shot-status-inline" }, this.shot.status_label)),
       rows.length ? rows : h("p", { class: "fr-empty" }, "No variants published yet."),
       problems.length ? h("ul", { class: "fr-problems" }, ...problems.map((p) => h("li", {}, p))) : null,
+      decided && !this.dirty ? h("p", { class: `fr-decision ${decided.decision}`, "data-testid": "decision" },
+        `${decided.label} by ${decided.author}`, decided.comment ? `: ${decided.comment}` : "") : null,
       editable
         ? [
           h("div", { class: "fr-row" },
@@ -117,9 +121,9 @@ export class PicksPanel {
             this.dirty ? h("button", { class: "fr-btn", type: "button", onclick: () => this.reset() }, "Discard") : null),
           h("div", { class: "fr-decide" }, comment,
             h("div", { class: "fr-row" },
-              h("button", { class: "fr-btn fr-approve", type: "button", "data-testid": "approve", disabled: !this.shot.edit || this.dirty,
-                title: this.dirty ? "Save the edit first" : "Approve the saved edit", onclick: () => void this.decide("approve", comment.value) }, "✓ Approve"),
-              h("button", { class: "fr-btn fr-reject", type: "button", "data-testid": "request-changes", disabled: !this.shot.edit || this.dirty,
+              h("button", { class: "fr-btn fr-approve", type: "button", "data-testid": "approve", disabled: !this.shot.edit || this.dirty || Boolean(decided),
+                title: this.dirty ? "Save the edit first" : decided ? "This edit version is decided; save a new version to decide again" : "Approve the saved edit", onclick: () => void this.decide("approve", comment.value) }, "✓ Approve"),
+              h("button", { class: "fr-btn fr-reject", type: "button", "data-testid": "request-changes", disabled: !this.shot.edit || this.dirty || Boolean(decided),
                 onclick: () => void this.decide("request_changes", comment.value) }, "Request changes"))),
         ]
         : h("p", { class: "fr-muted", "data-testid": "readonly-edit" }, "Only the supervisor can change or approve the edit."));
@@ -141,9 +145,10 @@ export class PicksPanel {
   private async decide(decision: "approve" | "request_changes", comment: string): Promise<void> {
     if (!this.shot.edit) return;
     try {
-      const res = await apiPost<{ status?: string; status_label?: string }>(`${this.shot.api}edits/${this.shot.edit.id}/decisions/`, { decision, comment });
+      const res = await apiPost<Decision>(`${this.shot.api}edits/${this.shot.edit.id}/decisions/`, { decision, comment });
+      this.shot.edit = { ...this.shot.edit, decision: res };
       this.say(decision === "approve" ? "Approved." : "Changes requested.");
-      if (res?.status) this.onStatus(res.status, res.status_label ?? res.status);
+      this.onDecided();
     } catch (e) {
       this.say(`Could not record the decision: ${(e as Error).message}`, true);
     }

@@ -16,6 +16,8 @@ export class Player {
   readonly el: HTMLDivElement;
   readonly stage: HTMLDivElement;
   readonly transport: HTMLDivElement;
+  /** View count, compare mode and loupe buttons; the page puts them in its top bar. */
+  readonly compareControls: HTMLDivElement;
   views: VideoView[] = [];
   /** Frame painted by the master view; what the transport shows. */
   frame: number;
@@ -53,6 +55,8 @@ export class Player {
     this.wipeHandle = h("div", { class: "fr-wipe-handle", title: "Drag to move the wipe", hidden: true });
     this.stage = h("div", { class: "fr-stage", "data-mode": "grid", "data-count": "1" });
     this.transport = this.buildTransport();
+    this.compareControls = h("div", { class: "fr-group fr-compare" }, ...this.countBtns, h("span", { class: "fr-sep" }),
+      ...Object.values(this.modeBtns), this.loupeBtn);
     this.el = h("div", { class: "fr-player" }, this.stage, this.transport);
     this.bindWipe();
     this.bindLoupe();
@@ -444,15 +448,14 @@ export class Player {
       h("div", { class: "fr-group" },
         btn("In", "Set in point (I)", () => this.setIn(this.target)),
         btn("Out", "Set out point (O)", () => this.setOut(this.target)),
-        this.inOutLabel, this.loopBtn, this.speedSel),
-      h("div", { class: "fr-group fr-right" }, ...this.countBtns, h("span", { class: "fr-sep" }),
-        ...Object.values(this.modeBtns), this.loupeBtn));
+        this.inOutLabel, this.loopBtn, this.speedSel));
   }
 
   updateTransport(): void {
     if (document.activeElement !== this.frameOut) this.frameOut.value = String(this.frame);
     const { start, end } = this.range;
-    this.frameInfo.textContent = `${frameToTimecode(this.frame, start, this.shot.rate)} · ${rateLabel(this.shot.rate)} fps · ${start}–${end}`;
+    this.frameInfo.textContent = `${frameToTimecode(this.frame, start, this.shot.rate)} · ${rateLabel(this.shot.rate)} fps`;
+    this.frameInfo.title = `Shot frames ${start}–${end}, ${this.shot.rate.num}/${this.shot.rate.den} fps; timecode counted from ${start}`;
     this.playBtn.textContent = this.direction === 0 ? "▶" : "❚❚";
     this.playBtn.classList.toggle("on", this.direction !== 0);
     const inTxt = this.inPoint ?? "—";

@@ -3,7 +3,7 @@ import { makeRate, type FrameRange, type Rate } from "./frames";
 import type { Segment } from "./edit";
 import { parseDrawing, type Drawing } from "./strokes";
 
-export type Role = "supervisor" | "artist" | "producer" | "pipeline";
+export type Role = "supervisor" | "artist" | "producer" | "pipeline" | "admin" | "";
 
 export interface QcSample {
   frame: number;
@@ -48,10 +48,26 @@ export interface Fix {
   created: string;
 }
 
+export interface Decision {
+  decision: "approve" | "request_changes";
+  label: string;
+  author: string;
+  comment: string;
+}
+
 export interface Edit {
   id: number;
   version: number;
   segments: Segment[];
+  author?: string;
+  decision?: Decision | null;
+}
+
+export interface Render {
+  id: number;
+  state: string;
+  state_label?: string;
+  progress: number;
 }
 
 export interface Shot {
@@ -66,6 +82,7 @@ export interface Shot {
   notes: Note[];
   fixes: Fix[];
   edit: Edit | null;
+  renders: Render[];
   user: { username: string; role: Role };
   api: string;
   ws: string;
@@ -94,7 +111,11 @@ export function parseShot(raw: unknown): Shot {
     label: String(v.label ?? `variant ${v.id}`),
     kind: String(v.kind ?? "other"),
     clip_url: (v.clip_url as string) || null,
-    qc: Array.isArray(v.qc) ? (v.qc as QcSample[]) : [],
+    qc: Array.isArray(v.qc) ? (v.qc as Record<string, unknown>[]).filter((q) => typeof q?.frame === "number").map((q) => ({
+      frame: q.frame as number,
+      coverage: typeof q.coverage === "number" ? q.coverage : 1,
+      anomaly: typeof q.anomaly === "number" ? q.anomaly : 0,
+    })) : [],
   }));
   const notes = ((o.notes as Record<string, unknown>[]) ?? []).map(parseNote);
   const plate = o.plate && (o.plate as { clip_url?: string }).clip_url ? { clip_url: (o.plate as { clip_url: string }).clip_url } : null;
@@ -111,6 +132,7 @@ export function parseShot(raw: unknown): Shot {
     notes,
     fixes: (o.fixes as Fix[]) ?? [],
     edit: (o.edit as Edit) ?? null,
+    renders: (o.renders as Render[]) ?? [],
     user,
     api: String(o.api ?? "/api/"),
     ws: String(o.ws ?? `/ws/shots/${id}/`),
@@ -124,7 +146,7 @@ export function parseNote(n: Record<string, unknown>): Note {
     frame_start: start,
     frame_end: (n.frame_end as number) ?? start,
     text: String(n.text ?? ""),
-    drawing: n.drawing ? parseDrawing(n.drawing) : null,
+    drawing: readableDrawing(n),
     author: String(n.author ?? ""),
     created: String(n.created ?? ""),
     resolved: Boolean(n.resolved),
@@ -133,14 +155,22 @@ export function parseNote(n: Record<string, unknown>): Note {
   };
 }
 
-export function readShotFrom(doc: Document): Shot | null {
-  const el = doc.getElementById("shot-data");
-  return el ? parseShot(JSON.parse(el.textContent || "null")) : null;
+/** A note's drawing, or null (with a console warning) when another client stored one this player cannot draw. */
+function readableDrawing(n: Record<string, unknown>): Drawing | null {
+  if (!n.drawing) return null;
+  try {
+    return parseDrawing(n.drawing);
+  } catch (e) {
+    console.warn(`note ${String(n.id)}: drawing not shown: ${(e as Error).message}`);
+    return null;
+  }
 }
 
+/** What the page offers to whom (the site's permission matrix decides; the API refuses anything else). */
+const isSupervisor = (s: Shot) => s.user.role === "supervisor" || s.user.role === "admin";
 export const can = {
-  pick: (s: Shot) => s.user.role === "supervisor",
-  approve: (s: Shot) => s.user.role === "supervisor",
-  note: (s: Shot) => s.user.role === "supervisor" || s.user.role === "artist",
-  fix: (s: Shot) => s.user.role === "artist" || s.user.role === "supervisor",
+  pick: isSupervisor,
+  approve: isSupervisor,
+  note: (s: Shot) => isSupervisor(s) || s.user.role === "artist",
+  fix: (s: Shot) => isSupervisor(s) || s.user.role === "artist",
 };

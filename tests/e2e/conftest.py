@@ -10,6 +10,7 @@ import io
 import json
 import os
 import re
+import subprocess
 import threading
 from collections.abc import Iterator
 from fractions import Fraction
@@ -132,3 +133,142 @@ def range_server(tmp_path) -> Iterator[tuple[str, Path]]:
     yield f"http://127.0.0.1:{server.server_address[1]}", root
     server.shutdown()
     server.server_close()
+
+
+# ---- the live site: uvicorn (HTTP + websockets) on a free port, a migrated SQLite DB in a temp home ----
+
+PASSWORD = "player-e2e-pass"
+SHOT_FIRST, SHOT_COUNT = 1001, 60
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _manage(env: dict[str, str], *args: str) -> str:
+    import sys
+
+    result = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                            timeout=120)
+    if result.returncode != 0:
+        raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
+    return result.stdout.strip()
+
+
+class LiveSite:
+    """A running site: its URL, API tokens of the pipeline and supervisor, the shots made for the tests."""
+
+    def __init__(self, url: str, env: dict[str, str]):
+        self.url = url
+        self.env = env
+        self.tokens: dict[str, str] = {}
+        self.shots: dict[str, int] = {}
+        self.variants: dict[str, list[int]] = {}
+        self.process: subprocess.Popen | None = None
+        self.clips: Path | None = None
+
+    def start(self) -> None:
+        import sys
+        import time
+        import urllib.request
+
+        port = self.url.rsplit(":", 1)[1]
+        self.process = subprocess.Popen(
+            [sys.executable, "-m", "uvicorn", "facereplace_site.asgi:application", "--host", "127.0.0.1",
+             "--port", port, "--log-level", "warning"], cwd=ROOT, env=self.env)
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                with urllib.request.urlopen(f"{self.url}/health/", timeout=2) as r:
+                    if r.status == 200:
+                        return
+            except OSError:
+                if self.process.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(f"the site did not start on {self.url}") from None
+                time.sleep(0.2)
+
+    def stop(self) -> None:
+        if self.process and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def api(self, method: str, path: str, *, as_user: str = "pipe", **kwargs):
+        import requests
+
+        response = requests.request(method, f"{self.url}/api/{path}", timeout=30,
+                                    headers={"Authorization": f"Token {self.tokens[as_user]}"}, **kwargs)
+        return response
+
+    def publish_variant(self, shot_id: int, kind: str, label: str, clip: str, qc: list[dict]) -> int:
+        with open(self.clips / clip, "rb") as f:
+            r = self.api("POST", f"shots/{shot_id}/variants/", files={"clip": (clip, f, "video/mp4")},
+                         data={"kind": kind, "label": label, "qc": json.dumps(qc)})
+        assert r.status_code == 201, r.text
+        return r.json()["id"]
+
+    def make_shot(self, code: str) -> int:
+        """A shot with a plate and two published variants (rigid, loose), through the REST API as the pipeline."""
+        r = self.api("POST", "shots/", json={"project": "DD", "sequence": "SQ010", "code": code,
+                                             "frame_start": SHOT_FIRST, "frame_end": SHOT_FIRST + SHOT_COUNT - 1,
+                                             "fps_num": 24000, "fps_den": 1001})
+        assert r.status_code == 201, r.text
+        shot_id = r.json()["id"]
+        with open(self.clips / "plate.mp4", "rb") as f:
+            r = self.api("PUT", f"shots/{shot_id}/plate/", files={"clip": ("plate.mp4", f, "video/mp4")})
+        assert r.status_code == 200, r.text
+        ids = []
+        for kind, label in (("rigid", "rigid A"), ("loose", "loose B")):
+            qc = [{"frame": f, "coverage": 0.0 if (kind == "loose" and 1020 <= f < 1026) else 1.0,
+                   "anomaly": round(((f * 7) % 23) / 23, 3)} for f in range(SHOT_FIRST, SHOT_FIRST + SHOT_COUNT)]
+            ids.append(self.publish_variant(shot_id, kind, label, f"{kind}.mp4", qc))
+        self.shots[code] = shot_id
+        self.variants[code] = ids
+        return shot_id
+
+
+@pytest.fixture(scope="session")
+def live_site(tmp_path_factory, player_build) -> Iterator[LiveSite]:
+    """The review site served by uvicorn with a supervisor, an artist and the pipeline on project DD, and
+    three shots (plate + rigid + loose variants, 60 frames at 24000/1001, frame code burnt in)."""
+    home = tmp_path_factory.mktemp("site-home")
+    env = {**os.environ, "FACEREPLACE_HOME": str(home), "DJANGO_SETTINGS_MODULE": "facereplace_site.test_settings",
+           "PYTHONPATH": str(ROOT), "LOG_LEVEL": "WARNING"}
+    env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
+    _manage(env, "migrate", "--noinput")
+    site = LiveSite(f"http://127.0.0.1:{_free_port()}", env)
+    for name, role in (("sup", "supervisor"), ("art", "artist"), ("prod", "producer")):
+        _manage(env, "review_user", name, "--role", role, "--project", "DD", "--password", PASSWORD)
+    site.tokens["pipe"] = _manage(env, "review_user", "pipe", "--role", "pipeline", "--project", "DD", "--token")
+    site.tokens["sup"] = _manage(env, "review_user", "sup", "--role", "supervisor", "--project", "DD", "--token")
+    site.tokens["art"] = _manage(env, "review_user", "art", "--role", "artist", "--project", "DD", "--token")
+    clips = site.clips = tmp_path_factory.mktemp("clips")
+    fps = Fraction(24000, 1001)
+    for name, tint in (("plate", (90, 110, 140)), ("rigid", (150, 100, 70)), ("loose", (80, 140, 90))):
+        make_coded_clip(clips / f"{name}.mp4", first=SHOT_FIRST, count=SHOT_COUNT, fps=fps, tint=tint)
+    site.start()
+    try:
+        for code in ("SH010", "SH020", "SH030"):
+            site.make_shot(code)
+        yield site
+    finally:
+        site.stop()
+
+
+def login(browser, site: LiveSite, username: str):
+    """A new browser context signed in as `username` (through the login page, as a person would)."""
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    page = context.new_page()
+    page.goto(f"{site.url}/login/")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.click("button[type=submit], input[type=submit]")
+    page.wait_for_url(f"{site.url}/")
+    return context, page

@@ -1,0 +1,181 @@
+"""The player on the real site (uvicorn, websockets, REST API, session auth + CSRF) in Chromium: notes drawn
+on frames persist, a supervisor's pick and approval reach another open page live, artists cannot approve,
+and the live connection comes back after a server restart."""
+from __future__ import annotations
+
+import pytest
+
+from tests.e2e.conftest import READ_CODE_JS, SHOT_FIRST, login
+
+pytestmark = pytest.mark.e2e
+
+
+def open_shot(page, site, code: str) -> None:
+    page.goto(f"{site.url}/shots/{site.shots[code]}/")
+    wait_on(page, SHOT_FIRST)
+    page.wait_for_function("document.querySelector('[data-testid=live]').dataset.state === 'live'", timeout=10000)
+
+
+def wait_on(page, frame: int) -> None:
+    page.wait_for_function(
+        """(f) => document.querySelector('[data-testid=frame]')?.value === String(f)
+             && [...document.querySelectorAll('.fr-view')].every(v => v.dataset.frame === String(f))""",
+        arg=frame, timeout=10000)
+
+
+def go_to(page, frame: int) -> None:
+    box = page.locator("[data-testid=frame]")
+    box.fill(str(frame))
+    box.press("Enter")
+    wait_on(page, frame)
+
+
+# Colour of the overlay canvas of the master view at a normalised point (after the note drawing is painted).
+OVERLAY_PIXEL_JS = """([x, y]) => {
+  const c = document.querySelector('.fr-view .fr-overlay');
+  const d = c.getContext('2d').getImageData(Math.round(x * c.width), Math.round(y * c.height), 1, 1).data;
+  return [d[0], d[1], d[2], d[3]];
+}"""
+
+
+def test_a_note_drawn_on_a_frame_is_there_after_reload(browser, live_site, artifacts_dir):
+    context, page = login(browser, live_site, "sup")
+    try:
+        page.wait_for_selector("#board-root")
+        page.screenshot(path=str(artifacts_dir / "board.png"), full_page=True)
+        open_shot(page, live_site, "SH010")
+        assert page.evaluate(READ_CODE_JS, 0) == SHOT_FIRST
+        go_to(page, 1012)
+        page.click("[data-tab=notes]")
+        page.click("[data-testid=draw]")
+        box = page.locator(".fr-view .fr-overlay").first.bounding_box()
+        start = (box["x"] + box["width"] * 0.30, box["y"] + box["height"] * 0.40)
+        page.mouse.move(*start)
+        page.mouse.down()
+        for i in range(1, 11):
+            page.mouse.move(start[0] + box["width"] * 0.02 * i, start[1] + box["height"] * 0.01 * i)
+        page.mouse.up()
+        page.fill("[data-testid=note-text]", "chin slides off the jaw here")
+        page.click("[data-testid=note-save]")
+        page.wait_for_selector(".fr-note:has-text('chin slides off the jaw here')")
+
+        page.reload()
+        wait_on(page, SHOT_FIRST)
+        page.click("[data-tab=notes]")
+        card = page.locator(".fr-note", has_text="chin slides off the jaw here")
+        assert card.locator(".fr-tag").inner_text() == "drawing"
+        assert page.evaluate(OVERLAY_PIXEL_JS, [0.40, 0.45])[3] == 0, "the drawing shows on a frame it is not on"
+        card.locator("button.fr-link").click()  # jump to the note's frame
+        wait_on(page, 1012)
+        assert page.evaluate(READ_CODE_JS, 0) == 1012
+        r, g, b, a = page.evaluate(OVERLAY_PIXEL_JS, [0.40, 0.45])
+        assert a > 100 and r > 200 and g < 100, f"the stroke is not drawn over frame 1012 (pixel {r, g, b, a})"
+        page.keyboard.press("ArrowRight")
+        wait_on(page, 1013)
+        assert page.evaluate(OVERLAY_PIXEL_JS, [0.40, 0.45])[3] == 0
+        page.keyboard.press("ArrowLeft")
+        wait_on(page, 1012)
+        page.keyboard.press("2")
+        wait_on(page, 1012)
+        page.screenshot(path=str(artifacts_dir / "shot-page.png"))
+        notes = live_site.api("GET", f"shots/{live_site.shots['SH010']}/notes/", as_user="sup").json()["results"]
+        [note] = [n for n in notes if n["text"] == "chin slides off the jaw here"]
+        assert (note["frame_start"], note["frame_end"]) == (1012, 1012)
+        assert note["drawing"]["strokes"][0]["tool"] == "pen"
+    finally:
+        context.close()
+
+
+def test_supervisor_builds_a_two_variant_edit_and_approves_and_another_page_sees_it_live(browser, live_site, artifacts_dir):
+    shot_id = live_site.shots["SH020"]
+    rigid, loose = live_site.variants["SH020"]
+    sup_context, sup = login(browser, live_site, "sup")
+    prod_context, board = login(browser, live_site, "prod")
+    prod = prod_context.new_page()
+    try:
+        board_status = board.locator(f"#shot-{shot_id} .status")
+        assert board_status.inner_text() == "In review"
+        open_shot(prod, live_site, "SH020")
+        open_shot(sup, live_site, "SH020")
+        assert prod.locator("[data-testid=shot-status]").inner_text() == "In review"
+        sup.click("[data-tab=pick]")
+        go_to(sup, 1030)
+        sup.keyboard.press("s")
+        sup.select_option("[data-testid=segment-variant-1]", str(loose))
+        transition = sup.locator("[aria-label='Transition into segment 2']")
+        transition.fill("4")
+        transition.press("Tab")
+        sup.click("[data-testid=save-edit]")
+        sup.wait_for_selector("[data-testid=pick-message]:has-text('Saved edit v1')")
+        sup.fill("[data-testid=decision-comment]", "rigid to 1029, loose after")
+        sup.click("[data-testid=approve]")
+        sup.wait_for_selector("[data-testid=decision]:has-text('by sup')")
+        # the producer's page, never reloaded, shows the approval and the edit
+        prod.wait_for_function("document.querySelector('[data-testid=shot-status]').textContent === 'Approved'"
+                               " || document.querySelector('[data-testid=shot-status]').textContent === 'Rendering'",
+                               timeout=10000)
+        prod.click("[data-tab=pick]")
+        prod.wait_for_selector("[data-testid=decision]:has-text('Approved by sup')")
+        board.wait_for_function(f"['Approved', 'Rendering'].includes(document.querySelector('#shot-{shot_id} .status').textContent)")
+        assert prod.locator(".fr-segment").count() == 2
+        assert prod.locator("[data-testid=approve]").count() == 0
+        sup.screenshot(path=str(artifacts_dir / "shot-page-approved.png"))
+        edit = live_site.api("GET", f"shots/{shot_id}/", as_user="sup").json()["edit"]
+        assert edit["segments"] == [
+            {"variant": rigid, "frame_start": 1001, "frame_end": 1029, "transition": 0},
+            {"variant": loose, "frame_start": 1030, "frame_end": 1060, "transition": 4},
+        ]
+    finally:
+        sup_context.close()
+        prod_context.close()
+
+
+def test_an_artist_has_no_approve_control_and_the_api_refuses_a_forced_approval(browser, live_site):
+    shot_id = live_site.shots["SH030"]
+    rigid, loose = live_site.variants["SH030"]
+    r = live_site.api("POST", f"shots/{shot_id}/edits/", as_user="sup", json={"segments": [
+        {"variant": rigid, "frame_start": 1001, "frame_end": 1040, "transition": 0},
+        {"variant": loose, "frame_start": 1041, "frame_end": 1060, "transition": 0}]})
+    assert r.status_code == 201, r.text
+    edit_id = r.json()["id"]
+    context, page = login(browser, live_site, "art")
+    try:
+        open_shot(page, live_site, "SH030")
+        page.click("[data-tab=pick]")
+        assert page.locator(".fr-segment").count() == 2, "the artist sees the edit"
+        assert page.locator("[data-testid=approve]").count() == 0
+        assert page.locator("[data-testid=request-changes]").count() == 0
+        assert page.locator("[data-testid=split]").count() == 0
+        assert page.locator("[data-testid=segment-variant-0]").is_disabled()
+        assert "Only the supervisor" in page.locator("[data-testid=readonly-edit]").inner_text()
+        status, body = page.evaluate("""async (url) => {
+            const token = document.cookie.split('; ').find(c => c.startsWith('csrftoken=')).split('=')[1];
+            const r = await fetch(url, {method: 'POST', credentials: 'same-origin',
+              headers: {'Content-Type': 'application/json', 'X-CSRFToken': token},
+              body: JSON.stringify({decision: 'approve', comment: 'forced'})});
+            return [r.status, await r.text()];
+        }""", f"{live_site.url}/api/edits/{edit_id}/decisions/")
+        assert status == 403, body
+        assert live_site.api("GET", f"shots/{shot_id}/", as_user="sup").json()["status"] == "in_review"
+    finally:
+        context.close()
+
+
+def test_live_updates_come_back_after_a_server_restart(browser, live_site):
+    context, page = login(browser, live_site, "sup")
+    try:
+        open_shot(page, live_site, "SH030")
+        live_site.stop()
+        page.wait_for_function("document.querySelector('[data-testid=live]').dataset.state === 'reconnecting'")
+        live_site.start()
+        page.wait_for_function("document.querySelector('[data-testid=live]').dataset.state === 'live'", timeout=20000)
+        r = live_site.api("POST", f"shots/{live_site.shots['SH030']}/notes/", as_user="art",
+                          json={"frame_start": 1050, "frame_end": 1055, "text": "hairline flickers"})
+        assert r.status_code == 201, r.text
+        page.click("[data-tab=notes]")
+        page.wait_for_selector(".fr-note:has-text('hairline flickers')", timeout=10000)
+        # a variant published now appears in the views' source pickers, without reload
+        live_site.publish_variant(live_site.shots["SH030"], "cg", "cg C", "rigid.mp4", [])
+        page.wait_for_selector(".fr-source option:has-text('cg C')", state="attached", timeout=10000)
+    finally:
+        context.close()
