@@ -71,7 +71,7 @@ def shot_page(request: HttpRequest, shot_id: int) -> HttpResponse:
     shot = sel.shot_detail(user=request.user, shot_id=shot_id)
     project_id = shot.sequence.project_id
     require(request.user, project_id, Action.VIEW)
-    data = dict(ShotDetailSerializer(shot).data)
+    data = dict(ShotDetailSerializer(shot, context={"user": request.user}).data)
     data["user"] = {"username": request.user.username, "role": primary_role(request.user)}
     data["api"] = "/api/"
     edit = sel.latest_edit(shot)

@@ -6,6 +6,7 @@ from typing import Any
 from rest_framework import serializers
 
 from review.choices import DecisionVerdict, FrameFixState, RenderState, ShotStatus, VariantKind
+from review.services.shots import manual_transitions
 from review.models import Activity, Decision, Edit, FrameFix, Note, Project, Render, Sequence, Shot, Variant
 
 
@@ -193,9 +194,8 @@ class ShotDetailSerializer(ShotListSerializer):
             "activity"]
 
     def get_allowed_statuses(self, shot: Shot) -> list[str]:
-        from review.services.shots import manual_transitions
-
-        return manual_transitions(shot)
+        """What the requesting user may set by hand (context "user"), else what anyone may."""
+        return manual_transitions(shot, self.context.get("user"))
 
     def get_plate(self, shot: Shot) -> dict | None:
         return {"clip_url": shot.plate_clip.url} if shot.plate_clip else None

@@ -63,6 +63,12 @@ def validated(serializer_class: type[serializers.Serializer], request: Request) 
     return dict(serializer.validated_data)
 
 
+def shot_json(request: Request, shot_id: int) -> dict[str, Any]:
+    """The shot's full JSON as the requesting user sees it (the player's `shot-data` shape)."""
+    shot = sel.shot_detail(user=request.user, shot_id=shot_id)
+    return s.ShotDetailSerializer(shot, context={"user": request.user}).data
+
+
 class Pagination(PageNumberPagination):
     """Pages of PAGE_SIZE; a client may ask for up to 500 per page with `?page_size=`."""
 
@@ -143,16 +149,10 @@ class ShotList(ServiceMixin, generics.ListCreateAPIView):
 
     @extend_schema(request=s.ShotCreateIn, responses={201: s.ShotDetailSerializer})
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = validated(s.ShotCreateIn, request)
-        v = dict(data)
+        v = validated(s.ShotCreateIn, request)
         project = get_object_or_404(sel.project_list(user=request.user), code=v.pop("project"))
-        sequence = Sequence.objects.filter(project=project, code=v["sequence"]).first()
-        if sequence is None:
-            sequence = shot_services.sequence_create(project=project, code=v["sequence"], actor=request.user)
-        v.pop("sequence")
-        shot = shot_services.shot_create(sequence=sequence, actor=request.user, **v)
-        return Response(s.ShotDetailSerializer(sel.shot_detail(user=request.user, shot_id=shot.id)).data,
-                        status=status.HTTP_201_CREATED)
+        shot = shot_services.shot_create(project=project, sequence_code=v.pop("sequence"), actor=request.user, **v)
+        return Response(shot_json(request, shot.id), status=status.HTTP_201_CREATED)
 
 
 class ShotDetail(ServiceMixin, APIView):
@@ -160,7 +160,7 @@ class ShotDetail(ServiceMixin, APIView):
     def get(self, request: Request, shot_id: int) -> Response:
         shot = sel.shot_detail(user=request.user, shot_id=shot_id)
         require(request.user, shot.sequence.project_id, Action.VIEW)
-        return Response(s.ShotDetailSerializer(shot).data)
+        return Response(s.ShotDetailSerializer(shot, context={"user": request.user}).data)
 
     @extend_schema(request=s.ShotUpdateIn, responses=s.ShotDetailSerializer)
     def patch(self, request: Request, shot_id: int) -> Response:
@@ -175,7 +175,7 @@ class ShotDetail(ServiceMixin, APIView):
                 return Response({"detail": f"unknown user(s): {', '.join(missing)}"}, status=400)
             changes["assignees"] = users
         shot_services.shot_update(shot=shot, actor=request.user, **changes)
-        return Response(s.ShotDetailSerializer(sel.shot_detail(user=request.user, shot_id=shot_id)).data)
+        return Response(shot_json(request, shot_id))
 
 
 class ShotStatusView(ServiceMixin, APIView):

@@ -1,8 +1,8 @@
 """Uploaded media, judged by content: a clip must be a whole, decodable video; an image a readable image.
 
-The client's file name and content type are never trusted: a text file renamed .mp4 is refused, a truncated
-MP4 (fewer samples on disk than its header lists, or no header at all) is refused, and so is anything over
-FACEREPLACE_MAX_UPLOAD_BYTES (413).
+The client's file name and content type are never trusted: clips are judged by the engine's probe (a text file
+renamed .mp4, an image, a truncated MP4 are refused), images by decoding them; anything over
+FACEREPLACE_MAX_UPLOAD_BYTES is refused with 413.
 """
 from __future__ import annotations
 
@@ -19,11 +19,13 @@ from django.conf import settings
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 
+from pipeline.errors import MediaError
+from pipeline.media.probe import probe
 from review.errors import UploadRejected
 
 logger = logging.getLogger(__name__)
 
-_CONTAINER_SUFFIX = {"mp4": ".mp4", "mov": ".mov", "matroska": ".mkv", "webm": ".webm"}
+_CLIP_SUFFIXES = frozenset({".mp4", ".mov", ".mkv", ".webm"})  # a stored clip keeps one of these, else .mp4
 
 
 @dataclass(frozen=True)
@@ -59,6 +61,24 @@ def upload_probe(upload: UploadedFile) -> ClipInfo:
         return clip_probe(Path(tmp.name), name=name)
 
 
+def clip_probe(path: Path, *, name: str) -> ClipInfo:
+    """The engine's probe (by content, truncation included) on the uploaded bytes; anything but a complete
+    video is refused, with the probe's reason told under the upload's own name."""
+    try:
+        info = probe(path)
+    except MediaError as exc:
+        raise UploadRejected(str(exc).replace(str(path), name)) from None
+    except Exception:  # the file broke the reader in a way it does not name: still not a usable clip
+        logger.exception("probing upload %s failed", name)
+        raise UploadRejected(f"{name}: cannot be read as a video; is it damaged, truncated or misnamed?") from None
+    if info["kind"] != "video":
+        raise UploadRejected(f"{name}: is {'an' if info['kind'] == 'image' else 'a'} {info['kind']} "
+                             f"({info['codec']}), not a video; upload an MP4 or MOV clip")
+    suffix = Path(name).suffix.lower()
+    return ClipInfo(frames=info["frame_count"], fps=Fraction(info["fps"]), width=info["width"],
+                    height=info["height"], codec=info["codec"], suffix=suffix if suffix in _CLIP_SUFFIXES else ".mp4")
+
+
 @contextlib.contextmanager
 def deleted_on_error() -> Iterator[list[str]]:
     """Collect the storage names written in the block; if it fails, delete them so nothing half-made stays."""
@@ -78,43 +98,6 @@ def sha256_of(upload: UploadedFile) -> str:
         digest.update(chunk)
     upload.seek(0)
     return digest.hexdigest()
-
-
-def clip_probe(path: Path, *, name: str) -> ClipInfo:
-    """Open the clip by content and count its samples; refuse anything that is not a complete video."""
-    import av
-
-    try:
-        container = av.open(str(path))
-    except (av.error.FFmpegError, ValueError) as exc:
-        reason = getattr(exc, "strerror", None) or type(exc).__name__
-        raise UploadRejected(f"{name}: not a readable video ({reason}); upload an MP4 or MOV clip") from None
-    with container:
-        if not container.streams.video:
-            raise UploadRejected(f"{name}: holds no video stream ({container.format.name}); upload an MP4 or MOV clip")
-        stream = container.streams.video[0]
-        declared = stream.frames
-        packets = 0
-        try:
-            for packet in container.demux(stream):
-                if packet.size:
-                    packets += 1
-        except av.error.FFmpegError as exc:
-            raise UploadRejected(f"{name}: the video breaks off after {packets} frames ({exc.strerror}); "
-                                 "the file is truncated, upload it again") from None
-        if packets == 0:
-            raise UploadRejected(f"{name}: holds no video frames; the file is truncated or empty, upload it again")
-        if declared and packets < declared:
-            raise UploadRejected(f"{name}: the header lists {declared} frames but only {packets} are in the file; "
-                                 "the file is truncated, upload it again")
-        rate = stream.average_rate or stream.guessed_rate
-        if not rate:
-            raise UploadRejected(f"{name}: the video has no frame rate")
-        codec = stream.codec_context.name
-        width, height = stream.codec_context.width, stream.codec_context.height
-        family = next((s for key, s in _CONTAINER_SUFFIX.items() if key in container.format.name.split(",")), ".mp4")
-    return ClipInfo(frames=packets, fps=Fraction(rate.numerator, rate.denominator), width=width, height=height,
-                    codec=codec, suffix=family)
 
 
 def image_check(upload: UploadedFile) -> str:

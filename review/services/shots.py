@@ -14,7 +14,7 @@ from django.db import transaction
 from review.choices import ShotStatus as St
 from review.errors import TransitionNotAllowed, UploadRejected
 from review.models import Project, Sequence, Shot
-from review.permissions import Action, require
+from review.permissions import Action, allowed, require
 from review.services.activity import activity_record
 from review.services.media import upload_probe, upload_size_check
 
@@ -52,8 +52,11 @@ def _manual_action(shot: Shot, target: str) -> Action | None:
     return MANUAL_TARGETS.get(target)
 
 
-def manual_transitions(shot: Shot) -> list[str]:
-    return sorted(t for t in allowed_transitions(shot) if _manual_action(shot, t) is not None)
+def manual_transitions(shot: Shot, actor: Any = None) -> list[str]:
+    """Statuses a person may set by hand from here (only those `actor`'s role allows, when given)."""
+    targets = ((t, _manual_action(shot, t)) for t in allowed_transitions(shot))
+    return sorted(t for t, action in targets if action is not None and (
+        actor is None or allowed(actor, shot.sequence.project_id, action)))
 
 
 @transaction.atomic
@@ -108,9 +111,14 @@ def sequence_create(*, project: Project, code: str, actor: Any, name: str = "") 
 
 
 @transaction.atomic
-def shot_create(*, sequence: Sequence, code: str, actor: Any, frame_start: int = 1001, frame_end: int = 1001,
-                fps_num: int = 24, fps_den: int = 1, description: str = "", due_date: date | None = None) -> Shot:
-    require(actor, sequence.project_id, Action.SHOT_CREATE)
+def shot_create(*, project: Project, sequence_code: str, code: str, actor: Any, frame_start: int = 1001,
+                frame_end: int = 1001, fps_num: int = 24, fps_den: int = 1, description: str = "",
+                due_date: date | None = None) -> Shot:
+    """Create a shot in the project's sequence `sequence_code` (made too when new)."""
+    require(actor, project.id, Action.SHOT_CREATE)
+    sequence = Sequence.objects.filter(project=project, code=sequence_code).first()
+    if sequence is None:
+        sequence = sequence_create(project=project, code=sequence_code, actor=actor)
     shot = Shot(sequence=sequence, code=code, frame_start=frame_start, frame_end=frame_end, fps_num=fps_num,
                 fps_den=fps_den, description=description, due_date=due_date)
     shot.full_clean()

@@ -5,6 +5,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import pytest
+from PIL import Image
 from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
@@ -78,6 +79,8 @@ def clips(tmp_path_factory) -> dict[str, Path]:
     moov_last = encode_clip(root / "moov_last.mp4", faststart=False)
     text = root / "notes.mp4"
     text.write_text("this is a text file, not a video\n" * 20)
+    png = root / "still.mp4"
+    Image.new("RGB", (16, 16), (0, 90, 200)).save(png, format="PNG")
     return {
         "good": good,
         "good2": encode_clip(root / "good2.mp4", colour="smptebars"),
@@ -86,4 +89,5 @@ def clips(tmp_path_factory) -> dict[str, Path]:
         "truncated": truncate(good, root / "truncated.mp4"),
         "truncated_moov_last": truncate(moov_last, root / "truncated_moov_last.mp4"),
         "text": text,
+        "png": png,
     }

@@ -49,12 +49,12 @@ def running_site(home: Path) -> Iterator[LiveSite]:
     server = subprocess.Popen([sys.executable, "-m", "uvicorn", "facereplace_site.asgi:application", "--host",
                                "127.0.0.1", "--port", str(port), "--log-level", "warning"], cwd=ROOT, env=env)
     try:
-        deadline = time.monotonic() + 30
+        deadline = time.monotonic() + 60
         while True:
             try:
-                if requests.get(site.url + "/health/", timeout=1).status_code == 200:
+                if requests.get(site.url + "/health/", timeout=5).status_code == 200:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or too busy to answer
                 pass
             if server.poll() is not None or time.monotonic() > deadline:
                 raise RuntimeError(f"the test site did not start (exit {server.poll()})")

@@ -83,7 +83,7 @@ def test_a_broken_clip_is_refused_with_the_reason(site, tmp_path):
     result = publish(site, shot_dir)
     assert result.returncode == 1 and "Traceback" not in result.stderr
     assert "1 of 2 variant(s) not published" in result.stderr
-    assert "loose B" in result.stderr and "not a readable video" in result.stderr and "400" in result.stderr
+    assert "loose B" in result.stderr and "not a video or image this engine can read" in result.stderr and "400" in result.stderr
     shot = site_get(site, "shots/?code=broken")["results"][0]
     assert [v["label"] for v in site_get(site, f"shots/{shot['id']}/variants/")["results"]] == ["rigid A"]
 

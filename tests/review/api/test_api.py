@@ -57,9 +57,9 @@ def test_publish_is_idempotent_over_http(world, clips):
 
 
 @pytest.mark.parametrize("name, status, message", [
-    ("text", 400, "not a readable video"),
-    ("truncated", 400, "truncated"),
-    ("truncated_moov_last", 400, "not a readable video"),
+    ("text", 400, "not a video or image this engine can read"),
+    ("truncated", 400, "truncated video, its header promises 12 frames"),
+    ("truncated_moov_last", 400, "not a video or image this engine can read"),
 ])
 def test_broken_uploads_are_refused_and_nothing_is_stored(world, clips, name, status, message):
     response = publish(world.client("pipeline"), world.shot, clips[name])
@@ -131,3 +131,12 @@ def test_browser_writes_need_csrf(world):
     response = client.post(f"/api/shots/{world.shot.id}/status/", {"status": "on_hold"}, format="json",
                            HTTP_X_CSRFTOKEN=token)
     assert response.status_code == 200
+
+
+def test_allowed_statuses_are_what_this_user_may_set(world):
+    as_producer = world.client("producer").get(f"/api/shots/{world.shot.id}/").json()
+    as_pipeline = world.client("pipeline").get(f"/api/shots/{world.shot.id}/").json()
+    as_artist = world.client("artist").get(f"/api/shots/{world.shot.id}/").json()
+    assert as_producer["allowed_statuses"] == ["omitted", "on_hold"]
+    assert as_pipeline["allowed_statuses"] == ["training"]
+    assert as_artist["allowed_statuses"] == []

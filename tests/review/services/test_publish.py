@@ -52,9 +52,10 @@ def test_duplicate_label_is_a_conflict_and_leaves_no_file(world, clips):
 
 
 @pytest.mark.parametrize("name, message", [
-    ("text", "not a readable video"),
-    ("truncated", "truncated"),
-    ("truncated_moov_last", "not a readable video"),
+    ("text", "not a video or image this engine can read"),
+    ("png", r"is an image \(png\), not a video"),
+    ("truncated", "truncated video, its header promises 12 frames"),
+    ("truncated_moov_last", "not a video or image this engine can read"),
     ("short", "has 8 frames but shot"),
     ("wrong_fps", "30000/1001 fps"),
 ])
