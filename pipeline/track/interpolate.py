@@ -1,9 +1,11 @@
 """Filling and smoothing per-frame pose channels.
 
 Angles are filled on their unwrapped values: a gap is bridged with a cubic that leaves and joins the known
-frames at their own angular velocities, and the number of whole turns made inside the gap is the one those
-velocities imply, so a head spinning through the back of its turn keeps spinning instead of going back the
-short way round.
+frames at their own angular velocities. How many whole turns the head made inside the gap comes from those
+velocities: when the head leaves and comes back turning the same way, it went on round (the smallest turn in
+that direction nearest the velocities' estimate), so a spinning head keeps spinning through the back of its
+turn instead of going back the short way. A dancer "spotting" holds the head to the front and whips it
+round unseen, so the edge velocities understate the turn: the direction decides, not the speed alone.
 """
 from __future__ import annotations
 
@@ -11,6 +13,9 @@ import numpy as np
 
 # Frames used at each side of a gap to estimate the angular velocity there.
 EDGE_FRAMES = 5
+# Below this speed (degrees per frame) a side of a gap says nothing about the direction of a turn.
+MIN_TURN_SPEED = 0.5
+MAX_TURNS = 4
 
 
 def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
@@ -35,6 +40,19 @@ def _hermite(t: np.ndarray, t0: float, y0: float, v0: float, t1: float, y1: floa
     return h00 * y0 + h10 * h * v0 + h01 * y1 + h11 * h * v1
 
 
+def _turns(delta: float, span: float, velocities: list[float]) -> int:
+    """Whole turns to add to `delta` (the wrapped change across a gap of `span` frames) given the angular
+    velocities measured at its edges."""
+    expected = float(np.mean(velocities)) * span if velocities else 0.0
+    candidates = [delta + 360.0 * k for k in range(-MAX_TURNS, MAX_TURNS + 1)]
+    signs = {np.sign(v) for v in velocities if abs(v) >= MIN_TURN_SPEED}
+    if len(signs) == 1:  # leaving and coming back turning the same way: the turn went on that way
+        direction = signs.pop()
+        candidates = [d for d in candidates if d * direction > 0] or candidates
+    best = min(candidates, key=lambda d: abs(d - expected))
+    return int(round((best - delta) / 360.0))
+
+
 def fill_angle_channel(t: np.ndarray, y: np.ndarray, known: np.ndarray, *, extrapolate: bool = False) -> np.ndarray:
     """One angle channel in degrees: unwrap the known runs, bridge the gaps, return a continuous curve.
 
@@ -56,10 +74,7 @@ def fill_angle_channel(t: np.ndarray, y: np.ndarray, known: np.ndarray, *, extra
             t0, y0, v0 = prev
             t1 = t[start]
             span = t1 - t0
-            velocities = [v for v in (v0, v_in) if v is not None]
-            expected = float(np.mean(velocities)) * span if velocities else 0.0
-            turns = np.round((expected - (seg[0] - y0)) / 360.0)
-            seg += 360.0 * turns
+            seg += 360.0 * _turns(seg[0] - y0, span, [v for v in (v0, v_in) if v is not None])
             chord = (seg[0] - y0) / span
             gap = slice(int(np.searchsorted(t, t0)) + 1, start)
             out[gap] = _hermite(t[gap], t0, y0, chord if v0 is None else v0, t1, seg[0], chord if v_in is None else v_in)

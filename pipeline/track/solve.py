@@ -45,6 +45,7 @@ class SolveConfig:
     max_reprojection: float = 0.08  # RMS reprojection error as a fraction of the eye-corner distance
     smooth_sigma: float = 1.0  # frames
     head_radius: float = 0.11  # metres: size of the head region followed through gaps
+    min_run: int = 3  # shorter runs of face frames inside a gap are glimpses at the profile: not trusted
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -202,6 +203,7 @@ def solve(clip: FrameSource, intrinsics: Intrinsics, config: SolveConfig | None 
     ypr[found] = yaw_pitch_roll(rotations[found])
     measured = (found & (errors <= config.max_reprojection) & (np.abs(ypr[:, 0]) <= config.max_abs_yaw)
                 & (translations[:, 2] < 0))
+    measured = _drop_short_runs(measured, config.min_run)
     if not np.any(measured):
         raise InputError(f"track solve: no face found (or none posed reliably) in any of the {n} frames; "
                          "give a head track (.chan or JSON) with `facereplace track import` instead")
@@ -224,6 +226,17 @@ def solve(clip: FrameSource, intrinsics: Intrinsics, config: SolveConfig | None 
     track = HeadTrack(frame_list, rotation_from_yaw_pitch_roll(values[:, :3]), translation, (intrinsics,) * n,
                       confidence, np.where(measured, "measured", "filled").astype(object))
     return Solved(track=track, landmarks=landmarks, seconds=time.perf_counter() - started)
+
+
+def _drop_short_runs(measured: np.ndarray, min_run: int) -> np.ndarray:
+    """`measured` without the runs shorter than `min_run` frames (unless that would leave nothing)."""
+    out = measured.copy()
+    padded = np.concatenate([[False], measured, [False]]).astype(np.int8)
+    edges = np.flatnonzero(np.diff(padded))
+    for start, stop in zip(edges[::2], edges[1::2]):
+        if stop - start < min_run:
+            out[start:stop] = False
+    return out if np.any(out) else measured
 
 
 def _distance_to_measured(measured: np.ndarray) -> np.ndarray:
