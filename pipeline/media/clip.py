@@ -57,8 +57,23 @@ class FrameReader(Protocol):
     def close(self) -> None: ...
 
 
+class FrameSpan:
+    """`last_frame` and `frame_range` of anything with `first_frame` and `frame_count`."""
+
+    first_frame: int
+    frame_count: int
+
+    @property
+    def last_frame(self) -> int:
+        return self.first_frame + self.frame_count - 1
+
+    @property
+    def frame_range(self) -> range:
+        return range(self.first_frame, self.last_frame + 1)
+
+
 @dataclass
-class Clip:
+class Clip(FrameSpan):
     """Metadata of a clip plus `read(frame)`; open one with `open_clip`."""
 
     path: Path
@@ -72,14 +87,6 @@ class Clip:
     pixel_aspect: Fraction
     linear: bool  # True when frames hold linear light (EXR), False when display-encoded (PNG, JPEG, video)
     _reader: FrameReader = field(repr=False, compare=False)
-
-    @property
-    def last_frame(self) -> int:
-        return self.first_frame + self.frame_count - 1
-
-    @property
-    def frame_range(self) -> range:
-        return range(self.first_frame, self.last_frame + 1)
 
     def read(self, frame: int, *, srgb_decode: bool = False) -> np.ndarray:
         """Frame `frame` (a plate frame number) as float32 HxWxC.

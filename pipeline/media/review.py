@@ -27,7 +27,7 @@ from pipeline.artifacts import write_manifest
 from pipeline.atomic import atomic_path
 from pipeline.errors import MediaError
 from pipeline.media.burnin import draw_burn_in
-from pipeline.media.clip import Clip, fps_text, open_clip
+from pipeline.media.clip import Clip, FrameSpan, fps_text, open_clip
 from pipeline.media.image import linear_to_srgb8, write_image
 from pipeline.progress import ProgressCallback, progress_bar
 
@@ -48,7 +48,7 @@ H264_OUTPUT_ARGS: dict[str, str | int] = {
 
 
 @dataclass(frozen=True)
-class ReviewClip:
+class ReviewClip(FrameSpan):
     """What `make_review_clip` wrote: the MP4, its thumbnail, its filmstrip sprite and the sprite's layout."""
 
     mp4: Path
