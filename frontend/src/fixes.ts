@@ -9,18 +9,22 @@ export class FixesPanel {
   private list: HTMLDivElement;
   private message: HTMLDivElement;
   private where: HTMLSpanElement;
+  private comment: HTMLTextAreaElement;
 
   constructor(private readonly player: Player) {
     this.list = h("div", { class: "fr-fix-list" });
     this.message = h("div", { class: "fr-message", role: "status" });
     this.where = h("span", { class: "fr-where" });
+    this.comment = h("textarea", { class: "fr-input", rows: 2, placeholder: "What the fix changes…", "data-testid": "fix-comment",
+      onkeydown: (ev: KeyboardEvent) => ev.stopPropagation() });
     const files = h("input", { type: "file", multiple: true, accept: "image/*,.exr", class: "fr-input", "data-testid": "fix-files" });
     const form = can.fix(player.shot)
       ? h("form", { class: "fr-composer", onsubmit: (ev: Event) => { ev.preventDefault(); void this.upload(files); } },
         h("div", { class: "fr-row" }, this.where),
-        files,
-        h("button", { class: "fr-btn fr-primary", type: "submit" }, "Upload fix frames"))
-      : h("p", { class: "fr-muted" }, "Artists upload fix frames here.");
+        files, this.comment,
+        h("p", { class: "fr-muted fr-small" }, "One image per frame; name them by frame (fix.1012.png) or pick them in order."),
+        h("button", { class: "fr-btn fr-primary", type: "submit", "data-testid": "fix-upload" }, "Upload fix frames"))
+      : h("p", { class: "fr-muted" }, "Artists upload fix frames for a frame or the in/out range here.");
     this.el = h("div", { class: "fr-panel fr-fixes" }, form, this.message, this.list);
     player.onFrame(() => this.updateWhere());
     this.updateWhere();
@@ -48,19 +52,21 @@ export class FixesPanel {
       return;
     }
     const count = b - a + 1;
-    if (input.files.length !== 1 && input.files.length !== count) {
-      this.message.textContent = `Frames ${a}–${b} need ${count} images (one per frame, in order) or one image for all; got ${input.files.length}.`;
+    if (input.files.length > count) {
+      this.message.textContent = `Frames ${a}–${b} take at most ${count} images (one per frame); got ${input.files.length}.`;
       return;
     }
     const form = new FormData();
     form.append("frame_start", String(a));
     form.append("frame_end", String(b));
+    form.append("comment", this.comment.value.trim());
     for (const f of Array.from(input.files)) form.append("files", f);
     try {
       const fix = await apiPost<Fix>(`${this.shot.api}shots/${this.shot.id}/fixes/`, form);
       this.shot.fixes = [...this.shot.fixes.filter((f) => f.id !== fix.id), fix];
       this.message.textContent = `Uploaded fix for frames ${fix.frame_start}–${fix.frame_end}.`;
       input.value = "";
+      this.comment.value = "";
       this.render();
     } catch (e) {
       this.message.textContent = `Could not upload: ${(e as Error).message}`;
@@ -74,7 +80,8 @@ export class FixesPanel {
         h("div", { class: "fr-note-head" },
           h("button", { class: "fr-link", type: "button", onclick: () => void this.player.goTo(f.frame_start) },
             f.frame_start === f.frame_end ? `⌖ ${f.frame_start}` : `⌖ ${f.frame_start}–${f.frame_end}`),
-          h("span", { class: "fr-tag" }, f.state), h("span", { class: "fr-author" }, f.author), h("span", { class: "fr-when" }, formatWhen(f.created)))))
+          h("span", { class: "fr-tag" }, f.state), h("span", { class: "fr-author" }, f.author), h("span", { class: "fr-when" }, formatWhen(f.created))),
+        f.comment ? h("div", { class: "fr-note-text" }, f.comment) : null))
       : h("p", { class: "fr-empty" }, "No fixes uploaded."));
   }
 }

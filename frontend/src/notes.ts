@@ -34,7 +34,7 @@ export class NotesPanel {
     this.el = h("div", { class: "fr-panel fr-notes" },
       can.note(player.shot) ? this.buildComposer() : null, this.error,
       h("label", { class: "fr-check" },
-        h("input", { type: "checkbox", onchange: (ev: Event) => { this.showResolved = (ev.target as HTMLInputElement).checked; this.render(); } }),
+        h("input", { type: "checkbox", "data-testid": "show-resolved", onchange: (ev: Event) => { this.showResolved = (ev.target as HTMLInputElement).checked; this.render(); } }),
         " Show resolved"),
       this.list);
     player.overlays.push((frame) => this.drawingsAt(frame));

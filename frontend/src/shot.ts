@@ -46,6 +46,7 @@ export interface Fix {
   author: string;
   state: string;
   created: string;
+  comment?: string;
 }
 
 export interface Decision {
@@ -172,5 +173,5 @@ export const can = {
   pick: isSupervisor,
   approve: isSupervisor,
   note: (s: Shot) => isSupervisor(s) || s.user.role === "artist",
-  fix: (s: Shot) => isSupervisor(s) || s.user.role === "artist",
+  fix: (s: Shot) => s.user.role === "artist" || s.user.role === "admin",
 };

@@ -56,9 +56,24 @@ def test_stepping_50_frames_shows_exactly_the_frame_it_claims(harness):
         page.keyboard.press("ArrowLeft")
         wait_all_on(page, expected)
         assert page.evaluate(READ_CODE_JS, 0) == expected == shown(page)
+    # J plays backwards (browsers cannot), K stops; what is shown is still what is on screen
+    page.keyboard.press("j")
+    page.wait_for_function(f"Number(document.querySelector('[data-testid=frame]').value) < {FIRST + 46}")
+    page.keyboard.press("k")
+    page.wait_for_timeout(100)
+    back = shown(page)
+    wait_all_on(page, back)
+    assert page.evaluate(READ_CODE_JS, 0) == back
     # The shot's real frame numbers and its rate are what the transport shows.
     assert "23.976 fps" in page.locator(".fr-frame-info").inner_text()
     assert "1001–1060" in page.locator(".fr-frame-info").get_attribute("title")
+    # ? lists the shortcuts
+    page.keyboard.press("Shift+?")
+    help_box = page.locator("[data-testid=help]")
+    help_box.wait_for(state="visible")
+    assert "Next frame" in help_box.inner_text() and "Loupe" in help_box.inner_text()
+    page.keyboard.press("Escape")
+    help_box.wait_for(state="hidden")
 
 
 def test_two_up_stays_locked_to_one_frame_after_seeking_and_playing(harness):

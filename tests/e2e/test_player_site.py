@@ -82,6 +82,16 @@ def test_a_note_drawn_on_a_frame_is_there_after_reload(browser, live_site, artif
         [note] = [n for n in notes if n["text"] == "chin slides off the jaw here"]
         assert (note["frame_start"], note["frame_end"]) == (1012, 1012)
         assert note["drawing"]["strokes"][0]["tool"] == "pen"
+        # reply, then resolve: the note leaves the open list and its drawing leaves the frame
+        reply = card.locator("input.fr-input")
+        reply.fill("agreed, rigid holds the jaw better")
+        reply.press("Enter")
+        card.locator(".fr-reply:has-text('agreed, rigid holds the jaw better')").wait_for()
+        card.locator("[data-testid=resolve]").click()
+        card.wait_for(state="detached")
+        assert page.evaluate(OVERLAY_PIXEL_JS, [0.40, 0.45])[3] == 0
+        page.check("[data-testid=show-resolved]")
+        assert page.locator(".fr-note.resolved", has_text="chin slides off the jaw here").count() == 1
     finally:
         context.close()
 
@@ -130,7 +140,7 @@ def test_supervisor_builds_a_two_variant_edit_and_approves_and_another_page_sees
         prod_context.close()
 
 
-def test_an_artist_has_no_approve_control_and_the_api_refuses_a_forced_approval(browser, live_site):
+def test_an_artist_has_no_approve_control_and_the_api_refuses_a_forced_approval(browser, live_site, tmp_path):
     shot_id = live_site.shots["SH030"]
     rigid, loose = live_site.variants["SH030"]
     r = live_site.api("POST", f"shots/{shot_id}/edits/", as_user="sup", json={"segments": [
@@ -157,6 +167,21 @@ def test_an_artist_has_no_approve_control_and_the_api_refuses_a_forced_approval(
         }""", f"{live_site.url}/api/edits/{edit_id}/decisions/")
         assert status == 403, body
         assert live_site.api("GET", f"shots/{shot_id}/", as_user="sup").json()["status"] == "in_review"
+        # the artist uploads a fix frame for the frame on screen
+        import cv2
+        import numpy as np
+
+        fix_png = tmp_path / "fix.1012.png"
+        cv2.imwrite(str(fix_png), np.full((270, 480, 3), 128, np.uint8))
+        go_to(page, 1012)
+        page.click("[data-tab=fixes]")
+        page.set_input_files("[data-testid=fix-files]", str(fix_png))
+        page.fill("[data-testid=fix-comment]", "jaw line repainted")
+        page.click("[data-testid=fix-upload]")
+        page.wait_for_selector(".fr-fixes .fr-message:has-text('Uploaded fix for frames 1012–1012')")
+        [fix] = live_site.api("GET", f"shots/{shot_id}/", as_user="sup").json()["fixes"]
+        assert (fix["frame_start"], fix["frame_end"], fix["author"]) == (1012, 1012, "art")
+        assert [i["frame"] for i in fix["images"]] == [1012]
     finally:
         context.close()
 
