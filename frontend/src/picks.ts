@@ -4,7 +4,7 @@
  */
 import { apiPost } from "./api";
 import {
-  editMergeNext, editNew, editSetTransition, editSetVariant, editSplit, validateEdit, type Segment,
+  editMergeNext, editMoveCut, editNew, editSetTransition, editSetVariant, editSplit, validateEdit, type Segment,
 } from "./edit";
 import { h, replaceChildren } from "./dom";
 import type { Player } from "./player";
@@ -25,6 +25,8 @@ export class PicksPanel {
     this.message = h("div", { class: "fr-message", role: "status", "data-testid": "pick-message" });
     this.el = h("div", { class: "fr-panel fr-picks" }, this.body, this.message);
     timeline.onSelectSegment = () => this.render();
+    timeline.editable = can.pick(player.shot);
+    timeline.onMoveCut = (index, frame) => this.change(() => editMoveCut(this.segments, index, frame));
     this.reset();
   }
 

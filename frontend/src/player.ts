@@ -137,6 +137,7 @@ export class Player {
       class: "fr-source", "aria-label": `Source of view ${index + 1}`,
       onchange: () => {
         const src = this.sourceByKey(select.value);
+        select.blur(); // arrow keys step frames again, instead of changing the source
         if (src) this.setViews(this.views.map((v, i) => (i === index ? src : v.source)));
       },
     }, ...this.sources().map((s) => h("option", { value: s.key, selected: s.key === view.source.key }, s.label)));
@@ -430,7 +431,10 @@ export class Player {
     this.loopBtn = btn("⟲ Loop", "Loop over in / out (P)", () => this.toggleLoop());
     this.speedSel = h("select", {
       class: "fr-speed", title: "Playback speed ([ and ])", "aria-label": "Playback speed",
-      onchange: () => this.setSpeed(parseFloat(this.speedSel.value)),
+      onchange: () => {
+        this.setSpeed(parseFloat(this.speedSel.value));
+        this.speedSel.blur();
+      },
     }, ...SPEEDS.map((s) => h("option", { value: String(s) }, `${s}×`)));
     for (const [mode, label, title] of [["grid", "Side by side", "G"], ["wipe", "Wipe", "W"], ["ab", "A/B", "B"]] as const) {
       this.modeBtns[mode] = btn(label, `${label} (${title})`, () => (mode === "ab" ? this.toggleAB() : this.setMode(mode)), { "data-mode": mode });

@@ -31,6 +31,9 @@ export class Timeline {
   /** The edit being shown (the saved one, or the supervisor's unsaved changes). */
   segments: Segment[] = [];
   onSelectSegment: (index: number) => void = () => {};
+  /** Whether the cuts of the edit row can be dragged (the supervisor's timeline). */
+  editable = false;
+  onMoveCut: (index: number, frame: number) => void = () => {};
 
   constructor(private readonly player: Player) {
     this.canvas = h("canvas", { class: "fr-timeline-canvas", "data-testid": "timeline" });
@@ -69,11 +72,29 @@ export class Timeline {
     return GUTTER + ((frame - start) / (end - start + 1)) * w;
   }
 
+  /** The cut (index of the segment it starts) within a few pixels of x on the edit row, or -1. */
+  private cutNear(x: number, y: number): number {
+    const edit = this.rows()[0];
+    if (!this.editable || y < edit.y || y >= edit.y + ROW) return -1;
+    return this.segments.findIndex((s, i) => i > 0 && Math.abs(this.xOfFrame(s.frame_start) - x) <= 4);
+  }
+
+  /** The frame whose start is nearest to x: where a dragged cut lands. */
+  private boundaryAtX(x: number): number {
+    const { start, end } = this.player.range;
+    const w = this.canvas.clientWidth - GUTTER;
+    return start + Math.round(((x - GUTTER) / w) * (end - start + 1));
+  }
+
   private bind(): void {
     let scrubbing = false;
+    let draggingCut = -1;
     this.canvas.addEventListener("pointerdown", (ev) => {
       const x = ev.offsetX;
       if (x < GUTTER) return;
+      this.canvas.setPointerCapture(ev.pointerId);
+      draggingCut = this.cutNear(x, ev.offsetY);
+      if (draggingCut >= 0) return;
       const frame = this.frameAtX(x);
       const edit = this.rows()[0];
       if (ev.offsetY >= edit.y && ev.offsetY < edit.y + ROW) {
@@ -84,13 +105,26 @@ export class Timeline {
         }
       }
       scrubbing = true;
-      this.canvas.setPointerCapture(ev.pointerId);
       void this.player.goTo(frame);
     });
     this.canvas.addEventListener("pointermove", (ev) => {
+      if (draggingCut >= 0) {
+        const prev = this.segments[draggingCut - 1];
+        const seg = this.segments[draggingCut];
+        const frame = Math.min(seg.frame_end, Math.max(prev.frame_start + 1, this.boundaryAtX(ev.offsetX)));
+        if (frame !== seg.frame_start) {
+          this.onMoveCut(draggingCut, frame);
+          void this.player.seekAll(frame);
+        }
+        return;
+      }
+      this.canvas.style.cursor = this.cutNear(ev.offsetX, ev.offsetY) >= 0 ? "ew-resize" : "";
       if (scrubbing && ev.offsetX >= GUTTER) void this.player.seekAll(this.frameAtX(ev.offsetX));
     });
-    this.canvas.addEventListener("pointerup", () => (scrubbing = false));
+    this.canvas.addEventListener("pointerup", () => {
+      scrubbing = false;
+      draggingCut = -1;
+    });
   }
 
   draw(): void {

@@ -112,12 +112,21 @@ def test_supervisor_builds_a_two_variant_edit_and_approves_and_another_page_sees
         go_to(sup, 1030)
         sup.keyboard.press("s")
         sup.select_option("[data-testid=segment-variant-1]", str(loose))
+        # drag the cut on the timeline's edit row from 1030 back to 1026
+        tb = sup.locator("[data-testid=timeline]").bounding_box()
+        x_of = lambda f: tb["x"] + 118 + (f - SHOT_FIRST) / 60 * (tb["width"] - 118)  # noqa: E731
+        sup.mouse.move(x_of(1030), tb["y"] + 32)
+        sup.mouse.down()
+        for f in (1029, 1028, 1027, 1026):
+            sup.mouse.move(x_of(f), tb["y"] + 32)
+        sup.mouse.up()
+        sup.wait_for_selector(".fr-segment[data-segment='1'] .fr-link:has-text('1026–1060')")
         transition = sup.locator("[aria-label='Transition into segment 2']")
         transition.fill("4")
         transition.press("Tab")
         sup.click("[data-testid=save-edit]")
         sup.wait_for_selector("[data-testid=pick-message]:has-text('Saved edit v1')")
-        sup.fill("[data-testid=decision-comment]", "rigid to 1029, loose after")
+        sup.fill("[data-testid=decision-comment]", "rigid to 1025, loose after")
         sup.click("[data-testid=approve]")
         sup.wait_for_selector("[data-testid=decision]:has-text('by sup')")
         # the producer's page, never reloaded, shows the approval and the edit
@@ -132,8 +141,8 @@ def test_supervisor_builds_a_two_variant_edit_and_approves_and_another_page_sees
         sup.screenshot(path=str(artifacts_dir / "shot-page-approved.png"))
         edit = live_site.api("GET", f"shots/{shot_id}/", as_user="sup").json()["edit"]
         assert edit["segments"] == [
-            {"variant": rigid, "frame_start": 1001, "frame_end": 1029, "transition": 0},
-            {"variant": loose, "frame_start": 1030, "frame_end": 1060, "transition": 4},
+            {"variant": rigid, "frame_start": 1001, "frame_end": 1025, "transition": 0},
+            {"variant": loose, "frame_start": 1026, "frame_end": 1060, "transition": 4},
         ]
     finally:
         sup_context.close()
