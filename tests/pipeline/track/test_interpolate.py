@@ -37,3 +37,16 @@ def test_smoothing_keeps_a_steady_spin_and_removes_jitter():
     smoothed = smooth(t, noisy[:, None], np.ones_like(t), sigma=2.0)[:, 0]
     assert np.abs(smoothed - truth).mean() < np.abs(noisy - truth).mean() * 0.7
     assert abs(smoothed[0] - truth[0]) < 2.0 and abs(smoothed[-1] - truth[-1]) < 2.0  # ends not pulled in
+
+
+def test_a_spotting_dancer_whips_round_unseen_and_the_fill_goes_round_too():
+    # The head holds to the front (slow) and whips round in a few frames while the face is not seen.
+    t = np.arange(0.0, 60.0)
+    phase = (t % 30.0) / 30.0
+    truth = 360.0 * (t // 30.0) + np.where(phase < 0.7, 60.0 * phase / 0.7 - 30.0, 30.0 + 300.0 * (phase - 0.7) / 0.3)
+    wrapped = _wrap(truth)
+    visible = np.abs(wrapped) < 45.0
+    filled = fill_angle_channel(t, np.where(visible, wrapped, np.nan), visible)
+    assert np.allclose(filled[visible], truth[visible])  # the second turn is counted
+    inside = slice(int(np.argmax(visible)), len(t) - int(np.argmax(visible[::-1])))
+    assert np.all(np.diff(filled[inside]) > 0)
