@@ -31,6 +31,8 @@ from pipeline.track.interpolate import fill_angles, fill_linear, smooth
 logger = logging.getLogger(__name__)
 
 MODES = ("video", "static")
+# Fewest trusted frames for fitting the canonical head to the performer.
+MIN_REFINE_FRAMES = 8
 # Longest side of the grey frames kept for following the head region through gaps.
 REGION_SIZE = 256
 
@@ -46,6 +48,7 @@ class SolveConfig:
     smooth_sigma: float = 1.0  # frames
     head_radius: float = 0.11  # metres: size of the head region followed through gaps
     min_run: int = 3  # shorter runs of face frames inside a gap are glimpses at the profile: not trusted
+    refine_iterations: int = 2  # rounds of fitting the canonical head's landmarks to the performer (0: off)
 
     def __post_init__(self) -> None:
         if self.mode not in MODES:
@@ -114,21 +117,63 @@ class Landmarker:
         self.close()
 
 
-def pose_from_landmarks(landmarks: np.ndarray, intrinsics: Intrinsics) -> tuple[np.ndarray, np.ndarray, float]:
+def pose_from_landmarks(landmarks: np.ndarray, intrinsics: Intrinsics, *,
+                        shape: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, float]:
     """Camera-relative head rotation (3x3), skull centre (3,) and the relative RMS reprojection error
-    (fraction of the eye-corner distance) from face-mesh landmark pixels, by PnP against the canonical head."""
+    (fraction of the eye-corner distance) from face-mesh landmark pixels, by PnP against the canonical head
+    (or `shape`, the canonical landmarks refined to this performer by `refine_shape`)."""
+    model = canonical.POINTS if shape is None else shape
     image_points = np.asarray(landmarks, dtype=np.float64)[list(canonical.LANDMARK_IDS)]
     k = intrinsics.matrix()
-    ok, rvec, tvec = cv2.solvePnP(canonical.POINTS, image_points, k, None, flags=cv2.SOLVEPNP_SQPNP)
+    ok, rvec, tvec = cv2.solvePnP(model, image_points, k, None, flags=cv2.SOLVEPNP_SQPNP)
     if not ok:
         return np.eye(3), np.zeros(3), float("inf")
-    rvec, tvec = cv2.solvePnPRefineLM(canonical.POINTS, image_points, k, None, rvec, tvec)
-    reprojected, _ = cv2.projectPoints(canonical.POINTS, rvec, tvec, k, None)
+    rvec, tvec = cv2.solvePnPRefineLM(model, image_points, k, None, rvec, tvec)
+    reprojected, _ = cv2.projectPoints(model, rvec, tvec, k, None)
     rms = float(np.sqrt(np.mean(np.sum((reprojected[:, 0] - image_points) ** 2, axis=1))))
     ids = canonical.LANDMARK_IDS
     eye_span = float(np.linalg.norm(image_points[ids.index(33)] - image_points[ids.index(263)]))
     rotation_cv = cv2.Rodrigues(rvec)[0]
     return CV_FROM_NUKE @ rotation_cv, CV_FROM_NUKE @ tvec[:, 0], rms / max(eye_span, 1.0)
+
+
+def refine_shape(landmarks: list[np.ndarray], rotations: np.ndarray, translations: np.ndarray,
+                 intrinsics: Intrinsics, *, prior: float = 0.3) -> np.ndarray:
+    """The canonical landmarks adjusted to the performer's face: each point triangulated from every frame
+    it was posed in (least squares in pixels), pulled towards the canonical head by `prior`, then brought
+    back onto the canonical head's origin, orientation and size by a similarity (those the views cannot
+    tell). One face seen from many angles fixes the depth of its features, so the pose no longer drifts
+    with the yaw the way a generic head's does."""
+    k = intrinsics.matrix()
+    projections = [k @ np.hstack([CV_FROM_NUKE @ r, (CV_FROM_NUKE @ t)[:, None]])
+                   for r, t in zip(rotations, translations)]
+    image = np.stack([np.asarray(lm, dtype=np.float64)[list(canonical.LANDMARK_IDS)] for lm in landmarks])
+    base = canonical.POINTS
+    weight = prior * intrinsics.focal_px / float(np.median(-translations[:, 2])) * np.sqrt(len(landmarks))
+    shape = np.empty_like(base)
+    for j, x0 in enumerate(base):
+        rows, rhs = [], []
+        for p, uv in zip(projections, image[:, j]):
+            depth = p[2] @ np.append(x0, 1.0)
+            for axis in (0, 1):
+                row = (uv[axis] * p[2] - p[axis]) / depth
+                rows.append(row[:3])
+                rhs.append(-row[3])
+        rows.extend(weight * np.eye(3))
+        rhs.extend(weight * x0)
+        shape[j] = np.linalg.lstsq(np.array(rows), np.array(rhs), rcond=None)[0]
+    return _similarity_onto(shape, base)
+
+
+def _similarity_onto(points: np.ndarray, target: np.ndarray) -> np.ndarray:
+    """`points` moved by the rotation, uniform scale and translation that best fit them onto `target`."""
+    mu_p, mu_t = points.mean(axis=0), target.mean(axis=0)
+    p, t = points - mu_p, target - mu_t
+    u, sig, vt = np.linalg.svd(t.T @ p)
+    d = np.diag([1.0, 1.0, np.sign(np.linalg.det(u @ vt))])
+    rotation = u @ d @ vt
+    scale = np.trace(np.diag(sig) @ d) / np.sum(p * p)
+    return (scale * (rotation @ p.T)).T + mu_t
 
 
 def _grey(image: np.ndarray, scale: float) -> np.ndarray:
@@ -198,12 +243,16 @@ def solve(clip: FrameSource, intrinsics: Intrinsics, config: SolveConfig | None 
                 landmarks[int(frame)] = points
                 rotations[i], translations[i], errors[i] = pose_from_landmarks(points, intrinsics)
             bar.update(1, f"frame {frame}")
+    measured = _reliable(rotations, translations, errors, config)
+    for _ in range(config.refine_iterations if measured.sum() >= MIN_REFINE_FRAMES else 0):
+        shape = refine_shape([landmarks[int(f)] for f in frame_list[measured]], rotations[measured],
+                             translations[measured], intrinsics)
+        for i in np.flatnonzero(np.isfinite(errors)):
+            rotations[i], translations[i], errors[i] = pose_from_landmarks(landmarks[int(frame_list[i])], intrinsics,
+                                                                           shape=shape)
+        measured = _reliable(rotations, translations, errors, config)
     ypr = np.full((n, 3), np.nan)
-    found = np.isfinite(errors)
-    ypr[found] = yaw_pitch_roll(rotations[found])
-    measured = (found & (errors <= config.max_reprojection) & (np.abs(ypr[:, 0]) <= config.max_abs_yaw)
-                & (translations[:, 2] < 0))
-    measured = _drop_short_runs(measured, config.min_run)
+    ypr[measured] = yaw_pitch_roll(rotations[measured])
     if not np.any(measured):
         raise InputError(f"track solve: no face found (or none posed reliably) in any of the {n} frames; "
                          "give a head track (.chan or JSON) with `facereplace track import` instead")
@@ -226,6 +275,16 @@ def solve(clip: FrameSource, intrinsics: Intrinsics, config: SolveConfig | None 
     track = HeadTrack(frame_list, rotation_from_yaw_pitch_roll(values[:, :3]), translation, (intrinsics,) * n,
                       confidence, np.where(measured, "measured", "filled").astype(object))
     return Solved(track=track, landmarks=landmarks, seconds=time.perf_counter() - started)
+
+
+def _reliable(rotations: np.ndarray, translations: np.ndarray, errors: np.ndarray, config: SolveConfig) -> np.ndarray:
+    """Frames whose pose is trusted: a face found, posed with a small reprojection error, within the
+    landmarker's yaw range, in front of the camera, and not a glimpse of a few frames."""
+    found = np.isfinite(errors)
+    yaw = np.full(len(errors), np.inf)
+    yaw[found] = yaw_pitch_roll(rotations[found])[:, 0]
+    ok = found & (errors <= config.max_reprojection) & (np.abs(yaw) <= config.max_abs_yaw) & (translations[:, 2] < 0)
+    return _drop_short_runs(ok, config.min_run)
 
 
 def _drop_short_runs(measured: np.ndarray, min_run: int) -> np.ndarray:
