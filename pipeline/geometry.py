@@ -147,6 +147,24 @@ def invert_rigid(transform: np.ndarray) -> np.ndarray:
     return out
 
 
+def similarity_fit(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
+    """The least-squares similarity (rotation, uniform scale, translation; Umeyama 1991) taking (N, D) points
+    `src` onto `dst`, as a (D+1, D+1) matrix. No reflection."""
+    src, dst = np.asarray(src, dtype=np.float64), np.asarray(dst, dtype=np.float64)
+    dim = src.shape[1]
+    mu_s, mu_d = src.mean(axis=0), dst.mean(axis=0)
+    sc, dc = src - mu_s, dst - mu_d
+    u, sig, vt = np.linalg.svd(dc.T @ sc / len(src))
+    d = np.eye(dim)
+    d[-1, -1] = np.sign(np.linalg.det(u) * np.linalg.det(vt)) or 1.0
+    rotation = u @ d @ vt
+    scale = np.trace(np.diag(sig) @ d) / sc.var(axis=0).sum()
+    m = np.eye(dim + 1)
+    m[:dim, :dim] = scale * rotation
+    m[:dim, dim] = mu_d - scale * rotation @ mu_s
+    return m
+
+
 @dataclasses.dataclass(frozen=True)
 class Intrinsics:
     """A pinhole camera: image size in pixels, focal length and film back in mm, principal point in pixels.

@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from pipeline.errors import InputError
-from pipeline.geometry import Intrinsics, project
+from pipeline.geometry import Intrinsics, project, similarity_fit
 from pipeline.track import canonical
 
 SIZE_RANGE = (64, 1024)
@@ -79,24 +79,6 @@ def crop_transform(pose: np.ndarray, camera: Intrinsics, *, size: int, radius: f
     return _similarity(centre_px, (size / 2.0) / radius_px, angle, size)
 
 
-def umeyama(src: np.ndarray, dst: np.ndarray) -> np.ndarray:
-    """Least-squares similarity (rotation, uniform scale, translation) taking 2D `src` onto `dst`, 3x3."""
-    src, dst = np.asarray(src, dtype=np.float64), np.asarray(dst, dtype=np.float64)
-    mu_s, mu_d = src.mean(axis=0), dst.mean(axis=0)
-    sc, dc = src - mu_s, dst - mu_d
-    cov = dc.T @ sc / len(src)
-    u, sig, vt = np.linalg.svd(cov)
-    d = np.eye(2)
-    if np.linalg.det(u) * np.linalg.det(vt) < 0:
-        d[1, 1] = -1
-    r = u @ d @ vt
-    scale = np.trace(np.diag(sig) @ d) / sc.var(axis=0).sum()
-    m = np.eye(3)
-    m[:2, :2] = scale * r
-    m[:2, 2] = mu_d - scale * r @ mu_s
-    return m
-
-
 def similarity_transform(landmarks: np.ndarray, *, size: int, padding: float = 0.5) -> np.ndarray:
     """The 2D baseline: plate -> crop matrix aligning the face's five points to the mean face.
 
@@ -105,7 +87,7 @@ def similarity_transform(landmarks: np.ndarray, *, size: int, padding: float = 0
     """
     size = check_size(size)
     target = (canonical.MEAN_FACE_2D - 0.5) / (1.0 + padding) + 0.5
-    return umeyama(canonical.five_points(landmarks), target * (size - 1))
+    return similarity_fit(canonical.five_points(landmarks), target * (size - 1))
 
 
 def stabilize_frame(image: np.ndarray, transform: np.ndarray, size: int) -> np.ndarray:

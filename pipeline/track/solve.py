@@ -21,8 +21,8 @@ import cv2
 import numpy as np
 
 from pipeline.errors import InputError
-from pipeline.geometry import CV_FROM_NUKE, Intrinsics, project, rotation_from_yaw_pitch_roll, unproject, \
-    yaw_pitch_roll
+from pipeline.geometry import CV_FROM_NUKE, Intrinsics, project, rotation_from_yaw_pitch_roll, similarity_fit, \
+    unproject, yaw_pitch_roll
 from pipeline.progress import ProgressCallback, progress_bar
 from pipeline.track import canonical
 from pipeline.track.headtrack import HeadTrack
@@ -162,18 +162,8 @@ def refine_shape(landmarks: list[np.ndarray], rotations: np.ndarray, translation
         rows.extend(weight * np.eye(3))
         rhs.extend(weight * x0)
         shape[j] = np.linalg.lstsq(np.array(rows), np.array(rhs), rcond=None)[0]
-    return _similarity_onto(shape, base)
-
-
-def _similarity_onto(points: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """`points` moved by the rotation, uniform scale and translation that best fit them onto `target`."""
-    mu_p, mu_t = points.mean(axis=0), target.mean(axis=0)
-    p, t = points - mu_p, target - mu_t
-    u, sig, vt = np.linalg.svd(t.T @ p)
-    d = np.diag([1.0, 1.0, np.sign(np.linalg.det(u @ vt))])
-    rotation = u @ d @ vt
-    scale = np.trace(np.diag(sig) @ d) / np.sum(p * p)
-    return (scale * (rotation @ p.T)).T + mu_t
+    m = similarity_fit(shape, base)
+    return shape @ m[:3, :3].T + m[:3, 3]
 
 
 def _grey(image: np.ndarray, scale: float) -> np.ndarray:
