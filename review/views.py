@@ -60,9 +60,9 @@ def board_csv(request: HttpRequest) -> HttpResponse:
     writer.writerow(["project", "sequence", "shot", "status", "frame_start", "frame_end", "fps", "due_date",
                      "overdue", "assignees", "variants", "open_notes"])
     for s in data.shots:
-        writer.writerow([s.sequence.project.code, s.sequence.code, s.code, s.get_status_display(), s.frame_start,
-                         s.frame_end, f"{s.fps_num}/{s.fps_den}", s.due_date or "", "yes" if s.overdue else "",
-                         " ".join(u.username for u in s.assignees.all()), s.variant_count, s.open_notes])
+        writer.writerow([s.project, s.sequence, s.code, s.status_label, s.frame_start, s.frame_end, s.fps,
+                         s.due_date or "", "yes" if s.overdue else "", " ".join(s.assignees), s.variant_count,
+                         s.open_notes])
     return response
 
 
