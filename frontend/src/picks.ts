@@ -37,7 +37,9 @@ export class PicksPanel {
   /** Show the saved edit (or a one-variant start for the supervisor), dropping unsaved changes. */
   reset(): void {
     const first = this.shot.variants[0];
-    this.segments = this.shot.edit?.segments.map((s) => ({ ...s })) ?? (first ? editNew(first.id, this.shot.range) : []);
+    // The supervisor starts from the whole shot on the first variant; everyone else sees only a saved edit.
+    const start = first && can.pick(this.shot) ? editNew(first.id, this.shot.range) : [];
+    this.segments = this.shot.edit?.segments.map((s) => ({ ...s })) ?? start;
     this.dirty = false;
     this.sync();
   }
@@ -110,7 +112,7 @@ export class PicksPanel {
       onkeydown: (ev: KeyboardEvent) => ev.stopPropagation() });
     replaceChildren(this.body,
       h("div", { class: "fr-row fr-spread" }, h("b", {}, version), h("span", { class: "fr-status-inline", "data-testid": "shot-status-inline" }, this.shot.status_label)),
-      rows.length ? rows : h("p", { class: "fr-empty" }, "No variants published yet."),
+      rows.length ? rows : h("p", { class: "fr-empty" }, this.shot.variants.length ? "The supervisor has not picked yet." : "No variants published yet."),
       problems.length ? h("ul", { class: "fr-problems" }, ...problems.map((p) => h("li", {}, p))) : null,
       decided && !this.dirty ? h("p", { class: `fr-decision ${decided.decision}`, "data-testid": "decision" },
         `${decided.label} by ${decided.author}`, decided.comment ? `: ${decided.comment}` : "") : null,

@@ -10,16 +10,23 @@ import io
 import json
 import os
 import re
+import socket
 import subprocess
+import sys
 import threading
+import time
+import urllib.request
 from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
+import requests
 
-from pipeline.media.burnin import CODE_COLUMNS, CODE_ROWS
+from pipeline.media.burnin import CODE_COLUMNS, CODE_ROWS, code_cell_size, read_frame_code
+from pipeline.media.review import make_review_clip
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "review" / "static" / "review" / "build"
@@ -29,10 +36,6 @@ def make_coded_clip(path: Path, *, first: int, count: int, fps: Fraction, tint: 
                     size: tuple[int, int] = (480, 270)) -> Path:
     """A review clip made by the media engine (keyframe every 2 frames, frame number burnt in as code)
     from a synthetic PNG sequence: a tinted ramp and a square that moves 7 px a frame."""
-    import cv2
-
-    from pipeline.media.review import make_review_clip
-
     w, h = size
     frames = path.parent / f"{path.stem}_src"
     frames.mkdir()
@@ -47,29 +50,28 @@ def make_coded_clip(path: Path, *, first: int, count: int, fps: Fraction, tint: 
     return path
 
 
-# Reads the frame code of the picture a view's <video> shows now, through a canvas (what the user sees).
-READ_CODE_JS = """(index) => {
+# The bottom-left corner of the picture a view's <video> shows now, drawn through a canvas (what the user sees).
+_CORNER_JS = """([index, rows, cols]) => {
   const video = document.querySelectorAll('.fr-view video')[index];
   const w = video.videoWidth, h = video.videoHeight;
   const canvas = document.createElement('canvas');
   canvas.width = w; canvas.height = h;
   const ctx = canvas.getContext('2d', {willReadFrequently: true});
   ctx.drawImage(video, 0, 0, w, h);
-  // pipeline/media/burnin.py: CODE_ROWS x CODE_COLUMNS cells, bottom left, least significant bit first
-  let cell = Math.max(4, 2 * Math.round(h / 120));
-  cell = Math.max(2, Math.min(cell, Math.floor(Math.floor(w / %(cols)d) / 2) * 2, Math.floor(Math.floor(h / (2 * %(rows)d)) / 2) * 2));
-  const top = h - %(rows)d * cell, inset = Math.floor(cell / 4);
-  let frame = 0;
-  for (let bit = 0; bit < %(rows)d * %(cols)d; bit++) {
-    const row = Math.floor(bit / %(cols)d), col = bit %% %(cols)d;
-    const d = ctx.getImageData(col * cell + inset, top + row * cell + inset, cell - 2 * inset, cell - 2 * inset).data;
-    let sum = 0;
-    for (let i = 0; i < d.length; i += 4) sum += (d[i] + d[i + 1] + d[i + 2]) / 3;
-    if (sum / (d.length / 4) > 127.5) frame += 2 ** bit;
-  }
-  return frame;
-}""" % {"rows": CODE_ROWS, "cols": CODE_COLUMNS}
+  return Array.from(ctx.getImageData(0, h - rows, cols, rows).data);
+}"""
 
+
+def read_code(page, index: int = 0) -> int:
+    """The frame number burnt into the picture view `index` shows, decoded by the media engine's own reader."""
+    w, h = page.evaluate("(i) => { const v = document.querySelectorAll('.fr-view video')[i];"
+                         " return [v.videoWidth, v.videoHeight]; }", index)
+    cell = code_cell_size(w, h)
+    rows, cols = CODE_ROWS * cell, CODE_COLUMNS * cell
+    corner = np.array(page.evaluate(_CORNER_JS, [index, rows, cols]), np.uint8).reshape(rows, cols, 4)
+    picture = np.zeros((h, w, 3), np.uint8)
+    picture[h - rows:, :cols] = corner[..., :3]
+    return read_frame_code(picture)
 
 
 @pytest.fixture(scope="session")
@@ -142,16 +144,12 @@ SHOT_FIRST, SHOT_COUNT = 1001, 60
 
 
 def _free_port() -> int:
-    import socket
-
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
 
 
 def _manage(env: dict[str, str], *args: str) -> str:
-    import sys
-
     result = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
                             timeout=120)
     if result.returncode != 0:
@@ -172,10 +170,6 @@ class LiveSite:
         self.clips: Path | None = None
 
     def start(self) -> None:
-        import sys
-        import time
-        import urllib.request
-
         port = self.url.rsplit(":", 1)[1]
         self.process = subprocess.Popen(
             [sys.executable, "-m", "uvicorn", "facereplace_site.asgi:application", "--host", "127.0.0.1",
@@ -201,8 +195,6 @@ class LiveSite:
                 self.process.wait()
 
     def api(self, method: str, path: str, *, as_user: str = "pipe", **kwargs):
-        import requests
-
         response = requests.request(method, f"{self.url}/api/{path}", timeout=30,
                                     headers={"Authorization": f"Token {self.tokens[as_user]}"}, **kwargs)
         return response

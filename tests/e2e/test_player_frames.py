@@ -6,7 +6,7 @@ from fractions import Fraction
 
 import pytest
 
-from tests.e2e.conftest import READ_CODE_JS, make_coded_clip, write_harness
+from tests.e2e.conftest import make_coded_clip, read_code, write_harness
 
 pytestmark = pytest.mark.e2e
 FIRST = 1001
@@ -47,15 +47,15 @@ def shown(page) -> int:
 
 def test_stepping_50_frames_shows_exactly_the_frame_it_claims(harness):
     page = harness
-    assert page.evaluate(READ_CODE_JS, 0) == FIRST
+    assert read_code(page, 0) == FIRST
     for expected in range(FIRST + 1, FIRST + 51):
         page.keyboard.press("ArrowRight")
         wait_all_on(page, expected)
-        assert page.evaluate(READ_CODE_JS, 0) == expected == shown(page), f"after stepping to {expected}"
+        assert read_code(page, 0) == expected == shown(page), f"after stepping to {expected}"
     for expected in (FIRST + 49, FIRST + 48):
         page.keyboard.press("ArrowLeft")
         wait_all_on(page, expected)
-        assert page.evaluate(READ_CODE_JS, 0) == expected == shown(page)
+        assert read_code(page, 0) == expected == shown(page)
     # J plays backwards (browsers cannot), K stops; what is shown is still what is on screen
     page.keyboard.press("j")
     page.wait_for_function(f"Number(document.querySelector('[data-testid=frame]').value) < {FIRST + 46}")
@@ -63,7 +63,7 @@ def test_stepping_50_frames_shows_exactly_the_frame_it_claims(harness):
     page.wait_for_timeout(100)
     back = shown(page)
     wait_all_on(page, back)
-    assert page.evaluate(READ_CODE_JS, 0) == back
+    assert read_code(page, 0) == back
     # The shot's real frame numbers and its rate are what the transport shows.
     assert "23.976 fps" in page.locator(".fr-frame-info").inner_text()
     assert "1001–1060" in page.locator(".fr-frame-info").get_attribute("title")
@@ -85,7 +85,7 @@ def test_two_up_stays_locked_to_one_frame_after_seeking_and_playing(harness):
     box.fill("1037")
     box.press("Enter")
     wait_all_on(page, 1037)
-    assert [page.evaluate(READ_CODE_JS, i) for i in (0, 1)] == [1037, 1037]
+    assert [read_code(page, i) for i in (0, 1)] == [1037, 1037]
     # click on the timeline ruler, about three quarters in
     timeline = page.locator("[data-testid=timeline]")
     tb = timeline.bounding_box()
@@ -94,7 +94,7 @@ def test_two_up_stays_locked_to_one_frame_after_seeking_and_playing(harness):
     target = shown(page)
     wait_all_on(page, target)
     assert 1040 <= target <= 1050
-    assert [page.evaluate(READ_CODE_JS, i) for i in (0, 1)] == [target, target]
+    assert [read_code(page, i) for i in (0, 1)] == [target, target]
     # play a moment, stop: both views land on the master's frame
     page.keyboard.press("Home")
     wait_all_on(page, FIRST)
@@ -105,4 +105,4 @@ def test_two_up_stays_locked_to_one_frame_after_seeking_and_playing(harness):
     stopped = shown(page)
     assert stopped > FIRST, "playback did not advance"
     wait_all_on(page, stopped)
-    assert [page.evaluate(READ_CODE_JS, i) for i in (0, 1)] == [stopped, stopped]
+    assert [read_code(page, i) for i in (0, 1)] == [stopped, stopped]

@@ -3,9 +3,11 @@ on frames persist, a supervisor's pick and approval reach another open page live
 and the live connection comes back after a server restart."""
 from __future__ import annotations
 
+import cv2
+import numpy as np
 import pytest
 
-from tests.e2e.conftest import READ_CODE_JS, SHOT_FIRST, login
+from tests.e2e.conftest import SHOT_FIRST, login, read_code
 
 pytestmark = pytest.mark.e2e
 
@@ -44,7 +46,7 @@ def test_a_note_drawn_on_a_frame_is_there_after_reload(browser, live_site, artif
         page.wait_for_selector("#board-root")
         page.screenshot(path=str(artifacts_dir / "board.png"), full_page=True)
         open_shot(page, live_site, "SH010")
-        assert page.evaluate(READ_CODE_JS, 0) == SHOT_FIRST
+        assert read_code(page, 0) == SHOT_FIRST
         go_to(page, 1012)
         page.click("[data-tab=notes]")
         page.click("[data-testid=draw]")
@@ -67,7 +69,7 @@ def test_a_note_drawn_on_a_frame_is_there_after_reload(browser, live_site, artif
         assert page.evaluate(OVERLAY_PIXEL_JS, [0.40, 0.45])[3] == 0, "the drawing shows on a frame it is not on"
         card.locator("button.fr-link").click()  # jump to the note's frame
         wait_on(page, 1012)
-        assert page.evaluate(READ_CODE_JS, 0) == 1012
+        assert read_code(page, 0) == 1012
         r, g, b, a = page.evaluate(OVERLAY_PIXEL_JS, [0.40, 0.45])
         assert a > 100 and r > 200 and g < 100, f"the stroke is not drawn over frame 1012 (pixel {r, g, b, a})"
         page.keyboard.press("ArrowRight")
@@ -177,9 +179,6 @@ def test_an_artist_has_no_approve_control_and_the_api_refuses_a_forced_approval(
         assert status == 403, body
         assert live_site.api("GET", f"shots/{shot_id}/", as_user="sup").json()["status"] == "in_review"
         # the artist uploads a fix frame for the frame on screen
-        import cv2
-        import numpy as np
-
         fix_png = tmp_path / "fix.1012.png"
         cv2.imwrite(str(fix_png), np.full((270, 480, 3), 128, np.uint8))
         go_to(page, 1012)
