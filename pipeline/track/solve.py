@@ -256,9 +256,10 @@ def solve(clip: FrameSource, intrinsics: Intrinsics, config: SolveConfig | None 
     uv[measured] = project(translations[measured], intrinsics)
     uv = _fill_positions(greys, uv * scale, measured, intrinsics.focal_px * config.head_radius / depth * scale) / scale
 
-    known_conf = np.clip(1.0 - errors / config.max_reprojection, 0.2, 1.0)
+    # Measured frames 0.5..1 by reprojection error; filled frames below 0.5, fading with the gap's depth.
+    known_conf = 0.5 + 0.5 * np.clip(1.0 - errors / config.max_reprojection, 0.0, 1.0)
     distance = _distance_to_measured(measured)
-    confidence = np.where(measured, known_conf, np.clip(0.5 * np.exp(-distance / 12.0), 0.05, 0.5))
+    confidence = np.where(measured, known_conf, np.clip(0.45 * np.exp(-(distance - 1) / 12.0), 0.05, 0.45))
     values = np.hstack([ypr, uv, log_depth[:, None]])
     values = smooth(frame_list, values, confidence, sigma=config.smooth_sigma)
     translation = unproject(values[:, 3:5], np.exp(values[:, 5]), intrinsics)
