@@ -79,6 +79,30 @@ export class Timeline {
     return this.segments.findIndex((s, i) => i > 0 && Math.abs(this.xOfFrame(s.frame_start) - x) <= 4);
   }
 
+  /** What is under the pointer, in words (the canvas tooltip): a QC sample, notes, or the edit segment. */
+  private describe(x: number, y: number): string {
+    if (x < GUTTER) return "";
+    const frame = this.frameAtX(x);
+    const row = this.rows().find((r) => y >= r.y && y < r.y + ROW);
+    if (row?.kind === "qc") {
+      const v = this.player.shot.variants[row.variantIndex!];
+      const q = v.qc.find((s) => s.frame === frame);
+      if (!q) return `${v.label} · frame ${frame}: no QC`;
+      const gap = q.coverage < 0.5 ? " (coverage gap: no training pose near this frame)" : "";
+      return `${v.label} · frame ${frame}: coverage ${q.coverage.toFixed(2)}${gap}, anomaly ${q.anomaly.toFixed(2)}`;
+    }
+    if (row?.kind === "notes") {
+      const notes = this.player.shot.notes.filter((n) => n.frame_start <= frame && frame <= n.frame_end);
+      return notes.map((n) => `${n.author}: ${n.text}`).join("\n");
+    }
+    if (row?.kind === "edit") {
+      const s = this.segments.find((seg) => seg.frame_start <= frame && frame <= seg.frame_end);
+      const label = s && this.player.shot.variants.find((v) => v.id === s.variant)?.label;
+      return s ? `${label ?? `variant ${s.variant}`}: ${s.frame_start}–${s.frame_end}${s.transition ? `, ${s.transition}-frame dissolve in` : ""}` : "";
+    }
+    return `frame ${frame}`;
+  }
+
   /** The frame whose start is nearest to x: where a dragged cut lands. */
   private boundaryAtX(x: number): number {
     const { start, end } = this.player.range;
@@ -119,6 +143,7 @@ export class Timeline {
         return;
       }
       this.canvas.style.cursor = this.cutNear(ev.offsetX, ev.offsetY) >= 0 ? "ew-resize" : "";
+      this.canvas.title = this.describe(ev.offsetX, ev.offsetY);
       if (scrubbing && ev.offsetX >= GUTTER) void this.player.seekAll(this.frameAtX(ev.offsetX));
     });
     this.canvas.addEventListener("pointerup", () => {

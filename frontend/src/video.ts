@@ -40,6 +40,11 @@ export class VideoView {
     this.el = h("div", { class: "fr-view", "data-source": source.key }, this.frameBox, h("div", { class: "fr-view-hud" }, this.badge, this.frameLabel));
     this.video.src = source.url;
     this.watch();
+    this.video.addEventListener("error", () => {
+      this.frameLabel.textContent = "clip could not be played";
+      this.el.dataset.error = `${this.source.label}: ${this.source.url} could not be loaded or decoded`;
+      this.el.title = this.el.dataset.error;
+    });
   }
 
   setSource(source: Source): void {
