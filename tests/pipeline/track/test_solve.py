@@ -122,3 +122,24 @@ def test_fitting_the_canonical_head_to_the_performer_removes_the_yaw_bias():
     # Near-orthographic views leave depth relief and turn angle partly interchangeable, so the gain is partial.
     assert fitted_error < 0.8 * generic_error
     assert fitted_reprojection < 0.3 * generic_reprojection
+
+
+def test_cli_solve_writes_the_track_and_its_plot(rolling_plate, tmp_path, capsys):
+    import json
+
+    from pipeline.cli import main
+    from pipeline.track.headtrack import read_track
+    from pipeline.track.load import write_intrinsics
+
+    pattern, _ = rolling_plate
+    write_intrinsics(tmp_path / "camera.json", Intrinsics(width=256, height=256, focal_mm=50.0,
+                                                          film_back_mm=(36.0, 36.0)))
+    assert main(["track", "solve", str(pattern), str(tmp_path / "t.json"), "--intrinsics",
+                 str(tmp_path / "camera.json"), "--fps", "24", "--plot", str(tmp_path / "t.png")]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["measured"] == 13 and summary["filled"] == 3 and summary["fps"] > 0
+    assert len(read_track(tmp_path / "t.json")) == 16
+    assert cv2.imread(str(tmp_path / "t.png")) is not None
+    assert main(["track", "solve", str(pattern), str(tmp_path / "u.json"), "--intrinsics",
+                 str(tmp_path / "missing.json"), "--fps", "24"]) == 1
+    assert "no such camera intrinsics file" in capsys.readouterr().err
