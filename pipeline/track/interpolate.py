@@ -18,7 +18,7 @@ MIN_TURN_SPEED = 0.5
 MAX_TURNS = 4
 
 
-def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+def runs(mask: np.ndarray) -> list[tuple[int, int]]:
     """[start, stop) index ranges where `mask` is True."""
     padded = np.concatenate([[False], mask, [False]]).astype(np.int8)
     edges = np.flatnonzero(np.diff(padded))
@@ -61,12 +61,12 @@ def fill_angle_channel(t: np.ndarray, y: np.ndarray, known: np.ndarray, *, extra
     """
     t = np.asarray(t, dtype=np.float64)
     out = np.asarray(y, dtype=np.float64).copy()
-    runs = _runs(np.asarray(known, dtype=bool))
-    if not runs:
+    known_runs = runs(np.asarray(known, dtype=bool))
+    if not known_runs:
         raise ValueError("no known frame to fill from")
     offset = 0.0
     prev: tuple[float, float, float | None] | None = None  # t, y, velocity at the end of the previous run
-    for start, stop in runs:
+    for start, stop in known_runs:
         seg = np.degrees(np.unwrap(np.radians(out[start:stop])))
         seg += offset
         v_in = _edge_velocity(t[start:stop][:EDGE_FRAMES], seg[:EDGE_FRAMES])
@@ -82,8 +82,9 @@ def fill_angle_channel(t: np.ndarray, y: np.ndarray, known: np.ndarray, *, extra
         offset = seg[0] - np.degrees(np.unwrap(np.radians(y[start:stop])))[0]
         v_out = _edge_velocity(t[start:stop][-EDGE_FRAMES:], seg[-EDGE_FRAMES:])
         prev = (t[stop - 1], seg[-1], v_out)
-    first, last = runs[0][0], runs[-1][1] - 1
-    v_first = _edge_velocity(t[first:runs[0][1]][:EDGE_FRAMES], out[first:runs[0][1]][:EDGE_FRAMES])
+    first, last = known_runs[0][0], known_runs[-1][1] - 1
+    first_stop = known_runs[0][1]
+    v_first = _edge_velocity(t[first:first_stop][:EDGE_FRAMES], out[first:first_stop][:EDGE_FRAMES])
     v_last = prev[2]
     out[:first] = out[first] + ((t[:first] - t[first]) * v_first if extrapolate and v_first is not None else 0.0)
     out[last + 1:] = out[last] + ((t[last + 1:] - t[last]) * v_last if extrapolate and v_last is not None else 0.0)

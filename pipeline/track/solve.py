@@ -26,7 +26,7 @@ from pipeline.geometry import CV_FROM_NUKE, Intrinsics, project, rotation_from_y
 from pipeline.progress import ProgressCallback, progress_bar
 from pipeline.track import canonical
 from pipeline.track.headtrack import HeadTrack
-from pipeline.track.interpolate import fill_angles, fill_linear, smooth
+from pipeline.track.interpolate import fill_angles, fill_linear, runs, smooth
 
 logger = logging.getLogger(__name__)
 
@@ -281,9 +281,7 @@ def _reliable(rotations: np.ndarray, translations: np.ndarray, errors: np.ndarra
 def _drop_short_runs(measured: np.ndarray, min_run: int) -> np.ndarray:
     """`measured` without the runs shorter than `min_run` frames (unless that would leave nothing)."""
     out = measured.copy()
-    padded = np.concatenate([[False], measured, [False]]).astype(np.int8)
-    edges = np.flatnonzero(np.diff(padded))
-    for start, stop in zip(edges[::2], edges[1::2]):
+    for start, stop in runs(measured):
         if stop - start < min_run:
             out[start:stop] = False
     return out if np.any(out) else measured
@@ -300,9 +298,7 @@ def _fill_positions(greys: list[np.ndarray], uv: np.ndarray, measured: np.ndarra
     two paths blended so each is trusted most near the frame it started from."""
     out = uv.copy()
     n = len(uv)
-    padded = np.concatenate([[True], measured, [True]]).astype(np.int8)
-    edges = np.flatnonzero(np.diff(padded))
-    for g0, g1 in zip(edges[::2], edges[1::2]):  # [g0, g1) unmeasured
+    for g0, g1 in runs(~measured):  # [g0, g1) unmeasured
         forward = _follow_region(greys, g0 - 1, range(g0, g1), uv[g0 - 1], radii) if g0 > 0 else None
         backward = _follow_region(greys, g1, range(g1 - 1, g0 - 1, -1), uv[g1], radii) if g1 < n else None
         for i in range(g0, g1):
