@@ -16,6 +16,7 @@ from pipeline.errors import FacereplaceError
 
 VERB_MODULES: tuple[str, ...] = (
     "pipeline.media.cli",
+    "pipeline.synth.cli",
     "pipeline.track.cli",
     "pipeline.stabilize.cli",
     "pipeline.demo",

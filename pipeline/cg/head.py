@@ -27,7 +27,7 @@ SKIN = (0, 0, 1536, 768)
 HAIR = (1536, 0, 2048, 512)
 EARS = (1536, 512, 1792, 768)
 # Sphere grid of the skull and the hair shell.
-GRID_AZIMUTH, GRID_ELEVATION = 128, 84  # vertices crowd on the face: see _warp
+GRID_AZIMUTH, GRID_ELEVATION = 104, 68  # vertices crowd on the face: see _warp
 
 
 @dataclasses.dataclass(frozen=True)
@@ -80,7 +80,7 @@ DANCER = Identity()
 ACTOR = Identity(
     name="actor", head_width=0.158, head_height=0.245, head_depth=0.205, jaw_width=0.9, face_length=1.1,
     chin=0.016, nose_length=0.030, nose_width=1.25, ear_size=1.2, ear_protrusion=0.012, eye_spacing=0.068,
-    eye_size=0.9, skin_tone=(0.56, 0.39, 0.31), eye_colour=(0.30, 0.18, 0.07), brow_colour=(0.16, 0.10, 0.05),
+    eye_size=0.9, skin_tone=(0.48, 0.33, 0.25), eye_colour=(0.30, 0.18, 0.07), brow_colour=(0.16, 0.10, 0.05),
     brow_thickness=0.0065, lip_colour=(0.55, 0.25, 0.22), lip_fullness=0.8, hairline=0.080,
     hair_colour=(0.30, 0.19, 0.08), hair_volume=0.022,
 )
@@ -233,8 +233,9 @@ def _over(rgb: np.ndarray, colour, alpha: np.ndarray) -> None:
 
 
 def _paint_face(p: np.ndarray, d: np.ndarray, base: np.ndarray, idn: Identity, expr: Expression,
-                texel: float) -> tuple[np.ndarray, np.ndarray]:
-    """Paint skin and face features at rest points `p` (..., 3); returns linear RGB and the teeth mask."""
+                texel: float, parts: tuple[str, ...] = ("static", "eyes", "mouth")) -> tuple[np.ndarray, np.ndarray]:
+    """Paint face features at rest points `p` (..., 3) over `base`: the static ones (brows, nose, shading),
+    then the eyes and the mouth, which change with the expression. Returns linear RGB and the teeth mask."""
     lay = _layout(idn)
     px, py = p[..., 0], p[..., 1]
     front = _smooth(0.2, 0.5, d[..., 2])
@@ -244,6 +245,17 @@ def _paint_face(p: np.ndarray, d: np.ndarray, base: np.ndarray, idn: Identity, e
     def edge(dist: np.ndarray) -> np.ndarray:  # inside where dist < 0
         return np.clip(0.5 - dist / aa, 0, 1) * front
 
+    teeth = np.zeros(p.shape[:-1])
+    if "static" in parts:
+        _paint_static(rgb, px, py, front, edge, lay, idn)
+    if "eyes" in parts:
+        _paint_eyes(rgb, px, py, edge, lay, idn, expr, aa)
+    if "mouth" in parts:
+        teeth = _paint_mouth(rgb, px, py, front, edge, lay, idn, expr)
+    return rgb, teeth
+
+
+def _paint_static(rgb, px, py, front, edge, lay: _Layout, idn: Identity) -> None:
     # cheeks and lips area warmth, shading under the brows and around the eyes
     for side in (-1, 1):
         _over(rgb, np.array(idn.skin_tone) * (1.05, 0.80, 0.78), 0.25 * _gauss(px - side * 0.042, py - (lay.mouth_y + 0.025), 0.02, 0.018) * front)
@@ -260,8 +272,10 @@ def _paint_face(p: np.ndarray, d: np.ndarray, base: np.ndarray, idn: Identity, e
         thick = idn.brow_thickness * (1.15 - 0.5 * _smooth(-0.02, 0.026, bx))
         dist = np.maximum(np.abs(py - arc_y) - thick / 2, np.abs(bx - 0.002) - 0.025)
         _over(rgb, idn.brow_colour, edge(dist) * 0.95)
+
+
+def _paint_eyes(rgb, px, py, edge, lay: _Layout, idn: Identity, expr: Expression, aa: float) -> None:
     # eyes: almond openings with white, iris, pupil, lash line; the upper lid closes with blink
-    teeth = np.zeros(p.shape[:-1])
     ew, eh = 0.0145 * idn.eye_size, 0.0068 * idn.eye_size
     for side in (-1, 1):
         dx, dy = px - side * lay.eye_x, py - lay.eye_y
@@ -278,7 +292,11 @@ def _paint_face(p: np.ndarray, d: np.ndarray, base: np.ndarray, idn: Identity, e
         lash = edge(np.abs(dy - upper - 0.0005) - 0.0011 * (0.4 + shape)) * (np.abs(dx) < ew * 1.08)
         _over(rgb, (0.02, 0.015, 0.012), lash)
         _over(rgb, np.array(idn.skin_tone) * 0.6, 0.5 * edge(np.abs(dy - lower + 0.0008) - 0.0006) * (np.abs(dx) < ew * 0.9))
+
+
+def _paint_mouth(rgb, px, py, front, edge, lay: _Layout, idn: Identity, expr: Expression) -> np.ndarray:
     # lips, the line between them, and the mouth opening (dark interior, teeth)
+    teeth = np.zeros(px.shape)
     line = _mouth_line(px, lay, expr.smile)
     gap = _mouth_gap(expr)
     mw = lay.mouth_w * (1 + 0.15 * expr.smile)
@@ -310,7 +328,7 @@ def _paint_face(p: np.ndarray, d: np.ndarray, base: np.ndarray, idn: Identity, e
             teeth = tmask
     else:
         _over(rgb, np.array(idn.lip_colour) * 0.3, edge(np.abs(py - line) - 0.0007) * (u < 1))
-    return rgb, teeth
+    return teeth
 
 
 @functools.lru_cache(maxsize=8)
@@ -325,10 +343,10 @@ def _base_texture(idn: Identity) -> np.ndarray:
     """The identity's atlas with a neutral face, float RGBA (alpha = teeth)."""
     atlas = np.zeros((ATLAS_SIZE[1], ATLAS_SIZE[0], 4))
     d, p = _skin_grid(idn)
-    rgb = _base_skin(idn).copy()
-    rows, cols = np.nonzero(d[..., 2] > 0.2)  # features are painted on the front only
-    face = (slice(rows.min(), rows.max() + 1), slice(cols.min(), cols.max() + 1))
-    rgb[face], _ = _paint_face(p[face], d[face], rgb[face], idn, NEUTRAL, texel=_texel(SKIN, idn))
+    rgb = _static_skin(idn).copy()
+    for part, window in zip(("eyes", "mouth"), _face_windows(idn)):
+        rgb[window], _ = _paint_face(p[window], d[window], rgb[window], idn, NEUTRAL, texel=_texel(SKIN, idn),
+                                     parts=(part,))
     x0, y0, x1, y1 = SKIN
     atlas[y0:y1, x0:x1, :3] = rgb
     # hair: strands along the elevation direction, lighter tips
@@ -378,9 +396,9 @@ def head_texture(idn: Identity, expr: Expression) -> np.ndarray:
     atlas = atlas.copy()
     d, p = _skin_grid(idn)
     x0, y0 = SKIN[:2]
-    for rows, cols in _face_windows(idn):
-        rgb, teeth = _paint_face(p[rows, cols], d[rows, cols], _base_skin(idn)[rows, cols], idn, expr,
-                                 texel=_texel(SKIN, idn))
+    for part, (rows, cols) in zip(("eyes", "mouth"), _face_windows(idn)):
+        rgb, teeth = _paint_face(p[rows, cols], d[rows, cols], _static_skin(idn)[rows, cols], idn, expr,
+                                 texel=_texel(SKIN, idn), parts=(part,))
         window = (slice(y0 + rows.start, y0 + rows.stop), slice(x0 + cols.start, x0 + cols.stop))
         atlas[window] = encode_texture(np.concatenate([rgb, teeth[..., None]], axis=-1))
     return atlas
@@ -389,6 +407,17 @@ def head_texture(idn: Identity, expr: Expression) -> np.ndarray:
 @functools.lru_cache(maxsize=8)
 def _base_atlas(idn: Identity) -> np.ndarray:
     return encode_texture(_base_texture(idn))
+
+
+@functools.lru_cache(maxsize=8)
+def _static_skin(idn: Identity) -> np.ndarray:
+    """Skin with the features no expression changes (brows, nose, shading), painted on the front."""
+    d, p = _skin_grid(idn)
+    rgb = _base_skin(idn).copy()
+    rows, cols = np.nonzero(d[..., 2] > 0.2)
+    face = (slice(rows.min(), rows.max() + 1), slice(cols.min(), cols.max() + 1))
+    rgb[face], _ = _paint_face(p[face], d[face], rgb[face], idn, NEUTRAL, texel=_texel(SKIN, idn), parts=("static",))
+    return rgb
 
 
 @functools.lru_cache(maxsize=8)
