@@ -31,6 +31,7 @@ export class ShotApp {
     this.picks = new PicksPanel(this.player, this.timeline);
     this.fixes = new FixesPanel(this.player);
     this.picks.onDecided = () => void this.refresh();
+    this.player.editSegments = () => this.picks.segments;
     this.help = helpOverlay(() => (this.help.hidden = true));
     this.statusEl = h("span", { class: "fr-status", "data-testid": "shot-status" });
     this.liveEl = h("span", { class: "fr-live", "data-testid": "live", title: "Live updates" });
@@ -188,6 +189,7 @@ export class ShotApp {
       "mode-grid": () => p.setMode("grid"),
       "mode-wipe": () => p.setMode("wipe"),
       "mode-ab": () => p.toggleAB(),
+      "mode-edit": () => p.setMode("edit"),
       "toggle-loupe": () => p.toggleLoupe(),
       "toggle-draw": () => { this.showTab("notes"); this.notes.toggleDraw(); },
       "new-note": () => { this.showTab("notes"); this.notes.focusComposer(); },

@@ -52,6 +52,7 @@ export class PicksPanel {
 
   private sync(): void {
     this.timeline.segments = this.segments;
+    this.player.editChanged();
     this.timeline.selected = Math.min(this.timeline.selected, Math.max(0, this.segments.length - 1));
     this.timeline.draw();
     this.render();

@@ -8,8 +8,9 @@ import { h, replaceChildren } from "./dom";
 import { type Shot } from "./shot";
 import { renderDrawing, type Drawing } from "./strokes";
 import { VideoView, type Source } from "./video";
+import { editMixAt, type Segment } from "./edit";
 
-export type CompareMode = "grid" | "wipe" | "ab";
+export type CompareMode = "grid" | "wipe" | "ab" | "edit";
 const SPEEDS = [0.25, 0.5, 1, 2, 4];
 
 export class Player {
@@ -38,6 +39,10 @@ export class Player {
   private frameListeners: ((frame: number) => void)[] = [];
   /** Drawings to paint over a view at a frame (notes on that frame, the note being drawn). */
   overlays: ((frame: number) => Drawing[])[] = [];
+  /** The edit to preview in "edit" mode (the supervisor's unsaved changes included). */
+  editSegments: () => Segment[] = () => [];
+  /** What the views showed before the edit preview, to come back to. */
+  private beforeEdit: Source[] | null = null;
   private frameOut!: HTMLInputElement;
   private frameInfo!: HTMLSpanElement;
   private playBtn!: HTMLButtonElement;
@@ -111,6 +116,7 @@ export class Player {
   }
 
   setViewCount(n: number): void {
+    if (this.mode === "edit") this.setMode("grid");
     const all = this.sources();
     if (!all.length) return;
     const current = this.views.map((v) => v.source);
@@ -151,9 +157,49 @@ export class Player {
   }
 
   setMode(mode: CompareMode): void {
+    if (mode === "edit") {
+      this.previewEdit();
+      return;
+    }
+    const leaving = this.mode === "edit" ? this.beforeEdit : null;
     this.mode = mode;
+    this.beforeEdit = null;
+    if (leaving) this.setViews(leaving);
     if (mode !== "grid" && this.views.length < 2) this.setViewCount(2);
     this.applyMode();
+  }
+
+  /**
+   * Play the pick: one view per variant of the edit, stacked and locked to the master's frame like any
+   * other views; at each frame only the variant the edit puts there is visible, and in a dissolve the
+   * incoming one is laid over the outgoing one at its weight.
+   */
+  previewEdit(): void {
+    const segments = this.editSegments();
+    const sources = [...new Set(segments.map((s) => `v${s.variant}`))]
+      .map((key) => this.sourceByKey(key))
+      .filter((s): s is Source => Boolean(s));
+    if (!sources.length) return;
+    if (this.mode !== "edit") this.beforeEdit = this.views.map((v) => v.source);
+    this.mode = "edit";
+    if (sources.map((s) => s.key).join() !== this.views.map((v) => v.source.key).join()) this.setViews(sources);
+    else this.applyMode();
+  }
+
+  /** The edit changed while previewing it: follow it. */
+  editChanged(): void {
+    if (this.mode === "edit") this.previewEdit();
+  }
+
+  private applyEditMix(frame: number): void {
+    const mix = editMixAt(this.editSegments(), frame);
+    let below = true; // the lowest visible view is opaque, the one over it carries the dissolve weight
+    for (const v of this.views) {
+      const weight = mix.find((m) => `v${m.variant}` === v.source.key)?.weight ?? 0;
+      v.el.style.opacity = weight === 0 ? "0" : below ? "1" : weight.toFixed(3);
+      v.el.classList.toggle("fr-edit-on", weight > 0);
+      if (weight > 0) below = false;
+    }
   }
 
   toggleAB(): void {
@@ -166,16 +212,23 @@ export class Player {
   }
 
   private applyMode(): void {
-    const stacked = this.mode !== "grid" && this.views.length >= 2;
+    const edit = this.mode === "edit";
+    const stacked = edit || (this.mode !== "grid" && this.views.length >= 2);
     this.stage.dataset.mode = stacked ? this.mode : "grid";
     this.stage.dataset.count = String(stacked ? 1 : this.views.length);
     this.views.forEach((v, i) => {
-      v.el.hidden = stacked && i > 1;
-      v.el.classList.toggle("fr-stacked", stacked && i <= 1);
+      const inStack = edit || i <= 1;
+      v.el.hidden = stacked && !inStack;
+      v.el.classList.toggle("fr-stacked", stacked && inStack);
+      if (!edit) {
+        v.el.style.opacity = "";
+        v.el.classList.remove("fr-edit-on");
+      }
       v.el.classList.toggle("fr-ab-hidden", this.mode === "ab" && stacked && i <= 1 && i !== this.abShowing);
       v.frameBox.style.clipPath = this.mode === "wipe" && stacked && i === 1 ? `inset(0 0 0 ${this.wipe * 100}%)` : "";
     });
     this.wipeHandle.hidden = !(stacked && this.mode === "wipe");
+    if (edit) this.applyEditMix(this.target);
     for (const [m, b] of Object.entries(this.modeBtns)) b.classList.toggle("on", stacked ? m === this.mode : m === "grid");
     this.countBtns.forEach((b, i) => b.classList.toggle("on", i + 1 === this.viewCount));
     this.layout();
@@ -254,6 +307,7 @@ export class Player {
     if (this.loupeOn) view.drawLoupe(this.loupeAt[0], this.loupeAt[1], 3);
     if (view !== this.master) return;
     this.frame = frame;
+    if (this.mode === "edit") this.applyEditMix(frame);
     if (this.direction === 1) {
       this.target = frame;
       const hi = this.loopEnd();
@@ -436,7 +490,7 @@ export class Player {
         this.speedSel.blur();
       },
     }, ...SPEEDS.map((s) => h("option", { value: String(s) }, `${s}×`)));
-    for (const [mode, label, title] of [["grid", "Side by side", "G"], ["wipe", "Wipe", "W"], ["ab", "A/B", "B"]] as const) {
+    for (const [mode, label, title] of [["grid", "Side by side", "G"], ["wipe", "Wipe", "W"], ["ab", "A/B", "B"], ["edit", "Edit", "E"]] as const) {
       this.modeBtns[mode] = btn(label, `${label} (${title})`, () => (mode === "ab" ? this.toggleAB() : this.setMode(mode)), { "data-mode": mode });
     }
     this.countBtns = [1, 2, 3, 4].map((n) => btn(`${n}`, `${n} view${n > 1 ? "s" : ""} (${n})`, () => this.setViewCount(n), { "data-views": n }));

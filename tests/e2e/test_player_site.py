@@ -40,6 +40,11 @@ OVERLAY_PIXEL_JS = """([x, y]) => {
 }"""
 
 
+def edit_views_on(page) -> list[str]:
+    """Sources of the views the edit preview shows now."""
+    return page.evaluate("[...document.querySelectorAll('.fr-view.fr-edit-on')].map(v => v.dataset.source)")
+
+
 def test_a_note_drawn_on_a_frame_is_there_after_reload(browser, live_site, artifacts_dir):
     context, page = login(browser, live_site, "sup")
     try:
@@ -128,6 +133,25 @@ def test_supervisor_builds_a_two_variant_edit_and_approves_and_another_page_sees
         transition.press("Tab")
         sup.click("[data-testid=save-edit]")
         sup.wait_for_selector("[data-testid=pick-message]:has-text('Saved edit v1')")
+        # E plays the pick: rigid before the cut, loose after, both over the 4-frame dissolve around it
+        sup.keyboard.press("e")
+        for frame, on_screen in ((1010, [f"v{rigid}"]), (1024, [f"v{rigid}", f"v{loose}"]),
+                                 (1027, [f"v{rigid}", f"v{loose}"]), (1028, [f"v{loose}"])):
+            go_to(sup, frame)
+            assert edit_views_on(sup) == on_screen, f"frame {frame}"
+            top = sup.evaluate("[...document.querySelectorAll('.fr-view')].indexOf("
+                               "[...document.querySelectorAll('.fr-view.fr-edit-on')].pop())")
+            assert read_code(sup, top) == frame
+        # and plays through the cut (the master view is hidden after it, its clock still runs)
+        go_to(sup, 1020)
+        sup.keyboard.press("l")
+        sup.wait_for_function("Number(document.querySelector('[data-testid=frame]').value) >= 1036", timeout=10000)
+        sup.keyboard.press("k")
+        sup.wait_for_function("document.querySelector('[data-testid=play]').textContent === '▶'")
+        stopped = int(sup.locator("[data-testid=frame]").input_value())
+        wait_on(sup, stopped)
+        assert edit_views_on(sup) == [f"v{loose}"]
+        sup.keyboard.press("g")
         sup.fill("[data-testid=decision-comment]", "rigid to 1025, loose after")
         sup.click("[data-testid=approve]")
         sup.wait_for_selector("[data-testid=decision]:has-text('by sup')")
