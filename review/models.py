@@ -168,6 +168,8 @@ class Variant(models.Model):
     clip_sha256 = models.CharField(max_length=64, blank=True)
     thumbnail = models.FileField(upload_to=upload_variant, blank=True, max_length=300)
     filmstrip = models.FileField(upload_to=upload_variant, blank=True, max_length=300)
+    filmstrip_layout = models.JSONField(default=dict, blank=True,
+                                        help_text="the sprite's tiles: columns, rows, tile size, frames per tile")
     qc = models.JSONField(default=list, blank=True, help_text="per-frame QC: [{frame, coverage, anomaly, ...}]")
     idempotency_key = models.CharField(max_length=200, null=True, blank=True)
     request_fingerprint = models.CharField(max_length=64, blank=True)

@@ -42,21 +42,23 @@ _HINTS = {
 @dataclass
 class MultipartStream:
     """A multipart/form-data body read in chunks, with its length known up front (so no chunked encoding and
-    no copy of the clip in memory)."""
+    no copy of a clip in memory). `files` maps form field names to files."""
 
     fields: dict[str, str]
-    file_field: str
-    path: Path
+    files: dict[str, Path]
     boundary: str = field(default_factory=lambda: uuid.uuid4().hex)
 
     def __post_init__(self) -> None:
-        head = b"".join(
-            f'--{self.boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'.encode()
-            for k, v in self.fields.items())
-        head += (f'--{self.boundary}\r\nContent-Disposition: form-data; name="{self.file_field}"; '
-                 f'filename="{self.path.name}"\r\nContent-Type: application/octet-stream\r\n\r\n').encode()
-        self._parts: list[bytes | Path] = [head, self.path, f"\r\n--{self.boundary}--\r\n".encode()]
-        self._length = len(head) + self.path.stat().st_size + len(self._parts[2])  # type: ignore[arg-type]
+        text = "".join(f'--{self.boundary}\r\nContent-Disposition: form-data; name="{k}"\r\n\r\n{v}\r\n'
+                       for k, v in self.fields.items())
+        self._parts: list[bytes | Path] = []
+        for name, path in self.files.items():
+            text += (f'--{self.boundary}\r\nContent-Disposition: form-data; name="{name}"; '
+                     f'filename="{path.name}"\r\nContent-Type: application/octet-stream\r\n\r\n')
+            self._parts += [text.encode(), path]
+            text = "\r\n"
+        self._parts.append(f"{text}--{self.boundary}--\r\n".encode())
+        self._length = sum(p.stat().st_size if isinstance(p, Path) else len(p) for p in self._parts)
         self._index = 0
         self._offset = 0
         self._file: BinaryIO | None = None
@@ -179,19 +181,20 @@ class SiteClient:
                                                                   "code": code}), f"looking up shot {code}")
         return found["results"][0] if found["results"] else None
 
-    def variant_publish(self, *, shot_id: int, label: str, kind: str, clip: Path, fields: dict[str, Any],
-                        ) -> tuple[dict[str, Any], bool]:
-        """Upload one variant; returns (variant, created). Safe to call again: created is then False."""
+    def variant_publish(self, *, shot_id: int, label: str, kind: str, files: dict[str, Path],
+                        fields: dict[str, Any]) -> tuple[dict[str, Any], bool]:
+        """Upload one variant (`files`: "clip", and maybe "thumbnail" and "filmstrip"); returns (variant,
+        created). Safe to call again: created is then False."""
         form = {"label": label, "kind": kind,
                 **{k: v if isinstance(v, str) else json.dumps(v) for k, v in fields.items()}}
-        key = idempotency_key(shot_id, form, clip)
+        key = idempotency_key(shot_id, form, files)
         response = self.request("POST", f"shots/{shot_id}/variants/", headers={"Idempotency-Key": key},
-                                body=lambda: MultipartStream(form, "clip", clip))
-        variant = self.check(response, f"publishing variant {label!r} ({clip})")
+                                body=lambda: MultipartStream(form, files))
+        variant = self.check(response, f"publishing variant {label!r} ({files['clip']})")
         return variant, response.status_code == 201
 
     def plate_publish(self, *, shot_id: int, clip: Path) -> dict[str, Any]:
-        response = self.request("PUT", f"shots/{shot_id}/plate/", body=lambda: MultipartStream({}, "clip", clip))
+        response = self.request("PUT", f"shots/{shot_id}/plate/", body=lambda: MultipartStream({}, {"clip": clip}))
         return self.check(response, f"publishing the plate clip {clip}")
 
 
@@ -203,9 +206,10 @@ def file_sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def idempotency_key(shot_id: int, form: dict[str, str], clip: Path) -> str:
-    """The same upload always gets the same key: a rerun is recognised by the site, a changed clip is not."""
-    text = json.dumps({"shot": shot_id, "form": form, "clip": file_sha256(clip)}, sort_keys=True)
+def idempotency_key(shot_id: int, form: dict[str, str], files: dict[str, Path]) -> str:
+    """The same upload always gets the same key: a rerun is recognised by the site, a changed file is not."""
+    text = json.dumps({"shot": shot_id, "form": form, "files": {k: file_sha256(p) for k, p in files.items()}},
+                      sort_keys=True)
     return "fr-" + hashlib.sha256(text.encode()).hexdigest()[:40]
 
 

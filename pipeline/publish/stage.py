@@ -8,6 +8,7 @@ from typing import Any
 
 from pipeline.artifacts import read_manifest
 from pipeline.errors import InputError
+from pipeline.media.review import FILMSTRIP_KIND, FILMSTRIP_VERSION, review_paths
 from pipeline.publish.client import SiteClient, SiteError
 from pipeline.shot import SHOT_FILE, load_shot
 
@@ -35,7 +36,7 @@ class PublishConfig:
 class VariantToPublish:
     label: str
     kind: str
-    clip: Path
+    files: dict[str, Path]  # "clip", and "thumbnail" / "filmstrip" when make_review_clip wrote them
     fields: dict[str, Any]
 
 
@@ -66,7 +67,11 @@ def variants_of(shot_dir: Path) -> list[VariantToPublish]:
             raise InputError(f"{path}: 'qc' must be a list of objects each with an integer 'frame'")
         fields = {"model_name": data.get("model", ""), "checkpoint": data.get("checkpoint", ""),
                   "faceset": data.get("faceset", {}), "performance": data.get("performance", {}), "qc": qc}
-        found.append(VariantToPublish(label=label, kind=kind, clip=path.parent / clip, fields=fields))
+        mp4, thumbnail, filmstrip, layout = review_paths(path.parent / clip)
+        files = {"clip": mp4, **{k: p for k, p in (("thumbnail", thumbnail), ("filmstrip", filmstrip)) if p.is_file()}}
+        if "filmstrip" in files and layout.is_file():
+            fields["filmstrip_layout"] = read_manifest(layout, kind=FILMSTRIP_KIND, versions=(FILMSTRIP_VERSION,))
+        found.append(VariantToPublish(label=label, kind=kind, files=files, fields=fields))
     return found
 
 
@@ -90,7 +95,7 @@ def run(config: PublishConfig, shot_dir: str | Path) -> PublishResult:
     for v in variants:
         try:
             published, created = client.variant_publish(shot_id=result.shot_id, label=v.label, kind=v.kind,
-                                                        clip=v.clip, fields=v.fields)
+                                                        files=v.files, fields=v.fields)
         except SiteError as exc:
             if exc.status not in REFUSALS_OF_ONE_VARIANT:
                 raise

@@ -62,7 +62,8 @@ class VariantSerializer(serializers.ModelSerializer):
     class Meta:
         model = Variant
         fields = ["id", "shot", "kind", "label", "model_name", "checkpoint", "faceset", "performance", "clip_url",
-                  "clip_frames", "clip_bytes", "clip_sha256", "thumbnail_url", "filmstrip_url", "qc", "created"]
+                  "clip_frames", "clip_bytes", "clip_sha256", "thumbnail_url", "filmstrip_url", "filmstrip_layout", "qc",
+                  "created"]
 
     def get_clip_url(self, v: Variant) -> str | None:
         return file_url(v.clip)
@@ -234,6 +235,9 @@ class VariantPublishIn(serializers.Serializer):
     kind = serializers.ChoiceField(choices=VariantKind.choices)
     label = serializers.CharField(max_length=100)
     clip = serializers.FileField(help_text="the review clip (MP4/MOV), exactly the shot's frames at its fps")
+    thumbnail = serializers.FileField(required=False, help_text="a PNG or JPEG still")
+    filmstrip = serializers.FileField(required=False, help_text="the filmstrip sprite (PNG or JPEG)")
+    filmstrip_layout = serializers.JSONField(required=False, default=dict)
     model_name = serializers.CharField(required=False, allow_blank=True, default="")
     checkpoint = serializers.CharField(required=False, allow_blank=True, default="")
     faceset = serializers.JSONField(required=False, default=dict)

@@ -7,6 +7,7 @@ import json
 import logging
 from typing import Any
 
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 
@@ -15,7 +16,7 @@ from review.errors import Conflict, UploadRejected
 from review.models import Shot, Variant
 from review.permissions import Action, require
 from review.services.activity import activity_record
-from review.services.media import sha256_of, upload_probe, upload_size_check
+from review.services.media import deleted_on_error, image_check, sha256_of, upload_probe, upload_size_check
 from review.services.shots import shot_move
 
 logger = logging.getLogger(__name__)
@@ -31,19 +32,26 @@ def _fingerprint(**fields: Any) -> str:
 
 def variant_publish(*, shot: Shot, actor: Any, kind: str, label: str, clip: UploadedFile,
                     idempotency_key: str | None = None, model_name: str = "", checkpoint: str = "",
-                    faceset: dict | None = None, performance: dict | None = None,
-                    qc: list | None = None) -> tuple[Variant, bool]:
-    """Publish a variant of `shot`; returns (variant, created). created is False for a replayed publish."""
+                    faceset: dict | None = None, performance: dict | None = None, qc: list | None = None,
+                    thumbnail: UploadedFile | None = None, filmstrip: UploadedFile | None = None,
+                    filmstrip_layout: dict | None = None) -> tuple[Variant, bool]:
+    """Publish a variant of `shot` (its clip, optionally a thumbnail and a filmstrip sprite); returns
+    (variant, created). created is False for a replayed publish."""
     require(actor, shot.sequence.project_id, Action.VARIANT_PUBLISH)
-    upload_size_check(clip.size, what=f"clip {clip.name!r}")
+    images = {name: upload for name, upload in (("thumbnail", thumbnail), ("filmstrip", filmstrip)) if upload}
+    for upload in (clip, *images.values()):
+        upload_size_check(upload.size, what=f"{upload.name!r}")
     digest = sha256_of(clip)
     fingerprint = _fingerprint(kind=kind, label=label, clip=digest, model_name=model_name, checkpoint=checkpoint,
-                               faceset=faceset or {}, performance=performance or {}, qc=qc or [])
+                               faceset=faceset or {}, performance=performance or {}, qc=qc or [],
+                               images={n: sha256_of(u) for n, u in images.items()},
+                               filmstrip_layout=filmstrip_layout or {})
     if idempotency_key:
         replay = _replay(shot=shot, key=idempotency_key, fingerprint=fingerprint)
         if replay is not None:
             return replay, False
     info = upload_probe(clip)
+    formats = {name: image_check(upload) for name, upload in images.items()}
     if info.frames != shot.frame_count:
         raise UploadRejected(f"{clip.name}: the clip has {info.frames} frames but shot {shot} has {shot.frame_count} "
                              f"({shot.frame_start}-{shot.frame_end}); publish a clip of the whole shot")
@@ -53,9 +61,14 @@ def variant_publish(*, shot: Shot, actor: Any, kind: str, label: str, clip: Uplo
     variant = Variant(shot=shot, kind=kind, label=label, model_name=model_name, checkpoint=checkpoint,
                       faceset=faceset or {}, performance=performance or {}, qc=qc or [],
                       clip_frames=info.frames, clip_bytes=clip.size, clip_sha256=digest,
+                      filmstrip_layout=filmstrip_layout or {},
                       idempotency_key=idempotency_key or None, request_fingerprint=fingerprint, published_by=actor)
-    variant.clip.save(f"clip{info.suffix}", clip, save=False)
-    stored = variant.clip.name
+    with deleted_on_error() as stored:
+        variant.clip.save(f"clip{info.suffix}", clip, save=False)
+        stored.append(variant.clip.name)
+        for name, upload in images.items():
+            getattr(variant, name).save(f"{name}.{formats[name]}", upload, save=False)
+            stored.append(getattr(variant, name).name)
     try:
         with transaction.atomic():
             variant.full_clean(validate_constraints=False)
@@ -67,16 +80,21 @@ def variant_publish(*, shot: Shot, actor: Any, kind: str, label: str, clip: Uplo
                             data={"variant": variant.id},
                             message={"type": "variant.published", "variant": variant.id, "label": label})
     except IntegrityError:
-        variant.clip.storage.delete(stored)
+        _delete(stored)
         replay = _replay(shot=shot, key=idempotency_key, fingerprint=fingerprint) if idempotency_key else None
         if replay is not None:  # the same publish raced itself: the first one won
             return replay, False
         raise Conflict(f"shot {shot} already has a variant labelled {label!r}; choose another label") from None
     except BaseException:
-        variant.clip.storage.delete(stored)
+        _delete(stored)
         raise
     logger.info("published variant %s of %s", label, shot)
     return variant, True
+
+
+def _delete(names: list[str]) -> None:
+    for name in names:
+        default_storage.delete(name)
 
 
 def _replay(*, shot: Shot, key: str, fingerprint: str) -> Variant | None:

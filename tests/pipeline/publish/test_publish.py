@@ -11,6 +11,7 @@ import requests
 
 from pipeline.artifacts import write_manifest
 from pipeline.errors import InputError
+from pipeline.media.review import make_review_clip
 from pipeline.publish.client import MultipartStream, SiteClient, SiteError
 from pipeline.publish.stage import variants_of
 from tests.review.live import ROOT, free_port, running_site
@@ -40,6 +41,8 @@ def make_shot_dir(root: Path, *, name: str = "pirouette", broken: bool = False) 
         clip = folder / "review.mp4"
         if broken and kind == "loose":
             clip.write_text("not a video\n" * 50)
+        elif kind == "rigid":  # as the engine writes it: clip, thumbnail, filmstrip and its layout
+            make_review_clip(encode_clip(root / "rigid_source.mp4", colour=colour), clip, burn_in=name)
         else:
             encode_clip(clip, colour=colour)
         write_manifest(folder / "variant.json", kind="review_variant", version=1, data={
@@ -71,6 +74,10 @@ def test_publish_a_shot_then_rerun_safely(site, tmp_path):
     assert detail["plate"]["clip_url"].startswith("/media/")
     rigid = next(v for v in detail["variants"] if v["label"] == "rigid A")
     assert rigid["kind"] == "rigid" and rigid["checkpoint"] == "ckpt/rigid.pt" and len(rigid["qc"]) == 12
+    assert rigid["thumbnail_url"].endswith(".png") and rigid["filmstrip_url"].endswith(".png")
+    assert rigid["filmstrip_layout"]["kind"] == "filmstrip" and rigid["filmstrip_layout"]["columns"] >= 1
+    loose = next(v for v in detail["variants"] if v["label"] == "loose B")
+    assert loose["thumbnail_url"] is None
 
     again = publish(site, shot_dir)
     assert again.returncode == 0, again.stderr
@@ -114,9 +121,12 @@ def test_unreachable_site_is_retried_then_explained():
 def test_multipart_stream_knows_its_length(tmp_path):
     clip = tmp_path / "c.bin"
     clip.write_bytes(bytes(range(256)) * 4000)
-    stream = MultipartStream({"label": "a"}, "clip", clip)
+    thumb = tmp_path / "t.png"
+    thumb.write_bytes(b"\x89PNG" + b"x" * 100)
+    stream = MultipartStream({"label": "a"}, {"clip": clip, "thumbnail": thumb})
     body = b"".join(iter(lambda: stream.read(7000), b""))
     assert len(body) == len(stream) and clip.read_bytes() in body and b'name="label"\r\n\r\na\r\n' in body
+    assert body.endswith(f"--{stream.boundary}--\r\n".encode()) and body.count(stream.boundary.encode()) == 4
 
 
 def test_bad_manifests_are_named(tmp_path):

@@ -140,3 +140,11 @@ def test_allowed_statuses_are_what_this_user_may_set(world):
     assert as_producer["allowed_statuses"] == ["omitted", "on_hold"]
     assert as_pipeline["allowed_statuses"] == ["training"]
     assert as_artist["allowed_statuses"] == []
+
+
+def test_thumbnail_must_be_an_image_and_nothing_is_stored(world, clips):
+    with clips["good"].open("rb") as clip, clips["text"].open("rb") as thumb:
+        response = world.client("pipeline").post(f"/api/shots/{world.shot.id}/variants/", {
+            "kind": "rigid", "label": "A", "clip": clip, "thumbnail": thumb}, format="multipart")
+    assert response.status_code == 400 and "not a readable image" in response.json()["detail"]
+    assert stored(world.shot) == [] and not Variant.objects.exists()
