@@ -1,6 +1,7 @@
 """Uploaded media served with HTTP range requests (206), so the browser's <video> can seek to any frame.
 
-Names are resolved inside MEDIA_ROOT by the storage (`safe_join`): a name that climbs out is a 404.
+Names are resolved inside MEDIA_ROOT by the storage (`safe_join`): a name that climbs out is a 404. Every
+stored name starts with its shot (`shots/<id>/...`), and only people who may see that shot get the file.
 """
 from __future__ import annotations
 
@@ -15,7 +16,11 @@ from django.core.files.storage import default_storage
 from django.http import Http404, HttpRequest, HttpResponse, StreamingHttpResponse
 from django.views.decorators.http import require_GET
 
+from review.models import Shot
+from review.permissions import Action, allowed
+
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
+_SHOT_MEDIA = re.compile(r"^shots/(\d+)/")
 CHUNK = 256 * 1024
 
 
@@ -43,9 +48,20 @@ def parse_range(header: str, size: int) -> tuple[int, int] | None:
     return (first, last) if first <= last and first < size else None
 
 
+def _may_see(request: HttpRequest, name: str) -> bool:
+    match = _SHOT_MEDIA.match(name)
+    if match is None:
+        return False
+    project_id = (Shot.objects.filter(pk=int(match.group(1)))
+                  .values_list("sequence__project_id", flat=True).first())
+    return project_id is not None and allowed(request.user, project_id, Action.VIEW)
+
+
 @require_GET
 @login_required
 def media(request: HttpRequest, name: str) -> HttpResponse:
+    if not _may_see(request, name):
+        raise Http404("no such file")
     try:
         path = default_storage.path(name)
     except SuspiciousFileOperation:

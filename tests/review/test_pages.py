@@ -109,5 +109,18 @@ def test_media_is_served_with_ranges(client, world, clips):
     assert client.get(url, HTTP_RANGE=f"bytes={size + 5}-").status_code == 416
     assert client.get("/media/../../etc/passwd").status_code == 404
     assert client.get("/media/shots/%2e%2e/%2e%2e/%2e%2e/secret_key").status_code == 404
+    client.force_login(world.outsider)
+    assert client.get(url).status_code == 404  # another project's media is invisible
     client.logout()
     assert client.get(url).status_code == 302
+
+
+def test_page_forms_need_csrf(world):
+    from django.test import Client
+
+    browser = Client(enforce_csrf_checks=True)
+    browser.force_login(world.users["producer"])
+    response = browser.post(f"/shots/{world.shot.id}/status", {"status": "on_hold"})
+    assert response.status_code == 403
+    world.shot.refresh_from_db()
+    assert world.shot.status == ShotStatus.WAITING
