@@ -24,7 +24,7 @@ from rest_framework.views import APIView
 from review.api import serializers as s
 from review.errors import Conflict, TransitionNotAllowed, UploadRejected
 from review.models import Edit, FrameFix, Note, Render, Sequence, Shot, Variant
-from review.permissions import Action, require
+from review.permissions import Action, is_member, require
 from review.selectors import shots as sel
 from review.services import edits as edit_services
 from review.services import fixes as fix_services
@@ -93,11 +93,12 @@ class ServiceMixin:
         """One page of `queryset`, serialised, with the count and the links to the others."""
         return self.get_paginated_response(serializer_class(self.paginate_queryset(queryset), many=True).data)
 
-    def visible(self, request: Request, model: type, pk: int, *, related: str) -> Any:
-        """An object of a shot the user may see; 404 otherwise."""
-        obj = get_object_or_404(model.objects.select_related(related), pk=pk)
-        shot = obj.shot if hasattr(obj, "shot") else obj
-        self.visible_shot(request, shot.pk)
+    def visible(self, request: Request, model: type, pk: int, *related: str) -> Any:
+        """An object of a shot the user may see, with its shot; 404 when unknown or in another project."""
+        obj = model.objects.select_related("shot__sequence", *related).filter(pk=pk).first()
+        if obj is None or not is_member(request.user, obj.shot.sequence.project_id):
+            raise Http404(f"no {model._meta.verbose_name} {pk}")
+        require(request.user, obj.shot.sequence.project_id, Action.VIEW)
         return obj
 
 
@@ -234,7 +235,7 @@ class ShotVariants(ServiceMixin, generics.GenericAPIView):
 class VariantDetail(ServiceMixin, APIView):
     @extend_schema(responses=s.VariantSerializer)
     def get(self, request: Request, variant_id: int) -> Response:
-        return Response(s.VariantSerializer(self.visible(request, Variant, variant_id, related="shot")).data)
+        return Response(s.VariantSerializer(self.visible(request, Variant, variant_id)).data)
 
 
 class ShotEdits(ServiceMixin, generics.GenericAPIView):
@@ -258,7 +259,7 @@ class ShotEdits(ServiceMixin, generics.GenericAPIView):
 class EditDecisions(ServiceMixin, APIView):
     @extend_schema(request=s.DecisionIn, responses={201: s.DecisionSerializer})
     def post(self, request: Request, edit_id: int) -> Response:
-        edit = self.visible(request, Edit, edit_id, related="shot__sequence")
+        edit = self.visible(request, Edit, edit_id)
         data = validated(s.DecisionIn, request)
         decision = edit_services.decision_create(edit=edit, actor=request.user,
                                                  verdict=data["decision"],
@@ -291,7 +292,7 @@ class ShotNotes(ServiceMixin, generics.GenericAPIView):
 class NoteReplies(ServiceMixin, APIView):
     @extend_schema(request=s.ReplyIn, responses={201: s.ReplySerializer})
     def post(self, request: Request, note_id: int) -> Response:
-        note = self.visible(request, Note, note_id, related="shot__sequence")
+        note = self.visible(request, Note, note_id)
         data = validated(s.ReplyIn, request)
         reply = note_services.note_reply(note=note, actor=request.user, text=data["text"])
         return Response(s.ReplySerializer(reply).data, status=201)
@@ -300,7 +301,7 @@ class NoteReplies(ServiceMixin, APIView):
 class NoteResolve(ServiceMixin, APIView):
     @extend_schema(request=s.ResolveIn, responses=s.NoteSerializer)
     def post(self, request: Request, note_id: int) -> Response:
-        note = self.visible(request, Note, note_id, related="shot__sequence")
+        note = self.visible(request, Note, note_id)
         data = validated(s.ResolveIn, request)
         note = note_services.note_resolve(note=note, actor=request.user, resolved=data["resolved"])
         return Response(s.NoteSerializer(note).data)
@@ -327,7 +328,7 @@ class ShotFixes(ServiceMixin, generics.GenericAPIView):
 class FixReview(ServiceMixin, APIView):
     @extend_schema(request=s.FixReviewIn, responses=s.FrameFixSerializer)
     def post(self, request: Request, fix_id: int) -> Response:
-        fix = self.visible(request, FrameFix, fix_id, related="shot__sequence")
+        fix = self.visible(request, FrameFix, fix_id)
         data = validated(s.FixReviewIn, request)
         fix = fix_services.fix_review(fix=fix, actor=request.user, **data)
         return Response(s.FrameFixSerializer(fix).data)
@@ -353,12 +354,12 @@ class RenderDetail(ServiceMixin, APIView):
 
     @extend_schema(responses=s.RenderSerializer)
     def get(self, request: Request, render_id: int) -> Response:
-        return Response(s.RenderSerializer(self.visible(request, Render, render_id, related="edit")).data)
+        return Response(s.RenderSerializer(self.visible(request, Render, render_id, "edit")).data)
 
     @extend_schema(request={"multipart/form-data": s.RenderReportIn}, responses=s.RenderSerializer)
     def patch(self, request: Request, render_id: int) -> Response:
         _check_body_size(request)
-        render = self.visible(request, Render, render_id, related="shot__sequence")
+        render = self.visible(request, Render, render_id)
         data = validated(s.RenderReportIn, request)
         render = render_services.render_report(render=render, actor=request.user, **data)
         return Response(s.RenderSerializer(render).data)

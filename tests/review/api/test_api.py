@@ -148,3 +148,14 @@ def test_thumbnail_must_be_an_image_and_nothing_is_stored(world, clips):
             "kind": "rigid", "label": "A", "clip": clip, "thumbnail": thumb}, format="multipart")
     assert response.status_code == 400 and "not a readable image" in response.json()["detail"]
     assert stored(world.shot) == [] and not Variant.objects.exists()
+
+
+@pytest.mark.parametrize("url", ["/api/variants/9999/", "/api/renders/9999/"])
+def test_unknown_objects_are_404(world, url):
+    response = world.client("supervisor").get(url)
+    assert response.status_code == 404 and "9999" in response.json()["detail"]
+
+
+def test_unknown_edit_decision_is_404(world):
+    response = world.client("supervisor").post("/api/edits/9999/decisions/", {"decision": "approve"}, format="json")
+    assert response.status_code == 404 and "edit 9999" in response.json()["detail"]
