@@ -165,6 +165,8 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {"RenderStateEnum": "review.choices.RenderState",
+                            "FrameFixStateEnum": "review.choices.FrameFixState"},
 }
 
 LOGGING = {

@@ -291,7 +291,7 @@ class FixIn(serializers.Serializer):
 
 
 class FixReviewIn(serializers.Serializer):
-    state = serializers.ChoiceField(choices=[FrameFixState.ACCEPTED, FrameFixState.REJECTED])
+    state = serializers.ChoiceField(choices=FrameFixState.choices, help_text="accepted or rejected")
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 

@@ -159,3 +159,10 @@ def test_unknown_objects_are_404(world, url):
 def test_unknown_edit_decision_is_404(world):
     response = world.client("supervisor").post("/api/edits/9999/decisions/", {"decision": "approve"}, format="json")
     assert response.status_code == 404 and "edit 9999" in response.json()["detail"]
+
+
+def test_schema_generates_without_warnings(tmp_path):
+    from django.core.management import call_command
+
+    call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
+    assert "/api/shots/{shot_id}/variants/" in (tmp_path / "schema.yaml").read_text()
