@@ -17,7 +17,7 @@ from typing import Any, Protocol
 import numpy as np
 
 from pipeline.errors import MediaError
-from pipeline.media.image import exr_header_info, read_image, sniff_format
+from pipeline.media.image import exr_header_info, read_image, read_srgb8, sniff_format
 from pipeline.media.sequence import ImageSequence, find_sequence, is_sequence_pattern
 
 log = logging.getLogger(__name__)
@@ -53,6 +53,8 @@ def fps_text(fps: Fraction) -> str:
 
 class FrameReader(Protocol):
     def read(self, index: int, frame: int, srgb_decode: bool) -> np.ndarray: ...
+
+    def read_srgb8(self, index: int, frame: int) -> np.ndarray: ...
 
     def close(self) -> None: ...
 
@@ -94,10 +96,18 @@ class Clip(FrameSpan):
         EXR frames come back linear as stored; 8/16-bit and video frames in 0..1 display values,
         decoded to linear when `srgb_decode`.
         """
+        self._check(frame)
+        return self._reader.read(frame - self.first_frame, frame, srgb_decode)
+
+    def read_srgb8(self, frame: int) -> np.ndarray:
+        """Frame `frame` for display as HxWx3 uint8 sRGB (linear EXR encoded, alpha dropped), read the fast way."""
+        self._check(frame)
+        return self._reader.read_srgb8(frame - self.first_frame, frame)
+
+    def _check(self, frame: int) -> None:
         if frame not in self.frame_range:
             raise MediaError(f"{self.path}: frame {frame} is outside the clip's frame range "
                              f"{self.first_frame}-{self.last_frame}")
-        return self._reader.read(frame - self.first_frame, frame, srgb_decode)
 
     def info(self) -> dict[str, Any]:
         """JSON-ready description, as `facereplace media probe` prints it."""
@@ -143,7 +153,12 @@ class _SequenceReader:
         self._seq = seq
 
     def read(self, index: int, frame: int, srgb_decode: bool) -> np.ndarray:
-        image = read_image(self._seq.path(frame), srgb_decode=srgb_decode)
+        return self._checked(frame, read_image(self._seq.path(frame), srgb_decode=srgb_decode))
+
+    def read_srgb8(self, index: int, frame: int) -> np.ndarray:
+        return self._checked(frame, read_srgb8(self._seq.path(frame)))
+
+    def _checked(self, frame: int, image: np.ndarray) -> np.ndarray:
         if image.shape[:2] != (self._seq.height, self._seq.width):
             raise MediaError(f"{self._seq.path(frame)}: frame {frame} is {image.shape[1]}x{image.shape[0]}, the "
                              f"sequence is {self._seq.width}x{self._seq.height}")

@@ -271,18 +271,59 @@ def read_image(path: str | os.PathLike, *, srgb_decode: bool = False) -> np.ndar
     fmt = _checked_format(p)
     if fmt == "exr":
         return _stack_exr(p, read_exr(p))
-    pixels = cv2.imread(str(p), cv2.IMREAD_UNCHANGED)
-    if pixels is None:
-        raise MediaError(f"{p}: cannot decode this {fmt.upper()} image, it is damaged or truncated")
-    if pixels.ndim == 2:
-        pixels = pixels[..., None]
-    elif pixels.shape[-1] == 3:
-        pixels = cv2.cvtColor(pixels, cv2.COLOR_BGR2RGB)
-    elif pixels.shape[-1] == 4:
-        pixels = cv2.cvtColor(pixels, cv2.COLOR_BGRA2RGBA)
-    scale = 65535.0 if pixels.dtype == np.uint16 else 255.0
-    image = pixels.astype(np.float32) / scale
+    pixels = _read_integer_pixels(p, fmt)
+    image = pixels.astype(np.float32) / (65535.0 if pixels.dtype == np.uint16 else 255.0)
     return decode_srgb_colour(image) if srgb_decode else image
+
+
+def read_srgb8(path: str | os.PathLike) -> np.ndarray:
+    """Read an image for display as HxWx3 uint8 sRGB: EXR encoded from linear, PNG/JPEG as stored.
+
+    Alpha is dropped and grey expanded to RGB. The fast way for review clips and thumbnails: a half
+    EXR goes from its stored bits to 8-bit sRGB through one table lookup, with no float32 image between.
+    """
+    p = Path(path)
+    fmt = _checked_format(p)
+    if fmt != "exr":
+        return srgb8_from_display(_read_integer_pixels(p, fmt))
+    try:
+        exr = OpenEXR.File(str(p))
+        header, channels = exr.header(), exr.channels()
+        rgb = channels.get("RGB") or channels.get("RGBA")
+        pixels = None if rgb is None else rgb.pixels
+    except Exception as exc:
+        raise MediaError(f"{p}: cannot read this EXR file, it is damaged or truncated ({exc})") from None
+    if pixels is None or not np.array_equal(header["dataWindow"], header["displayWindow"]):
+        return srgb8_from_linear(_stack_exr(p, read_exr(p)))
+    return srgb8_from_linear(pixels)
+
+
+def srgb8_from_linear(image: np.ndarray) -> np.ndarray:
+    """HxWxC linear (any float dtype) to HxWx3 uint8 sRGB, alpha dropped, grey expanded."""
+    return linear_to_srgb8(_rgb(image))
+
+
+def srgb8_from_display(image: np.ndarray) -> np.ndarray:
+    """HxWxC display-encoded values (float 0..1, uint8 or uint16) to HxWx3 uint8, alpha dropped, grey expanded."""
+    rgb = _rgb(image)
+    if rgb.dtype == np.uint8:
+        return np.ascontiguousarray(rgb)
+    scale = 255.0 / 65535.0 if rgb.dtype == np.uint16 else 255.0
+    return np.round(np.clip(rgb * scale, 0.0, 255.0)).astype(np.uint8)
+
+
+def _rgb(image: np.ndarray) -> np.ndarray:
+    return image[..., :3] if image.shape[-1] >= 3 else np.repeat(image[..., :1], 3, axis=-1)
+
+
+def _read_integer_pixels(path: Path, fmt: str) -> np.ndarray:
+    """PNG/JPEG pixels as stored (uint8 or uint16), HxWxC in RGB(A) order."""
+    pixels = cv2.imread(str(path), cv2.IMREAD_UNCHANGED)
+    if pixels is None:
+        raise MediaError(f"{path}: cannot decode this {fmt.upper()} image, it is damaged or truncated")
+    if pixels.ndim == 2:
+        return pixels[..., None]
+    return cv2.cvtColor(pixels, cv2.COLOR_BGR2RGB if pixels.shape[-1] == 3 else cv2.COLOR_BGRA2RGBA)
 
 
 def decode_srgb_colour(image: np.ndarray) -> np.ndarray:

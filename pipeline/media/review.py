@@ -12,9 +12,13 @@ at time `(N - F + 0.5) / fps` seconds, the middle of its display interval (see `
 """
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import os
+from collections import deque
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
 from dataclasses import dataclass
 from fractions import Fraction
@@ -28,7 +32,7 @@ from pipeline.atomic import atomic_path
 from pipeline.errors import MediaError
 from pipeline.media.burnin import draw_burn_in
 from pipeline.media.clip import Clip, FrameSpan, fps_text, open_clip
-from pipeline.media.image import linear_to_srgb8, write_image
+from pipeline.media.image import write_image
 from pipeline.progress import ProgressCallback, progress_bar
 
 log = logging.getLogger(__name__)
@@ -98,14 +102,6 @@ def review_paths(out_mp4: str | os.PathLike) -> tuple[Path, Path, Path, Path]:
     return mp4, Path(f"{stem}.thumbnail.png"), Path(f"{stem}.filmstrip.png"), Path(f"{stem}.filmstrip.json")
 
 
-def display_frame(image: np.ndarray, *, linear: bool) -> np.ndarray:
-    """A frame from `Clip.read` as HxWx3 uint8 sRGB: linear light is encoded, alpha dropped, grey expanded."""
-    colour = image[..., :3] if image.shape[-1] >= 3 else np.repeat(image[..., :1], 3, axis=-1)
-    if linear:
-        return linear_to_srgb8(colour)
-    return np.round(np.clip(colour, 0.0, 1.0) * 255.0).astype(np.uint8)
-
-
 def make_review_clip(source: str | os.PathLike | Clip, out_mp4: str | os.PathLike, *, burn_in: str | None = None,
                      first_frame: int | None = None, fps: Fraction | str | None = None,
                      progress: ProgressCallback | None = None) -> ReviewClip:
@@ -129,15 +125,14 @@ def _encode(clip: Clip, out_mp4: str | os.PathLike, burn_in: str | None,
     sprite = np.zeros((layout.rows * layout.tile_height, layout.columns * layout.tile_width, 3), np.uint8)
     thumb_frame = clip.first_frame + clip.frame_count // 2
     thumbnail: np.ndarray | None = None
-    padded = np.zeros((height, width, 3), np.uint8)
+    padded = np.zeros((height, width, 3), np.uint8) if (width, height) != (clip.width, clip.height) else None
     with ExitStack() as outputs:
         tmp_mp4, tmp_thumb, tmp_strip, tmp_layout = (outputs.enter_context(atomic_path(p))
                                                      for p in (mp4, thumb_path, strip_path, layout_path))
         encoder = _start_ffmpeg(tmp_mp4, width, height, clip.fps, clip.pixel_aspect)
         try:
             with progress_bar(clip.frame_count, "review clip", callback=progress) as bar:
-                for frame in clip.frame_range:
-                    picture = display_frame(clip.read(frame), linear=clip.linear)
+                for frame, picture in _read_ahead(clip):
                     index = frame - clip.first_frame
                     if index % layout.frames_per_tile == 0:
                         row, col = divmod(index // layout.frames_per_tile, layout.columns)
@@ -145,11 +140,13 @@ def _encode(clip: Clip, out_mp4: str | os.PathLike, burn_in: str | None,
                                col * layout.tile_width:(col + 1) * layout.tile_width] = _resize(
                             picture, layout.tile_width, layout.tile_height)
                     if frame == thumb_frame:
-                        thumbnail = picture
-                    padded[:clip.height, :clip.width] = picture
+                        thumbnail = picture.copy()
+                    if padded is not None:
+                        padded[:clip.height, :clip.width] = picture
+                        picture = padded
                     if burn_in is not None:
-                        draw_burn_in(padded, frame, burn_in)
-                    _feed(encoder, padded, mp4, frame)
+                        draw_burn_in(picture, frame, burn_in)
+                    _feed(encoder, picture, mp4, frame)
                     bar.update(1, f"frame {frame}")
             _finish(encoder, mp4)
         finally:
@@ -170,6 +167,23 @@ def _encode(clip: Clip, out_mp4: str | os.PathLike, burn_in: str | None,
     return ReviewClip(mp4=mp4, thumbnail=thumb_path, filmstrip=strip_path, filmstrip_layout=layout_path,
                       frame_count=clip.frame_count, first_frame=clip.first_frame, fps=clip.fps,
                       width=width, height=height)
+
+
+def _read_ahead(clip: Clip, depth: int = 4) -> Iterator[tuple[int, np.ndarray]]:
+    """(frame, HxWx3 uint8 sRGB) in order, read up to `depth` frames ahead in a thread so reading (EXR
+    decompression, video decoding) overlaps the encoder instead of waiting for it."""
+    pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="review-read")
+    try:
+        frames = iter(clip.frame_range)
+        pending = deque((f, pool.submit(clip.read_srgb8, f)) for f in itertools.islice(frames, depth))
+        while pending:
+            frame, future = pending.popleft()
+            following = next(frames, None)
+            if following is not None:
+                pending.append((following, pool.submit(clip.read_srgb8, following)))
+            yield frame, future.result()
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
 
 
 def _resize(picture: np.ndarray, width: int, height: int) -> np.ndarray:
@@ -204,7 +218,7 @@ def _start_ffmpeg(out: Path, width: int, height: int, fps: Fraction, pixel_aspec
 
 def _feed(encoder, picture: np.ndarray, mp4: Path, frame: int) -> None:
     try:
-        encoder.stdin.write(picture.tobytes())
+        encoder.stdin.write(memoryview(np.ascontiguousarray(picture)))
     except BrokenPipeError:
         raise MediaError(f"{mp4}: ffmpeg stopped while encoding frame {frame}: "
                          f"{encoder.stderr.read().decode(errors='replace').strip()}") from None

@@ -111,6 +111,13 @@ class _VideoReader:
         return None
 
     def read(self, index: int, frame: int, srgb_decode: bool) -> np.ndarray:
+        image = self._decoded(index, frame).to_ndarray(format=self._format).astype(np.float32) / self._scale
+        return decode_srgb_colour(image) if srgb_decode else image
+
+    def read_srgb8(self, index: int, frame: int) -> np.ndarray:
+        return self._decoded(index, frame).to_ndarray(format="rgb24")
+
+    def _decoded(self, index: int, frame: int) -> av.VideoFrame:
         try:
             if self._frames is None or not self._next <= index <= self._next + _READ_AHEAD:
                 self._seek(index)
@@ -125,8 +132,7 @@ class _VideoReader:
         if decoded is None:
             self._frames = None
             raise MediaError(f"{self._path}: frame {frame} is not in the video's stream; the file is damaged")
-        image = decoded.to_ndarray(format=self._format).astype(np.float32) / self._scale
-        return decode_srgb_colour(image) if srgb_decode else image
+        return decoded
 
     def close(self) -> None:
         self._container.close()

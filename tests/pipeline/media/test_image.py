@@ -118,3 +118,18 @@ def test_exr_header_carries_fps_and_pixel_aspect(tmp_path):
                      pixel_aspect=2.0)
     info = exr_header_info(path)
     assert (info["width"], info["height"], info["fps"], info["pixel_aspect"]) == (6, 4, Fraction(24000, 1001), 2)
+
+
+@pytest.mark.parametrize("half", [True, False], ids=["half", "float"])
+def test_read_srgb8_matches_encoding_the_linear_image(tmp_path, half):
+    from pipeline.media.image import read_srgb8, srgb8_from_linear
+
+    channels = _channels(np.random.default_rng(6))
+    path = write_exr(tmp_path / "f.exr", channels, half=half)
+    fast = read_srgb8(path)
+    assert fast.shape == (H, W, 3) and fast.dtype == np.uint8
+    np.testing.assert_array_equal(fast, srgb8_from_linear(read_image(path)))
+    grey = write_exr(tmp_path / "y.exr", {"Y": np.full((H, W), 0.18, np.float32)})
+    assert read_srgb8(grey)[0, 0].tolist() == [118, 118, 118]  # 0.18 linear is sRGB 118
+    png = write_image(tmp_path / "p.png", np.full((H, W, 4), 0.5, np.float32), bits=16)
+    assert read_srgb8(png)[0, 0].tolist() == [128, 128, 128]

@@ -12,8 +12,8 @@ import pipeline.cli
 from pipeline.artifacts import read_manifest
 from pipeline.errors import MediaError
 from pipeline.media.burnin import read_frame_code
-from pipeline.media.image import linear_to_srgb, read_image, write_exr, write_image
-from pipeline.media.review import FILMSTRIP_KIND, display_frame, frame_time, make_review_clip
+from pipeline.media.image import linear_to_srgb, read_image, srgb8_from_linear, write_exr, write_image
+from pipeline.media.review import FILMSTRIP_KIND, frame_time, make_review_clip
 
 from .conftest import NTSC, PLATE_FRAMES, plate_frame
 
@@ -80,7 +80,7 @@ def test_thumbnail_and_filmstrip_show_the_clip(review):
     sprite = read_image(result.filmstrip)
     assert sprite.shape == (3 * layout["tile_height"], 10 * layout["tile_width"], 3)
     tile = sprite[0:48, 64 * 3:64 * 4]  # tile 3: frame 1004, unscaled at this size, without burn-in
-    expected = display_frame(plate_frame(1004).astype(np.float16).astype(np.float32), linear=True)
+    expected = srgb8_from_linear(plate_frame(1004).astype(np.float16))
     assert np.abs(tile * 255 - expected).max() <= 1
     assert read_image(result.thumbnail).shape == (48, 64, 3)
     assert calls[-1][0] == 1.0 and "1024" in calls[-1][1]
