@@ -12,6 +12,7 @@ from review.models import Activity, Shot
 
 logger = logging.getLogger(__name__)
 
+
 def shot_group(shot_id: int) -> str:
     return f"shot_{shot_id}"
 
