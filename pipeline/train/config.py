@@ -1,0 +1,52 @@
+"""The [train] table of a shot's TOML, as typed settings (built with pipeline.config.config_from_dict)."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from pipeline.train.augment import AugmentConfig
+
+DEVICES = ("auto", "cpu", "cuda")
+
+
+@dataclass(frozen=True)
+class LossConfig:
+    """[train.loss]: weights of masked L1, (1 − masked SSIM) and the mask's L1."""
+    l1: float = 1.0
+    ssim: float = 1.0
+    mask: float = 0.5
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """[train]: settings of both stages; `steps` and `fit_steps` are the base and fit stages' totals (a resumed
+    run continues to them)."""
+    steps: int = 20000
+    fit_steps: int = 2000
+    batch_size: int = 8
+    learning_rate: float = 5e-4
+    seed: int = 0
+    width: int = 32                  # channels of the first encoder layer; doubles per level up to 512
+    latent_dim: int | None = None    # bottleneck width; absent: the variant's (rigid narrow, loose wide)
+    checkpoint_every: int = 500
+    preview_every: int = 500
+    preview_count: int = 6
+    mixed_precision: bool = True     # used on CUDA only
+    device: str = "auto"             # auto (CUDA when present), cpu, cuda
+    loss: LossConfig = field(default_factory=LossConfig)
+    augment: AugmentConfig = field(default_factory=AugmentConfig)
+
+    def __post_init__(self) -> None:
+        for name in ("steps", "fit_steps", "batch_size", "checkpoint_every", "preview_every", "preview_count", "width"):
+            if getattr(self, name) < (0 if name in ("steps", "fit_steps", "preview_every") else 1):
+                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+        if self.learning_rate <= 0:
+            raise ValueError(f"learning_rate must be positive, got {self.learning_rate}")
+        if self.device not in DEVICES:
+            raise ValueError(f"device must be one of {', '.join(DEVICES)}, got {self.device!r}")
+
+    def stage_steps(self, stage: str) -> int:
+        return self.fit_steps if stage == "fit" else self.steps
+
+
+# Settings that do not change what is learnt: a resumed run may change them.
+RESUMABLE_CHANGES = frozenset({"steps", "fit_steps", "checkpoint_every", "preview_every", "preview_count", "device"})

@@ -1,0 +1,139 @@
+"""Training behaviour a user relies on: it learns, it resumes exactly, it is reproducible, rigid keeps the
+actor's performance while loose follows the dancer, and its checkpoints say how the model was made."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+import torch
+
+from pipeline.config import config_to_dict
+from pipeline.errors import InputError
+from pipeline.train import (ArrayCrops, CgPairs, TrainConfig, TrainInputs, TrainingSet, load_checkpoint, load_trained,
+                            read_checkpoint_info, run)
+from tests.pipeline.train.conftest import BEHAVIOUR, Trained, identity
+from tests.pipeline.train.faces import face_set, mouth_open, random_poses
+
+SHORT = TrainConfig(steps=12, checkpoint_every=4, preview_every=0, width=8, batch_size=4)
+
+
+def test_a_test_sized_run_lowers_the_loss(trained: dict[str, Trained]) -> None:
+    for variant, result in trained.items():
+        losses = result.base.losses
+        assert len(losses) == 300
+        assert np.mean(losses[-20:]) < 0.5 * np.mean(losses[:20]), variant
+
+
+def test_resume_continues_exactly_like_an_uninterrupted_run(base_set: TrainingSet, tmp_path: Path) -> None:
+    whole = run(SHORT, TrainInputs(data=base_set, variant="loose", out_dir=tmp_path / "whole"))
+    interrupted = TrainConfig(**{**SHORT.__dict__, "steps": 8})
+    first = run(interrupted, TrainInputs(data=base_set, variant="loose", out_dir=tmp_path / "resumed"))
+    resumed = run(SHORT, TrainInputs(data=base_set, variant="loose", out_dir=tmp_path / "resumed", resume=True))
+    assert first.losses == whole.losses[:8]
+    assert resumed.losses == whole.losses  # the curve, bit for bit, including steps 9..12
+    a = load_checkpoint(whole.checkpoint)["model_state"]
+    b = load_checkpoint(resumed.checkpoint)["model_state"]
+    assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_same_seed_same_run_other_seed_other_run(base_set: TrainingSet, tmp_path: Path) -> None:
+    config = TrainConfig(**{**SHORT.__dict__, "steps": 5})
+    one = run(config, TrainInputs(data=base_set, variant="rigid", out_dir=tmp_path / "one"))
+    two = run(config, TrainInputs(data=base_set, variant="rigid", out_dir=tmp_path / "two"))
+    other = run(TrainConfig(**{**config.__dict__, "seed": 7}),
+                TrainInputs(data=base_set, variant="rigid", out_dir=tmp_path / "other"))
+    assert one.losses == two.losses
+    assert one.losses != other.losses
+
+
+def test_rigid_keeps_the_actors_closed_mouth_loose_follows_the_dancer(trained: dict[str, Trained]) -> None:
+    rng = np.random.default_rng(3)
+    opening = np.linspace(0, 1, 24)
+    crops, _ = face_set("dancer", opening, random_poses(24, rng))
+    dancer = mouth_open(crops)
+    x = torch.from_numpy(crops).permute(0, 3, 1, 2)
+    out = {}
+    for variant, result in trained.items():
+        model = load_trained(result.fit.checkpoint)
+        swap = model.model.swap(x, bank=model.bank)
+        assert swap.performance == (0.0 if variant == "rigid" else 1.0)
+        out[variant] = mouth_open(swap.rgb.permute(0, 2, 3, 1).numpy())
+    # How far the output mouth opens per unit of the dancer's opening (1: follows, 0: ignores the dancer).
+    slope = {v: np.polyfit(dancer, m, 1)[0] for v, m in out.items()}
+    corr = {v: float(np.corrcoef(dancer, m)[0, 1]) for v, m in out.items()}
+    closed, _ = face_set("actor", np.full(24, 0.15), random_poses(24, rng))
+    open_half = opening > 0.5
+    detail = f"slope {slope}, correlation {corr}, rigid {out['rigid'].round(3)}, loose {out['loose'].round(3)}"
+    assert slope["loose"] > 0.3, detail
+    assert slope["rigid"] < 0.3 * slope["loose"], detail
+    # on the frames the dancer opens wide, rigid stays as closed as the actor's walkthrough, loose opens
+    assert out["rigid"][open_half].max() < mouth_open(closed).mean(), detail
+    assert out["loose"][open_half].mean() > 2 * out["rigid"][open_half].mean(), detail
+
+
+def test_checkpoint_holds_config_faceset_hash_metrics_and_bank(trained: dict[str, Trained],
+                                                               fit_set: TrainingSet) -> None:
+    result = trained["rigid"]
+    state = load_checkpoint(result.fit.checkpoint)
+    assert state["config"] == config_to_dict(result.config)
+    assert state["manifest_hash"] == fit_set.manifest_hash
+    assert (state["variant"], state["stage"], state["step"], state["complete"]) == ("rigid", "fit", 40, True)
+    assert state["init_from"] == str(result.base.checkpoint)
+    assert state["metrics"]["losses"] == result.fit.losses
+    assert state["latent_bank"]["ids"] == fit_set.identities["actor"].ids
+    info = read_checkpoint_info(result.fit.checkpoint.parent)
+    assert info["metrics"]["loss"] == result.fit.losses[-1] and info["model"]["name"] == "rigid"
+    assert info["default_performance"] == 0.0
+    previews = trained["rigid"].base.previews
+    assert [p.name for p in previews] == ["step_0000100.png", "step_0000200.png", "step_0000300.png"]
+    grid = cv2.imread(str(previews[-1]))
+    assert grid.shape[0] == 6 * 64  # per role: input, -> actor, -> dancer
+    assert grid.shape[1] >= 6 * 64
+
+
+def test_cg_learns_cg_pass_to_actor(tmp_path: Path) -> None:
+    rng = np.random.default_rng(4)
+    mouths, poses = rng.uniform(0, 1, 32), random_poses(32, rng)
+    actor, masks = face_set("actor", mouths, poses)
+    cg, _ = face_set("actor", mouths, poses, flat=True)
+    data = TrainingSet(size=64, manifest_hash="cg", identities={"actor": identity("actor", mouths, rng)},
+                       cg_pairs=CgPairs(cg=ArrayCrops(cg), actor=ArrayCrops(actor), masks=ArrayCrops(masks),
+                                        poses=poses, passes=["key"] * 32, ids=[f"cg{i}" for i in range(32)]))
+    config = TrainConfig(steps=150, checkpoint_every=150, preview_every=150, **BEHAVIOUR)
+    result = run(config, TrainInputs(data=data, variant="cg", out_dir=tmp_path / "cg"))
+    assert np.mean(result.losses[-10:]) < 0.5 * np.mean(result.losses[:10])
+    model = load_trained(result.checkpoint)
+    out = model.model.swap(torch.from_numpy(cg).permute(0, 3, 1, 2)).rgb.permute(0, 2, 3, 1).numpy()
+    # the CG pass came out as the actor: on the head, nearer the actor's photo than the grey render it came from
+    head = masks[..., None] > 0.5
+    assert np.abs(out - actor)[head.repeat(3, -1)].mean() < 0.5 * np.abs(cg - actor)[head.repeat(3, -1)].mean()
+    assert cv2.imread(str(result.previews[0])).shape[0] == 5 * 64  # actor input/recon, cg pass/out/truth
+
+
+def test_refuses_to_overwrite_or_resume_into_changed_material(base_set: TrainingSet, fit_set: TrainingSet,
+                                                              tmp_path: Path) -> None:
+    config = TrainConfig(**{**SHORT.__dict__, "steps": 2})
+    run(config, TrainInputs(data=base_set, variant="loose", out_dir=tmp_path))
+    with pytest.raises(InputError, match="--resume"):
+        run(config, TrainInputs(data=base_set, variant="loose", out_dir=tmp_path))
+    with pytest.raises(InputError, match="facesets changed"):
+        run(config, TrainInputs(data=fit_set, variant="loose", out_dir=tmp_path, resume=True))
+    with pytest.raises(InputError, match="learning_rate"):
+        run(TrainConfig(**{**config.__dict__, "learning_rate": 0.1}),
+            TrainInputs(data=base_set, variant="loose", out_dir=tmp_path, resume=True))
+    with pytest.raises(InputError, match="loose base"):
+        run(config, TrainInputs(data=base_set, variant="rigid", out_dir=tmp_path, resume=True))
+
+
+def test_bad_stage_inputs_are_named(base_set: TrainingSet, tmp_path: Path) -> None:
+    with pytest.raises(InputError, match="base checkpoint"):
+        run(SHORT, TrainInputs(data=base_set, variant="rigid", out_dir=tmp_path, stage="fit"))
+    with pytest.raises(InputError, match="no CG crops"):
+        run(SHORT, TrainInputs(data=base_set, variant="cg", out_dir=tmp_path))
+    only_actor = TrainingSet(size=64, identities={"actor": base_set.identities["actor"]})
+    with pytest.raises(InputError, match="no dancer material"):
+        run(SHORT, TrainInputs(data=only_actor, variant="loose", out_dir=tmp_path))
+    assert not list(tmp_path.iterdir())
