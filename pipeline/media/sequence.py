@@ -12,7 +12,7 @@ import re
 import shutil
 import tempfile
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from fractions import Fraction
 from pathlib import Path
 
@@ -25,7 +25,7 @@ log = logging.getLogger(__name__)
 
 _PRINTF = re.compile(r"%0?(\d*)d")
 _HASHES = re.compile(r"[#@]+")
-_FRAME_FILE = re.compile(r"^(?P<prefix>.*?)(?P<digits>-?\d+)(?P<suffix>\.[A-Za-z][A-Za-z0-9]*)$")
+_FRAME_FILE = re.compile(r"^(?P<prefix>.*?)(?P<digits>\d+)(?P<suffix>\.[A-Za-z][A-Za-z0-9]*)$")
 
 
 @dataclass(frozen=True)
@@ -54,7 +54,7 @@ class SequencePattern:
         if not (name.startswith(self.prefix) and name.endswith(self.suffix)):
             return None
         digits = name[len(self.prefix):len(name) - len(self.suffix)]
-        if not re.fullmatch(r"-?\d+", digits):
+        if not (digits.isascii() and digits.isdigit()):
             return None
         frame = int(digits)
         return frame if f"{frame:0{self.padding}d}" == digits else None
@@ -97,9 +97,8 @@ def parse_sequence_path(path: str | os.PathLike) -> SequencePattern:
     if m := _HASHES.search(name):
         return SequencePattern(p.parent, name[:m.start()], name[m.end():], len(m.group()))
     if m := _FRAME_FILE.match(name):
-        digits = m.group("digits").lstrip("-")
-        padding = len(digits) if digits.startswith("0") or len(digits) > 1 else 0
-        return SequencePattern(p.parent, m.group("prefix"), m.group("suffix"), padding)
+        digits = m.group("digits")
+        return SequencePattern(p.parent, m.group("prefix"), m.group("suffix"), len(digits) if len(digits) > 1 else 0)
     raise MediaError(f"{p}: not a numbered frame or a sequence pattern; name frames like plate.1001.exr, "
                      "or give a pattern like plate.####.exr or plate.%04d.exr")
 
@@ -111,14 +110,21 @@ def _frames_on_disk(pattern: SequencePattern) -> list[int]:
     return sorted(f for f in frames if f is not None)
 
 
-def find_sequence(path: str | os.PathLike, *, check_sizes: bool = True) -> ImageSequence:
+def find_sequence(path: str | os.PathLike) -> ImageSequence:
     """Find and check the frames of the sequence `path` names (a pattern or any one frame).
 
     Errors name the sequence and the frame: no frames at all, missing frame numbers inside the range
     (a gap), a frame of another resolution (checked from headers only, so it is cheap).
+    One frame's name does not say whether `plate.10.png` is padded to 2 digits or not padded at all;
+    the reading that finds more frames on disk wins.
     """
     pattern = parse_sequence_path(path)
     frames = _frames_on_disk(pattern)
+    if not is_sequence_pattern(path) and not Path(path).name.removeprefix(pattern.prefix).startswith("0"):
+        unpadded = replace(pattern, padding=0)
+        unpadded_frames = _frames_on_disk(unpadded)
+        if len(unpadded_frames) > len(frames):
+            pattern, frames = unpadded, unpadded_frames
     if not frames:
         raise MediaError(f"{pattern}: no frames found (zero files match this sequence); check the path and the "
                          "frame-number padding")
@@ -127,13 +133,12 @@ def find_sequence(path: str | os.PathLike, *, check_sizes: bool = True) -> Image
         raise MediaError(f"{pattern}: gap in the sequence, {len(missing)} frame(s) missing between {frames[0]} and "
                          f"{frames[-1]}: {_ranges(missing)}; render or copy the missing frames")
     width, height = image_size(pattern.path(frames[0]))
-    if check_sizes:
-        for frame in frames[1:]:
-            size = image_size(pattern.path(frame))
-            if size != (width, height):
-                raise MediaError(f"{pattern.path(frame)}: frame {frame} is {size[0]}x{size[1]} but the sequence "
-                                 f"{pattern} starts at {width}x{height} (frame {frames[0]}); every frame must have "
-                                 "one resolution")
+    for frame in frames[1:]:
+        size = image_size(pattern.path(frame))
+        if size != (width, height):
+            raise MediaError(f"{pattern.path(frame)}: frame {frame} is {size[0]}x{size[1]} but the sequence "
+                             f"{pattern} starts at {width}x{height} (frame {frames[0]}); every frame must have "
+                             "one resolution")
     return ImageSequence(pattern, tuple(frames), width, height)
 
 

@@ -133,3 +133,21 @@ def test_read_srgb8_matches_encoding_the_linear_image(tmp_path, half):
     assert read_srgb8(grey)[0, 0].tolist() == [118, 118, 118]  # 0.18 linear is sRGB 118
     png = write_image(tmp_path / "p.png", np.full((H, W, 4), 0.5, np.float32), bits=16)
     assert read_srgb8(png)[0, 0].tolist() == [128, 128, 128]
+
+
+def test_exr_data_window_is_placed_in_the_display_window(tmp_path):
+    import OpenEXR
+
+    from pipeline.media.image import read_srgb8
+
+    ones = np.ones((3, 4), np.float32)
+    header = {"compression": OpenEXR.ZIP_COMPRESSION, "type": OpenEXR.scanlineimage,
+              "dataWindow": (np.array([2, 1], np.int32), np.array([5, 3], np.int32)),
+              "displayWindow": (np.array([0, 0], np.int32), np.array([7, 5], np.int32))}
+    path = tmp_path / "crop.exr"
+    OpenEXR.File(header, {"R": ones, "G": ones, "B": ones}).write(str(path))
+    expected = np.zeros((6, 8), np.float32)
+    expected[1:4, 2:6] = 1
+    np.testing.assert_array_equal(read_exr(path)["R"], expected)
+    assert image_size(path) == (8, 6)
+    np.testing.assert_array_equal(read_srgb8(path)[..., 1], expected * 255)

@@ -103,3 +103,10 @@ def test_write_sequence_takes_named_exr_channels(tmp_path):
     from pipeline.media.image import read_exr
 
     assert list(read_exr(seq.path(9))) == ["R", "mask"] and read_exr(seq.path(9))["R"][0, 0] == 9
+
+
+def test_one_unpadded_frame_name_finds_the_whole_unpadded_sequence(tmp_path):
+    _frames(tmp_path, range(1, 13), name="shot-{}.png")
+    seq = find_sequence(tmp_path / "shot-10.png")
+    assert (seq.first_frame, seq.last_frame, seq.pattern.padding) == (1, 12, 0)
+    assert parse_sequence_path("plate-1001.exr").path(1002).name == "plate-1002.exr"  # a dash is not a minus
