@@ -12,6 +12,7 @@ at time `(N - F + 0.5) / fps` seconds, the middle of its display interval (see `
 """
 from __future__ import annotations
 
+import contextlib
 import itertools
 import logging
 import math
@@ -20,7 +21,7 @@ from collections import deque
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from fractions import Fraction
 from pathlib import Path
 
@@ -109,7 +110,8 @@ def make_review_clip(source: str | os.PathLike | Clip, out_mp4: str | os.PathLik
 
     `burn_in` burns the frame number (text and machine-readable code) and, when not empty, the shot
     name. `first_frame` numbers a video's frames (sequences keep theirs); `fps` overrides or supplies
-    the rate. All four outputs appear together, or none of them (and nothing they replace is lost).
+    the rate (both only used when `source` is a path). All four outputs appear together, or none of
+    them (and nothing they replace is lost).
     """
     if isinstance(source, Clip):
         return _encode(source, out_mp4, burn_in, progress)
@@ -130,9 +132,10 @@ def _encode(clip: Clip, out_mp4: str | os.PathLike, burn_in: str | None,
         tmp_mp4, tmp_thumb, tmp_strip, tmp_layout = (outputs.enter_context(atomic_path(p))
                                                      for p in (mp4, thumb_path, strip_path, layout_path))
         encoder = _start_ffmpeg(tmp_mp4, width, height, clip.fps, clip.pixel_aspect)
+        frames = outputs.enter_context(contextlib.closing(_read_ahead(clip)))
         try:
             with progress_bar(clip.frame_count, "review clip", callback=progress) as bar:
-                for frame, picture in _read_ahead(clip):
+                for frame, picture in frames:
                     index = frame - clip.first_frame
                     if index % layout.frames_per_tile == 0:
                         row, col = divmod(index // layout.frames_per_tile, layout.columns)
@@ -158,15 +161,17 @@ def _encode(clip: Clip, out_mp4: str | os.PathLike, burn_in: str | None,
         thumb_height = max(1, round(thumb_width * clip.height / (clip.width * clip.pixel_aspect)))
         write_image(tmp_thumb, _resize(thumbnail, thumb_width, thumb_height).astype(np.float32) / 255.0)
         write_image(tmp_strip, sprite.astype(np.float32) / 255.0)
-        write_manifest(tmp_layout, kind=FILMSTRIP_KIND, version=FILMSTRIP_VERSION, data={
-            "image": strip_path.name, "video": mp4.name, "columns": layout.columns, "rows": layout.rows,
-            "tile_width": layout.tile_width, "tile_height": layout.tile_height,
-            "frames_per_tile": layout.frames_per_tile, "tile_count": layout.tile_count,
-            "first_frame": clip.first_frame, "frame_count": clip.frame_count, "fps": fps_text(clip.fps)})
+        _write_layout(tmp_layout, layout, clip, image=strip_path.name, video=mp4.name)
     log.info("review clip %s: %d frames %dx%d at %s fps", mp4, clip.frame_count, width, height, fps_text(clip.fps))
     return ReviewClip(mp4=mp4, thumbnail=thumb_path, filmstrip=strip_path, filmstrip_layout=layout_path,
                       frame_count=clip.frame_count, first_frame=clip.first_frame, fps=clip.fps,
                       width=width, height=height)
+
+
+def _write_layout(path: Path, layout: FilmstripLayout, clip: Clip, *, image: str, video: str) -> None:
+    write_manifest(path, kind=FILMSTRIP_KIND, version=FILMSTRIP_VERSION, data={
+        "image": image, "video": video, **asdict(layout),
+        "first_frame": clip.first_frame, "frame_count": clip.frame_count, "fps": fps_text(clip.fps)})
 
 
 def _read_ahead(clip: Clip, depth: int = 4) -> Iterator[tuple[int, np.ndarray]]:

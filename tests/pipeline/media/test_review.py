@@ -152,6 +152,9 @@ def test_cli_probe_and_review_clip(monkeypatch, capsys, tmp_path, videos):
 
     code, out, _ = run_cli(monkeypatch, capsys, "media", "probe", str(videos["h264"]))
     assert code == 0 and json.loads(out)["frame_count"] == 48 and json.loads(out)["fps"] == "24000/1001"
+    (tmp_path / "notes.mp4").write_text("not a video\n")
+    code, out, err = run_cli(monkeypatch, capsys, "media", "probe", str(tmp_path / "notes.mp4"))
+    assert code == 1 and out == "" and f"{tmp_path / 'notes.mp4'}: not a video" in err and "Traceback" not in err
     for f in (1, 2, 3):
         write_image(tmp_path / f"cli.{f:04d}.png", np.full((6, 8, 3), 0.5, np.float32))
     code, _, err = run_cli(monkeypatch, capsys, "media", "review-clip", str(tmp_path / "cli.####.png"),
