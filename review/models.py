@@ -214,12 +214,13 @@ class Edit(models.Model):
         return f"{self.shot} edit v{self.version}"
 
     def clean(self) -> None:
-        """Segments name variants of this shot, lie inside the shot, are in order and do not overlap."""
+        """Segments name variants of this shot and cover it frame by frame, in order, without gaps or overlaps
+        (the final comp needs a variant for every frame)."""
         segs = self.segments
         if not isinstance(segs, list) or not segs:
             raise ValidationError({"segments": "an edit needs at least one segment"})
         variant_ids = set(Variant.objects.filter(shot_id=self.shot_id).values_list("id", flat=True))
-        previous_end = None
+        expected = self.shot.frame_start
         for i, seg in enumerate(segs):
             where = f"segment {i + 1}"
             if not isinstance(seg, dict) or set(seg) - {"variant", "frame_start", "frame_end", "transition"}:
@@ -236,10 +237,16 @@ class Edit(models.Model):
             if end < start or start < self.shot.frame_start or end > self.shot.frame_end:
                 raise ValidationError({"segments": f"{where}: frames {start}-{end} are outside the shot "
                                                    f"({self.shot.frame_start}-{self.shot.frame_end})"})
-            if previous_end is not None and start <= previous_end:
+            if start < expected:
                 raise ValidationError({"segments": f"{where}: starts at {start}, overlapping the previous segment "
-                                                   f"(ends {previous_end}); segments go in frame order"})
-            previous_end = end
+                                                   f"(which ends at {expected - 1}); segments go in frame order"})
+            if start > expected:
+                raise ValidationError({"segments": f"{where}: starts at {start}, leaving frames {expected}-{start - 1} "
+                                                   "without a variant"})
+            expected = end + 1
+        if expected <= self.shot.frame_end:
+            raise ValidationError({"segments": f"frames {expected}-{self.shot.frame_end} have no variant; the last "
+                                               "segment must end at the shot's last frame"})
 
 
 class Decision(models.Model):

@@ -41,6 +41,13 @@ def test_edits_are_versioned_and_checked(in_review):
         edit_create(shot=in_review.shot, actor=in_review.users["supervisor"], segments=[
             {"variant": in_review.variants[0].id, "frame_start": 1001, "frame_end": 1008},
             {"variant": in_review.variants[1].id, "frame_start": 1005, "frame_end": 1012}])
+    with pytest.raises(ValidationError, match="leaving frames 1007-1008 without a variant"):
+        edit_create(shot=in_review.shot, actor=in_review.users["supervisor"], segments=[
+            {"variant": in_review.variants[0].id, "frame_start": 1001, "frame_end": 1006},
+            {"variant": in_review.variants[1].id, "frame_start": 1009, "frame_end": 1012}])
+    with pytest.raises(ValidationError, match="frames 1011-1012 have no variant"):
+        edit_create(shot=in_review.shot, actor=in_review.users["supervisor"],
+                    segments=[{"variant": in_review.variants[0].id, "frame_start": 1001, "frame_end": 1010}])
     other = VariantFactory()
     with pytest.raises(ValidationError, match="not a variant of shot"):
         edit_create(shot=in_review.shot, actor=in_review.users["supervisor"],
