@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 # Explicit, in the order they run. Add yours here.
 BENCH_MODULES: tuple[str, ...] = (
     "tests.bench.bench_media",
+    "tests.bench.bench_site",
 )
 
 REPORT_DIR = Path(__file__).resolve().parents[2] / "bench-report"
