@@ -147,7 +147,7 @@ def conform(track: HeadTrack, frames: range | np.ndarray, *, fill: bool = False,
     n = len(wanted)
     ypr = np.full((n, 3), np.nan)
     ypr[known] = inside.yaw_pitch_roll()
-    ypr = fill_angles(wanted, ypr, known, extrapolate=(False, False, False))
+    ypr = fill_angles(wanted, ypr, known, extrapolate=False)
     translation = np.full((n, 3), np.nan)
     translation[known] = inside.translation
     translation = fill_linear(wanted, translation, known)

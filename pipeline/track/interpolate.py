@@ -53,11 +53,13 @@ def _turns(delta: float, span: float, velocities: list[float]) -> int:
     return int(round((best - delta) / 360.0))
 
 
-def fill_angle_channel(t: np.ndarray, y: np.ndarray, known: np.ndarray, *, extrapolate: bool = False) -> np.ndarray:
+def fill_angle_channel(t: np.ndarray, y: np.ndarray, known: np.ndarray, *, spin: bool = True,
+                       extrapolate: bool = False) -> np.ndarray:
     """One angle channel in degrees: unwrap the known runs, bridge the gaps, return a continuous curve.
 
-    `extrapolate` continues the edge velocity before the first and after the last known frame (a spin
-    carries on); otherwise the end values are held.
+    `spin`: the angle can make whole turns inside a gap (yaw); otherwise (pitch, roll) a gap is bridged
+    the short way. `extrapolate` continues the edge velocity before the first and after the last known
+    frame (a spin carries on); otherwise the end values are held.
     """
     t = np.asarray(t, dtype=np.float64)
     out = np.asarray(y, dtype=np.float64).copy()
@@ -74,7 +76,10 @@ def fill_angle_channel(t: np.ndarray, y: np.ndarray, known: np.ndarray, *, extra
             t0, y0, v0 = prev
             t1 = t[start]
             span = t1 - t0
-            seg += 360.0 * _turns(seg[0] - y0, span, [v for v in (v0, v_in) if v is not None])
+            if spin:
+                seg += 360.0 * _turns(seg[0] - y0, span, [v for v in (v0, v_in) if v is not None])
+            else:
+                seg -= 360.0 * np.round((seg[0] - y0) / 360.0)
             chord = (seg[0] - y0) / span
             gap = slice(int(np.searchsorted(t, t0)) + 1, start)
             out[gap] = _hermite(t[gap], t0, y0, chord if v0 is None else v0, t1, seg[0], chord if v_in is None else v_in)
@@ -91,12 +96,12 @@ def fill_angle_channel(t: np.ndarray, y: np.ndarray, known: np.ndarray, *, extra
     return out
 
 
-def fill_angles(t: np.ndarray, values: np.ndarray, known: np.ndarray, *,
-                extrapolate: tuple[bool, ...] = (True, False, False)) -> np.ndarray:
-    """(N, C) angle channels in degrees (e.g. yaw, pitch, roll), each filled by `fill_angle_channel`."""
-    values = np.asarray(values, dtype=np.float64)
-    return np.stack([fill_angle_channel(t, values[:, c], known, extrapolate=extrapolate[c] if c < len(extrapolate)
-                                        else False) for c in range(values.shape[1])], axis=1)
+def fill_angles(t: np.ndarray, ypr: np.ndarray, known: np.ndarray, *, extrapolate: bool = True) -> np.ndarray:
+    """(N, 3) yaw, pitch, roll in degrees, filled by `fill_angle_channel`: yaw may spin through whole turns
+    (and, with `extrapolate`, carries on spinning past the ends); pitch and roll take the short way."""
+    ypr = np.asarray(ypr, dtype=np.float64)
+    return np.stack([fill_angle_channel(t, ypr[:, c], known, spin=c == 0, extrapolate=extrapolate and c == 0)
+                     for c in range(3)], axis=1)
 
 
 def fill_linear(t: np.ndarray, values: np.ndarray, known: np.ndarray) -> np.ndarray:

@@ -50,3 +50,14 @@ def test_a_spotting_dancer_whips_round_unseen_and_the_fill_goes_round_too():
     assert np.allclose(filled[visible], truth[visible])  # the second turn is counted
     inside = slice(int(np.argmax(visible)), len(t) - int(np.argmax(visible[::-1])))
     assert np.all(np.diff(filled[inside]) > 0)
+
+
+def test_pitch_and_roll_never_spin_round_even_when_both_sides_drift_the_same_way():
+    from pipeline.track.interpolate import fill_angles
+
+    t = np.arange(30.0)
+    ypr = np.stack([12.0 * t, -0.8 * t, np.where(t < 10, -0.6 * t, 3.0 - 0.6 * (t - 20))], axis=1)
+    known = (t < 10) | (t >= 20)
+    filled = fill_angles(t, np.where(known[:, None], ypr, np.nan), known)
+    assert np.abs(filled[:, 1:]).max() < 30.0  # a roll drifting down on both sides but ending higher: no turn
+    assert np.all(np.diff(filled[:, 0]) > 0)
