@@ -164,7 +164,8 @@ def write_sequence(pattern: str | os.PathLike | SequencePattern, frames: Iterabl
                    fps: Fraction | None = None) -> ImageSequence:
     """Write `(frame number, image)` pairs as a sequence, replacing any earlier frames of the same pattern.
 
-    An image is an HxW(xC) array (see `write_image`) or, for EXR, a dict of named channels. Frames are
+    An image is an HxW(xC) array (see `write_image`) or, for EXR, a dict of named channels; `fps` goes
+    into EXR headers (other formats have no place for it). Frames are
     written into a hidden folder first and moved into place only when every one succeeded, so an error
     midway leaves the previous sequence (or nothing) rather than half a new one.
     """
@@ -175,9 +176,9 @@ def write_sequence(pattern: str | os.PathLike | SequencePattern, frames: Iterabl
     size: tuple[int, int] | None = None
     try:
         for frame, image in frames:
-            if frame in written:
-                raise MediaError(f"{seq}: frame {frame} given twice")
             target = staging / seq.path(frame).name
+            if target.exists():
+                raise MediaError(f"{seq}: frame {frame} given twice")
             first = next(iter(image.values())) if isinstance(image, Mapping) else np.asarray(image)
             frame_size = (first.shape[1], first.shape[0])
             if size is not None and frame_size != size:
