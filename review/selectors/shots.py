@@ -139,7 +139,7 @@ class BoardRow:
 class Board:
     shots: list[BoardRow]
     status_counts: list[tuple[ShotStatus, int]]
-    sequence_counts: list[tuple[str, int, dict[str, int]]]
+    sequence_counts: list[tuple[str, int, list[int]]]  # (project/sequence, shots, shots per status in order)
     overdue: list[BoardRow] = field(default_factory=list)
     today: date = field(default_factory=timezone.localdate)
 
@@ -169,7 +169,8 @@ def board(*, user: Any, filters: dict[str, Any] | None = None) -> Board:
     return Board(
         shots=rows,
         status_counts=[(ShotStatus(v), by_status.get(v, 0)) for v in ShotStatus.values],
-        sequence_counts=[(k, sum(c.values()), dict(c)) for k, c in sorted(per_sequence.items())],
+        sequence_counts=[(k, sum(c.values()), [c.get(v, 0) for v in ShotStatus.values])
+                         for k, c in sorted(per_sequence.items())],
         overdue=[r for r in rows if r.overdue],
         today=today,
     )

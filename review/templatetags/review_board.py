@@ -1,33 +1,32 @@
 """The board's shot rows, rendered in one function: 500 rows through the template engine cost ~70 ms, this
-a few. The markup is the same a template would write, every value escaped by format_html."""
+a few. The markup is the same a template would write; every text value is escaped, numbers are numbers."""
 from __future__ import annotations
 
 from collections.abc import Iterable
 
 from django import template
 from django.urls import reverse
-from django.utils.html import format_html_join
+from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from review.selectors.shots import BoardRow
 
 register = template.Library()
 
-_ROW = ('<tr id="shot-{id}" data-shot="{id}" class="{row_class}"><td><a href="{url}">{name}</a></td>'
+_ROW = ('<tr id="shot-{id}" data-shot="{id}" class="{row_class}"><td><a href="{prefix}{id}/">{name}</a></td>'
         '<td><span class="status" data-status="{status}" style="--c: {colour}">{label}</span></td>'
         "<td>{start}–{end}</td><td>{fps}</td><td>{due}{late}</td><td>{assignees}</td><td>{variants}</td>"
         "<td>{notes}</td></tr>\n")
+_LATE = ' <span class="late">overdue</span>'
 
 
 @register.simple_tag
 def board_rows(shots: Iterable[BoardRow]) -> SafeString:
     prefix = reverse("shot", args=[0])[:-2]  # "/shots/"; one reverse() for all rows
-    late = mark_safe(' <span class="late">overdue</span>')
-    rows = format_html_join("", _ROW, (
-        {"id": s.id, "row_class": "is-overdue" if s.overdue else "", "url": f"{prefix}{s.id}/",
-         "name": s.name, "status": s.status, "colour": s.status_colour, "label": s.status_label,
-         "start": s.frame_start, "end": s.frame_end, "fps": s.fps, "due": s.due_date or "",
-         "late": late if s.overdue else "", "assignees": ", ".join(s.assignees), "variants": s.variant_count,
-         "notes": s.open_notes}
-        for s in shots))
-    return rows or mark_safe('<tr><td colspan="8" class="empty">No shots match.</td></tr>')
+    rows = "".join(_ROW.format(
+        id=int(s.id), prefix=prefix, row_class="is-overdue" if s.overdue else "", name=escape(s.name),
+        status=escape(s.status), colour=escape(s.status_colour), label=escape(s.status_label),
+        start=int(s.frame_start), end=int(s.frame_end), fps=escape(s.fps), due=s.due_date or "",
+        late=_LATE if s.overdue else "", assignees=escape(", ".join(s.assignees)), variants=int(s.variant_count),
+        notes=int(s.open_notes)) for s in shots)
+    return mark_safe(rows or '<tr><td colspan="8" class="empty">No shots match.</td></tr>')
