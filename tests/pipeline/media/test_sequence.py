@@ -92,6 +92,8 @@ def test_a_failed_write_leaves_no_partial_sequence(tmp_path):
         write_sequence(pattern, frames())
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == ["plate.0001.exr", "plate.0002.exr"]
     assert read_image(tmp_path / "out" / "plate.0001.exr").max() == 0.0  # the previous sequence is intact
+    with pytest.raises(MediaError, match=r"plate\.####\.exr: frame 2 given twice"):
+        write_sequence(pattern, [(2, np.ones((4, 4), np.float32))] * 2)
     with pytest.raises(MediaError, match="zero frames"):
         write_sequence(tmp_path / "empty" / "e.####.png", [])
     assert list((tmp_path / "empty").iterdir()) == []
