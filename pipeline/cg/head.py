@@ -180,7 +180,7 @@ def _mouth_gap(expr: Expression) -> float:
     return 0.022 * expr.mouth_open + (0.005 * expr.smile if expr.teeth_visible else 0.0)
 
 
-_BAND = 0.004  # rest-space height of the lips' inner band that stretches when the mouth opens
+_BAND = 0.008  # rest-space height of the lips' inner band that stretches when the mouth opens
 
 
 def _posed_surface(rest: np.ndarray, d: np.ndarray, idn: Identity, expr: Expression) -> np.ndarray:
@@ -250,8 +250,9 @@ def _paint_face(p: np.ndarray, d: np.ndarray, base: np.ndarray, idn: Identity, e
         _paint_static(rgb, px, py, front, edge, lay, idn)
     if "eyes" in parts:
         _paint_eyes(rgb, px, py, edge, lay, idn, expr, aa)
-    if "mouth" in parts:
-        teeth = _paint_mouth(rgb, px, py, front, edge, lay, idn, expr)
+    if "mouth" in parts:  # painted where the expression moves the surface, so texture and shape agree
+        posed = _posed_surface(p, d, idn, expr)
+        teeth = _paint_mouth(rgb, posed[..., 0], posed[..., 1], front, edge, lay, idn, expr)
     return rgb, teeth
 
 
@@ -305,22 +306,21 @@ def _paint_mouth(rgb, px, py, front, edge, lay: _Layout, idn: Identity, expr: Ex
     bow = 0.0012 * np.exp(-((np.abs(px) - 0.005) / 0.004) ** 2)  # cupid's bow
     upper_h = (0.0055 * idn.lip_fullness + bow) * lip_shape ** 0.5
     lower_h = 0.0075 * idn.lip_fullness * lip_shape ** 0.5
-    band = _BAND if gap > 0 else 0.0
+    band = gap  # the opening, painted where the posed surface shows it
     upper_lip = np.maximum(line - py, py - (line + upper_h))
-    lower_lip = np.maximum((line - band) - py, py - (line - band - lower_h)) if gap > 0 else \
-        np.maximum(line - lower_h - py, py - line)
+    lower_lip = np.maximum(py - (line - band), (line - band - lower_h) - py)  # below the opening
     lips = np.maximum(edge(upper_lip), edge(lower_lip)) * (u < 1)
     _over(rgb, idn.lip_colour, lips * 0.95)
     _over(rgb, np.array(idn.lip_colour) * 1.35, 0.3 * _gauss(px, py - (line - band - lower_h * 0.45), mw * 0.4, 0.002) * front)
     if gap > 0:
         inner = np.maximum(np.maximum(line - band - py, py - line), u - 1)
         inside = edge(inner)
-        _over(rgb, (0.10, 0.02, 0.025), inside)
+        _over(rgb, (0.03, 0.006, 0.008), inside)
         if expr.teeth_visible:
             # teeth occupy the top of the opening (upper row) and its bottom (lower row)
-            rel = (line - py) / band  # 0 at the upper lip, 1 at the lower lip, in rest space
-            upper_row = rel < 0.55 - 0.25 * expr.mouth_open
-            lower_row = rel > 0.8 + 0.1 * expr.mouth_open
+            rel = (line - py) / band  # 0 at the upper lip, 1 at the lower lip
+            upper_row = rel < 0.6 - 0.25 * expr.mouth_open
+            lower_row = rel > 0.85
             tooth_x = np.abs(px) < mw * 0.85
             tmask = inside * tooth_x * (upper_row | lower_row)
             _over(rgb, (0.86, 0.84, 0.76), tmask)

@@ -40,10 +40,12 @@ STANDARD_PASSES: tuple[str, ...] = ("beauty", "key", "shadow", "spot", "rim", "m
 # where each pass sits in the render targets: (target, first component, components)
 _LAYOUT: dict[str, tuple[int, int, int]] = {
     "beauty": (0, 0, 3), "matte": (0, 3, 1), "key": (1, 0, 3), "shadow": (1, 3, 1), "spot": (2, 0, 3),
-    "depth": (2, 3, 1), "rim": (3, 0, 3), "teeth": (3, 3, 1), "normals": (4, 0, 3), "head_local": (5, 0, 3),
+    "teeth": (2, 3, 1), "rim": (3, 0, 3), "normals": (4, 0, 3), "depth": (4, 3, 1), "head_local": (5, 0, 3),
 }
 _TARGETS = 6
-_DATA_MASKS = ((0, 0, 0, 0), (0, 0, 0, 0), (0, 0, 0, 1), (0, 0, 0, 0), (1, 1, 1, 1), (1, 1, 1, 1))
+# light passes are half floats (as EXR stores them), data passes full floats; all are returned as float32
+_TARGET_DTYPES = ("f2", "f2", "f2", "f2", "f4", "f4")
+_DATA_MASKS = ((0, 0, 0, 0), (0, 0, 0, 0), (0, 0, 0, 0), (0, 0, 0, 0), (1, 1, 1, 1), (1, 1, 1, 1))
 SHADOW_SIZE = 512
 
 
@@ -154,7 +156,7 @@ layout(location = 5) out vec4 out_head;
 vec3 decode(vec3 c) { return mix(c / 12.92, pow((c + 0.055) / 1.055, vec3(2.4)), step(0.04045, c)); }
 
 void main() {
-    vec4 tex = texture(albedo_tex, vec2(uv.x, 1.0 - uv.y));
+    vec4 tex = texture(albedo_tex, vec2(uv.x, 1.0 - uv.y), -1.0);  // sharper: the lips stretch when open
     vec3 albedo = decode(tex.rgb);
     vec3 V = normalize(camera_pos - world_pos);
     vec3 N = normalize(world_normal);
@@ -191,9 +193,9 @@ void main() {
     vec3 n_view = normalize(world_to_view_rot * N);
     out_beauty = vec4(beauty, matte_value);
     out_key = vec4(key, shadow * matte_value);
-    out_spot = vec4(spot, -view_pos.z * data_weight);
-    out_rim = vec4(rim, tex.a * matte_value);
-    out_normal = vec4(n_view * data_weight, 0.0);
+    out_spot = vec4(spot, tex.a * matte_value);
+    out_rim = vec4(rim, 0.0);
+    out_normal = vec4(n_view, -view_pos.z) * data_weight;
     out_head = vec4(head_pos * data_weight, 0.0);
 }
 """
@@ -304,9 +306,9 @@ class Renderer:
         self.program["gobo_tex"] = 2
         self.accum_program["src"] = list(range(3, 3 + _TARGETS))
         size = (self.width, self.height)
-        self.sample_targets = [ctx.texture(size, 4, dtype="f4") for _ in range(_TARGETS)]
+        self.sample_targets = [ctx.texture(size, 4, dtype=dtype) for dtype in _TARGET_DTYPES]
         self.sample_fbo = ctx.framebuffer(self.sample_targets, ctx.depth_renderbuffer(size))
-        self.accum_targets = [ctx.texture(size, 4, dtype="f4") for _ in range(_TARGETS)]
+        self.accum_targets = [ctx.texture(size, 4, dtype=dtype) for dtype in _TARGET_DTYPES]
         self.accum_fbo = ctx.framebuffer(self.accum_targets)
         for t in self.sample_targets + self.accum_targets:
             t.filter = (moderngl.NEAREST, moderngl.NEAREST)
@@ -361,7 +363,6 @@ class Renderer:
         texture = self.ctx.texture((tex.shape[1], tex.shape[0]), 4, np.ascontiguousarray(tex).tobytes())
         texture.build_mipmaps()
         texture.filter = (moderngl.LINEAR_MIPMAP_LINEAR, moderngl.LINEAR)
-        texture.anisotropy = 4.0
         self._cache.pop(drawable.key, None)
         self._cache[drawable.key] = (drawable.mesh, drawable.texture, vao, depth_vao, texture, vbo, ibo)
         return vao, depth_vao, texture, vbo, ibo
@@ -468,9 +469,9 @@ class Renderer:
                 self.quad.render()
             ctx.disable(moderngl.BLEND)
         ctx.enable(moderngl.DEPTH_TEST)
-        targets = [np.frombuffer(result.read(attachment=k, components=4, dtype="f4"), dtype=np.float32)
-                   .reshape(self.height, self.width, 4) for k in range(_TARGETS)]
-        return {name: targets[t][..., c:c + k].copy() if k > 1 else targets[t][..., c].copy()
+        targets = [np.frombuffer(result.read(attachment=k, components=4, dtype=dtype), dtype=dtype)
+                   .reshape(self.height, self.width, 4) for k, dtype in enumerate(_TARGET_DTYPES)]
+        return {name: (targets[t][..., c:c + k] if k > 1 else targets[t][..., c]).astype(np.float32)
                 for name, (t, c, k) in _LAYOUT.items()}
 
 

@@ -31,8 +31,8 @@ def _ellipsoid(centre, semi, rows: int, cols: int, part: str, v_range: tuple[flo
 def body_drawable(identity: Identity, costume: tuple[float, float, float] = (0.05, 0.05, 0.07)) -> Drawable:
     """Neck, shoulders and chest in the body frame (origin at the neck pivot), skin above, costume below."""
     neck = _ellipsoid((0.0, -0.07, -0.01), (0.06, 0.11, 0.058), 24, 32, "neck", (0.55, 1.0))
-    shoulders = _ellipsoid((0.0, -0.165, -0.02), (0.21, 0.065, 0.11), 24, 48, "torso", (0.0, 0.45))
-    chest = _ellipsoid((0.0, -0.42, -0.02), (0.18, 0.25, 0.11), 24, 48, "torso", (0.0, 0.45))
+    shoulders = _ellipsoid((0.0, -0.19, -0.02), (0.21, 0.09, 0.11), 24, 48, "torso", (0.0, 0.45))
+    chest = _ellipsoid((0.0, -0.42, -0.02), (0.20, 0.26, 0.115), 24, 48, "torso", (0.0, 0.45))
     mesh = merge([neck, shoulders, chest])
     tex = np.zeros((64, 64, 4))
     tex[:32, :, :3] = np.array(identity.skin_tone) * 0.92  # rows top first: v in 0.5..1 is skin
@@ -87,11 +87,11 @@ def strands_drawable(identity: Identity, gravity_local: np.ndarray, seed: int, *
     """Loose strands from the front hairline that fall across the face when the head bows.
 
     `gravity_local` is world down in the head's frame. Upright, the strands lie back in the hair (None:
-    nothing to draw); as the face turns towards the floor they swing down in front of it.
+    nothing to draw); as the face turns towards the floor they slide out and swing down in front of it.
     """
     g = np.asarray(gravity_local, dtype=np.float64)
     g = g / np.linalg.norm(g)
-    fall = float(np.clip((g[2] - 0.25) / 0.45, 0.0, 1.0))
+    fall = float(np.clip((g[2] - 0.3) / 0.4, 0.0, 1.0))
     if fall <= 0.0:
         return None
     rng = np.random.default_rng(seed)
@@ -109,7 +109,7 @@ def strands_drawable(identity: Identity, gravity_local: np.ndarray, seed: int, *
         for k in range(segments):
             w = fall * min(1.0, 0.3 + (k + 1) / segments)
             direction = (1 - w) * rest + w * (g + 0.25 * wobble)
-            p = p + direction / np.linalg.norm(direction) * length * rng.uniform(0.7, 1.1) / segments
+            p = p + direction / np.linalg.norm(direction) * length * fall * rng.uniform(0.7, 1.1) / segments
             pts.append(p.copy())
         width = rng.uniform(0.003, 0.007)
         base = len(positions)

@@ -42,7 +42,7 @@ class Choreography:
     def body(self, t: float) -> np.ndarray:
         """Body-to-world (4, 4): body frame origin at the neck pivot."""
         hip = np.array([0.0, -0.55, 0.0])  # hips below the neck pivot
-        bend = axis_rotation(0, -self.body_bend(t))  # bending forward: negative rotation about X
+        bend = axis_rotation(0, self.body_bend(t))  # bending forward: the chest turns towards +Z, down
         yaw = axis_rotation(1, self.body_yaw(t))
         return compose(yaw @ bend, self.body_position(t) + yaw @ (hip - bend @ hip))
 
@@ -169,7 +169,7 @@ def bow(frames: int, seed: int) -> Choreography:
         return _ease(x / 0.4) if x < 0.6 else 1.0 - _ease((x - 0.6) / 0.35)
 
     sway = _wobble(seed + 1, 6.0)
-    head = lambda t: (sway(t), -55.0 * depth(t), 0.5 * sway(t))  # noqa: E731
+    head = lambda t: (sway(t), 50.0 * depth(t), 0.5 * sway(t))  # noqa: E731  rx > 0 lowers the nose
     bend = lambda t: 35.0 * depth(t)  # noqa: E731
     place = lambda t: np.array([0.0, NECK_HEIGHT, 0.0])  # noqa: E731
     cam = lambda t: np.array([0.1, NECK_HEIGHT - 0.05, 2.6])  # noqa: E731
