@@ -121,6 +121,16 @@ TASKS = {
     }
 }
 
+# Jobs: a running job beats its heartbeat every few seconds; one silent for FACEREPLACE_JOB_STALE_SECONDS is
+# re-queued by the reaper in every worker (at most FACEREPLACE_JOB_MAX_ATTEMPTS attempts, then failed).
+# Renders run in chunks of FACEREPLACE_RENDER_CHUNK_FRAMES frames; WORK_ROOT must be shared by all workers.
+FACEREPLACE_JOB_HEARTBEAT_SECONDS = float(os.environ.get("FACEREPLACE_JOB_HEARTBEAT_SECONDS", 5))
+FACEREPLACE_JOB_STALE_SECONDS = float(os.environ.get("FACEREPLACE_JOB_STALE_SECONDS", 60))
+FACEREPLACE_JOB_MAX_ATTEMPTS = int(os.environ.get("FACEREPLACE_JOB_MAX_ATTEMPTS", 3))
+FACEREPLACE_RENDER_CHUNK_FRAMES = int(os.environ.get("FACEREPLACE_RENDER_CHUNK_FRAMES", 48))
+FACEREPLACE_WORK_ROOT = Path(os.environ.get("FACEREPLACE_WORK_ROOT", FACEREPLACE_HOME / "work")).resolve()
+FACEREPLACE_ENGINE_ROOT = Path(os.environ.get("FACEREPLACE_ENGINE_ROOT", FACEREPLACE_HOME / "engine")).resolve()
+
 AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
 ]
@@ -135,6 +145,7 @@ USE_TZ = True
 
 STATIC_URL = "static/"
 STATIC_ROOT = FACEREPLACE_HOME / "static"
+STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise scans it at start-up; collectstatic fills it at scale
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", FACEREPLACE_HOME / "media")).resolve()
 # Whitenoise serves app static files straight from the apps in the embedded default (no collectstatic needed).

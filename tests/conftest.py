@@ -63,10 +63,10 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 @pytest.fixture
 def static_server(tmp_path) -> Iterator[tuple[str, Path]]:
-    """(base URL, folder): an HTTP server with range requests off the folder, for browser tests of media.
+    """(base URL, folder): a plain HTTP server of the folder, for browser tests.
 
-    Python's SimpleHTTPRequestHandler does not answer range requests; Chromium still plays and seeks
-    small files from it because it buffers them whole, which is what these tests need.
+    It does not answer range requests, and Chromium will not seek an `http:` video without them: load a
+    clip as a `blob:` URL (fetch, then URL.createObjectURL) to seek it.
     """
     root = tmp_path / "www"
     root.mkdir()
