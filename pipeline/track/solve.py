@@ -46,6 +46,7 @@ class SolveConfig:
     max_abs_yaw: float = 72.0  # degrees; beyond it the face mesh's landmarks are no longer trusted
     max_reprojection: float = 0.08  # RMS reprojection error as a fraction of the eye-corner distance
     smooth_sigma: float = 1.0  # frames
+    depth_smooth_sigma: float = 6.0  # frames: the head's distance from the camera
     head_radius: float = 0.11  # metres: size of the head region followed through gaps
     min_run: int = 3  # shorter runs of face frames inside a gap are glimpses at the profile: not trusted
     refine_iterations: int = 2  # rounds of fitting the canonical head's landmarks to the performer (0: off)
@@ -262,6 +263,8 @@ def solve(clip: FrameSource, intrinsics: Intrinsics, config: SolveConfig | None 
     confidence = np.where(measured, known_conf, np.clip(0.45 * np.exp(-(distance - 1) / 12.0), 0.05, 0.45))
     values = np.hstack([ypr, uv, log_depth[:, None]])
     values = smooth(frame_list, values, confidence, sigma=config.smooth_sigma)
+    # Distance is PnP's least certain component and changes slowly: smoothed over a longer window.
+    values[:, 5] = smooth(frame_list, log_depth[:, None], confidence, sigma=config.depth_smooth_sigma)[:, 0]
     translation = unproject(values[:, 3:5], np.exp(values[:, 5]), intrinsics)
     track = HeadTrack(frame_list, rotation_from_yaw_pitch_roll(values[:, :3]), translation, (intrinsics,) * n,
                       confidence, np.where(measured, "measured", "filled").astype(object))
