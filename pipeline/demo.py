@@ -12,6 +12,10 @@ import logging
 import time
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipeline.progress import ProgressCallback
 
 logger = logging.getLogger(__name__)
 
@@ -53,7 +57,8 @@ def _step(name: str, output: Path, make: Callable[[], object]) -> bool:
     return True
 
 
-def run_shot(config: DemoConfig, preset: str) -> ShotResult:
+def run_shot(config: DemoConfig, preset: str, progress: ProgressCallback | None = None) -> ShotResult:
+    """The engine's stages on one shot; `progress` hears (fraction, step) after each (the site's job page)."""
     from pipeline.shot import SHOT_FILE, load_shot
     from pipeline.stabilize.stage import MANIFEST, StabilizeConfig, StabilizeInputs, read_stabilized
     from pipeline.stabilize.stage import run as stabilize
@@ -64,7 +69,9 @@ def run_shot(config: DemoConfig, preset: str) -> ShotResult:
 
     shot_dir = config.project_dir / preset
     synth_config = SynthConfig(preset=preset, size=config.size, frames=config.frames, seed=config.seed)
+    report = progress or (lambda fraction, message: None)
     _step(f"{preset}: synth", shot_dir / SHOT_FILE, lambda: synth(synth_config, shot_dir))
+    report(1 / 3, f"{preset}: synth done")
     shot = load_shot(shot_dir / SHOT_FILE)
 
     work = shot_dir / "work"
@@ -72,12 +79,14 @@ def run_shot(config: DemoConfig, preset: str) -> ShotResult:
     _step(f"{preset}: track import", track_path, lambda: write_track(
         track_path, load_head_track(shot.head_track, intrinsics=shot.camera, rotation_order=shot.rotation_order),
         source=str(shot.head_track)))
+    report(2 / 3, f"{preset}: track imported")
 
     stabilized = work / "stabilize"
     track = load_head_track(track_path)
     _step(f"{preset}: stabilize", stabilized / MANIFEST, lambda: stabilize(
         StabilizeConfig(size=config.crop_size), StabilizeInputs(plate=shot.plate, track=track, out_dir=stabilized,
                                                                first_frame=shot.first_frame, fps=str(shot.fps))))
+    report(1.0, f"{preset}: stabilized")
     manifest = read_stabilized(stabilized / MANIFEST)
     flagged = sum(1 for record in manifest["frames"] if record["flag"])
     return ShotResult(shot_dir=shot_dir, track=track_path, stabilized=stabilized / MANIFEST,

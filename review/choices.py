@@ -84,3 +84,27 @@ class RenderState(models.TextChoices):
 
 
 RENDER_STATE_ACTIVE = (RenderState.QUEUED, RenderState.RUNNING)
+
+
+class JobKind(models.TextChoices):
+    """Background work on a shot, each run by a task on the queue of the hardware it needs."""
+
+    REVIEW_CLIP = "review_clip", "Review clip"
+    ENGINE = "engine", "Engine run"
+    RENDER = "render", "Final render"
+
+
+class JobState(models.TextChoices):
+    QUEUED = "queued", "Queued"
+    RUNNING = "running", "Running"
+    WAITING = "waiting", "Waiting for chunks"
+    DONE = "done", "Done"
+    FAILED = "failed", "Failed"
+
+    @property
+    def colour(self) -> str:
+        return {"queued": "#9e9e9e", "running": "#00897b", "waiting": "#1e88e5", "done": "#1b5e20",
+                "failed": "#e53935"}[self]
+
+
+JOB_STATE_ACTIVE = (JobState.QUEUED, JobState.RUNNING, JobState.WAITING)

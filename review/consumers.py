@@ -5,6 +5,7 @@ after each commit (`review.services.activity.broadcast`).
 """
 from __future__ import annotations
 
+import asyncio
 from typing import Any
 
 from channels.db import database_sync_to_async
@@ -73,3 +74,41 @@ class BoardConsumer(_ForwardingConsumer):
 
     async def listen_to(self) -> list[str]:
         return await database_sync_to_async(_board_groups)(self.scope["user"])
+
+
+class ShotJobsConsumer(_ForwardingConsumer):
+    """A shot's jobs (progress, log, failure) on their own socket, so frequent progress does not make the
+    shot page refetch the shot. With the in-memory layer the workers are other processes it cannot reach,
+    so it also reads the shot's changed jobs from the table every half second and forwards those."""
+
+    poll_seconds = 0.5
+
+    async def listen_to(self) -> list[str]:
+        from review.services.jobs import jobs_group
+
+        self.shot_id = int(self.scope["url_route"]["kwargs"]["shot_id"])
+        may = await database_sync_to_async(_may_see_shot)(self.scope["user"], self.shot_id)
+        return [jobs_group(self.shot_id)] if may else []
+
+    async def connect(self) -> None:
+        await super().connect()
+        from channels.layers import InMemoryChannelLayer
+
+        if self.groups_joined and isinstance(self.channel_layer, InMemoryChannelLayer):
+            self.poller = asyncio.ensure_future(self._poll())
+
+    async def disconnect(self, code: int) -> None:
+        poller = getattr(self, "poller", None)
+        if poller is not None:
+            poller.cancel()
+        await super().disconnect(code)
+
+    async def _poll(self) -> None:
+        from review.selectors.jobs import jobs_changed_since
+
+        since = None
+        while True:
+            messages, since = await database_sync_to_async(jobs_changed_since)(shot_id=self.shot_id, since=since)
+            for message in messages:
+                await self.send_json(message)
+            await asyncio.sleep(self.poll_seconds)

@@ -16,10 +16,13 @@ from django.db import models
 from django.db.models import F, Q
 
 from review.choices import (
+    JOB_STATE_ACTIVE,
     RENDER_STATE_ACTIVE,
     SHOT_STATUS_CLOSED,
     DecisionVerdict,
     FrameFixState,
+    JobKind,
+    JobState,
     RenderState,
     ShotStatus,
     VariantKind,
@@ -394,6 +397,59 @@ class Render(models.Model):
 
     def __str__(self) -> str:
         return f"render {self.id} of {self.shot}"
+
+
+class Job(models.Model):
+    """Background work on a shot (a review clip, an engine run, a render, or one frame chunk of one).
+
+    What the worker reports (progress 0..1, message, log, error) and what keeps the work from being lost or
+    run twice: `attempt` is a fencing token (a task runs only the attempt it was enqueued for, and writes
+    only while it still holds it), `heartbeat` lets the reaper find a killed worker's job.
+    """
+
+    shot = models.ForeignKey(Shot, on_delete=models.CASCADE, related_name="jobs")
+    kind = models.CharField(max_length=32, choices=JobKind.choices)
+    queue = models.CharField(max_length=32)
+    parent = models.ForeignKey("self", null=True, blank=True, on_delete=models.CASCADE, related_name="chunks")
+    chunk_index = models.PositiveIntegerField(null=True, blank=True)
+    frame_start = models.IntegerField(null=True, blank=True)
+    frame_end = models.IntegerField(null=True, blank=True)
+    render = models.ForeignKey(Render, null=True, blank=True, on_delete=models.CASCADE, related_name="jobs")
+    variant = models.ForeignKey(Variant, null=True, blank=True, on_delete=models.CASCADE, related_name="jobs")
+    params = models.JSONField(default=dict, blank=True)
+    state = models.CharField(max_length=16, choices=JobState.choices, default=JobState.QUEUED, db_index=True)
+    phase = models.CharField(max_length=16, blank=True, help_text="chunked jobs: '', 'chunks' or 'join'")
+    progress = models.FloatField(default=0.0)
+    message = models.CharField(max_length=300, blank=True)
+    log = models.TextField(blank=True)
+    error = models.TextField(blank=True)
+    attempt = models.PositiveIntegerField(default=1)
+    max_attempts = models.PositiveIntegerField(default=3)
+    task_id = models.CharField(max_length=64, blank=True)
+    worker = models.CharField(max_length=200, blank=True)
+    heartbeat = models.DateTimeField(null=True, blank=True)
+    followup = models.BooleanField(default=False, help_text="run again when done (e.g. fixes arrived meanwhile)")
+    requested_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    created = models.DateTimeField(auto_now_add=True)
+    updated = models.DateTimeField(auto_now=True)
+    started = models.DateTimeField(null=True, blank=True)
+    finished = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(progress__gte=0.0) & Q(progress__lte=1.0), name="job_progress_0_1"),
+            models.CheckConstraint(condition=Q(state__in=JobState.values), name="job_state_known"),
+            models.UniqueConstraint(fields=["parent", "chunk_index"], condition=Q(parent__isnull=False),
+                                    name="job_chunk_unique"),
+            models.UniqueConstraint(fields=["render"], condition=Q(state__in=JOB_STATE_ACTIVE, parent__isnull=True),
+                                    name="job_one_active_per_render"),
+        ]
+        indexes = [models.Index(fields=["state", "heartbeat"], name="job_state_heartbeat")]
+
+    def __str__(self) -> str:
+        chunk = f" chunk {self.chunk_index + 1} ({self.frame_start}-{self.frame_end})" if self.parent_id else ""
+        return f"{self.get_kind_display().lower()} job {self.id}{chunk} of {self.shot}"
 
 
 class Activity(models.Model):

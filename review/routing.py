@@ -3,9 +3,10 @@ from __future__ import annotations
 
 from django.urls import path
 
-from review.consumers import BoardConsumer, ShotConsumer
+from review.consumers import BoardConsumer, ShotConsumer, ShotJobsConsumer
 
 websocket_urlpatterns: list = [
     path("ws/shots/<int:shot_id>/", ShotConsumer.as_asgi()),
     path("ws/board/", BoardConsumer.as_asgi()),
+    path("ws/shots/<int:shot_id>/jobs/", ShotJobsConsumer.as_asgi()),
 ]

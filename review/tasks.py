@@ -1,26 +1,17 @@
-"""Background work of the site (Django's tasks framework, the database queue by default).
+"""Background work of the site (Django's tasks framework on the database queue by default).
 
-`render_run` takes a queued final render: it marks it running (the shot becomes rendering). The comp itself
-is issue 10's: it runs the engine's comp stage and reports progress/output through `render_report`.
+One task runs one attempt of a job (`review.models.Job`); the job's kind decides what runs and on which
+queue (`gpu` for training and conversion, `cpu` for transcoding and the comp), so studios run workers
+where the hardware is. Everything else (claiming, heartbeat, progress, failure) is `review.services.jobs`.
 """
 from __future__ import annotations
 
-import logging
-
 from django.tasks import task
 
-from review.models import Render
 
-logger = logging.getLogger(__name__)
+@task(queue_name="cpu")
+def job_execute(job_id: int, attempt: int) -> None:
+    """Run attempt `attempt` of job `job_id` (enqueued on the job's own queue with `.using(queue_name=...)`)."""
+    from review.services.jobs import job_run
 
-
-@task(queue_name="gpu")
-def render_run(render_id: int) -> None:
-    from review.services.renders import render_start
-
-    render = Render.objects.filter(pk=render_id).first()
-    if render is None:
-        logger.warning("render %s vanished before it ran", render_id)
-        return
-    render_start(render=render)
-    logger.info("render %s of shot %s running", render.id, render.shot_id)
+    job_run(job_id, attempt)

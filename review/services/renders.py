@@ -6,13 +6,15 @@ approved so a new render can be queued. At most one active render per shot (a da
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import Any
 
+from django.core.files import File
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from review.choices import RENDER_STATE_ACTIVE, DecisionVerdict, RenderState, ShotStatus
+from review.choices import RENDER_STATE_ACTIVE, DecisionVerdict, JobKind, RenderState, ShotStatus
 from review.errors import Conflict
 from review.models import Edit, Render, Shot
 from review.permissions import Action, require
@@ -34,13 +36,6 @@ def _progress_message(render: Render) -> dict[str, Any]:
     return {"type": "render.progress", "render": render.id, "progress": render.progress, "state": render.state}
 
 
-def _enqueue(render_id: int) -> None:
-    from review.tasks import render_run
-
-    result = render_run.enqueue(render_id)
-    Render.objects.filter(pk=render_id).update(task_id=str(result.id))
-
-
 def render_queue_for_approval(*, shot: Shot, edit: Edit, actor: Any) -> Render:
     """Queue the final render of `edit` (no role check: called by the approval, which checked its own)."""
     render = Render(shot=shot, edit=edit, requested_by=actor)
@@ -53,7 +48,9 @@ def render_queue_for_approval(*, shot: Shot, edit: Edit, actor: Any) -> Render:
     activity_record(shot=shot, actor=actor, verb="render.queued",
                     summary=f"{shot}: final render of edit v{edit.version} queued",
                     data={"render": render.id, "edit": edit.id}, message=_progress_message(render))
-    transaction.on_commit(lambda: _enqueue(render.id))
+    from review.services.jobs import job_create
+
+    job_create(shot=shot, kind=JobKind.RENDER, render=render, actor=actor)
     return render
 
 
@@ -74,6 +71,49 @@ def render_queue(*, shot: Shot, actor: Any) -> Render:
 def render_start(*, render: Render) -> Render:
     """The worker took the render: running, and the shot is rendering."""
     return _render_change(render=render, actor=None, state=RenderState.RUNNING)
+
+
+@transaction.atomic
+def render_complete(*, render: Render, output: Path, log: str = "") -> Render:
+    """The worker's render finished: its clip is stored under a server-chosen name and the shot is final."""
+    with output.open("rb") as clip:
+        render.output.save("final.mp4", File(clip), save=False)
+    try:
+        return _render_change(render=render, actor=None, state=RenderState.DONE, log=log)
+    except BaseException:
+        render.output.storage.delete(render.output.name)
+        raise
+
+
+@transaction.atomic
+def render_fail(*, render: Render, error: str) -> Render | None:
+    """The worker's render failed (the shot goes back to approved, so it can be queued again)."""
+    if not Render.objects.filter(pk=render.pk, state__in=RENDER_STATE_ACTIVE).exists():
+        return None
+    return _render_change(render=render, actor=None, state=RenderState.FAILED, log=error)
+
+
+@transaction.atomic
+def render_requeue_for_fix(*, shot: Shot, actor: Any) -> Render | None:
+    """A fix was accepted on an approved, rendering or final shot: render again so the final carries it.
+
+    A queued render reads the fixes when it runs; a running one may have passed the frame, so it is
+    marked to be followed by another render when it is done.
+    """
+    from review.models import Job
+
+    if shot.status not in (ShotStatus.APPROVED, ShotStatus.RENDERING, ShotStatus.FINAL):
+        return None
+    Shot.objects.select_for_update().filter(pk=shot.pk).first()
+    active = Render.objects.filter(shot=shot, state__in=RENDER_STATE_ACTIVE).first()
+    if active is not None:
+        if active.state == RenderState.RUNNING:
+            Job.objects.filter(render=active, parent__isnull=True).update(followup=True)
+        return None
+    edit = Edit.objects.filter(shot=shot, decisions__verdict=DecisionVerdict.APPROVE).order_by("-version").first()
+    if edit is None:
+        return None
+    return render_queue_for_approval(shot=shot, edit=edit, actor=actor)
 
 
 @transaction.atomic

@@ -16,6 +16,7 @@ from review.errors import Conflict, UploadRejected
 from review.models import Shot, Variant
 from review.permissions import Action, require
 from review.services.activity import activity_record
+from review.services.job_kinds import review_clip_queue
 from review.services.media import deleted_on_error, image_check, sha256_of, upload_probe, upload_size_check
 from review.services.shots import shot_move
 
@@ -79,6 +80,8 @@ def variant_publish(*, shot: Shot, actor: Any, kind: str, label: str, clip: Uplo
                             summary=f"{shot}: variant {label} ({kind}) published, {info.frames} frames",
                             data={"variant": variant.id},
                             message={"type": "variant.published", "variant": variant.id, "label": label})
+            if not images:  # a bare clip: a job makes its review clip, thumbnail and filmstrip
+                review_clip_queue(variant=variant, actor=actor)
     except IntegrityError:
         _delete(stored)
         replay = _replay(shot=shot, key=idempotency_key, fingerprint=fingerprint) if idempotency_key else None

@@ -11,7 +11,7 @@ from review.models import Decision, Render
 from review.services.edits import decision_create, edit_create
 from review.services.renders import render_queue, render_report
 from review.services.shots import shot_move
-from review.tasks import render_run
+from review.tasks import job_execute
 from tests.review.factories import VariantFactory
 from tests.review.media import uploaded
 
@@ -69,10 +69,11 @@ def test_approval_queues_a_render_that_the_task_starts(in_review, django_capture
     render = Render.objects.get(shot=in_review.shot)
     assert render.state == RenderState.QUEUED and render.edit == edit
     task = DBTaskResult.objects.get(id=render.task_id)
-    assert task.task_path == "review.tasks.render_run" and task.queue_name == "gpu"
-    assert task.args_kwargs["args"] == [render.id]
+    job = render.jobs.get(parent=None)
+    assert task.task_path == "review.tasks.job_execute" and task.queue_name == "cpu"
+    assert task.args_kwargs["args"] == [job.id, 1]
 
-    render_run.call(render.id)
+    job_execute.call(job.id, 1)
     render.refresh_from_db()
     in_review.shot.refresh_from_db()
     assert render.state == RenderState.RUNNING and render.started is not None

@@ -1,0 +1,191 @@
+"""The kinds of job the site runs: each is glue between a site object and one engine function.
+
+- review_clip (cpu): an uploaded variant clip normalised into a review clip (seekable H.264, thumbnail,
+  filmstrip) that replaces the upload.
+- engine (gpu): the engine's stages on the shot's folder (`pipeline.demo.run_shot`, which grows as stages
+  land: today synth/track import/stabilize; training and conversion when they join it).
+- render (cpu, chunked): the approved edit's final render, split in frame chunks any worker takes, then
+  joined; the shot becomes final. The comp is `pipeline.comp.preview` (the pick cut and dissolved from the
+  variants' clips, accepted fixes over their frames) until the full comp stage exists.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import re
+import shutil
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from django.conf import settings
+from django.core.files import File
+from django.db import transaction
+
+from pipeline.errors import InputError
+from review.choices import FrameFixState, JobKind, ShotStatus
+from review.models import FrameFixImage, Job, Render, Shot, Variant
+from review.permissions import Action, require
+from review.services.activity import activity_record
+from review.services.jobs import JobKindSpec, job_create, work_dir
+from review.services.media import deleted_on_error
+from review.services.renders import render_complete, render_fail, render_queue, render_requeue_for_fix, render_start
+from review.services.shots import allowed_transitions, shot_move
+
+logger = logging.getLogger(__name__)
+
+Progress = Callable[[float, str], None]
+
+
+# --- review clip -------------------------------------------------------------------------------------------
+
+def review_clip_run(job: Job, progress: Progress) -> None:
+    from pipeline.media.review import make_review_clip
+
+    variant, shot = job.variant, job.shot
+    made = make_review_clip(Path(variant.clip.path), work_dir(job) / "review.mp4", first_frame=shot.frame_start,
+                            fps=shot.fps, progress=progress)
+    variant_review_media_attach(variant=variant, mp4=made.mp4, thumbnail=made.thumbnail,
+                                filmstrip=made.filmstrip, layout=made.filmstrip_layout)
+    shutil.rmtree(work_dir(job), ignore_errors=True)
+
+
+@transaction.atomic
+def variant_review_media_attach(*, variant: Variant, mp4: Path, thumbnail: Path, filmstrip: Path,
+                                layout: Path) -> Variant:
+    """The normalised review clip, thumbnail and filmstrip replace the variant's uploaded media."""
+    from pipeline.artifacts import read_manifest
+    from pipeline.media.review import FILMSTRIP_KIND, FILMSTRIP_VERSION
+
+    locked = Variant.objects.select_for_update().select_related("shot__sequence").get(pk=variant.pk)
+    old = [name for name in (locked.clip.name, locked.thumbnail.name, locked.filmstrip.name) if name]
+    with deleted_on_error() as stored:
+        for field, path, name in (("clip", mp4, "clip.mp4"), ("thumbnail", thumbnail, "thumbnail.png"),
+                                  ("filmstrip", filmstrip, "filmstrip.png")):
+            with path.open("rb") as f:
+                getattr(locked, field).save(name, File(f), save=False)
+            stored.append(getattr(locked, field).name)
+        locked.filmstrip_layout = read_manifest(layout, kind=FILMSTRIP_KIND, versions=(FILMSTRIP_VERSION,))
+        locked.clip_bytes = mp4.stat().st_size
+        locked.clip_sha256 = hashlib.sha256(mp4.read_bytes()).hexdigest()
+        locked.full_clean(validate_constraints=False)
+        locked.save()
+    storage = locked.clip.storage
+    transaction.on_commit(lambda: [storage.delete(name) for name in old])
+    shot = locked.shot
+    activity_record(shot=shot, actor=None, verb="variant.review_clip",
+                    summary=f"{shot}: variant {locked.label} has its review clip, thumbnail and filmstrip",
+                    data={"variant": locked.id}, message={"type": "variant.updated", "variant": locked.id})
+    return locked
+
+
+def review_clip_queue(*, variant: Variant, actor: Any) -> Job:
+    """Normalise a published clip that came without its review media (no role check: the publish did it)."""
+    return job_create(shot=variant.shot, kind=JobKind.REVIEW_CLIP, variant=variant, actor=actor)
+
+
+# --- engine ------------------------------------------------------------------------------------------------
+
+_FOLDER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+
+
+def engine_folder(shot: Shot) -> Path:
+    """The shot's folder on the engine's storage (FACEREPLACE_ENGINE_ROOT/project/sequence/shot)."""
+    return Path(settings.FACEREPLACE_ENGINE_ROOT) / shot.sequence.project.code / shot.sequence.code / shot.code
+
+
+def engine_run(job: Job, progress: Progress) -> None:
+    from pipeline.demo import PRESETS, DemoConfig, run_shot
+
+    shot, name = job.shot, job.params["name"]
+    folder = engine_folder(shot)
+    if not (folder / name / "shot.toml").is_file() and name not in PRESETS:
+        raise InputError(f"{folder / name / 'shot.toml'}: no such file; put the shot's folder (with its shot.toml) "
+                         f"there, or run one of the synthetic presets ({', '.join(PRESETS)})")
+    if ShotStatus.TRAINING in allowed_transitions(shot) and shot.status != ShotStatus.TRAINING:
+        shot_move(shot=shot, to=ShotStatus.TRAINING, actor=job.requested_by, reason=f"engine run {job.id} started")
+    config = DemoConfig.quick(folder, (name,)) if job.params.get("quick") else DemoConfig(project_dir=folder,
+                                                                                         presets=(name,))
+    result = run_shot(config, name, progress=progress)
+    logger.info("%s: %d head crops, %d frames without a crop -> %s", shot, result.cropped_frames,
+                result.flagged_frames, result.stabilized)
+
+
+@transaction.atomic
+def engine_run_queue(*, shot: Shot, actor: Any, name: str, quick: bool = False) -> Job:
+    """Run the engine on the shot's folder `name` (a synthetic preset is made when the folder is empty)."""
+    require(actor, shot.sequence.project_id, Action.SHOT_TRAINING)
+    if not _FOLDER_NAME.match(name or ""):
+        raise InputError(f"{name!r} is not a folder name (letters, digits, '_', '.', '-'; no slashes)")
+    return job_create(shot=shot, kind=JobKind.ENGINE, actor=actor, params={"name": name, "quick": bool(quick)})
+
+
+# --- final render ------------------------------------------------------------------------------------------
+
+def _chunk_frames() -> int:
+    return int(settings.FACEREPLACE_RENDER_CHUNK_FRAMES)
+
+
+def render_plan(job: Job) -> list[tuple[int, int]]:
+    """The render starts (the shot is rendering) and is cut into chunks of FACEREPLACE_RENDER_CHUNK_FRAMES."""
+    render_start(render=job.render)
+    shot, size = job.shot, max(1, _chunk_frames())
+    return [(start, min(start + size - 1, shot.frame_end)) for start in range(shot.frame_start, shot.frame_end + 1, size)]
+
+
+def _chunk_dir(parent: Job, index: int) -> Path:
+    return work_dir(parent) / f"chunk{index:04d}"
+
+
+def render_inputs(render: Render) -> dict[str, Any]:
+    """What the comp needs from the site: the edit's segments, each variant's clip, accepted fixes by frame."""
+    segments = render.edit.segments
+    variants = Variant.objects.filter(id__in={s["variant"] for s in segments})
+    fixes = {image.frame: Path(image.file.path) for image in FrameFixImage.objects.filter(
+        fix__shot_id=render.shot_id, fix__state=FrameFixState.ACCEPTED).order_by("fix_id", "frame")}
+    shot = render.shot
+    return {"segments": segments, "clips": {v.id: Path(v.clip.path) for v in variants}, "fixes": fixes,
+            "first_frame": shot.frame_start, "fps": shot.fps}
+
+
+def render_chunk(parent: Job, chunk: Job, progress: Progress) -> None:
+    from pipeline.comp.preview import render_edit_frames
+
+    inputs = render_inputs(Render.objects.select_related("edit", "shot").get(pk=parent.render_id))
+    render_edit_frames(inputs["segments"], inputs["clips"], _chunk_dir(parent, chunk.chunk_index),
+                       first_frame=inputs["first_frame"], fps=inputs["fps"], frame_start=chunk.frame_start,
+                       frame_end=chunk.frame_end, fixes=inputs["fixes"], progress=progress)
+
+
+def render_join(job: Job, progress: Progress) -> None:
+    from pipeline.comp.preview import join_frames
+
+    count = Job.objects.filter(parent=job).count()
+    out = work_dir(job) / "final.mp4"
+    join_frames([_chunk_dir(job, i) for i in range(count)], out, fps=job.shot.fps, progress=progress)
+    render_complete(render=job.render, output=out, log=f"rendered in {count} chunk(s) by job {job.id}")
+    shutil.rmtree(work_dir(job), ignore_errors=True)
+
+
+def render_failed(job: Job, error: str) -> None:
+    render_fail(render=job.render, error=error)
+
+
+def render_done(job: Job) -> None:
+    if job.followup:
+        render_requeue_for_fix(shot=Shot.objects.select_related("sequence").get(pk=job.shot_id), actor=None)
+
+
+def render_retry(job: Job, actor: Any) -> Job:
+    """A failed render stays failed (its record is history): retrying queues a new render of the shot."""
+    render = render_queue(shot=job.shot, actor=actor)
+    return Job.objects.get(render=render, parent__isnull=True)
+
+
+JOB_KINDS: dict[str, JobKindSpec] = {
+    JobKind.REVIEW_CLIP: JobKindSpec(queue="cpu", retry_action=Action.VARIANT_PUBLISH, run=review_clip_run),
+    JobKind.ENGINE: JobKindSpec(queue="gpu", retry_action=Action.SHOT_TRAINING, run=engine_run),
+    JobKind.RENDER: JobKindSpec(queue="cpu", retry_action=Action.RENDER_QUEUE, plan=render_plan,
+                                run_chunk=render_chunk, join=render_join, on_failed=render_failed,
+                                on_done=render_done, retry=render_retry),
+}

@@ -1,0 +1,146 @@
+"""Jobs on the site: review clips for bare uploads, the chunked final render to a final shot, failure shown
+and retried by the right role, the duplicate-render guard, the reaper, re-render when fixes arrive."""
+from __future__ import annotations
+
+from datetime import timedelta
+from pathlib import Path
+
+import numpy as np
+import pytest
+from django.core.exceptions import PermissionDenied
+from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
+
+from pipeline.comp.preview import render_edit_preview
+from pipeline.media.clip import open_clip
+from review.choices import JobKind, JobState, RenderState, ShotStatus
+from review.errors import Conflict
+from review.models import Job, Render
+from review.services.fixes import fix_create, fix_review
+from review.services.job_kinds import render_inputs
+from review.services.jobs import JobLost, JobReporter, job_claim, job_create, job_retry, jobs_reap
+from review.tasks import job_execute
+from tests.review.jobs.conftest import approve, drain
+from tests.review.media import uploaded
+
+
+def _frames(path: Path) -> list[np.ndarray]:
+    with open_clip(path, first_frame=1001, fps="24") as clip:
+        return [clip.read_srgb8(f) for f in clip.frame_range]
+
+
+def test_bare_upload_gets_review_clip_thumbnail_and_filmstrip(published):
+    for variant in published.variants:
+        variant.refresh_from_db()
+        job = Job.objects.get(variant=variant, kind=JobKind.REVIEW_CLIP)
+        assert job.state == JobState.DONE and job.progress == 1.0 and job.queue == "cpu"
+        assert "review clip" in job.log
+        assert Path(variant.thumbnail.path).is_file() and Path(variant.filmstrip.path).is_file()
+        assert variant.filmstrip_layout["frame_count"] == 12 and variant.clip_frames == 12
+        assert len(_frames(Path(variant.clip.path))) == 12
+
+
+def test_approval_renders_in_chunks_to_a_final_shot(published):
+    edit = approve(published)
+    drain()
+    render = Render.objects.get(shot=published.shot)
+    published.shot.refresh_from_db()
+    assert render.state == RenderState.DONE and render.progress == 1.0 and render.output
+    assert published.shot.status == ShotStatus.FINAL
+    job = Job.objects.get(render=render, parent=None)
+    chunks = list(job.chunks.order_by("chunk_index"))
+    assert [(c.frame_start, c.frame_end) for c in chunks] == [(1001, 1005), (1006, 1010), (1011, 1012)]
+    assert job.state == JobState.DONE and all(c.state == JobState.DONE for c in chunks)
+    # the chunked render is the whole render of the same edit, frame for frame
+    inputs = render_inputs(render)
+    whole = render_edit_preview(edit.segments, inputs["clips"], Path(render.output.path).with_name("whole.mp4"),
+                                first_frame=1001, fps=inputs["fps"])
+    assert all(np.array_equal(a, b) for a, b in zip(_frames(Path(render.output.path)), _frames(whole.mp4),
+                                                     strict=True))
+
+
+def test_failure_is_shown_and_retried_by_the_supervisor_only(published):
+    approve(published)
+    rigid = published.variants[0]
+    rigid.refresh_from_db()
+    Path(rigid.clip.path).rename(Path(rigid.clip.path).with_suffix(".gone"))
+    drain()
+    job = Job.objects.get(render__shot=published.shot, parent=None)
+    assert job.state == JobState.FAILED and "no such file" in job.error and rigid.clip.name.split("/")[-1] in job.error
+    assert Render.objects.get(pk=job.render_id).state == RenderState.FAILED
+    published.shot.refresh_from_db()
+    assert published.shot.status == ShotStatus.APPROVED
+    with pytest.raises(PermissionDenied, match="only a supervisor"):
+        job_retry(job=job, actor=published.users["artist"])
+    Path(rigid.clip.path).with_suffix(".gone").rename(rigid.clip.path)
+    again = job_retry(job=job, actor=published.users["supervisor"])
+    assert again.pk != job.pk and again.state == JobState.QUEUED
+    drain()
+    again.refresh_from_db()
+    published.shot.refresh_from_db()
+    assert again.state == JobState.DONE and published.shot.status == ShotStatus.FINAL
+    with pytest.raises(Conflict, match="only a failed job"):
+        job_retry(job=again, actor=published.users["supervisor"])
+
+
+def test_plain_job_retry_runs_it_again(published):
+    job = Job.objects.filter(kind=JobKind.REVIEW_CLIP).first()
+    Job.objects.filter(pk=job.pk).update(state=JobState.FAILED, error="boom")
+    with pytest.raises(PermissionDenied):
+        job_retry(job=job, actor=published.users["supervisor"])
+    retried = job_retry(job=job, actor=published.users["pipeline"])
+    assert (retried.pk, retried.attempt, retried.state) == (job.pk, 2, JobState.QUEUED)
+    drain()
+    retried.refresh_from_db()
+    assert retried.state == JobState.DONE and "retried by pipeline1" in retried.log
+
+
+def test_the_same_render_never_runs_twice(published):
+    approve(published)
+    render = Render.objects.get(shot=published.shot)
+    job = Job.objects.get(render=render, parent=None)
+    with pytest.raises(Conflict, match="already queued or running"):
+        job_create(shot=published.shot, kind=JobKind.RENDER, render=render)
+    # the same attempt enqueued twice: the second task finds it taken and does nothing
+    job_execute.using(queue_name="cpu").enqueue(job.id, job.attempt)
+    assert DBTaskResult.objects.filter(args_kwargs__args=[job.id, 1]).count() == 2
+    drain()
+    assert Job.objects.filter(render=render, parent=None).count() == 1
+    assert Job.objects.get(pk=job.pk).log.count("attempt 1 on") == 1
+    assert Render.objects.get(pk=render.pk).state == RenderState.DONE
+
+
+def test_reaper_requeues_a_dead_workers_job_then_gives_up(published, settings):
+    job = job_create(shot=published.shot, kind=JobKind.REVIEW_CLIP, variant=published.variants[0])
+    claimed = job_claim(job_id=job.id, attempt=1, worker="dead-host:1")
+    later = timezone.now() + timedelta(seconds=settings.FACEREPLACE_JOB_STALE_SECONDS + 1)
+    assert any("re-queued" in line for line in jobs_reap(now=later))
+    job.refresh_from_db()
+    assert (job.state, job.attempt) == (JobState.QUEUED, 2) and "dead-host:1 stopped responding" in job.log
+    with pytest.raises(JobLost):  # the dead attempt, should it wake up, can no longer write
+        JobReporter(claimed)(0.5, "late")
+    for attempt in (2, 3):
+        job_claim(job_id=job.id, attempt=attempt, worker="dead-host:1")
+        later += timedelta(seconds=settings.FACEREPLACE_JOB_STALE_SECONDS + 1)
+        jobs_reap(now=later)
+    job.refresh_from_db()
+    assert job.state == JobState.FAILED and "gave up after 3 attempts" in job.error
+
+
+def test_accepted_fix_renders_a_final_shot_again_with_the_fix(published, tmp_path):
+    from PIL import Image
+
+    approve(published)
+    drain()
+    image = tmp_path / "fix.1003.png"
+    Image.new("RGB", (64, 48), (255, 255, 255)).save(image)
+    fix = fix_create(shot=published.shot, actor=published.users["artist"], frame_start=1003, frame_end=1003,
+                     files=[uploaded(image, "fix.1003.png")])
+    fix_review(fix=fix, actor=published.users["supervisor"], state="accepted")
+    drain()
+    renders = list(Render.objects.filter(shot=published.shot).order_by("id"))
+    assert [r.state for r in renders] == [RenderState.DONE, RenderState.DONE]
+    frames = _frames(Path(renders[1].output.path))
+    assert frames[2].mean() > 250 and frames[1].mean() < 250
+    published.shot.refresh_from_db()
+    assert published.shot.status == ShotStatus.FINAL
