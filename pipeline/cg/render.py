@@ -43,8 +43,6 @@ _LAYOUT: dict[str, tuple[int, int, int]] = {
     "teeth": (2, 3, 1), "rim": (3, 0, 3), "normals": (4, 0, 3), "depth": (4, 3, 1), "head_local": (5, 0, 3),
 }
 _TARGETS = 6
-# light passes are half floats (as EXR stores them), data passes full floats; all are returned as float32
-_TARGET_DTYPES = ("f2", "f2", "f2", "f2", "f4", "f4")
 _DATA_MASKS = ((0, 0, 0, 0), (0, 0, 0, 0), (0, 0, 0, 0), (0, 0, 0, 0), (1, 1, 1, 1), (1, 1, 1, 1))
 SHADOW_SIZE = 512
 
@@ -75,6 +73,8 @@ class Drawable:
     key: str
     mesh: Mesh
     texture: np.ndarray  # (H, W, 4) uint8, sRGB colour, alpha = teeth mask
+    two_sided: bool = False  # closed meshes wound outwards are culled behind; ribbons are not
+    backdrop: bool = False  # scenery: key and fill only (no shadow, spot, rim), seen from inside
 
 
 @dataclasses.dataclass(frozen=True)
@@ -143,7 +143,6 @@ uniform vec3 ambient;
 uniform vec3 rim_dir; uniform vec3 rim_colour;
 uniform vec3 spot_pos; uniform vec3 spot_axis; uniform float spot_cos; uniform vec3 spot_colour;
 uniform float matte_value;
-uniform float shadow_texel;
 uniform float data_weight;
 in vec3 world_pos; in vec3 world_normal; in vec3 head_pos; in vec3 view_pos; in vec2 uv;
 layout(location = 0) out vec4 out_beauty;
@@ -168,11 +167,7 @@ void main() {
     float visible = 1.0;
     if (all(greaterThan(lc, vec3(0.0))) && all(lessThan(lc, vec3(1.0)))) {
         float bias = 0.0015 + 0.002 * (1.0 - key_l);
-        visible = 0.0;
-        for (int i = -1; i <= 1; i += 2)
-            for (int j = -1; j <= 1; j += 2)
-                visible += texture(shadow_map, vec3(lc.xy + vec2(i, j) * shadow_texel, lc.z - bias));
-        visible *= 0.25;
+        visible = texture(shadow_map, vec3(lc.xy, lc.z - bias));  // 2x2 PCF by the linear filter
     }
     vec3 H = normalize(key_dir + V);
     float spec = pow(max(dot(N, H), 0.0), 24.0) * 0.12 * key_l;
@@ -197,6 +192,57 @@ void main() {
     out_rim = vec4(rim, 0.0);
     out_normal = vec4(n_view, -view_pos.z) * data_weight;
     out_head = vec4(head_pos * data_weight, 0.0);
+}
+"""
+
+# Scenery (the stage): key and fill only, few varyings; at 1024² it covers most pixels, so it must be cheap.
+_BACKDROP_VERTEX = """
+#version 330
+uniform mat4 model;
+uniform mat4 view_proj;
+uniform mat4 world_to_view;
+uniform vec2 jitter;
+in vec3 in_position;
+in vec3 in_normal;
+in vec2 in_uv;
+out vec3 view_normal;
+out float view_depth;
+out vec2 uv;
+void main() {
+    vec4 wp = model * vec4(in_position, 1.0);
+    view_normal = mat3(world_to_view) * mat3(model) * in_normal;
+    view_depth = -(world_to_view * wp).z;
+    uv = in_uv;
+    vec4 clip = view_proj * wp;
+    gl_Position = clip + vec4(jitter * clip.w, 0.0, 0.0);
+}
+"""
+_BACKDROP_FRAGMENT = """
+#version 330
+uniform sampler2D albedo_tex;
+uniform vec3 key_dir_view; uniform vec3 key_colour;
+uniform vec3 fill_dir_view; uniform vec3 fill_colour;
+uniform vec3 ambient;
+uniform float data_weight;
+in vec3 view_normal; in float view_depth; in vec2 uv;
+layout(location = 0) out vec4 out_beauty;
+layout(location = 1) out vec4 out_key;
+layout(location = 2) out vec4 out_spot;
+layout(location = 3) out vec4 out_rim;
+layout(location = 4) out vec4 out_normal;
+layout(location = 5) out vec4 out_head;
+void main() {
+    vec3 c = texture(albedo_tex, vec2(uv.x, 1.0 - uv.y)).rgb;
+    vec3 albedo = c * c;  // sRGB decode, near enough for scenery
+    vec3 N = normalize(view_normal);
+    N = N.z < 0.0 ? -N : N;
+    vec3 key = albedo * max(dot(N, key_dir_view), 0.0) * key_colour;
+    out_beauty = vec4(key + albedo * (max(dot(N, fill_dir_view), 0.0) * fill_colour + ambient), 0.0);
+    out_key = vec4(key, 0.0);
+    out_spot = vec4(0.0);
+    out_rim = vec4(0.0);
+    out_normal = vec4(N, view_depth) * data_weight;
+    out_head = vec4(0.0);
 }
 """
 
@@ -301,19 +347,21 @@ class Renderer:
         self.program = ctx.program(vertex_shader=_VERTEX, fragment_shader=_FRAGMENT)
         self.depth_program = ctx.program(vertex_shader=_DEPTH_VERTEX, fragment_shader=_DEPTH_FRAGMENT)
         self.accum_program = ctx.program(vertex_shader=_ACCUM_VERTEX, fragment_shader=_ACCUM_FRAGMENT)
+        self.backdrop_program = ctx.program(vertex_shader=_BACKDROP_VERTEX, fragment_shader=_BACKDROP_FRAGMENT)
         self.program["albedo_tex"] = 0
         self.program["shadow_map"] = 1
         self.program["gobo_tex"] = 2
         self.accum_program["src"] = list(range(3, 3 + _TARGETS))
         size = (self.width, self.height)
-        self.sample_targets = [ctx.texture(size, 4, dtype=dtype) for dtype in _TARGET_DTYPES]
+        self.sample_targets = [ctx.texture(size, 4, dtype="f4") for _ in range(_TARGETS)]
         self.sample_fbo = ctx.framebuffer(self.sample_targets, ctx.depth_renderbuffer(size))
-        self.accum_targets = [ctx.texture(size, 4, dtype=dtype) for dtype in _TARGET_DTYPES]
+        self.accum_targets = [ctx.texture(size, 4, dtype="f4") for _ in range(_TARGETS)]
         self.accum_fbo = ctx.framebuffer(self.accum_targets)
         for t in self.sample_targets + self.accum_targets:
             t.filter = (moderngl.NEAREST, moderngl.NEAREST)
         self.shadow_tex = ctx.depth_texture((SHADOW_SIZE, SHADOW_SIZE))
         self.shadow_tex.compare_func = "<="
+        self.shadow_tex.filter = (moderngl.LINEAR, moderngl.LINEAR)
         self.shadow_tex.repeat_x = self.shadow_tex.repeat_y = False
         self.shadow_fbo = ctx.framebuffer(depth_attachment=self.shadow_tex)
         quad = ctx.buffer(np.array([-1, -1, 3, -1, -1, 3], dtype="f4").tobytes())
@@ -356,7 +404,8 @@ class Renderer:
         vertices = np.hstack([m.positions, m.normals, m.uvs]).astype("f4")
         vbo = self.ctx.buffer(vertices.tobytes())
         ibo = self.ctx.buffer(m.faces.astype("i4").tobytes())
-        vao = self.ctx.vertex_array(self.program, [(vbo, "3f 3f 2f", "in_position", "in_normal", "in_uv")],
+        program = self.backdrop_program if drawable.backdrop else self.program
+        vao = self.ctx.vertex_array(program, [(vbo, "3f 3f 2f", "in_position", "in_normal", "in_uv")],
                                     index_buffer=ibo)
         depth_vao = self.ctx.vertex_array(self.depth_program, [(vbo, "3f 20x", "in_position")], index_buffer=ibo)
         tex = drawable.texture
@@ -384,9 +433,10 @@ class Renderer:
         key_dir = _unit(light.key_direction)
         r = light.shadow_radius
         light_vp = _ortho(r, 0.01, 4 * r) @ _look_at(head_pos + key_dir * 2 * r, head_pos)
-        # shadow map of the key light
+        # shadow map of the key light (both sides of every surface: less acne)
         self.shadow_fbo.use()
         ctx.enable(moderngl.DEPTH_TEST)
+        ctx.disable(moderngl.CULL_FACE)
         self.shadow_fbo.clear(depth=1.0)
         self.depth_program["light_view_proj"].write(_gl(light_vp))
         for inst in state.instances:
@@ -421,17 +471,31 @@ class Renderer:
         prog["spot_pos"], prog["spot_colour"] = tuple(spot_pos), light.spot_colour
         prog["spot_axis"] = tuple(_unit(spot_target - spot_pos))
         prog["spot_cos"] = math.cos(math.radians(light.spot_cone_deg))
-        prog["shadow_texel"] = 1.0 / SHADOW_SIZE
         prog["jitter"] = jitter
         prog["data_weight"] = data_weight
         self.shadow_tex.use(1)
         self._gobo(state.gobo).use(2)
-        for inst in state.instances:
+        back = self.backdrop_program
+        back["view_proj"].write(values["view_proj"])
+        back["world_to_view"].write(values["world_to_view"])
+        back["key_dir_view"] = tuple(world_to_view[:3, :3] @ key_dir)
+        back["fill_dir_view"] = tuple(world_to_view[:3, :3] @ _unit(light.fill_direction))
+        back["key_colour"], back["fill_colour"], back["ambient"] = light.key_colour, light.fill_colour, light.ambient
+        back["jitter"], back["data_weight"] = jitter, data_weight
+        ctx.front_face = "cw"  # the projection flips Y, so outward faces wind clockwise on screen
+        for inst in state.instances:  # in the given order: the head first hides what is behind it early
             vao, _, texture, _, _ = self._gpu(inst.drawable)
             texture.use(0)
-            prog["model"].write(_gl(inst.model))
-            prog["matte_value"] = float(inst.matte)
+            program = back if inst.drawable.backdrop else prog
+            program["model"].write(_gl(inst.model))
+            if not inst.drawable.backdrop:
+                prog["matte_value"] = float(inst.matte)
+            if inst.drawable.two_sided or inst.drawable.backdrop:
+                ctx.disable(moderngl.CULL_FACE)
+            else:
+                ctx.enable(moderngl.CULL_FACE)
             vao.render()
+        ctx.disable(moderngl.CULL_FACE)
 
     def render(self, states: Sequence[SceneState]) -> dict[str, np.ndarray]:
         """Every pass of one frame, motion blurred over `states` (the shutter's sub-samples, in time order)."""
@@ -469,10 +533,13 @@ class Renderer:
                 self.quad.render()
             ctx.disable(moderngl.BLEND)
         ctx.enable(moderngl.DEPTH_TEST)
-        targets = [np.frombuffer(result.read(attachment=k, components=4, dtype=dtype), dtype=dtype)
-                   .reshape(self.height, self.width, 4) for k, dtype in enumerate(_TARGET_DTYPES)]
-        return {name: (targets[t][..., c:c + k] if k > 1 else targets[t][..., c]).astype(np.float32)
-                for name, (t, c, k) in _LAYOUT.items()}
+        targets = []
+        for k in range(_TARGETS):
+            target = np.empty((self.height, self.width, 4), np.float32)
+            result.read_into(target, attachment=k, components=4, dtype="f4")
+            targets.append(target)
+        # views, not copies: at 1024² the copies would cost as much as the rendering
+        return {name: targets[t][..., c:c + k] if k > 1 else targets[t][..., c] for name, (t, c, k) in _LAYOUT.items()}
 
 
 def _jitter(i: int, n: int, width: int, height: int) -> tuple[float, float]:

@@ -66,7 +66,7 @@ def stage_drawable(seed: int = 0) -> Drawable:
     tex[: int(h * 0.75), :, :3] *= (1 + 0.15 * _noise((int(h * 0.75), w), seed + 31, 16))[..., None]
     planks = 0.7 + 0.3 * (np.sin(u * 2 * np.pi * 40) > 0.9)
     tex[int(h * 0.75):, :, :3] = (np.array([0.12, 0.08, 0.05]) * planks[:, None])[None]
-    return Drawable(f"stage-{seed}", merge([curtain, floor]), encode_texture(tex))
+    return Drawable(f"stage-{seed}", merge([curtain, floor]), encode_texture(tex), backdrop=True)
 
 
 def hair_gobo(seed: int, size: int = 256) -> np.ndarray:
@@ -123,7 +123,7 @@ def strands_drawable(identity: Identity, gravity_local: np.ndarray, seed: int, *
     pos = np.array(positions)
     f = np.array(faces)
     mesh = Mesh(pos, vertex_normals(pos, f), np.array(uvs), f, np.zeros(len(pos)), ("strands",))
-    return Drawable(f"strands-{identity.name}", mesh, _strand_texture(identity))
+    return Drawable(f"strands-{identity.name}", mesh, _strand_texture(identity), two_sided=True)
 
 
 @functools.lru_cache(maxsize=4)

@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 # Explicit, in the order they run. Add yours here.
 BENCH_MODULES: tuple[str, ...] = (
     "tests.bench.bench_media",
+    "tests.bench.bench_cg",
     "tests.bench.bench_track",
     "tests.bench.bench_train",
     "tests.bench.bench_site",
