@@ -16,7 +16,7 @@ from django.core.management.base import BaseCommand
 
 
 class Command(BaseCommand):
-    help = "Serve the review site (uvicorn, ASGI) with task workers on the database queue."
+    help = "Serve the review site (uvicorn, ASGI) with task workers (and their jobs reaper) on the database queue."
 
     def add_arguments(self, parser):
         parser.add_argument("--host", default="127.0.0.1")
@@ -32,7 +32,7 @@ class Command(BaseCommand):
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "facereplace_site.settings")}
         server = [sys.executable, "-m", "uvicorn", "facereplace_site.asgi:application", "--host", host,
                   "--port", str(port), "--workers", str(asgi_workers), "--log-level", "warning"]
-        worker = [sys.executable, "-m", "django", "db_worker", "--queue-name",
+        worker = [sys.executable, "-m", "django", "jobs_worker", "--queue-name",
                   ",".join(queues or settings.TASKS["default"]["QUEUES"])]
         children = [subprocess.Popen(server, env=env)]
         children += [subprocess.Popen(worker, env=env) for _ in range(task_workers)]
