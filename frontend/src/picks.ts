@@ -152,6 +152,7 @@ export class PicksPanel {
     try {
       const res = await apiPost<Decision>(`${this.shot.api}edits/${this.shot.edit.id}/decisions/`, { decision, comment });
       this.shot.edit = { ...this.shot.edit, decision: res };
+      this.render();
       this.say(decision === "approve" ? "Approved." : "Changes requested.");
       this.onDecided();
     } catch (e) {

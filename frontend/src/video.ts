@@ -52,9 +52,11 @@ export class VideoView {
     this.el.dataset.source = source.key;
     this.badge.textContent = source.label;
     this.shown = null;
-    const frame = this.target;
     this.video.src = source.url;
-    if (frame !== null) this.video.addEventListener("loadedmetadata", () => void this.seek(frame), { once: true });
+    // Once the new clip can seek, go to the frame asked for last (not the one asked for when it started loading).
+    this.video.addEventListener("loadedmetadata", () => {
+      if (this.target !== null) void this.seek(this.target);
+    }, { once: true });
   }
 
   private watch(): void {

@@ -154,7 +154,8 @@ def test_supervisor_builds_a_two_variant_edit_and_approves_and_another_page_sees
         sup.keyboard.press("g")
         sup.fill("[data-testid=decision-comment]", "rigid to 1025, loose after")
         sup.click("[data-testid=approve]")
-        sup.wait_for_selector("[data-testid=decision]:has-text('by sup')")
+        sup.wait_for_selector("[data-testid=decision]:has-text('by sup'), [data-testid=pick-message].fr-error")
+        assert sup.locator("[data-testid=pick-message]").inner_text() == "Approved."
         # the producer's page, never reloaded, shows the approval and the edit
         prod.wait_for_function("document.querySelector('[data-testid=shot-status]').textContent === 'Approved'"
                                " || document.querySelector('[data-testid=shot-status]').textContent === 'Rendering'",
