@@ -105,3 +105,30 @@ def test_two_up_stays_locked_to_one_frame_after_seeking_and_playing(harness):
     stopped = shown(page)
     wait_all_on(page, stopped)
     assert [read_code(page, i) for i in (0, 1)] == [stopped, stopped]
+
+
+def test_wipe_split_follows_the_drag_and_the_loupe_magnifies_every_view(harness):
+    page = harness
+    page.keyboard.press("w")
+    page.wait_for_function("document.querySelectorAll('.fr-view.fr-stacked').length === 2")
+    wait_all_on(page, FIRST)
+    top = page.locator(".fr-view").nth(1).locator(".fr-frame")
+    assert top.evaluate("e => e.style.clipPath") == "inset(0px 0px 0px 50%)"
+    box = top.bounding_box()
+    handle = page.locator(".fr-wipe-handle")
+    hb = handle.bounding_box()
+    page.mouse.move(hb["x"] + hb["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.25, box["y"] + box["height"] / 2, steps=4)
+    page.mouse.up()
+    percent = float(top.evaluate("e => e.style.clipPath").split()[-1].rstrip("%)"))
+    assert 23 <= percent <= 27
+    # the loupe: magnified picture under the pointer, in both views at once
+    page.keyboard.press("g")
+    page.keyboard.press("z")
+    first = page.locator(".fr-view").nth(0).locator(".fr-frame").bounding_box()
+    page.mouse.move(first["x"] + first["width"] * 0.3, first["y"] + first["height"] * 0.5)
+    page.wait_for_function("[...document.querySelectorAll('.fr-loupe')].every(c => !c.hidden)")
+    painted = page.evaluate("""() => [...document.querySelectorAll('.fr-loupe')].map(c => {
+        const d = c.getContext('2d').getImageData(c.width / 2, c.height / 2, 1, 1).data; return d[3]; })""")
+    assert painted == [255, 255]
