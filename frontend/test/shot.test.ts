@@ -1,0 +1,52 @@
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { can, parseShot, ShotDataError } from "../src/shot";
+
+const base = {
+  id: 4, code: "SH010", status: "in_review", status_label: "In review", frame_start: 1001, frame_end: 1100,
+  fps_num: 24000, fps_den: 1001, plate: { clip_url: "/media/plate.mp4" }, variants: [], notes: [], edit: null,
+  user: { username: "ann", role: "artist" }, api: "/api/",
+};
+
+test("the site's shot data becomes the player's shot: exact rate, frame range, websocket path", () => {
+  const shot = parseShot(base);
+  assert.deepEqual(shot.rate, { num: 24000, den: 1001 });
+  assert.deepEqual(shot.range, { start: 1001, end: 1100 });
+  assert.equal(shot.ws, "/ws/shots/4/");
+  assert.equal(shot.plate?.clip_url, "/media/plate.mp4");
+});
+
+test("QC rows without coverage or anomaly get neutral values; rows without a frame are dropped", () => {
+  const shot = parseShot({ ...base, variants: [{ id: 1, label: "rigid", kind: "rigid", clip_url: "/a.mp4",
+    qc: [{ frame: 1001, coverage: 0.2 }, { frame: 1002, anomaly: 0.9 }, { coverage: 1 }] }] });
+  assert.deepEqual(shot.variants[0].qc, [
+    { frame: 1001, coverage: 0.2, anomaly: 0 },
+    { frame: 1002, coverage: 1, anomaly: 0.9 },
+  ]);
+});
+
+test("a drawing another client stored in a shape the player cannot draw does not break the page", () => {
+  const shot = parseShot({ ...base, notes: [
+    { id: 1, frame_start: 1010, text: "x", drawing: { strokes: [{ points: [[0.1, 0.2]] }] } },
+    { id: 2, frame_start: 1011, frame_end: 1012, text: "y",
+      drawing: { version: 1, strokes: [{ tool: "pen", color: "#ff0000", width: 0.01, points: [[0.5, 0.5]] }] } },
+  ] });
+  assert.equal(shot.notes[0].drawing, null);
+  assert.equal(shot.notes[0].frame_end, 1010);
+  assert.equal(shot.notes[1].drawing?.strokes.length, 1);
+});
+
+test("missing or wrong fields are named", () => {
+  assert.throws(() => parseShot({ ...base, fps_num: undefined }), (e: Error) => e instanceof ShotDataError && /fps_num/.test(e.message));
+  assert.throws(() => parseShot({ ...base, frame_end: 990 }), /frame_end 990 is before frame_start 1001/);
+  assert.throws(() => parseShot({ ...base, fps_num: 23.976 }), /24000\/1001/);
+});
+
+test("only the supervisor picks and approves; fixes are the artist's", () => {
+  const artist = parseShot(base);
+  const sup = parseShot({ ...base, user: { username: "sam", role: "supervisor" } });
+  const producer = parseShot({ ...base, user: { username: "pat", role: "producer" } });
+  assert.deepEqual([can.pick(artist), can.approve(artist), can.note(artist), can.fix(artist)], [false, false, true, true]);
+  assert.deepEqual([can.pick(sup), can.approve(sup), can.note(sup), can.fix(sup)], [true, true, true, false]);
+  assert.deepEqual([can.pick(producer), can.note(producer), can.fix(producer)], [false, false, false]);
+});
