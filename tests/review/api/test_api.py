@@ -166,3 +166,23 @@ def test_schema_generates_without_warnings(tmp_path):
 
     call_command("spectacular", "--validate", "--fail-on-warn", "--file", str(tmp_path / "schema.yaml"))
     assert "/api/shots/{shot_id}/variants/" in (tmp_path / "schema.yaml").read_text()
+
+
+def test_note_with_attachment_and_drawing_over_multipart(world):
+    import io
+
+    from PIL import Image
+
+    picture = io.BytesIO()
+    Image.new("RGB", (4, 4), (1, 2, 3)).save(picture, format="PNG")
+    picture.name = "../../etc/ref.png"
+    picture.seek(0)
+    response = world.client("artist").post(f"/api/shots/{world.shot.id}/notes/", {
+        "frame_start": 1004, "text": "see the reference", "attachments": [picture],
+        "drawing": '{"strokes": [{"points": [[0.5, 0.5], [0.6, 0.7]]}]}'}, format="multipart")
+    note = response.json()
+    assert response.status_code == 201, note
+    assert note["frame_end"] == 1004 and note["drawing"]["strokes"][0]["points"][1] == [0.6, 0.7]
+    attachment = note["attachments"][0]
+    assert attachment["name"] == "ref.png" and attachment["url"].startswith(f"/media/shots/{world.shot.id}/")
+    assert ".." not in attachment["url"]
