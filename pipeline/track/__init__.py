@@ -1,1 +1,16 @@
-"""Head tracks: per-frame camera-relative head pose, from .chan files, JSON, or the built-in tracker."""
+"""Head tracks: per-frame camera-relative head pose, from .chan files, JSON, or the built-in tracker.
+
+Public API (other stages call these):
+    HeadTrack (pipeline.track.headtrack): frames, rotation (N,3,3), translation (N,3), intrinsics, confidence,
+        status ("measured" | "filled"); .yaw_pitch_roll() (continuous), .transforms() (N,4,4), .frame_flags()
+    read_track(path) / write_track(path, track): the versioned head_track JSON
+    load_head_track(path, *, intrinsics=None, camera=None, rotation_order="ZXY") (pipeline.track.load):
+        JSON, or a .chan with intrinsics (and a world-space camera .chan)
+    conform(track, frames, *, fill=False): the track on exactly the plate's frames (missing ones reported)
+    read_chan(path, *, rotation_order="ZXY", kind="object"|"camera") / write_chan(path, ChanTrack)
+        (pipeline.track.chan); from_chan / to_chan / camera_chan convert to and from HeadTrack
+    read_intrinsics(path) / write_intrinsics(path, Intrinsics) (pipeline.track.load)
+    solve(clip, intrinsics, SolveConfig(), *, frames=None, progress=None) -> Solved(track, landmarks, seconds)
+        (pipeline.track.solve): the built-in tracker
+    plot_track(track, png) (pipeline.track.plot)
+"""
