@@ -79,7 +79,7 @@ export class FixesPanel {
       ? fixes.map((f) => h("div", { class: "fr-note" },
         h("div", { class: "fr-note-head" },
           h("button", { class: "fr-link", type: "button", onclick: () => void this.player.goTo(f.frame_start) },
-            f.frame_start === f.frame_end ? `⌖ ${f.frame_start}` : `⌖ ${f.frame_start}–${f.frame_end}`),
+            f.frame_start === f.frame_end ? `▸ ${f.frame_start}` : `▸ ${f.frame_start}–${f.frame_end}`),
           h("span", { class: "fr-tag" }, f.state), h("span", { class: "fr-author" }, f.author), h("span", { class: "fr-when" }, formatWhen(f.created))),
         f.comment ? h("div", { class: "fr-note-text" }, f.comment) : null))
       : h("p", { class: "fr-empty" }, "No fixes uploaded."));

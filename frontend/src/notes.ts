@@ -224,7 +224,7 @@ export class NotesPanel {
     } });
     return h("div", { class: `fr-note${n.resolved ? " resolved" : ""}`, "data-note": n.id },
       h("div", { class: "fr-note-head" },
-        h("button", { class: "fr-link", type: "button", title: "Go to this frame", onclick: () => void this.player.goTo(n.frame_start) }, `⌖ ${range}`),
+        h("button", { class: "fr-link", type: "button", title: "Go to this frame", onclick: () => void this.player.goTo(n.frame_start) }, `▸ ${range}`),
         n.drawing ? h("span", { class: "fr-tag" }, "drawing") : null,
         n.variant !== null ? h("span", { class: "fr-tag", title: "Written while looking at this variant" },
           this.shot.variants.find((v) => v.id === n.variant)?.label ?? `variant ${n.variant}`) : null,
