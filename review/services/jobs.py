@@ -246,7 +246,8 @@ def _mirror_progress(job: Job) -> None:
     if root.render_id:
         from review.models import Render
 
-        Render.objects.filter(pk=root.render_id, state="running").update(progress=overall)
+        if not Render.objects.filter(pk=root.render_id, state="running").update(progress=overall):
+            return  # finished (or failed) meanwhile: a late "running" would contradict it
         shot = job.shot
         payload = {"shot": shot.id, "type": "render.progress", "render": root.render_id, "progress": overall,
                    "state": "running"}

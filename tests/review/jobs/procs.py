@@ -79,9 +79,9 @@ class Listener(threading.Thread):
         self.start()
 
     def run(self) -> None:
-        with contextlib.suppress(Exception):
-            for raw in self.socket:
-                self.messages.append(json.loads(raw))
+        with self.socket, contextlib.suppress(Exception):  # ends when the socket closes
+            while True:
+                self.messages.append(json.loads(self.socket.recv()))
 
     def close(self) -> list[dict]:
         self.socket.close()

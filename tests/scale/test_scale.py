@@ -1,0 +1,126 @@
+"""The site at scale, for real: PostgreSQL for the database and the queue, Redis for the channel layer, two
+ASGI processes and two task workers. A shot goes through publish, approve and render on one ASGI process
+while a browser-like websocket client on the other hears every event; the render's chunks are shared by
+both workers."""
+from __future__ import annotations
+
+import contextlib
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import psycopg
+import pytest
+import requests
+
+from tests.review.jobs.procs import FAST_JOBS, ROOT, Listener, login, wait_for, workers
+from tests.review.live import free_port
+from tests.review.media import encode_clip
+from tests.scale.servers import postgres, redis
+
+pytestmark = [pytest.mark.scale, pytest.mark.slow]
+
+
+@contextlib.contextmanager
+def asgi_servers(env: dict[str, str], count: int) -> Iterator[list[str]]:
+    ports = [free_port() for _ in range(count)]
+    procs = [subprocess.Popen([sys.executable, "-m", "uvicorn", "facereplace_site.asgi:application", "--host",
+                               "127.0.0.1", "--port", str(port), "--log-level", "warning"], cwd=ROOT, env=env)
+             for port in ports]
+    urls = [f"http://127.0.0.1:{port}" for port in ports]
+    try:
+        for url, proc in zip(urls, procs):
+            def up(url=url, proc=proc) -> bool:
+                assert proc.poll() is None, f"the ASGI server {url} exited"
+                with contextlib.suppress(requests.RequestException):
+                    return requests.get(url + "/health/", timeout=5).status_code == 200
+                return False
+            wait_for(f"{url} to answer", up, timeout=90, every=0.2)
+        yield urls
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(timeout=15)
+
+
+@pytest.fixture(scope="module")
+def studio(tmp_path_factory):
+    """PostgreSQL + Redis + two ASGI processes + two workers, migrated, with a supervisor and a pipeline."""
+    home = tmp_path_factory.mktemp("studio")
+    with postgres() as database_url, redis() as redis_url:
+        env = {**os.environ, **FAST_JOBS, "FACEREPLACE_HOME": str(home), "DATABASE_URL": database_url,
+               "REDIS_URL": redis_url, "DJANGO_SETTINGS_MODULE": "facereplace_site.settings", "LOG_LEVEL": "WARNING",
+               "FACEREPLACE_RENDER_CHUNK_FRAMES": "4"}
+
+        def manage(*args: str) -> str:
+            return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True,
+                                  text=True, check=True).stdout.strip()
+
+        manage("migrate", "--noinput")
+        tokens = {role: manage("review_user", name, "--role", role, "--project", "dance", "--token",
+                               *(["--password", "pirouette-42"] if role == "supervisor" else []))
+                  for name, role in (("sam", "supervisor"), ("bot", "pipeline"))}
+        with asgi_servers(env, 2) as urls, workers(env, 2):
+            yield {"urls": urls, "tokens": tokens, "database_url": database_url, "home": home}
+
+
+def test_publish_approve_render_across_processes(studio, tmp_path):
+    site_a, site_b = studio["urls"]
+    pipeline = {"Authorization": f"Token {studio['tokens']['pipeline']}"}
+    supervisor = {"Authorization": f"Token {studio['tokens']['supervisor']}"}
+    api = site_a + "/api/"
+    shot = requests.post(api + "shots/", json={"project": "dance", "sequence": "SQ010", "code": "SH010",
+                                               "frame_start": 1001, "frame_end": 1024}, headers=pipeline).json()
+    cookie = login(site_b, "sam", "pirouette-42")
+    shot_events = Listener(site_b, f"/ws/shots/{shot['id']}/", cookie)
+    job_events = Listener(site_b, f"/ws/shots/{shot['id']}/jobs/", cookie)
+    board_events = Listener(site_b, "/ws/board/", cookie)
+
+    variants = []
+    for label, pattern in (("rigid", "testsrc"), ("loose", "smptebars")):
+        clip = encode_clip(tmp_path / f"{label}.mp4", frames=24, size="320x240", colour=pattern)
+        with clip.open("rb") as f:
+            answer = requests.post(api + f"shots/{shot['id']}/variants/", data={"kind": label, "label": label},
+                                   files={"clip": f}, headers=pipeline)
+        assert answer.status_code == 201, answer.text
+        variants.append(answer.json()["id"])
+    edit = requests.post(api + f"shots/{shot['id']}/edits/", headers=supervisor, json={"segments": [
+        {"variant": variants[0], "frame_start": 1001, "frame_end": 1012},
+        {"variant": variants[1], "frame_start": 1013, "frame_end": 1024, "transition": 4}]}).json()
+    decided = requests.post(api + f"edits/{edit['id']}/decisions/", json={"decision": "approve"}, headers=supervisor)
+    assert decided.status_code == 201, decided.text
+
+    def final() -> bool:
+        data = requests.get(api + f"shots/{shot['id']}/", headers=supervisor, timeout=30).json()
+        failed = [r["log"] for r in data["renders"] if r["state"] == "failed"]
+        assert not failed, f"the render failed: {failed}"
+        return data["status"] == "final"
+    wait_for("the shot to be final", final, timeout=60, every=0.3)
+    wait_for("the last events to arrive", lambda: any(m.get("status") == "final" for m in shot_events.messages),
+             timeout=10)
+    time.sleep(0.5)
+    heard, jobs_heard, board_heard = shot_events.close(), job_events.close(), board_events.close()
+
+    statuses = [m["status"] for m in heard if m["type"] == "status.changed"]
+    assert statuses == ["in_review", "approved", "rendering", "final"]
+    kinds = [m["type"] for m in heard]
+    for expected in ("variant.published", "variant.updated", "edit.created", "decision.created", "render.progress"):
+        assert expected in kinds, f"{expected} never reached the other ASGI process: {kinds}"
+    assert kinds.count("variant.published") == 2 and kinds.count("variant.updated") == 2
+    render_states = [m["state"] for m in heard if m["type"] == "render.progress"]
+    assert render_states[0] == "queued" and render_states[-1] == "done" and "running" in render_states
+    assert [m["status"] for m in board_heard if m["type"] == "status.changed"] == statuses
+
+    with psycopg.connect(studio["database_url"].replace("postgres://", "postgresql://")) as db:
+        chunks = db.execute("SELECT id, worker, state FROM review_job WHERE parent_id IS NOT NULL").fetchall()
+        activity = db.execute("SELECT count(*) FROM review_activity WHERE shot_id = %s AND verb = 'status.changed'",
+                              (shot["id"],)).fetchone()[0]
+    assert len(chunks) == 6 and {state for _, _, state in chunks} == {"done"}
+    assert len({worker for _, worker, _ in chunks}) == 2, f"one worker did every chunk: {chunks}"
+    assert activity == len(statuses)
+    done_chunks = {m["job"] for m in jobs_heard if m["parent"] and m["state"] == "done"}
+    assert done_chunks == {chunk_id for chunk_id, _, _ in chunks}, "a chunk's completion never reached the page"
+    assert any(m["state"] == "running" and 0 < m["progress"] < 1 for m in jobs_heard)
