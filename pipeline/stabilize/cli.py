@@ -24,6 +24,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--fps", help="frame rate of an image sequence whose files carry none, e.g. 24000/1001")
     p.add_argument("--size", type=int, help="crop side in pixels, 64..1024 (default 256)")
     p.add_argument("--radius", type=float, help="scene units around the skull centre that fill half the crop")
+    p.add_argument("--method", choices=("pose", "landmarks2d"),
+                   help="pose: framing from the 3D head pose (default); landmarks2d: the 2D landmark baseline, "
+                        "to compare with")
     p.add_argument("--fill-missing", action="store_true", help="interpolate frames the track lacks")
     p.set_defaults(func=_stabilize)
 
@@ -51,7 +54,7 @@ def _stabilize(args: argparse.Namespace) -> int:
         first_frame, fps = args.first_frame, args.fps
     else:
         raise InputError("stabilize: give --shot, or both --plate and --track")
-    for key in ("size", "radius"):
+    for key in ("size", "radius", "method"):
         if getattr(args, key) is not None:
             settings[key] = getattr(args, key)
     if args.fill_missing:

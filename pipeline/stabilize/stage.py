@@ -3,13 +3,16 @@
 Manifest kind "stabilized_crops". Schema changelog:
   1: size, radius, skull_centre, plate; per frame: crop file (or null), transform (plate -> crop, 3x3),
      inverse, yaw_pitch_roll (continuous), rotation_deg (ZXY), translation, confidence, status
-     (measured|filled), flag (null, "behind_camera" or "out_of_frame": no crop for that frame).
+     (measured|filled), flag (null, "behind_camera", "out_of_frame", or "no_face" for the 2D baseline:
+     no crop for that frame).
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import os
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -20,7 +23,7 @@ from pipeline.atomic import atomic_dir
 from pipeline.config import config_to_dict
 from pipeline.errors import InputError
 from pipeline.progress import ProgressCallback, progress_bar
-from pipeline.stabilize.crop import UnframeableError, check_size, crop_transform, stabilize_frame
+from pipeline.stabilize.crop import UnframeableError, check_size, crop_transform, similarity_transform, stabilize_frame
 from pipeline.track.headtrack import HeadTrack, conform
 
 logger = logging.getLogger(__name__)
@@ -28,6 +31,9 @@ logger = logging.getLogger(__name__)
 KIND = "stabilized_crops"
 SCHEMA_VERSION = 1
 MANIFEST = "stabilize.json"
+# How a crop is framed: from the 3D pose (the point of this stage), or the 2D landmark baseline.
+FRAMINGS = ("pose", "landmarks2d")
+Framing = Callable[[int, np.ndarray], np.ndarray]  # (track index, plate image) -> 3x3, or UnframeableError
 
 
 @dataclasses.dataclass(frozen=True)
@@ -38,9 +44,12 @@ class StabilizeConfig:
     radius: float = 0.16  # scene units around the skull centre spanning half the crop
     skull_centre: tuple[float, float, float] = (0.0, 0.0, 0.0)  # in the head track's local frame
     fill_missing: bool = False  # interpolate frames the track lacks instead of stopping with their list
+    method: str = "pose"  # "pose": from the 3D head pose; "landmarks2d": the 2D landmark baseline, to compare
 
     def __post_init__(self) -> None:
         check_size(self.size)
+        if self.method not in FRAMINGS:
+            raise InputError(f"stabilize: unknown method {self.method!r}; use one of {', '.join(FRAMINGS)}")
         if not (np.isfinite(self.radius) and self.radius > 0):
             raise InputError(f"stabilize: radius must be a positive distance, got {self.radius!r}")
         if len(self.skull_centre) != 3 or not all(np.isfinite(self.skull_centre)):
@@ -72,13 +81,13 @@ def run(config: StabilizeConfig, inputs: StabilizeInputs, *,
     with open_clip(inputs.plate, first_frame=inputs.first_frame, fps=inputs.fps) as clip:
         track = conform(inputs.track, clip.frame_range, fill=config.fill_missing, where=str(inputs.plate))
         ypr = track.yaw_pitch_roll()
-        poses = track.transforms()
         angles = ypr[:, [1, 0, 2]]
         extension = "exr" if clip.linear else "png"
         records: list[dict[str, Any]] = []
         flagged: dict[int, str] = {}
         out_dir = Path(inputs.out_dir)
-        with atomic_dir(out_dir) as tmp, progress_bar(len(track), "stabilize", callback=progress) as bar:
+        with atomic_dir(out_dir) as tmp, _framing(config, track, linear=clip.linear) as framing, \
+                progress_bar(len(track), "stabilize", callback=progress) as bar:
             (tmp / "crops").mkdir()
             for i, frame in enumerate(track.frames):
                 frame = int(frame)
@@ -86,15 +95,15 @@ def run(config: StabilizeConfig, inputs: StabilizeInputs, *,
                     "frame": frame, "yaw_pitch_roll": ypr[i].tolist(), "rotation_deg": angles[i].tolist(),
                     "translation": track.translation[i].tolist(), "confidence": float(track.confidence[i]),
                     "status": str(track.status[i]), "crop": None, "transform": None, "inverse": None, "flag": None}
+                image = clip.read(frame)
                 try:
-                    m = crop_transform(poses[i], track.intrinsics[i], size=config.size,
-                                       radius=config.radius, skull_centre=config.skull_centre)
+                    m = framing(i, image)
                 except UnframeableError as exc:
                     record["flag"] = flagged[frame] = exc.reason
                     logger.warning("%s frame %d: no crop: %s", inputs.plate, frame, exc)
                 else:
                     name = f"crops/crop.{frame:04d}.{extension}"
-                    write_image(tmp / name, stabilize_frame(clip.read(frame), m, config.size))
+                    write_image(tmp / name, stabilize_frame(image, m, config.size))
                     record.update(crop=name, transform=m.tolist(), inverse=np.linalg.inv(m).tolist())
                 records.append(record)
                 bar.update(1, f"frame {frame}")
@@ -105,6 +114,26 @@ def run(config: StabilizeConfig, inputs: StabilizeInputs, *,
     logger.info("stabilize: %d crops of %dx%d, %d frames flagged", len(cropped), config.size, config.size,
                 len(flagged))
     return StabilizeOutputs(manifest=out_dir / MANIFEST, cropped=cropped, flagged=flagged)
+
+
+@contextlib.contextmanager
+def _framing(config: StabilizeConfig, track: HeadTrack, *, linear: bool) -> Iterator[Framing]:
+    """The plate -> crop matrix of each frame for `config.method`."""
+    if config.method == "pose":
+        poses = track.transforms()
+        yield lambda i, image: crop_transform(poses[i], track.intrinsics[i], size=config.size, radius=config.radius,
+                                              skull_centre=config.skull_centre)
+        return
+    from pipeline.track.solve import Landmarker, to_rgb8
+
+    with Landmarker(mode="video") as landmarker:
+        def landmarks2d(i: int, image: np.ndarray) -> np.ndarray:
+            points = landmarker(to_rgb8(image, linear=linear))
+            if points is None:
+                raise UnframeableError("no_face", "no face found, so the 2D landmark baseline has no crop")
+            return similarity_transform(points, size=config.size)
+
+        yield landmarks2d
 
 
 def read_stabilized(path: str | os.PathLike) -> dict[str, Any]:

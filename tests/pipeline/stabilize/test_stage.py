@@ -132,3 +132,28 @@ def test_cli_import_export_plot_and_stabilize(plate, tmp_path, capsys):
         from pipeline.config import config_from_dict
 
         config_from_dict(StabilizeConfig, {"sise": 64}, where="stabilize")
+
+
+def test_2d_baseline_crops_only_where_a_face_is_found(plate, tmp_path):
+    from skimage import data
+
+    face = data.astronaut()[0:256, 96:352].astype(np.float32) / 255.0
+    covered = face.copy()
+    covered[40:190, 60:200] = 0.5
+    frames = [(1001, face), (1002, np.fliplr(face).copy()), (1003, covered), (1004, face)]
+    write_sequence(tmp_path / "faces" / "faces.%04d.png", frames)
+    poses = _poses()[:4]
+    inputs = StabilizeInputs(plate=tmp_path / "faces" / "faces.%04d.png", fps="24", track=_track(poses),
+                             out_dir=tmp_path / "baseline")
+    out = run(StabilizeConfig(size=SIZE, method="landmarks2d"), inputs)
+    assert out.flagged == {1003: "no_face"} and out.cropped == (1001, 1002, 1004)
+    records = {r["frame"]: r for r in read_stabilized(out.manifest)["frames"]}
+    m = records[1001]["transform"]
+    assert m[0, 0] == pytest.approx(m[1, 1]) and m[0, 1] == pytest.approx(-m[1, 0])
+    assert records[1004]["transform"] == pytest.approx(m)  # the same face, the same framing
+    # On the disk plate (no face anywhere) the baseline has nothing to crop; the 3D pose crops every frame.
+    none = run(StabilizeConfig(size=SIZE, method="landmarks2d"),
+               StabilizeInputs(plate=plate / "plate.%04d.png", fps="24", track=_track(), out_dir=tmp_path / "n"))
+    assert none.cropped == () and set(none.flagged.values()) == {"no_face"}
+    with pytest.raises(InputError, match="unknown method 'mtcnn'"):
+        StabilizeConfig(method="mtcnn")
