@@ -105,7 +105,8 @@ export class Player {
       return view;
     });
     this.viewCount = this.views.length;
-    replaceChildren(this.stage, ...this.views.map((v) => v.el), this.wipeHandle);
+    replaceChildren(this.stage, ...this.views.map((v) => v.el), this.wipeHandle,
+      this.views.length ? null : h("p", { class: "fr-no-clip" }, "Nothing to play yet: the plate and the variants appear here as they are published."));
     this.views.forEach((v, i) => {
       v.el.classList.toggle("fr-master", i === 0);
       this.renderSourcePicker(v, i);
