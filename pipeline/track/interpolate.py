@@ -59,7 +59,7 @@ def fill_angle_channel(t: np.ndarray, y: np.ndarray, known: np.ndarray, *, spin:
 
     `spin`: the angle can make whole turns inside a gap (yaw); otherwise (pitch, roll) a gap is bridged
     the short way. `extrapolate` continues the edge velocity before the first and after the last known
-    frame (a spin carries on); otherwise the end values are held.
+    frame for up to half a turn (a spin carries on to the back of the head); otherwise the end values are held.
     """
     t = np.asarray(t, dtype=np.float64)
     out = np.asarray(y, dtype=np.float64).copy()
@@ -91,8 +91,15 @@ def fill_angle_channel(t: np.ndarray, y: np.ndarray, known: np.ndarray, *, spin:
     first_stop = known_runs[0][1]
     v_first = _edge_velocity(t[first:first_stop][:EDGE_FRAMES], out[first:first_stop][:EDGE_FRAMES])
     v_last = prev[2]
-    out[:first] = out[first] + ((t[:first] - t[first]) * v_first if extrapolate and v_first is not None else 0.0)
-    out[last + 1:] = out[last] + ((t[last + 1:] - t[last]) * v_last if extrapolate and v_last is not None else 0.0)
+    # Past the ends a spin carries on round to the back of the head (half a turn at most), then holds.
+    if extrapolate and v_first is not None:
+        out[:first] = out[first] + np.clip((t[:first] - t[first]) * v_first, -180.0, 180.0)
+    else:
+        out[:first] = out[first]
+    if extrapolate and v_last is not None:
+        out[last + 1:] = out[last] + np.clip((t[last + 1:] - t[last]) * v_last, -180.0, 180.0)
+    else:
+        out[last + 1:] = out[last]
     return out
 
 

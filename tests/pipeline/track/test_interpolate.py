@@ -61,3 +61,11 @@ def test_pitch_and_roll_never_spin_round_even_when_both_sides_drift_the_same_way
     filled = fill_angles(t, np.where(known[:, None], ypr, np.nan), known)
     assert np.abs(filled[:, 1:]).max() < 30.0  # a roll drifting down on both sides but ending higher: no turn
     assert np.all(np.diff(filled[:, 0]) > 0)
+
+
+def test_a_long_unseen_end_spins_on_to_the_back_of_the_head_and_holds():
+    t = np.arange(80.0)
+    known = t < 20
+    filled = fill_angle_channel(t, np.where(known, 10.0 * t - 60.0, np.nan), known, extrapolate=True)
+    assert filled[25] == pytest.approx(190.0)  # still turning
+    assert filled[-1] == pytest.approx(130.0 + 180.0)  # half a turn past the last seen frame, no more
