@@ -70,13 +70,14 @@ def read_chan(path: str | os.PathLike, *, rotation_order: str = DEFAULT_ROTATION
     ncols = None
     allowed = _COLUMNS[kind]
     expected = " or ".join(f"{n} ({_LAYOUT[n]})" for n in allowed)
+    article = "an" if kind == "object" else "a"
     for lineno, raw in enumerate(p.read_text(encoding="utf-8", errors="replace").splitlines(), start=1):
         text = raw.split("#", 1)[0].strip()
         if not text:
             continue
         fields = text.split()
         if len(fields) not in allowed:
-            raise InputError(f"{p}:{lineno}: {len(fields)} columns; a {kind} .chan needs {expected}")
+            raise InputError(f"{p}:{lineno}: {len(fields)} columns; {article} {kind} .chan needs {expected}")
         if ncols is not None and len(fields) != ncols:
             raise InputError(f"{p}:{lineno}: {len(fields)} columns where earlier lines have {ncols}; "
                              f"every line needs the same {expected}")
@@ -84,7 +85,7 @@ def read_chan(path: str | os.PathLike, *, rotation_order: str = DEFAULT_ROTATION
         try:
             values = [float(f) for f in fields]
         except ValueError:
-            raise InputError(f"{p}:{lineno}: not numbers: {text!r}; a {kind} .chan line is {expected}") from None
+            raise InputError(f"{p}:{lineno}: not numbers: {text!r}; {article} {kind} .chan line is {expected}") from None
         if not all(math.isfinite(v) for v in values):
             raise InputError(f"{p}:{lineno}: NaN or infinite value at frame {fields[0]}; "
                              "fix or remove that frame in the tracking application and export again")

@@ -38,8 +38,8 @@ def test_reading_with_another_order_gives_another_rotation(tmp_path):
 
 
 @pytest.mark.parametrize("line, kind, message", [
-    ("1001 0 0 0 0 0", "object", r"6 columns; a object .chan needs 7 \(frame tx ty tz rx ry rz\)"),
-    ("1001 0 0 0 0 0 0 45", "object", r"8 columns; a object .chan needs 7 \(frame tx ty tz rx ry rz\)"),
+    ("1001 0 0 0 0 0", "object", r"6 columns; an object .chan needs 7 \(frame tx ty tz rx ry rz\)"),
+    ("1001 0 0 0 0 0 0 45", "object", r"8 columns; an object .chan needs 7 \(frame tx ty tz rx ry rz\)"),
     ("1001 0 0 0 0 0 0 45 1", "camera", r"9 columns; a camera .chan needs 7 .* or 8 \(frame tx ty tz rx ry rz vfov\)"),
     ("1001 0 0 nan 0 0 0", "object", "NaN or infinite value at frame 1001"),
     ("1001 0 0 0 inf 0 0", "object", "NaN or infinite value at frame 1001"),
