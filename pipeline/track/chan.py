@@ -85,7 +85,8 @@ def read_chan(path: str | os.PathLike, *, rotation_order: str = DEFAULT_ROTATION
         try:
             values = [float(f) for f in fields]
         except ValueError:
-            raise InputError(f"{p}:{lineno}: not numbers: {text!r}; {article} {kind} .chan line is {expected}") from None
+            raise InputError(f"{p}:{lineno}: not numbers: {text!r}; "
+                             f"{article} {kind} .chan line is {expected}") from None
         if not all(math.isfinite(v) for v in values):
             raise InputError(f"{p}:{lineno}: NaN or infinite value at frame {fields[0]}; "
                              "fix or remove that frame in the tracking application and export again")

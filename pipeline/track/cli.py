@@ -80,7 +80,9 @@ def _export(args: argparse.Namespace) -> int:
     from pipeline.track.headtrack import camera_chan, read_track, to_chan
 
     track = read_track(args.track)
-    world = read_chan(args.world_camera, rotation_order=args.rotation_order, kind="camera") if args.world_camera else None
+    world = None
+    if args.world_camera:
+        world = read_chan(args.world_camera, rotation_order=args.rotation_order, kind="camera")
     write_chan(args.out, to_chan(track, camera=world, rotation_order=args.rotation_order))
     if args.camera_out:
         write_chan(args.camera_out, camera_chan(track, rotation_order=args.rotation_order))

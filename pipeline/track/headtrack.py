@@ -123,7 +123,8 @@ def missing_frames(track: HeadTrack, frames: range | np.ndarray) -> np.ndarray:
     return wanted[~np.isin(wanted, track.frames)]
 
 
-def conform(track: HeadTrack, frames: range | np.ndarray, *, fill: bool = False, where: str = "head track") -> HeadTrack:
+def conform(track: HeadTrack, frames: range | np.ndarray, *, fill: bool = False,
+            where: str = "head track") -> HeadTrack:
     """The track on exactly the plate's `frames`.
 
     Missing frames (gaps, or a track shorter than the plate) are an InputError listing them unless `fill`:

@@ -82,7 +82,8 @@ def fill_angle_channel(t: np.ndarray, y: np.ndarray, known: np.ndarray, *, spin:
                 seg -= 360.0 * np.round((seg[0] - y0) / 360.0)
             chord = (seg[0] - y0) / span
             gap = slice(int(np.searchsorted(t, t0)) + 1, start)
-            out[gap] = _hermite(t[gap], t0, y0, chord if v0 is None else v0, t1, seg[0], chord if v_in is None else v_in)
+            v_start, v_end = chord if v0 is None else v0, chord if v_in is None else v_in
+            out[gap] = _hermite(t[gap], t0, y0, v_start, t1, seg[0], v_end)
         out[start:stop] = seg
         offset = seg[0] - np.degrees(np.unwrap(np.radians(y[start:stop])))[0]
         v_out = _edge_velocity(t[start:stop][-EDGE_FRAMES:], seg[-EDGE_FRAMES:])

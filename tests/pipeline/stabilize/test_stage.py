@@ -92,7 +92,8 @@ def test_head_behind_the_camera_is_flagged_not_a_crash(plate, tmp_path):
 
 
 def test_a_short_track_stops_with_the_missing_frames_and_writes_nothing(plate, tmp_path):
-    inputs = StabilizeInputs(plate=plate / "plate.%04d.png", fps="24", track=_track(_poses()[:9]), out_dir=tmp_path / "c")
+    inputs = StabilizeInputs(plate=plate / "plate.%04d.png", fps="24", track=_track(_poses()[:9]),
+                             out_dir=tmp_path / "c")
     with pytest.raises(InputError, match=r"no pose for 3 of the plate's 12 frames \(1010-1012\).*--fill-missing"):
         run(StabilizeConfig(size=SIZE), inputs)
     assert not (tmp_path / "c").exists()

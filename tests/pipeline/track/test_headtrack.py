@@ -111,4 +111,5 @@ def test_export_camera_chan_carries_vfov(tmp_path):
     cam = read_chan(tmp_path / "cam.chan", kind="camera")
     assert np.allclose(cam.vfov_deg, CAMERA.vfov_deg, atol=1e-5)
     write_chan(tmp_path / "head.chan", to_chan(track))
-    assert np.abs(read_chan(tmp_path / "head.chan").matrices() - compose(track.rotation, track.translation)).max() < 1e-5
+    exported = read_chan(tmp_path / "head.chan").matrices()
+    assert np.abs(exported - compose(track.rotation, track.translation)).max() < 1e-5

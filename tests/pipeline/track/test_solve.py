@@ -100,7 +100,8 @@ def test_fitting_the_canonical_head_to_the_performer_removes_the_yaw_bias():
 
     camera = Intrinsics(width=512, height=512, focal_mm=85.0, film_back_mm=(36.0, 36.0))
     # A performer with a longer nose and a flatter face than the canonical head.
-    face = canonical.POINTS * [1.0, 1.05, 1.0] + np.where(canonical.POINTS[:, 2] > 0.1, 0.012, -0.004)[:, None] * [0, 0, 1]
+    nose_out = np.where(canonical.POINTS[:, 2] > 0.1, 0.012, -0.004)
+    face = canonical.POINTS * [1.0, 1.05, 1.0] + nose_out[:, None] * [0, 0, 1]
     truth = np.stack([np.linspace(-55, 55, 23), 5 * np.sin(np.linspace(0, 3, 23)), np.zeros(23)], axis=1)
     landmarks = []
     for ypr in truth:
