@@ -19,6 +19,7 @@ VERB_MODULES: tuple[str, ...] = (
     "pipeline.synth.cli",
     "pipeline.track.cli",
     "pipeline.stabilize.cli",
+    "pipeline.dataset.cli",
     "pipeline.train.cli",
     "pipeline.demo",
     "pipeline.publish.cli",

@@ -1,0 +1,420 @@
+"""`dataset build`: a faceset of one identity from the shot's sources, added to incrementally.
+
+Each source (rig, walkthroughs from several cameras, CG passes, the plate for the dancer) is cut into
+pose-consistent crops from its head track (the stabilize stage's framing), measured (descriptors) and
+thinned of near-duplicates (a tiny pose change and a tiny image difference from the last crop kept).
+A source already in the faceset with the same signature (clip files, track, camera, settings) is kept
+as it is, so adding a source never redoes the others. Nothing is visible until everything succeeded:
+new crops go into fresh folders, the manifest is replaced last, and a failure removes what it wrote.
+"""
+from __future__ import annotations
+
+import dataclasses
+import glob
+import hashlib
+import json
+import logging
+import os
+import shutil
+import uuid
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from pipeline.atomic import atomic_dir
+from pipeline.config import config_to_dict
+from pipeline.dataset.descriptors import CropGeometry, face_direction, measure_crop, wrap_degrees
+from pipeline.dataset.faceset import read_faceset, write_faceset
+from pipeline.errors import InputError, MediaError
+from pipeline.geometry import project
+from pipeline.progress import ProgressCallback, progress_bar
+from pipeline.shot import IDENTITIES, Shot, Source, frame_path
+from pipeline.stabilize.crop import UnframeableError, check_size, crop_transform, stabilize_frame
+
+logger = logging.getLogger(__name__)
+
+DESCRIPTOR_VERSION = 1  # bump when descriptors change meaning: every source's signature changes with it
+CG_SOURCE = "cg"
+
+
+@dataclasses.dataclass(frozen=True)
+class TagRange:
+    """User performance tags for frames first..last of one source ([[dataset.tags]])."""
+
+    source: str
+    first: int
+    last: int
+    tags: list[str] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass(frozen=True)
+class DatasetConfig:
+    """[dataset] in shot.toml."""
+
+    size: int = 256  # crop side in pixels
+    radius: float = 0.16  # scene units around the skull centre spanning half the crop (as stabilize)
+    duplicate_pose_deg: float = 1.0  # a crop this close in pose to the last one kept ...
+    duplicate_difference: float = 0.01  # ... and this close in image (mean grey difference, 0..1) is dropped
+    landmarks: bool = True  # refine the mouth and eye regions with the MediaPipe face mesh
+    cg_passes: list[str] = dataclasses.field(default_factory=lambda: ["beauty"])  # CG passes kept as crops
+    tags: list[TagRange] = dataclasses.field(default_factory=list)
+    rules: list[dict[str, Any]] = dataclasses.field(default_factory=list)  # see pipeline.dataset.rules
+    coverage_deg: float = 15.0  # plate frames farther than this from every training pose are predicted to fail
+
+    def __post_init__(self) -> None:
+        check_size(self.size)
+        if not (self.radius > 0 and self.duplicate_pose_deg >= 0 and self.duplicate_difference >= 0
+                and self.coverage_deg > 0):
+            raise ValueError("radius and coverage_deg must be positive, the duplicate thresholds 0 or more")
+
+
+@dataclasses.dataclass(frozen=True)
+class BuildInputs:
+    shot: Shot
+    out_dir: Path
+    identity: str = "actor"
+    sources: tuple[str, ...] = ()  # only these (default: every source of the identity, plus CG for the actor)
+    rebuild: bool = False  # redo sources even when their signature is unchanged
+
+
+@dataclasses.dataclass(frozen=True)
+class BuildOutputs:
+    manifest: Path
+    added: tuple[str, ...]  # sources (re)built this run
+    kept: tuple[str, ...]  # sources reused as they were
+    crops: int
+
+
+@dataclasses.dataclass(frozen=True)
+class _Job:
+    """One source to cut: its clip, track, camera, kind, tags; CG jobs name the pass and track the plate."""
+
+    name: str
+    kind: str
+    camera: str
+    clip: Path
+    track: Path
+    tags: tuple[str, ...]
+    cg_pass: str | None = None
+
+
+def _jobs(shot: Shot, identity: str, config: DatasetConfig) -> list[_Job]:
+    jobs = [_Job(s.name, s.kind, s.camera, s.clip, s.track, s.tags) for s in shot.sources_of(identity=identity)]
+    if identity == "actor" and shot.cg_passes is not None:
+        jobs += [_Job(f"cg_{p}", CG_SOURCE, "main", shot.cg_passes, shot.head_track, ("cg",), cg_pass=p)
+                 for p in config.cg_passes]
+    return jobs
+
+
+def _files_of(pattern: Path) -> list[Path]:
+    if "%" in pattern.name:
+        return sorted(Path(p) for p in glob.glob(glob.escape(str(pattern.parent)) + os.sep + "*")
+                      if Path(p).is_file())
+    return [pattern]
+
+
+def signature(job: _Job, shot: Shot, config: DatasetConfig) -> str:
+    """What a source's crops depend on: its files (name, size, time), track bytes, camera, settings."""
+    h = hashlib.sha256()
+    for path in _files_of(job.clip):
+        st = path.stat()
+        h.update(f"{path.name}:{st.st_size}:{st.st_mtime_ns};".encode())
+    for path in (job.track, shot.cameras.get(job.camera, shot.camera)):
+        h.update(path.read_bytes())
+    settings = {k: v for k, v in config_to_dict(config).items() if k not in ("rules", "coverage_deg")}
+    h.update(json.dumps([settings, job.tags, job.cg_pass, job.kind, DESCRIPTOR_VERSION], sort_keys=True).encode())
+    return h.hexdigest()[:16]
+
+
+def run(config: DatasetConfig, inputs: BuildInputs, *, progress: ProgressCallback | None = None) -> BuildOutputs:
+    """Build or extend the faceset of `inputs.identity` in `inputs.out_dir`."""
+    shot, out = inputs.shot, Path(inputs.out_dir)
+    if inputs.identity not in IDENTITIES:
+        raise InputError(f"dataset build: identity {inputs.identity!r} is not one of {', '.join(IDENTITIES)}")
+    jobs = _jobs(shot, inputs.identity, config)
+    known = {j.name for j in jobs}
+    unknown = sorted(set(inputs.sources) - known)
+    if unknown:
+        raise InputError(f"dataset build: no {inputs.identity} source named {', '.join(unknown)} in {shot.root}; "
+                         f"known: {', '.join(sorted(known)) or 'none'}")
+    if not jobs:
+        raise InputError(f"{shot.root}: the shot has no {inputs.identity} sources; add [[sources]] with "
+                         f"identity = \"{inputs.identity}\"")
+    previous = read_faceset(out) if (out / "faceset.json").is_file() else None
+    if previous is not None and (previous.get("size"), previous.get("radius")) != (config.size, config.radius):
+        raise InputError(f"{out}: this faceset has {previous.get('size')}px crops of radius {previous.get('radius')}, "
+                         f"the [dataset] table asks for {config.size}px, radius {config.radius}; build into a new "
+                         "folder or pass --rebuild")
+    old_sources = previous["sources"] if previous and not inputs.rebuild else {}
+    wanted = [j for j in jobs if not inputs.sources or j.name in inputs.sources]
+    signatures = {j.name: signature(j, shot, config) for j in wanted}
+    todo = [j for j in wanted if old_sources.get(j.name, {}).get("signature") != signatures[j.name]]
+    kept_names = [n for n in old_sources if n not in {j.name for j in todo}]
+    entries = [e for e in (previous["crops"] if previous else []) if e.get("source_name") in kept_names]
+    sources = {n: old_sources[n] for n in kept_names}
+
+    written: list[Path] = []
+    try:
+        landmarker = _landmarker(config)
+        try:
+            total = sum(_frame_count(j, shot) for j in todo)
+            with progress_bar(total, f"dataset build {inputs.identity}", callback=progress) as bar:
+                for job in todo:
+                    folder = f"images/{job.name}.{uuid.uuid4().hex[:8]}"
+                    with atomic_dir(out / folder) as tmp:
+                        new, info = _cut_source(job, shot, config, tmp, folder, landmarker, bar)
+                    written.append(out / folder)
+                    entries += new
+                    sources[job.name] = {**info, "signature": signatures[job.name], "folder": folder}
+        finally:
+            if landmarker is not None:
+                landmarker.close()
+        entries = _pair_cg(entries)
+        order = {name: i for i, name in enumerate(j.name for j in jobs)}
+        entries.sort(key=lambda e: (order.get(e["source_name"], len(order)), e["frame"]))
+        manifest = write_faceset(out, {"identity": inputs.identity, "size": config.size, "radius": config.radius,
+                                       "shot": shot.name, "config": config_to_dict(config),
+                                       "sources": dict(sorted(sources.items(), key=lambda kv: order.get(kv[0], 0))),
+                                       "crops": entries})
+    except BaseException:
+        for folder in written:
+            shutil.rmtree(folder, ignore_errors=True)
+        raise
+    _remove_unreferenced(out, sources)
+    logger.info("dataset build: %s faceset %s: %d crops (%d sources added, %d kept)", inputs.identity, out,
+                len(entries), len(todo), len(kept_names))
+    return BuildOutputs(manifest=manifest, added=tuple(j.name for j in todo), kept=tuple(kept_names),
+                        crops=len(entries))
+
+
+def _landmarker(config: DatasetConfig):
+    if not config.landmarks:
+        return None
+    from pipeline.track.solve import Landmarker
+
+    return Landmarker(mode="static", min_detection_confidence=0.3)
+
+
+def _remove_unreferenced(out: Path, sources: dict[str, Any]) -> None:
+    keep = {out / s["folder"] for s in sources.values()}
+    for folder in (out / "images").glob("*") if (out / "images").is_dir() else ():
+        if folder.is_dir() and folder not in keep and not folder.name.startswith("."):
+            shutil.rmtree(folder, ignore_errors=True)
+
+
+def _frame_count(job: _Job, shot: Shot) -> int:
+    return len(_files_of(job.clip)) if "%" in job.clip.name else shot.last_frame - shot.first_frame + 1
+
+
+def _load_track(job: _Job, shot: Shot):
+    from pipeline.track.load import load_head_track
+
+    intrinsics = shot.cameras.get(job.camera, shot.camera)
+    try:
+        return load_head_track(job.track, intrinsics=intrinsics, rotation_order=shot.rotation_order)
+    except InputError as exc:
+        raise InputError(f"source {job.name}: its head track cannot be used ({exc}); track the source first "
+                         "(`facereplace track solve` or import a .chan)") from None
+
+
+def _read(clip, frame: int, job: _Job) -> np.ndarray:
+    """One frame of a source, display-encoded RGB float; damaged or empty files are named."""
+    try:
+        if job.cg_pass is not None:
+            from pipeline.cg.passes import read_passes
+            from pipeline.media.image import linear_to_srgb
+
+            layer = read_passes(frame_path(job.clip, frame), required=(job.cg_pass,))[job.cg_pass]
+            layer = layer if layer.ndim == 3 else np.repeat(layer[..., None], 3, axis=2)
+            return linear_to_srgb(np.clip(layer[..., :3], 0, None))
+        image = clip.read(frame)
+        if clip.linear:
+            from pipeline.media.image import linear_to_srgb
+
+            image = linear_to_srgb(np.clip(image, 0, None))
+    except (MediaError, InputError, OSError) as exc:
+        raise MediaError(f"source {job.name} frame {frame}: cannot read {frame_path(job.clip, frame)} ({exc}); "
+                         "re-export or remove the damaged file") from None
+    if image.size == 0 or float(np.ptp(image)) < 1e-4:
+        raise MediaError(f"source {job.name} frame {frame}: {frame_path(job.clip, frame)} is empty (one flat "
+                         "colour); re-export the frame or remove it from the clip")
+    return image[..., :3] if image.ndim == 3 else np.repeat(image[..., None], 3, axis=2)
+
+
+def _frames(job: _Job, shot: Shot) -> tuple[Any, list[int]]:
+    """The clip (None for CG passes, read per file) and its frames."""
+    if job.cg_pass is not None:
+        from pipeline.media.sequence import find_sequence
+
+        return None, [int(f) for f in find_sequence(job.clip).frames]
+    from pipeline.media.clip import open_clip
+
+    try:
+        clip = open_clip(job.clip, first_frame=shot.first_frame, fps=str(shot.fps))
+    except MediaError as exc:
+        raise MediaError(f"source {job.name}: {exc}") from None
+    return clip, list(clip.frame_range)
+
+
+def _cut_source(job: _Job, shot: Shot, config: DatasetConfig, tmp: Path, folder: str, landmarker,
+                bar) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+    track = _load_track(job, shot)
+    clip, frames = _frames(job, shot)
+    try:
+        tracked = [f for f in frames if f in set(track.frames.tolist())]
+        if not tracked:
+            raise InputError(f"source {job.name}: its track {job.track} covers frames {track.frames[0]}-"
+                             f"{track.frames[-1]} but the clip has {frames[0]}-{frames[-1]}: no frame has a head "
+                             "pose; track this source first (`facereplace track solve`)")
+        untracked = len(frames) - len(tracked)
+        if untracked:
+            logger.warning("source %s: %d frames have no head pose and are left out", job.name, untracked)
+        ypr = track.yaw_pitch_roll()
+        motion = _motion_px(track, config)
+        poses = track.transforms()
+        entries: list[dict[str, Any]] = []
+        last: tuple[np.ndarray, np.ndarray, float] | None = None
+        duplicates = unframed = 0
+        for frame in tracked:
+            i = track.index(frame)
+            bar.update(1, f"{job.name} {frame}")
+            try:
+                m = crop_transform(poses[i], track.intrinsics[i],
+                                   size=config.size, radius=config.radius)
+            except UnframeableError:
+                unframed += 1
+                continue
+            crop = np.clip(stabilize_frame(_read(clip, frame, job), m, config.size), 0.0, 1.0)
+            yaw, pitch, roll = float(wrap_degrees(ypr[i, 0])), float(ypr[i, 1]), float(ypr[i, 2])
+            thumb = cv2.resize(crop.mean(axis=2), (32, 32), interpolation=cv2.INTER_AREA)
+            direction = face_direction(yaw, pitch)
+            if last is not None and _near_duplicate(last, direction, thumb, roll, config):
+                duplicates += 1
+                continue
+            last = (direction, thumb, roll)
+            landmarks = _landmarks(landmarker, crop) if job.cg_pass is None else None
+            geometry = CropGeometry(poses[i], track.intrinsics[i], m)
+            descriptors = measure_crop(crop, geometry, landmarks=landmarks, motion_px=float(motion[i]))
+            name = f"{frame:04d}.png"
+            _write_png(tmp / name, crop)
+            entry: dict[str, Any] = {"id": f"{job.name}_{frame}", "image": f"{folder}/{name}", "yaw": yaw,
+                                     "pitch": pitch, "roll": roll, "source": job.kind, "source_name": job.name,
+                                     "camera": job.camera, "frame": frame, "shot": shot.name,
+                                     "tags": _tags(job, frame, config), "descriptors": descriptors}
+            if job.cg_pass is not None:
+                entry["pass"] = job.cg_pass
+            entries.append(entry)
+    finally:
+        if clip is not None:
+            clip.close()
+    logger.info("source %s: %d crops, %d near-duplicates dropped, %d frames unframeable", job.name, len(entries),
+                duplicates, unframed)
+    return entries, {"kind": job.kind, "camera": job.camera, "tags": list(job.tags), "frames": len(frames),
+                     "crops": len(entries), "duplicates": duplicates, "untracked": untracked, "unframed": unframed}
+
+
+def _motion_px(track, config: DatasetConfig) -> np.ndarray:
+    """How far the head moves in the crop per frame: the skull centre's image motion plus the turn of the
+    face (angle times the crop's half size), each at the crop's scale."""
+    n = len(track)
+    if n < 2:
+        return np.zeros(n)
+    centres = np.array([project(track.translation[i], track.intrinsics[i]) for i in range(n)])
+    scale = np.array([(config.size / 2.0) / (track.intrinsics[i].focal_px * config.radius /
+                                             max(-track.translation[i, 2], 1e-6)) for i in range(n)])
+    ypr = track.yaw_pitch_roll()
+    directions = face_direction(ypr[:, 0], ypr[:, 1])
+    step_px = np.linalg.norm(np.diff(centres, axis=0), axis=1) * scale[1:]
+    step_turn = np.arccos(np.clip(np.sum(directions[1:] * directions[:-1], axis=1), -1, 1)) * config.size / 2.0
+    step = step_px + step_turn
+    per_frame = np.empty(n)
+    per_frame[0], per_frame[-1] = step[0], step[-1]
+    per_frame[1:-1] = 0.5 * (step[1:] + step[:-1])
+    return per_frame
+
+
+def _near_duplicate(last: tuple[np.ndarray, np.ndarray, float], direction: np.ndarray, thumb: np.ndarray,
+                    roll: float, config: DatasetConfig) -> bool:
+    angle = np.degrees(np.arccos(np.clip(float(last[0] @ direction), -1.0, 1.0)))
+    pose_delta = float(np.hypot(angle, roll - last[2]))
+    return pose_delta <= config.duplicate_pose_deg and \
+        float(np.abs(thumb - last[1]).mean()) <= config.duplicate_difference
+
+
+def _landmarks(landmarker, crop: np.ndarray) -> np.ndarray | None:
+    """Face-mesh landmarks in crop pixels (the crop upscaled first when small: the detector wants ~256 px)."""
+    if landmarker is None:
+        return None
+    from pipeline.track.solve import to_rgb8
+
+    factor = max(1, int(np.ceil(256 / crop.shape[0])))
+    rgb8 = to_rgb8(crop, linear=False)
+    if factor > 1:
+        rgb8 = cv2.resize(rgb8, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
+    points = landmarker(rgb8)
+    return None if points is None else points / factor
+
+
+def _tags(job: _Job, frame: int, config: DatasetConfig) -> list[str]:
+    tags = list(job.tags)
+    for r in config.tags:
+        if r.source == job.name and r.first <= frame <= r.last:
+            tags += [t for t in r.tags if t not in tags]
+    return tags
+
+
+def _pair_cg(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Each CG crop pairs with the photographic crop nearest in pose (what the cg model learns to map)."""
+    photos = [e for e in entries if e["source"] != CG_SOURCE]
+    cg = [e for e in entries if e["source"] == CG_SOURCE]
+    if not cg:
+        return entries
+    if not photos:
+        logger.warning("dataset build: CG crops left out: no actor photographs to pair them with")
+        return photos
+    pd = face_direction([e["yaw"] for e in photos], [e["pitch"] for e in photos])
+    cd = face_direction([e["yaw"] for e in cg], [e["pitch"] for e in cg])
+    nearest = np.argmax(cd @ pd.T, axis=1)
+    for e, j in zip(cg, nearest):
+        e["pair_of"] = photos[int(j)]["id"]
+    return photos + cg
+
+
+def _write_png(path: Path, crop: np.ndarray) -> None:
+    from pipeline.media.image import write_image
+
+    write_image(path, crop, bits=8)
+
+
+def iter_crops(data: dict[str, Any]) -> Iterator[tuple[dict[str, Any], Path]]:
+    """(entry, image path) of every crop of a faceset read with read_faceset."""
+    for entry in data["crops"]:
+        yield entry, Path(data["folder"]) / entry["image"]
+
+
+def plate_lighting(shot: Shot, config: DatasetConfig) -> dict[int, tuple[float, float]]:
+    """Per plate frame, brightness and key-light direction of its head crop (for fit selection by light)."""
+    from pipeline.dataset.descriptors import light_measures
+
+    job = _Job("plate", "plate", "main", shot.plate, shot.head_track, ())
+    track = _load_track(job, shot)
+    clip, frames = _frames(job, shot)
+    poses = track.transforms()
+    out: dict[int, tuple[float, float]] = {}
+    try:
+        for frame in frames:
+            if frame not in set(track.frames.tolist()):
+                continue
+            i = track.index(frame)
+            try:
+                m = crop_transform(poses[i], track.intrinsics[i], size=config.size, radius=config.radius)
+            except UnframeableError:
+                continue
+            light = light_measures(np.clip(stabilize_frame(_read(clip, frame, job), m, config.size), 0, 1))
+            out[frame] = (light["brightness"], light["key_light_deg"])
+    finally:
+        clip.close()
+    return out

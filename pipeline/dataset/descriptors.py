@@ -1,0 +1,255 @@
+"""What a crop shows, as numbers a rule can name: pose, mouth, teeth, eyes, sharpness, motion, light.
+
+A stabilized crop is cut from the 3D head pose (centred on the skull, a fixed physical radius spanning
+half the crop, de-rolled), so any point of the head lands at a position the pose predicts. The mouth and
+eye regions are found that way, on every frame where they face the camera, and refined by the MediaPipe
+face mesh where it finds the face (`face_found`). Measures inside the regions are image measures, so they
+work on frames the face mesh cannot read (three-quarter views, blur):
+
+- mouth_open: height of the lips' opening (dark interior or teeth) over 25 mm: 0 closed, about 0.5
+  talking, 1 wide open. Unmeasured (None) where the mouth faces away.
+- teeth_visible: bright, low-saturation pixels inside the opening (relative to the face's own skin).
+- eyes_closed: 1 - share of the eye openings showing the white of the eye; unmeasured facing away.
+- sharpness: variance of the Laplacian of the face region (grey, 0..1 values, times 1000).
+- motion_blur: how far the head moves in the crop per frame (pixels), from the track.
+- brightness: mean display value of the face region, 0..1; key_light_deg: direction the key light comes
+  from in the crop (0 image right, 90 above, 180 left, -90 below) from the shading gradient;
+  key_contrast: strength of that gradient over the brightness.
+
+`DESCRIPTORS` is the registry of names rules may use (plus "yaw", "pitch", "roll").
+"""
+from __future__ import annotations
+
+import dataclasses
+import math
+from typing import Any
+
+import cv2
+import numpy as np
+
+from pipeline.geometry import Intrinsics, project
+
+
+@dataclasses.dataclass(frozen=True)
+class Descriptor:
+    name: str
+    kind: str  # "number" | "bool"
+    help: str
+
+
+DESCRIPTORS: dict[str, Descriptor] = {d.name: d for d in (
+    Descriptor("yaw", "number", "head yaw in degrees, -180..180 (0 facing the lens, + nose towards image right)"),
+    Descriptor("pitch", "number", "head pitch in degrees (+ nose down)"),
+    Descriptor("roll", "number", "head roll in degrees"),
+    Descriptor("face_found", "bool", "the MediaPipe face mesh found the face in the crop"),
+    Descriptor("mouth_visible", "bool", "the mouth faces the camera (within 80 degrees)"),
+    Descriptor("mouth_open", "number", "opening between the lips over 25 mm (0 closed, ~0.5 talking, 1 wide open)"),
+    Descriptor("teeth_visible", "bool", "teeth show between the lips"),
+    Descriptor("eyes_closed", "number", "0 eyes open .. 1 closed"),
+    Descriptor("sharpness", "number", "variance of the Laplacian of the face region x1000 (low = blurred)"),
+    Descriptor("motion_blur", "number", "head motion in crop pixels per frame"),
+    Descriptor("brightness", "number", "mean display value of the face region, 0..1"),
+    Descriptor("key_light_deg", "number", "where the key light comes from in the crop: 0 right, 90 above"),
+    Descriptor("key_contrast", "number", "strength of the shading gradient over the brightness"),
+)}
+
+# Regions on the head, metres in the head frame (origin skull centre, +Y up, +Z out of the nose), sampled
+# as small rectified patches. The face surface is approximated by z = z0 - curve * x^2.
+MOUTH_CENTRE = (0.0, -0.070)
+MOUTH_BOX = (-0.032, 0.032, -0.020, 0.020)  # x0, x1, y0, y1 around the centre
+MOUTH_OPEN_FULL = 0.025  # metres between the lips of a wide open mouth (mouth_open = 1)
+MOUTH_Z, FACE_CURVE = 0.094, 16.0
+EYE_CENTRES = ((-0.033, 0.020), (0.033, 0.020))
+EYE_BOX = (0.018, 0.010)  # half width, half height
+EYE_Z = 0.082
+TEETH_MIN_PX = 6  # teeth pixels (at PATCH_PX_PER_M) for teeth to count as visible
+PATCH_PX_PER_M = 800.0  # resolution of the rectified patches (0.04 m -> 32 px)
+FACING_LIMIT_DEG = 80.0
+# Face-mesh landmarks (MediaPipe 468 indices) used to refine the regions.
+INNER_LIPS = (13, 14, 78, 308)
+EYE_CORNERS = ((33, 133), (362, 263))
+
+
+def face_direction(yaw_deg: np.ndarray, pitch_deg: np.ndarray) -> np.ndarray:
+    """Unit vectors (N, 3) where the face points, in the camera frame: the pose on the sphere, so yaw wraps
+    around and distances between poses are angles."""
+    yaw, pitch = np.radians(np.asarray(yaw_deg, np.float64)), np.radians(np.asarray(pitch_deg, np.float64))
+    # R = Ry(yaw) Rx(pitch) applied to +Z (roll leaves +Z alone)
+    return np.stack([np.sin(yaw) * np.cos(pitch), -np.sin(pitch), np.cos(yaw) * np.cos(pitch)], axis=-1)
+
+
+def wrap_degrees(angle: np.ndarray | float) -> np.ndarray:
+    """Angles in (-180, 180]."""
+    a = np.asarray(angle, np.float64)
+    return 180.0 - np.mod(180.0 - a, 360.0)
+
+
+@dataclasses.dataclass(frozen=True)
+class CropGeometry:
+    """How head-frame points land in a crop: the head pose (4x4 head -> camera), the camera, and the crop's
+    3x3 plate -> crop transform (as stabilize cut it)."""
+
+    pose: np.ndarray
+    intrinsics: Intrinsics
+    transform: np.ndarray
+
+    def project(self, points: np.ndarray) -> np.ndarray:
+        """Head-frame points (..., 3) -> crop pixels (..., 2)."""
+        p = np.asarray(points, np.float64)
+        cam = p @ self.pose[:3, :3].T + self.pose[:3, 3]
+        uv = project(cam, self.intrinsics)
+        m = self.transform
+        return np.stack([m[0, 0] * uv[..., 0] + m[0, 1] * uv[..., 1] + m[0, 2],
+                         m[1, 0] * uv[..., 0] + m[1, 1] * uv[..., 1] + m[1, 2]], axis=-1)
+
+    def facing(self, normal: tuple[float, float, float], at: tuple[float, float, float]) -> float:
+        """Cosine between a head-frame direction `normal` at head point `at` and the direction to the camera."""
+        where = self.pose[:3, :3] @ np.asarray(at, np.float64) + self.pose[:3, 3]
+        direction = self.pose[:3, :3] @ np.asarray(normal, np.float64)
+        return float(direction @ -where / (np.linalg.norm(direction) * np.linalg.norm(where)))
+
+    @property
+    def px_per_m(self) -> float:
+        """Crop pixels per metre at the skull centre."""
+        depth = max(-float(self.pose[2, 3]), 1e-6)
+        return float(np.sqrt(abs(np.linalg.det(self.transform[:2, :2]))) * self.intrinsics.focal_px / depth)
+
+
+def _patch(image: np.ndarray, geometry: CropGeometry, box: tuple[float, float, float, float], z0: float,
+           centre: tuple[float, float], shift_px: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The head-surface rectangle `box` (metres, around `centre`) resampled to a frontal patch, and which
+    of its columns face the camera (within FACING_LIMIT_DEG: the others are silhouette or background)."""
+    x0, x1, y0, y1 = box
+    w = max(4, int(round((x1 - x0) * PATCH_PX_PER_M)))
+    h = max(4, int(round((y1 - y0) * PATCH_PX_PER_M)))
+    xs = centre[0] + np.linspace(x0, x1, w)
+    ys = centre[1] + np.linspace(y1, y0, h)  # top row first
+    gx, gy = np.meshgrid(xs, ys)
+    gz = z0 - FACE_CURVE * (gx - centre[0]) ** 2
+    uv = (geometry.project(np.stack([gx, gy, gz], axis=-1)) + shift_px).astype(np.float32)
+    patch = cv2.remap(image, uv[..., 0], uv[..., 1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    limit = math.cos(math.radians(FACING_LIMIT_DEG))
+    visible = np.array([geometry.facing((2 * FACE_CURVE * (x - centre[0]), 0.0, 1.0), (x, centre[1], z0)) > limit
+                        for x in xs])
+    return patch, visible
+
+
+def _hsv(rgb: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(np.clip(rgb, 0, 1).astype(np.float32), cv2.COLOR_RGB2HSV)  # H 0..360, S, V 0..1
+
+
+def _mouth(patch: np.ndarray, visible: np.ndarray) -> tuple[float, bool]:
+    """Opening (over MOUTH_OPEN_FULL) and teeth, from a rectified mouth patch (rows top to bottom), using only the
+    columns that face the camera."""
+    hsv = _hsv(patch)
+    s, v = hsv[..., 1], hsv[..., 2]
+    h, w = v.shape
+    edge_rows = np.r_[0:2, h - 2:h]
+    skin_v = float(np.median(v[edge_rows][:, visible])) if visible.any() else float(np.median(v))
+    skin_s = float(np.median(s[edge_rows][:, visible])) if visible.any() else float(np.median(s))
+    dark = v < 0.65 * skin_v
+    teeth = (v > 0.9 * skin_v) & (s < 0.5 * max(skin_s, 0.1))
+    columns = np.arange(w)
+    core = visible & (columns >= int(w * 0.3)) & (columns <= int(w * 0.7))
+    if not core.any():
+        return 0.0, False
+    rows = (dark | teeth)[:, core].mean(axis=1) > 0.4
+    height_m = _longest_inner_run(rows) / PATCH_PX_PER_M
+    inner = visible & (columns >= int(w * 0.15)) & (columns <= int(w * 0.85))
+    teeth_pixels = int(teeth[2:-2][:, inner].sum())
+    return height_m / MOUTH_OPEN_FULL, teeth_pixels >= TEETH_MIN_PX
+
+
+def _longest_inner_run(rows: np.ndarray) -> int:
+    """Length of the longest run of True rows that touches neither edge of the patch (a run reaching the
+    edge is background or the chin's shadow, not an opening between the lips)."""
+    best, start = 0, None
+    for i, flag in enumerate(np.append(rows, False)):
+        if flag and start is None:
+            start = i
+        elif not flag and start is not None:
+            if start > 0 and i < len(rows):
+                best = max(best, i - start)
+            start = None
+    return best
+
+
+def _eyes_closed(patches: list[np.ndarray]) -> float:
+    """1 - share of the eye boxes showing eye white, against a fully open eye's share."""
+    shares = []
+    for patch in patches:
+        hsv = _hsv(patch)
+        skin_s = float(np.median(np.concatenate([hsv[0, :, 1], hsv[-1, :, 1]])))
+        skin_v = float(np.median(np.concatenate([hsv[0, :, 2], hsv[-1, :, 2]])))
+        white = (hsv[..., 1] < 0.5 * max(skin_s, 0.1)) & (hsv[..., 2] > 0.8 * skin_v)
+        shares.append(white.mean())
+    open_share = 0.12  # eye white over the eye box when wide open
+    return float(np.clip(1.0 - np.mean(shares) / open_share, 0.0, 1.0))
+
+
+def face_region(size: int) -> np.ndarray:
+    """Boolean mask of the central disc of a crop where the face is (half the crop's radius)."""
+    yy, xx = np.mgrid[0:size, 0:size]
+    c = (size - 1) / 2.0
+    return (xx - c) ** 2 + (yy - c) ** 2 <= (0.5 * size / 2.0) ** 2
+
+
+def light_measures(display: np.ndarray) -> dict[str, float]:
+    """Brightness, key-light direction and contrast of the face region from its shading gradient."""
+    size = display.shape[0]
+    grey = display[..., :3].mean(axis=2) if display.ndim == 3 else display
+    mask = face_region(size)
+    yy, xx = np.nonzero(mask)
+    values = grey[mask].astype(np.float64)
+    c = (size - 1) / 2.0
+    design = np.stack([np.ones_like(values), (xx - c) / size, (c - yy) / size], axis=1)
+    coef, *_ = np.linalg.lstsq(design, values, rcond=None)
+    brightness = float(values.mean())
+    return {"brightness": brightness, "key_light_deg": float(math.degrees(math.atan2(coef[2], coef[1]))),
+            "key_contrast": float(math.hypot(coef[1], coef[2]) / max(brightness, 1e-3))}
+
+
+def sharpness(display: np.ndarray) -> float:
+    grey = display[..., :3].mean(axis=2) if display.ndim == 3 else display
+    lap = cv2.Laplacian(grey.astype(np.float32), cv2.CV_32F)
+    return float(lap[face_region(grey.shape[0])].var() * 1000.0)
+
+
+def landmark_shift(landmarks: np.ndarray | None, geometry: CropGeometry, point: tuple[float, float, float],
+                   ids: tuple[int, ...], limit_m: float = 0.012) -> np.ndarray:
+    """Pixels by which the face mesh moves a predicted region (zero without landmarks or when they disagree
+    with the pose by more than `limit_m`: then the pose is trusted)."""
+    if landmarks is None:
+        return np.zeros(2)
+    predicted = geometry.project(np.array(point))
+    found = np.asarray(landmarks, np.float64)[list(ids)].mean(axis=0)
+    shift = found - predicted
+    return shift if np.hypot(*shift) <= limit_m * geometry.px_per_m else np.zeros(2)
+
+
+def measure_crop(display: np.ndarray, geometry: CropGeometry, *, landmarks: np.ndarray | None = None,
+                 motion_px: float = 0.0) -> dict[str, Any]:
+    """Descriptors of one crop (display-encoded RGB, float 0..1) cut at `geometry`'s pose."""
+    rgb = display[..., :3] if display.ndim == 3 else np.repeat(display[..., None], 3, axis=2)
+    rgb = np.ascontiguousarray(rgb, dtype=np.float32)
+    out: dict[str, Any] = {"face_found": landmarks is not None, "motion_blur": float(motion_px),
+                           "sharpness": sharpness(rgb), **light_measures(rgb)}
+    mouth_centre = (*MOUTH_CENTRE, MOUTH_Z)
+    mouth_facing = geometry.facing((0.0, -0.3, 1.0), mouth_centre) > math.cos(math.radians(FACING_LIMIT_DEG))
+    out["mouth_visible"] = bool(mouth_facing)
+    if mouth_facing:
+        shift = landmark_shift(landmarks, geometry, mouth_centre, INNER_LIPS)
+        patch, visible = _patch(rgb, geometry, MOUTH_BOX, MOUTH_Z, MOUTH_CENTRE, shift)
+        out["mouth_open"], out["teeth_visible"] = _mouth(patch, visible)
+    else:
+        out["mouth_open"], out["teeth_visible"] = None, None
+    if geometry.facing((0.0, 0.2, 1.0), (0.0, EYE_CENTRES[0][1], EYE_Z)) > math.cos(math.radians(60.0)):
+        patches = []
+        for (ex, ey), corners in zip(EYE_CENTRES, EYE_CORNERS):
+            shift = landmark_shift(landmarks, geometry, (ex, ey, EYE_Z), corners)
+            hw, hh = EYE_BOX
+            patches.append(_patch(rgb, geometry, (-hw, hw, -hh, hh), EYE_Z, (ex, ey), shift)[0])
+        out["eyes_closed"] = _eyes_closed(patches)
+    else:
+        out["eyes_closed"] = None
+    return out

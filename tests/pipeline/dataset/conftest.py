@@ -1,0 +1,47 @@
+"""A synthetic shot big enough to see teeth (256 px), built into facesets once per session."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pipeline.dataset.faceset import read_faceset
+from pipeline.dataset.stage import DatasetPaths, build_faceset
+from pipeline.shot import load_shot
+
+
+@pytest.fixture(scope="session")
+def dataset_shot(synth_shot_factory) -> Path:
+    return synth_shot_factory("pirouette", size=256, frames=24, review_clip=False)
+
+
+@pytest.fixture(scope="session")
+def built(dataset_shot, tmp_path_factory) -> DatasetPaths:
+    shot = load_shot(dataset_shot)
+    paths = DatasetPaths(tmp_path_factory.mktemp("dataset") / "dataset")
+    build_faceset(shot, paths, identity="actor")
+    build_faceset(shot, paths, identity="dancer")
+    return paths
+
+
+@pytest.fixture(scope="session")
+def truth_of(dataset_shot):
+    """truth_of(entry) -> the synthetic truth record of a faceset crop (pose, mouth_open, teeth_visible...)."""
+    cache: dict[str, dict[int, dict]] = {}
+
+    def lookup(entry: dict) -> dict:
+        name = "pose" if entry["source_name"] == "plate" else entry["source_name"]
+        if name not in cache:
+            frames = json.loads((dataset_shot / "truth" / f"{name}.json").read_text())["frames"]
+            cache[name] = {f["frame"]: f for f in frames}
+        return cache[name][entry["frame"]]
+
+    return lookup
+
+
+@pytest.fixture(scope="session")
+def photographs(built) -> list[dict]:
+    """Every photographic crop of both facesets (actor and dancer)."""
+    return [e for identity in ("actor", "dancer") for e in read_faceset(built.faceset(identity))["crops"]
+            if e["source"] != "cg"]
