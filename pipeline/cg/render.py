@@ -369,6 +369,7 @@ class Renderer:
         self._open_gobo = self._make_gobo(None)
         self._gobo_entry: tuple | None = None
         self._cache: dict[str, tuple] = {}
+        self._textures: dict[int, tuple] = {}
 
     def release(self) -> None:
         self.ctx.release()
@@ -389,32 +390,43 @@ class Renderer:
         return tex
 
     def _gpu(self, drawable: Drawable):
-        """Vertex arrays and texture of a drawable, uploaded once per key (a few are kept)."""
+        """Vertex arrays and texture of a drawable, uploaded once per key (a few are kept). Textures are
+        shared by every drawable holding the same array (a head with and without hair)."""
         entry = self._cache.get(drawable.key)
-        if entry is not None and entry[0] is drawable.mesh and entry[1] is drawable.texture:
-            return entry[2:]
+        if entry is None or entry[0] is not drawable.mesh or entry[1] is not drawable.texture:
+            self._release(drawable.key)
+            if len(self._cache) > 48:  # drop the oldest
+                self._release(next(iter(self._cache)))
+            m = drawable.mesh
+            vertices = np.hstack([m.positions, m.normals, m.uvs]).astype("f4")
+            vbo = self.ctx.buffer(vertices.tobytes())
+            ibo = self.ctx.buffer(m.faces.astype("i4").tobytes())
+            program = self.backdrop_program if drawable.backdrop else self.program
+            vao = self.ctx.vertex_array(program, [(vbo, "3f 3f 2f", "in_position", "in_normal", "in_uv")],
+                                        index_buffer=ibo)
+            depth_vao = self.ctx.vertex_array(self.depth_program, [(vbo, "3f 20x", "in_position")],
+                                              index_buffer=ibo)
+            entry = (drawable.mesh, drawable.texture, vao, depth_vao, vbo, ibo)
+            self._cache[drawable.key] = entry
+        return entry[2], entry[3], self._texture(drawable.texture)
+
+    def _texture(self, tex: np.ndarray):
+        entry = self._textures.get(id(tex))
+        if entry is None or entry[0] is not tex:
+            if len(self._textures) > 48:
+                self._textures.pop(next(iter(self._textures)))[1].release()
+            texture = self.ctx.texture((tex.shape[1], tex.shape[0]), 4, np.ascontiguousarray(tex).tobytes())
+            texture.build_mipmaps()
+            texture.filter = (moderngl.LINEAR_MIPMAP_LINEAR, moderngl.LINEAR)
+            entry = (tex, texture)  # holding the array keeps its id from being reused
+            self._textures[id(tex)] = entry
+        return entry[1]
+
+    def _release(self, key: str) -> None:
+        entry = self._cache.pop(key, None)
         if entry is not None:
             for resource in entry[2:]:
                 resource.release()
-        if len(self._cache) > 48:  # drop the oldest
-            oldest = next(iter(self._cache))
-            for resource in self._cache.pop(oldest)[2:]:
-                resource.release()
-        m = drawable.mesh
-        vertices = np.hstack([m.positions, m.normals, m.uvs]).astype("f4")
-        vbo = self.ctx.buffer(vertices.tobytes())
-        ibo = self.ctx.buffer(m.faces.astype("i4").tobytes())
-        program = self.backdrop_program if drawable.backdrop else self.program
-        vao = self.ctx.vertex_array(program, [(vbo, "3f 3f 2f", "in_position", "in_normal", "in_uv")],
-                                    index_buffer=ibo)
-        depth_vao = self.ctx.vertex_array(self.depth_program, [(vbo, "3f 20x", "in_position")], index_buffer=ibo)
-        tex = drawable.texture
-        texture = self.ctx.texture((tex.shape[1], tex.shape[0]), 4, np.ascontiguousarray(tex).tobytes())
-        texture.build_mipmaps()
-        texture.filter = (moderngl.LINEAR_MIPMAP_LINEAR, moderngl.LINEAR)
-        self._cache.pop(drawable.key, None)
-        self._cache[drawable.key] = (drawable.mesh, drawable.texture, vao, depth_vao, texture, vbo, ibo)
-        return vao, depth_vao, texture, vbo, ibo
 
     def _gobo(self, gobo: np.ndarray | None):
         if gobo is None:
@@ -484,7 +496,7 @@ class Renderer:
         back["jitter"], back["data_weight"] = jitter, data_weight
         ctx.front_face = "cw"  # the projection flips Y, so outward faces wind clockwise on screen
         for inst in state.instances:  # in the given order: the head first hides what is behind it early
-            vao, _, texture, _, _ = self._gpu(inst.drawable)
+            vao, _, texture = self._gpu(inst.drawable)
             texture.use(0)
             program = back if inst.drawable.backdrop else prog
             program["model"].write(_gl(inst.model))

@@ -141,7 +141,7 @@ def pirouette(frames: int, seed: int) -> Choreography:
     cam = lambda t: np.array([-0.2 + 0.5 * _ease(t / n), NECK_HEIGHT + 0.12, 2.7 - 0.3 * _ease(t / n)])  # noqa: E731
     target = lambda t: drift(t) + np.array([0.0, 0.1, 0.0])  # noqa: E731
     return Choreography("pirouette", frames, seed, turn, drift, lambda t: 0.0, head, cam, target, vfov_deg=12.0,
-                        shutter=0.5, samples=4, strands=False, expressions=dancer_performance(frames, seed))
+                        shutter=0.5, samples=3, strands=False, expressions=dancer_performance(frames, seed))
 
 
 @register_preset("fouette")
@@ -175,4 +175,4 @@ def bow(frames: int, seed: int) -> Choreography:
     cam = lambda t: np.array([0.1, NECK_HEIGHT - 0.05, 2.6])  # noqa: E731
     target = lambda t: np.array([0.0, NECK_HEIGHT - 0.15 * depth(t), 0.25 * depth(t)])  # noqa: E731
     return Choreography("bow", frames, seed, lambda t: 0.0, place, bend, head, cam, target, vfov_deg=16.0,
-                        shutter=0.5, samples=5, strands=True, expressions=dancer_performance(frames, seed, smiles=1))
+                        shutter=0.5, samples=4, strands=True, expressions=dancer_performance(frames, seed, smiles=1))
