@@ -70,8 +70,11 @@ def _import(args: argparse.Namespace) -> int:
         with open_clip(args.plate, first_frame=args.first_frame, fps=args.fps) as clip:
             track = conform(track, clip.frame_range, fill=args.fill_missing, where=args.chan)
     write_track(args.out, track, source=str(args.chan))
+    flagged = track.frame_flags()
+    for frame, reason in flagged.items():
+        logger.warning("%s frame %d: %s", args.chan, frame, reason.replace("_", " "))
     print(json.dumps({"out": args.out, "frames": len(track), "first": int(track.frames[0]),
-                      "last": int(track.frames[-1])}))
+                      "last": int(track.frames[-1]), "flagged": {str(f): r for f, r in flagged.items()}}))
     return 0
 
 

@@ -113,3 +113,15 @@ def test_export_camera_chan_carries_vfov(tmp_path):
     write_chan(tmp_path / "head.chan", to_chan(track))
     exported = read_chan(tmp_path / "head.chan").matrices()
     assert np.abs(exported - compose(track.rotation, track.translation)).max() < 1e-5
+
+
+def test_cli_import_reports_frames_behind_the_camera(tmp_path, intrinsics_json, capsys):
+    from pipeline.cli import main
+
+    poses = relative_pose()
+    poses[10, 2, 3] = 0.5  # the head passes behind the camera on one frame
+    write_chan(tmp_path / "head.chan", ChanTrack.from_matrices(FRAMES, poses))
+    assert main(["track", "import", str(tmp_path / "head.chan"), str(tmp_path / "t.json"),
+                 "--intrinsics", str(intrinsics_json)]) == 0
+    assert json.loads(capsys.readouterr().out)["flagged"] == {"1011": "behind_camera"}
+    assert len(read_track(tmp_path / "t.json")) == len(FRAMES)
