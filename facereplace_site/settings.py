@@ -157,9 +157,10 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FACEREPLACE_MAX_UPLOAD_BYTES = int(os.environ.get("FACEREPLACE_MAX_UPLOAD_BYTES", 2 * 1024**3))
 
 REST_FRAMEWORK = {
+    # Token first: an API client with a missing or bad token gets 401 (WWW-Authenticate: Token), not 403.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "rest_framework.authentication.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
@@ -177,7 +178,9 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "ENUM_NAME_OVERRIDES": {"RenderStateEnum": "review.choices.RenderState",
-                            "FrameFixStateEnum": "review.choices.FrameFixState"},
+                            "FrameFixStateEnum": "review.choices.FrameFixState",
+                            "JobKindEnum": "review.choices.JobKind", "JobStateEnum": "review.choices.JobState",
+                            "VariantKindEnum": "review.choices.VariantKind"},
 }
 
 LOGGING = {

@@ -124,3 +124,18 @@ def test_page_forms_need_csrf(world):
     assert response.status_code == 403
     world.shot.refresh_from_db()
     assert world.shot.status == ShotStatus.WAITING
+
+
+def test_board_counts_each_sequences_shots_per_status(client, board_world):
+    import re
+
+    client.force_login(board_world.users["producer"])
+    html = client.get("/").content.decode()
+    rows = {m.group(1): [int(n) for n in re.findall(r'<td class="count[^"]*">(\d+)</td>', m.group(2))]
+            for m in re.finditer(r"<tr><td>([^<]+)</td><td>\d+</td>(.*?)</tr>", html)}
+    statuses = list(ShotStatus.values)
+    sq010 = dict(zip(statuses, rows["dance/SQ010"]))
+    assert sq010[board_world.shot.status] >= 1
+    assert sq010[ShotStatus.IN_REVIEW] == 1 + (board_world.shot.status == ShotStatus.IN_REVIEW)
+    assert sq010[ShotStatus.FINAL] == 1 and sum(sq010.values()) == 3
+    assert dict(zip(statuses, rows["dance/SQ020"]))[ShotStatus.IN_REVIEW] == 1
