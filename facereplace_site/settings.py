@@ -113,6 +113,9 @@ if os.environ.get("REDIS_URL"):
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
+# Set by `manage.py serve` for its task workers when the channel layer is in-memory (see review/live_relay.py).
+FACEREPLACE_EVENT_RELAY_URL = os.environ.get("FACEREPLACE_EVENT_RELAY_URL", "")
+
 # Heavy work never runs in a request: tasks go to the database queue, split by the hardware they need.
 TASKS = {
     "default": {

@@ -4,10 +4,9 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db import transaction
 
+from review.live_relay import send_to_groups
 from review.models import Activity, Shot
 
 logger = logging.getLogger(__name__)
@@ -27,13 +26,9 @@ def broadcast(*, shot: Shot, message: dict[str, Any]) -> None:
     project_id = shot.sequence.project_id
 
     def send() -> None:
-        layer = get_channel_layer()
-        if layer is None:
-            return
         try:
-            for group in (shot_group(shot.id), board_group(project_id)):
-                async_to_sync(layer.group_send)(group, {"type": "review.event", "message": payload})
-        except Exception:  # a dead channel layer must not break a write that already committed
+            send_to_groups([shot_group(shot.id), board_group(project_id)], {"type": "review.event", "message": payload})
+        except Exception:  # a dead channel layer or relay must not break a write that already committed
             logger.exception("could not broadcast %s for shot %s", message.get("type"), shot.id)
 
     transaction.on_commit(send)

@@ -12,7 +12,9 @@ import subprocess
 import sys
 import time
 
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
+
+from review.live_relay import RELAY_PATH
 
 
 class Command(BaseCommand):
@@ -34,8 +36,16 @@ class Command(BaseCommand):
                   "--port", str(port), "--workers", str(asgi_workers), "--log-level", "warning"]
         worker = [sys.executable, "-m", "django", "jobs_worker", "--queue-name",
                   ",".join(queues or settings.TASKS["default"]["QUEUES"])]
+        in_memory = "InMemoryChannelLayer" in settings.CHANNEL_LAYERS["default"]["BACKEND"]
+        if in_memory and asgi_workers > 1:
+            raise CommandError("several ASGI processes need a shared channel layer: set REDIS_URL "
+                               "(the in-memory layer lives inside one process)")
+        worker_env = dict(env)
+        if in_memory:
+            # the workers cannot reach the server's in-memory layer: their live events go through it over HTTP
+            worker_env["FACEREPLACE_EVENT_RELAY_URL"] = f"http://{host}:{port}/{RELAY_PATH}"
         children = [subprocess.Popen(server, env=env)]
-        children += [subprocess.Popen(worker, env=env) for _ in range(task_workers)]
+        children += [subprocess.Popen(worker, env=worker_env) for _ in range(task_workers)]
         self.stdout.write(f"serving http://{host}:{port}/ with {task_workers} task worker(s); Ctrl-C stops")
 
         stopping = False
