@@ -447,6 +447,10 @@ class Job(models.Model):
         ]
         indexes = [models.Index(fields=["state", "heartbeat"], name="job_state_heartbeat")]
 
+    @property
+    def state_colour(self) -> str:
+        return JobState(self.state).colour
+
     def __str__(self) -> str:
         chunk = f" chunk {self.chunk_index + 1} ({self.frame_start}-{self.frame_end})" if self.parent_id else ""
         return f"{self.get_kind_display().lower()} job {self.id}{chunk} of {self.shot}"

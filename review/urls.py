@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from review import media_serve, views
+from review import job_views, media_serve, views
 
 urlpatterns = [
     path("health/", views.health, name="health"),
@@ -17,5 +17,7 @@ urlpatterns = [
     path("shots/<int:shot_id>/notes", views.shot_note_form, name="shot-note"),
     path("shots/<int:shot_id>/render", views.shot_render_form, name="shot-render"),
     path("edits/<int:edit_id>/decision", views.edit_decision_form, name="edit-decision"),
+    path("shots/<int:shot_id>/engine", job_views.shot_engine_form, name="shot-engine"),
+    path("jobs/<int:job_id>/retry", job_views.job_retry_form, name="job-retry"),
     path("media/<path:name>", media_serve.media, name="media"),
 ]

@@ -3,6 +3,7 @@ from __future__ import annotations
 from django.urls import path
 from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
 
+from review.api import jobs as j
 from review.api import views as v
 
 urlpatterns = [
@@ -27,4 +28,6 @@ urlpatterns = [
     path("notes/<int:note_id>/resolve/", v.NoteResolve.as_view(), name="api-note-resolve"),
     path("fixes/<int:fix_id>/review/", v.FixReview.as_view(), name="api-fix-review"),
     path("renders/<int:render_id>/", v.RenderDetail.as_view(), name="api-render"),
+    path("shots/<int:shot_id>/jobs/", j.ShotJobs.as_view(), name="api-shot-jobs"),
+    path("jobs/<int:job_id>/retry/", j.JobRetry.as_view(), name="api-job-retry"),
 ]

@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import Any
 
 from django.db.models import QuerySet
+from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
 from review.models import Job
@@ -14,6 +15,11 @@ def shot_jobs(*, shot_id: int, limit: int = 20) -> QuerySet[Job]:
     """The shot's latest top-level jobs, newest first, with their chunks."""
     return (Job.objects.filter(shot_id=shot_id, parent__isnull=True).select_related("requested_by")
             .prefetch_related("chunks").order_by("-created", "-id")[:limit])
+
+
+def job_get(*, job_id: int) -> Job:
+    """A job with its shot (404 when unknown; the caller checks the user may see the shot)."""
+    return get_object_or_404(Job.objects.select_related("shot__sequence"), pk=job_id)
 
 
 def jobs_changed_since(*, shot_id: int, since: datetime | None) -> tuple[list[dict[str, Any]], datetime]:

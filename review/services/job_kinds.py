@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 
@@ -116,7 +117,7 @@ def engine_run_queue(*, shot: Shot, actor: Any, name: str, quick: bool = False) 
     """Run the engine on the shot's folder `name` (a synthetic preset is made when the folder is empty)."""
     require(actor, shot.sequence.project_id, Action.SHOT_TRAINING)
     if not _FOLDER_NAME.match(name or ""):
-        raise InputError(f"{name!r} is not a folder name (letters, digits, '_', '.', '-'; no slashes)")
+        raise ValidationError({"name": f"{name!r} is not a folder name (letters, digits, '_', '.', '-'; no slashes)"})
     return job_create(shot=shot, kind=JobKind.ENGINE, actor=actor, params={"name": name, "quick": bool(quick)})
 
 

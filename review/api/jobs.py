@@ -1,0 +1,54 @@
+"""REST API of jobs: a shot's jobs (with progress, log and error), running the engine on a shot, and retrying
+a failed job. Thin, like the rest of the API: one service or selector per call."""
+from __future__ import annotations
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from review.api.views import ServiceMixin, validated
+from review.models import Job
+from review.selectors.jobs import shot_jobs
+from review.services.job_kinds import engine_run_queue
+from review.services.jobs import job_retry
+
+
+class JobSerializer(serializers.ModelSerializer):
+    kind_label = serializers.CharField(source="get_kind_display", read_only=True)
+    state_label = serializers.CharField(source="get_state_display", read_only=True)
+
+    class Meta:
+        model = Job
+        fields = ["id", "shot", "kind", "kind_label", "queue", "state", "state_label", "progress", "message", "error",
+                  "log", "attempt", "max_attempts", "worker", "parent", "chunk_index", "frame_start", "frame_end",
+                  "render", "variant", "created", "started", "finished"]
+
+
+class EngineRunIn(serializers.Serializer):
+    name = serializers.CharField(max_length=64, help_text="the shot's folder on the engine's storage, or a preset")
+    quick = serializers.BooleanField(default=False, help_text="tiny sizes (for a try-out)")
+
+
+class ShotJobs(ServiceMixin, generics.GenericAPIView):
+    serializer_class = JobSerializer
+
+    def get(self, request: Request, shot_id: int) -> Response:
+        shot = self.visible_shot(request, shot_id)
+        return Response(JobSerializer(shot_jobs(shot_id=shot.id, limit=100), many=True).data)
+
+    @extend_schema(request=EngineRunIn, responses={201: JobSerializer})
+    def post(self, request: Request, shot_id: int) -> Response:
+        """Run the engine on the shot (queued on the gpu workers)."""
+        shot = self.visible_shot(request, shot_id)
+        job = engine_run_queue(shot=shot, actor=request.user, **validated(EngineRunIn, request))
+        return Response(JobSerializer(job).data, status=201)
+
+
+class JobRetry(ServiceMixin, APIView):
+    @extend_schema(request=None, responses={201: JobSerializer})
+    def post(self, request: Request, job_id: int) -> Response:
+        """Run a failed job again (a failed render is retried as a new render)."""
+        job = self.visible(request, Job, job_id)
+        return Response(JobSerializer(job_retry(job=job, actor=request.user)).data, status=201)
