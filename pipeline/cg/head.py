@@ -553,7 +553,7 @@ def _ears(idn: Identity) -> Mesh:
 @functools.lru_cache(maxsize=32)
 def _head_mesh(idn: Identity, expr: Expression) -> Mesh:
     skin, hair = _skull_and_hair(idn, expr)
-    return merge([skin, _ears(idn), hair])
+    return merge([hair, skin, _ears(idn)])  # hair first: the skull under it then fails the depth test early
 
 
 def build_head(identity: Identity, expression: Expression = NEUTRAL) -> Head:

@@ -73,8 +73,8 @@ class Drawable:
     key: str
     mesh: Mesh
     texture: np.ndarray  # (H, W, 4) uint8, sRGB colour, alpha = teeth mask
-    two_sided: bool = False  # closed meshes wound outwards are culled behind; ribbons are not
-    backdrop: bool = False  # scenery: key and fill only (no shadow, spot, rim), seen from inside
+    two_sided: bool = False  # closed meshes wound outwards are culled behind; ribbons and insides are not
+    scenery: bool = False  # not the head (stage, body): lit by key and fill only, by a cheaper program
 
 
 @dataclasses.dataclass(frozen=True)
@@ -105,23 +105,17 @@ _VERTEX = """
 #version 330
 uniform mat4 model;
 uniform mat4 view_proj;
-uniform mat4 world_to_head;
-uniform mat4 world_to_view;
 uniform vec2 jitter;
 in vec3 in_position;
 in vec3 in_normal;
 in vec2 in_uv;
 out vec3 world_pos;
 out vec3 world_normal;
-out vec3 head_pos;
-out vec3 view_pos;
 out vec2 uv;
 void main() {
     vec4 wp = model * vec4(in_position, 1.0);
     world_pos = wp.xyz;
     world_normal = mat3(model) * in_normal;
-    head_pos = (world_to_head * wp).xyz;
-    view_pos = (world_to_view * wp).xyz;
     uv = in_uv;
     vec4 clip = view_proj * wp;
     gl_Position = clip + vec4(jitter * clip.w, 0.0, 0.0);
@@ -144,7 +138,9 @@ uniform vec3 rim_dir; uniform vec3 rim_colour;
 uniform vec3 spot_pos; uniform vec3 spot_axis; uniform float spot_cos; uniform vec3 spot_colour;
 uniform float matte_value;
 uniform float data_weight;
-in vec3 world_pos; in vec3 world_normal; in vec3 head_pos; in vec3 view_pos; in vec2 uv;
+uniform mat4 world_to_head;
+uniform mat4 world_to_view;
+in vec3 world_pos; in vec3 world_normal; in vec2 uv;
 layout(location = 0) out vec4 out_beauty;
 layout(location = 1) out vec4 out_key;
 layout(location = 2) out vec4 out_spot;
@@ -190,13 +186,14 @@ void main() {
     out_key = vec4(key, shadow * matte_value);
     out_spot = vec4(spot, tex.a * matte_value);
     out_rim = vec4(rim, 0.0);
-    out_normal = vec4(n_view, -view_pos.z) * data_weight;
-    out_head = vec4(head_pos * data_weight, 0.0);
+    float depth = -dot(transpose(world_to_view)[2], vec4(world_pos, 1.0));
+    out_normal = vec4(n_view, depth) * data_weight;
+    out_head = vec4((world_to_head * vec4(world_pos, 1.0)).xyz * data_weight, 0.0);
 }
 """
 
 # Scenery (the stage): key and fill only, few varyings; at 1024² it covers most pixels, so it must be cheap.
-_BACKDROP_VERTEX = """
+_SCENERY_VERTEX = """
 #version 330
 uniform mat4 model;
 uniform mat4 view_proj;
@@ -217,7 +214,7 @@ void main() {
     gl_Position = clip + vec4(jitter * clip.w, 0.0, 0.0);
 }
 """
-_BACKDROP_FRAGMENT = """
+_SCENERY_FRAGMENT = """
 #version 330
 uniform sampler2D albedo_tex;
 uniform vec3 key_dir_view; uniform vec3 key_colour;
@@ -347,7 +344,7 @@ class Renderer:
         self.program = ctx.program(vertex_shader=_VERTEX, fragment_shader=_FRAGMENT)
         self.depth_program = ctx.program(vertex_shader=_DEPTH_VERTEX, fragment_shader=_DEPTH_FRAGMENT)
         self.accum_program = ctx.program(vertex_shader=_ACCUM_VERTEX, fragment_shader=_ACCUM_FRAGMENT)
-        self.backdrop_program = ctx.program(vertex_shader=_BACKDROP_VERTEX, fragment_shader=_BACKDROP_FRAGMENT)
+        self.scenery_program = ctx.program(vertex_shader=_SCENERY_VERTEX, fragment_shader=_SCENERY_FRAGMENT)
         self.program["albedo_tex"] = 0
         self.program["shadow_map"] = 1
         self.program["gobo_tex"] = 2
@@ -401,7 +398,7 @@ class Renderer:
             vertices = np.hstack([m.positions, m.normals, m.uvs]).astype("f4")
             vbo = self.ctx.buffer(vertices.tobytes())
             ibo = self.ctx.buffer(m.faces.astype("i4").tobytes())
-            program = self.backdrop_program if drawable.backdrop else self.program
+            program = self.scenery_program if drawable.scenery else self.program
             vao = self.ctx.vertex_array(program, [(vbo, "3f 3f 2f", "in_position", "in_normal", "in_uv")],
                                         index_buffer=ibo)
             depth_vao = self.ctx.vertex_array(self.depth_program, [(vbo, "3f 20x", "in_position")],
@@ -487,7 +484,7 @@ class Renderer:
         prog["data_weight"] = data_weight
         self.shadow_tex.use(1)
         self._gobo(state.gobo).use(2)
-        back = self.backdrop_program
+        back = self.scenery_program
         back["view_proj"].write(values["view_proj"])
         back["world_to_view"].write(values["world_to_view"])
         back["key_dir_view"] = tuple(world_to_view[:3, :3] @ key_dir)
@@ -498,11 +495,11 @@ class Renderer:
         for inst in state.instances:  # in the given order: the head first hides what is behind it early
             vao, _, texture = self._gpu(inst.drawable)
             texture.use(0)
-            program = back if inst.drawable.backdrop else prog
+            program = back if inst.drawable.scenery else prog
             program["model"].write(_gl(inst.model))
-            if not inst.drawable.backdrop:
+            if not inst.drawable.scenery:
                 prog["matte_value"] = float(inst.matte)
-            if inst.drawable.two_sided or inst.drawable.backdrop:
+            if inst.drawable.two_sided:
                 ctx.disable(moderngl.CULL_FACE)
             else:
                 ctx.enable(moderngl.CULL_FACE)

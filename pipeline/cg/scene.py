@@ -37,7 +37,7 @@ def body_drawable(identity: Identity, costume: tuple[float, float, float] = (0.0
     tex = np.zeros((64, 64, 4))
     tex[:32, :, :3] = np.array(identity.skin_tone) * 0.92  # rows top first: v in 0.5..1 is skin
     tex[32:, :, :3] = costume
-    return Drawable(f"body-{identity.name}", mesh, encode_texture(tex))
+    return Drawable(f"body-{identity.name}", mesh, encode_texture(tex), scenery=True)
 
 
 @functools.lru_cache(maxsize=2)
@@ -66,7 +66,7 @@ def stage_drawable(seed: int = 0) -> Drawable:
     tex[: int(h * 0.75), :, :3] *= (1 + 0.15 * _noise((int(h * 0.75), w), seed + 31, 16))[..., None]
     planks = 0.7 + 0.3 * (np.sin(u * 2 * np.pi * 40) > 0.9)
     tex[int(h * 0.75):, :, :3] = (np.array([0.12, 0.08, 0.05]) * planks[:, None])[None]
-    return Drawable(f"stage-{seed}", merge([curtain, floor]), encode_texture(tex), backdrop=True)
+    return Drawable(f"stage-{seed}", merge([curtain, floor]), encode_texture(tex), two_sided=True, scenery=True)
 
 
 def hair_gobo(seed: int, size: int = 256) -> np.ndarray:
