@@ -78,8 +78,8 @@ class BoardConsumer(_ForwardingConsumer):
 
 class ShotJobsConsumer(_ForwardingConsumer):
     """A shot's jobs (progress, log, failure) on their own socket, so frequent progress does not make the
-    shot page refetch the shot. With the in-memory layer the workers are other processes it cannot reach,
-    so it also reads the shot's changed jobs from the table every half second and forwards those."""
+    shot page refetch the shot. With the in-memory layer, a worker not given the relay (review.live_relay)
+    cannot reach it, so it also reads the shot's changed jobs from the table every half second."""
 
     poll_seconds = 0.5
 

@@ -26,8 +26,6 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, close_old_connections, connection, transaction
-from asgiref.sync import async_to_sync
-from channels.layers import get_channel_layer
 from django.db.models import Avg, DateTimeField, F, Value
 from django.db.models.functions import Coalesce, Concat
 from django.utils import timezone
@@ -35,6 +33,7 @@ from django.utils import timezone
 from pipeline.errors import FacereplaceError
 from review.choices import JOB_STATE_ACTIVE, JobState
 from review.errors import Conflict
+from review.live_relay import send_to_groups
 from review.models import Job, Shot
 from review.permissions import Action, require
 from review.services.activity import board_group, shot_group
@@ -101,11 +100,9 @@ def jobs_group(shot_id: int) -> str:
 
 
 def group_send(group: str, message: dict[str, Any]) -> None:
-    layer = get_channel_layer()
-    if layer is None:
-        return
+    """Send now (the writes it reports are committed), through the channel layer or the worker's relay."""
     try:
-        async_to_sync(layer.group_send)(group, {"type": "review.event", "message": message})
+        send_to_groups([group], {"type": "review.event", "message": message})
     except Exception:  # a dead channel layer must not stop the work; the page catches up from the table
         logger.exception("could not send %s to %s", message.get("type"), group)
 
