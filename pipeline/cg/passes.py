@@ -1,4 +1,5 @@
-"""CG passes as multi-layer EXR files: one file per frame, one layer per pass (`beauty.R`, `depth.Z`...).
+"""CG passes as multi-layer EXR files: one file per frame, one layer per pass (`beauty.R`, `depth.Z`...),
+rendered along a head track (`render_track_passes`) or read back from a studio's own renders.
 
 The same reader takes a studio's own renders, so they can replace the built-in ones: a layer is found by
 its pass name whatever its channel names (`normals.X/Y/Z` or `normals.R/G/B`), and a file missing passes
@@ -7,14 +8,18 @@ is an error that lists them all.
 from __future__ import annotations
 
 import os
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from pathlib import Path
 
 import numpy as np
 
-from pipeline.cg.render import PASSES, STANDARD_PASSES
+from pipeline.cg.render import (PASSES, STANDARD_PASSES, Drawable, Instance, Lighting, Renderer, SceneState,
+                                shutter_times)
 from pipeline.errors import InputError
+from pipeline.geometry import Intrinsics
 from pipeline.media.image import read_exr, write_exr
+from pipeline.progress import ProgressCallback, progress_bar
+from pipeline.shot import frame_path
 
 # the channels that may hold a pass's components, in order, when they are not the built-in names
 _ALIASES = (("R", "G", "B"), ("X", "Y", "Z"), ("r", "g", "b"), ("x", "y", "z"), ("red", "green", "blue"))
@@ -77,3 +82,49 @@ def passes_from_channels(channels: Mapping[str, np.ndarray], required: Iterable[
 def read_passes(path: str | os.PathLike, required: Iterable[str] = STANDARD_PASSES) -> dict[str, np.ndarray]:
     """Read the `required` passes of a multi-layer EXR (the built-in renderer's or a studio's)."""
     return passes_from_channels(read_exr(path), required, where=str(path))
+
+
+def interpolate_pose(a: np.ndarray, b: np.ndarray, f: float) -> np.ndarray:
+    """The rigid transform a fraction `f` of the way from `a` to `b` (rotation along the shortest arc)."""
+    import cv2
+
+    relative, _ = cv2.Rodrigues(np.ascontiguousarray(a[:3, :3].T @ b[:3, :3]))
+    step, _ = cv2.Rodrigues(relative * f)
+    out = np.eye(4)
+    out[:3, :3] = a[:3, :3] @ step
+    out[:3, 3] = (1 - f) * a[:3, 3] + f * b[:3, 3]
+    return out
+
+
+def render_track_passes(head: Drawable, frames: Sequence[int], head_in_camera: np.ndarray,
+                        intrinsics: Intrinsics, out_pattern: str | os.PathLike, *, lighting: Lighting = Lighting(),
+                        shutter: float = 0.0, samples: int = 1, half: bool = True,
+                        progress: ProgressCallback | None = None) -> list[Path]:
+    """Render every pass of `head` posed by a camera-relative head track, one multi-layer EXR per frame.
+
+    The camera sits at the origin (lights are given in its frame). With a shutter, sub-samples pose the head
+    between neighbouring frames of the track. `out_pattern` is a printf pattern such as `cg/head.%04d.exr`.
+    """
+    poses = np.asarray(head_in_camera, dtype=np.float64)
+    if len(frames) != len(poses) or len(frames) == 0:
+        raise InputError(f"{out_pattern}: {len(frames)} frames but {len(poses)} head poses; give one pose a frame")
+
+    def pose_at(t: float) -> np.ndarray:  # t in track indices
+        i = int(np.clip(np.floor(t), 0, len(poses) - 1))
+        j = min(i + 1, len(poses) - 1)
+        if t < 0:
+            return interpolate_pose(poses[0], poses[min(1, len(poses) - 1)], t) if len(poses) > 1 else poses[0]
+        return interpolate_pose(poses[i], poses[j], t - i) if j > i else poses[i]
+
+    written = []
+    with Renderer(intrinsics.width, intrinsics.height) as renderer, \
+            progress_bar(len(frames), "cg passes", callback=progress) as bar:
+        for index, frame in enumerate(frames):
+            states = [SceneState(camera=np.eye(4), intrinsics=intrinsics, head=pose_at(t),
+                                 instances=(Instance(head, pose_at(t)),), lighting=lighting)
+                      for t in shutter_times(index, shutter, samples)]
+            path = frame_path(out_pattern, int(frame))
+            written.append(write_passes(path, {k: v for k, v in renderer.render(states).items()
+                                               if k in STANDARD_PASSES}, half=half))
+            bar.update(1, f"frame {frame}")
+    return written

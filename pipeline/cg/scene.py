@@ -17,6 +17,18 @@ from pipeline.cg.render import Drawable
 NECK_PIVOT = np.array([0.0, -0.085, -0.01])
 
 
+def obj_head_drawable(path, *, texture: np.ndarray | None = None,
+                      skin_tone: tuple[float, float, float] = (0.45, 0.28, 0.19)) -> Drawable:
+    """A head proxy from an OBJ (as head-tracking tools export), with its texture atlas or a plain skin."""
+    from pipeline.cg.mesh import load_obj
+
+    if texture is None:
+        plain = np.zeros((4, 4, 4))
+        plain[..., :3] = skin_tone
+        texture = encode_texture(plain)
+    return Drawable(f"obj-{path}", load_obj(path), texture)
+
+
 def _ellipsoid(centre, semi, rows: int, cols: int, part: str, v_range: tuple[float, float]) -> Mesh:
     t, s = np.meshgrid(np.linspace(0, 1, rows), np.linspace(0, 1, cols), indexing="ij")
     el, az = np.pi / 2 - t * np.pi, s * 2 * np.pi - np.pi

@@ -56,3 +56,30 @@ def test_missing_layers_are_listed(tmp_path):
     for name in ("key", "shadow", "spot", "rim", "normals", "head_local"):
         assert name in message.split("(layers")[0]
     assert "beauty" not in message.split("(layers")[0]
+
+
+def test_obj_head_rendered_along_a_track_with_motion_blur(tmp_path):
+    from pipeline.cg.head import ACTOR, build_head
+    from pipeline.cg.mesh import save_obj
+    from pipeline.cg.passes import render_track_passes
+    from pipeline.cg.scene import obj_head_drawable
+    from pipeline.geometry import Intrinsics, compose, rotation_from_yaw_pitch_roll
+
+    head = build_head(ACTOR)
+    save_obj(tmp_path / "actor_bald.obj", head.bald)
+    drawable = obj_head_drawable(tmp_path / "actor_bald.obj", texture=head.texture)
+    poses = np.array([compose(rotation_from_yaw_pitch_roll([yaw, 0, 0]), [x, 0.0, -2.0])
+                      for yaw, x in ((0, -0.1), (30, 0.0), (60, 0.1))])
+    intrinsics = Intrinsics(96, 96).with_vfov(14.0)
+    written = render_track_passes(drawable, [1001, 1002, 1003], poses, intrinsics, tmp_path / "cg" / "head.%04d.exr",
+                                  shutter=0.5, samples=3)
+    assert [p.name for p in written] == ["head.1001.exr", "head.1002.exr", "head.1003.exr"]
+    centroids = []
+    for path in written:
+        passes = read_passes(path)
+        matte = passes["matte"]
+        assert matte.max() > 0.99 and 0 < ((matte > 0.02) & (matte < 0.98)).sum()  # blurred edges
+        centroids.append((np.arange(96) * matte.sum(0)).sum() / matte.sum())
+    assert centroids[0] < centroids[1] < centroids[2]  # follows the track to image right
+    with pytest.raises(InputError, match="2 frames but 3 head poses"):
+        render_track_passes(drawable, [1, 2], poses, intrinsics, tmp_path / "x.%04d.exr")
