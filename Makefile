@@ -46,10 +46,11 @@ $(FRONTEND_STAMP): $(shell find frontend -type f -not -path '*/node_modules/*' 2
 test: system-deps install
 	$(PY) -m pytest -p no:cacheprovider -q
 
+DEMO_DIR := var/demo
 demo: system-deps install
 	$(PY) manage.py migrate --noinput
-	$(VENV)/bin/facereplace demo
-	$(PY) manage.py serve
+	$(VENV)/bin/facereplace demo $(DEMO_DIR)
+	$(PY) manage.py demo_site $(DEMO_DIR)
 
 bench: system-deps install
 	$(PY) -m tests.bench

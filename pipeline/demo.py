@@ -59,6 +59,8 @@ def _step(name: str, output: Path, make: Callable[[], object]) -> bool:
 
 def run_shot(config: DemoConfig, preset: str, progress: ProgressCallback | None = None) -> ShotResult:
     """The engine's stages on one shot; `progress` hears (fraction, step) after each (the site's job page)."""
+    from pipeline.media.review import make_review_clip
+    from pipeline.publish.stage import PLATE_CLIP
     from pipeline.shot import SHOT_FILE, load_shot
     from pipeline.stabilize.stage import MANIFEST, StabilizeConfig, StabilizeInputs, read_stabilized
     from pipeline.stabilize.stage import run as stabilize
@@ -87,6 +89,10 @@ def run_shot(config: DemoConfig, preset: str, progress: ProgressCallback | None 
         StabilizeConfig(size=config.crop_size), StabilizeInputs(plate=shot.plate, track=track, out_dir=stabilized,
                                                                first_frame=shot.first_frame, fps=str(shot.fps))))
     report(1.0, f"{preset}: stabilized")
+    plate_clip = shot_dir / PLATE_CLIP
+    _step(f"{preset}: plate review clip", plate_clip, lambda: make_review_clip(
+        shot.plate, plate_clip, burn_in=shot.name, first_frame=shot.first_frame, fps=shot.fps))
+
     manifest = read_stabilized(stabilized / MANIFEST)
     flagged = sum(1 for record in manifest["frames"] if record["flag"])
     return ShotResult(shot_dir=shot_dir, track=track_path, stabilized=stabilized / MANIFEST,

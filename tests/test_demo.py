@@ -1,0 +1,63 @@
+"""`make demo` in quick mode: the engine on a tiny synthetic shot, then the site set up and the shot published."""
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.review.live import free_port
+
+ROOT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(scope="module")
+def demo_run(tmp_path_factory):
+    work = tmp_path_factory.mktemp("demo")
+    env = {**os.environ, "FACEREPLACE_HOME": str(work / "home"), "DJANGO_SETTINGS_MODULE": "facereplace_site.settings"}
+    env.pop("DATABASE_URL", None)
+    env.pop("REDIS_URL", None)
+    project = work / "project"
+
+    def run(*args: str) -> subprocess.CompletedProcess:
+        result = subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+        assert result.returncode == 0, f"{args} failed:\n{result.stdout}\n{result.stderr}"
+        return result
+
+    engine = run("-m", "pipeline.cli", "demo", str(project), "--quick")
+    run("manage.py", "migrate", "--noinput")
+    port = str(free_port())
+    first = run("manage.py", "demo_site", str(project), "--no-serve", "--port", port)
+    second = run("manage.py", "demo_site", str(project), "--no-serve", "--port", port)
+    return engine, first, second, env, project
+
+
+def test_engine_cuts_a_crop_for_every_frame_back_of_head_included(demo_run):
+    engine = demo_run[0]
+    assert "pirouette: 24 head crops (0 frames without a crop)" in engine.stdout
+
+
+def test_shots_are_published_with_demo_accounts_printed(demo_run):
+    first = demo_run[1]
+    assert "published pirouette: plate yes" in first.stdout
+    for role, password in (("supervisor", "supervisor-demo"), ("artist", "artist-demo"), ("producer", "producer-demo")):
+        assert role in first.stdout and password in first.stdout
+
+
+def test_a_second_demo_reuses_what_is_done(demo_run):
+    engine_again = subprocess.run([sys.executable, "-m", "pipeline.cli", "demo", str(demo_run[4]), "--quick"],
+                                  cwd=ROOT, env=demo_run[3], capture_output=True, text=True, timeout=120)
+    assert engine_again.returncode == 0
+    assert "reusing" in engine_again.stderr and "done in" not in engine_again.stderr
+    second = demo_run[2]
+    assert "published pirouette" in second.stdout and "(0 new)" in second.stdout
+
+
+def test_demo_accounts_can_sign_in(demo_run):
+    env = demo_run[3]
+    code = ("import django; django.setup(); from django.contrib.auth import authenticate; "
+            "print(all(authenticate(username=u, password=u + '-demo') for u in ('supervisor', 'artist', 'producer')))")
+    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "True"
