@@ -4,46 +4,20 @@ while a browser-like websocket client on the other hears every event; the render
 both workers."""
 from __future__ import annotations
 
-import contextlib
 import os
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
 
 import psycopg
 import pytest
 import requests
 
-from tests.review.jobs.procs import FAST_JOBS, ROOT, Listener, login, wait_for, workers
-from tests.review.live import free_port
+from tests.review.jobs.procs import FAST_JOBS, ROOT, Listener, asgi_servers, login, wait_for, workers
 from tests.review.media import encode_clip
 from tests.scale.servers import postgres, redis
 
 pytestmark = [pytest.mark.scale, pytest.mark.slow]
-
-
-@contextlib.contextmanager
-def asgi_servers(env: dict[str, str], count: int) -> Iterator[list[str]]:
-    ports = [free_port() for _ in range(count)]
-    procs = [subprocess.Popen([sys.executable, "-m", "uvicorn", "facereplace_site.asgi:application", "--host",
-                               "127.0.0.1", "--port", str(port), "--log-level", "warning"], cwd=ROOT, env=env)
-             for port in ports]
-    urls = [f"http://127.0.0.1:{port}" for port in ports]
-    try:
-        for url, proc in zip(urls, procs):
-            def up(url=url, proc=proc) -> bool:
-                assert proc.poll() is None, f"the ASGI server {url} exited"
-                with contextlib.suppress(requests.RequestException):
-                    return requests.get(url + "/health/", timeout=5).status_code == 200
-                return False
-            wait_for(f"{url} to answer", up, timeout=90, every=0.2)
-        yield urls
-    finally:
-        for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            proc.wait(timeout=15)
 
 
 @pytest.fixture(scope="module")

@@ -15,6 +15,8 @@ from pathlib import Path
 import requests
 from websockets.sync.client import connect
 
+from tests.review.live import free_port
+
 ROOT = Path(__file__).resolve().parents[3]
 
 # A job is declared lost after 2 s without a heartbeat (beaten every 0.3 s), so recovery is quick in tests.
@@ -43,6 +45,29 @@ def workers(env: dict[str, str], count: int) -> Iterator[list[subprocess.Popen]]
                 proc.wait(timeout=15)
             except subprocess.TimeoutExpired:
                 proc.kill()
+
+
+@contextlib.contextmanager
+def asgi_servers(env: dict[str, str], count: int) -> Iterator[list[str]]:
+    ports = [free_port() for _ in range(count)]
+    procs = [subprocess.Popen([sys.executable, "-m", "uvicorn", "facereplace_site.asgi:application", "--host",
+                               "127.0.0.1", "--port", str(port), "--log-level", "warning"], cwd=ROOT, env=env)
+             for port in ports]
+    urls = [f"http://127.0.0.1:{port}" for port in ports]
+    try:
+        for url, proc in zip(urls, procs):
+            def up(url=url, proc=proc) -> bool:
+                assert proc.poll() is None, f"the ASGI server {url} exited"
+                with contextlib.suppress(requests.RequestException):
+                    return requests.get(url + "/health/", timeout=5).status_code == 200
+                return False
+            wait_for(f"{url} to answer", up, timeout=90, every=0.2)
+        yield urls
+    finally:
+        for proc in procs:
+            proc.terminate()
+        for proc in procs:
+            proc.wait(timeout=15)
 
 
 def wait_for(what: str, check: Callable[[], object], *, timeout: float = 60, every: float = 0.05) -> object:
