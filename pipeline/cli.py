@@ -21,6 +21,7 @@ VERB_MODULES: tuple[str, ...] = (
     "pipeline.stabilize.cli",
     "pipeline.dataset.cli",
     "pipeline.train.cli",
+    "pipeline.convert.cli",
     "pipeline.demo",
     "pipeline.publish.cli",
 )

@@ -1,0 +1,90 @@
+"""Settings of the convert stage: [convert] (how every variant is put into the plate) and one [[variants]] table
+(which model makes the variant), both built with pipeline.config.config_from_dict."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from pipeline.config import config_from_dict
+from pipeline.errors import InputError
+
+DEVICES = ("auto", "cpu", "cuda")
+INPUTS = ("plate", "cg")
+LIGHT_PASSES = ("beauty", "key", "spot", "rim")
+
+
+@dataclass(frozen=True)
+class ConvertConfig:
+    """[convert] in shot.toml."""
+
+    colour_match: str = "lab_mean_std"  # a name in pipeline.convert.colour (list_colour_matches())
+    erode_px: int = 2                   # plate pixels the swap's mask shrinks by before feathering
+    feather_px: float = 3.0             # Gaussian softness (sigma, plate pixels) of the mask's edge
+    motion_blur: bool = True            # blur the swap along the head's image motion on each frame
+    shutter: float = 0.5                # open shutter in frames (0.5 = 180 degrees)
+    batch_size: int = 8                 # crops per model call
+    device: str = "auto"                # auto (CUDA when present), cpu, cuda
+    qc_size: int = 64                   # side of the downsampled crops the anomaly score compares
+    anomaly_threshold: float = 4.0      # robust z-score above which a frame is flagged as likely broken
+    review_clip: bool = True
+
+    def __post_init__(self) -> None:
+        from pipeline.convert.colour import list_colour_matches
+
+        if self.colour_match not in list_colour_matches():
+            raise ValueError(f"colour_match {self.colour_match!r} is not one of {', '.join(list_colour_matches())}")
+        if self.erode_px < 0 or self.feather_px < 0 or not 0.0 <= self.shutter <= 1.0:
+            raise ValueError("erode_px and feather_px must be 0 or more, shutter within 0..1 frames")
+        if self.batch_size < 1 or self.qc_size < 8:
+            raise ValueError("batch_size must be at least 1 and qc_size at least 8")
+        if self.device not in DEVICES:
+            raise ValueError(f"device must be one of {', '.join(DEVICES)}, got {self.device!r}")
+
+
+@dataclass(frozen=True)
+class VariantConfig:
+    """One [[variants]] table: a named result of one trained model."""
+
+    name: str
+    model: str                           # rigid | loose | cg (the model registry's names)
+    checkpoint: str = ""                 # relative to the shot; default train/MODEL/fit/checkpoint.pt
+    performance: float | None = None     # 0 (actor's expressions only) .. 1 (follow the dancer); default: model's
+    coverage: str = ""                   # coverage.json of `facereplace dataset coverage`: each frame's distance
+    faceset: str = ""                    # else the training faceset folder, to measure that distance here
+    input: str = ""                      # plate | cg; default: cg for the cg model, plate otherwise
+    passes: tuple[str, ...] = LIGHT_PASSES  # CG lighting passes converted, each its own layer (cg input only)
+
+    def __post_init__(self) -> None:
+        if not self.name or "/" in self.name:
+            raise ValueError(f"variant name {self.name!r} must be a non-empty folder name")
+        if self.input and self.input not in INPUTS:
+            raise ValueError(f"input must be one of {', '.join(INPUTS)}, got {self.input!r}")
+        if self.performance is not None and not 0.0 <= self.performance <= 1.0:
+            raise ValueError(f"performance {self.performance} is outside 0..1")
+
+    @property
+    def source(self) -> str:
+        return self.input or ("cg" if self.model == "cg" else "plate")
+
+
+def variant_configs(sections: dict[str, Any], *, where: str) -> dict[str, VariantConfig]:
+    """Every [[variants]] table of a shot, by name."""
+    raw = sections.get("variants", [])
+    if not isinstance(raw, list):
+        raise InputError(f"{where}: 'variants' must be an array of tables ([[variants]])")
+    variants: dict[str, VariantConfig] = {}
+    for i, table in enumerate(raw):
+        v = config_from_dict(VariantConfig, table, where=f"{where} [[variants]] #{i + 1}")
+        if v.name in variants:
+            raise InputError(f"{where}: variant {v.name!r} is defined twice")
+        variants[v.name] = v
+    return variants
+
+
+def variant_config(sections: dict[str, Any], name: str, *, where: str) -> VariantConfig:
+    variants = variant_configs(sections, where=where)
+    if name not in variants:
+        known = ", ".join(variants) or "none"
+        raise InputError(f"{where}: no [[variants]] table named {name!r} (defined: {known}); add one with "
+                         f"name = {name!r} and model = \"rigid\" | \"loose\" | \"cg\"")
+    return variants[name]

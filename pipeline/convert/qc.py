@@ -1,0 +1,91 @@
+"""Per-frame QC of a converted variant: how far the frame's pose is from every training pose, how consistent
+the swap is with itself, and an anomaly score that flags frames likely to be broken.
+
+The anomaly score compares each frame's swap (downsampled, head-stabilized) with two expectations: its
+temporal neighbours (a broken frame jumps away from both) and the frames of the shot whose pose is nearest
+(a feature where the pose says it cannot be, such as a face on a back view). Each residual becomes a robust
+z-score over the shot; the score is the larger of the two.
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import numpy as np
+
+from pipeline.geometry import rotation_from_yaw_pitch_roll
+
+POSE_NEIGHBOURS = 4
+
+
+def pose_distance(ypr: np.ndarray, training_ypr: np.ndarray) -> np.ndarray:
+    """(N,) degrees from each pose to the nearest training pose (the angle of the relative rotation)."""
+    a = rotation_from_yaw_pitch_roll(np.asarray(ypr, np.float64))
+    b = rotation_from_yaw_pitch_roll(np.asarray(training_ypr, np.float64))
+    if len(b) == 0:
+        return np.full(len(a), np.inf)
+    # trace(A^T B) for every pair, then the rotation angle of A^T B
+    traces = np.einsum("nij,mij->nm", a, b)
+    cos = np.clip((traces - 1.0) / 2.0, -1.0, 1.0)
+    return np.degrees(np.arccos(cos.max(axis=1)))
+
+
+def faceset_poses(folder: str | os.PathLike) -> np.ndarray:
+    """(M, 3) yaw, pitch, roll of every crop of a faceset (the training material)."""
+    from pipeline.dataset.faceset import read_faceset
+
+    crops = read_faceset(Path(folder))["crops"]
+    return np.array([[c["yaw"], c["pitch"], c["roll"]] for c in crops], np.float64).reshape(-1, 3)
+
+
+def robust_z(values: np.ndarray) -> np.ndarray:
+    """How many robust deviations (1.4826 MAD) each value lies above the median."""
+    median = np.median(values)
+    spread = 1.4826 * np.median(np.abs(values - median))
+    return (values - median) / max(spread, 1e-6, 1e-3 * abs(median))
+
+
+def _blocks(residual: np.ndarray, block: int) -> np.ndarray:
+    """(N, h, w) residuals -> (N,) the largest mean over block x block tiles: a local break is not diluted."""
+    n, h, w = residual.shape
+    hb, wb = h // block, w // block
+    tiles = residual[:, :hb * block, :wb * block].reshape(n, hb, block, wb, block).mean(axis=(2, 4))
+    return tiles.reshape(n, -1).max(axis=1)
+
+
+def anomaly_scores(crops: np.ndarray, ypr: np.ndarray, *, neighbours: int = POSE_NEIGHBOURS,
+                   block: int = 8) -> np.ndarray:
+    """(N,) anomaly of each of N stabilized swap crops (N, h, w, C) with their poses (N, 3) in degrees.
+
+    The temporal term is the frame's distance from the midpoint of its neighbours relative to how far the
+    neighbours are from each other (a fast turn changes every frame; a broken frame changes alone).
+    """
+    n = len(crops)
+    c = np.asarray(crops, np.float32).reshape(n, crops.shape[1], crops.shape[2], -1)
+    if n < 3:
+        return np.zeros(n)
+    mid = np.empty_like(c)
+    mid[1:-1] = (c[:-2] + c[2:]) / 2
+    mid[0], mid[-1] = c[1], c[-2]
+    apart = np.empty(n, np.float32)
+    apart[1:-1] = _blocks(np.abs(c[:-2] - c[2:]).mean(-1) / 2, block)
+    apart[0], apart[-1] = apart[1], apart[-2]
+    jump = _blocks(np.abs(c - mid).mean(-1), block) / (apart + np.median(apart) + 1e-4)
+
+    rot = rotation_from_yaw_pitch_roll(np.asarray(ypr, np.float64))
+    cos = np.clip((np.einsum("nij,mij->nm", rot, rot) - 1.0) / 2.0, -1.0, 1.0)
+    angle = np.arccos(cos)
+    index = np.arange(n)
+    angle[np.abs(index[:, None] - index[None, :]) <= 1] = np.inf  # the frame itself and its direct neighbours
+    k = min(neighbours, max(1, n - 3))
+    nearest = np.argsort(angle, axis=1)[:, :k]
+    pose_expected = np.median(c[nearest], axis=1)
+    off_pose = _blocks(np.abs(c - pose_expected).mean(-1), block)
+    return np.maximum(robust_z(jump), robust_z(off_pose))
+
+
+def consistency(rgb: np.ndarray, again: np.ndarray, mask: np.ndarray) -> float:
+    """Mean absolute change inside the mask when the swap goes through the model again (0 = self-consistent)."""
+    weight = mask[..., None]
+    total = float(weight.sum()) * rgb.shape[-1]
+    return float((np.abs(rgb - again) * weight).sum() / total) if total > 0 else 0.0

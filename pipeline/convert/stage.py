@@ -1,0 +1,377 @@
+"""`convert` stage: every plate frame's head crop through a swap model and back into the plate.
+
+Per frame: the pose-consistent crop (the stabilize stage's `crop_transform`, at the model's size), the model
+(batched), the exact inverse warp into the plate, colour match inside the mask, motion blur along the head's
+image motion, mask erosion and feather, composite. A CG variant converts each lighting pass of the CG render
+separately; the first of its passes is composited, every one is written as its own layer.
+
+Output folder (replaced whole, atomically), manifest kind "converted_variant". Schema changelog:
+  1: variant, config, model record (model, checkpoint, faceset hash, performance), plate size and encoding,
+     patterns of comp frames and passes, review clip, per frame: status ("swapped" | reason none), transform,
+     motion (pixels over the shutter) and QC (pose_distance, consistency, anomaly, flagged).
+
+    converted.json
+    comp/comp.####.png|exr     the composited frames (the plate's format; PNG display-encoded, EXR linear)
+    passes/swap.####.exr       plate space, linear, premultiplied: R G B A (A = final matte), mask (the
+                               model's matte before erosion); a CG variant adds <pass>.R/G/B/A per lighting pass
+    passes/crop.####.exr       the raw model output in crop space: R G B A (or <pass>.R/G/B/A)
+    review.mp4 (+ thumbnail, filmstrip)
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import math
+import os
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import cv2
+import numpy as np
+
+from pipeline.artifacts import read_manifest, write_manifest
+from pipeline.atomic import atomic_dir
+from pipeline.config import config_from_dict, config_to_dict
+from pipeline.convert.blur import head_motion, motion_blur
+from pipeline.convert.colour import colour_match
+from pipeline.convert.config import ConvertConfig, VariantConfig
+from pipeline.convert.qc import anomaly_scores, consistency, faceset_poses, pose_distance
+from pipeline.convert.swapper import Swapper
+from pipeline.errors import InputError
+from pipeline.media.image import linear_to_srgb, srgb_to_linear
+from pipeline.progress import ProgressCallback, progress_bar
+from pipeline.shot import Shot, frame_path
+
+log = logging.getLogger(__name__)
+
+KIND = "converted_variant"
+SCHEMA_VERSION = 1
+MANIFEST = "converted.json"
+SWAP_PASS = "passes/swap.%04d.exr"
+CROP_PASS = "passes/crop.%04d.exr"
+REVIEW_CLIP = "review.mp4"
+
+
+@dataclasses.dataclass(frozen=True)
+class ConvertInputs:
+    shot: Shot
+    variant: VariantConfig
+    swapper: Swapper
+    out_dir: Path
+
+
+@dataclasses.dataclass(frozen=True)
+class ConvertOutputs:
+    manifest: Path
+    swapped: tuple[int, ...]          # frames holding a swap
+    unswapped: dict[int, str]         # frame -> why it holds the plate only
+    anomalies: tuple[int, ...]        # frames the QC flags as likely broken
+    timings: dict[str, float]         # seconds spent in "model", "warp_blend" and "io"
+
+
+@dataclasses.dataclass
+class _Timer:
+    seconds: dict[str, float] = dataclasses.field(default_factory=lambda: {"model": 0.0, "warp_blend": 0.0, "io": 0.0})
+
+    def __call__(self, key: str) -> _Span:
+        return _Span(self, key)
+
+
+class _Span:
+    def __init__(self, timer: _Timer, key: str):
+        self.timer, self.key = timer, key
+
+    def __enter__(self) -> None:
+        self.start = time.perf_counter()
+
+    def __exit__(self, *exc: object) -> None:
+        self.timer.seconds[self.key] += time.perf_counter() - self.start
+
+
+@dataclasses.dataclass
+class PutBack:
+    """A swap placed into a region of interest of the plate: linear premultiplied colour, final and raw matte."""
+    x0: int
+    y0: int
+    premult: np.ndarray   # (h, w, 3) linear, premultiplied by `alpha`
+    alpha: np.ndarray     # (h, w) after erosion and feather
+    mask: np.ndarray      # (h, w) the model's matte warped into the plate, before erosion
+
+
+def plate_roi(transform: np.ndarray, size: int, shape: tuple[int, int], margin: int) -> tuple[int, int, int, int]:
+    """(x0, y0, x1, y1) of the plate box holding the crop's footprint plus `margin` pixels, clipped to the plate."""
+    corners = np.array([[0, 0, 1], [size - 1, 0, 1], [0, size - 1, 1], [size - 1, size - 1, 1]], np.float64)
+    plate = (np.linalg.inv(transform) @ corners.T).T[:, :2]
+    x0, y0 = np.floor(plate.min(0)).astype(int) - margin
+    x1, y1 = np.ceil(plate.max(0)).astype(int) + margin + 1
+    h, w = shape
+    return max(0, x0), max(0, y0), min(w, x1), min(h, y1)
+
+
+def put_back(plate: np.ndarray, rgb: np.ndarray, mask: np.ndarray, transform: np.ndarray, *, config: ConvertConfig,
+             motion: np.ndarray, linear: bool, match: bool = True) -> PutBack | None:
+    """Warp a swapped crop (display values when the plate is, like the model's input) into the plate and
+    prepare it for the composite: colour match, motion blur, erosion, feather. None if it misses the plate."""
+    from pipeline.stabilize.crop import unstabilize
+
+    size = rgb.shape[0]
+    blur = math.hypot(*motion) if config.motion_blur else 0.0
+    margin = int(math.ceil(config.erode_px + 3 * config.feather_px + blur)) + 2
+    x0, y0, x1, y1 = plate_roi(transform, size, plate.shape[:2], margin)
+    if x1 <= x0 or y1 <= y0:
+        return None
+    shift = np.array([[1, 0, x0], [0, 1, y0], [0, 0, 1]], np.float64)
+    local = transform @ shift  # region-of-interest pixels -> crop pixels
+    shape = (y1 - y0, x1 - x0)
+    colour = unstabilize(rgb, local, shape)
+    matte = np.clip(unstabilize(mask, local, shape), 0.0, 1.0)
+    under = plate[y0:y1, x0:x1, :3]
+    if match:
+        colour = colour_match(config.colour_match, colour, under, matte > 0.5)
+    if not linear:
+        colour = srgb_to_linear(np.clip(colour, 0.0, 1.0)).astype(np.float32)
+    premult, alpha = colour * matte[..., None], matte
+    if blur > 0:
+        premult, alpha = motion_blur(premult, motion), motion_blur(alpha, motion)
+    final = alpha
+    if config.erode_px > 0:
+        k = 2 * config.erode_px + 1
+        final = cv2.erode(final, cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k)))
+    if config.feather_px > 0:
+        final = cv2.GaussianBlur(final, (0, 0), config.feather_px)
+    straight = premult / np.maximum(alpha, 1e-6)[..., None]
+    return PutBack(x0, y0, (straight * final[..., None]).astype(np.float32), final.astype(np.float32), matte)
+
+
+def composite(plate_linear: np.ndarray, back: PutBack | None) -> np.ndarray:
+    """The swap over the plate (both linear): premultiplied over."""
+    out = np.array(plate_linear[..., :3], np.float32, copy=True)
+    if back is not None:
+        h, w = back.alpha.shape
+        region = out[back.y0:back.y0 + h, back.x0:back.x0 + w]
+        region *= 1.0 - back.alpha[..., None]
+        region += back.premult
+    return out
+
+
+def _full(shape: tuple[int, int], back: PutBack | None, array_of: str, channels: int) -> np.ndarray:
+    out = np.zeros((*shape, channels), np.float32) if channels > 1 else np.zeros(shape, np.float32)
+    if back is not None:
+        a = getattr(back, array_of)
+        out[back.y0:back.y0 + a.shape[0], back.x0:back.x0 + a.shape[1]] = a
+    return out
+
+
+def _batches(items: list[int], size: int) -> Iterator[list[int]]:
+    for i in range(0, len(items), size):
+        yield items[i:i + size]
+
+
+def run(config: ConvertConfig, inputs: ConvertInputs, *, progress: ProgressCallback | None = None) -> ConvertOutputs:
+    """Convert every frame of the shot's plate with `inputs.swapper`; write the variant folder whole."""
+    from pipeline.cg.passes import read_passes
+    from pipeline.dataset.coverage import read_coverage
+    from pipeline.media.clip import open_clip
+    from pipeline.media.image import write_exr, write_image
+    from pipeline.stabilize.crop import UnframeableError, crop_transform, stabilize_frame
+    from pipeline.stabilize.stage import StabilizeConfig
+    from pipeline.track.headtrack import conform
+    from pipeline.track.load import load_head_track
+
+    shot, variant, swapper = inputs.shot, inputs.variant, inputs.swapper
+    stab = config_from_dict(StabilizeConfig, shot.sections.get("stabilize"), where=f"{shot.root} [stabilize]")
+    size = int(swapper.size)
+    cg = variant.source == "cg"
+    layers = tuple(variant.passes) if cg else ("rgba",)
+    if cg:
+        if shot.cg_passes is None:
+            raise InputError(f"{shot.root}: variant {variant.name!r} converts CG passes but the shot has no [cg] "
+                             "passes; add [cg] passes = \"cg/actor.%04d.exr\" or use input = \"plate\"")
+        if not layers:
+            raise InputError(f"variant {variant.name!r}: 'passes' is empty; name the CG lighting passes to convert")
+        for frame in shot.frames:  # every pass of every frame present before anything is written
+            path = frame_path(shot.cg_passes, frame)
+            if not path.is_file():
+                raise InputError(f"{path}: CG passes of frame {frame} are missing; render them for {shot.first_frame}-"
+                                 f"{shot.last_frame}")
+        read_passes(frame_path(shot.cg_passes, shot.first_frame), layers)
+    # distance to the nearest training pose: the coverage stage's when given, else measured on the faceset
+    coverage = read_coverage(shot.root / variant.coverage) if variant.coverage else None
+    faceset = shot.root / variant.faceset if variant.faceset else swapper.record.get("facesets", {}).get("actor")
+    training = faceset_poses(faceset) if faceset and coverage is None else None
+    track = load_head_track(shot.head_track, intrinsics=shot.camera, rotation_order=shot.rotation_order)
+    timer = _Timer()
+    out_dir = Path(inputs.out_dir)
+    with open_clip(shot.plate, first_frame=shot.first_frame, fps=shot.fps) as clip:
+        track = conform(track, clip.frame_range, fill=stab.fill_missing, where=str(shot.plate))
+        ypr, poses = track.yaw_pitch_roll(), track.transforms()
+        motion = head_motion(track, shutter=config.shutter, skull_centre=stab.skull_centre)
+        shape = (clip.height, clip.width)
+        ext = "exr" if clip.linear else "png"
+        comp_pattern = f"comp/comp.%04d.{ext}"
+        records: list[dict[str, Any]] = []
+        qc_crops: list[np.ndarray] = []
+        with atomic_dir(out_dir) as tmp, progress_bar(len(track), f"convert {variant.name}", callback=progress) as bar:
+            for part in ("comp", "passes"):
+                (tmp / part).mkdir()
+            indices = list(range(len(track)))
+            for batch in _batches(indices, config.batch_size):
+                plates, transforms, crops = {}, {}, []
+                for i in batch:
+                    frame = int(track.frames[i])
+                    with timer("io"):
+                        plates[i] = clip.read(frame)
+                        passes = read_passes(frame_path(shot.cg_passes, frame), layers) if cg else None
+                    with timer("warp_blend"):
+                        try:
+                            transforms[i] = crop_transform(poses[i], track.intrinsics[i], size=size, radius=stab.radius,
+                                                           skull_centre=stab.skull_centre)
+                        except UnframeableError as exc:
+                            records.append({"frame": frame, "status": exc.reason})
+                            continue
+                        sources = [np.clip(passes[p], 0, 1) if passes[p].ndim == 3 else
+                                   np.repeat(np.clip(passes[p], 0, 1)[..., None], 3, -1) for p in layers] if cg \
+                            else [plates[i][..., :3]]
+                        # crop pixels partly off the plate are rescaled by how much plate they hold (no black rim)
+                        inside = stabilize_frame(np.ones(shape, np.float32), transforms[i], size)[..., None]
+                        crops += [stabilize_frame(s, transforms[i], size) / np.maximum(inside, 1e-3) for s in sources]
+                if crops:
+                    with timer("model"):
+                        stack = np.stack(crops)
+                        rgb, mask = swapper(stack)
+                        again, _ = swapper(rgb)
+                swapped = [i for i in batch if i in transforms]
+                for k, i in enumerate(swapped):
+                    frame = int(track.frames[i])
+                    n = len(layers)
+                    with timer("warp_blend"):
+                        backs = [put_back(plates[i], rgb[k * n + j], mask[k * n + j], transforms[i], config=config,
+                                          motion=motion[i], linear=clip.linear, match=(j == 0)) for j in range(n)]
+                        plate_linear = plates[i][..., :3] if clip.linear else srgb_to_linear(plates[i][..., :3])
+                        comp = composite(plate_linear, backs[0])
+                        swap_channels = _swap_channels(shape, backs, layers, cg)
+                        crop_channels = _crop_channels(rgb[k * n:(k + 1) * n], mask[k * n:(k + 1) * n], layers, cg,
+                                                       clip.linear)
+                        qc_crops.append(cv2.resize(rgb[k * n], (config.qc_size, config.qc_size),
+                                                   interpolation=cv2.INTER_AREA))
+                    with timer("io"):
+                        write_image(tmp / frame_path(comp_pattern, frame), comp if clip.linear else linear_to_srgb(comp),
+                                    bits=16)
+                        write_exr(tmp / frame_path(SWAP_PASS, frame), swap_channels)
+                        write_exr(tmp / frame_path(CROP_PASS, frame), crop_channels)
+                    records.append({"frame": frame, "status": "swapped", "transform": transforms[i].tolist(),
+                                    "motion": motion[i].tolist(), "yaw_pitch_roll": ypr[i].tolist(),
+                                    "consistency": consistency(rgb[k * n], again[k * n], mask[k * n])})
+                for i in batch:
+                    if i not in transforms:
+                        frame = int(track.frames[i])
+                        with timer("io"):
+                            write_image(tmp / frame_path(comp_pattern, frame), plates[i][..., :3], bits=16)
+                            write_exr(tmp / frame_path(SWAP_PASS, frame), _swap_channels(shape, [None] * len(layers),
+                                                                                          layers, cg))
+                    bar.update(1, f"frame {int(track.frames[i])}")
+            records.sort(key=lambda r: r["frame"])
+            qc = _qc(records, qc_crops, training, config, coverage)
+            review = None
+            if config.review_clip:
+                from pipeline.media.review import make_review_clip
+
+                with timer("io"):
+                    review = make_review_clip(tmp / comp_pattern, tmp / REVIEW_CLIP, burn_in=f"{shot.name} {variant.name}",
+                                              fps=shot.fps)
+            write_manifest(tmp / MANIFEST, kind=KIND, version=SCHEMA_VERSION, data={
+                "variant": variant.name, "shot": shot.name, "config": config_to_dict(config),
+                "variant_config": config_to_dict(variant), "record": swapper.record,
+                "first_frame": shot.first_frame, "last_frame": shot.last_frame, "fps": str(shot.fps),
+                "width": clip.width, "height": clip.height, "plate": os.fspath(shot.plate), "linear": clip.linear,
+                "crop_size": size, "radius": stab.radius, "skull_centre": list(stab.skull_centre),
+                "layers": list(layers), "comp": comp_pattern, "passes": {"swap": SWAP_PASS, "crop": CROP_PASS},
+                "review_clip": REVIEW_CLIP if review else None, "frames": records, "qc": qc,
+                "timings": timer.seconds})
+    swapped_frames = tuple(r["frame"] for r in records if r["status"] == "swapped")
+    unswapped = {r["frame"]: r["status"] for r in records if r["status"] != "swapped"}
+    anomalies = tuple(q["frame"] for q in qc if q["flagged"])
+    log.info("convert %s: %d frames swapped, %d without a crop, %d flagged by QC", variant.name, len(swapped_frames),
+             len(unswapped), len(anomalies))
+    return ConvertOutputs(manifest=out_dir / MANIFEST, swapped=swapped_frames, unswapped=unswapped,
+                          anomalies=anomalies, timings=dict(timer.seconds))
+
+
+def _swap_channels(shape: tuple[int, int], backs: list[PutBack | None], layers: tuple[str, ...],
+                   cg: bool) -> dict[str, np.ndarray]:
+    main = backs[0]
+    colour, alpha = _full(shape, main, "premult", 3), _full(shape, main, "alpha", 1)
+    channels = {"R": colour[..., 0], "G": colour[..., 1], "B": colour[..., 2], "A": alpha,
+                "mask": _full(shape, main, "mask", 1)}
+    if cg:
+        for name, back in zip(layers, backs):
+            colour, alpha = _full(shape, back, "premult", 3), _full(shape, back, "alpha", 1)
+            channels.update({f"{name}.R": colour[..., 0], f"{name}.G": colour[..., 1], f"{name}.B": colour[..., 2],
+                             f"{name}.A": alpha})
+    return channels
+
+
+def _crop_channels(rgb: np.ndarray, mask: np.ndarray, layers: tuple[str, ...], cg: bool,
+                   linear: bool) -> dict[str, np.ndarray]:
+    channels: dict[str, np.ndarray] = {}
+    for j, name in enumerate(layers):
+        colour = rgb[j] if linear else srgb_to_linear(np.clip(rgb[j], 0, 1))
+        prefix = f"{name}." if cg else ""
+        channels.update({f"{prefix}R": colour[..., 0], f"{prefix}G": colour[..., 1], f"{prefix}B": colour[..., 2],
+                         f"{prefix}A": mask[j]})
+    return channels
+
+
+def _qc(records: list[dict[str, Any]], crops: list[np.ndarray], training: np.ndarray | None,
+        config: ConvertConfig, coverage: dict[int, float] | None = None) -> list[dict[str, Any]]:
+    """Per frame QC: pose distance to the training set, self-consistency, anomaly (robust z) and its flag."""
+    swapped = [r for r in records if r["status"] == "swapped"]
+    ypr = np.array([r["yaw_pitch_roll"] for r in swapped], np.float64).reshape(-1, 3)
+    order = sorted(range(len(swapped)), key=lambda k: swapped[k]["frame"])
+    anomaly = anomaly_scores(np.stack([crops[k] for k in order]), ypr[order]) if swapped else np.zeros(0)
+    distance = pose_distance(ypr[order], training) if training is not None and swapped else None
+    by_frame = {swapped[k]["frame"]: j for j, k in enumerate(order)}
+    qc = []
+    for r in records:
+        j = by_frame.get(r["frame"])
+        if j is None:
+            qc.append({"frame": r["frame"], "swapped": False, "pose_distance": None, "consistency": None,
+                       "anomaly": None, "flagged": True})
+            continue
+        measured = coverage.get(r["frame"]) if coverage is not None else None if distance is None else distance[j]
+        qc.append({"frame": r["frame"], "swapped": True,
+                   "pose_distance": None if measured is None else round(float(measured), 3),
+                   "consistency": round(r["consistency"], 5), "anomaly": round(float(anomaly[j]), 3),
+                   "flagged": bool(anomaly[j] > config.anomaly_threshold)})
+    return qc
+
+
+def read_converted(path: str | os.PathLike) -> dict[str, Any]:
+    """A variant's manifest (the folder or its converted.json), "folder" set to where it lives."""
+    p = Path(path)
+    if p.is_dir():
+        p = p / MANIFEST
+    if not p.is_file():
+        raise InputError(f"{p}: no converted variant here; run `facereplace convert SHOT --variant NAME` first")
+    data = read_manifest(p, kind=KIND, versions=(SCHEMA_VERSION,))
+    data["folder"] = p.parent
+    return data
+
+
+def write_review_variant(shot_root: str | os.PathLike, manifest: str | os.PathLike) -> Path | None:
+    """The publish client's manifest (review/variants/NAME/variant.json) for a converted variant, pointing at
+    its review clip and carrying its record and per-frame QC. None when the variant has no review clip."""
+    data = read_converted(manifest)
+    if not data["review_clip"]:
+        return None
+    folder = Path(shot_root) / "review" / "variants" / data["variant"]
+    record = data["record"]
+    kind = record.get("model") if record.get("model") in ("rigid", "loose", "cg") else "other"
+    clip = Path(os.path.relpath(data["folder"] / data["review_clip"], folder))
+    return write_manifest(folder / "variant.json", kind="review_variant", version=1, data={
+        "label": data["variant"], "variant_kind": kind, "clip": clip.as_posix(),
+        "model": record.get("model", ""), "checkpoint": record.get("checkpoint", ""),
+        "faceset": {"hash": record.get("faceset_hash", "")}, "performance": {"value": record.get("performance")},
+        "qc": data["qc"]})

@@ -1,0 +1,70 @@
+"""Convert and comp tests share: an identity "model" (returns its crop and a full mask, so the warps can be
+checked exactly), a shot.toml over the session's pirouette with extra tables, and one identity conversion."""
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pipeline.shot import Shot, load_shot
+
+
+class IdentitySwapper:
+    """A test instrument in place of a trained model: the crop comes back unchanged with a full mask.
+
+    `grade` (colour = crop * gain + lift) stands in for a swap whose colour differs from the plate's."""
+
+    def __init__(self, size: int = 128, *, gain: tuple[float, float, float] = (1.0, 1.0, 1.0), lift: float = 0.0):
+        self.size = size
+        self.gain, self.lift = np.asarray(gain, np.float32), lift
+        self.record = {"model": "identity", "checkpoint": "", "faceset_hash": "", "performance": 1.0}
+        self.calls = 0
+
+    def __call__(self, crops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        self.calls += 1
+        rgb = np.clip(crops[..., :3] * self.gain + self.lift, 0.0, 1.0).astype(np.float32)
+        return rgb, np.ones(crops.shape[:3], np.float32)
+
+
+def shot_with(base: Path, folder: Path, extra: str = "") -> Shot:
+    """A shot.toml in `folder` over `base`'s media (absolute paths), with `extra` TOML tables appended."""
+    text = (base / "shot.toml").read_text()
+    lines = []
+    for line in text.splitlines():
+        key, sep, value = line.partition(" = ")
+        if sep and key != "fps" and value.startswith('"') and "/" in value:  # every path here holds a folder
+            value = '"' + str(base / value.strip('"')) + '"'
+        lines.append(f"{key}{sep}{value}" if sep else line)
+    folder.mkdir(parents=True, exist_ok=True)
+    (folder / "shot.toml").write_text("\n".join(lines) + "\n" + extra)
+    return load_shot(folder)
+
+
+@pytest.fixture(scope="session")
+def identity_shot(pirouette_shot, tmp_path_factory) -> Shot:
+    return shot_with(pirouette_shot, tmp_path_factory.mktemp("identity-shot"),
+                     '[convert]\nmotion_blur = false\n\n[[variants]]\nname = "same"\nmodel = "identity"\n'
+                     '\n[[variants]]\nname = "graded"\nmodel = "identity"\n')
+
+
+@pytest.fixture(scope="session")
+def converted(identity_shot) -> Callable[[str], Path]:
+    """Folder of a variant of `identity_shot` converted with the identity swapper ("same") or a graded one."""
+    from pipeline.config import config_from_dict
+    from pipeline.convert import ConvertConfig, ConvertInputs, run, variant_config
+
+    made: dict[str, Path] = {}
+    swappers = {"same": IdentitySwapper(), "graded": IdentitySwapper(gain=(0.8, 0.8, 0.8), lift=0.1)}
+
+    def convert(name: str) -> Path:
+        if name not in made:
+            config = config_from_dict(ConvertConfig, identity_shot.sections.get("convert"), where="test")
+            out = identity_shot.root / "convert" / name
+            run(config, ConvertInputs(shot=identity_shot, variant=variant_config(identity_shot.sections, name, where="t"),
+                                      swapper=swappers[name], out_dir=out))
+            made[name] = out
+        return made[name]
+
+    return convert

@@ -1,0 +1,153 @@
+"""The convert stage on the synthetic pirouette: exact warps, colour match, motion blur, passes, QC, bad input."""
+from __future__ import annotations
+
+import json
+
+import numpy as np
+import pytest
+
+from pipeline.convert import ConvertConfig, ConvertInputs, VariantConfig, read_converted, run
+from pipeline.convert.stage import put_back, composite
+from pipeline.errors import InputError
+from pipeline.media.image import linear_to_srgb, read_exr, read_image, srgb_to_linear
+from pipeline.shot import frame_path
+from tests.pipeline.convert.conftest import IdentitySwapper
+
+
+def test_identity_model_puts_the_plate_back(identity_shot, converted):
+    folder = converted("same")
+    data = read_converted(folder)
+    assert [r["frame"] for r in data["frames"]] == list(identity_shot.frames)
+    errors = []
+    for frame in identity_shot.frames:
+        comp = read_image(folder / frame_path(data["comp"], frame))[..., :3]
+        plate = read_image(frame_path(identity_shot.plate, frame))[..., :3]
+        matte = read_image(frame_path(identity_shot.truth.matte, frame))[..., 0] > 0.5
+        errors.append(np.abs(comp - plate)[matte].mean())
+        assert (folder / frame_path(data["passes"]["swap"], frame)).is_file()
+        assert (folder / frame_path(data["passes"]["crop"], frame)).is_file()
+    # only resampling (plate -> crop -> plate, bilinear both ways) separates them
+    assert max(errors) < 0.02, errors
+    assert (folder / "review.mp4").is_file() and (folder / "review.thumbnail.png").is_file()
+
+
+def test_passes_and_qc_are_written_per_frame(identity_shot, converted):
+    folder = converted("same")
+    data = read_converted(folder)
+    swap = read_exr(folder / frame_path(data["passes"]["swap"], identity_shot.first_frame))
+    assert {"R", "G", "B", "A", "mask"} <= set(swap)
+    assert swap["A"].shape == (data["height"], data["width"]) and swap["A"].max() > 0.99
+    crop = read_exr(folder / frame_path(data["passes"]["crop"], identity_shot.first_frame))
+    assert crop["A"].shape == (data["crop_size"], data["crop_size"])
+    assert [q["frame"] for q in data["qc"]] == list(identity_shot.frames)
+    assert all(q["consistency"] == pytest.approx(0.0, abs=1e-6) for q in data["qc"])  # identity is self-consistent
+    assert data["record"]["model"] == "identity" and data["timings"]["model"] >= 0
+
+
+def test_colour_match_brings_the_mask_region_to_the_plate_mean(identity_shot, converted):
+    from pipeline.config import config_from_dict
+
+    config = config_from_dict(ConvertConfig, {"motion_blur": False}, where="t")
+    data = read_converted(converted("same"))
+    record = data["frames"][20]
+    plate = read_image(frame_path(identity_shot.plate, record["frame"]))[..., :3]
+    transform = np.asarray(record["transform"])
+    from pipeline.stabilize.crop import stabilize_frame
+
+    crop = stabilize_frame(plate, transform, 128)
+    graded = np.clip(crop * np.array([1.3, 0.8, 0.7], np.float32) + 0.05, 0, 1)
+    mask = np.ones((128, 128), np.float32)
+    for method in ("lab_mean_std", "histogram"):
+        for match in (False, True):
+            back = put_back(plate, graded, mask, transform, config=ConvertConfig(colour_match=method, motion_blur=False, erode_px=0,
+                                                                 feather_px=0.0),
+                            motion=np.zeros(2), linear=False, match=match)
+            h, w = back.alpha.shape
+            region = back.mask > 0.5  # where the swap's matte holds it, as the match measures
+            swap = linear_to_srgb(back.premult[region] / back.alpha[region][:, None])  # as seen, like the plate
+            under = plate[back.y0:back.y0 + h, back.x0:back.x0 + w][region]
+            error = np.abs(swap.mean(0) - under.mean(0)).max()
+            if match:
+                assert error < 0.01, (method, error)
+            else:
+                assert error > 0.05, (method, error)
+
+
+def test_blur_matching_lowers_the_error_against_the_blurred_truth(identity_shot, converted):
+    """A head sliding fast across the frame: the truth is the swap averaged over the open shutter."""
+    from pipeline.convert.blur import head_motion
+    from pipeline.stabilize.crop import crop_transform, stabilize_frame
+    from pipeline.track.headtrack import HeadTrack
+    from pipeline.track.load import load_head_track
+
+    track = load_head_track(identity_shot.head_track, intrinsics=identity_shot.camera)
+    i = 24
+    velocity = np.array([0.12, 0.05, 0.0])  # metres per frame in camera space: about 20 pixels per frame here
+    sliding = HeadTrack(frames=track.frames[i - 1:i + 2], rotation=track.rotation[[i, i, i]],
+                        translation=track.translation[i] + np.outer([-1, 0, 1], velocity),
+                        intrinsics=track.intrinsics[i - 1:i + 2], confidence=np.ones(3),
+                        status=np.array(["measured"] * 3))
+    config = ConvertConfig(colour_match="none", erode_px=0, feather_px=0.0, shutter=0.5)
+    motion = head_motion(sliding, shutter=config.shutter)[1]
+    assert np.hypot(*motion) > 6
+
+    plate = read_image(frame_path(identity_shot.plate, int(track.frames[i])))[..., :3]
+    plate_linear = srgb_to_linear(plate)
+
+    def transform_at(t: float) -> np.ndarray:
+        pose = np.eye(4)
+        pose[:3, :3], pose[:3, 3] = track.rotation[i], track.translation[i] + t * velocity
+        return crop_transform(pose, track.intrinsics[i], size=128, radius=0.16)
+
+    swap = stabilize_frame(np.clip(plate[::-1, ::-1] * 0.5 + 0.3, 0, 1), transform_at(0.0), 128)  # not the plate
+    mask = np.ones((128, 128), np.float32)
+    sharp = dict(config=config, linear=False, match=False, motion=np.zeros(2))
+    times = (np.arange(16) + 0.5) / 16 * config.shutter - config.shutter / 2
+    truth = np.mean([composite(plate_linear, put_back(plate, swap, mask, transform_at(t), **sharp)) for t in times], 0)
+    unblurred = composite(plate_linear, put_back(plate, swap, mask, transform_at(0.0), **sharp))
+    matched = composite(plate_linear, put_back(plate, swap, mask, transform_at(0.0), config=config, linear=False,
+                                               match=False, motion=motion))
+    error_sharp, error_matched = np.abs(unblurred - truth).mean(), np.abs(matched - truth).mean()
+    assert error_matched < 0.5 * error_sharp, (error_matched, error_sharp)
+
+
+def test_cg_variant_writes_each_lighting_pass_as_its_own_layer(identity_shot, tmp_path):
+    variant = VariantConfig(name="cg", model="cg", passes=("beauty", "key", "rim"))
+    swapper = IdentitySwapper(64)
+    out = run(ConvertConfig(review_clip=False, batch_size=16), ConvertInputs(shot=identity_shot, variant=variant,
+                                                                            swapper=swapper, out_dir=tmp_path / "cg"))
+    data = read_converted(out.manifest)
+    assert data["layers"] == ["beauty", "key", "rim"]
+    swap = read_exr(tmp_path / "cg" / frame_path(data["passes"]["swap"], identity_shot.first_frame + 10))
+    for layer in ("beauty", "key", "rim"):
+        assert {f"{layer}.{c}" for c in "RGBA"} <= set(swap)
+    assert swap["key.R"].max() > 0 and not np.allclose(swap["key.R"], swap["beauty.R"])
+    np.testing.assert_allclose(swap["R"], swap["beauty.R"], atol=1e-3)  # beauty (the first pass) is composited
+
+
+def test_missing_cg_pass_is_an_error_before_anything_is_written(identity_shot, tmp_path):
+    variant = VariantConfig(name="cg", model="cg", passes=("beauty", "sparkle"))
+    with pytest.raises(InputError, match="sparkle"):
+        run(ConvertConfig(), ConvertInputs(shot=identity_shot, variant=variant, swapper=IdentitySwapper(64),
+                                           out_dir=tmp_path / "cg"))
+    assert not (tmp_path / "cg").exists()
+
+
+def test_unknown_settings_name_what_is_known(identity_shot):
+    from pipeline.config import config_from_dict
+    from pipeline.convert import variant_config
+
+    with pytest.raises(InputError, match="colour_match"):
+        config_from_dict(ConvertConfig, {"colour_match": "sepia"}, where="[convert]")
+    with pytest.raises(InputError, match="same, graded"):
+        variant_config(identity_shot.sections, "nope", where="shot.toml")
+
+
+def test_review_variant_manifest_for_publish(identity_shot, converted):
+    from pipeline.convert.stage import write_review_variant
+    from pipeline.publish.stage import variants_of
+
+    path = write_review_variant(identity_shot.root, converted("same") / "converted.json")
+    assert json.loads(path.read_text())["qc"][0]["frame"] == identity_shot.first_frame
+    (published,) = variants_of(identity_shot.root)
+    assert published.label == "same" and published.files["clip"].is_file()
