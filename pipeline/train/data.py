@@ -102,8 +102,7 @@ class PngCrops:
 
     def take(self, index: np.ndarray) -> np.ndarray:
         images = [self._read(int(i)) for i in np.asarray(index).reshape(-1)]
-        scale = 65535.0 if images[0].dtype == np.uint16 else 255.0
-        return np.stack(images).astype(np.float32) / scale
+        return np.stack([im.astype(np.float32) / (65535.0 if im.dtype == np.uint16 else 255.0) for im in images])
 
 
 class FullMasks:

@@ -126,8 +126,11 @@ def _check_resume(state: dict[str, Any], config: TrainConfig, inputs: TrainInput
                          "must keep them, or train again without --resume")
 
 
-class _Stage:
-    """One training stage in progress: model, optimizer, loss curve; `step()` and `checkpoint()`."""
+class TrainingStage:
+    """One training stage in progress: model, optimizer, loss curve; `step()`, `checkpoint()`, `preview()`.
+
+    `run` drives it; the training benchmark times its `step` against a bare loop.
+    """
 
     def __init__(self, config: TrainConfig, inputs: TrainInputs, roles: tuple[str, ...], device: torch.device):
         self.config, self.inputs, self.roles, self.device = config, inputs, roles, device
@@ -270,7 +273,7 @@ def run(config: TrainConfig, inputs: TrainInputs, *, progress: ProgressCallback 
     device = pick_device(config.device)
     inputs.out_dir.mkdir(parents=True, exist_ok=True)
     with _deterministic(device):
-        stage = _Stage(config, inputs, roles, device)
+        stage = TrainingStage(config, inputs, roles, device)
         start, previews = stage.step_done, []
         log.info("training %s %s on %s: steps %d..%d, %d² crops", inputs.variant, inputs.stage, device, start,
                  steps, inputs.data.size)
