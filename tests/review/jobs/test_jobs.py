@@ -144,3 +144,24 @@ def test_accepted_fix_renders_a_final_shot_again_with_the_fix(published, tmp_pat
     assert frames[2].mean() > 250 and frames[1].mean() < 250
     published.shot.refresh_from_db()
     assert published.shot.status == ShotStatus.FINAL
+
+
+def test_fix_accepted_while_rendering_is_followed_by_another_render(published, tmp_path):
+    from PIL import Image
+    from django_tasks_db.management.commands.db_worker import Worker
+
+    approve(published)
+    Worker(queue_names=["*"], interval=0, batch=True, backend_name="default", startup_delay=False, max_tasks=1,
+           worker_id="one-task", excluded_queue_names=[]).run()  # the render has started and planned its chunks
+    first = Render.objects.get(shot=published.shot)
+    assert first.state == RenderState.RUNNING
+    image = tmp_path / "fix.1011.png"
+    Image.new("RGB", (64, 48), (255, 255, 255)).save(image)
+    fix = fix_create(shot=published.shot, actor=published.users["artist"], frame_start=1011, frame_end=1011,
+                     files=[uploaded(image, "fix.1011.png")])
+    fix_review(fix=fix, actor=published.users["supervisor"], state="accepted")
+    assert Job.objects.get(render=first, parent=None).followup
+    drain()
+    renders = list(Render.objects.filter(shot=published.shot).order_by("id"))
+    assert [r.state for r in renders] == [RenderState.DONE, RenderState.DONE]
+    assert _frames(Path(renders[1].output.path))[10].mean() > 250
