@@ -153,7 +153,11 @@ def _mouth(patch: np.ndarray, visible: np.ndarray) -> tuple[float, bool]:
     core = visible & (columns >= int(w * 0.3)) & (columns <= int(w * 0.7))
     if not core.any():
         return 0.0, False
-    rows = (dark | teeth)[:, core].mean(axis=1) > 0.4
+    opening = (dark | teeth)[:, visible]
+    # an opening between the lips is surrounded by face: rows whose dark pixels reach the side of the
+    # visible face are background beyond the silhouette (a near-profile), not a mouth
+    enclosed = ~(opening[:, 0] | opening[:, -1])
+    rows = ((dark | teeth)[:, core].mean(axis=1) > 0.4) & enclosed
     height_m = _longest_inner_run(rows) / PATCH_PX_PER_M
     inner = visible & (columns >= int(w * 0.15)) & (columns <= int(w * 0.85))
     teeth_pixels = int(teeth[2:-2][:, inner].sum())

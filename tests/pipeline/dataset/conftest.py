@@ -45,3 +45,19 @@ def photographs(built) -> list[dict]:
     """Every photographic crop of both facesets (actor and dancer)."""
     return [e for identity in ("actor", "dancer") for e in read_faceset(built.faceset(identity))["crops"]
             if e["source"] != "cg"]
+
+
+@pytest.fixture
+def shot_variant(dataset_shot, tmp_path):
+    """shot_variant(extra_toml) -> a shot.toml of the synthetic shot (its folders linked) with extra tables."""
+
+    def make(extra: str) -> Path:
+        folder = tmp_path / "variant"
+        folder.mkdir(exist_ok=True)
+        for item in dataset_shot.iterdir():
+            if item.name != "shot.toml" and not (folder / item.name).exists():
+                (folder / item.name).symlink_to(item)
+        (folder / "shot.toml").write_text((dataset_shot / "shot.toml").read_text() + "\n" + extra + "\n")
+        return folder / "shot.toml"
+
+    return make

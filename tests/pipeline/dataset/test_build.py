@@ -1,0 +1,132 @@
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from pipeline.dataset.build import BuildInputs, DatasetConfig, run
+from pipeline.dataset.faceset import read_faceset
+from pipeline.errors import InputError, MediaError
+from pipeline.shot import load_shot
+
+SMALL = DatasetConfig(size=64, landmarks=False, cg_passes=[])
+
+
+def _mini_shot(tmp: Path, shot_dir: Path, sources: tuple[str, ...] = ("rig",)) -> Path:
+    """A shot of the synthetic one's plate and camera with only `sources`, each clip copied so it can be damaged."""
+    shot = load_shot(shot_dir)
+    lines = ["schema_version = 1", "[shot]", 'name = "mini"', f"first_frame = {shot.first_frame}",
+             f"last_frame = {shot.last_frame}", 'fps = "24"', f'plate = "{shot.plate}"',
+             f'head_track = "{shot.head_track}"', f'camera = "{shot.camera}"', "[cameras]",
+             *(f'{name} = "{path}"' for name, path in shot.cameras.items())]
+    for source in shot.sources:
+        if source.name not in sources:
+            continue
+        clip_dir = tmp / source.name
+        shutil.copytree(source.clip.parent, clip_dir)
+        track = tmp / source.track.name
+        shutil.copy(source.track, track)
+        lines += ["[[sources]]", f'name = "{source.name}"', f'identity = "{source.identity}"',
+                  f'kind = "{source.kind}"', f'camera = "{source.camera}"', f'clip = "{clip_dir / source.clip.name}"',
+                  f'track = "{track}"', "tags = [" + ", ".join(f'"{t}"' for t in source.tags) + "]"]
+    (tmp / "shot.toml").write_text("\n".join(lines) + "\n")
+    return tmp / "shot.toml"
+
+
+def _files(folder: Path) -> dict[str, float]:
+    return {str(p.relative_to(folder)): p.stat().st_mtime_ns for p in folder.rglob("*") if p.is_file()}
+
+
+def test_training_reads_the_faceset_and_its_cg_pairs(built):
+    from pipeline.train.data import load_faceset
+
+    data = read_faceset(built.faceset("actor"))
+    faceset = load_faceset(built.faceset("actor"))
+    photos = [e for e in data["crops"] if e["source"] != "cg"]
+    assert faceset.identity == "actor" and faceset.size == 256
+    assert len(faceset.material) == len(photos) > 100
+    assert faceset.cg_pairs is not None and len(faceset.cg_pairs) == len(data["crops"]) - len(photos) > 0
+    batch = faceset.material.crops.take(np.array([0, len(photos) - 1]))
+    assert batch.shape == (2, 256, 256, 3) and 0.05 < batch.mean() < 0.95
+    assert {s for s in data["sources"]} == {"walkthrough_main", "walkthrough_witness_left",
+                                            "walkthrough_witness_right", "rig", "cg_beauty"}
+
+
+def test_near_duplicates_are_dropped(built):
+    data = read_faceset(built.faceset("actor"))
+    walk = data["sources"]["walkthrough_main"]
+    assert walk["duplicates"] > 0 and walk["crops"] + walk["duplicates"] == walk["frames"]
+    # the walkthrough starts still: the kept crops of its first frames are a pose step apart
+    kept = [e for e in data["crops"] if e["source_name"] == "walkthrough_main"]
+    assert len({(round(e["yaw"], 1), round(e["pitch"], 1)) for e in kept}) == len(kept)
+
+
+def test_adding_a_source_keeps_the_others_as_they_are(tmp_path, dataset_shot):
+    shot_file = _mini_shot(tmp_path / "shot", dataset_shot, ("rig", "walkthrough_main"))
+    shot, out = load_shot(shot_file), tmp_path / "faceset"
+    first = run(SMALL, BuildInputs(shot=shot, out_dir=out, sources=("rig",)))
+    assert first.added == ("rig",) and first.crops > 0
+    rig_files = _files(out / "images")
+    second = run(SMALL, BuildInputs(shot=shot, out_dir=out, sources=("walkthrough_main",)))
+    assert second.added == ("walkthrough_main",) and second.kept == ("rig",)
+    after = _files(out / "images")
+    assert all(after[name] == mtime for name, mtime in rig_files.items())
+    sources = {e["source_name"] for e in read_faceset(out)["crops"]}
+    assert sources == {"rig", "walkthrough_main"}
+    again = run(SMALL, BuildInputs(shot=shot, out_dir=out))
+    assert again.added == () and set(again.kept) == {"rig", "walkthrough_main"}
+
+
+@pytest.mark.parametrize("damage", ["corrupt", "empty_file", "flat"])
+def test_a_damaged_frame_is_named_and_nothing_is_written(tmp_path, dataset_shot, damage):
+    shot_file = _mini_shot(tmp_path / "shot", dataset_shot)
+    shot = load_shot(shot_file)
+    frame = shot.sources[0].clip.parent / "rig.1005.png"
+    if damage == "corrupt":
+        frame.write_bytes(frame.read_bytes()[:200])
+    elif damage == "empty_file":
+        frame.write_bytes(b"")
+    else:
+        from pipeline.media.image import write_image
+
+        write_image(frame, np.zeros((256, 256, 3), np.float32))
+    out = tmp_path / "faceset"
+    with pytest.raises(MediaError, match=r"source rig\b.*rig\.1005\.png"):
+        run(SMALL, BuildInputs(shot=shot, out_dir=out))
+    assert not (out / "faceset.json").exists()
+    assert not any((out / "images").iterdir()) if (out / "images").exists() else True
+
+
+def test_a_failed_source_leaves_the_faceset_as_it_was(tmp_path, dataset_shot):
+    shot_file = _mini_shot(tmp_path / "shot", dataset_shot, ("rig", "walkthrough_main"))
+    shot, out = load_shot(shot_file), tmp_path / "faceset"
+    run(SMALL, BuildInputs(shot=shot, out_dir=out, sources=("rig",)))
+    manifest, files = (out / "faceset.json").read_bytes(), _files(out / "images")
+    walk = next(s for s in shot.sources if s.name == "walkthrough_main")
+    from pipeline.media.image import write_image
+
+    write_image(walk.clip.parent / "walkthrough_main.1030.png", np.full((256, 256, 3), 0.5, np.float32))
+    with pytest.raises(MediaError, match="walkthrough_main frame 1030: .* is empty"):
+        run(SMALL, BuildInputs(shot=shot, out_dir=out))
+    assert (out / "faceset.json").read_bytes() == manifest and _files(out / "images") == files
+
+
+def test_a_source_without_a_track_is_an_error(tmp_path, dataset_shot):
+    shot_file = _mini_shot(tmp_path / "shot", dataset_shot)
+    shot = load_shot(shot_file)
+    track = shot.sources[0].track
+    lines = [line.split() for line in track.read_text().splitlines() if line.strip()]
+    track.write_text("".join(" ".join([str(int(v[0]) + 5000), *v[1:]]) + "\n" for v in lines))
+    with pytest.raises(InputError, match="rig: its track .* no frame has a head pose; track this source"):
+        run(SMALL, BuildInputs(shot=shot, out_dir=tmp_path / "faceset"))
+    assert not (tmp_path / "faceset" / "faceset.json").exists()
+
+
+def test_unknown_source_and_identity_without_sources(tmp_path, dataset_shot):
+    shot = load_shot(_mini_shot(tmp_path / "shot", dataset_shot))
+    with pytest.raises(InputError, match="no actor source named nope.*known: rig"):
+        run(SMALL, BuildInputs(shot=shot, out_dir=tmp_path / "f", sources=("nope",)))
+    with pytest.raises(InputError, match="no dancer sources"):
+        run(SMALL, BuildInputs(shot=shot, out_dir=tmp_path / "f", identity="dancer"))
