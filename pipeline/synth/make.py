@@ -172,15 +172,18 @@ def run(config: SynthConfig, out_dir: str | os.PathLike, *, progress: ProgressCa
     fps = parse_fps(config.fps, where="synth fps")
     chor = create_choreography(config.preset, config.frames, config.seed)
     n, first = config.frames, config.first_frame
-    walk_frames = 2 * n
-    total = n * 4 + walk_frames * (1 + len(WITNESS_ANGLES)) + len(RIG_PITCHES) * _rig_steps(n)
+    total = n * 4 + 2 * n * (1 + len(WITNESS_ANGLES)) + len(RIG_PITCHES) * _rig_steps(n)
     out = Path(out_dir)
     with atomic_dir(out) as tmp, progress_bar(total, f"synth {config.preset}", callback=progress) as bar:
         shooter = _Shooter(config, chor, tmp, bar)
-        _shoot_plate_and_truth(shooter, first)
-        _shoot_walkthrough(shooter, first)
-        _shoot_rig(shooter, first)
-        shooter.renderer.release()
+        try:
+            _shoot_plate(shooter, first)
+            _shoot_truth(shooter, first)
+            _shoot_cg(shooter, first)
+            _shoot_walkthrough(shooter, first)
+            _shoot_rig(shooter, first)
+        finally:
+            shooter.renderer.release()
         if config.review_clip:
             from pipeline.media.review import make_review_clip
 
@@ -194,23 +197,23 @@ def run(config: SynthConfig, out_dir: str | os.PathLike, *, progress: ProgressCa
     return out
 
 
-def _shoot_plate_and_truth(shooter: _Shooter, first: int) -> None:
+def _plate_states(shooter: _Shooter, i: int, identity: Identity, expression: Expression, **kw) -> list[SceneState]:
+    """The sub-samples of plate frame index `i` over the preset's shutter, with this head."""
+    chor = shooter.chor
+    return [shooter.scene(t, identity, expression, camera=chor.camera(t), intrinsics=shooter.main, **kw)
+            for t in shutter_times(i, chor.shutter, chor.samples)]
+
+
+def _shoot_plate(shooter: _Shooter, first: int) -> None:
     chor, config = shooter.chor, shooter.config
     n = chor.frames
-    serious = serious_performance(2 * n, config.seed)
-    times = [shutter_times(i, chor.shutter, chor.samples) for i in range(n)]
-
-    def states(i: int, identity: Identity, expression: Expression, **kw) -> list[SceneState]:
-        return [shooter.scene(t, identity, expression, camera=chor.camera(t), intrinsics=shooter.main, **kw)
-                for t in times[i]]
-
     plate = _Clip("plate", "main", shooter.main)
 
-    def write_plate(frame: int, passes: dict[str, np.ndarray]) -> None:
+    def write_matte(frame: int, passes: dict[str, np.ndarray]) -> None:
         _write_png(shooter.out / frame_path("truth/matte/matte.%04d.png", frame), passes["matte"], bits=16)
 
-    shooter.shoot(plate, [(first + i, states(i, DANCER, chor.expressions[i]), chor.expressions[i]) for i in range(n)],
-                  "plate/plate.%04d.png", write=write_plate)
+    shooter.shoot(plate, [(first + i, _plate_states(shooter, i, DANCER, chor.expressions[i]), chor.expressions[i])
+                          for i in range(n)], "plate/plate.%04d.png", write=write_matte)
     _write_track(shooter.out, plate, noise_deg=config.noise_deg, seed=config.seed, truth="pose.json")
     # the exact track in world space, and the moving camera
     cams = np.array([chor.camera(float(i)) for i in range(n)])
@@ -220,19 +223,30 @@ def _shoot_plate_and_truth(shooter: _Shooter, first: int) -> None:
     write_chan(shooter.out / "tracks" / "plate_world.chan",
                ChanTrack.from_matrices(frames, np.array([chor.head(float(i)) for i in range(n)])))
     write_intrinsics(shooter.out / "tracks" / "camera.json", shooter.main)
-    # ground truth: the actor in the plate's pose, light and blur; CG passes of the bald actor head
-    rigid, loose, cg = _Clip("truth_rigid", "main", shooter.main), _Clip("truth_loose", "main", shooter.main), \
-        _Clip("cg", "main", shooter.main)
-    shooter.shoot(rigid, [(first + i, states(i, ACTOR, serious[2 * i]), serious[2 * i]) for i in range(n)],
-                  "truth/rigid/rigid.%04d.png")
-    shooter.shoot(loose, [(first + i, states(i, ACTOR, chor.expressions[i]), chor.expressions[i]) for i in range(n)],
-                  "truth/loose/loose.%04d.png")
+
+
+def _shoot_truth(shooter: _Shooter, first: int) -> None:
+    """The actor in the plate's pose, light and blur: with the walkthrough's expression and with the dancer's."""
+    chor = shooter.chor
+    n = chor.frames
+    serious = serious_performance(2 * n, shooter.config.seed)  # the walkthrough's, retimed to the plate
+    for name, expressions in (("rigid", [serious[2 * i] for i in range(n)]), ("loose", chor.expressions)):
+        clip = _Clip(f"truth_{name}", "main", shooter.main)
+        shooter.shoot(clip, [(first + i, _plate_states(shooter, i, ACTOR, expressions[i]), expressions[i])
+                             for i in range(n)], f"truth/{name}/{name}.%04d.png")
+
+
+def _shoot_cg(shooter: _Shooter, first: int) -> None:
+    """CG passes of the actor's bald head on the plate's track, with the walkthrough's expression."""
+    n = shooter.chor.frames
+    serious = serious_performance(2 * n, shooter.config.seed)
 
     def write_cg(frame: int, passes: dict[str, np.ndarray]) -> None:
         write_passes(shooter.out / frame_path("cg/actor.%04d.exr", frame), {k: passes[k] for k in STANDARD_PASSES})
 
-    shooter.shoot(cg, [(first + i, states(i, ACTOR, serious[2 * i], bald=True, stage=False, body=False), serious[2 * i])
-                       for i in range(n)], None, write=write_cg)
+    shooter.shoot(_Clip("cg", "main", shooter.main),
+                  [(first + i, _plate_states(shooter, i, ACTOR, serious[2 * i], bald=True, stage=False, body=False),
+                    serious[2 * i]) for i in range(n)], None, write=write_cg)
 
 
 def _actor_variation(seed: int) -> Callable[[float], np.ndarray]:
