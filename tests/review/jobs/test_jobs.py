@@ -165,3 +165,19 @@ def test_fix_accepted_while_rendering_is_followed_by_another_render(published, t
     renders = list(Render.objects.filter(shot=published.shot).order_by("id"))
     assert [r.state for r in renders] == [RenderState.DONE, RenderState.DONE]
     assert _frames(Path(renders[1].output.path))[10].mean() > 250
+
+
+def test_jobs_reap_command_requeues_what_a_dead_worker_left(published):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    job = job_create(shot=published.shot, kind=JobKind.REVIEW_CLIP, variant=published.variants[1])
+    job_claim(job_id=job.id, attempt=1, worker="gone:7")
+    Job.objects.filter(pk=job.id).update(heartbeat=timezone.now() - timedelta(minutes=5))
+    out = StringIO()
+    call_command("jobs_reap", stdout=out)
+    assert f"re-queued review clip job {job.id}" in out.getvalue() and "gone:7 stopped responding" in out.getvalue()
+    drain()
+    job.refresh_from_db()
+    assert (job.state, job.attempt) == (JobState.DONE, 2)
