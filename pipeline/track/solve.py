@@ -49,6 +49,7 @@ class SolveConfig:
     depth_smooth_sigma: float = 6.0  # frames: the head's distance from the camera
     head_radius: float = 0.11  # metres: size of the head region followed through gaps
     min_run: int = 3  # shorter runs of face frames inside a gap are glimpses at the profile: not trusted
+    edge_trim: int = 1  # frames not trusted at each side of a gap, where the face is near profile
     refine_iterations: int = 2  # rounds of fitting the canonical head's landmarks to the performer (0: off)
 
     def __post_init__(self) -> None:
@@ -273,20 +274,25 @@ def solve(clip: FrameSource, intrinsics: Intrinsics, config: SolveConfig | None 
 
 def _reliable(rotations: np.ndarray, translations: np.ndarray, errors: np.ndarray, config: SolveConfig) -> np.ndarray:
     """Frames whose pose is trusted: a face found, posed with a small reprojection error, within the
-    landmarker's yaw range, in front of the camera, and not a glimpse of a few frames."""
+    landmarker's yaw range, in front of the camera, not at the edge of a gap, not a glimpse of a few frames."""
     found = np.isfinite(errors)
     yaw = np.full(len(errors), np.inf)
     yaw[found] = yaw_pitch_roll(rotations[found])[:, 0]
     ok = found & (errors <= config.max_reprojection) & (np.abs(yaw) <= config.max_abs_yaw) & (translations[:, 2] < 0)
-    return _drop_short_runs(ok, config.min_run)
+    return _trusted_runs(ok, config.min_run, config.edge_trim)
 
 
-def _drop_short_runs(measured: np.ndarray, min_run: int) -> np.ndarray:
-    """`measured` without the runs shorter than `min_run` frames (unless that would leave nothing)."""
-    out = measured.copy()
+def _trusted_runs(measured: np.ndarray, min_run: int, edge_trim: int) -> np.ndarray:
+    """`measured` with `edge_trim` frames taken off each end of a run that borders a gap (a face entering
+    or leaving the landmarker's view is near profile, where face-mesh poses fall short of the true turn),
+    then runs shorter than `min_run` dropped; unchanged if that would leave nothing."""
+    out = np.zeros_like(measured)
+    n = len(measured)
     for start, stop in runs(measured):
-        if stop - start < min_run:
-            out[start:stop] = False
+        start += edge_trim if start > 0 else 0
+        stop -= edge_trim if stop < n else 0
+        if stop - start >= min_run:
+            out[start:stop] = True
     return out if np.any(out) else measured
 
 

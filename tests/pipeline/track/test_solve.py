@@ -69,8 +69,9 @@ def test_solve_follows_roll_and_fills_hidden_frames(rolling_plate, mode):
         solved = solve(clip, camera, SolveConfig(mode=mode))
     track = solved.track
     hidden = (track.frames >= 1007) & (track.frames <= 1009)
-    assert set(track.status[hidden]) == {"filled"} and set(track.status[~hidden]) == {"measured"}
-    assert np.all(track.confidence[hidden] < track.confidence[~hidden].min())
+    gap = (track.frames >= 1006) & (track.frames <= 1010)  # a face next to a gap is not trusted either
+    assert set(track.status[gap]) == {"filled"} and set(track.status[~gap]) == {"measured"}
+    assert np.all(track.confidence[gap] < track.confidence[~gap].min())
     roll = track.yaw_pitch_roll()[:, 2]
     expected = np.array([truth[int(f)][0] for f in track.frames])
     # The image turns counter-clockwise by `angle`: the head's top goes to image left, a positive roll.
@@ -138,7 +139,7 @@ def test_cli_solve_writes_the_track_and_its_plot(rolling_plate, tmp_path, capsys
     assert main(["track", "solve", str(pattern), str(tmp_path / "t.json"), "--intrinsics",
                  str(tmp_path / "camera.json"), "--fps", "24", "--plot", str(tmp_path / "t.png")]) == 0
     summary = json.loads(capsys.readouterr().out)
-    assert summary["measured"] == 13 and summary["filled"] == 3 and summary["fps"] > 0
+    assert summary["measured"] == 11 and summary["filled"] == 5 and summary["fps"] > 0
     assert len(read_track(tmp_path / "t.json")) == 16
     assert cv2.imread(str(tmp_path / "t.png")) is not None
     assert main(["track", "solve", str(pattern), str(tmp_path / "u.json"), "--intrinsics",
