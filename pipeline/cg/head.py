@@ -84,7 +84,6 @@ ACTOR = Identity(
     brow_thickness=0.0065, lip_colour=(0.55, 0.25, 0.22), lip_fullness=0.8, hairline=0.080,
     hair_colour=(0.30, 0.19, 0.08), hair_volume=0.022,
 )
-IDENTITIES = {"dancer": DANCER, "actor": ACTOR}
 
 
 @dataclasses.dataclass

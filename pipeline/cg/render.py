@@ -298,17 +298,17 @@ def projection_matrix(intrinsics: Intrinsics, near: float, far: float, flip_y: b
     return p
 
 
-def _look_at(eye: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """World-to-view matrix of a camera at `eye` looking at `target` (down its -Z, Y roughly up)."""
-    fwd = target - eye
-    fwd = fwd / np.linalg.norm(fwd)
-    up = np.array([0.0, 1.0, 0.0]) if abs(fwd[1]) < 0.95 else np.array([0.0, 0.0, 1.0])
-    right = np.cross(fwd, up)
+def look_at(eye, target) -> np.ndarray:
+    """Camera-to-world (4, 4) of a camera (or light) at `eye` looking at `target`: down its -Z, Y as near up as
+    can be (Z when looking straight up or down)."""
+    eye, target = np.asarray(eye, dtype=np.float64), np.asarray(target, dtype=np.float64)
+    back = eye - target
+    back = back / np.linalg.norm(back)
+    up = np.array([0.0, 1.0, 0.0]) if abs(back[1]) < 0.95 else np.array([0.0, 0.0, 1.0])
+    right = np.cross(up, back)
     right /= np.linalg.norm(right)
-    true_up = np.cross(right, fwd)
     m = np.eye(4)
-    m[0, :3], m[1, :3], m[2, :3] = right, true_up, -fwd
-    m[:3, 3] = -m[:3, :3] @ eye
+    m[:3, 0], m[:3, 1], m[:3, 2], m[:3, 3] = right, np.cross(back, right), back, eye
     return m
 
 
@@ -441,7 +441,7 @@ class Renderer:
         head_pos = state.head[:3, 3]
         key_dir = _unit(light.key_direction)
         r = light.shadow_radius
-        light_vp = _ortho(r, 0.01, 4 * r) @ _look_at(head_pos + key_dir * 2 * r, head_pos)
+        light_vp = _ortho(r, 0.01, 4 * r) @ invert_rigid(look_at(head_pos + key_dir * 2 * r, head_pos))
         # shadow map of the key light (both sides of every surface: less acne)
         self.shadow_fbo.use()
         ctx.enable(moderngl.DEPTH_TEST)
@@ -467,7 +467,7 @@ class Renderer:
         values = {
             "view_proj": _gl(proj @ world_to_view), "world_to_head": _gl(invert_rigid(state.head)),
             "world_to_view": _gl(world_to_view), "light_view_proj": _gl(light_vp),
-            "spot_view_proj": _gl(spot_proj @ _look_at(spot_pos, spot_target)),
+            "spot_view_proj": _gl(spot_proj @ invert_rigid(look_at(spot_pos, spot_target))),
             "world_to_view_rot": np.ascontiguousarray(world_to_view[:3, :3].T, dtype="f4").tobytes(),
         }
         for name, value in values.items():

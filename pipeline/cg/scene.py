@@ -143,16 +143,3 @@ def _strand_texture(identity: Identity) -> np.ndarray:
     tex = np.zeros((8, 8, 4))
     tex[..., :3] = np.array(identity.hair_colour) * 1.1
     return encode_texture(tex)
-
-
-def look_at(eye, target, up=(0.0, 1.0, 0.0)) -> np.ndarray:
-    """Camera-to-world (4, 4) of a camera at `eye` looking at `target` (Nuke: down its -Z, Y up)."""
-    eye, target = np.asarray(eye, dtype=np.float64), np.asarray(target, dtype=np.float64)
-    back = eye - target
-    back /= np.linalg.norm(back)
-    right = np.cross(np.asarray(up, dtype=np.float64), back)
-    right /= np.linalg.norm(right)
-    m = np.eye(4)
-    m[:3, 0], m[:3, 1], m[:3, 2], m[:3, 3] = right, np.cross(back, right), back, eye
-    return m
-

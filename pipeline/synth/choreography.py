@@ -13,6 +13,7 @@ from collections.abc import Callable
 import numpy as np
 
 from pipeline.cg.head import Expression
+from pipeline.cg.render import look_at
 from pipeline.cg.scene import NECK_PIVOT
 from pipeline.errors import InputError
 from pipeline.geometry import axis_rotation, compose
@@ -54,8 +55,7 @@ class Choreography:
         return self.body(t) @ head_in_body
 
     def camera(self, t: float) -> np.ndarray:
-        from pipeline.cg.scene import look_at
-
+        """Camera-to-world (4, 4)."""
         return look_at(self.camera_position(t), self.camera_target(t))
 
 

@@ -31,8 +31,9 @@ from pipeline.artifacts import write_manifest
 from pipeline.atomic import atomic_dir, atomic_write_json, atomic_write_text
 from pipeline.cg.head import ACTOR, DANCER, Expression, Identity, build_head
 from pipeline.cg.passes import write_passes
-from pipeline.cg.render import STANDARD_PASSES, Drawable, Instance, Lighting, Renderer, SceneState, shutter_times
-from pipeline.cg.scene import body_drawable, hair_gobo, look_at, stage_drawable, strands_drawable
+from pipeline.cg.render import (STANDARD_PASSES, Drawable, Instance, Lighting, Renderer, SceneState, look_at,
+                                shutter_times)
+from pipeline.cg.scene import body_drawable, hair_gobo, stage_drawable, strands_drawable
 from pipeline.errors import InputError
 from pipeline.geometry import Intrinsics, axis_rotation, compose, invert_rigid, yaw_pitch_roll
 from pipeline.progress import ProgressCallback, progress_bar
