@@ -22,6 +22,7 @@ VERB_MODULES: tuple[str, ...] = (
     "pipeline.dataset.cli",
     "pipeline.train.cli",
     "pipeline.convert.cli",
+    "pipeline.comp.cli",
     "pipeline.demo",
     "pipeline.publish.cli",
 )
