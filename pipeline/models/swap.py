@@ -135,7 +135,8 @@ class SwapModel(nn.Module):
     def decode(self, z: torch.Tensor, identity: str) -> tuple[torch.Tensor, torch.Tensor]:
         """Latents -> (colour (B, 3, H, W), mask (B, 1, H, W)) of `identity`."""
         if identity not in self.decoders:
-            raise InputError(f"model {self.name!r} has no decoder for {identity!r}; it has {', '.join(self.identities)}")
+            raise InputError(f"model {self.name!r} has no decoder for {identity!r}; "
+                             f"it has {', '.join(self.identities)}")
         return self.decoders[identity](z)
 
     def forward(self, x: torch.Tensor, identity: str) -> tuple[torch.Tensor, torch.Tensor]:

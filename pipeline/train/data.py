@@ -87,7 +87,8 @@ class PngCrops:
         path = self.paths[i]
         image = cv2.imread(str(path), cv2.IMREAD_GRAYSCALE if self.grey else cv2.IMREAD_UNCHANGED)
         if image is None:
-            raise InputError(f"{path}: cannot read this image; rebuild the faceset or remove the crop from its manifest")
+            raise InputError(f"{path}: cannot read this image; rebuild the faceset or remove the crop from "
+                             "its manifest")
         if not self.grey:
             if image.ndim == 2:
                 image = cv2.cvtColor(image, cv2.COLOR_GRAY2RGB)
@@ -151,7 +152,8 @@ class CgPairs:
         self.poses = np.asarray(self.poses, np.float32).reshape(-1, 3)
         n = len(self.ids)
         if not (len(self.cg) == len(self.actor) == len(self.masks) == len(self.poses) == len(self.passes) == n):
-            raise InputError("cg pairs are inconsistent: every pair needs a CG crop, an actor crop, a mask, a pose, a pass")
+            raise InputError("cg pairs are inconsistent: every pair needs a CG crop, an actor crop, a mask, "
+                             "a pose and a pass name")
 
     def __len__(self) -> int:
         return len(self.ids)
@@ -247,7 +249,8 @@ def _cg_pairs(folder: Path, manifest: Path, entries: list[dict[str, Any]], mater
     for n, e in enumerate(entries):
         if e.get("pair_of") not in row:
             raise InputError(f"{manifest}: CG crop {e['id']!r} pairs with {e.get('pair_of')!r}, which is not a "
-                             "photographic crop of this faceset; set 'pair_of' to the id of the actor crop in that pose")
+                             "photographic crop of this faceset; set 'pair_of' to the id of the actor crop "
+                             "in that pose")
         partner.append(row[e["pair_of"]])
     index = np.array(partner)
     return CgPairs(cg=PngCrops([_resolve(folder, manifest, e, "image", n) for n, e in enumerate(entries)],

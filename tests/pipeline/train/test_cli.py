@@ -56,7 +56,8 @@ def test_train_base_then_fit(shot: Path, capsys: pytest.CaptureFixture[str]) -> 
     assert out["step"] == 3 and Path(out["checkpoint"]) == shot / "train/loose/base/checkpoint.pt"
     assert main(_args(shot, "--stage", "fit")) == 0
     state = load_checkpoint(shot / "train/loose/fit")
-    assert (state["stage"], state["step"], state["init_from"]) == ("fit", 4, str(shot / "train/loose/base/checkpoint.pt"))
+    base = str(shot / "train/loose/base/checkpoint.pt")
+    assert (state["stage"], state["step"], state["init_from"]) == ("fit", 4, base)
     assert state["config"]["width"] == 8 and state["config"]["fit_steps"] == 4
 
 
