@@ -2,7 +2,7 @@
 
 A pose is the direction the face points (yaw and pitch; roll is taken out by the crop), so yaw wraps
 around and the distance between two poses is the angle between their directions. Nearest neighbours
-are found with blocks of dot products of unit vectors (vectorised numpy).
+are found with KD-trees over the unit vectors (straight distance between them grows with the angle).
 """
 from __future__ import annotations
 
@@ -13,9 +13,6 @@ import numpy as np
 from pipeline.dataset.descriptors import face_direction, wrap_degrees
 from pipeline.shot import Shot
 
-BLOCK = 256  # query rows per block: 256 x 20,000 float32 distances is 20 MB
-
-
 def directions(entries: list[dict[str, Any]]) -> np.ndarray:
     """(N, 3) face directions of faceset entries."""
     if not entries:
@@ -25,27 +22,30 @@ def directions(entries: list[dict[str, Any]]) -> np.ndarray:
 
 def nearest(query: np.ndarray, reference: np.ndarray, k: int, *,
             penalty_deg: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The `k` reference poses nearest each query pose, ranked by angle plus `penalty_deg` (per reference).
+    """The `k` reference poses nearest each query pose, ranked by angle plus `penalty_deg` (per reference,
+    a few distinct values such as 0 for preferred material and 10 for the rest).
 
     Returns (index (Q, k), ranking distance (Q, k), pure angle in degrees (Q, k)), sorted by ranking distance.
+    Within one penalty value the ranking is by angle, i.e. by the straight distance between unit vectors, so
+    each group's best k come from a KD-tree; only those candidates are merged with their penalties.
     """
-    q, r = np.asarray(query, np.float32), np.asarray(reference, np.float32)
+    from scipy.spatial import cKDTree
+
+    q, r = np.asarray(query, np.float64).reshape(-1, 3), np.asarray(reference, np.float64).reshape(-1, 3)
     k = min(k, len(r))
-    index = np.zeros((len(q), k), np.int64)
-    rank = np.zeros((len(q), k), np.float32)
-    angle = np.zeros((len(q), k), np.float32)
-    extra = None if penalty_deg is None else np.asarray(penalty_deg, np.float32)[None, :]
-    for start in range(0, len(q), BLOCK):
-        block = np.degrees(np.arccos(np.clip(q[start:start + BLOCK] @ r.T, -1.0, 1.0)))
-        score = block if extra is None else block + extra
-        part = np.argpartition(score, k - 1, axis=1)[:, :k] if k < len(r) else \
-            np.broadcast_to(np.arange(len(r)), (len(score), len(r))).copy()
-        part_score = np.take_along_axis(score, part, axis=1)
-        order = np.argsort(part_score, axis=1, kind="stable")
-        index[start:start + BLOCK] = np.take_along_axis(part, order, axis=1)
-        rank[start:start + BLOCK] = np.take_along_axis(part_score, order, axis=1)
-        angle[start:start + BLOCK] = np.take_along_axis(block, index[start:start + BLOCK], axis=1)
-    return index, rank, angle
+    penalty = np.zeros(len(r)) if penalty_deg is None else np.asarray(penalty_deg, np.float64)
+    candidates, angles = [], []
+    for value in np.unique(penalty):
+        members = np.flatnonzero(penalty == value)
+        kk = min(k, len(members))
+        chord, found = cKDTree(r[members]).query(q, k=kk)
+        chord, found = chord.reshape(len(q), kk), found.reshape(len(q), kk)
+        candidates.append(members[found])
+        angles.append(np.degrees(2.0 * np.arcsin(np.clip(chord / 2.0, 0.0, 1.0))))
+    index, angle = np.hstack(candidates), np.hstack(angles)
+    rank = angle + penalty[index]
+    order = np.argsort(rank, axis=1, kind="stable")[:, :k]
+    return tuple(np.take_along_axis(a, order, axis=1) for a in (index, rank, angle))  # type: ignore[return-value]
 
 
 def plate_poses(shot: Shot) -> tuple[np.ndarray, np.ndarray]:
