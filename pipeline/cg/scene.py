@@ -42,8 +42,8 @@ def _ellipsoid(centre, semi, rows: int, cols: int, part: str, v_range: tuple[flo
 @functools.lru_cache(maxsize=4)
 def body_drawable(identity: Identity, costume: tuple[float, float, float] = (0.05, 0.05, 0.07)) -> Drawable:
     """Neck, shoulders and chest in the body frame (origin at the neck pivot), skin above, costume below."""
-    neck = _ellipsoid((0.0, -0.07, -0.01), (0.06, 0.11, 0.058), 24, 32, "neck", (0.55, 1.0))
-    shoulders = _ellipsoid((0.0, -0.19, -0.02), (0.21, 0.09, 0.11), 24, 48, "torso", (0.0, 0.45))
+    neck = _ellipsoid((0.0, -0.06, -0.01), (0.063, 0.11, 0.06), 24, 32, "neck", (0.55, 1.0))
+    shoulders = _ellipsoid((0.0, -0.175, -0.03), (0.21, 0.085, 0.11), 24, 48, "torso", (0.0, 0.45))
     chest = _ellipsoid((0.0, -0.42, -0.02), (0.20, 0.26, 0.115), 24, 48, "torso", (0.0, 0.45))
     mesh = merge([neck, shoulders, chest])
     tex = np.zeros((64, 64, 4))

@@ -86,6 +86,7 @@ class _Clip:
             passes: dict[str, np.ndarray]) -> None:
         rel = invert_rigid(camera) @ head
         yaw, pitch, roll = (float(v) for v in yaw_pitch_roll(rel[:3, :3]))
+        expression = expression.quantized()  # what was rendered
         self.frames.append(frame)
         self.head_in_camera.append(rel)
         self.truth.append({"frame": frame, "yaw": yaw, "pitch": pitch, "roll": roll,
