@@ -38,24 +38,26 @@ def shot(tmp_path: Path) -> Path:
         'schema_version = 1\n[shot]\nname = "t"\nfirst_frame = 1001\nlast_frame = 1001\nfps = 24\n'
         'plate = "plate/plate.%04d.png"\nhead_track = "tracks/plate.chan"\ncamera = "tracks/camera.json"\n' + TRAIN)
     rng = np.random.default_rng(6)
-    for identity in ("dancer", "actor"):
+    for identity, folder in (("dancer", "dancer"), ("actor", "actor"), ("actor", "fit")):
         poses = random_poses(8, rng)
         crops, masks = face_set(identity, rng.uniform(0, 1, 8), poses)
-        write_faceset(tmp_path / "facesets" / identity, identity=identity, crops=crops, masks=masks, poses=poses)
+        write_faceset(tmp_path / "dataset" / folder, identity=identity, crops=crops, masks=masks, poses=poses)
     return tmp_path
 
 
 def _args(shot: Path, *more: str) -> list[str]:
-    return ["train", str(shot / "shot.toml"), "--variant", "loose", "--faceset", f"dancer={shot}/facesets/dancer",
-            "--faceset", f"actor={shot}/facesets/actor", *more]
+    return ["train", str(shot / "shot.toml"), "--variant", "loose", "--faceset", f"dancer={shot}/dataset/dancer",
+            "--faceset", f"actor={shot}/dataset/actor", *more]
 
 
-def test_train_base_then_fit(shot: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(_args(shot, "--steps", "3")) == 0
+def test_train_base_then_fit_on_the_shots_facesets(shot: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    verb = ["train", str(shot), "--variant", "loose"]
+    assert main([*verb, "--steps", "3"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["step"] == 3 and Path(out["checkpoint"]) == shot / "train/loose/base/checkpoint.pt"
-    assert main(_args(shot, "--stage", "fit")) == 0
+    assert main([*verb, "--stage", "fit"]) == 0
     state = load_checkpoint(shot / "train/loose/fit")
+    assert state["facesets"] == {"dancer": str(shot / "dataset/dancer"), "actor": str(shot / "dataset/fit")}
     base = str(shot / "train/loose/base/checkpoint.pt")
     assert (state["stage"], state["step"], state["init_from"]) == ("fit", 4, base)
     assert state["config"]["width"] == 8 and state["config"]["fit_steps"] == 4
@@ -64,8 +66,8 @@ def test_train_base_then_fit(shot: Path, capsys: pytest.CaptureFixture[str]) -> 
 def test_cli_errors_name_the_problem(shot: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(_args(shot, "--stage", "fit")) == 1
     assert "no base checkpoint" in capsys.readouterr().err
-    assert main(["train", str(shot), "--variant", "rigid"]) == 1
-    assert "--faceset dancer=DIR" in capsys.readouterr().err
+    assert main(["train", str(shot), "--variant", "rigid", "--faceset", f"dancer={shot}/nowhere"]) == 1
+    assert "no dancer faceset; run `facereplace dataset build" in capsys.readouterr().err
     (shot / "shot.toml").write_text((shot / "shot.toml").read_text().replace("width = 8", "widht = 8"))
     assert main(_args(shot)) == 1
     assert "unknown setting(s) widht" in capsys.readouterr().err
