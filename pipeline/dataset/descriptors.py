@@ -9,7 +9,7 @@ work on frames the face mesh cannot read (three-quarter views, blur):
 - mouth_open: height of the lips' opening (dark interior or teeth) over 25 mm: 0 closed, about 0.5
   talking, 1 wide open. Unmeasured (None) where the mouth faces away.
 - teeth_visible: bright, low-saturation pixels inside the opening (relative to the face's own skin).
-- eyes_closed: 1 - share of the eye openings showing the white of the eye; unmeasured facing away.
+- eyes_closed: 1 - share of eye white in the more open visible eye; unmeasured beyond 45 degrees.
 - sharpness: variance of the Laplacian of the face region (grey, 0..1 values, times 1000).
 - motion_blur: how far the head moves in the crop per frame (pixels), from the track.
 - brightness: mean display value of the face region, 0..1; key_light_deg: direction the key light comes
@@ -65,6 +65,7 @@ EYE_Z = 0.082
 TEETH_MIN_PX = 6  # teeth pixels (at PATCH_PX_PER_M) for teeth to count as visible
 PATCH_PX_PER_M = 800.0  # resolution of the rectified patches (0.04 m -> 32 px)
 FACING_LIMIT_DEG = 80.0
+EYE_FACING_LIMIT_DEG = 45.0  # an eye turned farther shows too little of its white to judge
 # Face-mesh landmarks (MediaPipe 468 indices) used to refine the regions.
 INNER_LIPS = (13, 14, 78, 308)
 EYE_CORNERS = ((33, 133), (362, 263))
@@ -179,7 +180,8 @@ def _longest_inner_run(rows: np.ndarray) -> int:
 
 
 def _eyes_closed(patches: list[np.ndarray]) -> float:
-    """1 - share of the eye boxes showing eye white, against a fully open eye's share."""
+    """1 - share of eye white in the more open of the visible eyes, against a fully open eye's share (a
+    blink closes both; an eye turned towards the silhouette shows little white even when open)."""
     shares = []
     for patch in patches:
         hsv = _hsv(patch)
@@ -188,7 +190,7 @@ def _eyes_closed(patches: list[np.ndarray]) -> float:
         white = (hsv[..., 1] < 0.5 * max(skin_s, 0.1)) & (hsv[..., 2] > 0.8 * skin_v)
         shares.append(white.mean())
     open_share = 0.12  # eye white over the eye box when wide open
-    return float(np.clip(1.0 - np.mean(shares) / open_share, 0.0, 1.0))
+    return float(np.clip(1.0 - max(shares) / open_share, 0.0, 1.0))
 
 
 def face_region(size: int) -> np.ndarray:
@@ -247,13 +249,11 @@ def measure_crop(display: np.ndarray, geometry: CropGeometry, *, landmarks: np.n
         out["mouth_open"], out["teeth_visible"] = _mouth(patch, visible)
     else:
         out["mouth_open"], out["teeth_visible"] = None, None
-    if geometry.facing((0.0, 0.2, 1.0), (0.0, EYE_CENTRES[0][1], EYE_Z)) > math.cos(math.radians(60.0)):
-        patches = []
-        for (ex, ey), corners in zip(EYE_CENTRES, EYE_CORNERS):
+    patches = []
+    for (ex, ey), corners in zip(EYE_CENTRES, EYE_CORNERS):
+        if geometry.facing((0.0, 0.2, 1.0), (ex, ey, EYE_Z)) > math.cos(math.radians(EYE_FACING_LIMIT_DEG)):
             shift = landmark_shift(landmarks, geometry, (ex, ey, EYE_Z), corners)
             hw, hh = EYE_BOX
             patches.append(_patch(rgb, geometry, (-hw, hw, -hh, hh), EYE_Z, (ex, ey), shift)[0])
-        out["eyes_closed"] = _eyes_closed(patches)
-    else:
-        out["eyes_closed"] = None
+    out["eyes_closed"] = _eyes_closed(patches) if patches else None
     return out

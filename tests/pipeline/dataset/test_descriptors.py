@@ -50,3 +50,11 @@ def test_motion_blur_is_larger_on_the_plate_than_on_its_half_speed_walkthrough(p
     plate = [e["descriptors"]["motion_blur"] for e in photographs if e["source"] == "plate"]
     walk = [e["descriptors"]["motion_blur"] for e in photographs if e["source_name"] == "walkthrough_main"]
     assert np.mean(plate) > 1.5 * np.mean(walk) > 0
+
+
+def test_eyes_closed_follows_the_blinks(photographs, truth_of):
+    measured = [e for e in photographs if e["descriptors"]["eyes_closed"] is not None]
+    blink = np.array([truth_of(e)["blink"] for e in measured])
+    closed = np.array([e["descriptors"]["eyes_closed"] for e in measured])
+    assert (blink == 1).sum() >= 2 and (blink == 0).sum() >= 20
+    assert closed[blink == 1].min() > 0.8 and closed[blink == 0].mean() < 0.25
