@@ -95,15 +95,19 @@ def measure_coverage(shot: Shot, paths: DatasetPaths, *, faceset: Path | None = 
                         threshold_deg=threshold, shot_name=shot.name)
 
 
-def run(shot: Shot | str | os.PathLike, *, out: str | os.PathLike | None = None, fit_size: int | None = None,
-        progress: ProgressCallback | None = None) -> DatasetPaths:
+def run(shot: Shot | str | os.PathLike, *, out: str | os.PathLike | None = None,
+        settings: dict[str, dict] | None = None, progress: ProgressCallback | None = None) -> DatasetPaths:
     """The whole stage on a shot (what the demo runs): both facesets, rules, fit set, coverage.
-    `fit_size` overrides [fit] size (small demo shots have less material)."""
+
+    `settings` are laid over the shot's own tables, e.g. {"dataset": {"size": 64}, "fit": {"size": 50}} for a
+    small demo shot."""
     loaded, paths = shot_and_paths(shot, out)
+    if settings:
+        sections = {name: {**loaded.sections.get(name, {}), **settings.get(name, {})} for name in ("dataset", "fit")}
+        loaded = dataclasses.replace(loaded, sections={**loaded.sections, **sections})
     build_faceset(loaded, paths, identity="actor", progress=progress)
     build_faceset(loaded, paths, identity="dancer", progress=progress)
     apply_rules(loaded, paths)
-    config = fit_config(loaded)
-    select_fit(loaded, paths, config=dataclasses.replace(config, size=fit_size) if fit_size else config)
+    select_fit(loaded, paths)
     measure_coverage(loaded, paths)
     return paths
