@@ -3,8 +3,9 @@
 One draw of the scene writes every pass at once (multiple render targets): beauty with the matte, key light
 alone with the key's shadow, spotlight through a gobo (a cut-out such as a hair shadow), rim, depth,
 camera-space normals and head-local coordinates. Motion blur averages temporal sub-samples over the shutter
-on the GPU; data passes (depth, normals, head-local) come from the sub-sample at the shutter's centre, as a
-CG renderer's unfiltered AOVs do. Pass arrays are float32, rows top first.
+on the GPU (a depth pre-pass per sub-sample, then its visible fragments add their weighted passes); data
+passes (depth, normals, head-local) come from the sub-sample at the shutter's centre, as a CG renderer's
+unfiltered AOVs do. Pass arrays are float32 views of the read-back targets, rows top first.
 """
 from __future__ import annotations
 
@@ -43,7 +44,6 @@ _LAYOUT: dict[str, tuple[int, int, int]] = {
     "teeth": (2, 3, 1), "rim": (3, 0, 3), "normals": (4, 0, 3), "depth": (4, 3, 1), "head_local": (5, 0, 3),
 }
 _TARGETS = 6
-_DATA_MASKS = ((0, 0, 0, 0), (0, 0, 0, 0), (0, 0, 0, 0), (0, 0, 0, 0), (1, 1, 1, 1), (1, 1, 1, 1))
 SHADOW_SIZE = 512
 
 
@@ -112,6 +112,7 @@ in vec2 in_uv;
 out vec3 world_pos;
 out vec3 world_normal;
 out vec2 uv;
+invariant gl_Position;
 void main() {
     vec4 wp = model * vec4(in_position, 1.0);
     world_pos = wp.xyz;
@@ -137,6 +138,7 @@ uniform vec3 ambient;
 uniform vec3 rim_dir; uniform vec3 rim_colour;
 uniform vec3 spot_pos; uniform vec3 spot_axis; uniform float spot_cos; uniform vec3 spot_colour;
 uniform float matte_value;
+uniform float colour_weight;
 uniform float data_weight;
 uniform mat4 world_to_head;
 uniform mat4 world_to_view;
@@ -182,10 +184,10 @@ void main() {
     vec3 rim = rim_colour * fres * max(dot(N, rim_dir), 0.0) * (0.4 + 0.6 * albedo);
     vec3 beauty = key + fill + spot + rim;
     vec3 n_view = normalize(world_to_view_rot * N);
-    out_beauty = vec4(beauty, matte_value);
-    out_key = vec4(key, shadow * matte_value);
-    out_spot = vec4(spot, tex.a * matte_value);
-    out_rim = vec4(rim, 0.0);
+    out_beauty = vec4(beauty, matte_value) * colour_weight;
+    out_key = vec4(key, shadow * matte_value) * colour_weight;
+    out_spot = vec4(spot, tex.a * matte_value) * colour_weight;
+    out_rim = vec4(rim, 1.0) * colour_weight;  // alpha: coverage of anything, for the background
     float depth = -dot(transpose(world_to_view)[2], vec4(world_pos, 1.0));
     out_normal = vec4(n_view, depth) * data_weight;
     out_head = vec4((world_to_head * vec4(world_pos, 1.0)).xyz * data_weight, 0.0);
@@ -205,6 +207,7 @@ in vec2 in_uv;
 out vec3 view_normal;
 out float view_depth;
 out vec2 uv;
+invariant gl_Position;
 void main() {
     vec4 wp = model * vec4(in_position, 1.0);
     view_normal = mat3(world_to_view) * mat3(model) * in_normal;
@@ -220,6 +223,7 @@ uniform sampler2D albedo_tex;
 uniform vec3 key_dir_view; uniform vec3 key_colour;
 uniform vec3 fill_dir_view; uniform vec3 fill_colour;
 uniform vec3 ambient;
+uniform float colour_weight;
 uniform float data_weight;
 in vec3 view_normal; in float view_depth; in vec2 uv;
 layout(location = 0) out vec4 out_beauty;
@@ -234,10 +238,10 @@ void main() {
     vec3 N = normalize(view_normal);
     N = N.z < 0.0 ? -N : N;
     vec3 key = albedo * max(dot(N, key_dir_view), 0.0) * key_colour;
-    out_beauty = vec4(key + albedo * (max(dot(N, fill_dir_view), 0.0) * fill_colour + ambient), 0.0);
-    out_key = vec4(key, 0.0);
+    out_beauty = vec4(key + albedo * (max(dot(N, fill_dir_view), 0.0) * fill_colour + ambient), 0.0) * colour_weight;
+    out_key = vec4(key, 0.0) * colour_weight;
     out_spot = vec4(0.0);
-    out_rim = vec4(0.0);
+    out_rim = vec4(0.0, 0.0, 0.0, colour_weight);
     out_normal = vec4(N, view_depth) * data_weight;
     out_head = vec4(0.0);
 }
@@ -250,33 +254,24 @@ uniform mat4 light_view_proj;
 in vec3 in_position;
 void main() { gl_Position = light_view_proj * model * vec4(in_position, 1.0); }
 """
+# Depth pre-pass of a motion-blur sub-sample: the same clip position as the colour programs, bit for bit.
+_VIEW_DEPTH_VERTEX = """
+#version 330
+uniform mat4 model;
+uniform mat4 view_proj;
+uniform vec2 jitter;
+in vec3 in_position;
+invariant gl_Position;
+void main() {
+    vec4 wp = model * vec4(in_position, 1.0);
+    vec4 clip = view_proj * wp;
+    gl_Position = clip + vec4(jitter * clip.w, 0.0, 0.0);
+}
+"""
 _DEPTH_FRAGMENT = """
 #version 330
 void main() {}
 """
-
-_ACCUM_VERTEX = """
-#version 330
-in vec2 in_xy;
-void main() { gl_Position = vec4(in_xy, 0.0, 1.0); }
-"""
-_ACCUM_FRAGMENT = """
-#version 330
-uniform sampler2D src[6];
-uniform vec4 weight[6];
-layout(location = 0) out vec4 o0; layout(location = 1) out vec4 o1; layout(location = 2) out vec4 o2;
-layout(location = 3) out vec4 o3; layout(location = 4) out vec4 o4; layout(location = 5) out vec4 o5;
-void main() {
-    ivec2 p = ivec2(gl_FragCoord.xy);
-    o0 = texelFetch(src[0], p, 0) * weight[0];
-    o1 = texelFetch(src[1], p, 0) * weight[1];
-    o2 = texelFetch(src[2], p, 0) * weight[2];
-    o3 = texelFetch(src[3], p, 0) * weight[3];
-    o4 = texelFetch(src[4], p, 0) * weight[4];
-    o5 = texelFetch(src[5], p, 0) * weight[5];
-}
-"""
-
 
 def projection_matrix(intrinsics: Intrinsics, near: float, far: float, flip_y: bool = True) -> np.ndarray:
     """OpenGL projection matching `pipeline.geometry.project` pixel for pixel (pixel centres at integers).
@@ -343,26 +338,19 @@ class Renderer:
         ctx = self.ctx
         self.program = ctx.program(vertex_shader=_VERTEX, fragment_shader=_FRAGMENT)
         self.depth_program = ctx.program(vertex_shader=_DEPTH_VERTEX, fragment_shader=_DEPTH_FRAGMENT)
-        self.accum_program = ctx.program(vertex_shader=_ACCUM_VERTEX, fragment_shader=_ACCUM_FRAGMENT)
+        self.view_depth_program = ctx.program(vertex_shader=_VIEW_DEPTH_VERTEX, fragment_shader=_DEPTH_FRAGMENT)
         self.scenery_program = ctx.program(vertex_shader=_SCENERY_VERTEX, fragment_shader=_SCENERY_FRAGMENT)
         self.program["albedo_tex"] = 0
         self.program["shadow_map"] = 1
         self.program["gobo_tex"] = 2
-        self.accum_program["src"] = list(range(3, 3 + _TARGETS))
         size = (self.width, self.height)
-        self.sample_targets = [ctx.texture(size, 4, dtype="f4") for _ in range(_TARGETS)]
-        self.sample_fbo = ctx.framebuffer(self.sample_targets, ctx.depth_renderbuffer(size))
-        self.accum_targets = [ctx.texture(size, 4, dtype="f4") for _ in range(_TARGETS)]
-        self.accum_fbo = ctx.framebuffer(self.accum_targets)
-        for t in self.sample_targets + self.accum_targets:
-            t.filter = (moderngl.NEAREST, moderngl.NEAREST)
+        self.fbo = ctx.framebuffer([ctx.renderbuffer(size, 4, dtype="f4") for _ in range(_TARGETS)],
+                                   ctx.depth_renderbuffer(size))
         self.shadow_tex = ctx.depth_texture((SHADOW_SIZE, SHADOW_SIZE))
         self.shadow_tex.compare_func = "<="
         self.shadow_tex.filter = (moderngl.LINEAR, moderngl.LINEAR)
         self.shadow_tex.repeat_x = self.shadow_tex.repeat_y = False
         self.shadow_fbo = ctx.framebuffer(depth_attachment=self.shadow_tex)
-        quad = ctx.buffer(np.array([-1, -1, 3, -1, -1, 3], dtype="f4").tobytes())
-        self.quad = ctx.vertex_array(self.accum_program, [(quad, "2f", "in_xy")])
         self._open_gobo = self._make_gobo(None)
         self._gobo_entry: tuple | None = None
         self._cache: dict[str, tuple] = {}
@@ -403,9 +391,11 @@ class Renderer:
                                         index_buffer=ibo)
             depth_vao = self.ctx.vertex_array(self.depth_program, [(vbo, "3f 20x", "in_position")],
                                               index_buffer=ibo)
-            entry = (drawable.mesh, drawable.texture, vao, depth_vao, vbo, ibo)
+            view_depth_vao = self.ctx.vertex_array(self.view_depth_program, [(vbo, "3f 20x", "in_position")],
+                                                   index_buffer=ibo)
+            entry = (drawable.mesh, drawable.texture, vao, depth_vao, view_depth_vao, vbo, ibo)
             self._cache[drawable.key] = entry
-        return entry[2], entry[3], self._texture(drawable.texture)
+        return entry[2], entry[3], entry[4], self._texture(drawable.texture)
 
     def _texture(self, tex: np.ndarray):
         entry = self._textures.get(id(tex))
@@ -435,8 +425,14 @@ class Renderer:
         return self._gobo_entry[1]
 
     # -- drawing ------------------------------------------------------------------------------------------
-    def _draw(self, state: SceneState, fbo, jitter: tuple[float, float], data_weight: float) -> None:
-        ctx, prog = self.ctx, self.program
+    def _draw(self, state: SceneState, jitter: tuple[float, float], colour_weight: float, data_weight: float,
+              accumulate: bool) -> None:
+        """Draw one sub-sample into self.fbo: the key's shadow map, then every pass in one draw per instance.
+
+        Accumulating, a depth pre-pass finds the nearest surface first, then only its fragments add their
+        weighted passes (blending ONE, ONE): the motion blur sums on the GPU with no extra full-screen pass.
+        """
+        ctx, prog, fbo = self.ctx, self.program, self.fbo
         light = state.lighting
         head_pos = state.head[:3, 3]
         key_dir = _unit(light.key_direction)
@@ -452,10 +448,7 @@ class Renderer:
             if inst.casts_shadow:
                 self.depth_program["model"].write(_gl(inst.model))
                 self._gpu(inst.drawable)[1].render()
-        # every pass in one draw per instance
         fbo.use()
-        bg = (*light.background, 0.0)
-        fbo.clear(*bg, depth=1.0)
         world_to_view = invert_rigid(state.camera)
         proj = projection_matrix(state.intrinsics, state.near, state.far)
         spot_pos = np.asarray(light.spot_position, dtype=np.float64)
@@ -480,8 +473,7 @@ class Renderer:
         prog["spot_pos"], prog["spot_colour"] = tuple(spot_pos), light.spot_colour
         prog["spot_axis"] = tuple(_unit(spot_target - spot_pos))
         prog["spot_cos"] = math.cos(math.radians(light.spot_cone_deg))
-        prog["jitter"] = jitter
-        prog["data_weight"] = data_weight
+        prog["jitter"], prog["colour_weight"], prog["data_weight"] = jitter, colour_weight, data_weight
         self.shadow_tex.use(1)
         self._gobo(state.gobo).use(2)
         back = self.scenery_program
@@ -490,21 +482,39 @@ class Renderer:
         back["key_dir_view"] = tuple(world_to_view[:3, :3] @ key_dir)
         back["fill_dir_view"] = tuple(world_to_view[:3, :3] @ _unit(light.fill_direction))
         back["key_colour"], back["fill_colour"], back["ambient"] = light.key_colour, light.fill_colour, light.ambient
-        back["jitter"], back["data_weight"] = jitter, data_weight
+        back["jitter"], back["colour_weight"], back["data_weight"] = jitter, colour_weight, data_weight
         ctx.front_face = "cw"  # the projection flips Y, so outward faces wind clockwise on screen
+        if accumulate:
+            fbo.color_mask = ((False,) * 4,) * _TARGETS
+            fbo.clear(depth=1.0)
+            depth = self.view_depth_program
+            depth["view_proj"].write(values["view_proj"])
+            depth["jitter"] = jitter
+            for inst in state.instances:
+                depth["model"].write(_gl(inst.model))
+                self._cull(not inst.drawable.two_sided)
+                self._gpu(inst.drawable)[2].render()
+            fbo.color_mask = ((True,) * 4,) * _TARGETS
+            fbo.depth_mask = False
+            ctx.depth_func = "<="
+            ctx.enable(moderngl.BLEND)
+            ctx.blend_func = moderngl.ONE, moderngl.ONE
         for inst in state.instances:  # in the given order: the head first hides what is behind it early
-            vao, _, texture = self._gpu(inst.drawable)
+            vao, _, _, texture = self._gpu(inst.drawable)
             texture.use(0)
             program = back if inst.drawable.scenery else prog
             program["model"].write(_gl(inst.model))
             if not inst.drawable.scenery:
                 prog["matte_value"] = float(inst.matte)
-            if inst.drawable.two_sided:
-                ctx.disable(moderngl.CULL_FACE)
-            else:
-                ctx.enable(moderngl.CULL_FACE)
+            self._cull(not inst.drawable.two_sided)
             vao.render()
-        ctx.disable(moderngl.CULL_FACE)
+        self._cull(False)
+        fbo.depth_mask = True
+        ctx.depth_func = "<"
+        ctx.disable(moderngl.BLEND)
+
+    def _cull(self, on: bool) -> None:
+        (self.ctx.enable if on else self.ctx.disable)(moderngl.CULL_FACE)
 
     def render(self, states: Sequence[SceneState]) -> dict[str, np.ndarray]:
         """Every pass of one frame, motion blurred over `states` (the shutter's sub-samples, in time order)."""
@@ -514,39 +524,20 @@ class Renderer:
             if (s.intrinsics.width, s.intrinsics.height) != (self.width, self.height):
                 raise ValueError(f"scene camera is {s.intrinsics.width}x{s.intrinsics.height}, renderer "
                                  f"{self.width}x{self.height}")
-        ctx = self.ctx
         n = len(states)
-        centre = n // 2
-        result = self.accum_fbo
-        if n == 1:
-            self._draw(states[0], self.sample_fbo, (0.0, 0.0), 1.0)
-            result = self.sample_fbo
-        else:
-            self.accum_fbo.use()
-            self.accum_fbo.clear(0.0, 0.0, 0.0, 0.0)
-            for i, state in enumerate(states):
-                ctx.enable(moderngl.DEPTH_TEST)
-                ctx.disable(moderngl.BLEND)
-                jitter = _jitter(i, n, self.width, self.height)
-                self._draw(state, self.sample_fbo, jitter, 1.0)
-                self.accum_fbo.use()
-                ctx.disable(moderngl.DEPTH_TEST)
-                ctx.enable(moderngl.BLEND)
-                ctx.blend_func = moderngl.ONE, moderngl.ONE
-                for k, tex in enumerate(self.sample_targets):
-                    tex.use(3 + k)
-                weights = []
-                for mask in _DATA_MASKS:
-                    weights += [(1.0 if i == centre else 0.0) if m else 1.0 / n for m in mask]
-                self.accum_program["weight"].write(np.array(weights, dtype="f4").tobytes())
-                self.quad.render()
-            ctx.disable(moderngl.BLEND)
-        ctx.enable(moderngl.DEPTH_TEST)
+        self.fbo.use()
+        self.fbo.clear(0.0, 0.0, 0.0, 0.0, depth=1.0)
+        for i, state in enumerate(states):
+            self._draw(state, _jitter(i, n, self.width, self.height), 1.0 / n, 1.0 if i == n // 2 else 0.0,
+                       accumulate=n > 1)
         targets = []
         for k in range(_TARGETS):
             target = np.empty((self.height, self.width, 4), np.float32)
-            result.read_into(target, attachment=k, components=4, dtype="f4")
+            self.fbo.read_into(target, attachment=k, components=4, dtype="f4")
             targets.append(target)
+        background = np.asarray(states[n // 2].lighting.background, dtype=np.float32)
+        if background.any():  # behind everything, weighted by what the samples left uncovered
+            targets[0][..., :3] += (1.0 - targets[3][..., 3:4]) * background
         # views, not copies: at 1024² the copies would cost as much as the rendering
         return {name: targets[t][..., c:c + k] if k > 1 else targets[t][..., c] for name, (t, c, k) in _LAYOUT.items()}
 
