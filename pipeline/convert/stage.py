@@ -12,8 +12,9 @@ Output folder (replaced whole, atomically), manifest kind "converted_variant". S
 
     converted.json
     comp/comp.####.png|exr     the composited frames (the plate's format; PNG display-encoded, EXR linear)
-    passes/swap.####.exr       plate space, linear, premultiplied: R G B A (A = final matte), mask (the
-                               model's matte before erosion); a CG variant adds <pass>.R/G/B/A per lighting pass
+    passes/swap.####.exr       plate space, stored over the head's box (EXR data window), linear, premultiplied:
+                               R G B A (A = final matte), mask (the model's matte before erosion); a CG variant
+                               adds <pass>.R/G/B/A per lighting pass
     passes/crop.####.exr       the raw model output in crop space: R G B A (or <pass>.R/G/B/A)
     review.mp4 (+ thumbnail, filmstrip)
 """
@@ -156,12 +157,25 @@ def composite(plate_linear: np.ndarray, back: PutBack | None) -> np.ndarray:
     return out
 
 
-def _full(shape: tuple[int, int], back: PutBack | None, array_of: str, channels: int) -> np.ndarray:
-    out = np.zeros((*shape, channels), np.float32) if channels > 1 else np.zeros(shape, np.float32)
+def composite_display(plate: np.ndarray, back: PutBack | None, *, linear: bool, copy: bool = True) -> np.ndarray:
+    """The composite in the plate's own encoding; only the swap's region goes through linear light, so the
+    rest of the frame is the plate untouched (and a 1080p frame costs a head-sized conversion). With
+    `copy=False` the plate's own array (float32) is overwritten."""
+    out = np.array(plate[..., :3], np.float32, copy=True) if copy else plate[..., :3]
     if back is not None:
-        a = getattr(back, array_of)
-        out[back.y0:back.y0 + a.shape[0], back.x0:back.x0 + a.shape[1]] = a
+        h, w = back.alpha.shape
+        region = out[back.y0:back.y0 + h, back.x0:back.x0 + w]
+        mixed = composite(region if linear else srgb_to_linear(region), dataclasses.replace(back, x0=0, y0=0))
+        region[...] = mixed if linear else linear_to_srgb(np.clip(mixed, 0.0, None))
     return out
+
+
+def _plate_bits(clip: Any, plate: Path) -> int:
+    """8 or 16: the composited PNG frames keep the plate's bit depth (16 for a video or deeper source)."""
+    if clip.kind != "sequence" or clip.linear:
+        return 16
+    first = cv2.imread(os.fspath(frame_path(plate, clip.first_frame)), cv2.IMREAD_UNCHANGED)
+    return 8 if first is not None and first.dtype == np.uint8 else 16
 
 
 def _batches(items: list[int], size: int) -> Iterator[list[int]]:
@@ -211,12 +225,14 @@ def run(config: ConvertConfig, inputs: ConvertInputs, *, progress: ProgressCallb
         shape = (clip.height, clip.width)
         ext = "exr" if clip.linear else "png"
         comp_pattern = f"comp/comp.%04d.{ext}"
+        bits = _plate_bits(clip, shot.plate)
         records: list[dict[str, Any]] = []
         qc_crops: list[np.ndarray] = []
         with atomic_dir(out_dir) as tmp, progress_bar(len(track), f"convert {variant.name}", callback=progress) as bar:
             for part in ("comp", "passes"):
                 (tmp / part).mkdir()
             indices = list(range(len(track)))
+            plate_ones = np.ones(shape, np.float32)
             for batch in _batches(indices, config.batch_size):
                 plates, transforms, crops = {}, {}, []
                 for i in batch:
@@ -235,7 +251,7 @@ def run(config: ConvertConfig, inputs: ConvertInputs, *, progress: ProgressCallb
                                    np.repeat(np.clip(passes[p], 0, 1)[..., None], 3, -1) for p in layers] if cg \
                             else [plates[i][..., :3]]
                         # crop pixels partly off the plate are rescaled by how much plate they hold (no black rim)
-                        inside = stabilize_frame(np.ones(shape, np.float32), transforms[i], size)[..., None]
+                        inside = stabilize_frame(plate_ones, transforms[i], size)[..., None]
                         crops += [stabilize_frame(s, transforms[i], size) / np.maximum(inside, 1e-3) for s in sources]
                 if crops:
                     with timer("model"):
@@ -249,17 +265,15 @@ def run(config: ConvertConfig, inputs: ConvertInputs, *, progress: ProgressCallb
                     with timer("warp_blend"):
                         backs = [put_back(plates[i], rgb[k * n + j], mask[k * n + j], transforms[i], config=config,
                                           motion=motion[i], linear=clip.linear, match=(j == 0)) for j in range(n)]
-                        plate_linear = plates[i][..., :3] if clip.linear else srgb_to_linear(plates[i][..., :3])
-                        comp = composite(plate_linear, backs[0])
-                        swap_channels = _swap_channels(shape, backs, layers, cg)
+                        comp = composite_display(plates[i], backs[0], linear=clip.linear, copy=False)
+                        swap_channels, origin = _swap_channels(backs, layers, cg)
                         crop_channels = _crop_channels(rgb[k * n:(k + 1) * n], mask[k * n:(k + 1) * n], layers, cg,
                                                        clip.linear)
                         qc_crops.append(cv2.resize(rgb[k * n], (config.qc_size, config.qc_size),
                                                    interpolation=cv2.INTER_AREA))
                     with timer("io"):
-                        write_image(tmp / frame_path(comp_pattern, frame), comp if clip.linear else linear_to_srgb(comp),
-                                    bits=16)
-                        write_exr(tmp / frame_path(SWAP_PASS, frame), swap_channels)
+                        write_image(tmp / frame_path(comp_pattern, frame), comp, bits=bits)
+                        write_region_exr(tmp / frame_path(SWAP_PASS, frame), swap_channels, origin, shape[::-1])
                         write_exr(tmp / frame_path(CROP_PASS, frame), crop_channels)
                     records.append({"frame": frame, "status": "swapped", "transform": transforms[i].tolist(),
                                     "motion": motion[i].tolist(), "yaw_pitch_roll": ypr[i].tolist(),
@@ -268,9 +282,9 @@ def run(config: ConvertConfig, inputs: ConvertInputs, *, progress: ProgressCallb
                     if i not in transforms:
                         frame = int(track.frames[i])
                         with timer("io"):
-                            write_image(tmp / frame_path(comp_pattern, frame), plates[i][..., :3], bits=16)
-                            write_exr(tmp / frame_path(SWAP_PASS, frame), _swap_channels(shape, [None] * len(layers),
-                                                                                          layers, cg))
+                            write_image(tmp / frame_path(comp_pattern, frame), plates[i][..., :3], bits=bits)
+                            write_region_exr(tmp / frame_path(SWAP_PASS, frame),
+                                             *_swap_channels([None], layers, cg), shape[::-1])
                     bar.update(1, f"frame {int(track.frames[i])}")
             records.sort(key=lambda r: r["frame"])
             qc = _qc(records, qc_crops, training, config, coverage)
@@ -299,18 +313,38 @@ def run(config: ConvertConfig, inputs: ConvertInputs, *, progress: ProgressCallb
                           anomalies=anomalies, timings=dict(timer.seconds))
 
 
-def _swap_channels(shape: tuple[int, int], backs: list[PutBack | None], layers: tuple[str, ...],
-                   cg: bool) -> dict[str, np.ndarray]:
+def _swap_channels(backs: list[PutBack | None], layers: tuple[str, ...], cg: bool) -> tuple[dict[str, np.ndarray],
+                                                                                       tuple[int, int]]:
+    """The swap pass over the swap's region only (its EXR data window), and where that region starts."""
     main = backs[0]
-    colour, alpha = _full(shape, main, "premult", 3), _full(shape, main, "alpha", 1)
-    channels = {"R": colour[..., 0], "G": colour[..., 1], "B": colour[..., 2], "A": alpha,
-                "mask": _full(shape, main, "mask", 1)}
+    if main is None:  # no swap on this frame: an empty pass, one transparent pixel
+        return {c: np.zeros((1, 1), np.float32) for c in ("R", "G", "B", "A", "mask")}, (0, 0)
+    channels = {"R": main.premult[..., 0], "G": main.premult[..., 1], "B": main.premult[..., 2], "A": main.alpha,
+                "mask": main.mask}
     if cg:
         for name, back in zip(layers, backs):
-            colour, alpha = _full(shape, back, "premult", 3), _full(shape, back, "alpha", 1)
-            channels.update({f"{name}.R": colour[..., 0], f"{name}.G": colour[..., 1], f"{name}.B": colour[..., 2],
-                             f"{name}.A": alpha})
-    return channels
+            channels.update({f"{name}.R": back.premult[..., 0], f"{name}.G": back.premult[..., 1],
+                             f"{name}.B": back.premult[..., 2], f"{name}.A": back.alpha})
+    return channels, (main.x0, main.y0)
+
+
+def write_region_exr(path: Path, channels: dict[str, np.ndarray], origin: tuple[int, int],
+                     size: tuple[int, int]) -> Path:
+    """Half-float EXR whose data window is the channels' region at `origin` inside a `size` (w, h) frame: a
+    plate-sized pass that stores (and costs) only the head's bounding box, as Nuke keeps a bbox."""
+    import OpenEXR
+
+    from pipeline.atomic import atomic_path
+
+    h, w = next(iter(channels.values())).shape
+    (x0, y0), (width, height) = origin, size
+    header = {"compression": OpenEXR.ZIP_COMPRESSION, "type": OpenEXR.scanlineimage,
+              "dataWindow": (np.array([x0, y0], np.int32), np.array([x0 + w - 1, y0 + h - 1], np.int32)),
+              "displayWindow": (np.array([0, 0], np.int32), np.array([width - 1, height - 1], np.int32))}
+    exr = OpenEXR.File(header, {n: OpenEXR.Channel(np.ascontiguousarray(a, np.float16)) for n, a in channels.items()})
+    with atomic_path(path) as tmp:
+        exr.write(str(tmp))
+    return path
 
 
 def _crop_channels(rgb: np.ndarray, mask: np.ndarray, layers: tuple[str, ...], cg: bool,
