@@ -15,6 +15,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 import shutil
 import uuid
 from collections.abc import Iterator
@@ -110,10 +111,12 @@ def _jobs(shot: Shot, identity: str, config: DatasetConfig) -> list[_Job]:
 
 
 def _files_of(pattern: Path) -> list[Path]:
-    if "%" in pattern.name:
-        return sorted(Path(p) for p in glob.glob(glob.escape(str(pattern.parent)) + os.sep + "*")
-                      if Path(p).is_file())
-    return [pattern]
+    """The files of a clip: a sequence's frames (by its printf pattern), or the one video file."""
+    if "%" not in pattern.name:
+        return [pattern]
+    head, _, tail = re.split(r"(%0?\d*d)", pattern.name, maxsplit=1)
+    name = re.compile(re.escape(head) + r"\d+" + re.escape(tail) + "$")
+    return sorted(Path(p) for p in glob.glob(glob.escape(str(pattern.parent)) + os.sep + "*") if name.match(Path(p).name))
 
 
 def signature(job: _Job, shot: Shot, config: DatasetConfig) -> str:
@@ -264,7 +267,8 @@ def _cut_source(job: _Job, shot: Shot, config: DatasetConfig, tmp: Path, folder:
     track = _load_track(job, shot)
     clip, frames = _frames(job, shot)
     try:
-        tracked = [f for f in frames if f in set(track.frames.tolist())]
+        known = set(track.frames.tolist())
+        tracked = [f for f in frames if f in known]
         if not tracked:
             raise InputError(f"source {job.name}: its track {job.track} covers frames {track.frames[0]}-"
                              f"{track.frames[-1]} but the clip has {frames[0]}-{frames[-1]}: no frame has a head "
@@ -404,9 +408,10 @@ def plate_lighting(shot: Shot, config: DatasetConfig) -> dict[int, tuple[float, 
     clip, frames = _frames(job, shot)
     poses = track.transforms()
     out: dict[int, tuple[float, float]] = {}
+    known = set(track.frames.tolist())
     try:
         for frame in frames:
-            if frame not in set(track.frames.tolist()):
+            if frame not in known:
                 continue
             i = track.index(frame)
             try:
