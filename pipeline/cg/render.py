@@ -325,10 +325,21 @@ def _gl(m: np.ndarray) -> bytes:
     return np.ascontiguousarray(np.asarray(m, dtype=np.float32).T).tobytes()
 
 
+def _load_triton_before_llvmpipe() -> None:
+    """Triton (installed with torch) bundles its own LLVM. Loaded into a process where Mesa's llvmpipe (the
+    software GL driver) has already loaded the system LLVM, it crashes the process; loaded first, both work.
+    torch imports it lazily (e.g. use_deterministic_algorithms), so load it before the first GL context."""
+    try:
+        import triton  # noqa: F401
+    except ImportError:  # a torch build without triton (CPU wheels, macOS): nothing to order
+        pass
+
+
 class Renderer:
     """A GL context and render targets at one image size; render many frames with it."""
 
     def __init__(self, width: int, height: int):
+        _load_triton_before_llvmpipe()
         try:
             self.ctx = moderngl.create_standalone_context(backend="egl")
         except Exception as exc:  # the EGL stack is a system dependency: say which
