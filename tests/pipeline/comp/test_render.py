@@ -154,3 +154,27 @@ def test_head_fit_scales_the_head_about_its_centre(identity_shot, converted, tmp
     assert bigger.sum() == pytest.approx(alpha.sum() * 1.44, rel=0.1)
     lifted = apply_head_fit(alpha, np.asarray(record["transform"]), data["crop_size"], HeadFit(hairline_px=10))
     assert lifted.sum() > alpha.sum() * 1.02
+
+
+def test_comp_verb_renders_an_edit_file_and_says_what_is_wrong(identity_shot, converted, tmp_path, capsys):
+    import json
+
+    from pipeline.cli import main
+
+    converted("same")
+    edit = tmp_path / "edit.json"
+    edit.write_text(json.dumps({"kind": "comp_edit", "schema_version": 1, "segments": [
+        {"frame_start": identity_shot.first_frame, "frame_end": identity_shot.last_frame, "variant": "same"}]}))
+    out = tmp_path / "comp"
+    assert main(["comp", str(identity_shot.root), "--edit", str(edit), "--out", str(out)]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert printed["nuke"] == str(out / "comp.nk") and (out / "review.mp4").is_file()
+    first = frame_path(out / "comp" / "comp.%04d.exr", identity_shot.first_frame)
+    before = first.read_bytes()
+    assert main(["comp", str(identity_shot.root), "--edit", str(edit), "--out", str(out)]) == 0
+    assert first.read_bytes() == before  # the same inputs give the same frames
+
+    edit.write_text(json.dumps([{"frame_start": identity_shot.first_frame, "frame_end": 1020, "variant": "same"}]))
+    assert main(["comp", str(identity_shot.root), "--edit", str(edit), "--out", str(tmp_path / "bad")]) == 1
+    assert "frames 1021-1048 at the end of the shot are in no segment" in capsys.readouterr().err
+    assert not (tmp_path / "bad").exists()
