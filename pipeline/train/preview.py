@@ -11,7 +11,7 @@ import torch
 from pipeline.atomic import atomic_write_bytes
 from pipeline.errors import MediaError
 
-_LABEL_WIDTH = 120
+_LABEL_WIDTH = 120  # at 64² crops; labels grow with the crop so they stay readable
 
 
 def write_grid(path: Path, rows: list[tuple[str, torch.Tensor]]) -> Path:
@@ -20,9 +20,10 @@ def write_grid(path: Path, rows: list[tuple[str, torch.Tensor]]) -> Path:
     for label, images in rows:
         tiles = (images.detach().float().clamp(0, 1).cpu().numpy().transpose(0, 2, 3, 1) * 255).round()
         strip = np.concatenate(list(tiles.astype(np.uint8)), axis=1)
-        side = np.zeros((strip.shape[0], _LABEL_WIDTH, 3), np.uint8)
-        cv2.putText(side, label, (4, strip.shape[0] // 2 + 4), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (255, 255, 255), 1,
-                    cv2.LINE_AA)
+        scale = max(1.0, strip.shape[0] / 128)
+        side = np.zeros((strip.shape[0], int(_LABEL_WIDTH * scale), 3), np.uint8)
+        cv2.putText(side, label, (4, strip.shape[0] // 2 + 4), cv2.FONT_HERSHEY_SIMPLEX, 0.4 * scale,
+                    (255, 255, 255), max(1, round(scale)), cv2.LINE_AA)
         strips.append(np.concatenate([side, strip], axis=1))
     width = max(s.shape[1] for s in strips)
     grid = np.concatenate([np.pad(s, ((0, 0), (0, width - s.shape[1]), (0, 0))) for s in strips], axis=0)
