@@ -1,0 +1,227 @@
+"""`eval` stage: how close each variant comes to the synthetic ground truth, per frame and per yaw bin.
+
+For every plate frame with an output, against the truth cut the same way (plate space or the same crop):
+  psnr_db, ssim      inside the head matte, against the actor rendered in the plate's pose with the
+                     walkthrough's expression (truth/rigid)
+  identity_margin    (RMS error to the plate - to truth/rigid) / their sum: > 0 nearer the actor, < 0 the dancer
+  mouth              mouth-open measured (pipeline.dataset.descriptors) on the output and, with the same
+                     measure and geometry, on truth/rigid (the actor's performance) and truth/loose (the dancer's
+                     performance on the actor's face); the dancer's truth value is kept beside them
+  flicker            frame-to-frame change of the output's error in the matte (0: it changes exactly as the
+                     truth does); flicker_ratio = the output's own change / the truth's own change
+Per bin (frontal < 30 deg, three_quarter 30-60, profile 60-120, back > 120, on |yaw| wrapped to 0..180) and
+over all frames: means of the above, the share of plate frames with an output, and performance adherence:
+adherence_dancer = where the output's mouth lies between the actor's (0) and the dancer's (1) performance
+(least squares over the bin's frames), adherence_actor = 1 - adherence_dancer; the Pearson correlation of the
+output's mouth with each performance is kept too (None when a performance holds still, as walkthroughs do).
+
+Output folder (replaced whole): eval.json (kind "eval"), eval.md, plots/*.png. Schema changelog:
+  1: shot, config, variants: [{name, record, bins: [{bin, frames, with_output, share, psnr_db, ssim,
+     identity_margin, adherence_actor, adherence_dancer, mouth_corr_actor, mouth_corr_dancer, flicker,
+     flicker_ratio}], all: {same, bin "all"}, frames: [per frame]}]
+"""
+from __future__ import annotations
+
+import dataclasses
+import logging
+import os
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from pipeline.artifacts import read_manifest, write_manifest
+from pipeline.atomic import atomic_dir
+from pipeline.config import config_to_dict
+from pipeline.errors import InputError
+from pipeline.eval import metrics
+from pipeline.eval.inputs import EvalInput, Output
+from pipeline.eval.truth import ShotTruth, open_truth
+from pipeline.progress import ProgressCallback, progress_bar
+from pipeline.shot import Shot
+
+logger = logging.getLogger(__name__)
+
+KIND = "eval"
+SCHEMA_VERSION = 1
+MANIFEST = "eval.json"
+TABLE = "eval.md"
+
+
+@dataclasses.dataclass(frozen=True)
+class EvalConfig:
+    """How eval measures (all defaults suit the synthetic shots)."""
+
+    matte_threshold: float = 0.5  # matte value above which a pixel is inside the head (SSIM, mouth)
+    psnr_cap_db: float = metrics.PSNR_CAP_DB
+    min_frames: int = 3           # measured frames a bin needs for a performance figure
+    plots: bool = True
+
+    def __post_init__(self) -> None:
+        if not 0.0 < self.matte_threshold < 1.0:
+            raise ValueError(f"matte_threshold {self.matte_threshold} must be within 0..1")
+        if self.min_frames < 2:
+            raise ValueError("min_frames must be at least 2")
+
+
+@dataclasses.dataclass(frozen=True)
+class EvalInputs:
+    shot: Shot
+    variants: Sequence[EvalInput]
+    out_dir: Path
+
+
+@dataclasses.dataclass(frozen=True)
+class EvalOutputs:
+    manifest: Path
+    table: Path
+    plots: tuple[Path, ...]
+    variants: dict[str, dict[str, Any]]  # name -> {"bins": [...], "all": {...}, "frames": [...], "record": ...}
+
+
+def run(config: EvalConfig, inputs: EvalInputs, *, progress: ProgressCallback | None = None) -> EvalOutputs:
+    """Score every variant against the shot's truth; write eval.json, eval.md and plots into `out_dir` whole."""
+    from pipeline.eval.report import markdown, plot
+
+    names = [v.name for v in inputs.variants]
+    if not names:
+        raise InputError(f"{inputs.shot.root}: no variant to evaluate; name one with --variant")
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise InputError(f"variant name(s) given twice: {', '.join(twice)}")
+    shot = inputs.shot
+    results: dict[str, dict[str, Any]] = {}
+    with open_truth(shot) as truth, progress_bar(len(names) * len(shot.frames), "eval", callback=progress) as bar:
+        for variant in inputs.variants:
+            frames = _score_frames(variant, truth, config, bar)
+            if not any(f["output"] for f in frames):
+                raise InputError(f"variant {variant.name!r} has no output on any of the plate's frames "
+                                 f"{shot.first_frame}-{shot.last_frame} ({_describe(variant.record)}); "
+                                 "convert it first or check its frame numbers")
+            bins = [_aggregate(name, [f for f in frames if f["bin"] == name], config) for name in metrics.BIN_NAMES]
+            results[variant.name] = {"record": variant.record, "bins": bins,
+                                     "all": _aggregate("all", frames, config), "frames": frames}
+    out_dir = Path(inputs.out_dir)
+    with atomic_dir(out_dir) as tmp:
+        write_manifest(tmp / MANIFEST, kind=KIND, version=SCHEMA_VERSION, data={
+            "shot": shot.name, "shot_root": os.fspath(shot.root), "config": config_to_dict(config),
+            "bins": [{"bin": n, "min_deg": lo, "max_deg": hi} for n, lo, hi in metrics.YAW_BINS],
+            "variants": [{"name": name, **result} for name, result in results.items()]})
+        (tmp / TABLE).write_text(markdown(shot.name, results), encoding="utf-8")
+        plots = plot(tmp / "plots", results) if config.plots else []
+    for name, result in results.items():
+        row = result["all"]
+        logger.info("eval %s: share %.2f, PSNR %s dB, identity margin %s, adherence to the actor %s", name,
+                    row["share"], _fmt(row["psnr_db"]), _fmt(row["identity_margin"]), _fmt(row["adherence_actor"]))
+    return EvalOutputs(manifest=out_dir / MANIFEST, table=out_dir / TABLE,
+                       plots=tuple(out_dir / p.relative_to(tmp) for p in plots), variants=results)
+
+
+def _score_frames(variant: EvalInput, truth: ShotTruth, config: EvalConfig, bar) -> list[dict[str, Any]]:
+    """Per-frame measures of one variant, in plate frame order."""
+    from pipeline.dataset.descriptors import CropGeometry, measure_crop
+    from pipeline.stabilize.crop import stabilize_frame
+
+    rows: list[dict[str, Any]] = []
+    previous: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # output, truth, matte of the last frame
+    plate_shape = (truth.clip.height, truth.clip.width)
+    for frame, output in variant.outputs(truth):
+        record = truth.records[frame]
+        row: dict[str, Any] = {"frame": frame, "yaw": float(record["yaw"]), "bin": metrics.yaw_bin(record["yaw"]),
+                               "output": output is not None, "mouth_dancer_truth": record.get("mouth_open")}
+        if output is None:
+            rows.append(row)
+            previous = None
+            bar.update(1, f"{variant.name} {frame}")
+            continue
+        image = np.asarray(output.image, np.float32)[..., :3]
+        if output.transform is None:
+            if image.shape[:2] != plate_shape:
+                raise InputError(f"variant {variant.name!r} frame {frame}: output is {image.shape[1]}x"
+                                 f"{image.shape[0]} but the plate is {plate_shape[1]}x{plate_shape[0]}")
+
+            def cut(a: np.ndarray) -> np.ndarray:
+                return a
+            transform = np.eye(3)
+        else:
+            size, transform = image.shape[0], np.asarray(output.transform, np.float64)
+
+            def cut(a: np.ndarray) -> np.ndarray:
+                return stabilize_frame(a, transform, size)
+        rigid, loose, plate = cut(truth.rigid(frame)), cut(truth.loose(frame)), cut(truth.plate(frame))
+        matte = np.clip(cut(truth.matte(frame)), 0.0, 1.0)
+        inside = matte > config.matte_threshold
+        to_truth, to_plate = metrics.masked_mse(image, rigid, matte), metrics.masked_mse(image, plate, matte)
+        geometry = CropGeometry(truth.poses[frame], truth.intrinsics[frame], transform)
+        row.update(psnr_db=metrics.psnr_db(to_truth, cap=config.psnr_cap_db),
+                   ssim=metrics.masked_ssim(image, rigid, inside),
+                   identity_margin=metrics.identity_margin(to_truth, to_plate),
+                   mouth_output=measure_crop(image, geometry)["mouth_open"],
+                   mouth_actor=measure_crop(rigid, geometry)["mouth_open"],
+                   mouth_dancer=measure_crop(loose, geometry)["mouth_open"], flicker=None, flicker_truth=None,
+                   flicker_output=None)
+        if previous is not None:
+            last_out, last_truth, last_matte = previous
+            if last_out.shape == image.shape:
+                both = np.minimum(matte, last_matte)
+                row.update(flicker=metrics.temporal_change(image - rigid, last_out - last_truth, both),
+                           flicker_output=metrics.temporal_change(image, last_out, both),
+                           flicker_truth=metrics.temporal_change(rigid, last_truth, both))
+        previous = (image, rigid, matte)
+        rows.append(row)
+        bar.update(1, f"{variant.name} {frame}")
+    return rows
+
+
+def _aggregate(name: str, frames: list[dict[str, Any]], config: EvalConfig) -> dict[str, Any]:
+    """One row of the table: the bin's frames summarised."""
+    scored = [f for f in frames if f["output"]]
+    mouths = [f for f in scored if None not in (f["mouth_output"], f["mouth_actor"], f["mouth_dancer"])]
+    o, a, d = ([f[k] for f in mouths] for k in ("mouth_output", "mouth_actor", "mouth_dancer"))
+    position = metrics.performance_position(o, a, d, min_frames=config.min_frames)
+    flicker_output = metrics.mean([f["flicker_output"] for f in scored])
+    flicker_truth = metrics.mean([f["flicker_truth"] for f in scored])
+    return {"bin": name, "frames": len(frames), "with_output": len(scored),
+            "share": len(scored) / len(frames) if frames else None,
+            "psnr_db": metrics.mean([f["psnr_db"] for f in scored]),
+            "ssim": metrics.mean([f["ssim"] for f in scored]),
+            "identity_margin": metrics.mean([f["identity_margin"] for f in scored]),
+            "adherence_actor": None if position is None else 1.0 - position,
+            "adherence_dancer": position,
+            "mouth_corr_actor": metrics.correlation(o, a, min_frames=config.min_frames),
+            "mouth_corr_dancer": metrics.correlation(o, d, min_frames=config.min_frames),
+            "mouth_frames": len(mouths),
+            "flicker": metrics.mean([f["flicker"] for f in scored]),
+            "flicker_ratio": None if flicker_output is None or not flicker_truth else flicker_output / flicker_truth}
+
+
+def yaw_bin_table(result: str | os.PathLike | dict[str, Any], variant: str) -> dict[str, Any]:
+    """The per-yaw-bin table of one variant as plain JSON-ready data, for the site's variant record:
+    {"kind": "eval_yaw_bins", "schema_version": 1, "shot", "variant", "bins": [row per bin], "all": row}.
+
+    `result` is an eval folder, its eval.json, or the dict `read_eval` returns."""
+    data = result if isinstance(result, dict) else read_eval(result)
+    by_name = {v["name"]: v for v in data["variants"]}
+    if variant not in by_name:
+        raise InputError(f"eval of shot {data['shot']!r} has no variant {variant!r} (it has: "
+                         f"{', '.join(by_name) or 'none'}); run `facereplace eval SHOT --variant {variant}`")
+    v = by_name[variant]
+    return {"kind": "eval_yaw_bins", "schema_version": SCHEMA_VERSION, "shot": data["shot"], "variant": variant,
+            "bins": [dict(row) for row in v["bins"]], "all": dict(v["all"])}
+
+
+def read_eval(path: str | os.PathLike) -> dict[str, Any]:
+    """An eval manifest (its folder or eval.json)."""
+    p = Path(path)
+    if p.is_dir():
+        p = p / MANIFEST
+    return read_manifest(p, kind=KIND, versions=(SCHEMA_VERSION,))
+
+
+def _describe(record: dict[str, Any]) -> str:
+    return ", ".join(f"{k} {v}" for k, v in record.items() if v not in (None, ""))
+
+
+def _fmt(value: float | None) -> str:
+    return "-" if value is None else f"{value:.3f}"
