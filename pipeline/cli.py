@@ -25,6 +25,7 @@ VERB_MODULES: tuple[str, ...] = (
     "pipeline.comp.cli",
     "pipeline.demo",
     "pipeline.publish.cli",
+    "pipeline.eval.cli",
 )
 
 # Every parser, at every level, accepts --debug so it can follow the verb (`facereplace media probe X --debug`).
