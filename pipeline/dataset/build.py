@@ -78,7 +78,7 @@ class BuildInputs:
     out_dir: Path
     identity: str = "actor"
     sources: tuple[str, ...] = ()  # only these (default: every source of the identity, plus CG for the actor)
-    rebuild: bool = False  # redo sources even when their signature is unchanged
+    rebuild: bool = False  # redo the sources (all, or those named) even when unchanged
 
 
 @dataclasses.dataclass(frozen=True)
@@ -147,14 +147,16 @@ def run(config: DatasetConfig, inputs: BuildInputs, *, progress: ProgressCallbac
         raise InputError(f"{shot.root}: the shot has no {inputs.identity} sources; add [[sources]] with "
                          f"identity = \"{inputs.identity}\"")
     previous = read_faceset(out) if (out / "faceset.json").is_file() else None
-    if previous is not None and (previous.get("size"), previous.get("radius")) != (config.size, config.radius):
+    reframed = previous is not None and (previous.get("size"), previous.get("radius")) != (config.size, config.radius)
+    if reframed and not (inputs.rebuild and not inputs.sources):
         raise InputError(f"{out}: this faceset has {previous.get('size')}px crops of radius {previous.get('radius')}, "
                          f"the [dataset] table asks for {config.size}px, radius {config.radius}; build into a new "
-                         "folder or pass --rebuild")
-    old_sources = previous["sources"] if previous and not inputs.rebuild else {}
+                         "folder or pass --rebuild (without --source) to redo every source")
+    old_sources = previous["sources"] if previous and not reframed else {}
     wanted = [j for j in jobs if not inputs.sources or j.name in inputs.sources]
     signatures = {j.name: signature(j, shot, config) for j in wanted}
-    todo = [j for j in wanted if old_sources.get(j.name, {}).get("signature") != signatures[j.name]]
+    todo = [j for j in wanted
+            if inputs.rebuild or old_sources.get(j.name, {}).get("signature") != signatures[j.name]]
     kept_names = [n for n in old_sources if n not in {j.name for j in todo}]
     entries = [e for e in (previous["crops"] if previous else []) if e.get("source_name") in kept_names]
     sources = {n: old_sources[n] for n in kept_names}
@@ -225,19 +227,19 @@ def _load_track(job: _Job, shot: Shot):
 
 def _read(clip, frame: int, job: _Job) -> np.ndarray:
     """One frame of a source, display-encoded RGB float; damaged or empty files are named."""
+    from pipeline.media.image import linear_to_srgb
+
     try:
-        if job.cg_pass is not None:
+        if job.cg_pass is not None:  # CG passes are linear layers of one EXR a frame
             from pipeline.cg.passes import read_passes
-            from pipeline.media.image import linear_to_srgb
 
             layer = read_passes(frame_path(job.clip, frame), required=(job.cg_pass,))[job.cg_pass]
             layer = layer if layer.ndim == 3 else np.repeat(layer[..., None], 3, axis=2)
-            return linear_to_srgb(np.clip(layer[..., :3], 0, None))
-        image = clip.read(frame)
-        if clip.linear:
-            from pipeline.media.image import linear_to_srgb
-
-            image = linear_to_srgb(np.clip(image, 0, None))
+            image = linear_to_srgb(np.clip(layer[..., :3], 0, None))
+        else:
+            image = clip.read(frame)
+            if clip.linear:
+                image = linear_to_srgb(np.clip(image, 0, None))
     except (MediaError, InputError, OSError) as exc:
         raise MediaError(f"source {job.name} frame {frame}: cannot read {frame_path(job.clip, frame)} ({exc}); "
                          "re-export or remove the damaged file") from None

@@ -143,3 +143,19 @@ def test_performance_tags_from_the_shot_toml_mark_their_frames(tmp_path, dataset
     tags = {e["frame"]: e["tags"] for e in read_faceset(tmp_path / "faceset")["crops"]}
     assert tags[1001] == ["turntable"] and tags[1003] == ["turntable", "smile-closed"]
     assert [f for f, t in tags.items() if "smile-closed" in t] == [1002, 1003, 1004]
+
+
+def test_rebuilding_one_source_keeps_the_others_and_a_new_size_needs_a_full_rebuild(tmp_path, dataset_shot):
+    import dataclasses
+
+    shot_file = _mini_shot(tmp_path / "shot", dataset_shot, ("rig", "walkthrough_main"))
+    shot, out = load_shot(shot_file), tmp_path / "faceset"
+    run(SMALL, BuildInputs(shot=shot, out_dir=out))
+    again = run(SMALL, BuildInputs(shot=shot, out_dir=out, sources=("rig",), rebuild=True))
+    assert again.added == ("rig",) and again.kept == ("walkthrough_main",)
+    assert {e["source_name"] for e in read_faceset(out)["crops"]} == {"rig", "walkthrough_main"}
+    bigger = dataclasses.replace(SMALL, size=96)
+    with pytest.raises(InputError, match="64px crops .* asks for 96px"):
+        run(bigger, BuildInputs(shot=shot, out_dir=out, sources=("rig",), rebuild=True))
+    assert run(bigger, BuildInputs(shot=shot, out_dir=out, rebuild=True)).crops > 0
+    assert read_faceset(out)["size"] == 96 and len(list((out / "images").iterdir())) == 2
