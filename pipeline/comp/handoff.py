@@ -19,7 +19,7 @@ import numpy as np
 
 from pipeline.atomic import atomic_write_text
 from pipeline.comp.edit import Edit
-from pipeline.geometry import matrix_to_euler
+from pipeline.geometry import matrix_to_euler, unwrap_euler
 
 _PRINTF = re.compile(r"%0?(\d*)d")
 NUKE_CLASSES = ("Root", "Read", "Axis2", "Shuffle", "Merge2", "Dissolve", "Write")
@@ -57,14 +57,14 @@ def nuke_script(*, shot: Any, edit: Edit, variants: Mapping[str, Mapping[str, An
     like = next(iter(variants.values()))
     width, height = like["width"], like["height"]
     lines = ["#! nuke script written by facereplace comp", "version 15.0 v1"]
-    lines += _node("Root", [("name", _quote(Path(output).parent / "comp.nk")), ("first_frame", str(first)),
+    lines += _node("Root", [("first_frame", str(first)),
                             ("last_frame", str(last)), ("fps", f"{float(Fraction(shot.fps)):.6g}"),
                             ("format", _quote(f"{width} {height} 0 0 {width} {height} 1 facereplace_plate"))])
     lines += _node("Read", [("file", _quote(hashes(shot.plate))), ("first", str(first)), ("last", str(last)),
                             ("colorspace", "sRGB"), ("name", "Plate")], inputs=0)
     lines.append("set N_plate [stack 0]")
     frames = np.asarray(track.frames)
-    angles = matrix_to_euler(track.rotation, shot.rotation_order)
+    angles = unwrap_euler(matrix_to_euler(track.rotation, shot.rotation_order), shot.rotation_order)  # no jumps
     lines += _node("Axis2", [("rot_order", shot.rotation_order),
                              ("translate", "{" + " ".join(_curve(int(frames[0]), track.translation[:, k])
                                                           for k in range(3)) + "}"),
