@@ -219,7 +219,10 @@ def run(config: ConvertConfig, inputs: ConvertInputs, *, progress: ProgressCallb
     timer = _Timer()
     out_dir = Path(inputs.out_dir)
     with open_clip(shot.plate, first_frame=shot.first_frame, fps=shot.fps) as clip:
-        track = conform(track, clip.frame_range, fill=stab.fill_missing, where=str(shot.plate))
+        if shot.first_frame < clip.first_frame or shot.last_frame > clip.last_frame:
+            raise InputError(f"{shot.plate}: holds frames {clip.first_frame}-{clip.last_frame}, the shot is "
+                             f"{shot.first_frame}-{shot.last_frame}; fix [shot] first_frame/last_frame")
+        track = conform(track, shot.frames, fill=stab.fill_missing, where=str(shot.head_track))
         ypr, poses = track.yaw_pitch_roll(), track.transforms()
         motion = head_motion(track, shutter=config.shutter, skull_centre=stab.skull_centre)
         shape = (clip.height, clip.width)

@@ -151,3 +151,13 @@ def test_review_variant_manifest_for_publish(identity_shot, converted):
     assert json.loads(path.read_text())["qc"][0]["frame"] == identity_shot.first_frame
     (published,) = variants_of(identity_shot.root)
     assert published.label == "same" and published.files["clip"].is_file()
+
+
+def test_a_shot_longer_than_its_plate_is_refused_before_writing(identity_shot, tmp_path):
+    from dataclasses import replace
+
+    longer = replace(identity_shot, last_frame=identity_shot.last_frame + 4)
+    with pytest.raises(InputError, match="holds frames 1001-1048, the shot is 1001-1052"):
+        run(ConvertConfig(), ConvertInputs(shot=longer, variant=VariantConfig(name="x", model="identity"),
+                                           swapper=IdentitySwapper(64), out_dir=tmp_path / "x"))
+    assert not (tmp_path / "x").exists()
