@@ -1,7 +1,7 @@
 """Facesets that hold the right performance: crops with descriptors, pruning rules, fit selection, coverage.
 
 Public API (other stages call these):
-    stage.run(shot, *, out=None, fit_size=None) -> DatasetPaths        the whole stage on a shot (the demo)
+    stage.run(shot, *, out=None, settings=None) -> DatasetPaths         the whole stage on a shot (the demo)
     build.run(DatasetConfig, BuildInputs) -> BuildOutputs               build / extend one identity's faceset
     rules.run(rules, faceset_dir, out_dir) -> RulesOutputs              prune by [dataset] rules, with reports
     fit.run(FitConfig, faceset_dir, PlatePoses, out_dir, *, shot_name) -> Path   the shot's fit set (a faceset)

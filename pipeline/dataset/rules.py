@@ -12,6 +12,8 @@ In shot.toml, rules apply in order, each to what the previous ones left::
       {drop_tag = "turntable", name = "no rig"} # optional name, shown in the report
     ]
 
+There is no "or": write two rules (two drops remove what either matches). Yaw runs -180..180, so the back
+of the head is two rules, {drop = "yaw > 150"} and {drop = "yaw < -150"}.
 A condition on a descriptor a crop could not measure (the mouth of a back view) is neither true nor false:
 such crops are left alone and counted as "unmeasured" in the report. CG crops follow the photograph they
 pair with. Names are checked against the descriptor registry: an unknown one is an error listing them.
