@@ -151,16 +151,20 @@ def _score_frames(variant: EvalInput, truth: ShotTruth, config: EvalConfig, bar)
                 return stabilize_frame(a, transform, size)
         rigid, loose, plate = cut(truth.rigid(frame)), cut(truth.loose(frame)), cut(truth.plate(frame))
         matte = np.clip(cut(truth.matte(frame)), 0.0, 1.0)
-        inside = matte > config.matte_threshold
         to_truth, to_plate = metrics.masked_mse(image, rigid, matte), metrics.masked_mse(image, plate, matte)
-        geometry = CropGeometry(truth.poses[frame], truth.intrinsics[frame], transform)
+        # SSIM and the mouth only look around the head (a full plate frame is mostly background)
+        (y0, y1), (x0, x1) = _around(matte)
+        box = (slice(y0, y1), slice(x0, x1))
+        geometry = CropGeometry(truth.poses[frame], truth.intrinsics[frame],
+                                np.array([[1.0, 0.0, -x0], [0.0, 1.0, -y0], [0.0, 0.0, 1.0]]) @ transform)
+
+        def mouth(a: np.ndarray) -> float | None:
+            return measure_crop(np.ascontiguousarray(a[box]), geometry)["mouth_open"]
         row.update(psnr_db=metrics.psnr_db(to_truth, cap=config.psnr_cap_db),
-                   ssim=metrics.masked_ssim(image, rigid, inside),
+                   ssim=metrics.masked_ssim(image[box], rigid[box], matte[box] > config.matte_threshold),
                    identity_margin=metrics.identity_margin(to_truth, to_plate),
-                   mouth_output=measure_crop(image, geometry)["mouth_open"],
-                   mouth_actor=measure_crop(rigid, geometry)["mouth_open"],
-                   mouth_dancer=measure_crop(loose, geometry)["mouth_open"], flicker=None, flicker_truth=None,
-                   flicker_output=None)
+                   mouth_output=mouth(image), mouth_actor=mouth(rigid), mouth_dancer=mouth(loose),
+                   flicker=None, flicker_truth=None, flicker_output=None)
         if previous is not None:
             last_out, last_truth, last_matte = previous
             if last_out.shape == image.shape:
@@ -172,6 +176,19 @@ def _score_frames(variant: EvalInput, truth: ShotTruth, config: EvalConfig, bar)
         rows.append(row)
         bar.update(1, f"{variant.name} {frame}")
     return rows
+
+
+def _around(matte: np.ndarray, margin: int = 16) -> tuple[tuple[int, int], tuple[int, int]]:
+    """Rows and columns (start, stop) of a square around the matte, grown by `margin` pixels and kept inside the
+    image (the descriptors read square crops); the largest centred square when the matte is empty."""
+    h, w = matte.shape
+    ys, xs = np.nonzero(matte > 0)
+    if len(ys) == 0:
+        ys, xs = np.array([0, h - 1]), np.array([0, w - 1])
+    side = min(h, w, max(int(ys.max() - ys.min()), int(xs.max() - xs.min())) + 1 + 2 * margin)
+    y0 = int(np.clip((int(ys.min()) + int(ys.max()) + 1 - side) // 2, 0, h - side))
+    x0 = int(np.clip((int(xs.min()) + int(xs.max()) + 1 - side) // 2, 0, w - side))
+    return (y0, y0 + side), (x0, x0 + side)
 
 
 def _aggregate(name: str, frames: list[dict[str, Any]], config: EvalConfig) -> dict[str, Any]:

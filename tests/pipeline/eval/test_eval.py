@@ -25,7 +25,8 @@ def baselines(shot, tmp_path_factory):
     """The truth itself and the untouched plate, scored in plate space (one run, shared)."""
     truth = PlateSequence("truth", shot.truth.rigid)
     plate = PlateSequence("plate", shot.plate)
-    return run(EvalConfig(), EvalInputs(shot=shot, variants=[truth, plate],
+    loose = PlateSequence("loose_truth", shot.truth.loose)  # the actor with the dancer's expressions
+    return run(EvalConfig(), EvalInputs(shot=shot, variants=[truth, plate, loose],
                                         out_dir=tmp_path_factory.mktemp("eval") / "out"))
 
 
@@ -49,6 +50,15 @@ def test_the_dancers_plate_is_the_dancer_in_identity_and_performance(baselines):
     assert row["flicker"] > 0.0
 
 
+def test_performance_adherence_tells_the_actors_expressions_from_the_dancers(baselines):
+    rigid = yaw_bin_table(baselines.manifest.parent, "truth")["all"]
+    loose = yaw_bin_table(baselines.manifest.parent, "loose_truth")["all"]
+    assert loose["adherence_dancer"] == pytest.approx(1.0) and loose["adherence_actor"] == pytest.approx(0.0)
+    assert rigid["adherence_actor"] > loose["adherence_actor"]
+    # same face, other expressions: much nearer the actor's truth than the dancer's plate, but not exact
+    assert 0.3 < loose["identity_margin"] < 1.0 and loose["psnr_db"] < 60.0
+
+
 def test_yaw_bins_put_the_back_of_the_head_in_back(baselines, shot):
     assert [yaw_bin(y) for y in (0, -29.9, 30, -59, 60, 119.9, -120.5, 180, 181, -200, 330)] == [
         "frontal", "frontal", "three_quarter", "three_quarter", "profile", "profile", "back", "back", "back",
@@ -66,7 +76,7 @@ def test_files_are_written_and_the_json_reads_back(baselines):
     out = baselines.manifest.parent
     data = read_eval(out)
     assert (data["kind"], data["schema_version"]) == ("eval", 1)
-    assert [v["name"] for v in data["variants"]] == ["truth", "plate"]
+    assert [v["name"] for v in data["variants"]] == ["truth", "plate", "loose_truth"]
     assert data["variants"][1]["bins"] == baselines.variants["plate"]["bins"]
     text = (out / "eval.md").read_text()
     assert "## plate" in text and "| back |" in text and "PSNR dB" in text
