@@ -15,6 +15,17 @@ from pipeline.eval import (BIN_NAMES, EvalConfig, EvalInputs, ModelCrops, PlateS
 from pipeline.shot import load_shot
 
 
+def untrained_checkpoint(folder: Path) -> Path:
+    """A real `loose` network at 64² with its initial weights, saved as training saves it (fast to make)."""
+    from pipeline.models import create_model
+    from pipeline.train.checkpoint import save_checkpoint
+
+    model = create_model("loose", size=64, width=8, latent_dim=16)
+    return save_checkpoint(folder, {"variant": "loose", "stage": "fit", "step": 0, "complete": True,
+                                    "model": model.spec, "config": {}, "manifest_hash": "f00d", "facesets": {},
+                                    "metrics": {"losses": []}, "model_state": model.state_dict()})
+
+
 @pytest.fixture(scope="module")
 def shot(pirouette_shot):
     return load_shot(pirouette_shot)
@@ -115,15 +126,10 @@ def test_a_converted_variant_is_scored_in_plate_space(shot, tmp_path):
 
 def test_a_models_crops_are_scored_against_the_truth_cut_the_same_way(shot, tmp_path):
     from pipeline.convert import TrainedSwapper
-    from pipeline.models import create_model
     from pipeline.stabilize import StabilizeConfig, StabilizeInputs, run as stabilize
     from pipeline.track.load import load_head_track
-    from pipeline.train.checkpoint import save_checkpoint
 
-    model = create_model("loose", size=64, width=8, latent_dim=16)
-    save_checkpoint(tmp_path / "ckpt", {"variant": "loose", "stage": "fit", "step": 0, "complete": True,
-                                        "model": model.spec, "config": {}, "manifest_hash": "f00d", "facesets": {},
-                                        "metrics": {"losses": []}, "model_state": model.state_dict()})
+    untrained_checkpoint(tmp_path / "ckpt")
     track = load_head_track(shot.head_track, intrinsics=shot.camera, rotation_order=shot.rotation_order)
     # the truth stabilized with the plate's track: crops of the truth, so they score perfectly in crop space
     truth_crops = stabilize(StabilizeConfig(size=64), StabilizeInputs(plate=shot.truth.rigid, track=track, fps="24",
@@ -169,3 +175,20 @@ def test_cli_scores_baselines_and_names_missing_variants(pirouette_shot, tmp_pat
     assert "no converted variant here" in capsys.readouterr().err
     assert main(["eval", str(pirouette_shot), "--crops", "--variant", "rigid", "--out", str(tmp_path / "x")]) == 1
     assert "no [[variants]] table named 'rigid'" in capsys.readouterr().err
+
+
+def test_cli_scores_a_variants_model_on_crops(shot, tmp_path, capsys):
+    from pipeline.cli import main
+    from pipeline.eval import read_eval
+    from tests.pipeline.convert.conftest import shot_with
+
+    untrained_checkpoint(tmp_path / "ckpt")
+    shot2 = shot_with(shot.root, tmp_path / "shot", f'[[variants]]\nname = "loose_a"\nmodel = "loose"\n'
+                                                    f'checkpoint = "{tmp_path / "ckpt"}"\n')
+    assert main(["eval", str(shot2.root), "--crops", "--baselines"]) == 0
+    printed = json.loads(capsys.readouterr().out)
+    assert list(printed["variants"]) == ["loose_a", "truth", "plate"]
+    data = read_eval(shot2.root / "eval")
+    assert data["variants"][0]["record"]["model"] == "loose" and data["variants"][0]["all"]["share"] == 1.0
+    assert main(["eval", str(shot2.root), "--stabilize", "x.json"]) == 1
+    assert "--stabilize cuts crops for --crops" in capsys.readouterr().err
