@@ -55,15 +55,13 @@ def _eval(args: argparse.Namespace) -> int:
 
 def _converted(shot, names: list[str], *, required: bool) -> list:
     from pipeline.errors import InputError
-    from pipeline.eval.inputs import converted_variant
+    from pipeline.eval.inputs import converted_variants
 
-    folder = shot.root / "convert"
-    if not names:
-        names = sorted(p.parent.name for p in folder.glob("*/converted.json"))
-        if not names and required:
-            raise InputError(f"{folder}: no converted variants; run `facereplace convert {shot.root} --variant NAME` "
-                             "first, or score models on crops with --crops")
-    return [converted_variant(folder / name) for name in names]
+    variants = converted_variants(shot, names)
+    if not variants and required:
+        raise InputError(f"{shot.root / 'convert'}: no converted variants; run `facereplace convert {shot.root} "
+                         "--variant NAME` first, or score models on crops with --crops")
+    return variants
 
 
 def _model_crops(shot, args: argparse.Namespace) -> list:
@@ -84,7 +82,7 @@ def _model_crops(shot, args: argparse.Namespace) -> list:
             raise InputError(f"{shot.root}: no [[variants]] table named {name!r} (defined: "
                              f"{', '.join(tables) or 'none'})")
         variant = tables[name]
-        checkpoint = shot.root / variant.checkpoint if variant.checkpoint else shot.root / "train" / variant.model / "fit"
+        checkpoint = shot.root / (variant.checkpoint or f"train/{variant.model}/fit")
         if not (checkpoint / "checkpoint.pt" if checkpoint.is_dir() else checkpoint).is_file():
             raise InputError(f"{checkpoint}: no trained checkpoint for variant {name!r}; run `facereplace train "
                              f"{shot.root} --variant {variant.model}` or set checkpoint in its [[variants]]")

@@ -173,8 +173,8 @@ def test_cli_scores_baselines_and_names_missing_variants(pirouette_shot, tmp_pat
 
     assert main(["eval", str(pirouette_shot), "--variant", "rigid", "--out", str(tmp_path / "x")]) == 1
     assert "no converted variant here" in capsys.readouterr().err
-    assert main(["eval", str(pirouette_shot), "--crops", "--variant", "rigid", "--out", str(tmp_path / "x")]) == 1
-    assert "no [[variants]] table named 'rigid'" in capsys.readouterr().err
+    assert main(["eval", str(pirouette_shot), "--crops", "--variant", "tight", "--out", str(tmp_path / "x")]) == 1
+    assert "no [[variants]] table named 'tight'" in capsys.readouterr().err
 
 
 def test_cli_scores_a_variants_model_on_crops(shot, tmp_path, capsys):
@@ -185,7 +185,7 @@ def test_cli_scores_a_variants_model_on_crops(shot, tmp_path, capsys):
     untrained_checkpoint(tmp_path / "ckpt")
     shot2 = shot_with(shot.root, tmp_path / "shot", f'[[variants]]\nname = "loose_a"\nmodel = "loose"\n'
                                                     f'checkpoint = "{tmp_path / "ckpt"}"\n')
-    assert main(["eval", str(shot2.root), "--crops", "--baselines"]) == 0
+    assert main(["eval", str(shot2.root), "--crops", "--variant", "loose_a", "--baselines"]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert list(printed["variants"]) == ["loose_a", "truth", "plate"]
     data = read_eval(shot2.root / "eval")
