@@ -86,7 +86,9 @@ def _model_crops(shot, args: argparse.Namespace) -> list:
         if not (checkpoint / "checkpoint.pt" if checkpoint.is_dir() else checkpoint).is_file():
             raise InputError(f"{checkpoint}: no trained checkpoint for variant {name!r}; run `facereplace train "
                              f"{shot.root} --variant {variant.model}` or set checkpoint in its [[variants]]")
-        source = cg_pass_source(variant.passes[0]) if variant.source == "cg" else None
-        out.append(ModelCrops(name, TrainedSwapper(checkpoint, performance=variant.performance), source=source,
-                              stabilize=Path(args.stabilize) if args.stabilize else None))
+        cg = variant.source == "cg"
+        out.append(ModelCrops(name, TrainedSwapper(checkpoint, performance=variant.performance),
+                              source=cg_pass_source(variant.passes[0]) if cg else None,
+                              stabilize=Path(args.stabilize) if args.stabilize else None,
+                              record={"model_input": f"cg {variant.passes[0]}" if cg else "plate"}))
     return out

@@ -183,12 +183,19 @@ def test_cli_scores_a_variants_model_on_crops(shot, tmp_path, capsys):
     from tests.pipeline.convert.conftest import shot_with
 
     untrained_checkpoint(tmp_path / "ckpt")
+    ckpt = tmp_path / "ckpt"
     shot2 = shot_with(shot.root, tmp_path / "shot", f'[[variants]]\nname = "loose_a"\nmodel = "loose"\n'
-                                                    f'checkpoint = "{tmp_path / "ckpt"}"\n')
-    assert main(["eval", str(shot2.root), "--crops", "--variant", "loose_a", "--baselines"]) == 0
+                                                    f'checkpoint = "{ckpt}"\n\n[[variants]]\nname = "from_cg"\n'
+                                                    f'model = "loose"\ninput = "cg"\ncheckpoint = "{ckpt}"\n')
+    assert main(["eval", str(shot2.root), "--crops", "--variant", "loose_a", "--variant", "from_cg",
+                 "--baselines"]) == 0
     printed = json.loads(capsys.readouterr().out)
-    assert list(printed["variants"]) == ["loose_a", "truth", "plate"]
+    assert list(printed["variants"]) == ["loose_a", "from_cg", "truth", "plate"]
     data = read_eval(shot2.root / "eval")
     assert data["variants"][0]["record"]["model"] == "loose" and data["variants"][0]["all"]["share"] == 1.0
+    # the CG variant's network is fed the CG render's first lighting pass, on every frame
+    assert data["variants"][1]["all"]["share"] == 1.0
+    assert (data["variants"][0]["record"]["model_input"], data["variants"][1]["record"]["model_input"]) == (
+        "plate", "cg beauty")
     assert main(["eval", str(shot2.root), "--stabilize", "x.json"]) == 1
     assert "--stabilize cuts crops for --crops" in capsys.readouterr().err
