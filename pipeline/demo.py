@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import logging
 import time
 from collections.abc import Callable
@@ -23,18 +24,26 @@ PRESETS = ("pirouette", "fouette", "bow")
 DEFAULT_PROJECT = Path("var") / "demo"
 
 
+VARIANTS = ("rigid", "loose", "cg")
+
+
 @dataclasses.dataclass(frozen=True)
 class DemoConfig:
     project_dir: Path = DEFAULT_PROJECT
     presets: tuple[str, ...] = PRESETS
     size: int = 128  # plate size in pixels (square)
     frames: int = 48  # plate frames per shot
-    crop_size: int = 128  # stabilized crop side
+    crop_size: int = 64  # stabilized crop side, for the faceset and the models (64 trains fast on a CPU)
+    fit_size: int = 200  # actor crops in each shot's fit set
+    base_steps: int = 600  # training steps of each variant's base stage
+    fit_steps: int = 200  # and of its per-shot fit stage
+    variants: tuple[str, ...] = VARIANTS
     seed: int = 7
 
     @classmethod
     def quick(cls, project_dir: Path, presets: tuple[str, ...] = ("pirouette",)) -> DemoConfig:
-        return cls(project_dir=project_dir, presets=presets, size=64, frames=24, crop_size=64)
+        return cls(project_dir=project_dir, presets=presets, size=64, frames=24, crop_size=64, fit_size=60,
+                   base_steps=6, fit_steps=3)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -44,59 +53,92 @@ class ShotResult:
     stabilized: Path
     cropped_frames: int
     flagged_frames: int
+    variants: tuple[Path, ...]  # review/variants/NAME/variant.json, ready to publish
 
 
-def _step(name: str, output: Path, make: Callable[[], object]) -> bool:
-    """Run `make` unless `output` exists; True when it ran."""
-    if output.exists():
-        logger.info("%s: reusing %s", name, output)
+@dataclasses.dataclass(frozen=True)
+class Step:
+    name: str
+    output: Path  # the step is done when this exists (each stage writes it last, atomically)
+    make: Callable[[], object]
+
+
+def _run_step(step: Step) -> bool:
+    """Run `step` unless its output exists; True when it ran."""
+    if step.output.exists():
+        logger.info("%s: reusing %s", step.name, step.output)
         return False
     started = time.monotonic()
-    make()
-    logger.info("%s: done in %.1f s -> %s", name, time.monotonic() - started, output)
+    step.make()
+    logger.info("%s: done in %.1f s -> %s", step.name, time.monotonic() - started, step.output)
     return True
 
 
-def run_shot(config: DemoConfig, preset: str, progress: ProgressCallback | None = None) -> ShotResult:
-    """The engine's stages on one shot; `progress` hears (fraction, step) after each (the site's job page)."""
+def shot_steps(config: DemoConfig, preset: str) -> list[Step]:
+    """The engine's stages on one shot, in order."""
+    from pipeline.convert.shot_stage import convert_shot
+    from pipeline.dataset.stage import run as dataset
     from pipeline.media.review import make_review_clip
-    from pipeline.publish.stage import PLATE_CLIP
+    from pipeline.publish.stage import PLATE_CLIP, VARIANTS_DIR
     from pipeline.shot import SHOT_FILE, load_shot
-    from pipeline.stabilize.stage import MANIFEST, StabilizeConfig, StabilizeInputs, read_stabilized
+    from pipeline.stabilize.stage import MANIFEST, StabilizeConfig, StabilizeInputs
     from pipeline.stabilize.stage import run as stabilize
     from pipeline.synth.make import SynthConfig
     from pipeline.synth.make import run as synth
     from pipeline.track.headtrack import write_track
     from pipeline.track.load import load_head_track
+    from pipeline.train.shot_stage import stage_dir, train_shot
 
     shot_dir = config.project_dir / preset
-    synth_config = SynthConfig(preset=preset, size=config.size, frames=config.frames, seed=config.seed)
-    report = progress or (lambda fraction, message: None)
-    _step(f"{preset}: synth", shot_dir / SHOT_FILE, lambda: synth(synth_config, shot_dir))
-    report(1 / 3, f"{preset}: synth done")
-    shot = load_shot(shot_dir / SHOT_FILE)
-
     work = shot_dir / "work"
     track_path = work / "track.json"
-    _step(f"{preset}: track import", track_path, lambda: write_track(
-        track_path, load_head_track(shot.head_track, intrinsics=shot.camera, rotation_order=shot.rotation_order),
-        source=str(shot.head_track)))
-    report(2 / 3, f"{preset}: track imported")
+    shot = lambda: load_shot(shot_dir / SHOT_FILE)  # noqa: E731  (read after synth wrote it)
 
-    stabilized = work / "stabilize"
-    track = load_head_track(track_path)
-    _step(f"{preset}: stabilize", stabilized / MANIFEST, lambda: stabilize(
-        StabilizeConfig(size=config.crop_size), StabilizeInputs(plate=shot.plate, track=track, out_dir=stabilized,
-                                                               first_frame=shot.first_frame, fps=str(shot.fps))))
-    report(1.0, f"{preset}: stabilized")
-    plate_clip = shot_dir / PLATE_CLIP
-    _step(f"{preset}: plate review clip", plate_clip, lambda: make_review_clip(
-        shot.plate, plate_clip, burn_in=shot.name, first_frame=shot.first_frame, fps=shot.fps))
+    steps = [
+        Step(f"{preset}: synth", shot_dir / SHOT_FILE, lambda: synth(
+            SynthConfig(preset=preset, size=config.size, frames=config.frames, seed=config.seed), shot_dir)),
+        Step(f"{preset}: track import", track_path, lambda: write_track(track_path, load_head_track(
+            shot().head_track, intrinsics=shot().camera, rotation_order=shot().rotation_order),
+            source=str(shot().head_track))),
+        Step(f"{preset}: stabilize", work / "stabilize" / MANIFEST, lambda: stabilize(
+            StabilizeConfig(size=config.crop_size), StabilizeInputs(
+                plate=shot().plate, track=load_head_track(track_path), out_dir=work / "stabilize",
+                first_frame=shot().first_frame, fps=str(shot().fps)))),
+        Step(f"{preset}: plate review clip", shot_dir / PLATE_CLIP, lambda: make_review_clip(
+            shot().plate, shot_dir / PLATE_CLIP, burn_in=shot().name, first_frame=shot().first_frame,
+            fps=shot().fps)),
+        Step(f"{preset}: faceset, rules, fit set, coverage", shot_dir / "dataset" / "coverage" / "coverage.json",
+             lambda: dataset(shot(), settings={"dataset": {"size": config.crop_size},
+                                               "fit": {"size": config.fit_size}})),
+    ]
+    for variant in config.variants:
+        for stage, count in (("base", config.base_steps), ("fit", config.fit_steps)):
+            steps.append(Step(f"{preset}: train {variant} {stage}",
+                              stage_dir(shot_dir, variant, stage) / "checkpoint.pt",
+                              functools.partial(lambda v, st, n: train_shot(shot(), variant=v, stage=st, steps=n),
+                                                variant, stage, count)))
+        steps.append(Step(f"{preset}: convert {variant}", shot_dir / VARIANTS_DIR / variant / "variant.json",
+                          functools.partial(lambda v: convert_shot(shot(), v), variant)))
+    return steps
 
-    manifest = read_stabilized(stabilized / MANIFEST)
+
+def run_shot(config: DemoConfig, preset: str, progress: ProgressCallback | None = None) -> ShotResult:
+    """The engine's stages on one shot; `progress` hears (fraction, step) after each (the site's job page)."""
+    from pipeline.publish.stage import VARIANTS_DIR
+    from pipeline.stabilize.stage import MANIFEST, read_stabilized
+
+    steps = shot_steps(config, preset)
+    for i, step in enumerate(steps, 1):
+        _run_step(step)
+        if progress is not None:
+            progress(i / len(steps), step.name)
+    shot_dir = config.project_dir / preset
+    manifest = read_stabilized(shot_dir / "work" / "stabilize" / MANIFEST)
     flagged = sum(1 for record in manifest["frames"] if record["flag"])
-    return ShotResult(shot_dir=shot_dir, track=track_path, stabilized=stabilized / MANIFEST,
-                      cropped_frames=len(manifest["frames"]) - flagged, flagged_frames=flagged)
+    variants = tuple(shot_dir / VARIANTS_DIR / v / "variant.json" for v in config.variants)
+    return ShotResult(shot_dir=shot_dir, track=shot_dir / "work" / "track.json",
+                      stabilized=shot_dir / "work" / "stabilize" / MANIFEST,
+                      cropped_frames=len(manifest["frames"]) - flagged, flagged_frames=flagged, variants=variants)
 
 
 def run(config: DemoConfig) -> list[ShotResult]:
@@ -131,5 +173,6 @@ def _demo(args: argparse.Namespace) -> int:
         config = DemoConfig(project_dir=args.project_dir, presets=presets or PRESETS)
     for result in run(config):
         print(f"{result.shot_dir.name}: {result.cropped_frames} head crops"
-              f" ({result.flagged_frames} frames without a crop) -> {result.stabilized}")
+              f" ({result.flagged_frames} frames without a crop); variants ready to publish: "
+              + ", ".join(p.parent.name for p in result.variants))
     return 0

@@ -37,11 +37,12 @@ def demo_run(tmp_path_factory):
 def test_engine_cuts_a_crop_for_every_frame_back_of_head_included(demo_run):
     engine = demo_run[0]
     assert "pirouette: 24 head crops (0 frames without a crop)" in engine.stdout
+    assert "variants ready to publish: rigid, loose, cg" in engine.stdout
 
 
 def test_shots_are_published_with_demo_accounts_printed(demo_run):
     first = demo_run[1]
-    assert "published pirouette: plate yes" in first.stdout
+    assert "published pirouette: plate yes, 3 variant(s) (3 new)" in first.stdout
     for role, password in (("supervisor", "supervisor-demo"), ("artist", "artist-demo"), ("producer", "producer-demo")):
         assert role in first.stdout and password in first.stdout
 

@@ -23,27 +23,14 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _convert(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from pipeline.config import config_from_dict
-    from pipeline.convert.config import ConvertConfig, variant_config
-    from pipeline.convert.stage import ConvertInputs, run, write_review_variant
-    from pipeline.convert.swapper import TrainedSwapper
-    from pipeline.errors import InputError
+    from pipeline.convert.shot_stage import convert_shot
     from pipeline.shot import load_shot
 
-    shot = load_shot(args.shot)
-    config = config_from_dict(ConvertConfig, shot.sections.get("convert"), where=f"{shot.root} [convert]")
-    variant = variant_config(shot.sections, args.variant, where=str(shot.root))
-    checkpoint = Path(args.checkpoint) if args.checkpoint else (
-        shot.root / variant.checkpoint if variant.checkpoint else shot.root / "train" / variant.model / "fit")
-    if not (checkpoint / "checkpoint.pt" if checkpoint.is_dir() else checkpoint).is_file():
-        raise InputError(f"{checkpoint}: no trained checkpoint for variant {variant.name!r}; run `facereplace train "
-                         f"{args.shot} --variant {variant.model} --stage fit` or set checkpoint in its [[variants]]")
-    swapper = TrainedSwapper(checkpoint, performance=variant.performance, device=config.device)
-    out = Path(args.out) if args.out else shot.root / "convert" / variant.name
-    result = run(config, ConvertInputs(shot=shot, variant=variant, swapper=swapper, out_dir=out))
-    review = write_review_variant(shot.root, result.manifest)
-    print(json.dumps({"manifest": str(result.manifest), "swapped": len(result.swapped),
-                      "unswapped": result.unswapped, "anomalies": list(result.anomalies),
-                      "review_variant": str(review) if review else None,
+    result = convert_shot(load_shot(args.shot), args.variant,
+                          checkpoint=Path(args.checkpoint) if args.checkpoint else None,
+                          out=Path(args.out) if args.out else None)
+    print(json.dumps({"manifest": str(result.manifest), "swapped": result.swapped,
+                      "unswapped": result.unswapped, "anomalies": result.anomalies,
+                      "review_variant": str(result.review_variant) if result.review_variant else None,
                       "timings": {k: round(v, 2) for k, v in result.timings.items()}}))
     return 0

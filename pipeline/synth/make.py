@@ -346,4 +346,18 @@ def _shot_toml(config: SynthConfig, fps: Fraction) -> str:
     lines += ["[cg]", 'passes = "cg/actor.%04d.exr"', "",
               "[truth]", 'pose = "truth/pose.json"', 'matte = "truth/matte/matte.%04d.png"',
               'rigid = "truth/rigid/rigid.%04d.png"', 'loose = "truth/loose/loose.%04d.png"', ""]
+    lines += _engine_settings()
     return "\n".join(lines)
+
+
+def _engine_settings() -> list[str]:
+    """The later stages' tables: curation that keeps the actor's performance, and the three variants."""
+    return [
+        "[dataset]",
+        "# the dancer's toothy smile is not the actor's: prune what would force it",
+        'rules = [{drop = "teeth_visible", name = "no teeth"}, {drop = "mouth_open > 0.3", name = "no open mouth"}]',
+        "",
+        "[[variants]]", 'name = "rigid"', 'model = "rigid"', 'coverage = "dataset/coverage/coverage.json"', "",
+        "[[variants]]", 'name = "loose"', 'model = "loose"', 'coverage = "dataset/coverage/coverage.json"', "",
+        "[[variants]]", 'name = "cg"', 'model = "cg"', 'coverage = "dataset/coverage/coverage.json"', "",
+    ]

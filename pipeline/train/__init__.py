@@ -1,13 +1,27 @@
-"""Training of the swap models: the data interface (`TrainingSet`, faceset folders) and the stage `run`."""
+"""Training of the swap models: the data interface (`TrainingSet`, faceset folders) and the stage `run`.
+
+Names are loaded on first use, so that importing `pipeline.train.cli` (every `facereplace --help`) does not
+import torch.
+"""
 from __future__ import annotations
 
-from pipeline.train.checkpoint import TrainedModel, load_checkpoint, load_trained, read_checkpoint_info
-from pipeline.train.config import LossConfig, TrainConfig
-from pipeline.train.augment import AugmentConfig
-from pipeline.train.data import (CgPairs, Faceset, IdentityCrops, TrainingSet, ArrayCrops, PngCrops, load_faceset,
-                                 training_set, write_faceset)
-from pipeline.train.trainer import TrainInputs, TrainResult, run
+import importlib
+from typing import Any
 
-__all__ = ["ArrayCrops", "AugmentConfig", "CgPairs", "Faceset", "IdentityCrops", "LossConfig", "PngCrops",
-           "TrainConfig", "TrainInputs", "TrainResult", "TrainedModel", "TrainingSet", "load_checkpoint",
-           "load_faceset", "load_trained", "read_checkpoint_info", "run", "training_set", "write_faceset"]
+_EXPORTS = {
+    "pipeline.train.checkpoint": ("TrainedModel", "load_checkpoint", "load_trained", "read_checkpoint_info"),
+    "pipeline.train.config": ("LossConfig", "TrainConfig"),
+    "pipeline.train.augment": ("AugmentConfig",),
+    "pipeline.train.data": ("ArrayCrops", "CgPairs", "Faceset", "IdentityCrops", "PngCrops", "TrainingSet",
+                            "load_faceset", "training_set", "write_faceset"),
+    "pipeline.train.trainer": ("TrainInputs", "TrainResult", "run"),
+    "pipeline.train.shot_stage": ("shot_facesets", "train_shot"),
+}
+_MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
+__all__ = sorted(_MODULE_OF)
+
+
+def __getattr__(name: str) -> Any:
+    if name not in _MODULE_OF:
+        raise AttributeError(f"module 'pipeline.train' has no attribute {name!r}")
+    return getattr(importlib.import_module(_MODULE_OF[name]), name)

@@ -1,0 +1,73 @@
+"""Training one variant of a shot from its own folders: what `facereplace train`, the demo and site jobs run.
+
+Material comes from the shot's dataset stage (base: the dancer's faceset and the actor's, after the rules
+if applied; fit: the dancer's and the shot's fit set; cg trains on the actor's CG pairs alone), each role
+overridable with another faceset folder. Checkpoints go to SHOT/train/VARIANT/STAGE.
+"""
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Mapping
+from pathlib import Path
+
+from pipeline.config import config_from_dict
+from pipeline.errors import InputError
+from pipeline.progress import ProgressCallback
+from pipeline.shot import Shot
+from pipeline.train.config import TrainConfig
+from pipeline.train.trainer import TrainInputs, TrainResult, run
+
+VARIANTS = ("rigid", "loose", "cg")
+STAGES = ("base", "fit")
+
+
+def stage_dir(shot_root: Path, variant: str, stage: str) -> Path:
+    return shot_root / "train" / variant / stage
+
+
+def shot_facesets(shot: Shot, *, variant: str, stage: str,
+                  overrides: Mapping[str, Path] | None = None) -> dict[str, Path]:
+    """Faceset folder per role for `variant` and `stage`, checked to exist."""
+    from pipeline.dataset.stage import DatasetPaths
+
+    paths = DatasetPaths(shot.root / "dataset")
+    roles = {"dancer": paths.faceset("dancer"),
+             "actor": paths.fit if stage == "fit" else paths.training_faceset()}
+    if variant == "cg":
+        del roles["dancer"]
+    for role, folder in (overrides or {}).items():
+        if role not in ("dancer", "actor"):
+            raise InputError(f"faceset role {role!r}: use dancer or actor")
+        roles[role] = Path(folder)
+    for role, folder in roles.items():
+        if not (folder / "faceset.json").is_file():
+            step = "fit" if folder == paths.fit else "build"
+            raise InputError(f"{folder}: no {role} faceset; run `facereplace dataset {step} {shot.root}` "
+                             f"or give another {role} faceset folder")
+    return roles
+
+
+def train_shot(shot: Shot, *, variant: str, stage: str = "base", steps: int | None = None, resume: bool = False,
+               facesets: Mapping[str, Path] | None = None, base: Path | None = None, out: Path | None = None,
+               config: TrainConfig | None = None, progress: ProgressCallback | None = None) -> TrainResult:
+    """Train `stage` of `variant` for `shot`; a fit stage starts from the shot's base checkpoint (or `base`)."""
+    from pipeline.train.data import training_set
+
+    if variant not in VARIANTS or stage not in STAGES:
+        raise InputError(f"train: variant {variant!r} / stage {stage!r}: use {'|'.join(VARIANTS)} and {'|'.join(STAGES)}")
+    if config is None:
+        config = config_from_dict(TrainConfig, shot.sections.get("train"), where=f"{shot.root} [train]")
+    if steps is not None:
+        if steps < 0:
+            raise InputError(f"steps {steps}: give a number of steps, 0 or more")
+        config = dataclasses.replace(config, **{"fit_steps" if stage == "fit" else "steps": steps})
+    out = out or stage_dir(shot.root, variant, stage)
+    init_from = None
+    if stage == "fit":
+        init_from = base or stage_dir(shot.root, variant, "base") / "checkpoint.pt"
+        if not init_from.is_file() and not (resume and (out / "checkpoint.pt").is_file()):
+            raise InputError(f"{init_from}: no base checkpoint to start the fit stage from; train the base stage "
+                             f"of {variant} first (`facereplace train {shot.root} --variant {variant} --stage base`)")
+    data = training_set(shot_facesets(shot, variant=variant, stage=stage, overrides=facesets))
+    return run(config, TrainInputs(data=data, variant=variant, out_dir=out, stage=stage, init_from=init_from,
+                                   resume=resume), progress=progress)
