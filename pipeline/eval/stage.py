@@ -120,62 +120,73 @@ def run(config: EvalConfig, inputs: EvalInputs, *, progress: ProgressCallback | 
 
 def _score_frames(variant: EvalInput, truth: ShotTruth, config: EvalConfig, bar) -> list[dict[str, Any]]:
     """Per-frame measures of one variant, in plate frame order."""
-    from pipeline.dataset.descriptors import CropGeometry, measure_crop
-    from pipeline.stabilize.crop import stabilize_frame
-
     rows: list[dict[str, Any]] = []
     previous: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None  # output, truth, matte of the last frame
-    plate_shape = (truth.clip.height, truth.clip.width)
     for frame, output in variant.outputs(truth):
         record = truth.records[frame]
         row: dict[str, Any] = {"frame": frame, "yaw": float(record["yaw"]), "bin": metrics.yaw_bin(record["yaw"]),
                                "output": output is not None, "mouth_dancer_truth": record.get("mouth_open")}
-        if output is None:
-            rows.append(row)
-            previous = None
-            bar.update(1, f"{variant.name} {frame}")
-            continue
-        image = np.asarray(output.image, np.float32)[..., :3]
-        if output.transform is None:
-            if image.shape[:2] != plate_shape:
-                raise InputError(f"variant {variant.name!r} frame {frame}: output is {image.shape[1]}x"
-                                 f"{image.shape[0]} but the plate is {plate_shape[1]}x{plate_shape[0]}")
-
-            def cut(a: np.ndarray) -> np.ndarray:
-                return a
-            transform = np.eye(3)
-        else:
-            size, transform = image.shape[0], np.asarray(output.transform, np.float64)
-
-            def cut(a: np.ndarray) -> np.ndarray:
-                return stabilize_frame(a, transform, size)
-        rigid, loose, plate = cut(truth.rigid(frame)), cut(truth.loose(frame)), cut(truth.plate(frame))
-        matte = np.clip(cut(truth.matte(frame)), 0.0, 1.0)
-        to_truth, to_plate = metrics.masked_mse(image, rigid, matte), metrics.masked_mse(image, plate, matte)
-        # SSIM and the mouth only look around the head (a full plate frame is mostly background)
-        (y0, y1), (x0, x1) = _around(matte)
-        box = (slice(y0, y1), slice(x0, x1))
-        geometry = CropGeometry(truth.poses[frame], truth.intrinsics[frame],
-                                np.array([[1.0, 0.0, -x0], [0.0, 1.0, -y0], [0.0, 0.0, 1.0]]) @ transform)
-
-        def mouth(a: np.ndarray) -> float | None:
-            return measure_crop(np.ascontiguousarray(a[box]), geometry)["mouth_open"]
-        row.update(psnr_db=metrics.psnr_db(to_truth, cap=config.psnr_cap_db),
-                   ssim=metrics.masked_ssim(image[box], rigid[box], matte[box] > config.matte_threshold),
-                   identity_margin=metrics.identity_margin(to_truth, to_plate),
-                   mouth_output=mouth(image), mouth_actor=mouth(rigid), mouth_dancer=mouth(loose),
-                   flicker=None, flicker_truth=None, flicker_output=None)
-        if previous is not None:
-            last_out, last_truth, last_matte = previous
-            if last_out.shape == image.shape:
-                both = np.minimum(matte, last_matte)
-                row.update(flicker=metrics.temporal_change(image - rigid, last_out - last_truth, both),
+        if output is not None:
+            image, refs, transform = _aligned(variant.name, frame, output, truth)
+            row.update(_measures(image, refs, truth, frame, transform, config))
+            if previous is not None and previous[0].shape == image.shape:
+                last_out, last_truth, last_matte = previous
+                both = np.minimum(refs["matte"], last_matte)
+                row.update(flicker=metrics.temporal_change(image - refs["rigid"], last_out - last_truth, both),
                            flicker_output=metrics.temporal_change(image, last_out, both),
-                           flicker_truth=metrics.temporal_change(rigid, last_truth, both))
-        previous = (image, rigid, matte)
+                           flicker_truth=metrics.temporal_change(refs["rigid"], last_truth, both))
+            previous = (image, refs["rigid"], refs["matte"])
+        else:
+            previous = None
         rows.append(row)
         bar.update(1, f"{variant.name} {frame}")
     return rows
+
+
+def _aligned(name: str, frame: int, output: Output, truth: ShotTruth
+             ) -> tuple[np.ndarray, dict[str, np.ndarray], np.ndarray]:
+    """The output, the truth images (rigid, loose, plate, matte) where the output lies (the plate, or the same
+    crop), and the plate -> output transform."""
+    from pipeline.stabilize.crop import stabilize_frame
+
+    image = np.asarray(output.image, np.float32)[..., :3]
+    refs = {"rigid": truth.rigid(frame), "loose": truth.loose(frame), "plate": truth.plate(frame),
+            "matte": truth.matte(frame)}
+    if output.transform is None:
+        if image.shape[:2] != refs["matte"].shape:
+            h, w = refs["matte"].shape
+            raise InputError(f"variant {name!r} frame {frame}: output is {image.shape[1]}x{image.shape[0]} but "
+                             f"the plate is {w}x{h}")
+        return image, refs, np.eye(3)
+    transform = np.asarray(output.transform, np.float64)
+    size = image.shape[0]
+    cut = {key: stabilize_frame(a, transform, size) for key, a in refs.items()}
+    cut["matte"] = np.clip(cut["matte"], 0.0, 1.0)
+    return image, cut, transform
+
+
+def _measures(image: np.ndarray, refs: dict[str, np.ndarray], truth: ShotTruth, frame: int, transform: np.ndarray,
+              config: EvalConfig) -> dict[str, Any]:
+    """PSNR, SSIM, identity margin and mouth-open of one output frame against its aligned truth."""
+    from pipeline.dataset.descriptors import CropGeometry, measure_crop
+
+    matte = refs["matte"]
+    to_truth = metrics.masked_mse(image, refs["rigid"], matte)
+    to_plate = metrics.masked_mse(image, refs["plate"], matte)
+    # SSIM and the mouth only look around the head (a full plate frame is mostly background)
+    (y0, y1), (x0, x1) = _around(matte)
+    box = (slice(y0, y1), slice(x0, x1))
+    geometry = CropGeometry(truth.poses[frame], truth.intrinsics[frame],
+                            np.array([[1.0, 0.0, -x0], [0.0, 1.0, -y0], [0.0, 0.0, 1.0]]) @ transform)
+
+    def mouth(a: np.ndarray) -> float | None:
+        return measure_crop(np.ascontiguousarray(a[box]), geometry)["mouth_open"]
+
+    return {"psnr_db": metrics.psnr_db(to_truth, cap=config.psnr_cap_db),
+            "ssim": metrics.masked_ssim(image[box], refs["rigid"][box], matte[box] > config.matte_threshold),
+            "identity_margin": metrics.identity_margin(to_truth, to_plate),
+            "mouth_output": mouth(image), "mouth_actor": mouth(refs["rigid"]), "mouth_dancer": mouth(refs["loose"]),
+            "flicker": None, "flicker_output": None, "flicker_truth": None}
 
 
 def _around(matte: np.ndarray, margin: int = 16) -> tuple[tuple[int, int], tuple[int, int]]:
