@@ -4,9 +4,12 @@
   filmstrip) that replaces the upload.
 - engine (gpu): the engine's stages on the shot's folder (`pipeline.demo.run_shot`, which grows as stages
   land: today synth/track import/stabilize; training and conversion when they join it).
-- render (cpu, chunked): the approved edit's final render, split in frame chunks any worker takes, then
-  joined; the shot becomes final. The comp is `pipeline.comp.preview` (the pick cut and dissolved from the
-  variants' clips, accepted fixes over their frames) until the full comp stage exists.
+- render (cpu, chunked): the approved edit's final render; the shot becomes final. When the shot's engine
+  folder holds every variant of the edit converted (`render_engine_source`), the real comp
+  (`pipeline.comp.render.render_edit`: EXR frames, review clip, Nuke script, OTIO) runs as one chunk over the
+  whole shot and its review clip is the render's output; otherwise (variants published as clips only) the
+  preview comp `pipeline.comp.preview` (the pick cut and dissolved from the variants' review clips, accepted
+  fixes over their frames) runs in frame chunks any worker takes, then joined.
 """
 from __future__ import annotations
 
@@ -23,12 +26,12 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 
-from pipeline.errors import InputError
+from pipeline.errors import FacereplaceError, InputError
 from review.choices import FrameFixState, JobKind, ShotStatus
 from review.models import FrameFixImage, Job, Render, Shot, Variant
 from review.permissions import Action, require
 from review.services.activity import activity_record
-from review.services.jobs import JobKindSpec, job_create, work_dir
+from review.services.jobs import JobKindSpec, JobLost, job_create, work_dir
 from review.services.media import deleted_on_error
 from review.services.renders import render_complete, render_fail, render_queue, render_requeue_for_fix, render_start
 from review.services.shots import allowed_transitions, shot_move
@@ -128,14 +131,79 @@ def _chunk_frames() -> int:
 
 
 def render_plan(job: Job) -> list[tuple[int, int]]:
-    """The render starts (the shot is rendering) and is cut into chunks of FACEREPLACE_RENDER_CHUNK_FRAMES."""
-    render_start(render=job.render)
-    shot, size = job.shot, max(1, _chunk_frames())
+    """The render starts (the shot is rendering) and picks its comp: the engine's over the whole shot in one
+    chunk (render_edit has no frame sub-ranges), else the preview in chunks of FACEREPLACE_RENDER_CHUNK_FRAMES.
+    The pick is kept in the job's params so its chunk and join run the same comp."""
+    render = Render.objects.select_related("edit", "shot__sequence__project").get(pk=job.render_id)
+    render_start(render=render)
+    shot = render.shot
+    source, why = render_engine_source(render)
+    comp = {"engine": source} if source else {"preview": why}
+    if not Job.objects.filter(pk=job.id, attempt=job.attempt).update(params={**job.params, **comp}):
+        raise JobLost(f"{job} attempt {job.attempt} was taken over while planning")
+    job.params = {**job.params, **comp}
+    if source:
+        logger.info("%s: the comp renders edit v%s from the engine shot %s", shot, render.edit.version, source["shot"])
+        return [(shot.frame_start, shot.frame_end)]
+    logger.info("%s: preview render from the variants' review clips (%s)", shot, why)
+    size = max(1, _chunk_frames())
     return [(start, min(start + size - 1, shot.frame_end)) for start in range(shot.frame_start, shot.frame_end + 1, size)]
+
+
+def render_engine_source(render: Render) -> tuple[dict[str, Any] | None, str]:
+    """The engine shot whose converted variants the render's edit uses, as {"shot": folder, "variants": {site
+    variant id: engine variant name}}, or None and why not (the render then previews the review clips).
+
+    A site variant is the converted variant SHOT/convert/LABEL (publish labels a converted variant with its
+    name: `pipeline.convert.stage.write_review_variant`) when it was converted with the model and checkpoint
+    it was published with, for the site shot's frames. The shot folders are engine_folder(shot) itself and
+    its sub-folders (one per `engine_run`), each with a shot.toml; the first that holds them all is used."""
+    shot = render.shot
+    variants = list(Variant.objects.filter(id__in={s["variant"] for s in render.edit.segments}).order_by("id"))
+    root = engine_folder(shot)
+    folders = [root, *sorted(p for p in root.iterdir() if p.is_dir())] if root.is_dir() else []
+    folders = [f for f in folders if (f / "shot.toml").is_file()]
+    if not folders:
+        return None, f"no engine shot (a folder with a shot.toml) in {root}"
+    why = []
+    for folder in folders:
+        missing = [reason for v in variants if (reason := _not_converted(folder, v, shot))]
+        if not missing:
+            return {"shot": str(folder), "variants": {str(v.id): v.label for v in variants}}, ""
+        why.append(f"{folder}: {'; '.join(missing)}")
+    return None, " | ".join(why)
+
+
+def _not_converted(folder: Path, variant: Variant, shot: Shot) -> str:
+    """Why `variant` is not the converted variant folder/convert/LABEL ("" when it is)."""
+    from pipeline.convert.stage import MANIFEST, read_converted
+
+    path = folder / "convert" / variant.label / MANIFEST
+    if not _FOLDER_NAME.match(variant.label) or not path.is_file():
+        return f"variant {variant.label!r} is not converted there"
+    try:
+        data = read_converted(path)
+    except FacereplaceError as exc:
+        return f"variant {variant.label!r}: {exc}"
+    record = data.get("record") or {}
+    converted = (record.get("model") or "", record.get("checkpoint") or "")
+    if converted != (variant.model_name, variant.checkpoint):
+        return (f"variant {variant.label!r} was converted with model {converted[0]!r} checkpoint {converted[1]!r}, "
+                f"published with {variant.model_name!r} {variant.checkpoint!r}")
+    if (data.get("first_frame"), data.get("last_frame")) != (shot.frame_start, shot.frame_end):
+        return (f"variant {variant.label!r} was converted for frames {data.get('first_frame')}-"
+                f"{data.get('last_frame')}, the shot is {shot.frame_start}-{shot.frame_end}")
+    return ""
 
 
 def _chunk_dir(parent: Job, index: int) -> Path:
     return work_dir(parent) / f"chunk{index:04d}"
+
+
+def engine_render_dir(shot_dir: Path, render: Render) -> Path:
+    """Where the comp of a site render lands, beside the engine shot's other outputs (kept: the EXR frames,
+    Nuke script and OTIO are the hand-off to compositing)."""
+    return Path(shot_dir) / "renders" / f"render{render.id}"
 
 
 def render_inputs(render: Render) -> dict[str, Any]:
@@ -150,21 +218,66 @@ def render_inputs(render: Render) -> dict[str, Any]:
 
 
 def render_chunk(parent: Job, chunk: Job, progress: Progress) -> None:
+    render = Render.objects.select_related("edit", "shot").get(pk=parent.render_id)
+    if parent.params.get("engine"):
+        render_engine_comp(parent, render, progress)
+        return
     from pipeline.comp.preview import render_edit_frames
 
-    inputs = render_inputs(Render.objects.select_related("edit", "shot").get(pk=parent.render_id))
+    inputs = render_inputs(render)
     render_edit_frames(inputs["segments"], inputs["clips"], _chunk_dir(parent, chunk.chunk_index),
                        first_frame=inputs["first_frame"], fps=inputs["fps"], frame_start=chunk.frame_start,
                        frame_end=chunk.frame_end, fixes=inputs["fixes"], progress=progress)
 
 
+def render_engine_comp(parent: Job, render: Render, progress: Progress) -> Any:
+    """The engine's comp of the render's edit (site variant ids mapped to engine names), with the accepted
+    fixes laid out as a fixes folder (fix.FRAME.ext), into engine_render_dir: returns its RenderResult."""
+    from pipeline.comp.edit import edit_from_dict
+    from pipeline.comp.render import render_edit
+    from pipeline.shot import load_shot
+
+    source = parent.params["engine"]
+    inputs = render_inputs(render)
+    segments = [{**s, "variant": source["variants"][str(s["variant"])]} for s in inputs["segments"]]
+    edit = edit_from_dict(segments, where=f"{render.shot} edit v{render.edit.version}")
+    fixes_dir = work_dir(parent) / "fixes"
+    shutil.rmtree(fixes_dir, ignore_errors=True)
+    fixes_dir.mkdir(parents=True)
+    for frame, path in inputs["fixes"].items():
+        shutil.copyfile(path, fixes_dir / f"fix.{frame}{path.suffix.lower()}")
+    shot = load_shot(source["shot"])
+    return render_edit(shot, edit, fixes_dir=fixes_dir if inputs["fixes"] else None,
+                       out_dir=engine_render_dir(shot.root, render), progress=progress)
+
+
 def render_join(job: Job, progress: Progress) -> None:
+    if job.params.get("engine"):
+        _engine_join(job)
+        return
     from pipeline.comp.preview import join_frames
 
     count = Job.objects.filter(parent=job).count()
     out = work_dir(job) / "final.mp4"
     join_frames([_chunk_dir(job, i) for i in range(count)], out, fps=job.shot.fps, progress=progress)
-    render_complete(render=job.render, output=out, log=f"rendered in {count} chunk(s) by job {job.id}")
+    render_complete(render=job.render, output=out, log=f"preview of the variants' review clips ("
+                                                       f"{job.params.get('preview', 'no engine shot')}), "
+                                                       f"rendered in {count} chunk(s) by job {job.id}")
+    shutil.rmtree(work_dir(job), ignore_errors=True)
+
+
+def _engine_join(job: Job) -> None:
+    """The comp's review clip becomes the render's output; its log names the hand-off files."""
+    from pipeline.artifacts import read_manifest
+    from pipeline.comp.render import KIND, MANIFEST, SCHEMA_VERSION
+
+    out = engine_render_dir(Path(job.params["engine"]["shot"]), job.render)
+    manifest = read_manifest(out / MANIFEST, kind=KIND, versions=(SCHEMA_VERSION,))
+    lines = [f"comp of engine shot {job.params['engine']['shot']} by job {job.id}",
+             f"manifest: {out / MANIFEST}", f"frames (linear EXR): {out / manifest['frames']}",
+             f"nuke: {out / manifest['nuke']}", f"otio: {out / manifest['otio']}",
+             f"review clip: {out / manifest['review_clip']}"]
+    render_complete(render=job.render, output=out / manifest["review_clip"], log="\n".join(lines))
     shutil.rmtree(work_dir(job), ignore_errors=True)
 
 

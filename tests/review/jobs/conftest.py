@@ -2,11 +2,14 @@
 django-tasks-db worker loop run in-process until the queue is empty."""
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 from django_tasks_db.management.commands.db_worker import Worker
 
 from review.choices import ShotStatus
 from review.services.edits import decision_create, edit_create
+from review.services.fixes import fix_create, fix_review
 from review.services.variants import variant_publish
 from tests.review.media import uploaded
 
@@ -40,3 +43,14 @@ def approve(world, transition: int = 3):
         {"variant": b.id, "frame_start": 1007, "frame_end": 1012, "transition": transition}])
     decision_create(edit=edit, actor=world.users["supervisor"], verdict="approve")
     return edit
+
+
+def accept_white_fix(world, folder: Path, frame: int, size: tuple[int, int]) -> None:
+    """An artist's all-white fix of `frame` (an image of `size`), accepted by the supervisor."""
+    from PIL import Image
+
+    image = folder / f"fix.{frame}.png"
+    Image.new("RGB", size, (255, 255, 255)).save(image)
+    fix = fix_create(shot=world.shot, actor=world.users["artist"], frame_start=frame, frame_end=frame,
+                     files=[uploaded(image, image.name)])
+    fix_review(fix=fix, actor=world.users["supervisor"], state="accepted")

@@ -16,12 +16,10 @@ from pipeline.media.clip import open_clip
 from review.choices import JobKind, JobState, RenderState, ShotStatus
 from review.errors import Conflict
 from review.models import Job, Render
-from review.services.fixes import fix_create, fix_review
 from review.services.job_kinds import render_inputs
 from review.services.jobs import JobLost, JobReporter, job_claim, job_create, job_retry, jobs_reap
 from review.tasks import job_execute
-from tests.review.jobs.conftest import approve, drain
-from tests.review.media import uploaded
+from tests.review.jobs.conftest import accept_white_fix, approve, drain
 
 
 def _frames(path: Path) -> list[np.ndarray]:
@@ -128,15 +126,9 @@ def test_reaper_requeues_a_dead_workers_job_then_gives_up(published, settings):
 
 
 def test_accepted_fix_renders_a_final_shot_again_with_the_fix(published, tmp_path):
-    from PIL import Image
-
     approve(published)
     drain()
-    image = tmp_path / "fix.1003.png"
-    Image.new("RGB", (64, 48), (255, 255, 255)).save(image)
-    fix = fix_create(shot=published.shot, actor=published.users["artist"], frame_start=1003, frame_end=1003,
-                     files=[uploaded(image, "fix.1003.png")])
-    fix_review(fix=fix, actor=published.users["supervisor"], state="accepted")
+    accept_white_fix(published, tmp_path, 1003, (64, 48))
     drain()
     renders = list(Render.objects.filter(shot=published.shot).order_by("id"))
     assert [r.state for r in renders] == [RenderState.DONE, RenderState.DONE]
@@ -147,7 +139,6 @@ def test_accepted_fix_renders_a_final_shot_again_with_the_fix(published, tmp_pat
 
 
 def test_fix_accepted_while_rendering_is_followed_by_another_render(published, tmp_path):
-    from PIL import Image
     from django_tasks_db.management.commands.db_worker import Worker
 
     approve(published)
@@ -155,11 +146,7 @@ def test_fix_accepted_while_rendering_is_followed_by_another_render(published, t
            worker_id="one-task", excluded_queue_names=[]).run()  # the render has started and planned its chunks
     first = Render.objects.get(shot=published.shot)
     assert first.state == RenderState.RUNNING
-    image = tmp_path / "fix.1011.png"
-    Image.new("RGB", (64, 48), (255, 255, 255)).save(image)
-    fix = fix_create(shot=published.shot, actor=published.users["artist"], frame_start=1011, frame_end=1011,
-                     files=[uploaded(image, "fix.1011.png")])
-    fix_review(fix=fix, actor=published.users["supervisor"], state="accepted")
+    accept_white_fix(published, tmp_path, 1011, (64, 48))
     assert Job.objects.get(render=first, parent=None).followup
     drain()
     renders = list(Render.objects.filter(shot=published.shot).order_by("id"))
