@@ -46,7 +46,7 @@ $(FRONTEND_STAMP): $(shell find frontend -type f -not -path '*/node_modules/*' 2
 test: system-deps install
 	$(PY) -m pytest -p no:cacheprovider -q
 
-DEMO_DIR := var/demo
+DEMO_DIR := var/engine/demo/SQ010
 demo: system-deps install
 	$(PY) manage.py migrate --noinput
 	$(VENV)/bin/facereplace demo $(DEMO_DIR)

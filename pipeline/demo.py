@@ -17,11 +17,15 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pipeline.progress import ProgressCallback
+    from pipeline.shot import Shot
 
 logger = logging.getLogger(__name__)
 
 PRESETS = ("pirouette", "fouette", "bow")
-DEFAULT_PROJECT = Path("var") / "demo"
+# Where the site looks for a shot's engine folder (FACEREPLACE_ENGINE_ROOT/project/sequence/shot, by default
+# var/engine): the demo publishes to project "demo", sequence "SQ010", so an approved demo edit renders with
+# the real comp from these converted variants.
+DEFAULT_PROJECT = Path("var") / "engine" / "demo" / "SQ010"
 
 
 VARIANTS = ("rigid", "loose", "cg")
@@ -119,7 +123,21 @@ def shot_steps(config: DemoConfig, preset: str) -> list[Step]:
                                                 variant, stage, count)))
         steps.append(Step(f"{preset}: convert {variant}", shot_dir / VARIANTS_DIR / variant / "variant.json",
                           functools.partial(lambda v: convert_shot(shot(), v), variant)))
+    steps.append(Step(f"{preset}: eval", shot_dir / "eval" / "eval.json", lambda: evaluate(shot(), config.variants)))
     return steps
+
+
+def evaluate(shot: Shot, variants: tuple[str, ...]) -> Path:
+    """Score every converted variant against the synthetic truth and attach its per-yaw-bin table to what is
+    published, so the supervisor sees on the shot page how each variant does on frontal ... back-of-head."""
+    from pipeline.eval import EvalConfig, EvalInputs, converted_variants, run, yaw_bin_table
+    from pipeline.publish.stage import attach_metrics
+
+    result = run(EvalConfig(), EvalInputs(shot=shot, variants=converted_variants(shot, names=variants),
+                                          out_dir=shot.root / "eval"))
+    for variant in variants:
+        attach_metrics(shot.root, variant, {"eval": yaw_bin_table(result.manifest, variant)})
+    return result.manifest
 
 
 def run_shot(config: DemoConfig, preset: str, progress: ProgressCallback | None = None) -> ShotResult:

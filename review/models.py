@@ -165,6 +165,8 @@ class Variant(models.Model):
     checkpoint = models.CharField(max_length=300, blank=True)
     faceset = models.JSONField(default=dict, blank=True, help_text="summary of the training faceset")
     performance = models.JSONField(default=dict, blank=True, help_text="performance settings used")
+    metrics = models.JSONField(default=dict, blank=True,
+                               help_text="scores of the variant, e.g. {\"eval\": per-yaw-bin table of facereplace eval}")
     clip = models.FileField(upload_to=upload_variant, max_length=300)
     clip_frames = models.PositiveIntegerField(default=0)
     clip_bytes = models.PositiveBigIntegerField(default=0)

@@ -40,6 +40,19 @@ def test_engine_cuts_a_crop_for_every_frame_back_of_head_included(demo_run):
     assert "variants ready to publish: rigid, loose, cg" in engine.stdout
 
 
+def test_every_plate_frame_has_an_output_back_of_the_head_included(demo_run):
+    import json
+
+    project = demo_run[4]
+    for variant in ("rigid", "loose", "cg"):
+        published = json.loads((project / "pirouette" / "review" / "variants" / variant / "variant.json").read_text())
+        table = published["metrics"]["eval"]
+        bins = {row["bin"]: row for row in table["bins"]}
+        assert bins["back"]["frames"] > 0 and bins["profile"]["frames"] > 0, bins
+        assert all(row["share"] == 1.0 for row in bins.values() if row["frames"]), (variant, bins)
+        assert table["all"]["frames"] == 24 and table["all"]["share"] == 1.0
+
+
 def test_shots_are_published_with_demo_accounts_printed(demo_run):
     first = demo_run[1]
     assert "published pirouette: plate yes, 3 variant(s) (3 new)" in first.stdout

@@ -65,8 +65,12 @@ def variants_of(shot_dir: Path) -> list[VariantToPublish]:
         qc = data.get("qc", [])
         if not isinstance(qc, list) or not all(isinstance(r, dict) and isinstance(r.get("frame"), int) for r in qc):
             raise InputError(f"{path}: 'qc' must be a list of objects each with an integer 'frame'")
+        metrics = data.get("metrics", {})
+        if not isinstance(metrics, dict):
+            raise InputError(f"{path}: 'metrics' must be an object (e.g. {{\"eval\": ...}})")
         fields = {"model_name": data.get("model", ""), "checkpoint": data.get("checkpoint", ""),
-                  "faceset": data.get("faceset", {}), "performance": data.get("performance", {}), "qc": qc}
+                  "faceset": data.get("faceset", {}), "performance": data.get("performance", {}), "qc": qc,
+                  "metrics": metrics}
         mp4, thumbnail, filmstrip, layout = review_paths(path.parent / clip)
         files = {"clip": mp4, **{k: p for k, p in (("thumbnail", thumbnail), ("filmstrip", filmstrip)) if p.is_file()}}
         if "filmstrip" in files and layout.is_file():
@@ -108,3 +112,14 @@ def run(config: PublishConfig, shot_dir: str | Path) -> PublishResult:
         raise SiteError(f"{len(refused)} of {len(variants)} variant(s) not published "
                         f"(the others are on {result.shot_url}):\n  " + "\n  ".join(refused))
     return result
+
+
+def attach_metrics(shot_dir: str | Path, variant: str, metrics: dict[str, Any]) -> Path:
+    """Add `metrics` (e.g. {"eval": facereplace eval's per-yaw-bin table}) to a variant before it is published."""
+    from pipeline.artifacts import write_manifest
+
+    path = Path(shot_dir) / VARIANTS_DIR / variant / "variant.json"
+    data = read_manifest(path, kind=MANIFEST_KIND, versions=MANIFEST_VERSIONS)
+    fields = {k: v for k, v in data.items() if k not in ("kind", "schema_version")}
+    fields["metrics"] = {**fields.get("metrics", {}), **metrics}
+    return write_manifest(path, kind=MANIFEST_KIND, version=data["schema_version"], data=fields)

@@ -61,7 +61,7 @@ class VariantSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Variant
-        fields = ["id", "shot", "kind", "label", "model_name", "checkpoint", "faceset", "performance", "clip_url",
+        fields = ["id", "shot", "kind", "label", "model_name", "checkpoint", "faceset", "performance", "metrics", "clip_url",
                   "clip_frames", "clip_bytes", "clip_sha256", "thumbnail_url", "filmstrip_url", "filmstrip_layout", "qc",
                   "created"]
 
@@ -243,6 +243,8 @@ class VariantPublishIn(serializers.Serializer):
     faceset = serializers.JSONField(required=False, default=dict)
     performance = serializers.JSONField(required=False, default=dict)
     qc = serializers.JSONField(required=False, default=list)
+    metrics = serializers.JSONField(required=False, default=dict,
+                                    help_text='scores, e.g. {"eval": the per-yaw-bin table of facereplace eval}')
 
 
 class PlateIn(serializers.Serializer):

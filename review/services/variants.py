@@ -35,7 +35,7 @@ def variant_publish(*, shot: Shot, actor: Any, kind: str, label: str, clip: Uplo
                     idempotency_key: str | None = None, model_name: str = "", checkpoint: str = "",
                     faceset: dict | None = None, performance: dict | None = None, qc: list | None = None,
                     thumbnail: UploadedFile | None = None, filmstrip: UploadedFile | None = None,
-                    filmstrip_layout: dict | None = None) -> tuple[Variant, bool]:
+                    filmstrip_layout: dict | None = None, metrics: dict | None = None) -> tuple[Variant, bool]:
     """Publish a variant of `shot` (its clip, optionally a thumbnail and a filmstrip sprite); returns
     (variant, created). created is False for a replayed publish."""
     require(actor, shot.sequence.project_id, Action.VARIANT_PUBLISH)
@@ -46,7 +46,7 @@ def variant_publish(*, shot: Shot, actor: Any, kind: str, label: str, clip: Uplo
     fingerprint = _fingerprint(kind=kind, label=label, clip=digest, model_name=model_name, checkpoint=checkpoint,
                                faceset=faceset or {}, performance=performance or {}, qc=qc or [],
                                images={n: sha256_of(u) for n, u in images.items()},
-                               filmstrip_layout=filmstrip_layout or {})
+                               filmstrip_layout=filmstrip_layout or {}, metrics=metrics or {})
     if idempotency_key:
         replay = _replay(shot=shot, key=idempotency_key, fingerprint=fingerprint)
         if replay is not None:
@@ -60,7 +60,7 @@ def variant_publish(*, shot: Shot, actor: Any, kind: str, label: str, clip: Uplo
         raise UploadRejected(f"{clip.name}: the clip runs at {info.fps.numerator}/{info.fps.denominator} fps, shot "
                              f"{shot} at {shot.fps_num}/{shot.fps_den}; never retime, re-encode at the shot's rate")
     variant = Variant(shot=shot, kind=kind, label=label, model_name=model_name, checkpoint=checkpoint,
-                      faceset=faceset or {}, performance=performance or {}, qc=qc or [],
+                      faceset=faceset or {}, performance=performance or {}, qc=qc or [], metrics=metrics or {},
                       clip_frames=info.frames, clip_bytes=clip.size, clip_sha256=digest,
                       filmstrip_layout=filmstrip_layout or {},
                       idempotency_key=idempotency_key or None, request_fingerprint=fingerprint, published_by=actor)

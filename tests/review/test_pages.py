@@ -139,3 +139,17 @@ def test_board_counts_each_sequences_shots_per_status(client, board_world):
     assert sq010[ShotStatus.IN_REVIEW] == 1 + (board_world.shot.status == ShotStatus.IN_REVIEW)
     assert sq010[ShotStatus.FINAL] == 1 and sum(sq010.values()) == 3
     assert dict(zip(statuses, rows["dance/SQ020"]))[ShotStatus.IN_REVIEW] == 1
+
+
+def test_shot_page_shows_each_variants_scores_by_head_angle(client, world):
+    row = {"frames": 12, "share": 1.0, "psnr_db": 31.25, "ssim": 0.912, "identity_margin": 0.4, "adherence_actor": 0.9}
+    table = {"bins": [{"bin": "frontal", **row}, {"bin": "back", **row, "psnr_db": 27.5, "share": 0.5}],
+             "all": {**row, "psnr_db": 29.0}}
+    VariantFactory(shot=world.shot, label="rigid", metrics={"eval": table})
+    VariantFactory(shot=world.shot, label="loose")
+    client.force_login(world.users["producer"])
+    html = client.get(f"/shots/{world.shot.id}/").content.decode()
+    scores = html.split("Scores by head angle")[1].split("</table>")[0]
+    assert scores.count("<tr") == 1 + 3  # the header, then rigid's two bins and its total; loose has no scores
+    assert "<td>back</td>" in scores and "27.5" in scores and "50%" in scores and "29.0" in scores
+    assert "loose" not in scores

@@ -13,7 +13,7 @@ from pipeline.artifacts import write_manifest
 from pipeline.errors import InputError
 from pipeline.media.review import make_review_clip
 from pipeline.publish.client import MultipartStream, SiteClient, SiteError
-from pipeline.publish.stage import variants_of
+from pipeline.publish.stage import attach_metrics, variants_of
 from tests.review.live import ROOT, free_port, running_site
 from tests.review.media import encode_clip
 
@@ -49,6 +49,7 @@ def make_shot_dir(root: Path, *, name: str = "pirouette", broken: bool = False) 
             "label": label, "variant_kind": kind, "clip": "review.mp4", "model": kind, "checkpoint": f"ckpt/{kind}.pt",
             "faceset": {"images": 420}, "performance": {"latent": kind},
             "qc": [{"frame": f, "coverage": 1.0, "anomaly": 0.01} for f in range(1001, 1013)]})
+    attach_metrics(root, "rigid", {"eval": {"bins": [{"bin": "back", "frames": 3, "psnr_db": 24.5}], "all": {}}})
     return root
 
 
@@ -74,6 +75,7 @@ def test_publish_a_shot_then_rerun_safely(site, tmp_path):
     assert detail["plate"]["clip_url"].startswith("/media/")
     rigid = next(v for v in detail["variants"] if v["label"] == "rigid A")
     assert rigid["kind"] == "rigid" and rigid["checkpoint"] == "ckpt/rigid.pt" and len(rigid["qc"]) == 12
+    assert rigid["metrics"]["eval"]["bins"][0] == {"bin": "back", "frames": 3, "psnr_db": 24.5}
     assert rigid["thumbnail_url"].endswith(".png") and rigid["filmstrip_url"].endswith(".png")
     assert rigid["filmstrip_layout"]["kind"] == "filmstrip" and rigid["filmstrip_layout"]["columns"] >= 1
     loose = next(v for v in detail["variants"] if v["label"] == "loose B")
