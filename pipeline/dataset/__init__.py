@@ -8,5 +8,6 @@ Public API (other stages call these):
     coverage.run(faceset_dir, frames, yaw, pitch, out_dir, *, threshold_deg) -> CoverageOutputs
     coverage.read_coverage(path) -> {frame: degrees to the nearest training pose}   per-frame QC
     faceset.read_faceset(folder) -> manifest dict; descriptors.DESCRIPTORS (names rules may use)
+    masks.head_mask(pose, camera, transform, size, *, vertices=None, soft_px=1.0) -> (size, size) head mask
 The faceset format is described in pipeline.dataset.faceset; training reads it with pipeline.train.data.
 """

@@ -1,8 +1,8 @@
 """`dataset build`: a faceset of one identity from the shot's sources, added to incrementally.
 
 Each source (rig, walkthroughs from several cameras, CG passes, the plate for the dancer) is cut into
-pose-consistent crops from its head track (the stabilize stage's framing), measured (descriptors) and
-thinned of near-duplicates (a tiny pose change and a tiny image difference from the last crop kept).
+pose-consistent crops from its head track (the stabilize stage's framing), given a head mask from the
+pose and the head proxy (pipeline.dataset.masks), measured (descriptors) and thinned of near-duplicates (a tiny pose change and a tiny image difference from the last crop kept).
 A source already in the faceset with the same signature (clip files, track, camera, settings) is kept
 as it is, so adding a source never redoes the others. Nothing is visible until everything succeeded:
 new crops go into fresh folders, the manifest is replaced last, and a failure removes what it wrote.
@@ -29,6 +29,7 @@ from pipeline.atomic import atomic_dir
 from pipeline.config import config_to_dict
 from pipeline.dataset.descriptors import CropGeometry, face_direction, measure_crop, wrap_degrees
 from pipeline.dataset.faceset import read_faceset, write_faceset
+from pipeline.dataset.masks import MASK_VERSION, head_mask, proxy_vertices
 from pipeline.errors import InputError, MediaError
 from pipeline.geometry import project
 from pipeline.progress import ProgressCallback, progress_bar
@@ -64,12 +65,15 @@ class DatasetConfig:
     tags: list[TagRange] = dataclasses.field(default_factory=list)
     rules: list[dict[str, Any]] = dataclasses.field(default_factory=list)  # see pipeline.dataset.rules
     coverage_deg: float = 15.0  # plate frames farther than this from every training pose are predicted to fail
+    mask_mesh: str = ""  # OBJ of the head (head-local, metres) the masks are cut from, relative to the shot; "" = proxy
+    mask_softness: float = 1.0  # Gaussian softness of the masks' edge, crop pixels
 
     def __post_init__(self) -> None:
         check_size(self.size)
         if not (self.radius > 0 and self.duplicate_pose_deg >= 0 and self.duplicate_difference >= 0
-                and self.coverage_deg > 0):
-            raise ValueError("radius and coverage_deg must be positive, the duplicate thresholds 0 or more")
+                and self.coverage_deg > 0 and self.mask_softness >= 0):
+            raise ValueError("radius and coverage_deg must be positive, the duplicate thresholds and mask_softness "
+                             "0 or more")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -125,11 +129,24 @@ def signature(job: _Job, shot: Shot, config: DatasetConfig) -> str:
     for path in _files_of(job.clip):
         st = path.stat()
         h.update(f"{path.name}:{st.st_size}:{st.st_mtime_ns};".encode())
-    for path in (job.track, shot.cameras.get(job.camera, shot.camera)):
+    mesh = _mask_mesh(shot, config)
+    for path in (job.track, shot.cameras.get(job.camera, shot.camera), *([Path(mesh)] if mesh else [])):
         h.update(path.read_bytes())
     settings = {k: v for k, v in config_to_dict(config).items() if k not in ("rules", "coverage_deg")}
-    h.update(json.dumps([settings, job.tags, job.cg_pass, job.kind, DESCRIPTOR_VERSION], sort_keys=True).encode())
+    h.update(json.dumps([settings, job.tags, job.cg_pass, job.kind, DESCRIPTOR_VERSION, MASK_VERSION],
+                        sort_keys=True).encode())
     return h.hexdigest()[:16]
+
+
+def _mask_mesh(shot: Shot, config: DatasetConfig) -> str:
+    """The absolute path of [dataset] mask_mesh ("" for the built-in proxy head); a missing file is named."""
+    if not config.mask_mesh:
+        return ""
+    path = (shot.root / config.mask_mesh).resolve()
+    if not path.is_file():
+        raise InputError(f"{shot.root} [dataset] mask_mesh: {path} does not exist; give an OBJ of the head in "
+                         "head-local coordinates (metres, skull centre at the origin) or remove the setting")
+    return str(path)
 
 
 def run(config: DatasetConfig, inputs: BuildInputs, *, progress: ProgressCallback | None = None) -> BuildOutputs:
@@ -280,6 +297,7 @@ def _cut_source(job: _Job, shot: Shot, config: DatasetConfig, tmp: Path, folder:
             logger.warning("source %s: %d frames have no head pose and are left out", job.name, untracked)
         ypr = track.yaw_pitch_roll()
         motion = _motion_px(track, config)
+        head = proxy_vertices(_mask_mesh(shot, config))
         poses = track.transforms()
         entries: list[dict[str, Any]] = []
         last: tuple[np.ndarray, np.ndarray, float] | None = None
@@ -304,9 +322,12 @@ def _cut_source(job: _Job, shot: Shot, config: DatasetConfig, tmp: Path, folder:
             landmarks = _landmarks(landmarker, crop) if job.cg_pass is None else None
             geometry = CropGeometry(poses[i], track.intrinsics[i], m)
             descriptors = measure_crop(crop, geometry, landmarks=landmarks, motion_px=float(motion[i]))
-            name = f"{frame:04d}.png"
+            name, mask_name = f"{frame:04d}.png", f"{frame:04d}.mask.png"
             _write_png(tmp / name, crop)
-            entry: dict[str, Any] = {"id": f"{job.name}_{frame}", "image": f"{folder}/{name}", "yaw": yaw,
+            _write_png(tmp / mask_name, head_mask(poses[i], track.intrinsics[i], m, config.size, vertices=head,
+                                                  soft_px=config.mask_softness))
+            entry: dict[str, Any] = {"id": f"{job.name}_{frame}", "image": f"{folder}/{name}",
+                                     "mask": f"{folder}/{mask_name}", "yaw": yaw,
                                      "pitch": pitch, "roll": roll, "source": job.kind, "source_name": job.name,
                                      "camera": job.camera, "frame": frame, "shot": shot.name,
                                      "tags": _tags(job, frame, config), "descriptors": descriptors}

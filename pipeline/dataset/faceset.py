@@ -10,6 +10,7 @@ schema version 1 (paths relative to the manifest's folder)::
                          "untracked": 0}},
      "crops": [
        {"id": "rig_1001", "image": "images/rig.1a2b3c4d/1001.png",
+        "mask": "images/rig.1a2b3c4d/1001.mask.png",     # grey PNG, head = white (pipeline.dataset.masks)
         "yaw": 12.0, "pitch": -3.0, "roll": 0.5,           # degrees, yaw wrapped to -180..180
         "source": "rig",                                   # the source's kind: plate|walkthrough|rig|cg
         "source_name": "rig", "camera": "rig", "frame": 1001, "shot": "pirouette",
@@ -19,7 +20,9 @@ schema version 1 (paths relative to the manifest's folder)::
 
 Derived facesets (after rules, fit sets) have the same form; their image paths point into the faceset
 they were made from. Descriptors that cannot be measured on a crop (the mouth of a back view) are null.
-Changelog: 1 — first version.
+Every crop built has a head mask (the head proxy's silhouette in the crop's pose, hair included, cut where the
+neck begins); training learns the mask it predicts from them, so conversion composites the head, not a square.
+Changelog: 1 — first version ("mask" added within version 1: readers treat a crop without one as all head).
 """
 from __future__ import annotations
 
@@ -60,11 +63,13 @@ def write_faceset(folder: str | os.PathLike, data: dict[str, Any]) -> Path:
 
 
 def rebase(entries: list[dict[str, Any]], source_folder: Path, dest_folder: Path) -> list[dict[str, Any]]:
-    """Entries whose image paths are made relative to `dest_folder` (a derived faceset elsewhere)."""
+    """Entries whose image and mask paths are made relative to `dest_folder` (a derived faceset elsewhere)."""
     out = []
     for entry in entries:
         moved = dict(entry)
-        moved["image"] = os.path.relpath(Path(source_folder) / entry["image"], dest_folder)
+        for key in ("image", "mask"):
+            if key in entry:
+                moved[key] = os.path.relpath(Path(source_folder) / entry[key], dest_folder)
         out.append(moved)
     return out
 
