@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -57,7 +58,20 @@ def shot_variant(dataset_shot, tmp_path):
         for item in dataset_shot.iterdir():
             if item.name != "shot.toml" and not (folder / item.name).exists():
                 (folder / item.name).symlink_to(item)
-        (folder / "shot.toml").write_text((dataset_shot / "shot.toml").read_text() + "\n" + extra + "\n")
+        base = _without_tables((dataset_shot / "shot.toml").read_text(), set(re.findall(r"^\[(\w+)\]", extra, re.M)))
+        (folder / "shot.toml").write_text(base + "\n" + extra + "\n")
         return folder / "shot.toml"
 
     return make
+
+
+def _without_tables(text: str, names: set[str]) -> str:
+    """The TOML `text` without its [name] tables in `names` (the test's own tables replace the shot's)."""
+    out, skipping = [], False
+    for line in text.splitlines():
+        header = re.match(r"^\[\[?(\w+)\]\]?", line)
+        if header:
+            skipping = not line.startswith("[[") and header.group(1) in names
+        if not skipping:
+            out.append(line)
+    return "\n".join(out)
