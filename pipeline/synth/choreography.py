@@ -36,9 +36,15 @@ class Choreography:
     camera_target: Callable[[float], np.ndarray]
     vfov_deg: float
     shutter: float  # in frames: 0.5 = 180°
-    samples: int  # motion blur sub-samples per frame
+    samples: int  # motion blur sub-samples per frame: odd, so the middle one is the frame's own time, where
+    # the head and camera tracks are sampled (an even count would put the track half a sub-sample late)
     strands: bool  # loose hair that can fall across the face
     expressions: tuple[Expression, ...]  # the dancer's, one per frame
+
+    def __post_init__(self) -> None:
+        if self.samples < 1 or self.samples % 2 == 0:
+            raise ValueError(f"{self.name}: motion blur samples must be odd (got {self.samples}), so the middle "
+                             "sub-sample is the frame's own time")
 
     def body(self, t: float) -> np.ndarray:
         """Body-to-world (4, 4): body frame origin at the neck pivot."""
@@ -175,4 +181,4 @@ def bow(frames: int, seed: int) -> Choreography:
     cam = lambda t: np.array([0.1, NECK_HEIGHT - 0.05, 2.6])  # noqa: E731
     target = lambda t: np.array([0.0, NECK_HEIGHT - 0.15 * depth(t), 0.25 * depth(t)])  # noqa: E731
     return Choreography("bow", frames, seed, lambda t: 0.0, place, bend, head, cam, target, vfov_deg=16.0,
-                        shutter=0.5, samples=4, strands=True, expressions=dancer_performance(frames, seed, smiles=1))
+                        shutter=0.5, samples=5, strands=True, expressions=dancer_performance(frames, seed, smiles=1))

@@ -113,3 +113,15 @@ def test_bad_arguments_are_clear_errors(tmp_path, capsys):
     assert main(["synth", str(tmp_path / "x"), "--frames", "3"]) == 1
     assert "at least 8 frames" in capsys.readouterr().err
     assert not (tmp_path / "x").exists()
+
+
+@pytest.mark.parametrize("preset", ["pirouette", "fouette", "bow"])
+def test_head_track_camera_and_world_track_describe_the_same_instant(synth_shot_factory, preset):
+    """camera.chan @ plate.chan == plate_world.chan on every frame: all three are sampled at the frame's time."""
+    from pipeline.track.chan import read_chan
+
+    shot = synth_shot_factory(preset, size=64, frames=8)
+    head = read_chan(shot / "tracks" / "plate.chan").matrices()
+    camera = read_chan(shot / "tracks" / "camera.chan", kind="camera").matrices()
+    world = read_chan(shot / "tracks" / "plate_world.chan").matrices()
+    np.testing.assert_allclose(camera @ head, world, atol=1e-4)
