@@ -92,6 +92,7 @@ class JobKind(models.TextChoices):
     REVIEW_CLIP = "review_clip", "Review clip"
     ENGINE = "engine", "Engine run"
     RENDER = "render", "Final render"
+    CONVERT = "convert", "Conversion"
 
 
 class JobState(models.TextChoices):

@@ -3,6 +3,7 @@
 Public API:
     run(config: ConvertConfig, inputs: ConvertInputs, *, progress=None) -> ConvertOutputs
     read_converted(folder_or_manifest) -> dict   (kind "converted_variant"; the comp and publish read it)
+    join_converted(chunk_dirs, out_dir, *, progress=None) -> ConvertOutputs   (chunks: run with inputs.frames)
     TrainedSwapper(checkpoint, *, performance=None, device="auto"): the model behind a numpy interface
     colour_match(name, swap, plate, region), list_colour_matches(); head_motion(track, *, shutter), motion_blur
     anomaly_scores(crops, ypr), pose_distance(ypr, training_ypr)
@@ -13,9 +14,9 @@ from pipeline.convert.blur import head_motion, motion_blur
 from pipeline.convert.colour import colour_match, list_colour_matches
 from pipeline.convert.config import ConvertConfig, VariantConfig, variant_config, variant_configs
 from pipeline.convert.qc import anomaly_scores, pose_distance
-from pipeline.convert.stage import ConvertInputs, ConvertOutputs, read_converted, run
+from pipeline.convert.stage import ConvertInputs, ConvertOutputs, join_converted, read_converted, run
 from pipeline.convert.swapper import Swapper, TrainedSwapper
 
 __all__ = ["ConvertConfig", "ConvertInputs", "ConvertOutputs", "Swapper", "TrainedSwapper", "VariantConfig",
-           "anomaly_scores", "colour_match", "head_motion", "list_colour_matches", "motion_blur", "pose_distance",
-           "read_converted", "run", "variant_config", "variant_configs"]
+           "anomaly_scores", "colour_match", "head_motion", "join_converted", "list_colour_matches", "motion_blur",
+           "pose_distance", "read_converted", "run", "variant_config", "variant_configs"]

@@ -3,6 +3,9 @@
 The variant's [[variants]] table names its model; the checkpoint is the one it names, else the model's fit
 stage (SHOT/train/MODEL/fit). Output goes to SHOT/convert/NAME and the reviewable variant to
 SHOT/review/variants/NAME, where `facereplace publish` finds it.
+
+A long shot converts in frame chunks (`frames=(first, last)`, each into its own folder, on any worker) that
+`join_shot` assembles into the same SHOT/convert/NAME an unchunked conversion writes.
 """
 from __future__ import annotations
 
@@ -25,22 +28,49 @@ class ShotConversion:
     timings: dict[str, float]
 
 
-def convert_shot(shot: Shot, variant_name: str, *, checkpoint: Path | None = None, out: Path | None = None,
-                 progress: ProgressCallback | None = None) -> ShotConversion:
-    from pipeline.convert.config import ConvertConfig, variant_config
-    from pipeline.convert.stage import ConvertInputs, run, write_review_variant
-    from pipeline.convert.swapper import TrainedSwapper
+def variant_checkpoint(shot: Shot, variant_name: str, checkpoint: Path | None = None) -> Path:
+    """The checkpoint a variant converts with (given, its [[variants]] checkpoint, else SHOT/train/MODEL/fit);
+    an InputError saying how to make it when it is not there."""
+    from pipeline.convert.config import variant_config
 
-    config = config_from_dict(ConvertConfig, shot.sections.get("convert"), where=f"{shot.root} [convert]")
     variant = variant_config(shot.sections, variant_name, where=str(shot.root))
     if checkpoint is None:
         checkpoint = shot.root / variant.checkpoint if variant.checkpoint else shot.root / "train" / variant.model / "fit"
     if not (checkpoint / "checkpoint.pt" if checkpoint.is_dir() else checkpoint).is_file():
         raise InputError(f"{checkpoint}: no trained checkpoint for variant {variant.name!r}; run `facereplace train "
                          f"{shot.root} --variant {variant.model} --stage fit` or set checkpoint in its [[variants]]")
+    return checkpoint
+
+
+def convert_shot(shot: Shot, variant_name: str, *, checkpoint: Path | None = None, out: Path | None = None,
+                 frames: tuple[int, int] | None = None, progress: ProgressCallback | None = None) -> ShotConversion:
+    """Convert the variant (the whole shot into SHOT/convert/NAME, or with `frames` one chunk into `out`)."""
+    if frames is not None and out is None:
+        raise InputError(f"{shot.root}: a chunk of variant {variant_name!r} needs its own folder (out=)")
+    from pipeline.convert.config import ConvertConfig, variant_config
+    from pipeline.convert.stage import ConvertInputs, run, write_review_variant
+    from pipeline.convert.swapper import TrainedSwapper
+
+    config = config_from_dict(ConvertConfig, shot.sections.get("convert"), where=f"{shot.root} [convert]")
+    variant = variant_config(shot.sections, variant_name, where=str(shot.root))
+    checkpoint = variant_checkpoint(shot, variant_name, checkpoint)
     swapper = TrainedSwapper(checkpoint, performance=variant.performance, device=config.device)
     result = run(config, ConvertInputs(shot=shot, variant=variant, swapper=swapper,
-                                       out_dir=out or shot.root / "convert" / variant.name), progress=progress)
+                                       out_dir=out or shot.root / "convert" / variant.name, frames=frames),
+                 progress=progress)
+    review = write_review_variant(shot.root, result.manifest) if frames is None else None
+    return ShotConversion(manifest=result.manifest, swapped=len(result.swapped), unswapped=list(result.unswapped),
+                          anomalies=list(result.anomalies), review_variant=review, timings=dict(result.timings))
+
+
+def join_shot(shot: Shot, variant_name: str, chunk_dirs: list[Path], *, out: Path | None = None,
+              progress: ProgressCallback | None = None) -> ShotConversion:
+    """Join a variant's chunk folders into SHOT/convert/NAME (or `out`) and write its reviewable variant."""
+    from pipeline.convert.config import variant_config
+    from pipeline.convert.stage import join_converted, write_review_variant
+
+    variant = variant_config(shot.sections, variant_name, where=str(shot.root))
+    result = join_converted(chunk_dirs, out or shot.root / "convert" / variant.name, progress=progress)
     return ShotConversion(manifest=result.manifest, swapped=len(result.swapped), unswapped=list(result.unswapped),
                           anomalies=list(result.anomalies), review_variant=write_review_variant(shot.root, result.manifest),
                           timings=dict(result.timings))

@@ -17,6 +17,10 @@ Output folder (replaced whole, atomically), manifest kind "converted_variant". S
                                adds <pass>.R/G/B/A per lighting pass
     passes/crop.####.exr       the raw model output in crop space: R G B A (or <pass>.R/G/B/A)
     review.mp4 (+ thumbnail, filmstrip)
+
+A chunk folder (run with `frames`, for `join_converted`) holds comp/ and passes/ for its frames, chunk.json
+(kind "converted_chunk" 1: the variant's header, the chunk's range, its frame records) and qc_crops.npz (the
+crops QC scores, and the training poses), so the join computes QC over the whole shot as one run does.
 """
 from __future__ import annotations
 
@@ -33,7 +37,7 @@ import cv2
 import numpy as np
 
 from pipeline.artifacts import read_manifest, write_manifest
-from pipeline.atomic import atomic_dir
+from pipeline.atomic import atomic_dir, atomic_path
 from pipeline.config import config_from_dict, config_to_dict
 from pipeline.convert.blur import head_motion, motion_blur
 from pipeline.convert.colour import colour_match
@@ -53,6 +57,10 @@ MANIFEST = "converted.json"
 SWAP_PASS = "passes/swap.%04d.exr"
 CROP_PASS = "passes/crop.%04d.exr"
 REVIEW_CLIP = "review.mp4"
+CHUNK_KIND = "converted_chunk"
+CHUNK_VERSION = 1
+CHUNK_MANIFEST = "chunk.json"
+CHUNK_QC = "qc_crops.npz"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -61,6 +69,7 @@ class ConvertInputs:
     variant: VariantConfig
     swapper: Swapper
     out_dir: Path
+    frames: tuple[int, int] | None = None  # a chunk (first, last frame, inclusive): written for join_converted
 
 
 @dataclasses.dataclass(frozen=True)
@@ -184,7 +193,10 @@ def _batches(items: list[int], size: int) -> Iterator[list[int]]:
 
 
 def run(config: ConvertConfig, inputs: ConvertInputs, *, progress: ProgressCallback | None = None) -> ConvertOutputs:
-    """Convert every frame of the shot's plate with `inputs.swapper`; write the variant folder whole."""
+    """Convert every frame of the shot's plate with `inputs.swapper`; write the variant folder whole.
+
+    With `inputs.frames` only that range is converted, into a chunk folder (frames, passes, the records and
+    QC crops, no QC, clip or converted.json) that `join_converted` assembles with the shot's other chunks."""
     from pipeline.cg.passes import read_passes
     from pipeline.dataset.coverage import read_coverage
     from pipeline.media.clip import open_clip
@@ -218,6 +230,11 @@ def run(config: ConvertConfig, inputs: ConvertInputs, *, progress: ProgressCallb
     track = load_head_track(shot.head_track, intrinsics=shot.camera, rotation_order=shot.rotation_order)
     timer = _Timer()
     out_dir = Path(inputs.out_dir)
+    if inputs.frames is not None:
+        lo, hi = inputs.frames
+        if not shot.first_frame <= lo <= hi <= shot.last_frame:
+            raise InputError(f"{shot.root}: chunk frames {lo}-{hi} are not inside the shot's "
+                             f"{shot.first_frame}-{shot.last_frame}; pick a range inside it")
     with open_clip(shot.plate, first_frame=shot.first_frame, fps=shot.fps) as clip:
         if shot.first_frame < clip.first_frame or shot.last_frame > clip.last_frame:
             raise InputError(f"{shot.plate}: holds frames {clip.first_frame}-{clip.last_frame}, the shot is "
@@ -231,10 +248,12 @@ def run(config: ConvertConfig, inputs: ConvertInputs, *, progress: ProgressCallb
         bits = _plate_bits(clip, shot.plate)
         records: list[dict[str, Any]] = []
         qc_crops: list[np.ndarray] = []
-        with atomic_dir(out_dir) as tmp, progress_bar(len(track), f"convert {variant.name}", callback=progress) as bar:
+        indices = [i for i in range(len(track)) if inputs.frames is None
+                   or inputs.frames[0] <= int(track.frames[i]) <= inputs.frames[1]]
+        with atomic_dir(out_dir) as tmp, \
+                progress_bar(len(indices), f"convert {variant.name}", callback=progress) as bar:
             for part in ("comp", "passes"):
                 (tmp / part).mkdir()
-            indices = list(range(len(track)))
             plate_ones = np.ones(shape, np.float32)
             for batch in _batches(indices, config.batch_size):
                 plates, transforms, crops = {}, {}, []
@@ -290,30 +309,126 @@ def run(config: ConvertConfig, inputs: ConvertInputs, *, progress: ProgressCallb
                                              *_swap_channels([None], layers, cg), shape[::-1])
                     bar.update(1, f"frame {int(track.frames[i])}")
             records.sort(key=lambda r: r["frame"])
-            qc = _qc(records, qc_crops, training, config, coverage)
-            review = None
-            if config.review_clip:
-                from pipeline.media.review import make_review_clip
-
-                with timer("io"):
-                    review = make_review_clip(tmp / comp_pattern, tmp / REVIEW_CLIP, burn_in=f"{shot.name} {variant.name}",
-                                              fps=shot.fps)
-            write_manifest(tmp / MANIFEST, kind=KIND, version=SCHEMA_VERSION, data={
+            header = {
                 "variant": variant.name, "shot": shot.name, "config": config_to_dict(config),
                 "variant_config": config_to_dict(variant), "record": swapper.record,
                 "first_frame": shot.first_frame, "last_frame": shot.last_frame, "fps": str(shot.fps),
                 "width": clip.width, "height": clip.height, "plate": os.fspath(shot.plate), "linear": clip.linear,
                 "crop_size": size, "radius": stab.radius, "skull_centre": list(stab.skull_centre),
-                "layers": list(layers), "comp": comp_pattern, "passes": {"swap": SWAP_PASS, "crop": CROP_PASS},
-                "review_clip": REVIEW_CLIP if review else None, "frames": records, "qc": qc,
-                "timings": timer.seconds})
+                "layers": list(layers), "comp": comp_pattern, "passes": {"swap": SWAP_PASS, "crop": CROP_PASS}}
+            if inputs.frames is not None:
+                _write_chunk(tmp, header, inputs.frames, records, qc_crops, training, coverage, timer.seconds)
+                qc = []
+            else:
+                qc = _finish(tmp, config, header, records, qc_crops, training, coverage, timer)
+    if inputs.frames is not None:
+        log.info("convert %s: chunk %d-%d written to %s", variant.name, *inputs.frames, out_dir)
     swapped_frames = tuple(r["frame"] for r in records if r["status"] == "swapped")
     unswapped = {r["frame"]: r["status"] for r in records if r["status"] != "swapped"}
     anomalies = tuple(q["frame"] for q in qc if q["flagged"])
     log.info("convert %s: %d frames swapped, %d without a crop, %d flagged by QC", variant.name, len(swapped_frames),
              len(unswapped), len(anomalies))
-    return ConvertOutputs(manifest=out_dir / MANIFEST, swapped=swapped_frames, unswapped=unswapped,
-                          anomalies=anomalies, timings=dict(timer.seconds))
+    return ConvertOutputs(manifest=out_dir / (MANIFEST if inputs.frames is None else CHUNK_MANIFEST),
+                          swapped=swapped_frames, unswapped=unswapped, anomalies=anomalies, timings=dict(timer.seconds))
+
+
+def _finish(tmp: Path, config: ConvertConfig, header: dict[str, Any], records: list[dict[str, Any]],
+            qc_crops: list[np.ndarray], training: np.ndarray | None, coverage: dict[int, float] | None,
+            timer: _Timer) -> list[dict[str, Any]]:
+    """What a whole variant folder gets once its frames are written (by `run` or `join_converted`): QC over
+    all frames (the anomaly score compares neighbours), the review clip and converted.json."""
+    qc = _qc(records, qc_crops, training, config, coverage)
+    review = None
+    if config.review_clip:
+        from pipeline.media.review import make_review_clip
+
+        with timer("io"):
+            review = make_review_clip(tmp / header["comp"], tmp / REVIEW_CLIP,
+                                      burn_in=f"{header['shot']} {header['variant']}", fps=header["fps"])
+    write_manifest(tmp / MANIFEST, kind=KIND, version=SCHEMA_VERSION, data={
+        **header, "review_clip": REVIEW_CLIP if review else None, "frames": records, "qc": qc,
+        "timings": timer.seconds})
+    return qc
+
+
+def _write_chunk(tmp: Path, header: dict[str, Any], frames: tuple[int, int], records: list[dict[str, Any]],
+                 qc_crops: list[np.ndarray], training: np.ndarray | None, coverage: dict[int, float] | None,
+                 timings: dict[str, float]) -> None:
+    """A chunk's manifest and QC inputs: the crops the anomaly score needs and the training poses."""
+    arrays = {"crops": np.stack(qc_crops) if qc_crops else np.zeros((0, 1, 1, 3), np.float32)}
+    if training is not None:
+        arrays["training"] = np.asarray(training, np.float64)
+    with atomic_path(tmp / CHUNK_QC) as path:
+        with open(path, "wb") as f:
+            np.savez(f, **arrays)
+    chunk_coverage = None if coverage is None else {
+        str(r["frame"]): coverage[r["frame"]] for r in records if r["frame"] in coverage}
+    write_manifest(tmp / CHUNK_MANIFEST, kind=CHUNK_KIND, version=CHUNK_VERSION, data={
+        "header": header, "chunk": list(frames), "frames": records, "coverage": chunk_coverage,
+        "timings": dict(timings)})
+
+
+def join_converted(chunk_dirs: list[str | os.PathLike], out_dir: str | os.PathLike, *,
+                   progress: ProgressCallback | None = None) -> ConvertOutputs:
+    """Assemble chunk folders (`run` with `frames`) covering the whole shot into exactly the variant folder
+    an unchunked run writes: frames and passes, QC over all frames, review clip, converted.json."""
+    import shutil
+
+    from pipeline.config import config_from_dict
+
+    if not chunk_dirs:
+        raise InputError(f"{out_dir}: no chunk folders to join; convert the shot's frames in chunks first")
+    chunks = []
+    for folder in map(Path, chunk_dirs):
+        path = folder / CHUNK_MANIFEST
+        if not path.is_file():
+            raise InputError(f"{path}: no conversion chunk here; run its chunk (convert with frames=) first")
+        chunks.append((read_manifest(path, kind=CHUNK_KIND, versions=(CHUNK_VERSION,)), folder))
+    chunks.sort(key=lambda c: c[0]["chunk"][0])
+    header = chunks[0][0]["header"]
+    same = ("variant", "shot", "config", "variant_config", "first_frame", "last_frame", "comp", "layers", "plate")
+    expected = header["first_frame"]
+    for data, folder in chunks:
+        differs = [k for k in same if data["header"][k] != header[k]]
+        if differs or data["header"]["record"].get("checkpoint") != header["record"].get("checkpoint"):
+            raise InputError(f"{folder}: this chunk was converted with other settings ({', '.join(differs) or 'model'})"
+                             f" than {chunks[0][1]}; convert every chunk of the variant again")
+        lo, hi = data["chunk"]
+        if lo != expected:
+            what = f"frames {expected}-{lo - 1} are missing" if lo > expected else f"frames {lo}-{expected - 1} overlap"
+            raise InputError(f"{folder}: {what} between the chunks; convert the shot's frames exactly once")
+        expected = hi + 1
+    if expected != header["last_frame"] + 1:
+        raise InputError(f"{chunks[-1][1]}: frames {expected}-{header['last_frame']} are missing after the last "
+                         "chunk; convert them before joining")
+    config = config_from_dict(ConvertConfig, header["config"], where=f"{chunks[0][1] / CHUNK_MANIFEST} config")
+    records, crops, coverage, training = [], [], {}, None
+    timer = _Timer()
+    out_dir = Path(out_dir)
+    with atomic_dir(out_dir) as tmp, progress_bar(len(chunks), f"join {header['variant']}", callback=progress) as bar:
+        for part in ("comp", "passes"):
+            (tmp / part).mkdir()
+        for data, folder in chunks:
+            for part in ("comp", "passes"):
+                for file in sorted((folder / part).iterdir()):
+                    shutil.copyfile(file, tmp / part / file.name)
+            records += data["frames"]
+            with np.load(folder / CHUNK_QC) as arrays:
+                crops += list(arrays["crops"])
+                if "training" in arrays:
+                    training = arrays["training"]
+            if data["coverage"] is not None:
+                coverage.update({int(k): v for k, v in data["coverage"].items()})
+            for key, seconds in data["timings"].items():
+                timer.seconds[key] = timer.seconds.get(key, 0.0) + seconds
+            bar.update(1, f"chunk {data['chunk'][0]}-{data['chunk'][1]}")
+        has_coverage = any(d["coverage"] is not None for d, _ in chunks)
+        qc = _finish(tmp, config, header, records, crops, training, coverage if has_coverage else None, timer)
+    swapped = tuple(r["frame"] for r in records if r["status"] == "swapped")
+    log.info("join %s: %d chunks, %d frames -> %s", header["variant"], len(chunks), len(records), out_dir)
+    return ConvertOutputs(manifest=out_dir / MANIFEST, swapped=swapped,
+                          unswapped={r["frame"]: r["status"] for r in records if r["status"] != "swapped"},
+                          anomalies=tuple(q["frame"] for q in qc if q["flagged"]), timings=dict(timer.seconds))
 
 
 def _swap_channels(backs: list[PutBack | None], layers: tuple[str, ...], cg: bool) -> tuple[dict[str, np.ndarray],

@@ -10,6 +10,9 @@
   whole shot and its review clip is the render's output; otherwise (variants published as clips only) the
   preview comp `pipeline.comp.preview` (the pick cut and dissolved from the variants' review clips, accepted
   fixes over their frames) runs in frame chunks any worker takes, then joined.
+- convert (gpu, chunked): one variant of an engine shot (the shot's folder `name`) converted in chunks of
+  FACEREPLACE_CONVERT_CHUNK_FRAMES frames (`pipeline.convert.shot_stage.convert_shot(frames=)`), so several
+  workers share one shot, then joined (`join_shot`) into SHOT/convert/VARIANT and its reviewable variant.
 """
 from __future__ import annotations
 
@@ -122,6 +125,65 @@ def engine_run_queue(*, shot: Shot, actor: Any, name: str, quick: bool = False) 
     if not _FOLDER_NAME.match(name or ""):
         raise ValidationError({"name": f"{name!r} is not a folder name (letters, digits, '_', '.', '-'; no slashes)"})
     return job_create(shot=shot, kind=JobKind.ENGINE, actor=actor, params={"name": name, "quick": bool(quick)})
+
+
+# --- conversion in chunks ----------------------------------------------------------------------------------
+
+def _convert_shot(job: Job) -> Any:
+    """The engine shot a conversion job converts (engine_folder(shot)/name)."""
+    from pipeline.shot import load_shot
+
+    folder = engine_folder(job.shot) / job.params["name"]
+    if not (folder / "shot.toml").is_file():
+        raise InputError(f"{folder / 'shot.toml'}: no such file; run the engine on the shot (or put its folder "
+                         "there) before converting")
+    return load_shot(folder)
+
+
+def convert_plan(job: Job) -> list[tuple[int, int]]:
+    """The engine shot's frames in chunks of FACEREPLACE_CONVERT_CHUNK_FRAMES, after checking the variant and
+    its checkpoint exist (so a missing model fails the job once, not in every chunk)."""
+    from pipeline.convert.shot_stage import variant_checkpoint
+
+    shot = _convert_shot(job)
+    variant_checkpoint(shot, job.params["variant"])
+    size = max(1, int(settings.FACEREPLACE_CONVERT_CHUNK_FRAMES))
+    ranges = [(start, min(start + size - 1, shot.last_frame)) for start in range(shot.first_frame, shot.last_frame + 1,
+                                                                                 size)]
+    logger.info("%s: converting %s of %s in %d chunk(s) of up to %d frames", job.shot, job.params["variant"],
+                shot.root, len(ranges), size)
+    return ranges
+
+
+def convert_chunk(parent: Job, chunk: Job, progress: Progress) -> None:
+    from pipeline.convert.shot_stage import convert_shot
+
+    result = convert_shot(_convert_shot(parent), parent.params["variant"], out=_chunk_dir(parent, chunk.chunk_index),
+                          frames=(chunk.frame_start, chunk.frame_end), progress=progress)
+    logger.info("chunk %d-%d: %d frames swapped, %d without a crop", chunk.frame_start, chunk.frame_end,
+                result.swapped, len(result.unswapped))
+
+
+def convert_join(job: Job, progress: Progress) -> None:
+    from pipeline.convert.shot_stage import join_shot
+
+    count = Job.objects.filter(parent=job).count()
+    result = join_shot(_convert_shot(job), job.params["variant"], [_chunk_dir(job, i) for i in range(count)],
+                       progress=progress)
+    logger.info("joined %d chunk(s) into %s: %d frames swapped, %d flagged by QC; reviewable variant %s", count,
+                result.manifest.parent, result.swapped, len(result.anomalies), result.review_variant)
+    shutil.rmtree(work_dir(job), ignore_errors=True)
+
+
+@transaction.atomic
+def convert_queue(*, shot: Shot, actor: Any, name: str, variant: str) -> Job:
+    """Convert `variant` of the engine shot folder `name` in frame chunks any gpu worker takes, then join."""
+    require(actor, shot.sequence.project_id, Action.SHOT_TRAINING)
+    for field, value in (("name", name), ("variant", variant)):
+        if not _FOLDER_NAME.match(value or ""):
+            raise ValidationError({field: f"{value!r} is not a folder name (letters, digits, '_', '.', '-'; "
+                                          "no slashes)"})
+    return job_create(shot=shot, kind=JobKind.CONVERT, actor=actor, params={"name": name, "variant": variant})
 
 
 # --- final render ------------------------------------------------------------------------------------------
@@ -302,4 +364,6 @@ JOB_KINDS: dict[str, JobKindSpec] = {
     JobKind.RENDER: JobKindSpec(queue="cpu", retry_action=Action.RENDER_QUEUE, plan=render_plan,
                                 run_chunk=render_chunk, join=render_join, on_failed=render_failed,
                                 on_done=render_done, retry=render_retry),
+    JobKind.CONVERT: JobKindSpec(queue="gpu", retry_action=Action.SHOT_TRAINING, plan=convert_plan,
+                                 run_chunk=convert_chunk, join=convert_join),
 }
