@@ -19,6 +19,8 @@ import requests
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from review.management.stop import StopRequest
+
 DEMO_PROJECT = "demo"
 DEMO_SEQUENCE = "SQ010"
 # Local demo accounts only: never used outside `make demo` on one's own machine.
@@ -51,14 +53,7 @@ class Command(BaseCommand):
 
         site = f"http://{host}:{port}"
         server = subprocess.Popen([sys.executable, "manage.py", "serve", "--host", host, "--port", str(port)])
-        stopping = False
-
-        def stop(*_):
-            nonlocal stopping
-            stopping = True
-
-        signal.signal(signal.SIGINT, stop)
-        signal.signal(signal.SIGTERM, stop)
+        stopping = StopRequest()
         try:
             _wait_until_up(site, server)
             self._publish(shots, site, token)

@@ -15,6 +15,7 @@ import time
 from django.core.management.base import BaseCommand, CommandError
 
 from review.live_relay import RELAY_PATH
+from review.management.stop import StopRequest
 
 
 class Command(BaseCommand):
@@ -48,14 +49,7 @@ class Command(BaseCommand):
         children += [subprocess.Popen(worker, env=worker_env) for _ in range(task_workers)]
         self.stdout.write(f"serving http://{host}:{port}/ with {task_workers} task worker(s); Ctrl-C stops")
 
-        stopping = False
-
-        def stop(*_):
-            nonlocal stopping
-            stopping = True
-
-        signal.signal(signal.SIGINT, stop)
-        signal.signal(signal.SIGTERM, stop)
+        stopping = StopRequest()
         try:
             while not stopping and all(c.poll() is None for c in children):
                 time.sleep(0.5)
