@@ -180,7 +180,8 @@ void main() {
     vec2 suv = sp.xy / sp.w * 0.5 + 0.5;
     float gobo = sp.w > 0.0 ? texture(gobo_tex, suv).r : 0.0;
     vec3 spot = albedo * spot_colour * max(dot(N, Ls), 0.0) * cone * gobo;
-    float fres = pow(1.0 - max(dot(N, V), 0.0), 3.0);
+    // clamped: dot(N, V) of unit vectors can round above 1, and pow() of a negative base is NaN on llvmpipe
+    float fres = pow(clamp(1.0 - dot(N, V), 0.0, 1.0), 3.0);
     vec3 rim = rim_colour * fres * max(dot(N, rim_dir), 0.0) * (0.4 + 0.6 * albedo);
     vec3 beauty = key + fill + spot + rim;
     vec3 n_view = normalize(world_to_view_rot * N);

@@ -1,6 +1,7 @@
 """The publish stage: a shot's plate and variant review clips go to the review site."""
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -65,6 +66,11 @@ def variants_of(shot_dir: Path) -> list[VariantToPublish]:
         qc = data.get("qc", [])
         if not isinstance(qc, list) or not all(isinstance(r, dict) and isinstance(r.get("frame"), int) for r in qc):
             raise InputError(f"{path}: 'qc' must be a list of objects each with an integer 'frame'")
+        try:  # the site takes strict JSON: a NaN (a broken frame's score) must be found here, not refused there
+            json.dumps({"qc": qc, "metrics": data.get("metrics", {})}, allow_nan=False)
+        except ValueError:
+            raise InputError(f"{path}: its QC or metrics hold a non-finite number (NaN or infinity); rerun the "
+                             "stage that wrote it (a NaN usually means a broken input frame)") from None
         metrics = data.get("metrics", {})
         if not isinstance(metrics, dict):
             raise InputError(f"{path}: 'metrics' must be an object (e.g. {{\"eval\": ...}})")

@@ -138,3 +138,6 @@ def test_bad_manifests_are_named(tmp_path):
     manifest.write_text(json.dumps({**data, "variant_kind": "wobbly"}))
     with pytest.raises(InputError, match="rigid/variant.json: 'variant_kind' is 'wobbly'"):
         variants_of(shot_dir)
+    manifest.write_text(json.dumps({**data, "qc": [{"frame": 1001, "anomaly": float("nan")}]}))
+    with pytest.raises(InputError, match="rigid/variant.json: its QC or metrics hold a non-finite number"):
+        variants_of(shot_dir)

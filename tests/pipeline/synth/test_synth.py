@@ -125,3 +125,13 @@ def test_head_track_camera_and_world_track_describe_the_same_instant(synth_shot_
     camera = read_chan(shot / "tracks" / "camera.chan", kind="camera").matrices()
     world = read_chan(shot / "tracks" / "plate_world.chan").matrices()
     np.testing.assert_allclose(camera @ head, world, atol=1e-4)
+
+
+def test_every_render_of_a_shot_is_finite(synth_shot_factory):
+    """Seed 7 once rounded dot(N, V) above 1 on frame 1014, and the rim's pow() turned the CG beauty to NaN."""
+    from pipeline.media.image import read_exr
+
+    shot = synth_shot_factory("pirouette", seed=7)
+    for path in sorted((shot / "cg").glob("*.exr")):
+        bad = [name for name, channel in read_exr(path).items() if not np.isfinite(channel).all()]
+        assert not bad, f"{path.name}: non-finite {bad}"
