@@ -9,7 +9,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.stamp-install
 FRONTEND_STAMP := review/static/review/build/.stamp
-SYSTEM_PACKAGES := chromium redis-server postgresql fonts-dejavu-core libegl1 libegl-mesa0 libgl1-mesa-dri nodejs npm
+SYSTEM_PACKAGES := chromium redis-server postgresql fonts-dejavu-core libegl1 libegl-mesa0 libgl1-mesa-dri
 export OPENCV_IO_ENABLE_OPENEXR := 1
 export PYTHONUNBUFFERED := 1
 
@@ -29,9 +29,12 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP) frontend
 
-# Debian packages the tests and the demo use; apt runs only when one is missing.
+# Debian packages the tests and the demo use; apt runs only when one is missing. Node.js and npm (the
+# player's build) are looked for as commands: a machine may have them from elsewhere, and Debian's npm would
+# conflict with that nodejs.
 system-deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing Debian packages:$$missing"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
