@@ -153,3 +153,15 @@ def test_shot_page_shows_each_variants_scores_by_head_angle(client, world):
     assert scores.count("<tr") == 1 + 3  # the header, then rigid's two bins and its total; loose has no scores
     assert "<td>back</td>" in scores and "27.5" in scores and "50%" in scores and "29.0" in scores
     assert "loose" not in scores
+
+
+def test_the_status_menu_starts_on_no_change(client, world):
+    """Clicking "Set status" without choosing must not move the shot (the first choice used to be Omitted)."""
+    client.force_login(world.users["producer"])
+    html = client.get(f"/shots/{world.shot.id}/").content.decode()
+    menu = html.split('<select name="status" required>')[1].split("</select>")[0]
+    assert menu.startswith('<option value="" selected disabled>Change status…</option>')
+    before = world.shot.status
+    client.post(f"/shots/{world.shot.id}/status", {"status": ""})
+    world.shot.refresh_from_db()
+    assert world.shot.status == before
