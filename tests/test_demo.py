@@ -16,10 +16,12 @@ ROOT = Path(__file__).resolve().parent.parent
 @pytest.fixture(scope="module")
 def demo_run(tmp_path_factory):
     work = tmp_path_factory.mktemp("demo")
-    env = {**os.environ, "FACEREPLACE_HOME": str(work / "home"), "DJANGO_SETTINGS_MODULE": "facereplace_site.settings"}
+    # the demo's shots where the site looks for engine folders (ENGINE_ROOT/project/sequence/shot), as make demo
+    env = {**os.environ, "FACEREPLACE_HOME": str(work / "home"), "DJANGO_SETTINGS_MODULE": "facereplace_site.settings",
+           "FACEREPLACE_ENGINE_ROOT": str(work / "engine")}
     env.pop("DATABASE_URL", None)
     env.pop("REDIS_URL", None)
-    project = work / "project"
+    project = work / "engine" / "demo" / "SQ010"
 
     def run(*args: str) -> subprocess.CompletedProcess:
         result = subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
@@ -75,3 +77,49 @@ def test_demo_accounts_can_sign_in(demo_run):
             "print(all(authenticate(username=u, password=u + '-demo') for u in ('supervisor', 'artist', 'producer')))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "True"
+
+
+def test_the_supervisor_approves_and_the_final_comp_renders(demo_run):
+    """The rest of the demo's story: approve a two-variant pick through the API, the worker renders the real
+    comp from the engine's converted variants, the shot goes final."""
+    import time
+
+    import requests
+
+    env, project = demo_run[3], demo_run[4]
+    token = subprocess.run([sys.executable, "manage.py", "review_user", "supervisor", "--role", "supervisor",
+                            "--project", "demo", "--token"], cwd=ROOT, env=env, capture_output=True, text=True,
+                           check=True).stdout.strip()
+    port = free_port()
+    site = subprocess.Popen([sys.executable, "manage.py", "serve", "--port", str(port)], cwd=ROOT, env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    api, auth = f"http://127.0.0.1:{port}/api", {"Authorization": f"Token {token}"}
+    try:
+        for _ in range(100):
+            try:
+                if requests.get(f"http://127.0.0.1:{port}/health/", timeout=1).ok:
+                    break
+            except requests.ConnectionError:
+                time.sleep(0.3)
+        shot = requests.get(f"{api}/shots/?code=pirouette", headers=auth).json()["results"][0]
+        variants = {v["label"]: v["id"] for v in requests.get(f"{api}/shots/{shot['id']}/", headers=auth).json()["variants"]}
+        edit = requests.post(f"{api}/shots/{shot['id']}/edits/", headers=auth, json={"segments": [
+            {"variant": variants["rigid"], "frame_start": 1001, "frame_end": 1012},
+            {"variant": variants["cg"], "frame_start": 1013, "frame_end": 1024, "transition": 4}]}).json()
+        decision = requests.post(f"{api}/edits/{edit['id']}/decisions/", headers=auth, json={"decision": "approve"})
+        assert decision.status_code == 201, decision.text
+        deadline = time.monotonic() + 240
+        while time.monotonic() < deadline:
+            detail = requests.get(f"{api}/shots/{shot['id']}/", headers=auth).json()
+            if detail["status"] == "final":
+                break
+            time.sleep(1)
+        assert detail["status"] == "final", detail["renders"]
+        render = detail["renders"][0]
+        assert render["state"] == "done" and render["output_url"].endswith(".mp4")
+        assert "comp.nk" in render["log"] and "edit.otio" in render["log"]  # the engine's comp, not a preview
+        rendered = project / "pirouette" / "renders"
+        assert len(list(rendered.glob("*/comp/comp.*.exr"))) == 24
+    finally:
+        site.terminate()
+        site.wait(timeout=30)
