@@ -14,13 +14,14 @@ import logging
 import os
 import random
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 import time
 from collections.abc import Iterator
 from pathlib import Path
+
+from tests.review.live import free_port
 
 logger = logging.getLogger(__name__)
 
@@ -48,12 +49,6 @@ def _percentile(values: list[float], p: float) -> float:
     return values[lo] + (values[hi] - values[lo]) * (k - lo)
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @contextlib.contextmanager
 def _database(backend: str) -> Iterator[dict[str, str]]:
     """The environment of a site on an empty database of `backend` (PostgreSQL: a cluster made for this run)."""
@@ -79,7 +74,7 @@ def _as_postgres_user(args: list[str]) -> list[str]:
 
 @contextlib.contextmanager
 def _postgres(data: Path) -> Iterator[str]:
-    port = _free_port()
+    port = free_port()
     data.mkdir(parents=True)
     if os.geteuid() == 0:
         shutil.chown(data, "postgres", "postgres")

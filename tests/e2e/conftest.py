@@ -10,7 +10,6 @@ import io
 import json
 import os
 import re
-import socket
 import subprocess
 import sys
 import threading
@@ -23,6 +22,8 @@ from pathlib import Path
 import cv2
 import numpy as np
 import pytest
+
+from tests.review.live import free_port
 import requests
 
 from pipeline.media.burnin import CODE_COLUMNS, CODE_ROWS, code_cell_size, read_frame_code
@@ -143,12 +144,6 @@ PASSWORD = "player-e2e-pass"
 SHOT_FIRST, SHOT_COUNT = 1001, 60
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _manage(env: dict[str, str], *args: str) -> str:
     result = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
                             timeout=120)
@@ -235,7 +230,7 @@ def live_site(tmp_path_factory, player_build) -> Iterator[LiveSite]:
            "PYTHONPATH": str(ROOT), "LOG_LEVEL": "WARNING"}
     env.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
     _manage(env, "migrate", "--noinput")
-    site = LiveSite(f"http://127.0.0.1:{_free_port()}", env)
+    site = LiveSite(f"http://127.0.0.1:{free_port()}", env)
     for name, role in (("sup", "supervisor"), ("art", "artist"), ("prod", "producer")):
         _manage(env, "review_user", name, "--role", role, "--project", "DD", "--password", PASSWORD)
     site.tokens["pipe"] = _manage(env, "review_user", "pipe", "--role", "pipeline", "--project", "DD", "--token")
