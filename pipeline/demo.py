@@ -37,6 +37,8 @@ class DemoConfig:
     presets: tuple[str, ...] = PRESETS
     size: int = 128  # plate size in pixels (square)
     frames: int = 48  # plate frames per shot
+    first_frame: int = 1001
+    fps: str = "24000/1001"
     crop_size: int = 64  # stabilized crop side, for the faceset and the models (64 trains fast on a CPU)
     fit_size: int = 120  # actor crops in each shot's fit set (the bow's head-down poses have ~135 nearby)
     base_steps: int = 400  # training steps of each variant's base stage (once, shared by the shots)
@@ -57,7 +59,7 @@ class ShotResult:
     stabilized: Path
     cropped_frames: int
     flagged_frames: int
-    variants: tuple[Path, ...]  # review/variants/NAME/variant.json, ready to publish
+    variants: tuple[Path, ...]  # review/variants/NAME/variant.json, ready to publish (none when not converting)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -78,8 +80,9 @@ def _run_step(step: Step) -> bool:
     return True
 
 
-def shot_steps(config: DemoConfig, preset: str) -> list[Step]:
-    """The engine's stages on one shot, in order."""
+def shot_steps(config: DemoConfig, preset: str, *, convert: bool = True) -> list[Step]:
+    """The engine's stages on one shot, in order; with convert=False up to training only (the site converts
+    each variant as a chunked job of its own, `review.services.job_kinds.convert_queue`)."""
     from pipeline.convert.shot_stage import convert_shot
     from pipeline.dataset.stage import run as dataset
     from pipeline.media.review import make_review_clip
@@ -100,7 +103,8 @@ def shot_steps(config: DemoConfig, preset: str) -> list[Step]:
 
     steps = [
         Step(f"{preset}: synth", shot_dir / SHOT_FILE, lambda: synth(
-            SynthConfig(preset=preset, size=config.size, frames=config.frames, seed=config.seed), shot_dir)),
+            SynthConfig(preset=preset, size=config.size, frames=config.frames, seed=config.seed,
+                        first_frame=config.first_frame, fps=config.fps), shot_dir)),
         Step(f"{preset}: track import", track_path, lambda: write_track(track_path, load_head_track(
             shot().head_track, intrinsics=shot().camera, rotation_order=shot().rotation_order),
             source=str(shot().head_track))),
@@ -126,9 +130,12 @@ def shot_steps(config: DemoConfig, preset: str) -> list[Step]:
         steps.append(Step(f"{preset}: train {variant} fit", stage_dir(shot_dir, variant, "fit") / "checkpoint.pt",
                           functools.partial(lambda v, b: train_shot(shot(), variant=v, stage="fit",
                                                                     steps=config.fit_steps, base=b), variant, base)))
-        steps.append(Step(f"{preset}: convert {variant}", shot_dir / VARIANTS_DIR / variant / "variant.json",
-                          functools.partial(lambda v: convert_shot(shot(), v), variant)))
-    steps.append(Step(f"{preset}: eval", shot_dir / "eval" / "eval.json", lambda: evaluate(shot(), config.variants)))
+        if convert:
+            steps.append(Step(f"{preset}: convert {variant}", shot_dir / VARIANTS_DIR / variant / "variant.json",
+                              functools.partial(lambda v: convert_shot(shot(), v), variant)))
+    if convert:
+        steps.append(Step(f"{preset}: eval", shot_dir / "eval" / "eval.json",
+                          lambda: evaluate(shot(), config.variants)))
     return steps
 
 
@@ -145,12 +152,30 @@ def evaluate(shot: Shot, variants: tuple[str, ...]) -> Path:
     return result.manifest
 
 
-def run_shot(config: DemoConfig, preset: str, progress: ProgressCallback | None = None) -> ShotResult:
-    """The engine's stages on one shot; `progress` hears (fraction, step) after each (the site's job page)."""
+def evaluate_converted(shot: Shot, variants: tuple[str, ...]) -> Path | None:
+    """`evaluate` for those of `variants` the shot has converted (SHOT/convert/NAME), when it has the synthetic
+    truth to score them against; None (and a log line saying why) when it has no [truth] table or none is."""
+    from pipeline.convert.stage import MANIFEST
+
+    if shot.truth is None:
+        logger.info("%s: no [truth] table (not a synthetic shot); variants %s not evaluated", shot.root,
+                    ", ".join(variants))
+        return None
+    converted = tuple(v for v in variants if (shot.root / "convert" / v / MANIFEST).is_file())
+    if not converted:
+        logger.info("%s: none of %s is converted; nothing to evaluate", shot.root, ", ".join(variants))
+        return None
+    return evaluate(shot, converted)
+
+
+def run_shot(config: DemoConfig, preset: str, progress: ProgressCallback | None = None, *,
+             convert: bool = True) -> ShotResult:
+    """The engine's stages on one shot (with convert=False up to training); `progress` hears (fraction, step)
+    after each (the site's job page)."""
     from pipeline.publish.stage import VARIANTS_DIR
     from pipeline.stabilize.stage import MANIFEST, read_stabilized
 
-    steps = shot_steps(config, preset)
+    steps = shot_steps(config, preset, convert=convert)
     for i, step in enumerate(steps, 1):
         _run_step(step)
         if progress is not None:
@@ -158,7 +183,7 @@ def run_shot(config: DemoConfig, preset: str, progress: ProgressCallback | None 
     shot_dir = config.project_dir / preset
     manifest = read_stabilized(shot_dir / "work" / "stabilize" / MANIFEST)
     flagged = sum(1 for record in manifest["frames"] if record["flag"])
-    variants = tuple(shot_dir / VARIANTS_DIR / v / "variant.json" for v in config.variants)
+    variants = tuple(shot_dir / VARIANTS_DIR / v / "variant.json" for v in config.variants) if convert else ()
     return ShotResult(shot_dir=shot_dir, track=shot_dir / "work" / "track.json",
                       stabilized=shot_dir / "work" / "stabilize" / MANIFEST,
                       cropped_frames=len(manifest["frames"]) - flagged, flagged_frames=flagged, variants=variants)

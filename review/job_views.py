@@ -1,4 +1,5 @@
-"""The shot page's job forms: retry a failed job, run the engine on the shot. Refusals become page messages."""
+"""The shot page's job forms: retry a failed job, run the engine on the shot, convert one variant again.
+Refusals become page messages."""
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
@@ -8,7 +9,7 @@ from django.views.decorators.http import require_POST
 
 from review.selectors import shots as sel
 from review.selectors.jobs import job_get
-from review.services.job_kinds import engine_run_queue
+from review.services.job_kinds import convert_queue, engine_run_queue
 from review.services.jobs import job_retry
 from review.views import _run
 
@@ -27,5 +28,15 @@ def job_retry_form(request: HttpRequest, job_id: int) -> HttpResponse:
 def shot_engine_form(request: HttpRequest, shot_id: int) -> HttpResponse:
     shot = sel.shot_get(user=request.user, shot_id=shot_id)
     _run(request, lambda: engine_run_queue(shot=shot, actor=request.user, name=request.POST.get("name", ""),
-                                           quick=request.POST.get("quick") == "1"))
+                                           quick=request.POST.get("quick") == "1",
+                                           variants=request.POST.getlist("variants")))
+    return redirect("shot", shot_id=shot_id)
+
+
+@login_required
+@require_POST
+def shot_convert_form(request: HttpRequest, shot_id: int) -> HttpResponse:
+    shot = sel.shot_get(user=request.user, shot_id=shot_id)
+    _run(request, lambda: convert_queue(shot=shot, actor=request.user, name=request.POST.get("name", ""),
+                                        variant=request.POST.get("variant", "")))
     return redirect("shot", shot_id=shot_id)

@@ -18,6 +18,7 @@ urlpatterns = [
     path("shots/<int:shot_id>/render", views.shot_render_form, name="shot-render"),
     path("edits/<int:edit_id>/decision", views.edit_decision_form, name="edit-decision"),
     path("shots/<int:shot_id>/engine", job_views.shot_engine_form, name="shot-engine"),
+    path("shots/<int:shot_id>/convert", job_views.shot_convert_form, name="shot-convert"),
     path("jobs/<int:job_id>/retry", job_views.job_retry_form, name="job-retry"),
     path("media/<path:name>", media_serve.media, name="media"),
 ]

@@ -53,36 +53,39 @@ def variants_of(shot_dir: Path) -> list[VariantToPublish]:
     """The variants under review/variants/, checked before anything is uploaded."""
     folder = shot_dir / VARIANTS_DIR
     manifests = sorted(folder.glob("*/variant.json")) if folder.is_dir() else []
-    found = []
-    for path in manifests:
-        data = read_manifest(path, kind=MANIFEST_KIND, versions=MANIFEST_VERSIONS)
-        label, kind, clip = data.get("label"), data.get("variant_kind"), data.get("clip")
-        if not isinstance(label, str) or not label.strip():
-            raise InputError(f"{path}: 'label' must be a non-empty string")
-        if kind not in VARIANT_KINDS:
-            raise InputError(f"{path}: 'variant_kind' is {kind!r}; use one of {', '.join(VARIANT_KINDS)}")
-        if not isinstance(clip, str) or not (path.parent / clip).is_file():
-            raise InputError(f"{path}: its review clip {clip!r} is missing beside it; rerun the convert stage")
-        qc = data.get("qc", [])
-        if not isinstance(qc, list) or not all(isinstance(r, dict) and isinstance(r.get("frame"), int) for r in qc):
-            raise InputError(f"{path}: 'qc' must be a list of objects each with an integer 'frame'")
-        try:  # the site takes strict JSON: a NaN (a broken frame's score) must be found here, not refused there
-            json.dumps({"qc": qc, "metrics": data.get("metrics", {})}, allow_nan=False)
-        except ValueError:
-            raise InputError(f"{path}: its QC or metrics hold a non-finite number (NaN or infinity); rerun the "
-                             "stage that wrote it (a NaN usually means a broken input frame)") from None
-        metrics = data.get("metrics", {})
-        if not isinstance(metrics, dict):
-            raise InputError(f"{path}: 'metrics' must be an object (e.g. {{\"eval\": ...}})")
-        fields = {"model_name": data.get("model", ""), "checkpoint": data.get("checkpoint", ""),
-                  "faceset": data.get("faceset", {}), "performance": data.get("performance", {}), "qc": qc,
-                  "metrics": metrics}
-        mp4, thumbnail, filmstrip, layout = review_paths(path.parent / clip)
-        files = {"clip": mp4, **{k: p for k, p in (("thumbnail", thumbnail), ("filmstrip", filmstrip)) if p.is_file()}}
-        if "filmstrip" in files and layout.is_file():
-            fields["filmstrip_layout"] = read_manifest(layout, kind=FILMSTRIP_KIND, versions=(FILMSTRIP_VERSION,))
-        found.append(VariantToPublish(label=label, kind=kind, files=files, fields=fields))
-    return found
+    return [read_variant(path) for path in manifests]
+
+
+def read_variant(path: Path) -> VariantToPublish:
+    """One variant's review/variants/NAME/variant.json, checked: what the site is sent for it (also what a
+    site job publishes in-process after a conversion)."""
+    data = read_manifest(path, kind=MANIFEST_KIND, versions=MANIFEST_VERSIONS)
+    label, kind, clip = data.get("label"), data.get("variant_kind"), data.get("clip")
+    if not isinstance(label, str) or not label.strip():
+        raise InputError(f"{path}: 'label' must be a non-empty string")
+    if kind not in VARIANT_KINDS:
+        raise InputError(f"{path}: 'variant_kind' is {kind!r}; use one of {', '.join(VARIANT_KINDS)}")
+    if not isinstance(clip, str) or not (path.parent / clip).is_file():
+        raise InputError(f"{path}: its review clip {clip!r} is missing beside it; rerun the convert stage")
+    qc = data.get("qc", [])
+    if not isinstance(qc, list) or not all(isinstance(r, dict) and isinstance(r.get("frame"), int) for r in qc):
+        raise InputError(f"{path}: 'qc' must be a list of objects each with an integer 'frame'")
+    try:  # the site takes strict JSON: a NaN (a broken frame's score) must be found here, not refused there
+        json.dumps({"qc": qc, "metrics": data.get("metrics", {})}, allow_nan=False)
+    except ValueError:
+        raise InputError(f"{path}: its QC or metrics hold a non-finite number (NaN or infinity); rerun the "
+                         "stage that wrote it (a NaN usually means a broken input frame)") from None
+    metrics = data.get("metrics", {})
+    if not isinstance(metrics, dict):
+        raise InputError(f"{path}: 'metrics' must be an object (e.g. {{\"eval\": ...}})")
+    fields = {"model_name": data.get("model", ""), "checkpoint": data.get("checkpoint", ""),
+              "faceset": data.get("faceset", {}), "performance": data.get("performance", {}), "qc": qc,
+              "metrics": metrics}
+    mp4, thumbnail, filmstrip, layout = review_paths(path.parent / clip)
+    files = {"clip": mp4, **{k: p for k, p in (("thumbnail", thumbnail), ("filmstrip", filmstrip)) if p.is_file()}}
+    if "filmstrip" in files and layout.is_file():
+        fields["filmstrip_layout"] = read_manifest(layout, kind=FILMSTRIP_KIND, versions=(FILMSTRIP_VERSION,))
+    return VariantToPublish(label=label, kind=kind, files=files, fields=fields)
 
 
 def run(config: PublishConfig, shot_dir: str | Path) -> PublishResult:

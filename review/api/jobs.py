@@ -1,5 +1,6 @@
-"""REST API of jobs: a shot's jobs (with progress, log and error), running the engine on a shot, and retrying
-a failed job. Thin, like the rest of the API: one service or selector per call."""
+"""REST API of jobs: a shot's jobs (with progress, log and error), running the engine on a shot, converting
+one variant in chunks, and retrying a failed job. Thin, like the rest of the API: one service or selector per
+call."""
 from __future__ import annotations
 
 from drf_spectacular.utils import extend_schema
@@ -11,7 +12,7 @@ from rest_framework.views import APIView
 from review.api.views import ServiceMixin, validated
 from review.models import Job
 from review.selectors.jobs import shot_jobs
-from review.services.job_kinds import engine_run_queue
+from review.services.job_kinds import ENGINE_VARIANTS, convert_queue, engine_run_queue
 from review.services.jobs import job_retry
 
 
@@ -29,6 +30,15 @@ class JobSerializer(serializers.ModelSerializer):
 class EngineRunIn(serializers.Serializer):
     name = serializers.CharField(max_length=64, help_text="the shot's folder on the engine's storage, or a preset")
     quick = serializers.BooleanField(default=False, help_text="tiny sizes (for a try-out)")
+    variants = serializers.ListField(child=serializers.CharField(max_length=64), default=list(ENGINE_VARIANTS),
+                                     help_text=f"the variants to train and convert, some of {', '.join(ENGINE_VARIANTS)}"
+                                               " (default: all)")
+
+
+class ConvertIn(serializers.Serializer):
+    name = serializers.CharField(max_length=64, help_text="the shot's folder on the engine's storage")
+    variant = serializers.CharField(max_length=64, help_text="the variant to convert (a [[variants]] name of the "
+                                                             "folder's shot.toml, e.g. rigid)")
 
 
 class ShotJobs(ServiceMixin, generics.GenericAPIView):
@@ -40,9 +50,21 @@ class ShotJobs(ServiceMixin, generics.GenericAPIView):
 
     @extend_schema(request=EngineRunIn, responses={201: JobSerializer})
     def post(self, request: Request, shot_id: int) -> Response:
-        """Run the engine on the shot (queued on the gpu workers)."""
+        """Run the engine on the shot (queued on the gpu workers): train the chosen variants, then convert
+        each as a chunked conversion job."""
         shot = self.visible_shot(request, shot_id)
         job = engine_run_queue(shot=shot, actor=request.user, **validated(EngineRunIn, request))
+        return Response(JobSerializer(job).data, status=201)
+
+
+class ShotConvert(ServiceMixin, APIView):
+    @extend_schema(request=ConvertIn, responses={201: JobSerializer})
+    def post(self, request: Request, shot_id: int) -> Response:
+        """Convert one variant of the shot's engine folder again, in frame chunks any gpu worker takes; the
+        joined variant is published to the shot (replacing the one of that label). 409 while the same
+        conversion is queued or running."""
+        shot = self.visible_shot(request, shot_id)
+        job = convert_queue(shot=shot, actor=request.user, **validated(ConvertIn, request))
         return Response(JobSerializer(job).data, status=201)
 
 

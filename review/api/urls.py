@@ -29,5 +29,6 @@ urlpatterns = [
     path("fixes/<int:fix_id>/review/", v.FixReview.as_view(), name="api-fix-review"),
     path("renders/<int:render_id>/", v.RenderDetail.as_view(), name="api-render"),
     path("shots/<int:shot_id>/jobs/", j.ShotJobs.as_view(), name="api-shot-jobs"),
+    path("shots/<int:shot_id>/jobs/convert/", j.ShotConvert.as_view(), name="api-shot-convert"),
     path("jobs/<int:job_id>/retry/", j.JobRetry.as_view(), name="api-job-retry"),
 ]

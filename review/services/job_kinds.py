@@ -2,8 +2,9 @@
 
 - review_clip (cpu): an uploaded variant clip normalised into a review clip (seekable H.264, thumbnail,
   filmstrip) that replaces the upload.
-- engine (gpu): the engine's stages on the shot's folder (`pipeline.demo.run_shot`, which grows as stages
-  land: today synth/track import/stabilize; training and conversion when they join it).
+- engine (gpu): the engine's stages on the shot's folder up to training the chosen variants
+  (`pipeline.demo.run_shot(convert=False)`: a synthetic preset is made at the site shot's frames and rate),
+  then one `convert` job per chosen variant, queued for the engine run's requester.
 - render (cpu, chunked): the approved edit's final render; the shot becomes final. When the shot's engine
   folder holds every variant of the edit converted (`render_engine_source`), the real comp
   (`pipeline.comp.render.render_edit`: EXR frames, review clip, Nuke script, OTIO) runs as one chunk over the
@@ -12,10 +13,15 @@
   fixes over their frames) runs in frame chunks any worker takes, then joined.
 - convert (gpu, chunked): one variant of an engine shot (the shot's folder `name`) converted in chunks of
   FACEREPLACE_CONVERT_CHUNK_FRAMES frames (`pipeline.convert.shot_stage.convert_shot(frames=)`), so several
-  workers share one shot, then joined (`join_shot`) into SHOT/convert/VARIANT and its reviewable variant.
+  workers share one shot, then joined (`join_shot`) into SHOT/convert/VARIANT and its reviewable variant,
+  scored against the synthetic truth when the shot has one (`pipeline.demo.evaluate_converted`) and published
+  to the site's shot in-process (`variant_converted_publish`: converted again, the variant is replaced in
+  place), where it plays with its QC and eval table and the engine's comp can render it.
 """
 from __future__ import annotations
 
+import contextlib
+import dataclasses
 import hashlib
 import logging
 import re
@@ -29,8 +35,10 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 
+from pipeline.demo import VARIANTS as ENGINE_VARIANTS
 from pipeline.errors import FacereplaceError, InputError
-from review.choices import FrameFixState, JobKind, ShotStatus
+from review.choices import JOB_STATE_ACTIVE, FrameFixState, JobKind, ShotStatus
+from review.errors import Conflict
 from review.models import FrameFixImage, Job, Render, Shot, Variant
 from review.permissions import Action, require
 from review.services.activity import activity_record
@@ -102,9 +110,11 @@ def engine_folder(shot: Shot) -> Path:
 
 
 def engine_run(job: Job, progress: Progress) -> None:
+    """Train the chosen variants on the shot's folder, then queue each one's chunked conversion."""
     from pipeline.demo import PRESETS, DemoConfig, run_shot
 
     shot, name = job.shot, job.params["name"]
+    variants = tuple(job.params.get("variants") or ENGINE_VARIANTS)
     folder = engine_folder(shot)
     if not (folder / name / "shot.toml").is_file() and name not in PRESETS:
         raise InputError(f"{folder / name / 'shot.toml'}: no such file; put the shot's folder (with its shot.toml) "
@@ -113,18 +123,36 @@ def engine_run(job: Job, progress: Progress) -> None:
         shot_move(shot=shot, to=ShotStatus.TRAINING, actor=job.requested_by, reason=f"engine run {job.id} started")
     config = DemoConfig.quick(folder, (name,)) if job.params.get("quick") else DemoConfig(project_dir=folder,
                                                                                          presets=(name,))
-    result = run_shot(config, name, progress=progress)
+    config = dataclasses.replace(config, variants=variants, frames=shot.frame_count, first_frame=shot.frame_start,
+                                 fps=str(shot.fps))
+    result = run_shot(config, name, progress=progress, convert=False)
     logger.info("%s: %d head crops, %d frames without a crop -> %s", shot, result.cropped_frames,
                 result.flagged_frames, result.stabilized)
+    for variant in variants:
+        try:
+            convert = _convert_create(shot=shot, actor=job.requested_by, name=name, variant=variant)
+        except Conflict as exc:  # a retried engine run: its first attempt queued this one
+            logger.info("%s", exc)
+            continue
+        logger.info("queued the conversion of %s as job %s, in chunks any gpu worker takes", variant, convert.id)
+    progress(1.0, f"trained {', '.join(variants)}; conversions queued")
 
 
 @transaction.atomic
-def engine_run_queue(*, shot: Shot, actor: Any, name: str, quick: bool = False) -> Job:
-    """Run the engine on the shot's folder `name` (a synthetic preset is made when the folder is empty)."""
+def engine_run_queue(*, shot: Shot, actor: Any, name: str, quick: bool = False,
+                     variants: list[str] | tuple[str, ...] = ENGINE_VARIANTS) -> Job:
+    """Run the engine on the shot's folder `name` (a synthetic preset is made when the folder is empty):
+    train `variants` (some of rigid, loose, cg), then convert each in chunks."""
     require(actor, shot.sequence.project_id, Action.SHOT_TRAINING)
     if not _FOLDER_NAME.match(name or ""):
         raise ValidationError({"name": f"{name!r} is not a folder name (letters, digits, '_', '.', '-'; no slashes)"})
-    return job_create(shot=shot, kind=JobKind.ENGINE, actor=actor, params={"name": name, "quick": bool(quick)})
+    unknown = [v for v in variants if v not in ENGINE_VARIANTS]
+    if unknown or not variants:
+        raise ValidationError({"variants": f"{', '.join(map(repr, unknown)) or 'none'}: choose one or more of "
+                                           f"{', '.join(ENGINE_VARIANTS)}"})
+    chosen = [v for v in ENGINE_VARIANTS if v in variants]
+    return job_create(shot=shot, kind=JobKind.ENGINE, actor=actor, params={"name": name, "quick": bool(quick),
+                                                                          "variants": chosen})
 
 
 # --- conversion in chunks ----------------------------------------------------------------------------------
@@ -145,14 +173,28 @@ def convert_plan(job: Job) -> list[tuple[int, int]]:
     its checkpoint exist (so a missing model fails the job once, not in every chunk)."""
     from pipeline.convert.shot_stage import variant_checkpoint
 
-    shot = _convert_shot(job)
+    shot, site = _convert_shot(job), job.shot
     variant_checkpoint(shot, job.params["variant"])
+    if (shot.first_frame, shot.last_frame, shot.fps) != (site.frame_start, site.frame_end, site.fps):
+        raise InputError(f"{shot.root}: frames {shot.first_frame}-{shot.last_frame} at {shot.fps} fps, but the site's "
+                         f"shot {site} is {site.frame_start}-{site.frame_end} at {site.fps} fps; its converted "
+                         "variant could not be published there")
+    if not _convert_config(shot).review_clip:
+        raise InputError(f"{shot.root}: [convert] review_clip is off; the site needs the variant's review clip "
+                         "(set review_clip = true)")
     size = max(1, int(settings.FACEREPLACE_CONVERT_CHUNK_FRAMES))
     ranges = [(start, min(start + size - 1, shot.last_frame)) for start in range(shot.first_frame, shot.last_frame + 1,
                                                                                  size)]
     logger.info("%s: converting %s of %s in %d chunk(s) of up to %d frames", job.shot, job.params["variant"],
                 shot.root, len(ranges), size)
     return ranges
+
+
+def _convert_config(shot: Any) -> Any:
+    from pipeline.config import config_from_dict
+    from pipeline.convert.config import ConvertConfig
+
+    return config_from_dict(ConvertConfig, shot.sections.get("convert"), where=f"{shot.root} [convert]")
 
 
 def convert_chunk(parent: Job, chunk: Job, progress: Progress) -> None:
@@ -165,24 +207,58 @@ def convert_chunk(parent: Job, chunk: Job, progress: Progress) -> None:
 
 
 def convert_join(job: Job, progress: Progress) -> None:
-    from pipeline.convert.shot_stage import join_shot
+    """Join the chunks, score the variant against the synthetic truth (if any) and publish it to the shot.
 
+    Only the joined variant is scored: the shot's other variants may be joining on other workers right now,
+    and each one's join scores and publishes its own."""
+    from pipeline.convert.shot_stage import join_shot
+    from pipeline.demo import evaluate_converted
+
+    shot, variant = _convert_shot(job), job.params["variant"]
     count = Job.objects.filter(parent=job).count()
-    result = join_shot(_convert_shot(job), job.params["variant"], [_chunk_dir(job, i) for i in range(count)],
-                       progress=progress)
+    result = join_shot(shot, variant, [_chunk_dir(job, i) for i in range(count)], progress=progress)
     logger.info("joined %d chunk(s) into %s: %d frames swapped, %d flagged by QC; reviewable variant %s", count,
                 result.manifest.parent, result.swapped, len(result.anomalies), result.review_variant)
+    evaluate_converted(shot, (variant,))
+    published, created = converted_variant_publish(job=job, manifest=result.review_variant)
+    logger.info("%s variant %s (site id %s) of %s", "published" if created else "updated", published.label,
+                published.id, job.shot)
     shutil.rmtree(work_dir(job), ignore_errors=True)
+
+
+def converted_variant_publish(*, job: Job, manifest: Path) -> tuple[Variant, bool]:
+    """The reviewable variant (review/variants/NAME/variant.json) a conversion job made, on the job's shot
+    as `facereplace publish` would send it: clip, thumbnail, filmstrip, QC, metrics, model and checkpoint."""
+    from pipeline.publish.stage import read_variant
+    from review.services.variants import variant_converted_publish
+
+    made = read_variant(manifest)
+    with contextlib.ExitStack() as stack:
+        files = {field: File(stack.enter_context(path.open("rb")), name=path.name)
+                 for field, path in made.files.items()}
+        return variant_converted_publish(shot=job.shot, actor=job.requested_by, kind=made.kind, label=made.label,
+                                         **files, **made.fields)
 
 
 @transaction.atomic
 def convert_queue(*, shot: Shot, actor: Any, name: str, variant: str) -> Job:
-    """Convert `variant` of the engine shot folder `name` in frame chunks any gpu worker takes, then join."""
+    """Convert `variant` of the engine shot folder `name` in frame chunks any gpu worker takes, then join and
+    publish it to the shot."""
     require(actor, shot.sequence.project_id, Action.SHOT_TRAINING)
     for field, value in (("name", name), ("variant", variant)):
         if not _FOLDER_NAME.match(value or ""):
             raise ValidationError({field: f"{value!r} is not a folder name (letters, digits, '_', '.', '-'; "
                                           "no slashes)"})
+    return _convert_create(shot=shot, actor=actor, name=name, variant=variant)
+
+
+def _convert_create(*, shot: Shot, actor: Any, name: str, variant: str) -> Job:
+    """Queue the conversion (the caller checked the role); a second one of the same variant while the first
+    is queued or running is refused (409), as both would write SHOT/convert/VARIANT."""
+    active = Job.objects.filter(shot=shot, kind=JobKind.CONVERT, parent__isnull=True, state__in=JOB_STATE_ACTIVE,
+                                params__name=name, params__variant=variant).first()
+    if active is not None:
+        raise Conflict(f"the conversion of {variant} in {name} is already {active.state} (job {active.id})")
     return job_create(shot=shot, kind=JobKind.CONVERT, actor=actor, params={"name": name, "variant": variant})
 
 

@@ -1,5 +1,6 @@
 """A conversion job: one variant of the shot's engine folder converted in frame chunks (separate gpu jobs any
-worker takes, so several workers share one shot), then joined into the variant folder publish reads."""
+worker takes, so several workers share one shot), then joined into the variant folder publish reads, scored
+against the synthetic truth and published to the site's shot; converted again, replaced in place."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -10,35 +11,42 @@ from django.core.exceptions import PermissionDenied
 
 from pipeline.convert.stage import read_converted
 from pipeline.media.clip import open_clip
-from review.choices import JobKind, JobState
-from review.models import Job
+from review.choices import JobKind, JobState, ShotStatus
+from review.models import Activity, Job, Variant
 from review.services.job_kinds import convert_queue, engine_folder
 from review.services.jobs import work_dir
 from tests.review.jobs.conftest import drain
 
 CONVERT = ('\n[convert]\nmotion_blur = false\nreview_clip = true\n\n[[variants]]\nname = "tiny"\nmodel = "loose"\n'
-           'checkpoint = "model"\n')
+           'checkpoint = "model"\n\n[[variants]]\nname = "retrained"\nmodel = "loose"\ncheckpoint = "model2"\n')
+
+
+def _save_loose_model(folder: Path, seed: int) -> None:
+    """A small loose model, freshly initialised with `seed`: a real network, just untrained."""
+    from pipeline.models import create_model
+    from pipeline.train.checkpoint import save_checkpoint
+
+    torch.manual_seed(seed)
+    model = create_model("loose", size=64)
+    save_checkpoint(folder, {
+        "variant": "loose", "stage": "fit", "step": 0, "complete": True, "model": model.spec, "config": {},
+        "manifest_hash": "", "facesets": {}, "metrics": {"loss": None, "losses": []},
+        "model_state": model.state_dict(), "optimizer_state": None, "scaler_state": None, "latent_bank": None})
 
 
 @pytest.fixture(scope="module")
 def engine_root(tmp_path_factory) -> Path:
-    """The world's shot (dance/SQ010/SH010) on the engine: a synthetic 12-frame shot and a small loose model
-    (freshly initialised, seeded: a real network, just untrained) its variant "tiny" converts with."""
-    from pipeline.models import create_model
+    """The world's shot (dance/SQ010/SH010) on the engine: a synthetic 12-frame shot (with its truth) and small
+    loose models its variants "tiny" and "retrained" convert with."""
     from pipeline.synth.make import SynthConfig
     from pipeline.synth.make import run as synth
-    from pipeline.train.checkpoint import save_checkpoint
 
     root = tmp_path_factory.mktemp("engine")
     shot_dir = synth(SynthConfig(preset="pirouette", size=64, frames=12, first_frame=1001, fps="24"),
                      root / "dance" / "SQ010" / "SH010" / "pirouette")
     (shot_dir / "shot.toml").write_text((shot_dir / "shot.toml").read_text() + CONVERT)
-    torch.manual_seed(0)
-    model = create_model("loose", size=64)
-    save_checkpoint(shot_dir / "model", {
-        "variant": "loose", "stage": "fit", "step": 0, "complete": True, "model": model.spec, "config": {},
-        "manifest_hash": "", "facesets": {}, "metrics": {"loss": None, "losses": []},
-        "model_state": model.state_dict(), "optimizer_state": None, "scaler_state": None, "latent_bank": None})
+    _save_loose_model(shot_dir / "model", seed=0)
+    _save_loose_model(shot_dir / "model2", seed=0)
     return root
 
 
@@ -70,6 +78,17 @@ def test_a_conversion_runs_as_chunk_jobs_joined_into_the_whole_variant(engine_wo
     assert (shot_dir / "review" / "variants" / "tiny" / "variant.json").is_file()  # ready for publish
     assert "joined 3 chunk(s)" in job.log
     assert not list(work_dir(job).glob("chunk*"))  # the chunk folders are gone once joined
+    # on the shot page: a playable variant with its QC and the eval table, as the engine's comp recognises it
+    variant = Variant.objects.get(shot=engine_world.shot)
+    assert (variant.label, variant.kind, variant.clip_frames) == ("tiny", "loose", 12)
+    assert (variant.model_name, variant.checkpoint) == (data["record"]["model"], data["record"]["checkpoint"])
+    assert variant.thumbnail and variant.filmstrip and variant.filmstrip_layout["frame_count"] == 12
+    assert [q["frame"] for q in variant.qc] == list(range(1001, 1013))
+    bins = {row["bin"] for row in variant.metrics["eval"]["bins"]}
+    assert {"frontal", "back"} <= bins and variant.metrics["eval"]["all"]["frames"] == 12
+    engine_world.shot.refresh_from_db()
+    assert engine_world.shot.status == ShotStatus.IN_REVIEW
+    assert "published variant tiny" in job.log
 
 
 def test_conversion_needs_the_training_role_and_a_model(engine_world):
@@ -81,3 +100,41 @@ def test_conversion_needs_the_training_role_and_a_model(engine_world):
     job.refresh_from_db()
     assert job.state == JobState.FAILED and "tiny" in job.error  # names the variants there are
     assert not Job.objects.filter(parent=job).exists()
+
+
+def _convert_through_the_api(world, variant: str) -> Job:
+    answer = world.client("supervisor").post(f"/api/shots/{world.shot.id}/jobs/convert/",
+                                             {"name": "pirouette", "variant": variant}, format="json")
+    assert answer.status_code == 201, answer.content
+    assert answer.json()["kind"] == "convert" and answer.json()["queue"] == "gpu"
+    drain()
+    job = Job.objects.get(pk=answer.json()["id"])
+    assert job.state == JobState.DONE and job.chunks.count() == 3, (job.error, job.log[-2000:])
+    return job
+
+
+def test_api_conversion_publishes_once_and_a_new_model_replaces_it_in_place(engine_world):
+    world, shot = engine_world, engine_world.shot
+    url = f"/api/shots/{shot.id}/jobs/convert/"
+    assert "/api/shots/{shot_id}/jobs/convert/" in world.client("producer").get("/api/schema/").content.decode()
+    assert world.client("artist").post(url, {"name": "pirouette", "variant": "tiny"}, format="json").status_code == 403
+    bad = world.client("supervisor").post(url, {"name": "../pirouette", "variant": "tiny"}, format="json")
+    assert bad.status_code == 400 and "not a folder name" in bad.json()["detail"]
+    queued = world.client("supervisor").post(url, {"name": "pirouette", "variant": "retrained"}, format="json")
+    again = world.client("pipeline").post(url, {"name": "pirouette", "variant": "retrained"}, format="json")
+    assert again.status_code == 409 and f"job {queued.json()['id']}" in again.json()["detail"]
+    drain()
+
+    first = Variant.objects.get(shot=shot, label="retrained")
+    assert first.published_by == world.users["supervisor"] and first.metrics["eval"]["all"]["frames"] == 12
+    _convert_through_the_api(world, "retrained")  # the same model again: nothing changes
+    assert list(Variant.objects.filter(shot=shot)) == [first]
+    assert Variant.objects.get(pk=first.pk).clip.name == first.clip.name
+
+    _save_loose_model(engine_folder(shot) / "pirouette" / "model2", seed=1)  # retrained: a new model
+    job = _convert_through_the_api(world, "retrained")
+    replaced = Variant.objects.get(shot=shot)
+    assert replaced.pk == first.pk and replaced.clip_sha256 != first.clip_sha256
+    assert replaced.clip.name != first.clip.name and not Path(first.clip.path).exists()  # the old clip is gone
+    assert replaced.metrics["eval"]["all"]["frames"] == 12 and "updated variant retrained" in job.log
+    assert Activity.objects.filter(shot=shot, verb="variant.replaced").count() == 1

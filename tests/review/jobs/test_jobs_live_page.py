@@ -69,3 +69,39 @@ def test_jobs_live_on_the_shot_page(browser, tmp_path, monkeypatch):
             except subprocess.TimeoutExpired:
                 worker.kill()
             context.close()
+
+
+def test_the_convert_control_queues_a_conversion_shown_on_the_page(browser, tmp_path):
+    with running_site(tmp_path / "home") as site:
+        pipeline = {"Authorization": f"Token {site.token('bot', 'pipeline', 'live')}"}
+        supervisor = {"Authorization": f"Token {site.manage('review_user', 'sam', '--role', 'supervisor', '--project', 'live', '--token', '--password', PASSWORD)}"}
+        shot = requests.post(site.url + "/api/shots/", json={"project": "live", "sequence": "SQ1", "code": "SH1",
+                                                             "frame_start": 1001, "frame_end": 1012},
+                             headers=pipeline).json()
+        context = browser.new_context(viewport={"width": 1280, "height": 900})
+        page = context.new_page()
+        try:
+            page.goto(f"{site.url}/login/")
+            page.fill("input[name=username]", "sam")
+            page.fill("input[name=password]", PASSWORD)
+            page.click("button[type=submit], input[type=submit]")
+            page.goto(f"{site.url}/shots/{shot['id']}/")
+            chosen = page.locator("#engine-form input[name=variants]")
+            assert [chosen.nth(i).get_attribute("value") for i in range(chosen.count())] == ["rigid", "loose", "cg"]
+            form = page.locator("#convert-form")
+            form.locator("input[name=name]").fill("pirouette")
+            form.locator("select[name=variant]").select_option("loose")
+            form.locator("button", has_text="Convert").click()
+            row = page.locator("#jobs tbody tr[data-kind=convert]")
+            row.wait_for(timeout=30_000)
+            assert row.get_attribute("data-state") == "queued" and "Conversion" in row.text_content()
+            jobs = requests.get(site.url + f"/api/shots/{shot['id']}/jobs/", headers=supervisor).json()
+            assert [(j["kind"], j["queue"], j["state"]) for j in jobs] == [("convert", "gpu", "queued")]
+            # the same conversion twice while the first waits: refused, and the page says why
+            form.locator("input[name=name]").fill("pirouette")
+            form.locator("select[name=variant]").select_option("loose")
+            form.locator("button", has_text="Convert").click()
+            page.get_by_text("already queued").wait_for(timeout=30_000)
+            assert page.locator("#jobs tbody tr[data-kind=convert]").count() == 1
+        finally:
+            context.close()

@@ -65,22 +65,46 @@ def test_api_lists_jobs_and_retries(published):
     assert retried.status_code == 201 and retried.json()["state"] == "queued" and retried.json()["id"] != job.id
 
 
-def test_engine_run_from_the_site(world_tx, settings, tmp_path):
+def test_engine_run_from_the_site_trains_then_converts_each_chosen_variant_onto_the_shot(world_tx, settings,
+                                                                                          tmp_path):
+    """A quick engine run of two of the three variants: training on the gpu queue, then one chunked
+    conversion job per chosen variant, each joined, scored against the synthetic truth and published."""
     settings.FACEREPLACE_ENGINE_ROOT = tmp_path / "engine"
+    settings.FACEREPLACE_WORK_ROOT = tmp_path / "work"
+    settings.FACEREPLACE_CONVERT_CHUNK_FRAMES = 5
     api = world_tx.client("pipeline")
     shot = world_tx.shot
     assert world_tx.client("artist").post(f"/api/shots/{shot.id}/jobs/", {"name": "pirouette"}).status_code == 403
     bad = api.post(f"/api/shots/{shot.id}/jobs/", {"name": "../etc"}, format="json")
     assert bad.status_code == 400 and "not a folder name" in bad.content.decode()
-    answer = api.post(f"/api/shots/{shot.id}/jobs/", {"name": "pirouette", "quick": True}, format="json")
+    unknown = api.post(f"/api/shots/{shot.id}/jobs/", {"name": "pirouette", "variants": ["rigid", "tight"]},
+                       format="json")
+    assert unknown.status_code == 400 and "'tight'" in unknown.json()["detail"] and "rigid, loose, cg" in \
+        unknown.json()["detail"]
+    answer = api.post(f"/api/shots/{shot.id}/jobs/", {"name": "pirouette", "quick": True,
+                                                      "variants": ["loose", "rigid"]}, format="json")
     assert answer.status_code == 201 and answer.json()["queue"] == "gpu"
     drain()
     job = Job.objects.get(pk=answer.json()["id"])
     assert job.state == JobState.DONE, job.error
-    assert job.progress == 1.0 and "stabilize" in job.log
+    assert job.progress == 1.0 and "stabilize" in job.log and "train loose fit" in job.log
+    assert "train cg" not in job.log and "pirouette: convert" not in job.log  # trained only: the jobs convert
+    assert "queued the conversion of loose" in job.log
+    converts = list(Job.objects.filter(shot=shot, kind=JobKind.CONVERT, parent=None).order_by("id"))
+    assert [(c.params["variant"], c.requested_by, c.queue) for c in converts] == [
+        ("rigid", world_tx.users["pipeline"], "gpu"), ("loose", world_tx.users["pipeline"], "gpu")]
+    for convert in converts:
+        assert convert.state == JobState.DONE, (convert.error, convert.log[-2000:])
+        assert [(c.frame_start, c.frame_end) for c in convert.chunks.order_by("chunk_index")] == [
+            (1001, 1005), (1006, 1010), (1011, 1012)]
     shot.refresh_from_db()
-    assert shot.status == ShotStatus.TRAINING
-    assert (tmp_path / "engine" / "dance" / "SQ010" / "SH010" / "pirouette" / "work" / "stabilize").is_dir()
+    assert shot.status == ShotStatus.IN_REVIEW  # training, then the first published variant opened the review
+    published = {v.label: v for v in shot.variants.all()}
+    assert sorted(published) == ["loose", "rigid"]
+    for label, variant in published.items():
+        assert variant.model_name == label and variant.clip_frames == 12 and variant.thumbnail and variant.filmstrip
+        assert [row["frame"] for row in variant.qc] == list(range(1001, 1013))
+        assert variant.metrics["eval"]["all"]["frames"] == 12  # the per-yaw-bin table, from the synthetic truth
     missing = api.post(f"/api/shots/{shot.id}/jobs/", {"name": "SH010_plate"}, format="json").json()
     drain()
     assert "no such file" in Job.objects.get(pk=missing["id"]).error
