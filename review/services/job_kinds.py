@@ -146,10 +146,10 @@ def engine_run_queue(*, shot: Shot, actor: Any, name: str, quick: bool = False,
     require(actor, shot.sequence.project_id, Action.SHOT_TRAINING)
     if not _FOLDER_NAME.match(name or ""):
         raise ValidationError({"name": f"{name!r} is not a folder name (letters, digits, '_', '.', '-'; no slashes)"})
-    unknown = [v for v in variants if v not in ENGINE_VARIANTS]
+    unknown = ", ".join(repr(v) for v in variants if v not in ENGINE_VARIANTS)
     if unknown or not variants:
-        raise ValidationError({"variants": f"{', '.join(map(repr, unknown)) or 'none'}: choose one or more of "
-                                           f"{', '.join(ENGINE_VARIANTS)}"})
+        raise ValidationError({"variants": (f"no such variant {unknown}; " if unknown else "no variant chosen; ")
+                                           + f"choose one or more of {', '.join(ENGINE_VARIANTS)}"})
     chosen = [v for v in ENGINE_VARIANTS if v in variants]
     return job_create(shot=shot, kind=JobKind.ENGINE, actor=actor, params={"name": name, "quick": bool(quick),
                                                                           "variants": chosen})

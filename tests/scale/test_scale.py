@@ -1,7 +1,7 @@
 """The site at scale, for real: PostgreSQL for the database and the queue, Redis for the channel layer, two
 ASGI processes and two task workers. A shot goes through publish, approve and render on one ASGI process
 while a browser-like websocket client on the other hears every event; the render's chunks are shared by
-both workers."""
+both workers, and so are a conversion's."""
 from __future__ import annotations
 
 import os
@@ -13,6 +13,7 @@ import psycopg
 import pytest
 import requests
 
+from tests.review.jobs.engine_shot import make_engine_shot
 from tests.review.jobs.procs import FAST_JOBS, ROOT, Listener, asgi_servers, login, wait_for, workers
 from tests.review.media import encode_clip
 from tests.scale.servers import postgres, redis
@@ -27,7 +28,8 @@ def studio(tmp_path_factory):
     with postgres() as database_url, redis() as redis_url:
         env = {**os.environ, **FAST_JOBS, "FACEREPLACE_HOME": str(home), "DATABASE_URL": database_url,
                "REDIS_URL": redis_url, "DJANGO_SETTINGS_MODULE": "facereplace_site.settings", "LOG_LEVEL": "WARNING",
-               "FACEREPLACE_RENDER_CHUNK_FRAMES": "4"}
+               "FACEREPLACE_RENDER_CHUNK_FRAMES": "4", "FACEREPLACE_CONVERT_CHUNK_FRAMES": "4",
+               "FACEREPLACE_ENGINE_ROOT": str(home / "engine")}
 
         def manage(*args: str) -> str:
             return subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True,
@@ -98,3 +100,28 @@ def test_publish_approve_render_across_processes(studio, tmp_path):
     done_chunks = {m["job"] for m in jobs_heard if m["parent"] and m["state"] == "done"}
     assert done_chunks == {chunk_id for chunk_id, _, _ in chunks}, "a chunk's completion never reached the page"
     assert any(m["state"] == "running" and 0 < m["progress"] < 1 for m in jobs_heard)
+
+
+def test_a_conversion_is_shared_by_both_workers(studio):
+    """A TD re-runs one variant's conversion: its frame chunks go to both workers, the join publishes it."""
+    pipeline = {"Authorization": f"Token {studio['tokens']['pipeline']}"}
+    supervisor = {"Authorization": f"Token {studio['tokens']['supervisor']}"}
+    api = studio["urls"][0] + "/api/"
+    shot = requests.post(api + "shots/", json={"project": "dance", "sequence": "SQ010", "code": "SH020",
+                                               "frame_start": 1001, "frame_end": 1016}, headers=pipeline).json()
+    make_engine_shot(studio["home"] / "engine" / "dance" / "SQ010" / "SH020" / "pirouette", frames=16)
+    answer = requests.post(api + f"shots/{shot['id']}/jobs/convert/", json={"name": "pirouette", "variant": "tiny"},
+                           headers=supervisor)
+    assert answer.status_code == 201, answer.text
+
+    def converted() -> bool:
+        job = next(j for j in requests.get(api + f"shots/{shot['id']}/jobs/", headers=supervisor, timeout=30).json()
+                   if j["id"] == answer.json()["id"])
+        assert job["state"] != "failed", job["error"]
+        return job["state"] == "done"
+    wait_for("the conversion to be joined", converted, timeout=120, every=0.3)
+    with psycopg.connect(studio["database_url"].replace("postgres://", "postgresql://")) as db:
+        chunks = db.execute("SELECT worker FROM review_job WHERE parent_id = %s", (answer.json()["id"],)).fetchall()
+    assert len(chunks) == 4 and len({worker for (worker,) in chunks}) == 2, f"one worker did every chunk: {chunks}"
+    variants = requests.get(api + f"shots/{shot['id']}/", headers=supervisor).json()["variants"]
+    assert [(v["label"], v["kind"]) for v in variants] == [("tiny", "loose")]

@@ -6,7 +6,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-import torch
 from django.core.exceptions import PermissionDenied
 
 from pipeline.convert.stage import read_converted
@@ -16,37 +15,15 @@ from review.models import Activity, Job, Variant
 from review.services.job_kinds import convert_queue, engine_folder
 from review.services.jobs import work_dir
 from tests.review.jobs.conftest import drain
-
-CONVERT = ('\n[convert]\nmotion_blur = false\nreview_clip = true\n\n[[variants]]\nname = "tiny"\nmodel = "loose"\n'
-           'checkpoint = "model"\n\n[[variants]]\nname = "retrained"\nmodel = "loose"\ncheckpoint = "model2"\n')
-
-
-def _save_loose_model(folder: Path, seed: int) -> None:
-    """A small loose model, freshly initialised with `seed`: a real network, just untrained."""
-    from pipeline.models import create_model
-    from pipeline.train.checkpoint import save_checkpoint
-
-    torch.manual_seed(seed)
-    model = create_model("loose", size=64)
-    save_checkpoint(folder, {
-        "variant": "loose", "stage": "fit", "step": 0, "complete": True, "model": model.spec, "config": {},
-        "manifest_hash": "", "facesets": {}, "metrics": {"loss": None, "losses": []},
-        "model_state": model.state_dict(), "optimizer_state": None, "scaler_state": None, "latent_bank": None})
+from tests.review.jobs.engine_shot import make_engine_shot, save_loose_model
 
 
 @pytest.fixture(scope="module")
 def engine_root(tmp_path_factory) -> Path:
     """The world's shot (dance/SQ010/SH010) on the engine: a synthetic 12-frame shot (with its truth) and small
     loose models its variants "tiny" and "retrained" convert with."""
-    from pipeline.synth.make import SynthConfig
-    from pipeline.synth.make import run as synth
-
     root = tmp_path_factory.mktemp("engine")
-    shot_dir = synth(SynthConfig(preset="pirouette", size=64, frames=12, first_frame=1001, fps="24"),
-                     root / "dance" / "SQ010" / "SH010" / "pirouette")
-    (shot_dir / "shot.toml").write_text((shot_dir / "shot.toml").read_text() + CONVERT)
-    _save_loose_model(shot_dir / "model", seed=0)
-    _save_loose_model(shot_dir / "model2", seed=0)
+    make_engine_shot(root / "dance" / "SQ010" / "SH010" / "pirouette", frames=12)
     return root
 
 
@@ -131,7 +108,7 @@ def test_api_conversion_publishes_once_and_a_new_model_replaces_it_in_place(engi
     assert list(Variant.objects.filter(shot=shot)) == [first]
     assert Variant.objects.get(pk=first.pk).clip.name == first.clip.name
 
-    _save_loose_model(engine_folder(shot) / "pirouette" / "model2", seed=1)  # retrained: a new model
+    save_loose_model(engine_folder(shot) / "pirouette" / "model2", seed=1)  # retrained: a new model
     job = _convert_through_the_api(world, "retrained")
     replaced = Variant.objects.get(shot=shot)
     assert replaced.pk == first.pk and replaced.clip_sha256 != first.clip_sha256

@@ -79,8 +79,10 @@ def test_engine_run_from_the_site_trains_then_converts_each_chosen_variant_onto_
     assert bad.status_code == 400 and "not a folder name" in bad.content.decode()
     unknown = api.post(f"/api/shots/{shot.id}/jobs/", {"name": "pirouette", "variants": ["rigid", "tight"]},
                        format="json")
-    assert unknown.status_code == 400 and "'tight'" in unknown.json()["detail"] and "rigid, loose, cg" in \
-        unknown.json()["detail"]
+    assert unknown.status_code == 400 and "no such variant 'tight'" in unknown.json()["detail"] and \
+        "rigid, loose, cg" in unknown.json()["detail"]
+    none = api.post(f"/api/shots/{shot.id}/jobs/", {"name": "pirouette", "variants": []}, format="json")
+    assert none.status_code == 400 and "no variant chosen" in none.json()["detail"]
     answer = api.post(f"/api/shots/{shot.id}/jobs/", {"name": "pirouette", "quick": True,
                                                       "variants": ["loose", "rigid"]}, format="json")
     assert answer.status_code == 201 and answer.json()["queue"] == "gpu"
