@@ -1,6 +1,7 @@
 """`convert` stage: every plate frame's head crop through a swap model and back into the plate.
 
-Per frame: the pose-consistent crop (the stabilize stage's `crop_transform`, at the model's size), the model
+Per frame: the crop framed as the shot's [stabilize] method says, at the model's size (the pose-consistent
+`crop_transform`; with "landmarks2d" the 2D baseline's, and no swap where it finds no face), the model
 (batched), the exact inverse warp into the plate, colour match inside the mask, motion blur along the head's
 image motion, mask erosion and feather, composite. A CG variant converts each lighting pass of the CG render
 separately; the first of its passes is composited, every one is written as its own layer.
@@ -201,13 +202,13 @@ def run(config: ConvertConfig, inputs: ConvertInputs, *, progress: ProgressCallb
     from pipeline.dataset.coverage import read_coverage
     from pipeline.media.clip import open_clip
     from pipeline.media.image import write_exr, write_image
-    from pipeline.stabilize.crop import UnframeableError, crop_transform, stabilize_frame
-    from pipeline.stabilize.stage import StabilizeConfig
+    from pipeline.stabilize.crop import UnframeableError, stabilize_frame
+    from pipeline.stabilize.stage import open_framing, shot_stabilize_config
     from pipeline.track.headtrack import conform
     from pipeline.track.load import load_head_track
 
     shot, variant, swapper = inputs.shot, inputs.variant, inputs.swapper
-    stab = config_from_dict(StabilizeConfig, shot.sections.get("stabilize"), where=f"{shot.root} [stabilize]")
+    stab = shot_stabilize_config(shot)
     size = int(swapper.size)
     cg = variant.source == "cg"
     layers = tuple(variant.passes) if cg else ("rgba",)
@@ -240,7 +241,7 @@ def run(config: ConvertConfig, inputs: ConvertInputs, *, progress: ProgressCallb
             raise InputError(f"{shot.plate}: holds frames {clip.first_frame}-{clip.last_frame}, the shot is "
                              f"{shot.first_frame}-{shot.last_frame}; fix [shot] first_frame/last_frame")
         track = conform(track, shot.frames, fill=stab.fill_missing, where=str(shot.head_track))
-        ypr, poses = track.yaw_pitch_roll(), track.transforms()
+        ypr = track.yaw_pitch_roll()
         motion = head_motion(track, shutter=config.shutter, skull_centre=stab.skull_centre)
         shape = (clip.height, clip.width)
         ext = "exr" if clip.linear else "png"
@@ -250,7 +251,8 @@ def run(config: ConvertConfig, inputs: ConvertInputs, *, progress: ProgressCallb
         qc_crops: list[np.ndarray] = []
         indices = [i for i in range(len(track)) if inputs.frames is None
                    or inputs.frames[0] <= int(track.frames[i]) <= inputs.frames[1]]
-        with atomic_dir(out_dir) as tmp, \
+        with atomic_dir(out_dir) as tmp, open_framing(dataclasses.replace(stab, size=size), track,
+                                                      linear=clip.linear) as frame_of, \
                 progress_bar(len(indices), f"convert {variant.name}", callback=progress) as bar:
             for part in ("comp", "passes"):
                 (tmp / part).mkdir()
@@ -264,8 +266,7 @@ def run(config: ConvertConfig, inputs: ConvertInputs, *, progress: ProgressCallb
                         passes = read_passes(frame_path(shot.cg_passes, frame), layers) if cg else None
                     with timer("warp_blend"):
                         try:
-                            transforms[i] = crop_transform(poses[i], track.intrinsics[i], size=size, radius=stab.radius,
-                                                           skull_centre=stab.skull_centre)
+                            transforms[i] = frame_of(i, plates[i])
                         except UnframeableError as exc:
                             records.append({"frame": frame, "status": exc.reason})
                             continue

@@ -35,6 +35,7 @@ from pipeline.geometry import project
 from pipeline.progress import ProgressCallback, progress_bar
 from pipeline.shot import IDENTITIES, Shot, Source, frame_path
 from pipeline.stabilize.crop import UnframeableError, check_size, crop_transform, stabilize_frame
+from pipeline.stabilize.stage import StabilizeConfig, open_framing, shot_stabilize_config
 
 logger = logging.getLogger(__name__)
 
@@ -133,6 +134,9 @@ def signature(job: _Job, shot: Shot, config: DatasetConfig) -> str:
     for path in (job.track, shot.cameras.get(job.camera, shot.camera), *([Path(mesh)] if mesh else [])):
         h.update(path.read_bytes())
     settings = {k: v for k, v in config_to_dict(config).items() if k not in ("rules", "coverage_deg")}
+    method = shot_stabilize_config(shot).method
+    if method != "pose":  # (pose-framed facesets keep the signature they had before framing was a choice)
+        settings["framing"] = method
     h.update(json.dumps([settings, job.tags, job.cg_pass, job.kind, DESCRIPTOR_VERSION, MASK_VERSION],
                         sort_keys=True).encode())
     return h.hexdigest()[:16]
@@ -302,38 +306,41 @@ def _cut_source(job: _Job, shot: Shot, config: DatasetConfig, tmp: Path, folder:
         entries: list[dict[str, Any]] = []
         last: tuple[np.ndarray, np.ndarray, float] | None = None
         duplicates = unframed = 0
-        for frame in tracked:
-            i = track.index(frame)
-            bar.update(1, f"{job.name} {frame}")
-            try:
-                m = crop_transform(poses[i], track.intrinsics[i],
-                                   size=config.size, radius=config.radius)
-            except UnframeableError:
-                unframed += 1
-                continue
-            crop = np.clip(stabilize_frame(_read(clip, frame, job), m, config.size), 0.0, 1.0)
-            yaw, pitch, roll = float(wrap_degrees(ypr[i, 0])), float(ypr[i, 1]), float(ypr[i, 2])
-            thumb = cv2.resize(crop.mean(axis=2), (32, 32), interpolation=cv2.INTER_AREA)
-            direction = face_direction(yaw, pitch)
-            if last is not None and _near_duplicate(last, direction, thumb, roll, config):
-                duplicates += 1
-                continue
-            last = (direction, thumb, roll)
-            landmarks = _landmarks(landmarker, crop) if job.cg_pass is None else None
-            geometry = CropGeometry(poses[i], track.intrinsics[i], m)
-            descriptors = measure_crop(crop, geometry, landmarks=landmarks, motion_px=float(motion[i]))
-            name, mask_name = f"{frame:04d}.png", f"{frame:04d}.mask.png"
-            _write_png(tmp / name, crop)
-            _write_png(tmp / mask_name, head_mask(poses[i], track.intrinsics[i], m, config.size, vertices=head,
-                                                  soft_px=config.mask_softness))
-            entry: dict[str, Any] = {"id": f"{job.name}_{frame}", "image": f"{folder}/{name}",
-                                     "mask": f"{folder}/{mask_name}", "yaw": yaw,
-                                     "pitch": pitch, "roll": roll, "source": job.kind, "source_name": job.name,
-                                     "camera": job.camera, "frame": frame, "shot": shot.name,
-                                     "tags": _tags(job, frame, config), "descriptors": descriptors}
-            if job.cg_pass is not None:
-                entry["pass"] = job.cg_pass
-            entries.append(entry)
+        # the shot's framing method ("landmarks2d": only frames where the 2D baseline finds a face) at this size
+        framing = StabilizeConfig(size=config.size, radius=config.radius, method=shot_stabilize_config(shot).method)
+        with open_framing(framing, track, linear=False) as frame_of:
+            for frame in tracked:
+                i = track.index(frame)
+                bar.update(1, f"{job.name} {frame}")
+                image = _read(clip, frame, job)
+                try:
+                    m = frame_of(i, image)
+                except UnframeableError:
+                    unframed += 1
+                    continue
+                crop = np.clip(stabilize_frame(image, m, config.size), 0.0, 1.0)
+                yaw, pitch, roll = float(wrap_degrees(ypr[i, 0])), float(ypr[i, 1]), float(ypr[i, 2])
+                thumb = cv2.resize(crop.mean(axis=2), (32, 32), interpolation=cv2.INTER_AREA)
+                direction = face_direction(yaw, pitch)
+                if last is not None and _near_duplicate(last, direction, thumb, roll, config):
+                    duplicates += 1
+                    continue
+                last = (direction, thumb, roll)
+                landmarks = _landmarks(landmarker, crop) if job.cg_pass is None else None
+                geometry = CropGeometry(poses[i], track.intrinsics[i], m)
+                descriptors = measure_crop(crop, geometry, landmarks=landmarks, motion_px=float(motion[i]))
+                name, mask_name = f"{frame:04d}.png", f"{frame:04d}.mask.png"
+                _write_png(tmp / name, crop)
+                _write_png(tmp / mask_name, head_mask(poses[i], track.intrinsics[i], m, config.size, vertices=head,
+                                                      soft_px=config.mask_softness))
+                entry: dict[str, Any] = {"id": f"{job.name}_{frame}", "image": f"{folder}/{name}",
+                                         "mask": f"{folder}/{mask_name}", "yaw": yaw,
+                                         "pitch": pitch, "roll": roll, "source": job.kind, "source_name": job.name,
+                                         "camera": job.camera, "frame": frame, "shot": shot.name,
+                                         "tags": _tags(job, frame, config), "descriptors": descriptors}
+                if job.cg_pass is not None:
+                    entry["pass"] = job.cg_pass
+                entries.append(entry)
     finally:
         if clip is not None:
             clip.close()

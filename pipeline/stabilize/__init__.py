@@ -7,10 +7,14 @@ Public API (other stages call these):
     crop_coverage(transform, size, out_shape) -> where in the image the crop lands, 0..1
     similarity_transform(landmarks, *, size) -> (3, 3), the 2D landmark baseline
     run(config, inputs) -> StabilizeOutputs; read_stabilized(manifest) -> the manifest's frames
+    open_framing(config, track, *, linear) -> context giving (track index, image) -> (3, 3) by config.method
+    shot_stabilize_config(shot) -> the shot's [stabilize] table as a StabilizeConfig
 """
 from pipeline.stabilize.crop import (UnframeableError, crop_coverage, crop_transform, similarity_transform,
                                      stabilize_frame, unstabilize)
-from pipeline.stabilize.stage import (StabilizeConfig, StabilizeInputs, StabilizeOutputs, read_stabilized, run)
+from pipeline.stabilize.stage import (StabilizeConfig, StabilizeInputs, StabilizeOutputs, open_framing, read_stabilized,
+                                      run, shot_stabilize_config)
 
 __all__ = ["UnframeableError", "crop_coverage", "crop_transform", "similarity_transform", "stabilize_frame",
-           "unstabilize", "StabilizeConfig", "StabilizeInputs", "StabilizeOutputs", "read_stabilized", "run"]
+           "unstabilize", "StabilizeConfig", "StabilizeInputs", "StabilizeOutputs", "open_framing", "read_stabilized",
+           "run", "shot_stabilize_config"]

@@ -14,17 +14,20 @@ import logging
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from pipeline.artifacts import read_manifest, write_manifest
 from pipeline.atomic import atomic_dir
-from pipeline.config import config_to_dict
+from pipeline.config import config_from_dict, config_to_dict
 from pipeline.errors import InputError
 from pipeline.progress import ProgressCallback, progress_bar
 from pipeline.stabilize.crop import UnframeableError, check_size, crop_transform, similarity_transform, stabilize_frame
 from pipeline.track.headtrack import HeadTrack, conform
+
+if TYPE_CHECKING:
+    from pipeline.shot import Shot
 
 logger = logging.getLogger(__name__)
 
@@ -54,6 +57,11 @@ class StabilizeConfig:
             raise InputError(f"stabilize: radius must be a positive distance, got {self.radius!r}")
         if len(self.skull_centre) != 3 or not all(np.isfinite(self.skull_centre)):
             raise InputError(f"stabilize: skull_centre needs 3 finite values, got {self.skull_centre!r}")
+
+
+def shot_stabilize_config(shot: Shot) -> StabilizeConfig:
+    """The shot's [stabilize] table (defaults where it has none): every stage that cuts crops frames them so."""
+    return config_from_dict(StabilizeConfig, shot.sections.get("stabilize"), where=f"{shot.root} [stabilize]")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -86,7 +94,7 @@ def run(config: StabilizeConfig, inputs: StabilizeInputs, *,
         records: list[dict[str, Any]] = []
         flagged: dict[int, str] = {}
         out_dir = Path(inputs.out_dir)
-        with atomic_dir(out_dir) as tmp, _framing(config, track, linear=clip.linear) as framing, \
+        with atomic_dir(out_dir) as tmp, open_framing(config, track, linear=clip.linear) as framing, \
                 progress_bar(len(track), "stabilize", callback=progress) as bar:
             (tmp / "crops").mkdir()
             for i, frame in enumerate(track.frames):
@@ -117,8 +125,10 @@ def run(config: StabilizeConfig, inputs: StabilizeInputs, *,
 
 
 @contextlib.contextmanager
-def _framing(config: StabilizeConfig, track: HeadTrack, *, linear: bool) -> Iterator[Framing]:
-    """The plate -> crop matrix of each frame for `config.method`."""
+def open_framing(config: StabilizeConfig, track: HeadTrack, *, linear: bool) -> Iterator[Framing]:
+    """The plate -> crop matrix of each frame for `config.method`: stabilize, the facesets and conversion all
+    frame through this, so a shot's [stabilize] method decides every crop of the shot (`linear`: images are
+    scene-linear, not display-encoded)."""
     if config.method == "pose":
         poses = track.transforms()
         yield lambda i, image: crop_transform(poses[i], track.intrinsics[i], size=config.size, radius=config.radius,
