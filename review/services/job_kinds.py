@@ -209,8 +209,8 @@ def convert_chunk(parent: Job, chunk: Job, progress: Progress) -> None:
 def convert_join(job: Job, progress: Progress) -> None:
     """Join the chunks, score the variant against the synthetic truth (if any) and publish it to the shot.
 
-    Only the joined variant is scored: the shot's other variants may be joining on other workers right now,
-    and each one's join scores and publishes its own."""
+    Only the joined variant is scored, into SHOT/eval/VARIANT: the shot's other variants may be joining on
+    other workers right now, and each one's join scores and publishes its own."""
     from pipeline.convert.shot_stage import join_shot
     from pipeline.demo import evaluate_converted
 
@@ -219,7 +219,7 @@ def convert_join(job: Job, progress: Progress) -> None:
     result = join_shot(shot, variant, [_chunk_dir(job, i) for i in range(count)], progress=progress)
     logger.info("joined %d chunk(s) into %s: %d frames swapped, %d flagged by QC; reviewable variant %s", count,
                 result.manifest.parent, result.swapped, len(result.anomalies), result.review_variant)
-    evaluate_converted(shot, (variant,))
+    evaluate_converted(shot, (variant,), out_dir=shot.root / "eval" / variant)
     published, created = converted_variant_publish(job=job, manifest=result.review_variant)
     logger.info("%s variant %s (site id %s) of %s", "published" if created else "updated", published.label,
                 published.id, job.shot)
@@ -233,10 +233,11 @@ def converted_variant_publish(*, job: Job, manifest: Path) -> tuple[Variant, boo
     from review.services.variants import variant_converted_publish
 
     made = read_variant(manifest)
+    shot = Shot.objects.select_related("sequence__project").get(pk=job.shot_id)  # as it is now, not at the claim
     with contextlib.ExitStack() as stack:
         files = {field: File(stack.enter_context(path.open("rb")), name=path.name)
                  for field, path in made.files.items()}
-        return variant_converted_publish(shot=job.shot, actor=job.requested_by, kind=made.kind, label=made.label,
+        return variant_converted_publish(shot=shot, actor=job.requested_by, kind=made.kind, label=made.label,
                                          **files, **made.fields)
 
 

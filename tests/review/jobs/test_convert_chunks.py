@@ -3,6 +3,8 @@ worker takes, so several workers share one shot), then joined into the variant f
 against the synthetic truth and published to the site's shot; converted again, replaced in place."""
 from __future__ import annotations
 
+import dataclasses
+import logging
 from pathlib import Path
 
 import pytest
@@ -66,6 +68,7 @@ def test_a_conversion_runs_as_chunk_jobs_joined_into_the_whole_variant(engine_wo
     engine_world.shot.refresh_from_db()
     assert engine_world.shot.status == ShotStatus.IN_REVIEW
     assert "published variant tiny" in job.log
+    assert (shot_dir / "eval" / "tiny" / "eval.json").is_file()  # its own scores, apart from other variants'
 
 
 def test_conversion_needs_the_training_role_and_a_model(engine_world):
@@ -115,3 +118,15 @@ def test_api_conversion_publishes_once_and_a_new_model_replaces_it_in_place(engi
     assert replaced.clip.name != first.clip.name and not Path(first.clip.path).exists()  # the old clip is gone
     assert replaced.metrics["eval"]["all"]["frames"] == 12 and "updated variant retrained" in job.log
     assert Activity.objects.filter(shot=shot, verb="variant.replaced").count() == 1
+
+
+def test_a_shot_without_the_synthetic_truth_is_not_scored(engine_root, caplog):
+    """Real footage has no [truth]: the join publishes its variant without an eval table and says why."""
+    from pipeline.demo import evaluate_converted
+    from pipeline.shot import load_shot
+
+    shot = load_shot(engine_root / "dance" / "SQ010" / "SH010" / "pirouette")
+    with caplog.at_level(logging.INFO, logger="pipeline.demo"):
+        assert evaluate_converted(dataclasses.replace(shot, truth=None), ("tiny",)) is None
+        assert evaluate_converted(shot, ("unconverted",)) is None
+    assert "no [truth] table" in caplog.text and "none of unconverted is converted" in caplog.text
