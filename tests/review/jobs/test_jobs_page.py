@@ -112,6 +112,26 @@ def test_engine_run_from_the_site_trains_then_converts_each_chosen_variant_onto_
     assert "no such file" in Job.objects.get(pk=missing["id"]).error
 
 
+def test_page_forms_queue_an_engine_run_of_the_checked_variants_and_a_conversion(world):
+    supervisor = Client()
+    supervisor.force_login(world.users["supervisor"])
+    page = supervisor.get(f"/shots/{world.shot.id}/").content.decode()
+    assert page.count('name="variants"') == 3 and 'id="convert-form"' in page
+    supervisor.post(f"/shots/{world.shot.id}/engine", {"name": "pirouette", "variants": ["cg", "rigid"]})
+    supervisor.post(f"/shots/{world.shot.id}/convert", {"name": "pirouette", "variant": "loose"})
+    queued = {job.kind: job.params for job in Job.objects.filter(shot=world.shot)}
+    assert queued == {"engine": {"name": "pirouette", "quick": False, "variants": ["rigid", "cg"]},
+                      "convert": {"name": "pirouette", "variant": "loose"}}
+    refused = supervisor.post(f"/shots/{world.shot.id}/engine", {"name": "pirouette"}, follow=True).content.decode()
+    again = supervisor.post(f"/shots/{world.shot.id}/convert", {"name": "pirouette", "variant": "loose"},
+                            follow=True).content.decode()
+    assert "no variant chosen" in refused and "already queued" in again
+    assert Job.objects.filter(shot=world.shot).count() == 2
+    artist = Client()
+    artist.force_login(world.users["artist"])
+    assert 'id="convert-form"' not in artist.get(f"/shots/{world.shot.id}/").content.decode()
+
+
 @pytest.mark.django_db(transaction=True)
 async def test_jobs_socket_forwards_events_and_polls_other_processes(world_tx):
     world = world_tx
