@@ -88,7 +88,7 @@ def shot_steps(config: DemoConfig, preset: str, *, convert: bool = True) -> list
     from pipeline.media.review import make_review_clip
     from pipeline.publish.stage import PLATE_CLIP, VARIANTS_DIR
     from pipeline.shot import SHOT_FILE, load_shot
-    from pipeline.stabilize.stage import MANIFEST, StabilizeConfig, StabilizeInputs
+    from pipeline.stabilize.stage import MANIFEST, StabilizeInputs, shot_stabilize_config
     from pipeline.stabilize.stage import run as stabilize
     from pipeline.synth.make import SynthConfig
     from pipeline.synth.make import run as synth
@@ -109,7 +109,7 @@ def shot_steps(config: DemoConfig, preset: str, *, convert: bool = True) -> list
             shot().head_track, intrinsics=shot().camera, rotation_order=shot().rotation_order),
             source=str(shot().head_track))),
         Step(f"{preset}: stabilize", work / "stabilize" / MANIFEST, lambda: stabilize(
-            StabilizeConfig(size=config.crop_size), StabilizeInputs(
+            dataclasses.replace(shot_stabilize_config(shot()), size=config.crop_size), StabilizeInputs(
                 plate=shot().plate, track=load_head_track(track_path), out_dir=work / "stabilize",
                 first_frame=shot().first_frame, fps=str(shot().fps)))),
         Step(f"{preset}: plate review clip", shot_dir / PLATE_CLIP, lambda: make_review_clip(
@@ -139,21 +139,20 @@ def shot_steps(config: DemoConfig, preset: str, *, convert: bool = True) -> list
     return steps
 
 
-def evaluate(shot: Shot, variants: tuple[str, ...], out_dir: Path | None = None) -> Path:
+def evaluate(shot: Shot, variants: tuple[str, ...]) -> Path:
     """Score every converted variant against the synthetic truth and attach its per-yaw-bin table to what is
-    published, so the supervisor sees on the shot page how each variant does on frontal ... back-of-head.
-    The scores go to `out_dir` (default SHOT/eval)."""
+    published, so the supervisor sees on the shot page how each variant does on frontal ... back-of-head."""
     from pipeline.eval import EvalConfig, EvalInputs, converted_variants, run, yaw_bin_table
     from pipeline.publish.stage import attach_metrics
 
     result = run(EvalConfig(), EvalInputs(shot=shot, variants=converted_variants(shot, names=variants),
-                                          out_dir=out_dir or shot.root / "eval"))
+                                          out_dir=shot.root / "eval"))
     for variant in variants:
         attach_metrics(shot.root, variant, {"eval": yaw_bin_table(result.manifest, variant)})
     return result.manifest
 
 
-def evaluate_converted(shot: Shot, variants: tuple[str, ...], out_dir: Path | None = None) -> Path | None:
+def evaluate_converted(shot: Shot, variants: tuple[str, ...]) -> Path | None:
     """`evaluate` for those of `variants` the shot has converted (SHOT/convert/NAME), when it has the synthetic
     truth to score them against; None (and a log line saying why) when it has no [truth] table or none is."""
     from pipeline.convert.stage import MANIFEST
@@ -166,7 +165,7 @@ def evaluate_converted(shot: Shot, variants: tuple[str, ...], out_dir: Path | No
     if not converted:
         logger.info("%s: none of %s is converted; nothing to evaluate", shot.root, ", ".join(variants))
         return None
-    return evaluate(shot, converted, out_dir)
+    return evaluate(shot, converted)
 
 
 def run_shot(config: DemoConfig, preset: str, progress: ProgressCallback | None = None, *,
