@@ -139,20 +139,21 @@ def shot_steps(config: DemoConfig, preset: str, *, convert: bool = True) -> list
     return steps
 
 
-def evaluate(shot: Shot, variants: tuple[str, ...]) -> Path:
+def evaluate(shot: Shot, variants: tuple[str, ...], out_dir: Path | None = None) -> Path:
     """Score every converted variant against the synthetic truth and attach its per-yaw-bin table to what is
-    published, so the supervisor sees on the shot page how each variant does on frontal ... back-of-head."""
+    published, so the supervisor sees on the shot page how each variant does on frontal ... back-of-head.
+    The scores go to `out_dir` (default SHOT/eval)."""
     from pipeline.eval import EvalConfig, EvalInputs, converted_variants, run, yaw_bin_table
     from pipeline.publish.stage import attach_metrics
 
     result = run(EvalConfig(), EvalInputs(shot=shot, variants=converted_variants(shot, names=variants),
-                                          out_dir=shot.root / "eval"))
+                                          out_dir=out_dir or shot.root / "eval"))
     for variant in variants:
         attach_metrics(shot.root, variant, {"eval": yaw_bin_table(result.manifest, variant)})
     return result.manifest
 
 
-def evaluate_converted(shot: Shot, variants: tuple[str, ...]) -> Path | None:
+def evaluate_converted(shot: Shot, variants: tuple[str, ...], out_dir: Path | None = None) -> Path | None:
     """`evaluate` for those of `variants` the shot has converted (SHOT/convert/NAME), when it has the synthetic
     truth to score them against; None (and a log line saying why) when it has no [truth] table or none is."""
     from pipeline.convert.stage import MANIFEST
@@ -165,7 +166,7 @@ def evaluate_converted(shot: Shot, variants: tuple[str, ...]) -> Path | None:
     if not converted:
         logger.info("%s: none of %s is converted; nothing to evaluate", shot.root, ", ".join(variants))
         return None
-    return evaluate(shot, converted)
+    return evaluate(shot, converted, out_dir)
 
 
 def run_shot(config: DemoConfig, preset: str, progress: ProgressCallback | None = None, *,
