@@ -31,6 +31,7 @@ BENCH_MODULES: tuple[str, ...] = (
     "tests.bench.bench_train",
     "tests.bench.bench_convert",
     "tests.bench.bench_eval",
+    "tests.bench.bench_quality",
     "tests.bench.bench_site",
     "tests.bench.bench_jobs",
 )

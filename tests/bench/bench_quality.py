@@ -1,0 +1,116 @@
+"""Benchmark of swap quality after a fixed step budget, per yaw bin, with the 3D pose crops and the 2D baseline.
+
+The demo's stages (pipeline.demo.shot_steps: synth, track import, stabilize, dataset, train base then fit,
+convert, eval) on a synthetic pirouette, twice: once as the engine frames heads (stabilize method "pose"),
+once with the shot's [stabilize] method set to "landmarks2d", so stabilize, the facesets and conversion all
+cut the 2D landmark baseline's crops (no face found, no crop, no output). `facereplace eval` scores each
+converted variant on the plate against the synthetic truth, per yaw bin (frontal < 30 deg, three_quarter
+30-60, profile 60-120, back > 120).
+
+Figures, each beside its baseline from the same run:
+- PSNR per variant and bin with 3D crops, beside the same variant's frontal PSNR. Goal: profile and back of
+  head within 2 dB of frontal (the goal column holds frontal - 2 dB);
+- PSNR on the frames the 2D baseline has no output for at all, beside frontal. Same goal;
+- the share of plate frames with an output per bin, 3D crops beside 2D landmarks. Goal: 100 % for profile
+  and back;
+- PSNR per bin with the 2D crops, beside their own frontal PSNR (no goal: the baseline's own fall-off).
+"""
+from __future__ import annotations
+
+import logging
+import tempfile
+import time
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from pipeline.demo import DemoConfig
+
+log = logging.getLogger(__name__)
+
+PRESET = "pirouette"
+BASELINE_VARIANTS = ("loose",)  # variants run with the 2D crops too (each costs a base and a fit training)
+GOAL_DB = 2.0
+GOAL_BINS = ("profile", "back")
+# The fixed budget: a 128² pirouette of 48 frames (two turns), 64² crops, a base and a fit training per variant.
+BUDGET = {"size": 128, "frames": 48, "crop_size": 64, "base_steps": 200, "fit_steps": 80}
+
+
+def _demo_config(project: Path, variants: tuple[str, ...]) -> DemoConfig:
+    from pipeline.demo import DemoConfig
+
+    return DemoConfig(project_dir=project, presets=(PRESET,), variants=variants, **BUDGET)
+
+
+def _pipeline(config: DemoConfig, framing: str) -> dict[str, dict[str, Any]]:
+    """The demo's steps on the shot with `framing`; eval's result per variant."""
+    from pipeline.demo import shot_steps
+    from pipeline.eval.stage import read_eval
+    from pipeline.shot import SHOT_FILE
+
+    shot_dir = config.project_dir / PRESET
+    steps = shot_steps(config, PRESET)
+    for step in steps:
+        started = time.perf_counter()
+        step.make()
+        log.info("%s (%s): %.1f s", step.name, framing, time.perf_counter() - started)
+        if step.name.endswith(": synth") and framing != "pose":  # the shot is written: frame it the baseline's way
+            with open(shot_dir / SHOT_FILE, "a", encoding="utf-8") as f:
+                f.write(f'\n[stabilize]\nmethod = "{framing}"\n')
+    return {v["name"]: v for v in read_eval(shot_dir / "eval")["variants"]}
+
+
+def _bins(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
+    return {row["bin"]: row for row in result["bins"]}
+
+
+def _mean(values: list[float]) -> float | None:
+    return sum(values) / len(values) if values else None
+
+
+def _report(report, ours: dict[str, dict[str, Any]], theirs: dict[str, dict[str, Any]]) -> None:
+    for variant, result in ours.items():
+        bins = _bins(result)
+        frontal = bins["frontal"]["psnr_db"]
+        for name in ("three_quarter", "profile", "back"):
+            goal = f">= {frontal - GOAL_DB:.2f}" if name in GOAL_BINS else None
+            within = f" (goal: within {GOAL_DB:g} dB of frontal)" if goal else ""
+            report.add(f"{variant} {name} PSNR, 3D crops, {bins[name]['frames']} frames{within}",
+                       bins[name]["psnr_db"], "dB",
+                       baseline=f"{variant} frontal PSNR, 3D crops", baseline_value=frontal, goal=goal)
+        baseline = theirs.get(variant)
+        if baseline is not None:
+            missing = {f["frame"] for f in baseline["frames"] if not f["output"]}
+            psnr = _mean([f["psnr_db"] for f in result["frames"] if f["frame"] in missing and f["output"]])
+            if psnr is not None:
+                report.add(f"{variant} PSNR on the {len(missing)} frames the 2D baseline has no output for, 3D crops "
+                           f"(goal: within {GOAL_DB:g} dB of frontal)",
+                           psnr, "dB", baseline=f"{variant} frontal PSNR, 3D crops", baseline_value=frontal,
+                           goal=f">= {frontal - GOAL_DB:.2f}")
+        for name, row in bins.items():
+            other = _bins(baseline)[name] if baseline is not None else None
+            report.add(f"share of {name} frames ({row['frames']}) with an output, {variant}, 3D crops",
+                       100.0 * row["share"], "%",
+                       baseline=f"{variant}, 2D landmarks" if other else None,
+                       baseline_value=100.0 * other["share"] if other else None,
+                       goal="100" if name in GOAL_BINS else None)
+    for variant, result in theirs.items():
+        bins = _bins(result)
+        frontal = bins["frontal"]["psnr_db"]
+        for name in ("three_quarter", "profile", "back"):
+            if bins[name]["psnr_db"] is not None:
+                report.add(f"{variant} {name} PSNR, 2D landmarks, {bins[name]['with_output']} frames with an output",
+                           bins[name]["psnr_db"], "dB",
+                           baseline=f"{variant} frontal PSNR, 2D landmarks", baseline_value=frontal)
+
+
+def run(report) -> None:
+    from pipeline.demo import VARIANTS
+
+    with tempfile.TemporaryDirectory(prefix="bench-quality-") as tmp:
+        ours = _demo_config(Path(tmp) / "pose", VARIANTS)
+        theirs = _demo_config(Path(tmp) / "landmarks2d", BASELINE_VARIANTS)
+        report.add(f"budget: training steps per variant (base {ours.base_steps} + fit {ours.fit_steps}), "
+                   f"{ours.crop_size}² crops, {ours.size}² pirouette of {ours.frames} frames",
+                   ours.base_steps + ours.fit_steps, "steps")
+        _report(report, _pipeline(ours, "pose"), _pipeline(theirs, "landmarks2d"))
