@@ -259,7 +259,8 @@ def _convert_create(*, shot: Shot, actor: Any, name: str, variant: str) -> Job:
     active = Job.objects.filter(shot=shot, kind=JobKind.CONVERT, parent__isnull=True, state__in=JOB_STATE_ACTIVE,
                                 params__name=name, params__variant=variant).first()
     if active is not None:
-        raise Conflict(f"the conversion of {variant} in {name} is already {active.state} (job {active.id})")
+        raise Conflict(f"the conversion of {variant} in {name} is already {active.get_state_display().lower()} "
+                       f"(job {active.id}); wait for it, or retry it if it fails")
     return job_create(shot=shot, kind=JobKind.CONVERT, actor=actor, params={"name": name, "variant": variant})
 
 
