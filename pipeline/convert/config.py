@@ -17,7 +17,10 @@ LIGHT_PASSES = ("beauty", "key", "spot", "rim")
 class ConvertConfig:
     """[convert] in shot.toml."""
 
-    colour_match: str = "lab_mean_std"  # a name in pipeline.convert.colour (list_colour_matches())
+    # A name in pipeline.convert.colour (list_colour_matches()). None by default: the actor's material is shot in
+    # the scene's light (the walkthrough), and matching the swap's colour statistics to the plate's also carries
+    # the dancer's hair and skin colour over (on the pirouette: 15.2 dB -> 19.3 dB PSNR against the truth).
+    colour_match: str = "none"
     erode_px: int = 2                   # plate pixels the swap's mask shrinks by before feathering
     feather_px: float = 3.0             # Gaussian softness (sigma, plate pixels) of the mask's edge
     motion_blur: bool = True            # blur the swap along the head's image motion on each frame

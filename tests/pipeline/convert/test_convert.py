@@ -44,6 +44,33 @@ def test_passes_and_qc_are_written_per_frame(identity_shot, converted):
     assert data["record"]["model"] == "identity" and data["timings"]["model"] >= 0
 
 
+def test_by_default_a_swap_keeps_the_actors_colours(identity_shot, converted):
+    """The actor's material is shot in the scene's light, so the default does not regrade the swap: a perfect
+    swap (the actor's truth) composites as the truth. A statistics match would pull the actor's blond hair and
+    lighter skin towards the dancer's brown hair and skin, as lab_mean_std does here."""
+    from pipeline.stabilize.crop import stabilize_frame
+
+    assert ConvertConfig().colour_match == "none"
+    record = read_converted(converted("same"))["frames"][4]  # a frontal frame
+    plate = read_image(frame_path(identity_shot.plate, record["frame"]))[..., :3]
+    truth = read_image(frame_path(identity_shot.truth.rigid, record["frame"]))[..., :3]
+    transform = np.asarray(record["transform"])
+    actor = stabilize_frame(truth, transform, 128)
+    mask = np.ones((128, 128), np.float32)
+    seen = {}
+    for method in ("none", "lab_mean_std"):
+        back = put_back(plate, actor, mask, transform, motion=np.zeros(2), linear=False,
+                        config=ConvertConfig(colour_match=method, motion_blur=False, erode_px=0, feather_px=0.0))
+        h, w = back.alpha.shape
+        head = read_image(frame_path(identity_shot.truth.matte, record["frame"]))[back.y0:back.y0 + h,
+                                                                                   back.x0:back.x0 + w, 0] > 0.5
+        swap = linear_to_srgb(back.premult[head] / back.alpha[head][:, None])
+        seen[method] = (np.abs(swap.mean(0) - truth[back.y0:back.y0 + h, back.x0:back.x0 + w][head].mean(0)).max(),
+                        np.abs(swap.mean(0) - plate[back.y0:back.y0 + h, back.x0:back.x0 + w][head].mean(0)).max())
+    assert seen["none"][0] < 0.01, seen  # the actor, as she was
+    assert seen["lab_mean_std"][1] < seen["lab_mean_std"][0], seen  # matched: nearer the dancer's colours
+
+
 def test_colour_match_brings_the_mask_region_to_the_plate_mean(identity_shot, converted):
     from pipeline.config import config_from_dict
 
