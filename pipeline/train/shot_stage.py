@@ -1,8 +1,13 @@
 """Training one variant of a shot from its own folders: what `facereplace train`, the demo and site jobs run.
 
-Material comes from the shot's dataset stage (base: the dancer's faceset and the actor's, after the rules
-if applied; fit: the dancer's and the shot's fit set; cg trains on the actor's CG pairs alone), each role
-overridable with another faceset folder. Checkpoints go to SHOT/train/VARIANT/STAGE.
+Material comes from the shot's dataset stage (base: the dancer's faceset and the actor's; fit: the dancer's
+and the shot's fit set; cg trains on the actor's CG pairs alone), each role overridable with another faceset
+folder. Checkpoints go to SHOT/train/VARIANT/STAGE.
+
+Which of the actor's material a base stage learns is the variant's nature (BASE_ACTOR_MATERIAL): rigid and cg
+learn only what survives the shot's dataset rules (the actor's performance as curated: no toothy smile, no open
+mouth), so they cannot make an expression the actor was pruned of; loose learns everything the actor did, every
+in-between included, so it can follow the dancer where the dancer goes.
 """
 from __future__ import annotations
 
@@ -18,6 +23,7 @@ from pipeline.train.config import TrainConfig
 from pipeline.train.trainer import TrainInputs, TrainResult, run
 
 VARIANTS = ("rigid", "loose", "cg")
+BASE_ACTOR_MATERIAL = {"rigid": "kept", "loose": "all", "cg": "kept"}  # "kept": after the rules; "all": before
 STAGES = ("base", "fit")
 
 
@@ -31,8 +37,13 @@ def shot_facesets(shot: Shot, *, variant: str, stage: str,
     from pipeline.dataset.stage import DatasetPaths
 
     paths = DatasetPaths(shot.root / "dataset")
-    roles = {"dancer": paths.faceset("dancer"),
-             "actor": paths.fit if stage == "fit" else paths.training_faceset()}
+    if stage == "fit":
+        actor = paths.fit
+    elif BASE_ACTOR_MATERIAL[variant] == "all":
+        actor = paths.faceset("actor")
+    else:
+        actor = paths.training_faceset()
+    roles = {"dancer": paths.faceset("dancer"), "actor": actor}
     if variant == "cg":
         del roles["dancer"]
     for role, folder in (overrides or {}).items():

@@ -63,6 +63,23 @@ def test_train_base_then_fit_on_the_shots_facesets(shot: Path, capsys: pytest.Ca
     assert state["config"]["width"] == 8 and state["config"]["fit_steps"] == 4
 
 
+def test_rigid_learns_the_actor_after_the_rules_loose_everything_she_did(shot: Path) -> None:
+    """The dataset rules prune the actor's open mouths and toothy smiles: rigid's base learns what they kept, so it
+    cannot draw what was pruned; loose's learns all of the actor's material (the in-betweens it generalises over)."""
+    from pipeline.shot import load_shot
+    from pipeline.train import shot_facesets, write_faceset
+
+    rng = np.random.default_rng(8)
+    poses = random_poses(4, rng)
+    crops, masks = face_set("actor", np.zeros(4), poses)
+    write_faceset(shot / "dataset" / "actor_kept", identity="actor", crops=crops, masks=masks, poses=poses)
+    loaded = load_shot(shot / "shot.toml")
+    assert shot_facesets(loaded, variant="rigid", stage="base")["actor"] == shot / "dataset/actor_kept"
+    assert shot_facesets(loaded, variant="cg", stage="base")["actor"] == shot / "dataset/actor_kept"
+    assert shot_facesets(loaded, variant="loose", stage="base")["actor"] == shot / "dataset/actor"
+    assert {shot_facesets(loaded, variant=v, stage="fit")["actor"] for v in ("rigid", "loose")} == {shot / "dataset/fit"}
+
+
 def test_cli_errors_name_the_problem(shot: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(_args(shot, "--stage", "fit")) == 1
     assert "no base checkpoint" in capsys.readouterr().err
