@@ -165,6 +165,21 @@ def fouette(frames: int, seed: int) -> Choreography:
                         shutter=0.75, samples=9, strands=False, expressions=dancer_performance(frames, seed))
 
 
+@register_preset("closeup")
+def closeup(frames: int, seed: int) -> Choreography:
+    """A talking close-up: the dancer faces the lens, looks left and right and nods while she talks and smiles;
+    the face fills the frame, so the performance (what the mouth does) is what the shot is about."""
+    n = frames - 1
+    look = lambda t: 38.0 * math.sin(2 * math.pi * t / n)  # noqa: E731  one look to each side
+    nod, roll = _wobble(seed + 1, 5.0), _wobble(seed + 2, 3.0)
+    head = lambda t: (look(t), 3.0 + nod(t), roll(t))  # noqa: E731
+    place = lambda t: np.array([0.0, NECK_HEIGHT, 0.0])  # noqa: E731
+    cam = lambda t: np.array([0.05, NECK_HEIGHT + 0.08, 2.4 - 0.1 * _ease(t / n)])  # noqa: E731
+    target = lambda t: np.array([0.0, NECK_HEIGHT + 0.1, 0.0])  # noqa: E731
+    return Choreography("closeup", frames, seed, lambda t: 0.0, place, lambda t: 0.0, head, cam, target, vfov_deg=7.5,
+                        shutter=0.5, samples=3, strands=False, expressions=dancer_performance(frames, seed, smiles=1))
+
+
 @register_preset("bow")
 def bow(frames: int, seed: int) -> Choreography:
     """A deep bow: the torso bends, the head drops, loose strands fall across the face, then back up."""

@@ -1,11 +1,11 @@
-"""`facereplace synth OUT_DIR --preset pirouette|fouette|bow`: write a synthetic shot with ground truth."""
+"""`facereplace synth OUT_DIR --preset pirouette|fouette|bow|closeup`: write a synthetic shot with ground truth."""
 from __future__ import annotations
 
 import argparse
 
 from pipeline.cli import add_verb
 
-PRESETS = ("pirouette", "fouette", "bow")  # the registry's names, listed here so --help stays instant
+PRESETS = ("pirouette", "fouette", "bow", "closeup")  # the registry's names, listed here so --help stays instant
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -18,7 +18,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     parser.add_argument("out_dir", help="the shot folder to write (replaced whole)")
     parser.add_argument("--preset", choices=PRESETS, default="pirouette",
                         help="pirouette: two turns, moving camera; fouette: fast whipping turns, heavy motion blur; "
-                             "bow: head down and up, hair across the face")
+                             "bow: head down and up, hair across the face; closeup: a talking close-up, "
+                             "the face filling the frame")
     parser.add_argument("--size", type=int, default=256, help="image width and height in pixels (default 256)")
     parser.add_argument("--frames", type=int, default=96, help="plate frames (default 96; the walkthrough has twice)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the performance and noise (default 0)")

@@ -6,7 +6,8 @@ What it writes (all paths relative to the shot folder, described by its `shot.to
   tracks/camera.chan, tracks/plate_world.chan   the moving camera and the head in world space
   actor/<source>/<source>.%04d.png          the actor (identity "actor"): walkthrough at half speed from the main
                                             camera and two witnesses (serious, mouth closed); a capture-rig
-                                            turntable at three pitches with a range of expressions
+                                            turntable at three pitches with a range of expressions,
+                                            then a talking range of motion facing the rig camera
   tracks/<source>.chan, tracks/camera_<camera>.json   each clip's head track and its camera
   cg/actor.%04d.exr                         CG passes of the actor's bald head on the plate's track, with the
                                             walkthrough's expression retimed to the plate
@@ -20,6 +21,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 import os
 from collections.abc import Callable, Sequence
 from fractions import Fraction
@@ -38,7 +40,8 @@ from pipeline.errors import InputError
 from pipeline.geometry import Intrinsics, axis_rotation, compose, invert_rigid, yaw_pitch_roll
 from pipeline.progress import ProgressCallback, progress_bar
 from pipeline.shot import frame_path, parse_fps
-from pipeline.synth.choreography import NECK_HEIGHT, Choreography, create_choreography, serious_performance
+from pipeline.synth.choreography import (NECK_HEIGHT, Choreography, create_choreography, dancer_performance,
+                                         serious_performance)
 from pipeline.track.chan import ChanTrack, write_chan
 from pipeline.track.load import write_intrinsics
 
@@ -174,7 +177,7 @@ def run(config: SynthConfig, out_dir: str | os.PathLike, *, progress: ProgressCa
     fps = parse_fps(config.fps, where="synth fps")
     chor = create_choreography(config.preset, config.frames, config.seed)
     n, first = config.frames, config.first_frame
-    total = n * 4 + 2 * n * (1 + len(WITNESS_ANGLES)) + len(RIG_PITCHES) * _rig_steps(n)
+    total = n * 4 + 2 * n * (1 + len(WITNESS_ANGLES)) + len(RIG_PITCHES) * _rig_steps(n) + _rom_frames(n)
     out = Path(out_dir)
     with atomic_dir(out) as tmp, progress_bar(total, f"synth {config.preset}", callback=progress) as bar:
         shooter = _Shooter(config, chor, tmp, bar)
@@ -289,6 +292,11 @@ def _shoot_walkthrough(shooter: _Shooter, first: int) -> None:
             write_intrinsics(shooter.out / "tracks" / f"camera_{camera_name}.json", intrinsics)
 
 
+def _rom_frames(frames: int) -> int:
+    """Frames of the rig's talking range of motion: as many as the plate's, at most 96."""
+    return min(96, frames)
+
+
 def _rig_steps(frames: int) -> int:
     """Yaw steps per pitch of the turntable: 24 (15° apart) for a full-length shot, fewer for short tests."""
     return min(24, max(8, frames // 2))
@@ -316,6 +324,20 @@ def _shoot_rig(shooter: _Shooter, first: int) -> None:
                                lighting=shooter.studio)
             frames.append((first + k, [state], expression))
             k += 1
+    # Then a range of motion facing the rig camera, turning a little: the actor talks, opens wide and smiles, so
+    # a model that learns all of her material has her own open mouth to draw (the walkthrough keeps it closed).
+    # (only the mouth moves, the teeth showing when it opens wide: the turntable has the smiles and blinks)
+    talking = [Expression(mouth_open=e.mouth_open, teeth_visible=e.mouth_open > 0.6)
+               for e in dancer_performance(_rom_frames(shooter.chor.frames), config.seed + 303)]
+    for i, expression in enumerate(talking):
+        yaw = 25.0 * math.sin(2 * math.pi * i / len(talking))
+        head = compose(axis_rotation(1, yaw), head_centre)
+        body = compose(np.eye(3), np.array([0.0, NECK_HEIGHT, 0.0]))
+        instances = (Instance(shooter.head_drawable(ACTOR, expression), head, 1.0),
+                     Instance(body_drawable(ACTOR), body, 0.0))
+        frames.append((first + k, [SceneState(camera=camera, intrinsics=intrinsics, head=head, instances=instances,
+                                              lighting=shooter.studio)], expression))
+        k += 1
     shooter.shoot(clip, frames, "actor/rig/rig.%04d.png")
     _write_track(shooter.out, clip)
     write_intrinsics(shooter.out / "tracks" / "camera_rig.json", intrinsics)

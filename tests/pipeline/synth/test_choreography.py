@@ -19,7 +19,9 @@ def _head_yaw(chor, step=1.0):
 
 
 def test_presets_are_registered():
-    assert list_presets() == ["bow", "fouette", "pirouette"]
+    assert list_presets() == ["bow", "closeup", "fouette", "pirouette"]
+    from pipeline.synth.cli import PRESETS  # the CLI lists them by hand so --help stays instant
+    assert sorted(PRESETS) == list_presets()
     with pytest.raises(InputError, match="unknown preset 'jete'"):
         create_choreography("jete", 96, 0)
 

@@ -75,6 +75,8 @@ def test_performances_differ_as_the_mission_says(shot):
     rig = _truth(shot.root / "truth" / "rig.json")
     assert {round(f["pitch"]) for f in rig} == {-20, 0, 20}
     assert any(f["teeth_visible"] and f["smile"] == 1 for f in rig)  # toothy smiles for curation to prune
+    # the rig's talking range of motion: the actor's own open mouth, facing the camera, for the loose model
+    assert sum(1 for f in rig if f["mouth_open"] >= 0.5 and abs(f["yaw"]) < 30 and abs(f["pitch"]) < 1) >= 3
 
 
 def test_truth_images_and_cg_passes(shot):
@@ -115,7 +117,7 @@ def test_bad_arguments_are_clear_errors(tmp_path, capsys):
     assert not (tmp_path / "x").exists()
 
 
-@pytest.mark.parametrize("preset", ["pirouette", "fouette", "bow"])
+@pytest.mark.parametrize("preset", ["pirouette", "fouette", "bow", "closeup"])
 def test_head_track_camera_and_world_track_describe_the_same_instant(synth_shot_factory, preset):
     """camera.chan @ plate.chan == plate_world.chan on every frame: all three are sampled at the frame's time."""
     from pipeline.track.chan import read_chan
@@ -135,3 +137,12 @@ def test_every_render_of_a_shot_is_finite(synth_shot_factory):
     for path in sorted((shot / "cg").glob("*.exr")):
         bad = [name for name, channel in read_exr(path).items() if not np.isfinite(channel).all()]
         assert not bad, f"{path.name}: non-finite {bad}"
+
+
+def test_the_closeup_is_about_the_face(synth_shot_factory):
+    """The talking close-up: the face fills the frame and stays turned towards the lens while the mouth moves."""
+    shot = synth_shot_factory("closeup", size=64, frames=8)
+    plate = _truth(shot / "truth" / "pose.json")
+    assert all(abs(f["yaw"]) < 45 for f in plate)
+    assert len({f["mouth_open"] for f in plate}) > 2
+    assert min(f["matte_area"] for f in plate) > 0.2 * 64 * 64
