@@ -41,7 +41,7 @@ Format (schema_version 1)::
     rigid = "truth/rigid/rigid.%04d.png"
     loose = "truth/loose/loose.%04d.png"
 
-    [stabilize]  [dataset]  [fit]  [train]  [[variants]]  [convert]
+    [track]  [stabilize]  [dataset]  [fit]  [train]  [[variants]]  [convert]
                                         # settings of the later stages: kept raw in Shot.sections, each stage
                                         # parses its own with pipeline.config.config_from_dict
 
@@ -66,7 +66,7 @@ SHOT_FILE = "shot.toml"
 IDENTITIES = ("dancer", "actor")
 SOURCE_KINDS = ("plate", "walkthrough", "rig", "cg")
 ROTATION_ORDERS = ("XYZ", "XZY", "YXZ", "YZX", "ZXY", "ZYX")
-STAGE_SECTIONS = ("stabilize", "dataset", "fit", "train", "variants", "convert")
+STAGE_SECTIONS = ("track", "stabilize", "dataset", "fit", "train", "variants", "convert")
 _PRINTF = re.compile(r"%0?(\d*)d")
 
 

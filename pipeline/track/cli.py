@@ -2,8 +2,11 @@
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import logging
+from pathlib import Path
+from typing import Any
 
 from pipeline.cli import add_verb
 from pipeline.geometry import DEFAULT_ROTATION_ORDER, ROTATION_ORDERS
@@ -38,14 +41,17 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                    help=order_help)
     p.set_defaults(func=_export)
 
-    p = add_verb(verbs, "solve", help="built-in tracker: face landmarks + PnP, gaps filled through turns")
-    p.add_argument("plate", help="video or image sequence (plate.####.png)")
+    p = add_verb(verbs, "solve", help="built-in tracker: face landmarks + PnP, gaps filled through turns",
+                 description="Solve a head track from a plate. Given a shot (its folder or shot.toml), its plate, "
+                             "camera, frames and [track] table (pipeline.track.solve.SolveConfig: mode, max_abs_yaw, "
+                             "smooth_sigma, ...) are used; the flags below override the table.")
+    p.add_argument("plate", help="a shot (folder or shot.toml), or a video or image sequence (plate.####.png)")
     p.add_argument("out", help="head_track .json to write")
-    p.add_argument("--intrinsics", required=True, help="plate camera intrinsics JSON")
-    p.add_argument("--mode", choices=("video", "static"), default="video", help="MediaPipe running mode")
+    p.add_argument("--intrinsics", help="plate camera intrinsics JSON (needed with a plate; a shot has its camera)")
+    p.add_argument("--mode", choices=("video", "static"), help="MediaPipe running mode (default video)")
     p.add_argument("--first-frame", type=int, default=1001, help="first frame number of a video plate")
     p.add_argument("--fps", help="fps of an image sequence, e.g. 24000/1001")
-    p.add_argument("--smooth", type=float, default=1.0, help="temporal smoothing sigma in frames (0: none)")
+    p.add_argument("--smooth", type=float, help="temporal smoothing sigma in frames (0: none; default 1)")
     p.add_argument("--plot", help="also write the yaw/pitch/roll plot PNG here")
     p.set_defaults(func=_solve)
 
@@ -99,16 +105,37 @@ def _solve(args: argparse.Namespace) -> int:
     from pipeline.track.plot import plot_track
     from pipeline.track.solve import SolveConfig, solve, track_summary
 
-    intrinsics = read_intrinsics(args.intrinsics)
-    with open_clip(args.plate, first_frame=args.first_frame, fps=args.fps) as clip:
-        solved = solve(clip, intrinsics, SolveConfig(mode=args.mode, smooth_sigma=args.smooth))
-    write_track(args.out, solved.track, source=f"solve {args.plate}")
+    plate, camera, first_frame, fps, config = _solve_inputs(args)
+    overrides = {key: value for key, value in (("mode", args.mode), ("smooth_sigma", args.smooth)) if value is not None}
+    config = dataclasses.replace(config, **overrides)
+    with open_clip(plate, first_frame=first_frame, fps=fps) as clip:
+        solved = solve(clip, read_intrinsics(camera), config)
+    write_track(args.out, solved.track, source=f"solve {plate}")
     if args.plot:
-        plot_track(solved.track, args.plot, title=str(args.plate))
+        plot_track(solved.track, args.plot, title=str(plate))
     summary = track_summary(solved.track)
     summary["fps"] = round(len(solved.track) / solved.seconds, 2)
     print(json.dumps(summary))
     return 0
+
+
+def _solve_inputs(args: argparse.Namespace) -> tuple[Any, Any, int, Any, Any]:
+    """(plate, camera intrinsics, first frame, fps, SolveConfig) from a shot and its [track] table, or from the
+    plate and flags."""
+    from pipeline.config import config_from_dict
+    from pipeline.errors import InputError
+    from pipeline.shot import SHOT_FILE, load_shot
+    from pipeline.track.solve import SolveConfig
+
+    given = Path(args.plate)
+    if given.name == SHOT_FILE or (given / SHOT_FILE).is_file():
+        shot = load_shot(given)
+        config = config_from_dict(SolveConfig, shot.sections.get("track"), where=f"{shot.root / SHOT_FILE} [track]")
+        return shot.plate, args.intrinsics or shot.camera, shot.first_frame, str(shot.fps), config
+    if not args.intrinsics:
+        raise InputError(f"{args.plate}: a plate needs --intrinsics (its camera JSON); or give the shot's folder, "
+                         "whose camera and [track] settings are used")
+    return args.plate, args.intrinsics, args.first_frame, args.fps, SolveConfig()
 
 
 def _plot(args: argparse.Namespace) -> int:

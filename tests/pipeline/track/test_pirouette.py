@@ -90,3 +90,23 @@ def test_builtin_tracker_recovers_yaw_and_turns_through_the_back_of_the_head(sol
     assert np.all(np.diff(yaw) > -3.0)
     assert abs((yaw[-1] - yaw[0]) - (truth_yaw[-1] - truth_yaw[0])) < 15.0
     assert np.all(track.confidence[~measured] < track.confidence[measured].min())
+
+
+def test_solve_on_a_shot_uses_its_plate_camera_and_track_table(shot, solved, tmp_path, capsys):
+    """`facereplace track solve SHOT OUT`: the shot's plate, camera and frames, and its [track] settings (here a
+    tracker that trusts landmarks only up to 20 degrees of yaw, so it measures fewer frames than the default)."""
+    from pipeline.cli import main
+    from tests.pipeline.convert.conftest import shot_with
+
+    strict = shot_with(shot.root, tmp_path / "strict", "[track]\nmax_abs_yaw = 20.0\n")
+    assert main(["track", "solve", str(strict.root), str(tmp_path / "track.json")]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["frames"] == len(shot.frames)
+    assert 0 < summary["measured"] < int(np.sum(solved.track.status == "measured"))
+    assert list(load_head_track(tmp_path / "track.json").frames) == list(shot.frames)
+
+    bad = shot_with(shot.root, tmp_path / "bad", "[track]\nmax_abs_yaw = 120.0\n")
+    assert main(["track", "solve", str(bad.root), str(tmp_path / "bad.json")]) == 1
+    assert "max_abs_yaw" in capsys.readouterr().err and not (tmp_path / "bad.json").exists()
+    assert main(["track", "solve", str(shot.plate), str(tmp_path / "plate.json")]) == 1
+    assert "--intrinsics" in capsys.readouterr().err
