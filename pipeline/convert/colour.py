@@ -1,7 +1,13 @@
 """Colour match of the swap to the plate inside the swap's mask: a small explicit registry of methods.
 
-A method takes the swap and the plate over the same pixels (HxWx3, display-encoded 0..1) and a boolean
-region, and returns the swap regraded so its statistics in the region match the plate's there.
+A method takes the swap and the plate over the same pixels (HxWx3, display-encoded 0..1), a boolean region
+and, for the methods in NEEDS_REFERENCE, a reference: the model's reconstruction of the plate's own person
+from the same crop. It returns the swap regraded:
+- lab_mean_std, histogram: the swap's statistics in the region set to the plate's. This also carries the
+  plate person's hair and skin colour over, so it suits material shot in another light than the plate;
+- reconstruction: the grade that takes the model's reconstruction of the plate's person to the plate (the
+  light and grade the model did not reproduce) applied to the swap, so the actor keeps her own colours;
+- none: the swap as the model made it (its material was shot in the scene's light).
 """
 from __future__ import annotations
 
@@ -12,8 +18,9 @@ import numpy as np
 
 from pipeline.errors import InputError
 
-ColourMatch = Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray]
+ColourMatch = Callable[..., np.ndarray]
 _METHODS: dict[str, ColourMatch] = {}
+NEEDS_REFERENCE = frozenset({"reconstruction"})
 _MIN_PIXELS = 16  # fewer pixels than this in the region: nothing to measure, the swap is kept as it is
 
 
@@ -28,12 +35,18 @@ def list_colour_matches() -> list[str]:
     return sorted(_METHODS)
 
 
-def colour_match(name: str, swap: np.ndarray, plate: np.ndarray, region: np.ndarray) -> np.ndarray:
-    """Regrade `swap` to `plate` inside `region` with method `name`."""
+def colour_match(name: str, swap: np.ndarray, plate: np.ndarray, region: np.ndarray,
+                 reference: np.ndarray | None = None) -> np.ndarray:
+    """Regrade `swap` to `plate` inside `region` with method `name` (`reference` for NEEDS_REFERENCE)."""
     if name not in _METHODS:
         raise InputError(f"unknown colour match {name!r}; known: {', '.join(list_colour_matches())}")
+    if name in NEEDS_REFERENCE and reference is None:
+        raise InputError(f"colour match {name!r} needs the model's reconstruction of the plate's person; use a "
+                         "model with a decoder for that person, or another colour match")
     if int(region.sum()) < _MIN_PIXELS:
         return swap
+    if name in NEEDS_REFERENCE:
+        return _METHODS[name](swap.astype(np.float32), plate.astype(np.float32), region, reference.astype(np.float32))
     return _METHODS[name](swap.astype(np.float32), plate.astype(np.float32), region)
 
 
@@ -42,15 +55,29 @@ def _none(swap: np.ndarray, plate: np.ndarray, region: np.ndarray) -> np.ndarray
     return swap
 
 
+def _lab(image: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(np.clip(image, 0, 1), cv2.COLOR_RGB2Lab)
+
+
+def _lab_transfer(image: np.ndarray, source: np.ndarray, target: np.ndarray, region: np.ndarray) -> np.ndarray:
+    """`image` moved by the Lab mean/deviation transfer that takes `source` to `target` inside `region`."""
+    s, t = _lab(source)[region], _lab(target)[region]
+    scale = t.std(0) / np.maximum(s.std(0), 1e-3)
+    out = (_lab(image) - s.mean(0)) * scale + t.mean(0)
+    return np.clip(cv2.cvtColor(out.astype(np.float32), cv2.COLOR_Lab2RGB), 0, 1)
+
+
 @register_colour_match("lab_mean_std")
 def lab_mean_std(swap: np.ndarray, plate: np.ndarray, region: np.ndarray) -> np.ndarray:
     """Mean and deviation of each Lab channel of the swap set to the plate's (Reinhard's transfer)."""
-    src = cv2.cvtColor(np.clip(swap, 0, 1), cv2.COLOR_RGB2Lab)
-    ref = cv2.cvtColor(np.clip(plate, 0, 1), cv2.COLOR_RGB2Lab)
-    s, r = src[region], ref[region]
-    scale = r.std(0) / np.maximum(s.std(0), 1e-3)
-    out = (src - s.mean(0)) * scale + r.mean(0)
-    return np.clip(cv2.cvtColor(out.astype(np.float32), cv2.COLOR_Lab2RGB), 0, 1)
+    return _lab_transfer(swap, swap, plate, region)
+
+
+@register_colour_match("reconstruction")
+def reconstruction(swap: np.ndarray, plate: np.ndarray, region: np.ndarray, reference: np.ndarray) -> np.ndarray:
+    """The Lab transfer that takes the model's reconstruction of the plate's person to the plate, applied to the
+    swap: the plate's light and grade, not its person's colours."""
+    return _lab_transfer(swap, reference, plate, region)
 
 
 @register_colour_match("histogram")

@@ -41,7 +41,7 @@ from pipeline.artifacts import read_manifest, write_manifest
 from pipeline.atomic import atomic_dir, atomic_path
 from pipeline.config import config_from_dict, config_to_dict
 from pipeline.convert.blur import head_motion, motion_blur
-from pipeline.convert.colour import colour_match
+from pipeline.convert.colour import NEEDS_REFERENCE, colour_match
 from pipeline.convert.config import ConvertConfig, VariantConfig
 from pipeline.convert.qc import anomaly_scores, consistency, faceset_poses, pose_distance
 from pipeline.convert.swapper import Swapper
@@ -122,9 +122,12 @@ def plate_roi(transform: np.ndarray, size: int, shape: tuple[int, int], margin: 
 
 
 def put_back(plate: np.ndarray, rgb: np.ndarray, mask: np.ndarray, transform: np.ndarray, *, config: ConvertConfig,
-             motion: np.ndarray, linear: bool, match: bool = True) -> PutBack | None:
+             motion: np.ndarray, linear: bool, match: bool = True, reference: np.ndarray | None = None
+             ) -> PutBack | None:
     """Warp a swapped crop (display values when the plate is, like the model's input) into the plate and
-    prepare it for the composite: colour match, motion blur, erosion, feather. None if it misses the plate."""
+    prepare it for the composite: colour match, motion blur, erosion, feather. None if it misses the plate.
+    `reference` is the model's reconstruction of the plate's person from the same crop (colour matches that
+    need one)."""
     from pipeline.stabilize.crop import unstabilize
 
     size = rgb.shape[0]
@@ -140,7 +143,8 @@ def put_back(plate: np.ndarray, rgb: np.ndarray, mask: np.ndarray, transform: np
     matte = np.clip(unstabilize(mask, local, shape), 0.0, 1.0)
     under = plate[y0:y1, x0:x1, :3]
     if match:
-        colour = colour_match(config.colour_match, colour, under, matte > 0.5)
+        rebuilt = None if reference is None else unstabilize(reference, local, shape)
+        colour = colour_match(config.colour_match, colour, under, matte > 0.5, rebuilt)
     if not linear:
         colour = srgb_to_linear(np.clip(colour, 0.0, 1.0)).astype(np.float32)
     premult, alpha = colour * matte[..., None], matte
@@ -208,6 +212,10 @@ def run(config: ConvertConfig, inputs: ConvertInputs, *, progress: ProgressCallb
     from pipeline.track.load import load_head_track
 
     shot, variant, swapper = inputs.shot, inputs.variant, inputs.swapper
+    if config.colour_match in NEEDS_REFERENCE and getattr(swapper, "source_identity", None) is None:
+        raise InputError(f"variant {variant.name!r}: colour_match {config.colour_match!r} compares the plate with the "
+                         "model's own rebuild of the plate's person, which this model cannot make (no decoder for "
+                         "that person, e.g. a cg model); set [convert] colour_match = \"none\" or \"lab_mean_std\"")
     stab = shot_stabilize_config(shot)
     size = int(swapper.size)
     cg = variant.source == "cg"
@@ -281,13 +289,16 @@ def run(config: ConvertConfig, inputs: ConvertInputs, *, progress: ProgressCallb
                         stack = np.stack(crops)
                         rgb, mask = swapper(stack)
                         again, _ = swapper(rgb)
+                        rebuilt = swapper.reconstruct(stack) if config.colour_match in NEEDS_REFERENCE else None
                 swapped = [i for i in batch if i in transforms]
                 for k, i in enumerate(swapped):
                     frame = int(track.frames[i])
                     n = len(layers)
                     with timer("warp_blend"):
                         backs = [put_back(plates[i], rgb[k * n + j], mask[k * n + j], transforms[i], config=config,
-                                          motion=motion[i], linear=clip.linear, match=(j == 0)) for j in range(n)]
+                                          motion=motion[i], linear=clip.linear, match=(j == 0),
+                                          reference=None if rebuilt is None else rebuilt[k * n + j])
+                                 for j in range(n)]
                         comp = composite_display(plates[i], backs[0], linear=clip.linear, copy=False)
                         swap_channels, origin = _swap_channels(backs, layers, cg)
                         crop_channels = _crop_channels(rgb[k * n:(k + 1) * n], mask[k * n:(k + 1) * n], layers, cg,

@@ -18,10 +18,16 @@ log = logging.getLogger(__name__)
 
 
 class Swapper(Protocol):
+    """`source_identity` names the plate's person when the swapper can also `reconstruct` crops as that person
+    (None when it cannot); only the reconstruction colour match asks for it."""
+
     size: int
     record: dict[str, Any]
+    source_identity: str | None
 
     def __call__(self, crops: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
+
+    def reconstruct(self, crops: np.ndarray) -> np.ndarray: ...
 
 
 class TrainedSwapper:
@@ -36,6 +42,8 @@ class TrainedSwapper:
         self.size = self.trained.model.size
         self.performance = performance
         self.target = "actor"
+        # the person in the plate, whose own decoder rebuilds the crop (the reconstruction colour match's reference)
+        self.source_identity = "dancer" if "dancer" in self.trained.model.identities else None
         self.record = {"model": self.trained.model.name, "checkpoint": os.fspath(Path(checkpoint).resolve()),
                        "stage": self.trained.stage, "step": self.trained.step,
                        "faceset_hash": self.trained.manifest_hash, "model_spec": self.trained.model.spec,
@@ -65,3 +73,15 @@ class TrainedSwapper:
             rgb = out.rgb.float().permute(0, 2, 3, 1).cpu().numpy()
             mask = out.mask.float()[:, 0].cpu().numpy()
         return rgb, mask
+
+    def reconstruct(self, crops: np.ndarray) -> np.ndarray:
+        """The crops rebuilt as the plate's own person (B, S, S, 3): what the model makes of the plate's light."""
+        import torch
+
+        if self.source_identity is None:
+            raise InputError(f"model {self.trained.model.name!r} has no decoder for the plate's person, so it cannot "
+                             "rebuild the plate for the reconstruction colour match; use colour_match = \"none\"")
+        with torch.no_grad():
+            x = torch.from_numpy(np.ascontiguousarray(crops[..., :3].transpose(0, 3, 1, 2), np.float32))
+            rgb, _ = self.trained.model(x.to(self.device), self.source_identity)
+        return rgb.float().permute(0, 2, 3, 1).cpu().numpy()

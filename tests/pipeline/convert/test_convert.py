@@ -71,6 +71,29 @@ def test_by_default_a_swap_keeps_the_actors_colours(identity_shot, converted):
     assert seen["lab_mean_std"][1] < seen["lab_mean_std"][0], seen  # matched: nearer the dancer's colours
 
 
+def test_the_reconstruction_match_applies_only_the_grade_the_model_missed(identity_shot, tmp_path):
+    from pipeline.convert.colour import colour_match
+
+    rng = np.random.default_rng(4)
+    plate = rng.uniform(0.2, 0.6, (32, 32, 3)).astype(np.float32)  # the dancer, as the plate shows her
+    swap = np.clip(plate[..., ::-1] + 0.2, 0, 1)  # the actor: other colours
+    region = np.ones((32, 32), bool)
+    # the model rebuilt the plate's person exactly: nothing to correct, the actor keeps her colours
+    assert np.abs(colour_match("reconstruction", swap, plate, region, plate) - swap).max() < 0.01
+    # it rebuilt her darker than the plate shows: the swap is lifted by that grade, not made the dancer's colours
+    lifted = colour_match("reconstruction", swap, plate, region, plate * 0.7)
+    assert lifted.mean() > swap.mean() + 0.05
+    with pytest.raises(InputError, match="reconstruction of the plate's person"):
+        colour_match("reconstruction", swap, plate, region)
+    # a model that cannot rebuild the plate's person (here the identity instrument, like a cg model) is refused
+    # before anything is written
+    with pytest.raises(InputError, match="colour_match 'reconstruction'"):
+        run(ConvertConfig(colour_match="reconstruction"), ConvertInputs(
+            shot=identity_shot, variant=VariantConfig(name="same", model="identity"), swapper=IdentitySwapper(),
+            out_dir=tmp_path / "out"))
+    assert not (tmp_path / "out").exists()
+
+
 def test_colour_match_brings_the_mask_region_to_the_plate_mean(identity_shot, converted):
     from pipeline.config import config_from_dict
 

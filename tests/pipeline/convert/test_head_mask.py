@@ -91,3 +91,19 @@ def test_the_same_swap_with_a_square_mask_would_change_the_background(masked_con
     square = put_back(plate, rgb[0], np.ones_like(mask[0]), m, config=config, motion=np.zeros(2), linear=False)
     diff = np.abs(composite_display(plate, square, linear=False) - plate).max(axis=-1)
     assert float((diff[far] > CHANGED).mean()) > 0.5
+
+
+def test_the_model_rebuilds_the_dancer_for_the_reconstruction_colour_match(masked_conversion, tmp_path):
+    """The reconstruction colour match's reference: the plate's person through her own decoder (nearer the plate
+    than the swap into the actor is); a conversion graded by it swaps every frame."""
+    shot, _, swapper = masked_conversion
+    plate, transform, _ = _frame(shot, shot.first_frame + 4)
+    crop = stabilize_frame(plate, transform, SIZE)[None]
+    rebuilt = swapper.reconstruct(crop)
+    swapped, _ = swapper(crop)
+    assert swapper.source_identity == "dancer" and rebuilt.shape == crop.shape
+    assert np.abs(rebuilt - crop).mean() < np.abs(swapped - crop).mean()
+    run(ConvertConfig(colour_match="reconstruction", motion_blur=False, review_clip=False, device="cpu"),
+        ConvertInputs(shot=shot, variant=VariantConfig(name="graded", model="rigid"), swapper=swapper,
+                      out_dir=tmp_path / "graded"))
+    assert {r["status"] for r in read_converted(tmp_path / "graded")["frames"]} == {"swapped"}
