@@ -41,8 +41,8 @@ class DemoConfig:
     fps: str = "24000/1001"
     crop_size: int = 64  # stabilized crop side, for the faceset and the models (64 trains fast on a CPU)
     fit_size: int = 120  # actor crops in each shot's fit set (the bow's head-down poses have ~135 nearby)
-    base_steps: int = 400  # training steps of each variant's base stage (once, shared by the shots)
-    fit_steps: int = 120  # and of its per-shot fit stage
+    base_steps: int = 1200  # training steps of each variant's base stage (once, shared by the shots)
+    fit_steps: int = 200  # and of its per-shot fit stage
     variants: tuple[str, ...] = VARIANTS
     seed: int = 7
 
