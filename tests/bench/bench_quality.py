@@ -33,7 +33,7 @@ BASELINE_VARIANTS = ("loose",)  # variants run with the 2D crops too (each costs
 GOAL_DB = 2.0
 GOAL_BINS = ("profile", "back")
 # The fixed budget: a 128² pirouette of 48 frames (two turns), 64² crops, a base and a fit training per variant.
-BUDGET = {"size": 128, "frames": 48, "crop_size": 64, "base_steps": 200, "fit_steps": 80}
+BUDGET = {"size": 128, "frames": 48, "crop_size": 64, "base_steps": 1200, "fit_steps": 200}  # as make demo
 
 
 def _demo_config(project: Path, variants: tuple[str, ...]) -> DemoConfig:
