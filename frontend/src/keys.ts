@@ -65,7 +65,7 @@ export const DESCRIPTIONS: Record<string, string> = {
   "mode-wipe": "Wipe between the first two views (drag the split)",
   "mode-ab": "A/B: toggle between the first two views",
   "mode-edit": "Play the pick: each range shows the variant the edit puts there, with its dissolves",
-  "toggle-loupe": "Loupe: magnify under the pointer, in every view",
+  "toggle-loupe": "Loupe: magnify the face (or under the pointer), in every view",
   "toggle-draw": "Draw on the frame for a new note",
   "new-note": "Write a note on this frame",
   split: "Split the edit at this frame (supervisor)",

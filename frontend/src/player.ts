@@ -5,7 +5,7 @@
  */
 import { clampFrame, frameToTimecode, rateLabel } from "./frames";
 import { h, replaceChildren } from "./dom";
-import { type Shot } from "./shot";
+import { faceAt, type Shot } from "./shot";
 import { renderDrawing, type Drawing } from "./strokes";
 import { VideoView, type Source } from "./video";
 import { editMixAt, type Segment } from "./edit";
@@ -34,6 +34,8 @@ export class Player {
   wipe = 0.5;
   loupeOn = false;
   private loupeAt: [number, number] = [0.5, 0.35];
+  /** The loupe sits on the face (the engine's QC says where it is) until the pointer moves over a view. */
+  private loupeOnFace = true;
   private viewCount = 1;
   private reverseTimer: number | undefined;
   private frameListeners: ((frame: number) => void)[] = [];
@@ -283,6 +285,7 @@ export class Player {
       if (!this.loupeOn) return;
       const view = this.views.find((v) => v.el.contains(ev.target as Node));
       if (!view) return;
+      this.loupeOnFace = false;
       this.loupeAt = view.normalised(ev);
       this.drawLoupes();
     });
@@ -290,14 +293,22 @@ export class Player {
 
   toggleLoupe(): void {
     this.loupeOn = !this.loupeOn;
+    this.loupeOnFace = true;
     this.views.forEach((v) => (v.loupe.hidden = !this.loupeOn));
     this.loupeBtn.classList.toggle("on", this.loupeOn);
     this.drawLoupes();
   }
 
+  /** Where the loupe looks on `frame`: the face while it follows the face, else where the pointer was. */
+  private loupeCentre(frame: number): [number, number] {
+    const at = (this.loupeOnFace && faceAt(this.shot, frame)) || this.loupeAt;
+    this.stage.dataset.loupeAt = `${at[0].toFixed(3)},${at[1].toFixed(3)}`;
+    return at;
+  }
+
   private drawLoupes(): void {
     if (!this.loupeOn) return;
-    const [x, y] = this.loupeAt;
+    const [x, y] = this.loupeCentre(this.frame);
     for (const v of this.views) v.drawLoupe(x, y, 3);
   }
 
@@ -305,7 +316,10 @@ export class Player {
 
   private presented(view: VideoView, frame: number): void {
     this.redrawOverlay(view);
-    if (this.loupeOn) view.drawLoupe(this.loupeAt[0], this.loupeAt[1], 3);
+    if (this.loupeOn) {
+      const [x, y] = this.loupeCentre(frame);
+      view.drawLoupe(x, y, 3);
+    }
     if (view !== this.master) return;
     this.frame = frame;
     if (this.mode === "edit") this.applyEditMix(frame);

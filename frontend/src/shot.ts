@@ -9,6 +9,7 @@ export interface QcSample {
   frame: number;
   coverage: number; // 0..1: how well the training set covers this frame's pose (0 = gap)
   anomaly: number; // 0..1: the engine's anomaly score for the converted frame
+  face?: [number, number, number]; // the head's centre x, y and half side, as fractions of the picture
 }
 
 export interface Variant {
@@ -99,6 +100,19 @@ function need<T>(obj: Record<string, unknown>, key: string, kind: string): T {
   return v as T;
 }
 
+function isFace(value: unknown): value is [number, number, number] {
+  return Array.isArray(value) && value.length === 3 && value.every((n) => typeof n === "number" && Number.isFinite(n));
+}
+
+/** Where the head is on `frame` (centre x, y as fractions of the picture), from any variant's QC; null if unknown. */
+export function faceAt(shot: Shot, frame: number): [number, number] | null {
+  for (const v of shot.variants) {
+    const q = v.qc.find((s) => s.frame === frame);
+    if (q?.face) return [q.face[0], q.face[1]];
+  }
+  return null;
+}
+
 /** Check and normalise the page's shot data; a clear error names the field that is wrong. */
 export function parseShot(raw: unknown): Shot {
   if (!raw || typeof raw !== "object") throw new ShotDataError("shot-data is not a JSON object");
@@ -116,6 +130,7 @@ export function parseShot(raw: unknown): Shot {
       frame: q.frame as number,
       coverage: typeof q.coverage === "number" ? q.coverage : 1,
       anomaly: typeof q.anomaly === "number" ? q.anomaly : 0,
+      ...(isFace(q.face) ? { face: q.face } : {}),
     })) : [],
   }));
   const notes = ((o.notes as Record<string, unknown>[]) ?? []).map(parseNote);

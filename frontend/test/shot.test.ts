@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { can, parseShot, ShotDataError } from "../src/shot";
+import { can, faceAt, parseShot, ShotDataError } from "../src/shot";
 
 const base = {
   id: 4, code: "SH010", status: "in_review", status_label: "In review", frame_start: 1001, frame_end: 1100,
@@ -23,6 +23,18 @@ test("QC rows without coverage or anomaly get neutral values; rows without a fra
     { frame: 1001, coverage: 0.2, anomaly: 0 },
     { frame: 1002, coverage: 1, anomaly: 0.9 },
   ]);
+});
+
+test("the face's place from the engine's QC is kept for the loupe; a malformed one is ignored", () => {
+  const shot = parseShot({ ...base, variants: [
+    { id: 1, label: "plate-only", kind: "other", clip_url: "/p.mp4", qc: [{ frame: 1001 }] },
+    { id: 2, label: "rigid", kind: "rigid", clip_url: "/a.mp4",
+      qc: [{ frame: 1001, face: [0.4, 0.3, 0.1] }, { frame: 1002, face: [0.4, "x", 0.1] }, { frame: 1003, face: [1, 2] }] }] });
+  assert.deepEqual(shot.variants[1].qc[0].face, [0.4, 0.3, 0.1]);
+  assert.equal(shot.variants[1].qc[1].face, undefined);
+  assert.deepEqual(faceAt(shot, 1001), [0.4, 0.3]);
+  assert.equal(faceAt(shot, 1002), null);
+  assert.equal(faceAt(shot, 1050), null);
 });
 
 test("a drawing another client stored in a shape the player cannot draw does not break the page", () => {

@@ -9,7 +9,9 @@ separately; the first of its passes is composited, every one is written as its o
 Output folder (replaced whole, atomically), manifest kind "converted_variant". Schema changelog:
   1: variant, config, model record (model, checkpoint, faceset hash, performance), plate size and encoding,
      patterns of comp frames and passes, review clip, per frame: status ("swapped" | reason none), transform,
-     motion (pixels over the shutter) and QC (pose_distance, consistency, anomaly, flagged).
+     motion (pixels over the shutter) and QC (pose_distance, consistency, anomaly, flagged); swapped frames
+     and their QC rows also carry `face` [x, y, half side] (fractions of the plate; added within version 1,
+     optional to readers: the player's loupe centres on it).
 
     converted.json
     comp/comp.####.png|exr     the composited frames (the plate's format; PNG display-encoded, EXR linear)
@@ -119,6 +121,17 @@ def plate_roi(transform: np.ndarray, size: int, shape: tuple[int, int], margin: 
     x1, y1 = np.ceil(plate.max(0)).astype(int) + margin + 1
     h, w = shape
     return max(0, x0), max(0, y0), min(w, x1), min(h, y1)
+
+
+def face_box(transform: np.ndarray, size: int, shape: tuple[int, int]) -> list[float]:
+    """Where the head is in the plate, for the player's loupe: the crop square's centre (x, y) and half side,
+    as fractions of the plate's width and height (x, y) and width (half side)."""
+    h, w = shape
+    inverse = np.linalg.inv(np.asarray(transform, np.float64))
+    centre = inverse @ np.array([size / 2.0, size / 2.0, 1.0])
+    edge = inverse @ np.array([size, size / 2.0, 1.0])
+    half = float(np.hypot(*(edge[:2] / edge[2] - centre[:2] / centre[2])))
+    return [round(float(centre[0] / centre[2]) / w, 4), round(float(centre[1] / centre[2]) / h, 4), round(half / w, 4)]
 
 
 def put_back(plate: np.ndarray, rgb: np.ndarray, mask: np.ndarray, transform: np.ndarray, *, config: ConvertConfig,
@@ -311,6 +324,7 @@ def run(config: ConvertConfig, inputs: ConvertInputs, *, progress: ProgressCallb
                         write_exr(tmp / frame_path(CROP_PASS, frame), crop_channels)
                     records.append({"frame": frame, "status": "swapped", "transform": transforms[i].tolist(),
                                     "motion": motion[i].tolist(), "yaw_pitch_roll": ypr[i].tolist(),
+                                    "face": face_box(transforms[i], size, shape),
                                     "consistency": consistency(rgb[k * n], again[k * n], mask[k * n])})
                 for i in batch:
                     if i not in transforms:
@@ -505,7 +519,7 @@ def _qc(records: list[dict[str, Any]], crops: list[np.ndarray], training: np.nda
                        "anomaly": None, "flagged": True})
             continue
         measured = coverage.get(r["frame"]) if coverage is not None else None if distance is None else distance[j]
-        qc.append({"frame": r["frame"], "swapped": True,
+        qc.append({"frame": r["frame"], "swapped": True, "face": r.get("face"),
                    "pose_distance": None if measured is None else round(float(measured), 3),
                    "consistency": round(r["consistency"], 5), "anomaly": round(float(anomaly[j]), 3),
                    "flagged": bool(anomaly[j] > config.anomaly_threshold)})

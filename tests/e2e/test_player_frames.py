@@ -23,14 +23,19 @@ def harness(page, range_server, player_build):
         "frame_start": FIRST, "frame_end": FIRST + 59, "fps_num": 24000, "fps_den": 1001,
         "plate": {"clip_url": "plate.mp4"},
         "variants": [{"id": 7, "label": "rigid A", "kind": "rigid", "clip_url": "rigid.mp4",
-                      "qc": [{"frame": f, "coverage": 0.0 if 1020 <= f < 1025 else 1.0, "anomaly": (f % 13) / 13}
-                             for f in range(FIRST, FIRST + 60)]}],
+                      "qc": [{"frame": f, "coverage": 0.0 if 1020 <= f < 1025 else 1.0, "anomaly": (f % 13) / 13,
+                              "face": face(f)} for f in range(FIRST, FIRST + 60)]}],
         "notes": [], "edit": None, "user": {"username": "sam", "role": "supervisor"},
         "api": "/api/", "ws": "/ws/shots/1/",
     }
     page.goto(f"{base}/{write_harness(root, player_build, shot)}")
     wait_all_on(page, FIRST)
     return page
+
+
+def face(frame: int) -> list[float]:
+    """Where the engine's QC says the head is on `frame` (drifting right), as the converted variants carry it."""
+    return [round(0.3 + 0.01 * (frame - FIRST), 3), 0.4, 0.1]
 
 
 def wait_all_on(page, frame: int) -> None:
@@ -126,9 +131,17 @@ def test_wipe_split_follows_the_drag_and_the_loupe_magnifies_every_view(harness)
     # the loupe: magnified picture under the pointer, in both views at once
     page.keyboard.press("g")
     page.keyboard.press("z")
+    # it opens on the face, where the QC says it is, and follows it frame by frame
+    stage = page.locator(".fr-stage")
+    page.wait_for_function("document.querySelector('.fr-stage').dataset.loupeAt === '0.300,0.400'")
+    page.keyboard.press("ArrowRight")
+    wait_all_on(page, FIRST + 1)
+    page.wait_for_function("document.querySelector('.fr-stage').dataset.loupeAt === '0.310,0.400'")
     first = page.locator(".fr-view").nth(0).locator(".fr-frame").bounding_box()
     page.mouse.move(first["x"] + first["width"] * 0.3, first["y"] + first["height"] * 0.5)
     page.wait_for_function("[...document.querySelectorAll('.fr-loupe')].every(c => !c.hidden)")
     painted = page.evaluate("""() => [...document.querySelectorAll('.fr-loupe')].map(c => {
         const d = c.getContext('2d').getImageData(c.width / 2, c.height / 2, 1, 1).data; return d[3]; })""")
     assert painted == [255, 255]
+    x, y = (float(v) for v in stage.get_attribute("data-loupe-at").split(","))  # now it is under the pointer
+    assert abs(x - 0.3) < 0.02 and abs(y - 0.5) < 0.02

@@ -44,6 +44,16 @@ def test_passes_and_qc_are_written_per_frame(identity_shot, converted):
     assert data["record"]["model"] == "identity" and data["timings"]["model"] >= 0
 
 
+def test_qc_says_where_the_face_is_for_the_players_loupe(identity_shot, converted):
+    data = read_converted(converted("same"))
+    rows = [q for q in data["qc"] if q["swapped"]]
+    assert rows and all(0 < q["face"][0] < 1 and 0 < q["face"][1] < 1 and 0 < q["face"][2] < 0.5 for q in rows)
+    for q in rows[::8]:  # the centre lies on the head the truth's matte shows
+        matte = read_image(frame_path(identity_shot.truth.matte, q["frame"]))[..., 0]
+        h, w = matte.shape
+        assert matte[int(q["face"][1] * h), int(q["face"][0] * w)] > 0.5, q
+
+
 def test_by_default_a_swap_keeps_the_actors_colours(identity_shot, converted):
     """The actor's material is shot in the scene's light, so the default does not regrade the swap: a perfect
     swap (the actor's truth) composites as the truth. A statistics match would pull the actor's blond hair and
