@@ -11,10 +11,14 @@
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
+import os
+import sys
+import tempfile
 import time
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any, Protocol
 
 import cv2
@@ -91,19 +95,46 @@ def to_rgb8(image: np.ndarray, *, linear: bool) -> np.ndarray:
     return np.ascontiguousarray(np.clip(rgb * 255.0 + 0.5, 0, 255).astype(np.uint8))
 
 
+@contextlib.contextmanager
+def _native_chatter_to_debug_log() -> Iterator[None]:
+    """MediaPipe's C++ side prints its start-up chatter (absl's "before InitializeLog", the TFLite delegate, the
+    feedback-tensor warnings) straight to file descriptor 2, and no setting turns it off: hold fd 2 aside while
+    the graph starts and runs its first frame, then hand what it printed to the debug log."""
+    sys.stderr.flush()
+    saved = os.dup(2)
+    with tempfile.TemporaryFile() as held:
+        os.dup2(held.fileno(), 2)
+        try:
+            yield
+        finally:
+            os.dup2(saved, 2)
+            os.close(saved)
+            held.seek(0)
+            text = held.read().decode("utf-8", errors="replace").strip()
+            if text:
+                logger.debug("mediapipe: %s", text)
+
+
 class Landmarker:
     """MediaPipe face mesh (one face) returning (468, 2) landmark pixels, or None where no face is found."""
 
     def __init__(self, *, mode: str = "static", min_detection_confidence: float = 0.5):
         import mediapipe as mp
 
-        self._mesh = mp.solutions.face_mesh.FaceMesh(static_image_mode=mode == "static", max_num_faces=1,
-                                                     refine_landmarks=False,
-                                                     min_detection_confidence=min_detection_confidence,
-                                                     min_tracking_confidence=0.5)
+        with _native_chatter_to_debug_log():
+            self._mesh = mp.solutions.face_mesh.FaceMesh(static_image_mode=mode == "static", max_num_faces=1,
+                                                         refine_landmarks=False,
+                                                         min_detection_confidence=min_detection_confidence,
+                                                         min_tracking_confidence=0.5)
+        self._started = False
 
     def __call__(self, rgb8: np.ndarray) -> np.ndarray | None:
-        result = self._mesh.process(rgb8)
+        if not self._started:  # the graph's first frame prints the rest of the start-up chatter
+            with _native_chatter_to_debug_log():
+                result = self._mesh.process(rgb8)
+            self._started = True
+        else:
+            result = self._mesh.process(rgb8)
         if not result.multi_face_landmarks:
             return None
         h, w = rgb8.shape[:2]

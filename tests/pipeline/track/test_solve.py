@@ -145,3 +145,17 @@ def test_cli_solve_writes_the_track_and_its_plot(rolling_plate, tmp_path, capsys
     assert main(["track", "solve", str(pattern), str(tmp_path / "u.json"), "--intrinsics",
                  str(tmp_path / "missing.json"), "--fps", "24"]) == 1
     assert "no such camera intrinsics file" in capsys.readouterr().err
+
+
+def test_the_face_mesh_keeps_its_native_start_up_chatter_off_the_console():
+    """MediaPipe's C++ side prints absl/TFLite start-up lines straight to fd 2; a user running the tracker or the
+    demo sees only what facereplace says (a fresh process: absl prints its warning once per process)."""
+    import subprocess
+    import sys
+
+    code = ("import numpy as np\nfrom pipeline.track.solve import Landmarker\n"
+            "with Landmarker(mode='video') as mesh:\n    for _ in range(3):\n        mesh(np.zeros((96, 96, 3), np.uint8))\n"
+            "import sys\nprint('after', file=sys.stderr)\n")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stderr.strip() == "after", done.stderr  # fd 2 is given back: later messages still show
