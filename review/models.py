@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import F, Q
+from django.db.models.fields.json import KeyTextTransform
 
 from review.choices import (
     JOB_STATE_ACTIVE,
@@ -446,6 +447,10 @@ class Job(models.Model):
                                     name="job_chunk_unique"),
             models.UniqueConstraint(fields=["render"], condition=Q(state__in=JOB_STATE_ACTIVE, parent__isnull=True),
                                     name="job_one_active_per_render"),
+            # two conversions of one variant at once would both write SHOT/convert/VARIANT
+            models.UniqueConstraint(F("shot"), KeyTextTransform("name", "params"), KeyTextTransform("variant", "params"),
+                                    condition=Q(kind=JobKind.CONVERT, state__in=JOB_STATE_ACTIVE, parent__isnull=True),
+                                    name="job_one_active_conversion_per_variant"),
         ]
         indexes = [models.Index(fields=["state", "heartbeat"], name="job_state_heartbeat")]
 

@@ -253,14 +253,20 @@ def convert_queue(*, shot: Shot, actor: Any, name: str, variant: str) -> Job:
     return _convert_create(shot=shot, actor=actor, name=name, variant=variant)
 
 
+def _active_conversion(*, shot: Shot, name: str, variant: str) -> Job | None:
+    """The queued or running conversion of `variant` in the engine folder `name`, if there is one."""
+    return Job.objects.filter(shot=shot, kind=JobKind.CONVERT, parent__isnull=True, state__in=JOB_STATE_ACTIVE,
+                              params__name=name, params__variant=variant).first()
+
+
 def _convert_create(*, shot: Shot, actor: Any, name: str, variant: str) -> Job:
     """Queue the conversion (the caller checked the role); a second one of the same variant while the first
     is queued or running is refused (409), as both would write SHOT/convert/VARIANT."""
-    active = Job.objects.filter(shot=shot, kind=JobKind.CONVERT, parent__isnull=True, state__in=JOB_STATE_ACTIVE,
-                                params__name=name, params__variant=variant).first()
+    active = _active_conversion(shot=shot, name=name, variant=variant)
     if active is not None:
         raise Conflict(f"the conversion of {variant} in {name} is already {active.get_state_display().lower()} "
                        f"(job {active.id}); wait for it, or retry it if it fails")
+    # under a race both requests pass the look above: the database's constraint lets one in, job_create says 409
     return job_create(shot=shot, kind=JobKind.CONVERT, actor=actor, params={"name": name, "variant": variant})
 
 

@@ -152,7 +152,7 @@ def _enqueue_on_commit(job: Job) -> None:
 def job_create(*, shot: Shot, kind: str, actor: Any = None, render: Any = None, variant: Any = None,
                params: dict[str, Any] | None = None) -> Job:
     """Queue a job (no role check: the service that asks for it checked its own). A second active job of
-    the same render is refused by the database (409)."""
+    the same render, or of the same conversion, is refused by the database (409)."""
     spec = job_kind(kind)
     job = Job(shot=shot, kind=kind, queue=spec.queue, render=render, variant=variant, params=params or {},
               requested_by=actor if getattr(actor, "is_authenticated", False) else None,

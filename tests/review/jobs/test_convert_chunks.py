@@ -130,3 +130,28 @@ def test_a_shot_without_the_synthetic_truth_is_not_scored(engine_root, caplog):
         assert evaluate_converted(dataclasses.replace(shot, truth=None), ("tiny",)) is None
         assert evaluate_converted(shot, ("unconverted",)) is None
     assert "no [truth] table" in caplog.text and "none of unconverted is converted" in caplog.text
+
+
+def test_the_database_refuses_two_active_conversions_of_one_variant(world, monkeypatch):
+    """Two requests at the same instant both pass the service's look for an active conversion; the database's
+    constraint still lets only one in, and the second request is told so (409), not given a second job."""
+    from django.db import IntegrityError, transaction
+
+    from review.errors import Conflict
+    from review.services import job_kinds
+
+    def create(variant: str, state: str = JobState.QUEUED) -> Job:
+        return Job.objects.create(shot=world.shot, kind=JobKind.CONVERT, state=state,
+                                  params={"name": "pirouette", "variant": variant})
+
+    create("tiny")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        create("tiny", JobState.RUNNING)
+    create("retrained")  # another variant of the shot may convert at the same time
+    Job.objects.filter(params__variant="tiny").update(state=JobState.DONE)
+    create("tiny")  # once the first is done, a new one may start
+
+    # the service's look finds nothing, as when both requests look before either inserts
+    monkeypatch.setattr(job_kinds, "_active_conversion", lambda **kw: None)
+    with pytest.raises(Conflict, match="already queued or running"):
+        job_kinds.convert_queue(shot=world.shot, actor=world.users["supervisor"], name="pirouette", variant="tiny")
