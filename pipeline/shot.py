@@ -31,6 +31,11 @@ Format (schema_version 1)::
     clip = "actor/walkthrough_main/walkthrough_main.%04d.png"
     track = "tracks/walkthrough_main.chan"
     tags = ["serious"]                  # optional
+    sync = {frame = 1001, plate_frame = 1001, rate = 0.5}
+                                        # optional: the clip follows the plate's action in time (a walkthrough):
+                                        # its `frame` is the plate's `plate_frame`, and each clip frame advances
+                                        # `rate` plate frames (0.5: performed at half speed). A rigid model then
+                                        # takes the actor's expression from the same moment of the performance.
 
     [cg]                                # optional: CG passes of the actor's bald head, one multi-layer EXR a frame
     passes = "cg/actor.%04d.exr"
@@ -71,8 +76,22 @@ _PRINTF = re.compile(r"%0?(\d*)d")
 
 
 @dataclass(frozen=True)
+class SourceSync:
+    """When a clip's frames happen on the plate: clip `frame` is plate `plate_frame`; one clip frame is `rate`
+    plate frames (a walkthrough at half speed: 0.5)."""
+
+    frame: int
+    plate_frame: int
+    rate: float = 1.0
+
+    def plate_time(self, frame: float) -> float:
+        """The plate frame (fractional) at which clip frame `frame` happens."""
+        return self.plate_frame + (frame - self.frame) * self.rate
+
+
+@dataclass(frozen=True)
 class Source:
-    """A clip of one person with its head track, from one camera."""
+    """A clip of one person with its head track, from one camera (and, optionally, its sync to the plate)."""
 
     name: str
     identity: str
@@ -81,6 +100,7 @@ class Source:
     clip: Path
     track: Path
     tags: tuple[str, ...] = ()
+    sync: SourceSync | None = None
 
 
 @dataclass(frozen=True)
@@ -209,7 +229,7 @@ def shot_from_dict(data: dict[str, Any], *, root: Path, where: str) -> Shot:
 def _source(raw: Any, root: Path, cameras: dict[str, Path], where: str) -> Source:
     if not isinstance(raw, dict):
         raise InputError(f"{where}: expected a table")
-    _no_unknown(raw, {"name", "identity", "kind", "camera", "clip", "track", "tags"}, where)
+    _no_unknown(raw, {"name", "identity", "kind", "camera", "clip", "track", "tags", "sync"}, where)
     name = _str(raw, "name", where)
     where = f"{where} ({name})"
     identity, kind, camera = _str(raw, "identity", where), _str(raw, "kind", where), raw.get("camera", "main")
@@ -224,7 +244,22 @@ def _source(raw: Any, root: Path, cameras: dict[str, Path], where: str) -> Sourc
         raise InputError(f"{where}: tags must be a list of strings, got {tags!r}")
     return Source(name=name, identity=identity, kind=kind, camera=camera,
                   clip=_path(raw, "clip", root, where, required=True),
-                  track=_path(raw, "track", root, where, required=True), tags=tuple(tags))
+                  track=_path(raw, "track", root, where, required=True), tags=tuple(tags),
+                  sync=_sync(raw["sync"], f"{where} sync") if "sync" in raw else None)
+
+
+def _sync(raw: Any, where: str) -> SourceSync:
+    if not isinstance(raw, dict):
+        raise InputError(f"{where}: expected a table, e.g. sync = {{frame = 1001, plate_frame = 1001, rate = 0.5}}")
+    _no_unknown(raw, {"frame", "plate_frame", "rate"}, where)
+    for key in ("frame", "plate_frame"):
+        if not isinstance(raw.get(key), int) or isinstance(raw.get(key), bool):
+            raise InputError(f"{where}: '{key}' must be a frame number (an integer), got {raw.get(key)!r}")
+    rate = raw.get("rate", 1.0)
+    if isinstance(rate, bool) or not isinstance(rate, (int, float)) or not 0 < rate <= 16:
+        raise InputError(f"{where}: 'rate' is plate frames per clip frame (0.5 for a half-speed walkthrough), "
+                         f"a number in (0, 16]; got {rate!r}")
+    return SourceSync(frame=raw["frame"], plate_frame=raw["plate_frame"], rate=float(rate))
 
 
 def _table(data: dict[str, Any], key: str, where: str, *, required: bool = False) -> dict[str, Any]:

@@ -97,13 +97,27 @@ def dancer_performance(frames: int, seed: int, *, smiles: int = 2) -> tuple[Expr
                  for i in range(frames))
 
 
-def serious_performance(frames: int, seed: int) -> tuple[Expression, ...]:
-    """The actor's walkthrough: closed mouth, no smile, only blinks."""
+def walkthrough_performance(frames: int, seed: int) -> tuple[Expression, ...]:
+    """The actor's walkthrough (at half speed): a serious face in character, no smile, no teeth; she says her line
+    (a few phrases of slow syllables, the mouth never wide) on her own timing, not the dancer's, and blinks.
+
+    Her mouth stays below what the shot's "no open mouth" rule prunes, so her line survives into the fit set."""
     rng = np.random.default_rng(seed + 202)
+    t = np.arange(frames)
+    line = np.zeros(frames)
+    k = rng.uniform(0.05, 0.15) * frames
+    while k < frames:
+        phrase_end = k + rng.uniform(0.15, 0.3) * frames
+        while k < min(phrase_end, frames):  # syllables of 8-16 walkthrough frames (4-8 plate frames)
+            length = rng.uniform(8, 16)
+            line = np.maximum(line, rng.uniform(0.45, 0.7) * np.clip(np.sin(np.pi * (t - k) / length), 0, None)
+                              * ((t >= k) & (t < k + length)))
+            k += length + rng.uniform(0, 4)
+        k += rng.uniform(0.1, 0.25) * frames  # a pause between phrases
     blink = np.zeros(frames)
     for start in rng.choice(frames, size=max(1, frames // 40), replace=False):
         blink[start:start + 2] = (1.0, 0.5)[: len(blink[start:start + 2])]
-    return tuple(Expression(blink=float(b)) for b in blink)
+    return tuple(Expression(mouth_open=float(m), blink=float(b)) for m, b in zip(line, blink))
 
 
 _REGISTRY: dict[str, Callable[[int, int], Choreography]] = {}

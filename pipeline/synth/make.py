@@ -5,7 +5,7 @@ What it writes (all paths relative to the shot folder, described by its `shot.to
   tracks/plate.chan, tracks/camera.json     the plate's head track (camera-relative, Nuke .chan) and intrinsics
   tracks/camera.chan, tracks/plate_world.chan   the moving camera and the head in world space
   actor/<source>/<source>.%04d.png          the actor (identity "actor"): walkthrough at half speed from the main
-                                            camera and two witnesses (serious, mouth closed); a capture-rig
+                                            camera and two witnesses (serious, saying her line); a capture-rig
                                             turntable at three pitches with a range of expressions,
                                             then a talking range of motion facing the rig camera
   tracks/<source>.chan, tracks/camera_<camera>.json   each clip's head track and its camera
@@ -41,7 +41,7 @@ from pipeline.geometry import Intrinsics, axis_rotation, compose, invert_rigid, 
 from pipeline.progress import ProgressCallback, progress_bar
 from pipeline.shot import frame_path, parse_fps
 from pipeline.synth.choreography import (NECK_HEIGHT, Choreography, create_choreography, dancer_performance,
-                                         serious_performance)
+                                         walkthrough_performance)
 from pipeline.track.chan import ChanTrack, write_chan
 from pipeline.track.load import write_intrinsics
 
@@ -234,8 +234,8 @@ def _shoot_truth(shooter: _Shooter, first: int) -> None:
     """The actor in the plate's pose, light and blur: with the walkthrough's expression and with the dancer's."""
     chor = shooter.chor
     n = chor.frames
-    serious = serious_performance(2 * n, shooter.config.seed)  # the walkthrough's, retimed to the plate
-    for name, expressions in (("rigid", [serious[2 * i] for i in range(n)]), ("loose", chor.expressions)):
+    line = walkthrough_performance(2 * n, shooter.config.seed)  # the walkthrough's, retimed to the plate
+    for name, expressions in (("rigid", [line[2 * i] for i in range(n)]), ("loose", chor.expressions)):
         clip = _Clip(f"truth_{name}", "main", shooter.main)
         shooter.shoot(clip, [(first + i, _plate_states(shooter, i, ACTOR, expressions[i]), expressions[i])
                              for i in range(n)], f"truth/{name}/{name}.%04d.png")
@@ -244,14 +244,14 @@ def _shoot_truth(shooter: _Shooter, first: int) -> None:
 def _shoot_cg(shooter: _Shooter, first: int) -> None:
     """CG passes of the actor's bald head on the plate's track, with the walkthrough's expression."""
     n = shooter.chor.frames
-    serious = serious_performance(2 * n, shooter.config.seed)
+    line = walkthrough_performance(2 * n, shooter.config.seed)
 
     def write_cg(frame: int, passes: dict[str, np.ndarray]) -> None:
         write_passes(shooter.out / frame_path("cg/actor.%04d.exr", frame), {k: passes[k] for k in STANDARD_PASSES})
 
     shooter.shoot(_Clip("cg", "main", shooter.main),
-                  [(first + i, _plate_states(shooter, i, ACTOR, serious[2 * i], bald=True, stage=False, body=False),
-                    serious[2 * i]) for i in range(n)], None, write=write_cg)
+                  [(first + i, _plate_states(shooter, i, ACTOR, line[2 * i], bald=True, stage=False, body=False),
+                    line[2 * i]) for i in range(n)], None, write=write_cg)
 
 
 def _actor_variation(seed: int) -> Callable[[float], np.ndarray]:
@@ -265,7 +265,7 @@ def _shoot_walkthrough(shooter: _Shooter, first: int) -> None:
     """The actor's walkthrough of the choreography at half speed, from the main camera and two witnesses."""
     chor, config = shooter.chor, shooter.config
     m = 2 * chor.frames
-    serious = serious_performance(m, config.seed)
+    line = walkthrough_performance(m, config.seed)
     vary = _actor_variation(config.seed)
 
     def head(t_walk: float) -> np.ndarray:
@@ -284,8 +284,8 @@ def _shoot_walkthrough(shooter: _Shooter, first: int) -> None:
         frames = []
         for j in range(m):
             t = float(j)  # at half speed the motion blur is slight: one sample
-            state = shooter.scene(t / 2, ACTOR, serious[j], camera=camera_at(t), intrinsics=intrinsics, head=head(t))
-            frames.append((first + j, [state], serious[j]))
+            state = shooter.scene(t / 2, ACTOR, line[j], camera=camera_at(t), intrinsics=intrinsics, head=head(t))
+            frames.append((first + j, [state], line[j]))
         shooter.shoot(clip, frames, f"actor/{clip.name}/{clip.name}.%04d.png")
         _write_track(shooter.out, clip)
         if camera_name != "main":
@@ -325,7 +325,7 @@ def _shoot_rig(shooter: _Shooter, first: int) -> None:
             frames.append((first + k, [state], expression))
             k += 1
     # Then a range of motion facing the rig camera, turning a little: the actor talks, opens wide and smiles, so
-    # a model that learns all of her material has her own open mouth to draw (the walkthrough keeps it closed).
+    # a model that learns all of her material has her own open mouth to draw (the walkthrough keeps it small).
     # (only the mouth moves, the teeth showing when it opens wide: the turntable has the smiles and blinks)
     talking = [Expression(mouth_open=e.mouth_open, teeth_visible=e.mouth_open > 0.6)
                for e in dancer_performance(_rom_frames(shooter.chor.frames), config.seed + 303)]
@@ -364,7 +364,10 @@ def _shot_toml(config: SynthConfig, fps: Fraction) -> str:
     for name, identity, kind, cam, clip, track, tags in sources:
         lines += ["[[sources]]", f'name = "{name}"', f'identity = "{identity}"', f'kind = "{kind}"',
                   f'camera = "{cam}"', f'clip = "{clip}"', f'track = "{track}"',
-                  "tags = [" + ", ".join(f'"{t}"' for t in tags) + "]", ""]
+                  "tags = [" + ", ".join(f'"{t}"' for t in tags) + "]"]
+        if kind == "walkthrough":  # performed at half speed from the plate's first moment
+            lines.append(f"sync = {{frame = {config.first_frame}, plate_frame = {config.first_frame}, rate = 0.5}}")
+        lines.append("")
     lines += ["[cg]", 'passes = "cg/actor.%04d.exr"', "",
               "[truth]", 'pose = "truth/pose.json"', 'matte = "truth/matte/matte.%04d.png"',
               'rigid = "truth/rigid/rigid.%04d.png"', 'loose = "truth/loose/loose.%04d.png"', ""]
@@ -376,8 +379,9 @@ def _engine_settings() -> list[str]:
     """The later stages' tables: curation that keeps the actor's performance, and the three variants."""
     return [
         "[dataset]",
-        "# the dancer's toothy smile is not the actor's: prune what would force it",
-        'rules = [{drop = "teeth_visible", name = "no teeth"}, {drop = "mouth_open > 0.3", name = "no open mouth"}]',
+        "# the dancer's toothy smile and wide-open mouth are not the actor's: prune what would force them (the",
+        "# actor's line, never wide, measures up to about 0.45)",
+        'rules = [{drop = "teeth_visible", name = "no teeth"}, {drop = "mouth_open > 0.5", name = "no open mouth"}]',
         "",
         "[[variants]]", 'name = "rigid"', 'model = "rigid"', 'coverage = "dataset/coverage/coverage.json"', "",
         "[[variants]]", 'name = "loose"', 'model = "loose"', 'coverage = "dataset/coverage/coverage.json"', "",

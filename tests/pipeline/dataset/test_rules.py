@@ -29,8 +29,8 @@ def test_rule_mistakes_say_what_to_write(rule, message):
         rules.parse_rules([rule])
 
 
-def test_the_rules_remove_the_toothy_frames_and_keep_the_serious_ones(built, truth_of, tmp_path):
-    out = rules.run([{"drop": "teeth_visible"}, {"drop": "mouth_open > 0.3", "name": "open mouths"}],
+def test_the_rules_remove_the_toothy_frames_and_keep_the_serious_ones_with_her_line(built, truth_of, tmp_path):
+    out = rules.run([{"drop": "teeth_visible"}, {"drop": "mouth_open > 0.5", "name": "open mouths"}],
                     built.faceset("actor"), tmp_path / "kept")
     before = [e for e in read_faceset(built.faceset("actor"))["crops"] if e["source"] != "cg"]
     kept = {e["id"] for e in read_faceset(tmp_path / "kept")["crops"]}

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.errors import InputError
-from pipeline.shot import frame_path, load_shot
+from pipeline.shot import SourceSync, frame_path, load_shot
 
 SHOT = """
 schema_version = 1
@@ -60,6 +60,15 @@ def test_load_resolves_paths_and_keeps_stage_sections(tmp_path):
     assert shot.sections == {"train": {"steps": 10}} and shot.truth.pose.is_file() and shot.rotation_order == "ZXY"
 
 
+def test_a_source_says_when_its_frames_happen_on_the_plate(tmp_path):
+    text = SHOT.replace('tags = ["serious"]', 'sync = {frame = 1, plate_frame = 1001, rate = 0.5}')
+    (walk,) = load_shot(_folder(tmp_path, text)).sources
+    assert walk.sync == SourceSync(frame=1, plate_frame=1001, rate=0.5)
+    assert walk.sync.plate_time(1) == 1001 and walk.sync.plate_time(4) == 1002.5  # half speed
+    (plain,) = load_shot(_folder(tmp_path)).sources
+    assert plain.sync is None
+
+
 @pytest.mark.parametrize("edit, message", [
     (lambda t: t.replace('head_track = "tracks/plate.chan"\n', ""), "missing key 'head_track'"),
     (lambda t: t.replace("plate/plate.%04d.png", "plate/other.%04d.png"), "no frame of this sequence"),
@@ -68,6 +77,13 @@ def test_load_resolves_paths_and_keeps_stage_sections(tmp_path):
     (lambda t: t.replace('camera = "witness"', 'camera = "crane"'), "camera 'crane'"),
     (lambda t: t.replace('fps = "24000/1001"', 'fps = "fast"'), "fps must be"),
     (lambda t: t + "\n[extra]\n", "unknown table(s) extra"),
+    (lambda t: t.replace('tags = ["serious"]', 'sync = {frame = 1001, plate_frame = "start"}'),
+     "'plate_frame' must be a frame number"),
+    (lambda t: t.replace('tags = ["serious"]', 'sync = {frame = 1001, plate_frame = 1001, rate = 0}'),
+     "0.5 for a half-speed walkthrough"),
+    (lambda t: t.replace('tags = ["serious"]', 'sync = {frame = 1001, plate_frame = 1001, speed = 2}'),
+     "unknown key(s) speed"),
+    (lambda t: t.replace('tags = ["serious"]', 'sync = 1001'), "expected a table"),
 ])
 def test_errors_name_the_problem(tmp_path, edit, message):
     folder = _folder(tmp_path, edit(SHOT))

@@ -14,7 +14,7 @@ from pipeline.cg.render import STANDARD_PASSES
 from pipeline.cli import main
 from pipeline.geometry import project, yaw_pitch_roll
 from pipeline.media.image import read_image
-from pipeline.shot import frame_path, load_shot
+from pipeline.shot import SourceSync, frame_path, load_shot
 from pipeline.track.chan import read_chan
 from pipeline.track.load import read_intrinsics
 
@@ -71,7 +71,13 @@ def test_performances_differ_as_the_mission_says(shot):
     assert any(f["teeth_visible"] for f in seen) and not all(f["teeth_visible"] for f in seen)
     assert not any(f["teeth_visible"] for f in plate if abs(f["yaw"]) > 150)  # no teeth on the back of the head
     walk = _truth(shot.root / "truth" / "walkthrough_main.json")
-    assert all(f["mouth_open"] == 0 and not f["teeth_shown"] for f in walk)  # serious, mouth closed
+    assert not any(f["teeth_shown"] or f["smile"] for f in walk)  # serious: no smile, no teeth
+    assert 0.45 < max(f["mouth_open"] for f in walk) <= 0.7  # saying her line, the mouth never wide
+    # the walkthroughs follow the plate at half speed, and shot.toml says so
+    assert {s.name: s.sync for s in shot.sources if s.kind == "walkthrough"} == {
+        f"walkthrough_{cam}": SourceSync(frame=shot.first_frame, plate_frame=shot.first_frame, rate=0.5)
+        for cam in ("main", "witness_left", "witness_right")}
+    assert all(s.sync is None for s in shot.sources if s.kind != "walkthrough")
     rig = _truth(shot.root / "truth" / "rig.json")
     assert {round(f["pitch"]) for f in rig} == {-20, 0, 20}
     assert any(f["teeth_visible"] and f["smile"] == 1 for f in rig)  # toothy smiles for curation to prune
