@@ -4,7 +4,8 @@ Public API:
     run(config: ConvertConfig, inputs: ConvertInputs, *, progress=None) -> ConvertOutputs
     read_converted(folder_or_manifest) -> dict   (kind "converted_variant"; the comp and publish read it)
     join_converted(chunk_dirs, out_dir, *, progress=None) -> ConvertOutputs   (chunks: run with inputs.frames)
-    TrainedSwapper(checkpoint, *, performance=None, device="auto"): the model behind a numpy interface
+    TrainedSwapper(checkpoint, *, performance=None, device="auto", syncs=None, sync_window=0): the model behind a
+        numpy interface (shot_stage.shot_swapper builds one from a shot's variant, with its performance sync)
     colour_match(name, swap, plate, region), list_colour_matches(); head_motion(track, *, shutter), motion_blur
     anomaly_scores(crops, ypr), pose_distance(ypr, training_ypr)
 """

@@ -56,6 +56,9 @@ class VariantConfig:
     faceset: str = ""                    # else the training faceset folder, to measure that distance here
     input: str = ""                      # plate | cg; default: cg for the cg model, plate otherwise
     passes: tuple[str, ...] = LIGHT_PASSES  # CG lighting passes converted, each its own layer (cg input only)
+    # plate frames either side within which a snapping model (performance < 1) takes the actor's latents from
+    # her synced walkthrough (pipeline.convert.sync); 0 snaps to the whole fit set whatever its timing
+    sync_window: float = 1.0
 
     def __post_init__(self) -> None:
         if not self.name or "/" in self.name:
@@ -64,6 +67,8 @@ class VariantConfig:
             raise ValueError(f"input must be one of {', '.join(INPUTS)}, got {self.input!r}")
         if self.performance is not None and not 0.0 <= self.performance <= 1.0:
             raise ValueError(f"performance {self.performance} is outside 0..1")
+        if not 0.0 <= self.sync_window <= 1000.0:
+            raise ValueError(f"sync_window {self.sync_window} must be 0 (off) or a number of plate frames")
 
     @property
     def source(self) -> str:

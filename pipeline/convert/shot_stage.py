@@ -42,6 +42,18 @@ def variant_checkpoint(shot: Shot, variant_name: str, checkpoint: Path | None = 
     return checkpoint
 
 
+def shot_swapper(shot: Shot, variant_name: str, checkpoint: Path, *, device: str = "auto"):
+    """The variant's trained model behind the Swapper interface, with its performance and the shot's synced
+    actor sources (so a snapping model takes the actor's expression from the same moment of her walkthrough)."""
+    from pipeline.convert.config import variant_config
+    from pipeline.convert.swapper import TrainedSwapper
+
+    variant = variant_config(shot.sections, variant_name, where=str(shot.root))
+    syncs = {s.name: s.sync for s in shot.sources if s.sync is not None and s.identity == "actor"}
+    return TrainedSwapper(checkpoint, performance=variant.performance, device=device, syncs=syncs,
+                          sync_window=variant.sync_window)
+
+
 def convert_shot(shot: Shot, variant_name: str, *, checkpoint: Path | None = None, out: Path | None = None,
                  frames: tuple[int, int] | None = None, progress: ProgressCallback | None = None) -> ShotConversion:
     """Convert the variant (the whole shot into SHOT/convert/NAME, or with `frames` one chunk into `out`)."""
@@ -49,12 +61,11 @@ def convert_shot(shot: Shot, variant_name: str, *, checkpoint: Path | None = Non
         raise InputError(f"{shot.root}: a chunk of variant {variant_name!r} needs its own folder (out=)")
     from pipeline.convert.config import ConvertConfig, variant_config
     from pipeline.convert.stage import ConvertInputs, run, write_review_variant
-    from pipeline.convert.swapper import TrainedSwapper
 
     config = config_from_dict(ConvertConfig, shot.sections.get("convert"), where=f"{shot.root} [convert]")
     variant = variant_config(shot.sections, variant_name, where=str(shot.root))
     checkpoint = variant_checkpoint(shot, variant_name, checkpoint)
-    swapper = TrainedSwapper(checkpoint, performance=variant.performance, device=config.device)
+    swapper = shot_swapper(shot, variant_name, checkpoint, device=config.device)
     result = run(config, ConvertInputs(shot=shot, variant=variant, swapper=swapper,
                                        out_dir=out or shot.root / "convert" / variant.name, frames=frames),
                  progress=progress)

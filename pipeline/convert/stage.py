@@ -279,7 +279,7 @@ def run(config: ConvertConfig, inputs: ConvertInputs, *, progress: ProgressCallb
                 (tmp / part).mkdir()
             plate_ones = np.ones(shape, np.float32)
             for batch in _batches(indices, config.batch_size):
-                plates, transforms, crops = {}, {}, []
+                plates, transforms, crops, crop_frames = {}, {}, [], []
                 for i in batch:
                     frame = int(track.frames[i])
                     with timer("io"):
@@ -297,11 +297,12 @@ def run(config: ConvertConfig, inputs: ConvertInputs, *, progress: ProgressCallb
                         # crop pixels partly off the plate are rescaled by how much plate they hold (no black rim)
                         inside = stabilize_frame(plate_ones, transforms[i], size)[..., None]
                         crops += [stabilize_frame(s, transforms[i], size) / np.maximum(inside, 1e-3) for s in sources]
+                        crop_frames += [frame] * len(sources)
                 if crops:
                     with timer("model"):
                         stack = np.stack(crops)
-                        rgb, mask = swapper(stack)
-                        again, _ = swapper(rgb)
+                        rgb, mask = swapper(stack, crop_frames)
+                        again, _ = swapper(rgb, crop_frames)
                         rebuilt = swapper.reconstruct(stack) if config.colour_match in NEEDS_REFERENCE else None
                 swapped = [i for i in batch if i in transforms]
                 for k, i in enumerate(swapped):

@@ -1,18 +1,23 @@
 """What conversion runs on each batch of crops: a trained swap model behind a small numpy interface.
 
-A `Swapper` takes crops (B, S, S, 3) in 0..1 and returns the swapped colour (B, S, S, 3) and mask (B, S, S);
-`record` says how it was made (model, checkpoint, faceset hash, performance) for the variant's manifest.
+A `Swapper` takes crops (B, S, S, 3) in 0..1, and the plate frame of each, and returns the swapped colour
+(B, S, S, 3) and mask (B, S, S); `record` says how it was made (model, checkpoint, faceset hash, performance,
+performance sync) for the variant's manifest.
 """
 from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Mapping, Sequence
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
 from pipeline.errors import InputError
+
+if TYPE_CHECKING:
+    from pipeline.shot import SourceSync
 
 log = logging.getLogger(__name__)
 
@@ -25,15 +30,20 @@ class Swapper(Protocol):
     record: dict[str, Any]
     source_identity: str | None
 
-    def __call__(self, crops: np.ndarray) -> tuple[np.ndarray, np.ndarray]: ...
+    def __call__(self, crops: np.ndarray, frames: Sequence[int] | None = None) -> tuple[np.ndarray, np.ndarray]: ...
 
     def reconstruct(self, crops: np.ndarray) -> np.ndarray: ...
 
 
 class TrainedSwapper:
-    """A trained checkpoint converting crops into the actor (batched, no gradients, CUDA when present)."""
+    """A trained checkpoint converting crops into the actor (batched, no gradients, CUDA when present).
 
-    def __init__(self, checkpoint: str | os.PathLike, *, performance: float | None = None, device: str = "auto"):
+    `syncs` are the shot's synced sources by name: with them, a snapping model takes each plate frame's actor
+    latent from the walkthrough frames within `sync_window` plate frames of it (pipeline.convert.sync)."""
+
+    def __init__(self, checkpoint: str | os.PathLike, *, performance: float | None = None, device: str = "auto",
+                 syncs: Mapping[str, SourceSync] | None = None, sync_window: float = 0.0):
+        from pipeline.convert.sync import PerformanceSync
         from pipeline.train.checkpoint import load_trained
         from pipeline.train.trainer import pick_device
 
@@ -42,12 +52,20 @@ class TrainedSwapper:
         self.size = self.trained.model.size
         self.performance = performance
         self.target = "actor"
+        used = self.trained.model.default_performance if performance is None else performance
+        bank = self.trained.bank
+        self.sync = (PerformanceSync.of(bank.origins, syncs or {}, sync_window)
+                     if bank is not None and used < 1.0 else None)
         # the person in the plate, whose own decoder rebuilds the crop (the reconstruction colour match's reference)
         self.source_identity = "dancer" if "dancer" in self.trained.model.identities else None
         self.record = {"model": self.trained.model.name, "checkpoint": os.fspath(Path(checkpoint).resolve()),
                        "stage": self.trained.stage, "step": self.trained.step,
                        "faceset_hash": self.trained.manifest_hash, "model_spec": self.trained.model.spec,
-                       "performance": self.trained.model.default_performance if performance is None else performance,
+                       "performance": used,
+                       "performance_sync": None if self.sync is None else {
+                           "window_frames": self.sync.window, "synced_latents": self.sync.synced,
+                           "latents": len(bank), "sources": sorted({o[0] for o in bank.origins
+                                                                    if o is not None and o[0] in (syncs or {})})},
                        "facesets": self._facesets(checkpoint), "device": str(self.device)}
         log.info("convert: %s model %s at step %d on %s", self.trained.variant, checkpoint, self.trained.step,
                  self.device)
@@ -63,13 +81,19 @@ class TrainedSwapper:
         except InputError:
             return {}
 
-    def __call__(self, crops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def __call__(self, crops: np.ndarray, frames: Sequence[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        """Swap `crops`; `frames` (one plate frame per crop) lets a synced model take the actor's moment."""
         import torch
 
+        if frames is not None and len(frames) != len(crops):
+            raise ValueError(f"{len(frames)} frames for {len(crops)} crops")
+        allowed = None
+        if self.sync is not None and frames is not None:
+            allowed = torch.from_numpy(self.sync.allowed(frames))
         with torch.no_grad():
             x = torch.from_numpy(np.ascontiguousarray(crops[..., :3].transpose(0, 3, 1, 2), np.float32))
             out = self.trained.model.swap(x.to(self.device), to=self.target, bank=self.trained.bank,
-                                          performance=self.performance)
+                                          performance=self.performance, allowed=allowed)
             rgb = out.rgb.float().permute(0, 2, 3, 1).cpu().numpy()
             mask = out.mask.float()[:, 0].cpu().numpy()
         return rgb, mask

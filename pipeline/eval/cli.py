@@ -68,7 +68,7 @@ def _model_crops(shot, args: argparse.Namespace) -> list:
     from pathlib import Path
 
     from pipeline.convert.config import variant_configs
-    from pipeline.convert.swapper import TrainedSwapper
+    from pipeline.convert.shot_stage import shot_swapper
     from pipeline.errors import InputError
     from pipeline.eval.inputs import ModelCrops, cg_pass_source
 
@@ -87,7 +87,7 @@ def _model_crops(shot, args: argparse.Namespace) -> list:
             raise InputError(f"{checkpoint}: no trained checkpoint for variant {name!r}; run `facereplace train "
                              f"{shot.root} --variant {variant.model}` or set checkpoint in its [[variants]]")
         cg = variant.source == "cg"
-        out.append(ModelCrops(name, TrainedSwapper(checkpoint, performance=variant.performance),
+        out.append(ModelCrops(name, shot_swapper(shot, name, checkpoint),
                               source=cg_pass_source(variant.passes[0]) if cg else None,
                               stabilize=Path(args.stabilize) if args.stabilize else None,
                               record={"model_input": f"cg {variant.passes[0]}" if cg else "plate"}))

@@ -167,7 +167,7 @@ class ModelCrops:
                     # crop pixels partly off the plate are rescaled by how much plate they hold, as in conversion
                     inside = stabilize_frame(np.ones(shape, np.float32), transforms[f], size)[..., None]
                     crops.append(stabilize_frame(image, transforms[f], size) / np.maximum(inside, 1e-3))
-                rgb, _ = self.swapper(np.stack(crops).astype(np.float32))
+                rgb, _ = self.swapper(np.stack(crops).astype(np.float32), framed)
                 results = dict(zip(framed, np.clip(rgb, 0.0, 1.0)))
             for f in batch:
                 yield f, Output(results[f], transforms[f]) if f in results else None

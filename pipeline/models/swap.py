@@ -4,7 +4,9 @@ Training teaches every decoder to rebuild its own identity from the shared laten
 one identity (the dancer, or a CG pass) and decodes it with another's decoder (the actor's). How much of the
 dancer's performance comes through is set by `performance` in [0, 1]: 0 snaps each latent to the nearest actor
 latent of the shot's fit set (`LatentBank`), so only expressions the actor really did come out; 1 uses the raw
-latent, which follows the dancer. Values between blend the two.
+latent, which follows the dancer. Values between blend the two. Snapping may be limited, per item, to some of
+the bank's latents (`allowed`): conversion uses it to take the actor's expression from the same moment of her
+walkthrough as the plate frame (pipeline.convert.sync).
 """
 from __future__ import annotations
 
@@ -35,39 +37,55 @@ class SwapOutput:
 
 
 class LatentBank:
-    """The actor's latents over a shot's fit set, for snapping a latent to the nearest real actor expression."""
+    """The actor's latents over a shot's fit set, for snapping a latent to the nearest real actor expression;
+    `origins` says where each came from (source name, clip frame), None where unknown."""
 
-    def __init__(self, latents: torch.Tensor, ids: list[str]):
+    def __init__(self, latents: torch.Tensor, ids: list[str], origins: list[tuple[str, int] | None] | None = None):
         if latents.ndim != 2 or latents.shape[0] != len(ids) or not ids:
             raise ValueError("a latent bank needs one latent (N, D) per id, and at least one")
+        origins = [None] * len(ids) if origins is None else [None if o is None else (str(o[0]), int(o[1]))
+                                                              for o in origins]
+        if len(origins) != len(ids):
+            raise ValueError("a latent bank needs one origin (or None) per id")
         self.latents = latents.detach().float().cpu()
         self.ids = list(ids)
+        self.origins = origins
 
     def __len__(self) -> int:
         return len(self.ids)
 
-    def nearest(self, z: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """For each latent in `z` (B, D): the nearest bank latent (B, D) and its index (B,)."""
+    def nearest(self, z: torch.Tensor, allowed: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """For each latent in `z` (B, D): the nearest bank latent (B, D) and its index (B,). `allowed` (B, N bool)
+        limits each row to some bank latents; a row allowing none may take any."""
         bank = self.latents.to(z.device, z.dtype)
-        index = torch.cdist(z.detach(), bank).argmin(dim=1)
+        distance = torch.cdist(z.detach(), bank)
+        if allowed is not None:
+            allowed = allowed.to(z.device, torch.bool)
+            if allowed.shape != distance.shape:
+                raise ValueError(f"allowed is {tuple(allowed.shape)}, expected {tuple(distance.shape)}")
+            allowed = allowed | ~allowed.any(dim=1, keepdim=True)
+            distance = distance.masked_fill(~allowed, float("inf"))
+        index = distance.argmin(dim=1)
         return bank[index], index
 
     @classmethod
     @torch.no_grad()
-    def from_crops(cls, model: SwapModel, batches: Iterable[torch.Tensor], ids: list[str]) -> LatentBank:
+    def from_crops(cls, model: SwapModel, batches: Iterable[torch.Tensor], ids: list[str],
+                   origins: list[tuple[str, int] | None] | None = None) -> LatentBank:
         """Encode the fit set's crops (batches of (B, 3, H, W)) with `model`."""
         was_training = model.training
         model.eval()
         latents = torch.cat([model.encode(b.to(model.device)).float().cpu() for b in batches])
         model.train(was_training)
-        return cls(latents, ids)
+        return cls(latents, ids, origins)
 
     def state_dict(self) -> dict[str, Any]:
-        return {"latents": self.latents, "ids": self.ids}
+        return {"latents": self.latents, "ids": self.ids,
+                "origins": [None if o is None else [o[0], o[1]] for o in self.origins]}
 
     @classmethod
     def from_state_dict(cls, state: dict[str, Any]) -> LatentBank:
-        return cls(state["latents"], list(state["ids"]))
+        return cls(state["latents"], list(state["ids"]), state.get("origins"))  # banks before origins have none
 
 
 def _act() -> nn.Module:
@@ -144,8 +162,9 @@ class SwapModel(nn.Module):
 
     @torch.no_grad()
     def swap(self, x: torch.Tensor, *, to: str = "actor", bank: LatentBank | None = None,
-             performance: float | None = None) -> SwapOutput:
-        """Convert crops into `to`, with `performance` (default: the model's) between snapped (0) and raw (1)."""
+             performance: float | None = None, allowed: torch.Tensor | None = None) -> SwapOutput:
+        """Convert crops into `to`, with `performance` (default: the model's) between snapped (0) and raw (1);
+        `allowed` (B, len(bank) bool) limits which bank latents each crop may snap to."""
         p = self.default_performance if performance is None else float(performance)
         if not 0.0 <= p <= 1.0:
             raise InputError(f"performance {p} is outside [0, 1]")
@@ -155,7 +174,7 @@ class SwapModel(nn.Module):
             if bank is None:
                 raise InputError(f"performance {p} < 1 snaps to the actor's fit-set latents, but model {self.name!r} "
                                  "has no latent bank: run the fit training stage first, or use performance 1")
-            snapped, nearest = bank.nearest(z)
+            snapped, nearest = bank.nearest(z, allowed)
             z = snapped + p * (z - snapped)
         rgb, mask = self.decode(z, to)
         return SwapOutput(rgb=rgb, mask=mask, performance=p, nearest=nearest)

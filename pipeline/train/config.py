@@ -10,10 +10,12 @@ DEVICES = ("auto", "cpu", "cuda")
 
 @dataclass(frozen=True)
 class LossConfig:
-    """[train.loss]: weights of masked L1, (1 − masked SSIM) and the mask's L1."""
+    """[train.loss]: weights of masked L1, (1 − masked SSIM), the mask's L1 and the L1 on the mouth alone (the
+    performance is in those few pixels: pipeline.train.losses)."""
     l1: float = 1.0
     ssim: float = 1.0
     mask: float = 0.5
+    mouth: float = 1.0
 
 
 @dataclass(frozen=True)

@@ -46,6 +46,7 @@ FACESET_KIND = "faceset"
 FACESET_VERSION = 1
 FACESET_MANIFEST = "faceset.json"
 CG_SOURCE = "cg"
+DEFAULT_RADIUS = 0.16  # the faceset and stabilize stages' default framing, for facesets that do not say
 
 
 class Crops(Protocol):
@@ -121,15 +122,21 @@ class FullMasks:
 
 @dataclass
 class IdentityCrops:
-    """One identity's material: crops, masks, poses (N, 3: yaw, pitch, roll in degrees) and crop ids."""
+    """One identity's material: crops, masks, poses (N, 3: yaw, pitch, roll in degrees) and crop ids; `origins`
+    says where each crop was cut (source name, clip frame), None for a crop that does not say."""
     crops: Crops
     masks: Crops
     poses: np.ndarray
     ids: list[str]
+    origins: list[tuple[str, int] | None] | None = None
 
     def __post_init__(self) -> None:
         self.poses = np.asarray(self.poses, np.float32).reshape(-1, 3)
         n = len(self.ids)
+        if self.origins is None:
+            self.origins = [None] * n
+        if len(self.origins) != n:
+            raise InputError(f"identity material is inconsistent: {len(self.origins)} origins for {n} crops")
         if not (len(self.crops) == len(self.masks) == len(self.poses) == n):
             raise InputError(f"identity material is inconsistent: {len(self.crops)} crops, {len(self.masks)} masks, "
                              f"{len(self.poses)} poses, {n} ids")
@@ -171,6 +178,7 @@ class TrainingSet:
     cg_pairs: CgPairs | None = None
     manifest_hash: str = ""
     sources: dict[str, str] = field(default_factory=dict)
+    radius: float = DEFAULT_RADIUS  # metres around the skull centre spanning half a crop (where the mouth lies)
 
     def __post_init__(self) -> None:
         for role, material in self.identities.items():
@@ -190,6 +198,7 @@ class Faceset:
     material: IdentityCrops
     cg_pairs: CgPairs | None
     manifest_hash: str
+    radius: float = DEFAULT_RADIUS
 
 
 def _resolve(folder: Path, manifest: Path, entry: dict[str, Any], key: str, n: int) -> Path:
@@ -208,6 +217,14 @@ def _pose(manifest: Path, entry: dict[str, Any], n: int) -> list[float]:
         return [float(entry[k]) for k in ("yaw", "pitch", "roll")]
     except (KeyError, TypeError, ValueError):
         raise InputError(f"{manifest}: crop {entry.get('id', n)!r} needs numeric yaw, pitch and roll") from None
+
+
+def _origin(entry: dict[str, Any]) -> tuple[str, int] | None:
+    """(source name, clip frame) of a crop entry, when it says."""
+    name, frame = entry.get("source_name"), entry.get("frame")
+    if isinstance(name, str) and isinstance(frame, int) and not isinstance(frame, bool):
+        return name, frame
+    return None
 
 
 def load_faceset(folder: str | os.PathLike) -> Faceset:
@@ -236,10 +253,14 @@ def load_faceset(folder: str | os.PathLike) -> Faceset:
                     else PngCrops([m for m in mask_paths if m is not None], size=size, grey=True))
     material = IdentityCrops(crops=PngCrops(images, size=size, grey=False), masks=masks,
                              poses=np.array([_pose(manifest, e, n) for n, e in enumerate(photos)], np.float32),
-                             ids=[e["id"] for e in photos])
+                             ids=[e["id"] for e in photos], origins=[_origin(e) for e in photos])
     pairs = _cg_pairs(folder, manifest, cg, material, size) if cg else None
     digest = hashlib.sha256(manifest.read_bytes()).hexdigest()
-    return Faceset(path=folder, identity=identity, size=size, material=material, cg_pairs=pairs, manifest_hash=digest)
+    radius = data.get("radius", DEFAULT_RADIUS)
+    if isinstance(radius, bool) or not isinstance(radius, (int, float)) or not radius > 0:
+        raise InputError(f"{manifest}: 'radius' must be a positive distance (metres), got {radius!r}")
+    return Faceset(path=folder, identity=identity, size=size, material=material, cg_pairs=pairs, manifest_hash=digest,
+                   radius=float(radius))
 
 
 def _cg_pairs(folder: Path, manifest: Path, entries: list[dict[str, Any]], material: IdentityCrops,
@@ -283,12 +304,16 @@ def training_set(facesets: Mapping[str, str | os.PathLike | Faceset]) -> Trainin
     if len(sizes) != 1:
         listing = ", ".join(f"{role} {fs.size}" for role, fs in sorted(loaded.items()))
         raise InputError(f"facesets have different crop sizes ({listing}); build them at one size")
+    radii = {fs.radius for fs in loaded.values()}
+    if len(radii) != 1:
+        listing = ", ".join(f"{role} {fs.radius}" for role, fs in sorted(loaded.items()))
+        raise InputError(f"facesets frame the head differently (radius {listing}); build them with one radius")
     pairs = loaded["actor"].cg_pairs if "actor" in loaded else None
     digest = hashlib.sha256("".join(f"{role}:{fs.manifest_hash};" for role, fs in sorted(loaded.items()))
                             .encode()).hexdigest()
     return TrainingSet(size=sizes.pop(), identities={role: fs.material for role, fs in loaded.items()},
                        cg_pairs=pairs, manifest_hash=digest,
-                       sources={role: str(fs.path) for role, fs in loaded.items()})
+                       sources={role: str(fs.path) for role, fs in loaded.items()}, radius=radii.pop())
 
 
 def write_faceset(folder: str | os.PathLike, *, identity: str, crops: np.ndarray, poses: np.ndarray,

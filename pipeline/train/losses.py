@@ -1,12 +1,17 @@
-"""Losses suited to faces: L1 and SSIM weighted by the head mask, plus a loss on the predicted mask.
+"""Losses suited to faces: L1 and SSIM weighted by the head mask, a loss on the predicted mask, and an L1 on
+the mouth alone.
 
 The background keeps a small weight so the colour outside the head stays sensible in previews, while the
-head, which conversion composites, dominates.
+head, which conversion composites, dominates. The mouth is a few percent of the head's pixels, so head-wide
+losses let a model learn an average, closed mouth long before it learns the opening; the performance is in
+those pixels, so they get a term of their own (`mouth_weights` finds them from each crop's head pose).
 """
 from __future__ import annotations
 
 import functools
+import math
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -51,9 +56,37 @@ def masked_l1(pred: torch.Tensor, target: torch.Tensor, weight: torch.Tensor) ->
     return ((pred - target).abs() * weight).sum() / (weight.sum() * pred.shape[1]).clamp_min(1e-8)
 
 
+def mouth_weights(poses: np.ndarray, size: int, *, radius: float, sigma_m: float = 0.018) -> torch.Tensor:
+    """(B, 1, size, size) in 0..1: a soft spot on the mouth of each crop, from its head pose (B, 3: yaw, pitch,
+    roll in degrees, camera-relative) and the crop's framing (`radius` metres around the skull centre span half
+    the crop, the head's up axis up, as pipeline.stabilize cuts it); zero where the mouth faces away.
+    An orthographic approximation of the crop's projection: a weight map needs the spot, not the pixel."""
+    from pipeline.dataset.descriptors import FACING_LIMIT_DEG, MOUTH_CENTRE, MOUTH_Z
+    from pipeline.geometry import rotation_from_yaw_pitch_roll
+
+    rotation = rotation_from_yaw_pitch_roll(np.asarray(poses, np.float64).reshape(-1, 3))  # (B, 3, 3)
+    mouth = rotation @ np.array([*MOUTH_CENTRE, MOUTH_Z])
+    facing = (rotation @ np.array([0.0, -0.3, 1.0]))[:, 2] / math.hypot(0.3, 1.0)  # the mouth's normal vs the lens
+    up = rotation[:, :, 1]
+    angle = np.arctan2(up[:, 0], up[:, 1])  # the head's up axis in the image, which the crop turns upright
+    c, s = np.cos(angle), np.sin(angle)
+    x, y = mouth[:, 0], -mouth[:, 1]  # image axes: y down
+    scale = (size / 2.0) / radius
+    half = (size - 1) / 2.0
+    u, v = half + scale * (c * x + s * y), half + scale * (-s * x + c * y)
+    grid = torch.arange(size, dtype=torch.float32)
+    sigma_px = sigma_m * scale
+    spot_u = torch.exp(-((grid[None, :] - torch.from_numpy(u).float()[:, None]) ** 2) / (2 * sigma_px ** 2))
+    spot_v = torch.exp(-((grid[None, :] - torch.from_numpy(v).float()[:, None]) ** 2) / (2 * sigma_px ** 2))
+    seen = torch.from_numpy(facing > math.cos(math.radians(FACING_LIMIT_DEG))).float()
+    return (spot_v[:, :, None] * spot_u[:, None, :] * seen[:, None, None])[:, None]
+
+
 def face_loss(rgb: torch.Tensor, mask: torch.Tensor, target: torch.Tensor, target_mask: torch.Tensor, *,
-              l1: float, ssim_weight: float, mask_weight: float) -> torch.Tensor:
-    """l1·masked L1 + ssim_weight·(1 − masked SSIM) + mask_weight·L1 of the mask, all in float32."""
+              l1: float, ssim_weight: float, mask_weight: float, mouth: torch.Tensor | None = None,
+              mouth_weight: float = 0.0) -> torch.Tensor:
+    """l1·masked L1 + ssim_weight·(1 − masked SSIM) + mask_weight·L1 of the mask + mouth_weight·L1 inside the
+    `mouth` weights (B, 1, H, W), all in float32."""
     rgb, mask, target, target_mask = rgb.float(), mask.float(), target.float(), target_mask.float()
     weight = target_mask + BACKGROUND_WEIGHT
     loss = l1 * masked_l1(rgb, target, weight)
@@ -61,4 +94,6 @@ def face_loss(rgb: torch.Tensor, mask: torch.Tensor, target: torch.Tensor, targe
         loss = loss + ssim_weight * (1.0 - ssim(rgb, target, weight))
     if mask_weight:
         loss = loss + mask_weight * (mask - target_mask).abs().mean()
+    if mouth_weight and mouth is not None:
+        loss = loss + mouth_weight * masked_l1(rgb, target, mouth.float())
     return loss

@@ -26,7 +26,7 @@ from pipeline.train.augment import degrade, geometry_and_colour, grade
 from pipeline.train.checkpoint import CHECKPOINT_FILE, load_checkpoint, model_from_state, save_checkpoint
 from pipeline.train.config import RESUMABLE_CHANGES, TrainConfig
 from pipeline.train.data import Crops, TrainingSet
-from pipeline.train.losses import face_loss
+from pipeline.train.losses import face_loss, mouth_weights
 from pipeline.train.preview import write_grid
 
 log = logging.getLogger(__name__)
@@ -172,29 +172,46 @@ class TrainingStage:
     def _batch(self, crops: Crops, masks: Crops, index: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
         return _to_tensor(crops.take(index), self.device), _to_tensor(masks.take(index), self.device)
 
-    def _examples(self, g: torch.Generator) -> list[tuple[str, torch.Tensor, torch.Tensor, torch.Tensor]]:
-        """This step's (decoder, input, target, target mask) batches: each role, then the CG pairs."""
+    def _examples(self, g: torch.Generator
+                  ) -> list[tuple[str, torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor | None]]:
+        """This step's (decoder, input, target, target mask, mouth weights) batches: each role, then the CG pairs.
+        The mouth weights (None when that loss is off) are warped with the target, so they stay on the mouth."""
         cfg, aug, b = self.config, self.config.augment, self.config.batch_size
         out = []
+
+        def mouth_of(poses: np.ndarray) -> torch.Tensor | None:
+            if not cfg.loss.mouth:
+                return None
+            return mouth_weights(poses, self.inputs.data.size, radius=self.inputs.data.radius).to(self.device)
+
+        def warp(images: torch.Tensor, mask: torch.Tensor, mouth: torch.Tensor | None, *, colour: bool):
+            extra = 0 if mouth is None else 1
+            both, mask = geometry_and_colour(images if mouth is None else torch.cat([images, mouth], 1), mask, aug,
+                                             g, colour=False)
+            images, mouth = (both, None) if mouth is None else (both[:, :-extra], both[:, -extra:])
+            return (grade(images, aug, g) if colour else images), mask, mouth
+
         for role in self.roles:
             material = self.inputs.data.identities[role]
             index = torch.randint(len(material), (b,), generator=g).numpy()
             target, mask = self._batch(material.crops, material.masks, index)
+            mouth = mouth_of(material.poses[index])
             source = target
             if aug.enabled:
-                target, mask = geometry_and_colour(target, mask, aug, g)
+                target, mask, mouth = warp(target, mask, mouth, colour=True)
                 source = degrade(target, aug, g)
-            out.append((role, source, target, mask))
+            out.append((role, source, target, mask, mouth))
         pairs = self.inputs.data.cg_pairs
         if self.inputs.variant == "cg" and pairs is not None:
             index = torch.randint(len(pairs), (b,), generator=g).numpy()
             cg, mask = self._batch(pairs.cg, pairs.masks, index)
             target = _to_tensor(pairs.actor.take(index), self.device)
+            mouth = mouth_of(pairs.poses[index])
             if aug.enabled:
-                both, mask = geometry_and_colour(torch.cat([cg, target], 1), mask, aug, g, colour=False)
+                both, mask, mouth = warp(torch.cat([cg, target], 1), mask, mouth, colour=False)
                 cg, target = both[:, :3], both[:, 3:]
                 cg = degrade(grade(cg, aug, g), aug, g)
-            out.append(("actor", cg, target, mask))
+            out.append(("actor", cg, target, mask, mouth))
         return out
 
     def step(self) -> float:
@@ -203,11 +220,11 @@ class TrainingStage:
         g = _step_generator(cfg.seed, self.step_done)
         self.optimizer.zero_grad(set_to_none=True)
         total = torch.zeros((), device=self.device)
-        for role, source, target, mask in self._examples(g):
+        for role, source, target, mask, mouth in self._examples(g):
             with torch.autocast(self.device.type, dtype=torch.float16, enabled=self.amp):
                 rgb, pred_mask = self.model(source, role)
             total = total + face_loss(rgb, pred_mask, target, mask, l1=cfg.loss.l1, ssim_weight=cfg.loss.ssim,
-                                      mask_weight=cfg.loss.mask)
+                                      mask_weight=cfg.loss.mask, mouth=mouth, mouth_weight=cfg.loss.mouth)
         self.scaler.scale(total).backward()
         self.scaler.step(self.optimizer)
         self.scaler.update()
@@ -224,7 +241,7 @@ class TrainingStage:
         actor = self.inputs.data.identities["actor"]
         batches = (_to_tensor(actor.crops.take(np.arange(i, min(i + _BANK_BATCH, len(actor)))), self.device)
                    for i in range(0, len(actor), _BANK_BATCH))
-        return LatentBank.from_crops(self.model, batches, actor.ids)
+        return LatentBank.from_crops(self.model, batches, actor.ids, actor.origins)
 
     def checkpoint(self, *, complete: bool) -> Path:
         recent = self.losses[-50:]

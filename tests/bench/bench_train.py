@@ -19,7 +19,7 @@ import torch
 
 from pipeline.models import create_model
 from pipeline.train import ArrayCrops, IdentityCrops, TrainConfig, TrainInputs, TrainingSet
-from pipeline.train.losses import face_loss
+from pipeline.train.losses import face_loss, mouth_weights
 from pipeline.train.trainer import TrainingStage
 from tests.pipeline.train.faces import face_set, random_poses
 
@@ -41,13 +41,13 @@ def _material(size: int, rng: np.random.Generator) -> TrainingSet:
 
 
 def _bare_step(model: torch.nn.Module, optimizer: torch.optim.Optimizer,
-               batches: list[tuple[str, torch.Tensor, torch.Tensor]], config: TrainConfig) -> None:
+               batches: list[tuple[str, torch.Tensor, torch.Tensor, torch.Tensor]], config: TrainConfig) -> None:
     optimizer.zero_grad(set_to_none=True)
     total = torch.zeros(())
-    for role, x, m in batches:
+    for role, x, m, mouth in batches:
         rgb, mask = model(x, role)
         total = total + face_loss(rgb, mask, x, m, l1=config.loss.l1, ssim_weight=config.loss.ssim,
-                                  mask_weight=config.loss.mask)
+                                  mask_weight=config.loss.mask, mouth=mouth, mouth_weight=config.loss.mouth)
     total.backward()
     optimizer.step()
 
@@ -80,7 +80,8 @@ def _measure(report) -> None:
             optimizer = torch.optim.Adam(bare.parameters(), lr=config.learning_rate, betas=(0.5, 0.999))
             index = np.arange(BATCH)
             batches = [(who, torch.from_numpy(m.crops.take(index)).permute(0, 3, 1, 2).contiguous(),
-                        torch.from_numpy(m.masks.take(index))[:, None].contiguous())
+                        torch.from_numpy(m.masks.take(index))[:, None].contiguous(),
+                        mouth_weights(m.poses[index], size, radius=data.radius))
                        for who, m in sorted(data.identities.items())]
             stage.step()
             _bare_step(bare, optimizer, batches, config)

@@ -23,8 +23,9 @@ class IdentitySwapper:
         self.record = {"model": "identity", "checkpoint": "", "faceset_hash": "", "performance": 1.0}
         self.calls = 0
 
-    def __call__(self, crops: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    def __call__(self, crops: np.ndarray, frames=None) -> tuple[np.ndarray, np.ndarray]:
         self.calls += 1
+        self.frames = None if frames is None else list(frames)
         rgb = np.clip(crops[..., :3] * self.gain + self.lift, 0.0, 1.0).astype(np.float32)
         return rgb, np.ones(crops.shape[:3], np.float32)
 

@@ -57,6 +57,22 @@ def test_latent_bank_finds_the_nearest_actor_latent() -> None:
     assert again.ids == ["a", "b", "c"] and torch.equal(again.latents, bank.latents)
 
 
+def test_snapping_can_be_limited_per_crop_to_some_of_the_bank() -> None:
+    bank = LatentBank(torch.tensor([[0.0, 0.0], [10.0, 0.0], [0.0, 10.0]]), ["a", "b", "c"],
+                      [("walk", 1001), ("walk", 1002), None])
+    z = torch.tensor([[9.0, 1.0], [9.0, 1.0], [9.0, 1.0]])
+    allowed = torch.tensor([[True, True, True], [True, False, True], [False, False, False]])
+    _, index = bank.nearest(z, allowed)
+    # the nearest allowed one; a row that allows none takes the nearest of all rather than nothing
+    assert index.tolist() == [1, 0, 1]
+    with pytest.raises(ValueError, match="expected"):
+        bank.nearest(z, allowed[:, :2])
+    again = LatentBank.from_state_dict(bank.state_dict())
+    assert again.origins == [("walk", 1001), ("walk", 1002), None]
+    # a bank saved before origins existed loads with none
+    assert LatentBank.from_state_dict({"latents": bank.latents, "ids": bank.ids}).origins == [None] * 3
+
+
 def test_performance_blends_snapped_and_raw_latents() -> None:
     torch.manual_seed(0)
     model = create_model("rigid", size=64, width=8).eval()

@@ -6,7 +6,7 @@ import torch
 from skimage.metrics import structural_similarity
 
 from pipeline.train.augment import AugmentConfig, degrade, geometry_and_colour, motion_blur_kernels
-from pipeline.train.losses import face_loss, ssim
+from pipeline.train.losses import face_loss, mouth_weights, ssim
 from tests.pipeline.train.faces import face_set, random_poses
 
 
@@ -61,3 +61,26 @@ def test_augmentation_is_reproducible_keeps_masks_aligned_and_degrades_the_input
     blurred = degrade(a, AugmentConfig(blur_probability=1.0, noise=0.0), torch.Generator().manual_seed(4))
     assert sharpness(blurred) < sharpness(a)
     assert degraded.min() >= 0 and degraded.max() <= 1
+
+
+def test_the_mouth_weights_sit_on_the_mouth_for_any_pose_and_vanish_behind_the_head() -> None:
+    size = 64
+    w = mouth_weights(np.array([[0.0, 0.0, 0.0], [60.0, 0.0, 0.0], [-60.0, 0.0, 0.0], [0.0, 20.0, 0.0],
+                                [180.0, 0.0, 0.0]]), size, radius=0.16)[:, 0].numpy()
+    assert w.shape == (5, size, size) and w.max() <= 1.0
+    peaks = [np.unravel_index(np.argmax(m), m.shape) for m in w[:4]]  # (row, column)
+    (r0, c0), (_, c_left), (_, c_right), (r_down, _) = peaks
+    # frontal: centred, below the skull centre (the crop's middle) by the mouth's 7 cm at 0.16 m per half crop
+    assert abs(c0 - 31.5) <= 1 and abs(r0 - (31.5 + 0.07 * 32 / 0.16)) <= 1.5
+    assert c_left > c0 + 5 and c_right < c0 - 5  # turned: the mouth moves across, mirrored for the other side
+    assert r_down > r0  # nodding down: lower
+    assert w[4].max() == 0.0  # back of the head: no mouth to weigh
+    # and the loss counts a wrong mouth more with the term than without it
+    target = torch.full((1, 3, size, size), 0.6)
+    wrong = target.clone()
+    wrong[..., r0 - 2:r0 + 2, c0 - 4:c0 + 4] = 0.1
+    mask = torch.ones(1, 1, size, size)
+    plain = face_loss(wrong, mask, target, mask, l1=1.0, ssim_weight=0.0, mask_weight=0.0)
+    weighted = face_loss(wrong, mask, target, mask, l1=1.0, ssim_weight=0.0, mask_weight=0.0,
+                         mouth=torch.from_numpy(w[:1, None]), mouth_weight=1.0)
+    assert weighted > plain * 5
