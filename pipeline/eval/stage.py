@@ -13,7 +13,7 @@ Per bin (frontal < 30 deg, three_quarter 30-60, profile 60-120, back > 120, on |
 over all frames: means of the above, the share of plate frames with an output, and performance adherence:
 adherence_dancer = where the output's mouth lies between the actor's (0) and the dancer's (1) performance
 (least squares over the bin's frames), adherence_actor = 1 - adherence_dancer; the Pearson correlation of the
-output's mouth with each performance is kept too (None when a performance holds still, as walkthroughs do).
+output's mouth with each performance is kept too (None when a performance, or the output, holds still).
 
 Output folder (replaced whole): eval.json (kind "eval"), eval.md, plots/*.png. Schema changelog:
   1: shot, config, variants: [{name, record, bins: [{bin, frames, with_output, share, psnr_db, ssim,
