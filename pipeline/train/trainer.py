@@ -185,10 +185,11 @@ class TrainingStage:
             return mouth_weights(poses, self.inputs.data.size, radius=self.inputs.data.radius).to(self.device)
 
         def warp(images: torch.Tensor, mask: torch.Tensor, mouth: torch.Tensor | None, *, colour: bool):
-            extra = 0 if mouth is None else 1
-            both, mask = geometry_and_colour(images if mouth is None else torch.cat([images, mouth], 1), mask, aug,
-                                             g, colour=False)
-            images, mouth = (both, None) if mouth is None else (both[:, :-extra], both[:, -extra:])
+            if mouth is None:
+                images, mask = geometry_and_colour(images, mask, aug, g, colour=False)
+            else:  # the mouth weights ride along as one more image channel, so they get the same warp
+                both, mask = geometry_and_colour(torch.cat([images, mouth], 1), mask, aug, g, colour=False)
+                images, mouth = both[:, :-1], both[:, -1:]
             return (grade(images, aug, g) if colour else images), mask, mouth
 
         for role in self.roles:
