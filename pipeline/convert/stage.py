@@ -12,6 +12,11 @@ Output folder (replaced whole, atomically), manifest kind "converted_variant". S
      motion (pixels over the shutter) and QC (pose_distance, consistency, anomaly, flagged); swapped frames
      and their QC rows also carry `face` [x, y, half side] (fractions of the plate; added within version 1,
      optional to readers: the player's loupe centres on it).
+     Added within version 1, optional to readers (older folders lack it): each swapped frame and every QC row
+     carry `actor_frame`, the actor latent a snapping model (performance < 1) took, {bank_id, source,
+     clip_frame, snapped_from: "sync_window" | "fallback" | "fit_set"}, null for a model that does not snap
+     (loose, cg) and for a frame without a swap; the record's `performance_sync`, when set, adds
+     `synced_frames` and `fallback_frames`.
 
     converted.json
     comp/comp.####.png|exr     the composited frames (the plate's format; PNG display-encoded, EXR linear)
@@ -22,8 +27,9 @@ Output folder (replaced whole, atomically), manifest kind "converted_variant". S
     review.mp4 (+ thumbnail, filmstrip)
 
 A chunk folder (run with `frames`, for `join_converted`) holds comp/ and passes/ for its frames, chunk.json
-(kind "converted_chunk" 1: the variant's header, the chunk's range, its frame records) and qc_crops.npz (the
-crops QC scores, and the training poses), so the join computes QC over the whole shot as one run does.
+(kind "converted_chunk" 1: the variant's header, the chunk's range, its frame records, `actor_frame` included)
+and qc_crops.npz (the crops QC scores, and the training poses), so the join computes QC over the whole shot as
+one run does (and counts the record's synced and fallback frames over all of it).
 """
 from __future__ import annotations
 
@@ -46,7 +52,7 @@ from pipeline.convert.blur import head_motion, motion_blur
 from pipeline.convert.colour import NEEDS_REFERENCE, colour_match
 from pipeline.convert.config import ConvertConfig, VariantConfig
 from pipeline.convert.qc import anomaly_scores, consistency, faceset_poses, pose_distance
-from pipeline.convert.swapper import Swapper
+from pipeline.convert.swapper import Swapper, swap_batch
 from pipeline.errors import InputError
 from pipeline.media.image import linear_to_srgb, srgb_to_linear
 from pipeline.progress import ProgressCallback, progress_bar
@@ -301,7 +307,8 @@ def run(config: ConvertConfig, inputs: ConvertInputs, *, progress: ProgressCallb
                 if crops:
                     with timer("model"):
                         stack = np.stack(crops)
-                        rgb, mask = swapper(stack, crop_frames)
+                        swapped_batch = swap_batch(swapper, stack, crop_frames)
+                        rgb, mask, actor_frames = swapped_batch.rgb, swapped_batch.mask, swapped_batch.actor_frames
                         again, _ = swapper(rgb, crop_frames)
                         rebuilt = swapper.reconstruct(stack) if config.colour_match in NEEDS_REFERENCE else None
                 swapped = [i for i in batch if i in transforms]
@@ -326,7 +333,9 @@ def run(config: ConvertConfig, inputs: ConvertInputs, *, progress: ProgressCallb
                     records.append({"frame": frame, "status": "swapped", "transform": transforms[i].tolist(),
                                     "motion": motion[i].tolist(), "yaw_pitch_roll": ypr[i].tolist(),
                                     "face": face_box(transforms[i], size, shape),
-                                    "consistency": consistency(rgb[k * n], again[k * n], mask[k * n])})
+                                    "consistency": consistency(rgb[k * n], again[k * n], mask[k * n]),
+                                    "actor_frame": None if actor_frames is None
+                                    else dataclasses.asdict(actor_frames[k * n])})
                 for i in batch:
                     if i not in transforms:
                         frame = int(track.frames[i])
@@ -373,8 +382,8 @@ def _finish(tmp: Path, config: ConvertConfig, header: dict[str, Any], records: l
             review = make_review_clip(tmp / header["comp"], tmp / REVIEW_CLIP,
                                       burn_in=f"{header['shot']} {header['variant']}", fps=header["fps"])
     write_manifest(tmp / MANIFEST, kind=KIND, version=SCHEMA_VERSION, data={
-        **header, "review_clip": REVIEW_CLIP if review else None, "frames": records, "qc": qc,
-        "timings": timer.seconds})
+        **header, "record": _record_with_sync_counts(header["record"], records),
+        "review_clip": REVIEW_CLIP if review else None, "frames": records, "qc": qc, "timings": timer.seconds})
     return qc
 
 
@@ -517,14 +526,25 @@ def _qc(records: list[dict[str, Any]], crops: list[np.ndarray], training: np.nda
         j = by_frame.get(r["frame"])
         if j is None:
             qc.append({"frame": r["frame"], "swapped": False, "pose_distance": None, "consistency": None,
-                       "anomaly": None, "flagged": True})
+                       "anomaly": None, "flagged": True, "actor_frame": None})
             continue
         measured = coverage.get(r["frame"]) if coverage is not None else None if distance is None else distance[j]
         qc.append({"frame": r["frame"], "swapped": True, "face": r.get("face"),
                    "pose_distance": None if measured is None else round(float(measured), 3),
                    "consistency": round(r["consistency"], 5), "anomaly": round(float(anomaly[j]), 3),
-                   "flagged": bool(anomaly[j] > config.anomaly_threshold)})
+                   "flagged": bool(anomaly[j] > config.anomaly_threshold), "actor_frame": r.get("actor_frame")})
     return qc
+
+
+def _record_with_sync_counts(record: dict[str, Any], records: list[dict[str, Any]]) -> dict[str, Any]:
+    """The model record with, when the variant snapped under a performance sync, how many frames took the
+    actor's latent from their sync window and how many fell back to the whole fit set."""
+    sync = record.get("performance_sync")
+    if sync is None:
+        return record
+    taken = [r["actor_frame"]["snapped_from"] for r in records if r.get("actor_frame") is not None]
+    return {**record, "performance_sync": {**sync, "synced_frames": taken.count("sync_window"),
+                                           "fallback_frames": taken.count("fallback")}}
 
 
 def read_converted(path: str | os.PathLike) -> dict[str, Any]:
@@ -552,5 +572,6 @@ def write_review_variant(shot_root: str | os.PathLike, manifest: str | os.PathLi
     return write_manifest(folder / "variant.json", kind="review_variant", version=1, data={
         "label": data["variant"], "variant_kind": kind, "clip": clip.as_posix(),
         "model": record.get("model", ""), "checkpoint": record.get("checkpoint", ""),
-        "faceset": {"hash": record.get("faceset_hash", "")}, "performance": {"value": record.get("performance")},
+        "faceset": {"hash": record.get("faceset_hash", "")},
+        "performance": {"value": record.get("performance"), "sync": record.get("performance_sync")},
         "qc": data["qc"]})

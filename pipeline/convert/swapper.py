@@ -2,10 +2,13 @@
 
 A `Swapper` takes crops (B, S, S, 3) in 0..1, and the plate frame of each, and returns the swapped colour
 (B, S, S, 3) and mask (B, S, S); `record` says how it was made (model, checkpoint, faceset hash, performance,
-performance sync) for the variant's manifest.
+performance sync) for the variant's manifest. A swapper that snaps to the actor's fit-set latents also says,
+per crop, which actor frame it took (`swap_batch`): what a supervisor checks when a rigid frame shows the
+wrong expression.
 """
 from __future__ import annotations
 
+import dataclasses
 import logging
 import os
 from collections.abc import Mapping, Sequence
@@ -33,6 +36,39 @@ class Swapper(Protocol):
     def __call__(self, crops: np.ndarray, frames: Sequence[int] | None = None) -> tuple[np.ndarray, np.ndarray]: ...
 
     def reconstruct(self, crops: np.ndarray) -> np.ndarray: ...
+
+
+@dataclasses.dataclass(frozen=True)
+class ActorFrame:
+    """The fit-set latent a snapping model took for one crop: its bank id, the actor source and clip frame it was
+    encoded from (None when the bank does not know), and where it was looked for: "sync_window" (the walkthrough
+    frames synced within the window of the crop's plate frame), "fallback" (none synced that near, so the whole
+    fit set) or "fit_set" (the variant has no performance sync, or the crop no plate frame)."""
+
+    bank_id: str
+    source: str | None
+    clip_frame: int | None
+    snapped_from: str
+
+
+@dataclasses.dataclass(frozen=True)
+class Swapped:
+    """One batch through a swapper: colour (B, S, S, 3), mask (B, S, S) and, for a model that snapped, the actor
+    frame of each crop (None for a swapper that does not snap: loose, cg, performance 1)."""
+
+    rgb: np.ndarray
+    mask: np.ndarray
+    actor_frames: list[ActorFrame] | None
+
+
+def swap_batch(swapper: Swapper, crops: np.ndarray, frames: Sequence[int] | None = None) -> Swapped:
+    """`swapper` on a batch, with the actor frames it snapped to when it can say (a `swap` method, as
+    `TrainedSwapper` has), else None."""
+    swap = getattr(swapper, "swap", None)
+    if swap is not None:
+        return swap(crops, frames)
+    rgb, mask = swapper(crops, frames)
+    return Swapped(rgb=rgb, mask=mask, actor_frames=None)
 
 
 class TrainedSwapper:
@@ -83,20 +119,36 @@ class TrainedSwapper:
 
     def __call__(self, crops: np.ndarray, frames: Sequence[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Swap `crops`; `frames` (one plate frame per crop) lets a synced model take the actor's moment."""
+        out = self.swap(crops, frames)
+        return out.rgb, out.mask
+
+    def swap(self, crops: np.ndarray, frames: Sequence[int] | None = None) -> Swapped:
+        """Swap `crops` as `__call__` does, and say which actor frame each crop snapped to (if it snapped)."""
         import torch
 
         if frames is not None and len(frames) != len(crops):
             raise ValueError(f"{len(frames)} frames for {len(crops)} crops")
         allowed = None
         if self.sync is not None and frames is not None:
-            allowed = torch.from_numpy(self.sync.allowed(frames))
+            allowed = self.sync.allowed(frames)
         with torch.no_grad():
             x = torch.from_numpy(np.ascontiguousarray(crops[..., :3].transpose(0, 3, 1, 2), np.float32))
             out = self.trained.model.swap(x.to(self.device), to=self.target, bank=self.trained.bank,
-                                          performance=self.performance, allowed=allowed)
+                                          performance=self.performance,
+                                          allowed=None if allowed is None else torch.from_numpy(allowed))
             rgb = out.rgb.float().permute(0, 2, 3, 1).cpu().numpy()
             mask = out.mask.float()[:, 0].cpu().numpy()
-        return rgb, mask
+        actor_frames = None
+        if out.nearest is not None:
+            bank = self.trained.bank
+            actor_frames = []
+            for item, index in enumerate(out.nearest.cpu().tolist()):
+                origin = bank.origins[index]
+                snapped_from = "fit_set" if allowed is None else "sync_window" if allowed[item].any() else "fallback"
+                actor_frames.append(ActorFrame(bank_id=bank.ids[index], source=None if origin is None else origin[0],
+                                               clip_frame=None if origin is None else origin[1],
+                                               snapped_from=snapped_from))
+        return Swapped(rgb=rgb, mask=mask, actor_frames=actor_frames)
 
     def reconstruct(self, crops: np.ndarray) -> np.ndarray:
         """The crops rebuilt as the plate's own person (B, S, S, 3): what the model makes of the plate's light."""

@@ -1,5 +1,6 @@
 """Convert and comp tests share: an identity "model" (returns its crop and a full mask, so the warps can be
-checked exactly), a shot.toml over the session's pirouette with extra tables, and one identity conversion."""
+checked exactly), a shot.toml over the session's pirouette with extra tables, one identity conversion, and a
+tiny trained rigid model whose fit set is a synced walkthrough."""
 from __future__ import annotations
 
 import dataclasses
@@ -42,6 +43,27 @@ def shot_with(base: Path, folder: Path, extra: str = "") -> Shot:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "shot.toml").write_text("\n".join(lines) + "\n" + extra)
     return load_shot(folder)
+
+
+@pytest.fixture(scope="session")
+def snapping_checkpoint(tmp_path_factory) -> Path:
+    """A tiny rigid model (64², 4 steps) whose fit-set bank is the actor's walkthrough "walk", frames 1001-1006:
+    enough to see which actor frame a snapping conversion takes, not to look like anyone."""
+    from pipeline.train import ArrayCrops, AugmentConfig, IdentityCrops, TrainConfig, TrainInputs, TrainingSet, run
+
+    rng = np.random.default_rng(0)
+
+    def material(name: str, n: int, origins=None) -> IdentityCrops:
+        return IdentityCrops(crops=ArrayCrops(rng.uniform(0, 1, (n, 64, 64, 3)).astype(np.float32)),
+                             masks=ArrayCrops(np.ones((n, 64, 64), np.float32)), poses=np.zeros((n, 3)),
+                             ids=[f"{name}_{i}" for i in range(n)], origins=origins)
+
+    walk = material("walk", 6, [("walk", 1001 + i) for i in range(6)])
+    data = TrainingSet(size=64, manifest_hash="sync", identities={"dancer": material("dancer", 6), "actor": walk})
+    result = run(TrainConfig(steps=4, width=8, batch_size=4, checkpoint_every=100, preview_every=0, device="cpu",
+                             augment=AugmentConfig(enabled=False)),
+                 TrainInputs(data=data, variant="rigid", out_dir=tmp_path_factory.mktemp("snapping") / "rigid"))
+    return result.checkpoint
 
 
 @pytest.fixture(scope="session")

@@ -32,26 +32,14 @@ def test_no_sync_when_nothing_is_synced_or_the_window_is_off(origins, syncs, win
     assert PerformanceSync.of(origins, syncs, window) is None
 
 
-def test_a_rigid_swapper_takes_each_plate_frames_latent_from_that_moment_of_the_walkthrough(tmp_path):
+def test_a_rigid_swapper_takes_each_plate_frames_latent_from_that_moment_of_the_walkthrough(snapping_checkpoint):
     import torch
 
     from pipeline.convert.swapper import TrainedSwapper
-    from pipeline.train import ArrayCrops, AugmentConfig, IdentityCrops, TrainConfig, TrainInputs, TrainingSet, run
 
     rng = np.random.default_rng(0)
-
-    def material(name: str, n: int, origins=None) -> IdentityCrops:
-        return IdentityCrops(crops=ArrayCrops(rng.uniform(0, 1, (n, 64, 64, 3)).astype(np.float32)),
-                             masks=ArrayCrops(np.ones((n, 64, 64), np.float32)), poses=np.zeros((n, 3)),
-                             ids=[f"{name}_{i}" for i in range(n)], origins=origins)
-
     # the walkthrough's frames 1001..1006 at half speed happen at plate frames 1001, 1001.5, ... 1003.5
-    walk = material("walk", 6, [("walk", 1001 + i) for i in range(6)])
-    data = TrainingSet(size=64, manifest_hash="sync", identities={"dancer": material("dancer", 6), "actor": walk})
-    result = run(TrainConfig(steps=4, width=8, batch_size=4, checkpoint_every=100, preview_every=0, device="cpu",
-                             augment=AugmentConfig(enabled=False)),
-                 TrainInputs(data=data, variant="rigid", out_dir=tmp_path / "rigid"))
-    swapper = TrainedSwapper(result.checkpoint, device="cpu", syncs={"walk": HALF_SPEED}, sync_window=0.25)
+    swapper = TrainedSwapper(snapping_checkpoint, device="cpu", syncs={"walk": HALF_SPEED}, sync_window=0.25)
     assert swapper.record["performance_sync"] == {"window_frames": 0.25, "synced_latents": 6, "latents": 6,
                                                   "sources": ["walk"]}
     plate_crops = rng.uniform(0, 1, (3, 64, 64, 3)).astype(np.float32)
@@ -61,14 +49,14 @@ def test_a_rigid_swapper_takes_each_plate_frames_latent_from_that_moment_of_the_
         expected = model.decode(bank.latents[[0, 2, 4]], "actor")[0].permute(0, 2, 3, 1).numpy()
     np.testing.assert_allclose(rgb, expected, atol=1e-5)
     # without the frames (or without a sync) it snaps to whichever latent is nearest, whatever its moment
-    free, _ = TrainedSwapper(result.checkpoint, device="cpu")(plate_crops, [1001, 1002, 1003])
+    free, _ = TrainedSwapper(snapping_checkpoint, device="cpu")(plate_crops, [1001, 1002, 1003])
     with torch.no_grad():
         x = torch.from_numpy(plate_crops.transpose(0, 3, 1, 2).copy())
         nearest, _ = bank.nearest(model.encode(x))
         anywhere = model.decode(nearest, "actor")[0].permute(0, 2, 3, 1).numpy()
     np.testing.assert_allclose(free, anywhere, atol=1e-5)
-    assert TrainedSwapper(result.checkpoint, device="cpu").record["performance_sync"] is None
+    assert TrainedSwapper(snapping_checkpoint, device="cpu").record["performance_sync"] is None
     # a model that does not snap has nothing to sync
-    loose = TrainedSwapper(result.checkpoint, device="cpu", performance=1.0, syncs={"walk": HALF_SPEED},
+    loose = TrainedSwapper(snapping_checkpoint, device="cpu", performance=1.0, syncs={"walk": HALF_SPEED},
                            sync_window=1.0)
     assert loose.sync is None and loose.record["performance_sync"] is None
