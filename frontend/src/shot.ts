@@ -10,6 +10,28 @@ export interface QcSample {
   coverage: number; // 0..1: how well the training set covers this frame's pose (0 = gap)
   anomaly: number; // 0..1: the engine's anomaly score for the converted frame
   face?: [number, number, number]; // the head's centre x, y and half side, as fractions of the picture
+  actor_frame?: ActorFrame; // the actor frame a snapping (rigid) variant drew this frame from
+}
+
+/** Where a snapping variant's frame came from: the actor's source and clip frame (null when the engine did not
+ * know), its latent's id, and whether it was synced to this plate frame or fell back to the whole fit set. */
+export interface ActorFrame {
+  bank_id: string;
+  source: string | null;
+  clip_frame: number | null;
+  snapped_from: "sync_window" | "fallback" | "fit_set";
+}
+
+const SNAPPED_FROM: Record<ActorFrame["snapped_from"], string> = {
+  sync_window: "synced to this frame",
+  fallback: "fallback: nothing synced near this frame",
+  fit_set: "nearest in the fit set, no sync",
+};
+
+/** The actor frame in words, for the QC tooltip: "actor walkthrough_main 1042 (synced to this frame)". */
+export function describeActorFrame(a: ActorFrame): string {
+  const where = a.source !== null && a.clip_frame !== null ? `${a.source} ${a.clip_frame}` : a.bank_id;
+  return `actor ${where} (${SNAPPED_FROM[a.snapped_from]})`;
 }
 
 export interface Variant {
@@ -104,6 +126,13 @@ function isFace(value: unknown): value is [number, number, number] {
   return Array.isArray(value) && value.length === 3 && value.every((n) => typeof n === "number" && Number.isFinite(n));
 }
 
+function isActorFrame(value: unknown): value is ActorFrame {
+  const a = value as Record<string, unknown> | null;
+  return !!a && typeof a === "object" && typeof a.bank_id === "string"
+    && typeof a.snapped_from === "string" && Object.hasOwn(SNAPPED_FROM, a.snapped_from)
+    && (a.source === null || typeof a.source === "string") && (a.clip_frame === null || typeof a.clip_frame === "number");
+}
+
 /** Where the head is on `frame` (centre x, y as fractions of the picture), from any variant's QC; null if unknown. */
 export function faceAt(shot: Shot, frame: number): [number, number] | null {
   for (const v of shot.variants) {
@@ -131,6 +160,7 @@ export function parseShot(raw: unknown): Shot {
       coverage: typeof q.coverage === "number" ? q.coverage : 1,
       anomaly: typeof q.anomaly === "number" ? q.anomaly : 0,
       ...(isFace(q.face) ? { face: q.face } : {}),
+      ...(isActorFrame(q.actor_frame) ? { actor_frame: q.actor_frame } : {}),
     })) : [],
   }));
   const notes = ((o.notes as Record<string, unknown>[]) ?? []).map(parseNote);

@@ -6,6 +6,7 @@
 import type { Segment } from "./edit";
 import { transitionOffsets } from "./edit";
 import type { Player } from "./player";
+import { describeActorFrame } from "./shot";
 import { h } from "./dom";
 
 export const VARIANT_COLOURS = ["#4f8cff", "#f5a524", "#34c759", "#bf5af2", "#ff6482", "#64d2ff"];
@@ -89,7 +90,8 @@ export class Timeline {
       const q = v.qc.find((s) => s.frame === frame);
       if (!q) return `${v.label} · frame ${frame}: no QC`;
       const gap = q.coverage < 0.5 ? " (coverage gap: no training pose near this frame)" : "";
-      return `${v.label} · frame ${frame}: coverage ${q.coverage.toFixed(2)}${gap}, anomaly ${q.anomaly.toFixed(2)}`;
+      const actor = q.actor_frame ? `, ${describeActorFrame(q.actor_frame)}` : "";
+      return `${v.label} · frame ${frame}: coverage ${q.coverage.toFixed(2)}${gap}, anomaly ${q.anomaly.toFixed(2)}${actor}`;
     }
     if (row?.kind === "notes") {
       const notes = this.player.shot.notes.filter((n) => n.frame_start <= frame && frame <= n.frame_end);

@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { can, faceAt, parseShot, ShotDataError } from "../src/shot";
+import { can, describeActorFrame, faceAt, parseShot, ShotDataError } from "../src/shot";
 
 const base = {
   id: 4, code: "SH010", status: "in_review", status_label: "In review", frame_start: 1001, frame_end: 1100,
@@ -35,6 +35,20 @@ test("the face's place from the engine's QC is kept for the loupe; a malformed o
   assert.deepEqual(faceAt(shot, 1001), [0.4, 0.3]);
   assert.equal(faceAt(shot, 1002), null);
   assert.equal(faceAt(shot, 1050), null);
+});
+
+test("a rigid frame's actor frame from the engine's QC reads out in words; loose (null) and malformed have none", () => {
+  const synced = { bank_id: "walk_3", source: "walkthrough_main", clip_frame: 1004, snapped_from: "sync_window" };
+  const fallback = { bank_id: "rig_9", source: null, clip_frame: null, snapped_from: "fallback" };
+  const shot = parseShot({ ...base, variants: [
+    { id: 1, label: "rigid", kind: "rigid", clip_url: "/a.mp4", qc: [{ frame: 1001, actor_frame: synced },
+      { frame: 1002, actor_frame: fallback }, { frame: 1003, actor_frame: { ...synced, snapped_from: "guess" } }] },
+    { id: 2, label: "loose", kind: "loose", clip_url: "/b.mp4", qc: [{ frame: 1001, actor_frame: null }] }] });
+  const [rigid, loose] = shot.variants;
+  assert.equal(describeActorFrame(rigid.qc[0].actor_frame!), "actor walkthrough_main 1004 (synced to this frame)");
+  assert.equal(describeActorFrame(rigid.qc[1].actor_frame!), "actor rig_9 (fallback: nothing synced near this frame)");
+  assert.equal(rigid.qc[2].actor_frame, undefined);
+  assert.equal(loose.qc[0].actor_frame, undefined);
 });
 
 test("a drawing another client stored in a shape the player cannot draw does not break the page", () => {
