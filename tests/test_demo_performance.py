@@ -18,6 +18,9 @@ import pytest
 
 from pipeline.demo import DemoConfig, run_shot
 
+# Six minutes of training on this 2-core machine, where the suite's per-test limit is ten: room for a slower CI.
+pytestmark = pytest.mark.timeout(1200)
+
 PRESET = "closeup"
 BUDGET = {"size": 256, "frames": 48, "crop_size": 64, "fit_size": 60, "base_steps": 1000, "fit_steps": 500}
 

@@ -67,9 +67,10 @@ def out_dir(tmp_path: Path) -> Path:
     return tmp_path / "stage"
 
 
-@pytest.fixture(scope="session", autouse=True)
+@pytest.fixture(scope="package", autouse=True)
 def one_torch_thread():
-    """Tiny tensors on a shared 2-core machine: one thread is faster and avoids thread contention."""
+    """Tiny tensors on a shared 2-core machine: one thread is faster and avoids thread contention. Package
+    scope: the tests after this package (the demo's real-size training among them) get every core back."""
     import torch
 
     before = torch.get_num_threads()
