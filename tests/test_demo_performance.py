@@ -1,14 +1,14 @@
-"""The production lesson, measured: the demo's own steps (pipeline.demo.run_shot) on a synthetic close-up, rigid
-and loose trained base then fit, converted and scored by `facereplace eval` against the synthetic truth. The rigid
+"""The production lesson, measured: the demo's own steps (pipeline.demo.run_shot) on a synthetic close-up, rigid and
+loose trained base then fit, converted and scored by `facereplace eval` against the synthetic truth. The rigid
 variant's mouth opens when the actor's walkthrough does (it takes her expression from the synced moment of her
 walkthrough); the loose one's, encoded from the dancer's face and tied to no moment of the walkthrough, less so.
 
 Why this size: eval reads mouth-open from the converted plate. On the quick demo's 64² plates a mouth is two
-pixels and an opening cannot be told from a shadow; the 256² close-up puts it near ten pixels. The crops stay
-64² (fast on a CPU), and at this training budget both models draw a mouth that opens at
-all: with fewer steps (600 + 300) an output's mouth stays shut on most seeds, its correlation is undefined or
-noise, and the test would measure nothing. Training is deterministic on the CPU for a seed; the
-test uses the demo's (7), and the thresholds hold with margin on seeds 3 and 11 too (figures in the README).
+pixels and an opening cannot be told from a shadow; the 256² close-up puts it near ten pixels. The crops stay 64²
+(fast on a CPU), and at this training budget both models draw a mouth that opens at all: with fewer steps (600 +
+300) an output's mouth stays shut on most seeds, its correlation is undefined or noise, and the test would measure
+nothing. Training is deterministic on the CPU for a seed; the test uses the demo's (7), and the thresholds hold
+with margin on seeds 3 and 11 too (figures in the README).
 """
 from __future__ import annotations
 
