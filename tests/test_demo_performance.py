@@ -1,14 +1,15 @@
 """The production lesson, measured: the demo's own steps (pipeline.demo.run_shot) on a synthetic close-up, rigid and
 loose trained base then fit, converted and scored by `facereplace eval` against the synthetic truth. The rigid
 variant's mouth opens when the actor's walkthrough does (it takes her expression from the synced moment of her
-walkthrough); the loose one's, encoded from the dancer's face and tied to no moment of the walkthrough, less so.
+walkthrough); the loose one's, encoded from the dancer's face and tied to no moment of the walkthrough, opens when
+the dancer's does.
 
 Why this size: eval reads mouth-open from the converted plate. On the quick demo's 64² plates a mouth is two
 pixels and an opening cannot be told from a shadow; the 256² close-up puts it near ten pixels. The crops stay 64²
 (fast on a CPU), and at this training budget both models draw a mouth that opens at all: with fewer steps (600 +
 300) an output's mouth stays shut on most seeds, its correlation is undefined or noise, and the test would measure
-nothing. Training is deterministic on the CPU for a seed; the test uses the demo's (7), and the thresholds hold
-with margin on seeds 3 and 11 too (figures in the README).
+nothing. Training is deterministic on the CPU for a seed; the test uses the demo's (7), on which the two
+performances are independent (their truths correlate 0.02). Figures for other seeds are in the README.
 """
 from __future__ import annotations
 
@@ -54,6 +55,17 @@ def test_rigid_follows_the_actors_walkthrough_more_than_loose_does(scored):
     assert rigid["mouth_corr_actor"] > loose["mouth_corr_actor"] + 0.1, detail
     # and it is the actor's line it follows, not the dancer's (who speaks on her own timing)
     assert rigid["mouth_corr_actor"] > rigid["mouth_corr_dancer"] + 0.3, detail
+
+
+def test_loose_follows_the_dancers_performance_more_than_the_actors(scored):
+    rigid, loose = _all(scored, "rigid"), _all(scored, "loose")
+    detail = {"rigid": rigid, "loose": loose}
+    assert loose["mouth_corr_dancer"] is not None and rigid["mouth_corr_dancer"] is not None, detail
+    # the issue's other half: the loose result's mouth-open follows the dancer's, more than the actor's line
+    assert loose["mouth_corr_dancer"] >= 0.3, detail
+    assert loose["mouth_corr_dancer"] > loose["mouth_corr_actor"], detail
+    # and more than the rigid result's does: the dancer's openings come through the loose model only
+    assert loose["mouth_corr_dancer"] > rigid["mouth_corr_dancer"] + 0.2, detail
 
 
 def test_the_rigid_variant_says_its_expressions_came_from_the_synced_walkthrough(scored):
