@@ -17,7 +17,7 @@ from pipeline.cg.render import (PASSES, STANDARD_PASSES, Drawable, Instance, Lig
                                 shutter_times)
 from pipeline.errors import InputError
 from pipeline.geometry import Intrinsics
-from pipeline.media.image import read_exr, write_exr
+from pipeline.media.image import linear_to_srgb, read_exr, write_exr
 from pipeline.progress import ProgressCallback, progress_bar
 from pipeline.shot import frame_path
 
@@ -82,6 +82,14 @@ def passes_from_channels(channels: Mapping[str, np.ndarray], required: Iterable[
 def read_passes(path: str | os.PathLike, required: Iterable[str] = STANDARD_PASSES) -> dict[str, np.ndarray]:
     """Read the `required` passes of a multi-layer EXR (the built-in renderer's or a studio's)."""
     return passes_from_channels(read_exr(path), required, where=str(path))
+
+
+def pass_display_rgb(layer: np.ndarray) -> np.ndarray:
+    """A pass layer (linear light, HxW or HxWxC) as the display-encoded RGB in 0..1 the cg model learns from and
+    converts: the faceset's CG crops and conversion's CG inputs both go through here, so the model never meets
+    a pass encoded differently from the ones it was trained on."""
+    rgb = layer if layer.ndim == 3 else np.repeat(layer[..., None], 3, axis=2)
+    return np.clip(linear_to_srgb(np.clip(rgb[..., :3], 0.0, None)), 0.0, 1.0).astype(np.float32)
 
 
 def interpolate_pose(a: np.ndarray, b: np.ndarray, f: float) -> np.ndarray:

@@ -221,7 +221,7 @@ def run(config: ConvertConfig, inputs: ConvertInputs, *, progress: ProgressCallb
 
     With `inputs.frames` only that range is converted, into a chunk folder (frames, passes, the records and
     QC crops, no QC, clip or converted.json) that `join_converted` assembles with the shot's other chunks."""
-    from pipeline.cg.passes import read_passes
+    from pipeline.cg.passes import pass_display_rgb, read_passes
     from pipeline.dataset.coverage import read_coverage
     from pipeline.media.clip import open_clip
     from pipeline.media.image import write_exr, write_image
@@ -297,9 +297,8 @@ def run(config: ConvertConfig, inputs: ConvertInputs, *, progress: ProgressCallb
                         except UnframeableError as exc:
                             records.append({"frame": frame, "status": exc.reason})
                             continue
-                        sources = [np.clip(passes[p], 0, 1) if passes[p].ndim == 3 else
-                                   np.repeat(np.clip(passes[p], 0, 1)[..., None], 3, -1) for p in layers] if cg \
-                            else [plates[i][..., :3]]
+                        # CG passes are linear light; the cg model learnt them display-encoded (as the faceset cut them)
+                        sources = [pass_display_rgb(passes[p]) for p in layers] if cg else [plates[i][..., :3]]
                         # crop pixels partly off the plate are rescaled by how much plate they hold (no black rim)
                         inside = stabilize_frame(plate_ones, transforms[i], size)[..., None]
                         crops += [stabilize_frame(s, transforms[i], size) / np.maximum(inside, 1e-3) for s in sources]

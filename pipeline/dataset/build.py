@@ -252,11 +252,9 @@ def _read(clip, frame: int, job: _Job) -> np.ndarray:
 
     try:
         if job.cg_pass is not None:  # CG passes are linear layers of one EXR a frame
-            from pipeline.cg.passes import read_passes
+            from pipeline.cg.passes import pass_display_rgb, read_passes
 
-            layer = read_passes(frame_path(job.clip, frame), required=(job.cg_pass,))[job.cg_pass]
-            layer = layer if layer.ndim == 3 else np.repeat(layer[..., None], 3, axis=2)
-            image = linear_to_srgb(np.clip(layer[..., :3], 0, None))
+            image = pass_display_rgb(read_passes(frame_path(job.clip, frame), required=(job.cg_pass,))[job.cg_pass])
         else:
             image = clip.read(frame)
             if clip.linear:

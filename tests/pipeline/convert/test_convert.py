@@ -185,6 +185,35 @@ def test_cg_variant_writes_each_lighting_pass_as_its_own_layer(identity_shot, tm
     np.testing.assert_allclose(swap["R"], swap["beauty.R"], atol=1e-3)  # beauty (the first pass) is composited
 
 
+class _RecordingSwapper(IdentitySwapper):
+    """The identity instrument, keeping the crops the model was given, by plate frame."""
+
+    def __call__(self, crops, frames=None):
+        self.seen = {**getattr(self, "seen", {}), **dict(zip(frames, crops[..., :3].copy()))}
+        return super().__call__(crops, frames)
+
+
+def test_a_cg_model_is_given_the_passes_encoded_as_the_faceset_it_learnt_from(identity_shot, tmp_path):
+    from pipeline.dataset.build import BuildInputs, DatasetConfig
+    from pipeline.dataset.build import run as build
+    from pipeline.dataset.faceset import read_faceset
+
+    # the faceset cuts the beauty pass (linear light in the EXR) as display-encoded crops; conversion must hand the
+    # model the same encoding, or it meets darker inputs than it ever saw (profiles came out 5 dB off their truth)
+    build(DatasetConfig(size=64, landmarks=False), BuildInputs(shot=identity_shot, out_dir=tmp_path / "faceset",
+                                                               identity="actor",
+                                                               sources=("cg_beauty", "walkthrough_main")))
+    swapper = _RecordingSwapper(64)
+    run(ConvertConfig(review_clip=False), ConvertInputs(shot=identity_shot, variant=VariantConfig(
+        name="cg", model="cg", passes=("beauty",)), swapper=swapper, out_dir=tmp_path / "cg"))
+    crops = [e for e in read_faceset(tmp_path / "faceset")["crops"] if e["source"] == "cg"]
+    assert len(crops) > 10
+    for entry in crops:
+        learnt = read_image(tmp_path / "faceset" / entry["image"])[..., :3]
+        error = float(np.abs(swapper.seen[entry["frame"]] - learnt).mean())
+        assert error < 0.01, (entry["frame"], error)  # 8-bit rounding apart
+
+
 def test_missing_cg_pass_is_an_error_before_anything_is_written(identity_shot, tmp_path):
     variant = VariantConfig(name="cg", model="cg", passes=("beauty", "sparkle"))
     with pytest.raises(InputError, match="sparkle"):
