@@ -174,13 +174,13 @@ class ModelCrops:
 
 
 def cg_pass_source(layer: str) -> Callable[[ShotTruth, int], np.ndarray]:
-    """The model input of a CG variant: one lighting pass of the shot's CG render, per frame."""
+    """The model input of a CG variant: one lighting pass of the shot's CG render, per frame, display-encoded
+    as the faceset's CG crops the model learnt from."""
     def read(truth: ShotTruth, frame: int) -> np.ndarray:
-        from pipeline.cg.passes import read_passes
+        from pipeline.cg.passes import pass_display_rgb, read_passes
 
         if truth.shot.cg_passes is None:
             raise InputError(f"{truth.shot.root}: a CG variant needs the shot's [cg] passes")
-        image = np.clip(read_passes(frame_path(truth.shot.cg_passes, frame), (layer,))[layer], 0.0, 1.0)
-        return image if image.ndim == 3 else np.repeat(image[..., None], 3, axis=2)
+        return pass_display_rgb(read_passes(frame_path(truth.shot.cg_passes, frame), (layer,))[layer])
 
     return read

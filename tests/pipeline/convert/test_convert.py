@@ -197,6 +197,8 @@ def test_a_cg_model_is_given_the_passes_encoded_as_the_faceset_it_learnt_from(id
     from pipeline.dataset.build import BuildInputs, DatasetConfig
     from pipeline.dataset.build import run as build
     from pipeline.dataset.faceset import read_faceset
+    from pipeline.eval import EvalConfig, EvalInputs, ModelCrops, cg_pass_source
+    from pipeline.eval import run as evaluate
 
     # the faceset cuts the beauty pass (linear light in the EXR) as display-encoded crops; conversion must hand the
     # model the same encoding, or it meets darker inputs than it ever saw (profiles came out 5 dB off their truth)
@@ -206,12 +208,17 @@ def test_a_cg_model_is_given_the_passes_encoded_as_the_faceset_it_learnt_from(id
     swapper = _RecordingSwapper(64)
     run(ConvertConfig(review_clip=False), ConvertInputs(shot=identity_shot, variant=VariantConfig(
         name="cg", model="cg", passes=("beauty",)), swapper=swapper, out_dir=tmp_path / "cg"))
+    # and so must `facereplace eval` when it scores a cg model on its crops
+    scored = _RecordingSwapper(64)
+    evaluate(EvalConfig(plots=False), EvalInputs(shot=identity_shot, out_dir=tmp_path / "eval", variants=[
+        ModelCrops("cg", scored, source=cg_pass_source("beauty"))]))
     crops = [e for e in read_faceset(tmp_path / "faceset")["crops"] if e["source"] == "cg"]
     assert len(crops) > 10
     for entry in crops:
         learnt = read_image(tmp_path / "faceset" / entry["image"])[..., :3]
-        error = float(np.abs(swapper.seen[entry["frame"]] - learnt).mean())
-        assert error < 0.01, (entry["frame"], error)  # 8-bit rounding apart
+        for who, given in (("convert", swapper.seen[entry["frame"]]), ("eval", scored.seen[entry["frame"]])):
+            error = float(np.abs(given - learnt).mean())
+            assert error < 0.01, (who, entry["frame"], error)  # 8-bit rounding apart
 
 
 def test_missing_cg_pass_is_an_error_before_anything_is_written(identity_shot, tmp_path):
