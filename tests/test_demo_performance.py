@@ -10,7 +10,8 @@ pixels and an opening cannot be told from a shadow; the 256² close-up puts it n
 300) an output's mouth stays shut on most seeds, its correlation is undefined or noise, and the test would measure
 nothing. Training is deterministic on the CPU for a seed on one machine (not across machines: float rounding
 differs); the test uses the demo's seed (7), on which the two performances are independent (their truths correlate
-0.02), and asserts margins that held on two machines. Figures for other seeds are in the README.
+0.02), and asserts margins that held on two machines. Figures for other seeds are in the README; at three times
+this budget `python -m tests.bench performance` measures how far apart the two variants' performances are.
 """
 from __future__ import annotations
 
