@@ -198,7 +198,7 @@ def run(config: DatasetConfig, inputs: BuildInputs, *, progress: ProgressCallbac
         finally:
             if landmarker is not None:
                 landmarker.close()
-        entries = _pair_cg(entries)
+        entries = _pair_cg(entries, shot)
         order = {name: i for i, name in enumerate(j.name for j in jobs)}
         entries.sort(key=lambda e: (order.get(e["source_name"], len(order)), e["frame"]))
         manifest = write_faceset(out, {"identity": inputs.identity, "size": config.size, "radius": config.radius,
@@ -398,8 +398,18 @@ def _tags(job: _Job, frame: int, config: DatasetConfig) -> list[str]:
     return tags
 
 
-def _pair_cg(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    """Each CG crop pairs with the photographic crop nearest in pose (what the cg model learns to map)."""
+SYNC_PAIR_MAX_DEG = 20.0  # a synced actor crop pairs with a CG crop only when their poses are this close
+
+
+def _pair_cg(entries: list[dict[str, Any]], shot: Shot) -> list[dict[str, Any]]:
+    """Each CG crop pairs with the actor crop the cg model learns to map it to.
+
+    The CG passes are rendered on the plate's track with the actor's synced performance, so the best partner is
+    the actor's own frame at the same plate moment (a walkthrough with a [[sources]] sync): there she stood where
+    the pass puts her head, under the same light. A CG crop takes the synced crop nearest in pose among those within
+    one plate frame of it and SYNC_PAIR_MAX_DEG of its pose (a witness camera's view of that moment is another pose
+    and falls out); failing that (no synced material, the actor off her marks) the actor crop nearest in pose.
+    Pairing by pose alone gives partners lit for other places on the stage, and the model learns to relight."""
     photos = [e for e in entries if e["source"] != CG_SOURCE]
     cg = [e for e in entries if e["source"] == CG_SOURCE]
     if not cg:
@@ -409,9 +419,22 @@ def _pair_cg(entries: list[dict[str, Any]]) -> list[dict[str, Any]]:
         return photos
     pd = face_direction([e["yaw"] for e in photos], [e["pitch"] for e in photos])
     cd = face_direction([e["yaw"] for e in cg], [e["pitch"] for e in cg])
-    nearest = np.argmax(cd @ pd.T, axis=1)
-    for e, j in zip(cg, nearest):
-        e["pair_of"] = photos[int(j)]["id"]
+    cosines = cd @ pd.T  # (CG, photos)
+    syncs = {s.name: s.sync for s in shot.sources if s.sync is not None}
+    plate_time = np.array([syncs[e["source_name"]].plate_time(e["frame"]) if e["source_name"] in syncs else np.nan
+                           for e in photos])
+    near_pose = cosines >= np.cos(np.radians(SYNC_PAIR_MAX_DEG))
+    synced = 0
+    for k, e in enumerate(cg):
+        same_moment = near_pose[k] & (np.abs(plate_time - e["frame"]) <= 1.0)  # (NaN compares False)
+        if same_moment.any():
+            j = int(np.argmax(np.where(same_moment, cosines[k], -np.inf)))
+            synced += 1
+        else:
+            j = int(np.argmax(cosines[k]))
+        e["pair_of"] = photos[j]["id"]
+    logger.info("dataset build: %d of %d CG crops pair with the actor at the synced moment, the rest by pose alone",
+                synced, len(cg))
     return photos + cg
 
 

@@ -159,3 +159,40 @@ def test_rebuilding_one_source_keeps_the_others_and_a_new_size_needs_a_full_rebu
         run(bigger, BuildInputs(shot=shot, out_dir=out, sources=("rig",), rebuild=True))
     assert run(bigger, BuildInputs(shot=shot, out_dir=out, rebuild=True)).crops > 0
     assert read_faceset(out)["size"] == 96 and len(list((out / "images").iterdir())) == 2
+
+
+def _partners(crops: list[dict]) -> list[tuple[dict, dict]]:
+    by_id = {e["id"]: e for e in crops}
+    return [(e, by_id[e["pair_of"]]) for e in crops if e["source"] == "cg"]
+
+
+def _brightness_gap(pairs: list[tuple[dict, dict]]) -> float:
+    return float(np.median([abs(cg["descriptors"]["brightness"] - photo["descriptors"]["brightness"])
+                            for cg, photo in pairs]))
+
+
+def test_each_cg_crop_pairs_with_the_actor_at_the_same_moment_of_her_synced_walkthrough(built, dataset_shot):
+    import dataclasses
+
+    from pipeline.dataset.build import _pair_cg
+    from pipeline.dataset.descriptors import face_direction
+
+    shot = load_shot(dataset_shot)
+    walk = next(s for s in shot.sources if s.name == "walkthrough_main")
+    pairs = _partners(read_faceset(built.faceset("actor"))["crops"])
+    assert len(pairs) > 10
+    for cg, photo in pairs:
+        # the main camera's view of the moment the pass shows (a witness sees it as another pose)
+        assert photo["source_name"] == "walkthrough_main", (cg["id"], photo["id"])
+        assert abs(walk.sync.plate_time(photo["frame"]) - cg["frame"]) <= 1.0, (cg["id"], photo["id"])
+        angle = np.degrees(np.arccos(np.clip(face_direction(cg["yaw"], cg["pitch"]) @
+                                             face_direction(photo["yaw"], photo["pitch"]), -1, 1)))
+        assert angle <= 20.0, (cg["id"], photo["id"], angle)
+    # without the sync, pairing falls back to the nearest pose anywhere in her material: partners lit for other
+    # places on the stage, which is what the sync spares the cg model from learning
+    unsynced = dataclasses.replace(shot, sources=tuple(dataclasses.replace(s, sync=None) for s in shot.sources))
+    crops = [dict(e) for e in read_faceset(built.faceset("actor"))["crops"]]
+    by_pose = _partners(_pair_cg(crops, unsynced))
+    assert len(by_pose) == len(pairs)
+    assert {photo["source_name"] for _, photo in by_pose} != {"walkthrough_main"}
+    assert _brightness_gap(pairs) < _brightness_gap(by_pose)
