@@ -16,6 +16,7 @@ from review.models import Job
 from review.routing import websocket_urlpatterns
 from review.services.jobs import job_create
 from tests.review.jobs.conftest import approve, drain
+from tests.timing import patience
 
 
 def _failed_render(world) -> Job:
@@ -139,13 +140,13 @@ async def test_jobs_socket_forwards_events_and_polls_other_processes(world_tx):
     communicator.scope["user"] = world.users["artist"]
     assert (await communicator.connect())[0]
     job = await sync_to_async(job_create)(shot=world.shot, kind=JobKind.ENGINE, params={"name": "x"})
-    message = await communicator.receive_json_from(timeout=3)
+    message = await communicator.receive_json_from(timeout=patience(3))
     assert message["type"] == "job.updated" and message["job"] == job.id and message["state"] == "queued"
     # a worker in another process cannot reach the in-memory layer: its change arrives through the poll
     await sync_to_async(Job.objects.filter(pk=job.id).update)(state=JobState.RUNNING, progress=0.4,
                                                               message="frame 12", updated=timezone.now())
     for _ in range(5):
-        message = await communicator.receive_json_from(timeout=3)
+        message = await communicator.receive_json_from(timeout=patience(3))
         if message["state"] == "running":
             break
     assert message["progress"] == 0.4 and message["message"] == "frame 12"
