@@ -156,4 +156,4 @@ def test_matrix_cell(world, clips, case, role):
         assert response.status_code == case.ok, body
     else:
         assert response.status_code == 403, body
-        assert re.search(r"only a .* may ", body["detail"]) and f"you are: {role}" in body["detail"]
+        assert re.search(r"only a .* may ", body["detail"]) and f"you are: {role} on this project" in body["detail"]
