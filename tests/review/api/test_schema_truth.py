@@ -8,8 +8,8 @@ sometimes generated ones. All of schemathesis's checks are on: no server error, 
 documented, every body as its schema says, valid requests accepted and invalid ones refused.
 
 `make test` runs the fuzzing and stateful phases with a bounded number of examples (about 300 requests, under a
-minute). Schemathesis's coverage phase (every boundary value of every field, about 1,900 requests, two and a
-half minutes on a loaded 2-core machine; it passes too) runs with FACEREPLACE_SCHEMA_COVERAGE=1.
+minute). Schemathesis's coverage phase (every boundary value of every field, about 1,900 requests, about three
+minutes on a loaded 2-core machine; it passes too) runs with FACEREPLACE_SCHEMA_COVERAGE=1.
 """
 from __future__ import annotations
 
@@ -60,7 +60,7 @@ WRITES = {
 }
 
 
-# Writes whose schema-valid requests may still be refused (400) by a rule that depends on what is stored or on
+# Writes whose schema-valid requests may still be refused (400) by a rule across fields, on what is stored or on
 # a file's content, which no schema can say: there a 400 is expected beside the 2xx (and must be documented).
 STATE_RULES = {
     "POST /api/shots/": "the last frame is not before the first",
