@@ -96,7 +96,7 @@ def test_the_convert_control_queues_a_conversion_shown_on_the_page(browser, tmp_
             row = page.locator("#jobs tbody tr[data-kind=convert]")
             row.wait_for(timeout=patience_ms(30))
             assert row.get_attribute("data-state") == "queued" and "Conversion" in row.text_content()
-            jobs = requests.get(site.url + f"/api/shots/{shot['id']}/jobs/", headers=supervisor).json()
+            jobs = requests.get(site.url + f"/api/shots/{shot['id']}/jobs/", headers=supervisor).json()["results"]
             assert [(j["kind"], j["queue"], j["state"]) for j in jobs] == [("convert", "gpu", "queued")]
             # the same conversion twice while the first waits: refused, and the page says why
             form.locator("input[name=name]").fill("pirouette")
