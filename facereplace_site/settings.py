@@ -160,6 +160,8 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # Uploads: streamed to disk above 2.5 MB; the clip size limit for publishing.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FACEREPLACE_MAX_UPLOAD_BYTES = int(os.environ.get("FACEREPLACE_MAX_UPLOAD_BYTES", 2 * 1024**3))
+# Images (frame fixes, thumbnails, attachments) declaring more pixels than this are refused before decoding.
+FACEREPLACE_MAX_IMAGE_PIXELS = int(os.environ.get("FACEREPLACE_MAX_IMAGE_PIXELS", 50_000_000))
 
 REST_FRAMEWORK = {
     # Token first: an API client with a missing or bad token gets 401 (WWW-Authenticate: Token), not 403.
