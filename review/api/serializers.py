@@ -5,9 +5,11 @@ from typing import Any
 
 from rest_framework import serializers
 
+from review.api.parsers import JSONInput
 from review.choices import DecisionVerdict, FrameFixState, RenderState, ShotStatus, VariantKind
 from review.services.shots import manual_transitions
-from review.models import Activity, Decision, Edit, FrameFix, Note, Project, Render, Sequence, Shot, Variant
+from review.models import (Activity, Decision, Edit, FrameFix, Note, Project, Render, Sequence, Shot, Variant,
+                           code_validator)
 
 
 def file_url(field: Any) -> str | None:
@@ -210,8 +212,8 @@ class ShotDetailSerializer(ShotListSerializer):
 
 class ShotCreateIn(serializers.Serializer):
     project = serializers.SlugField()
-    sequence = serializers.CharField(max_length=64)
-    code = serializers.CharField(max_length=64)
+    sequence = serializers.CharField(max_length=64, validators=[code_validator])
+    code = serializers.CharField(max_length=64, validators=[code_validator])
     frame_start = serializers.IntegerField(default=1001)
     frame_end = serializers.IntegerField(default=1001)
     fps_num = serializers.IntegerField(min_value=1, default=24)
@@ -237,13 +239,13 @@ class VariantPublishIn(serializers.Serializer):
     clip = serializers.FileField(help_text="the review clip (MP4/MOV), exactly the shot's frames at its fps")
     thumbnail = serializers.FileField(required=False, help_text="a PNG or JPEG still")
     filmstrip = serializers.FileField(required=False, help_text="the filmstrip sprite (PNG or JPEG)")
-    filmstrip_layout = serializers.JSONField(required=False, default=dict)
+    filmstrip_layout = JSONInput(required=False, default=dict)
     model_name = serializers.CharField(required=False, allow_blank=True, default="")
     checkpoint = serializers.CharField(required=False, allow_blank=True, default="")
-    faceset = serializers.JSONField(required=False, default=dict)
-    performance = serializers.JSONField(required=False, default=dict)
-    qc = serializers.JSONField(required=False, default=list)
-    metrics = serializers.JSONField(required=False, default=dict,
+    faceset = JSONInput(required=False, default=dict)
+    performance = JSONInput(required=False, default=dict)
+    qc = JSONInput(required=False, default=list)
+    metrics = JSONInput(required=False, default=dict,
                                     help_text='scores, e.g. {"eval": the per-yaw-bin table of facereplace eval}')
 
 
@@ -272,7 +274,7 @@ class NoteIn(serializers.Serializer):
     frame_start = serializers.IntegerField()
     frame_end = serializers.IntegerField(required=False, allow_null=True, default=None)
     text = serializers.CharField()
-    drawing = serializers.JSONField(required=False, allow_null=True, default=None)
+    drawing = JSONInput(required=False, allow_null=True, default=None)
     variant = serializers.IntegerField(required=False, allow_null=True, default=None)
     attachments = serializers.ListField(child=serializers.FileField(), required=False, default=list)
 

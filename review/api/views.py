@@ -16,12 +16,13 @@ from django.shortcuts import get_object_or_404
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from review.api import serializers as s
+from review.api.parsers import JSONParser
 from review.errors import Conflict, TransitionNotAllowed, UploadRejected
 from review.models import Edit, FrameFix, Note, Render, Sequence, Shot, Variant
 from review.permissions import Action, is_member, require

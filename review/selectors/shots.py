@@ -1,11 +1,15 @@
 """Shots as people see them: only projects they belong to, with everything a page needs fetched up front."""
 from __future__ import annotations
 
+import re
 from collections import Counter
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_slug
 from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -13,7 +17,7 @@ from django.utils import timezone
 
 from review.choices import SHOT_STATUS_CLOSED, ShotStatus
 from review.permissions import member_project_ids
-from review.models import Activity, Decision, Edit, Note, Project, Render, Shot, Variant
+from review.models import Activity, Decision, Edit, Note, Project, Render, Shot, Variant, code_validator
 
 
 def project_ids_for(user: Any) -> list[int] | None:
@@ -40,9 +44,60 @@ def _count(related: QuerySet) -> Subquery:
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
-def shot_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[Shot]:
-    """Shots for lists and the board: sequence, project, assignees and the variant count in three queries."""
-    filters = filters or {}
+MAX_ID = 2**63 - 1  # the largest id the database stores
+_YES, _NO = frozenset({"1", "true", "yes", "on"}), frozenset({"0", "false", "no", "off", ""})
+_USERNAME = re.compile(r"[\w.@+-]{1,150}")
+
+
+def _id_or_name(value: Any, *, what: str, names: str, is_name: Callable[[str], object]) -> int | str:
+    """An id (ASCII digits, within the database's range) or a name `is_name` accepts; else 400 naming it."""
+    text = str(value).strip()
+    if text.isascii() and text.isdigit():
+        if int(text) > MAX_ID:
+            raise ValidationError({what: f"{what} {text} is too large for an id (ids go up to {MAX_ID})"})
+        return int(text)
+    if text.isnumeric() or not is_name(text):  # '²' or '٣' read as numbers by some, as names by none
+        raise ValidationError({what: f"{what} {text!r} is neither an id (digits 0-9) nor {names}"})
+    return text
+
+
+def shot_filters(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The shot list's filters (project, sequence, status, assignee, code, overdue) checked and typed: a value
+    that cannot mean anything is a ValidationError naming the filter and what it takes, never a query."""
+    filters: dict[str, Any] = {}
+    slug = "letters, digits, '-', '_'"
+    for what, rule in (("project", validate_slug), ("code", code_validator)):
+        if raw.get(what):
+            if not rule.regex.search(str(raw[what])):
+                raise ValidationError({what: f"{what} {raw[what]!r} is not a {what} code ({slug})"})
+            filters[what] = str(raw[what])
+    if raw.get("sequence"):
+        filters["sequence"] = _id_or_name(raw["sequence"], what="sequence", is_name=code_validator.regex.search,
+                                          names=f"a sequence code ({slug})")
+    if raw.get("assignee"):
+        filters["assignee"] = _id_or_name(raw["assignee"], what="assignee", is_name=_USERNAME.fullmatch,
+                                          names="a user name")
+    statuses = raw.get("status") or []
+    filters["status"] = [v for v in ([statuses] if isinstance(statuses, str) else statuses) if v]
+    unknown = ", ".join(repr(v) for v in filters["status"] if v not in ShotStatus.values)
+    if unknown:
+        raise ValidationError({"status": f"status {unknown} is not a shot status; the statuses are "
+                                         f"{', '.join(ShotStatus.values)}"})
+    overdue = raw.get("overdue") or ""
+    if not isinstance(overdue, bool):
+        text = str(overdue).strip().lower()
+        if text not in _YES | _NO:
+            raise ValidationError({"overdue": f"overdue {overdue!r} is neither yes nor no (1/0, true/false, yes/no, "
+                                              "on/off)"})
+        overdue = text in _YES
+    filters["overdue"] = overdue
+    return filters
+
+
+def shot_list(*, user: Any, filters: Mapping[str, Any] | None = None) -> QuerySet[Shot]:
+    """Shots for lists and the board: sequence, project, assignees and the variant count in three queries.
+    `filters` as `shot_filters` takes them (a ValidationError names a filter that cannot mean anything)."""
+    filters = shot_filters(filters or {})
     qs = (shot_queryset(user=user)
           .prefetch_related("assignees")
           .annotate(variant_count=_count(Variant.objects.all()),
@@ -50,16 +105,15 @@ def shot_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[S
           .order_by("sequence__project__code", "sequence__code", "code"))
     if filters.get("project"):
         qs = qs.filter(sequence__project__code=filters["project"])
-    if filters.get("sequence"):
-        value = str(filters["sequence"])
-        qs = qs.filter(sequence_id=int(value)) if value.isdigit() else qs.filter(sequence__code=value)
-    if filters.get("status"):
-        statuses = filters["status"] if isinstance(filters["status"], (list, tuple)) else [filters["status"]]
-        qs = qs.filter(status__in=statuses)
-    if filters.get("assignee"):
-        value = str(filters["assignee"])
-        qs = qs.filter(assignees__id=int(value)) if value.isdigit() else qs.filter(assignees__username=value)
-    if filters.get("overdue"):
+    if "sequence" in filters:
+        value = filters["sequence"]
+        qs = qs.filter(sequence_id=value) if isinstance(value, int) else qs.filter(sequence__code=value)
+    if filters["status"]:
+        qs = qs.filter(status__in=filters["status"])
+    if "assignee" in filters:
+        value = filters["assignee"]
+        qs = qs.filter(assignees__id=value) if isinstance(value, int) else qs.filter(assignees__username=value)
+    if filters["overdue"]:
         qs = qs.filter(due_date__lt=timezone.localdate()).exclude(status__in=SHOT_STATUS_CLOSED)
     if filters.get("code"):
         qs = qs.filter(code=filters["code"])

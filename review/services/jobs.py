@@ -35,6 +35,7 @@ from review.choices import JOB_STATE_ACTIVE, JobState
 from review.errors import Conflict
 from review.live_relay import send_to_groups
 from review.models import Job, Shot
+from review.paths import path_inside
 from review.permissions import Action, require
 from review.services.activity import board_group, shot_group
 
@@ -88,7 +89,8 @@ def stale_seconds() -> float:
 
 def work_dir(job: Job) -> Path:
     """A folder for the job's intermediate files, on storage every worker sees (FACEREPLACE_WORK_ROOT)."""
-    path = Path(settings.FACEREPLACE_WORK_ROOT) / "jobs" / str(job.parent_id or job.id)
+    path = path_inside(settings.FACEREPLACE_WORK_ROOT, "jobs", str(job.parent_id or job.id),
+                       setting="FACEREPLACE_WORK_ROOT")
     path.mkdir(parents=True, exist_ok=True)
     return path
 
