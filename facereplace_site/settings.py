@@ -59,6 +59,7 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "review.middleware.Unavailable",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -100,7 +101,8 @@ else:
             "OPTIONS": {
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
                 "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
+                # how long a write waits for another's lock before the request answers 503 (a job: is retried)
+                "timeout": float(os.environ.get("FACEREPLACE_SQLITE_TIMEOUT", 20)),
             },
         }
     }
@@ -153,6 +155,10 @@ STATIC_ROOT = FACEREPLACE_HOME / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise scans it at start-up; collectstatic fills it at scale
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", FACEREPLACE_HOME / "media")).resolve()
+STORAGES = {
+    "default": {"BACKEND": "review.storage.MediaStorage"},  # a read-only or full MEDIA_ROOT answers with its reason
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 # Whitenoise serves app static files straight from the apps in the embedded default (no collectstatic needed).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from review.api.serializers import ShotDetailSerializer
 from review.choices import DecisionVerdict, ShotStatus
-from review.errors import Conflict
+from review.errors import Conflict, MediaUnwritable, UploadRejected
 from review.models import Edit
 from review.permissions import Action, allowed, primary_role, require
 from review.selectors import shots as sel
@@ -98,7 +98,7 @@ def _run(request: HttpRequest, action: Any) -> None:
     """Run a service for a page form; its refusal becomes a message on the page."""
     try:
         action()
-    except (PermissionDenied, Conflict, ValidationError, ValueError) as exc:
+    except (PermissionDenied, Conflict, ValidationError, ValueError, UploadRejected, MediaUnwritable) as exc:
         text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
         messages.error(request, text)
 

@@ -25,14 +25,14 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, close_old_connections, connection, transaction
+from django.db import IntegrityError, OperationalError, close_old_connections, connection, transaction
 from django.db.models import Avg, DateTimeField, F, Value
 from django.db.models.functions import Coalesce, Concat
 from django.utils import timezone
 
 from pipeline.errors import FacereplaceError
 from review.choices import JOB_STATE_ACTIVE, JobState
-from review.errors import Conflict
+from review.errors import Conflict, database_busy
 from review.live_relay import send_to_groups
 from review.models import Job, Shot
 from review.paths import path_inside
@@ -279,9 +279,13 @@ class _Heartbeat(threading.Thread):
         try:
             while not self.stop.wait(heartbeat_seconds()):
                 beat = Job.objects.filter(pk=self.job.id, attempt=self.job.attempt, state=JobState.RUNNING)
-                if not beat.update(heartbeat=timezone.now()):
-                    self.lost = True
-                    return
+                try:
+                    if not beat.update(heartbeat=timezone.now()):
+                        self.lost = True
+                        return
+                except OperationalError as exc:  # a locked database: beat again next time
+                    if not database_busy(exc):
+                        raise
         finally:
             connection.close()
 
@@ -319,6 +323,9 @@ def job_run(job_id: int, attempt: int) -> None:
     except JobLost as exc:
         logger.warning("%s", exc)
     except Exception as exc:  # the job records any failure; the worker goes on with the next task
+        if database_busy(exc):
+            _retry_after_busy(job, exc)
+            return
         reporter.log(traceback.format_exc())
         try:
             reporter.flush()
@@ -331,6 +338,44 @@ def job_run(job_id: int, attempt: int) -> None:
         heartbeat.join()
         root_logger.removeHandler(capture)
         root_logger.setLevel(previous_level)
+
+
+BUSY_RETRY_WAITS = (1.0, 2.0, 4.0, 8.0)
+
+
+def _retry_after_busy(job: Job, exc: BaseException) -> None:
+    """The attempt met a database another process held locked: the job did nothing wrong, so it is queued
+    again as its next attempt (failed only once its attempts are spent). Writing that needs the database too:
+    it is tried again after each of BUSY_RETRY_WAITS; should the lock outlast them all, the heartbeat stops
+    with this attempt and the reaper re-queues the job once it is stale."""
+    note = f"the database was busy ({exc})"
+    for wait in BUSY_RETRY_WAITS:
+        try:
+            if job.attempt < job.max_attempts:
+                if _requeue(job, why="a busy database", note=note, now=timezone.now()):
+                    logger.warning("%s met a busy database; re-queued as attempt %d", job, job.attempt)
+            else:
+                job_fail(job=job, error=f"{note}; gave up after {job.max_attempts} attempts")
+            return
+        except OperationalError as again:
+            if not database_busy(again):
+                raise
+            time.sleep(wait)
+    logger.warning("%s: the database stayed busy; the reaper re-queues the job once its heartbeat is stale", job)
+
+
+def _requeue(job: Job, *, why: str, note: str, now: Any) -> bool:
+    """Queue `job` again as its next attempt if this attempt still holds it (False when it does not)."""
+    with transaction.atomic():
+        if not Job.objects.filter(pk=job.id, attempt=job.attempt, state=JobState.RUNNING).update(
+                state=JobState.QUEUED, attempt=job.attempt + 1, updated=now,
+                message=f"retrying after {why} (attempt {job.attempt + 1} of {job.max_attempts})",
+                log=Concat(F("log"), Value(f"{note}; re-queued as attempt {job.attempt + 1}\n"))):
+            return False
+        job.attempt += 1
+        _announce(job.id)
+        _enqueue_on_commit(job)
+    return True
 
 
 def _error_text(exc: BaseException) -> str:
@@ -444,15 +489,8 @@ def jobs_reap(*, now: Any = None) -> list[str]:
         note = f"worker {job.worker} stopped responding (no heartbeat since {seen})"
         _task_lost(job.task_id, note)
         if job.attempt < job.max_attempts:
-            with transaction.atomic():
-                if Job.objects.filter(pk=job.id, attempt=job.attempt, state=JobState.RUNNING).update(
-                        state=JobState.QUEUED, attempt=job.attempt + 1, updated=now,
-                        message=f"retrying after a lost worker (attempt {job.attempt + 1} of {job.max_attempts})",
-                        log=Concat(F("log"), Value(f"{note}; re-queued as attempt {job.attempt + 1}\n"))):
-                    job.attempt += 1
-                    _announce(job.id)
-                    _enqueue_on_commit(job)
-                    done.append(f"re-queued {job}: {note}")
+            if _requeue(job, why="a lost worker", note=note, now=now):
+                done.append(f"re-queued {job}: {note}")
         else:
             job_fail(job=job, error=f"{note}; gave up after {job.max_attempts} attempts")
             done.append(f"failed {job}: {note}")
