@@ -5,7 +5,7 @@ was encoded: `%2e%2e`, `..%2F`), so the shot the permission check reads is the s
 path must also lie inside that shot's folder under MEDIA_ROOT. Only people who may see the shot get the file.
 
 Nothing uploaded is ever served as active content: the type is judged from the file's first bytes (never its
-name), every answer carries `X-Content-Type-Options: nosniff` and a sandboxing Content-Security-Policy, and
+name), every answer carries `X-Content-Type-Options: nosniff` and a Content-Security-Policy that runs nothing, and
 people's uploads (note attachments, frame fixes) and anything not on the inline list (review clips and PNG/JPEG
 stills the player shows) are sent as `Content-Disposition: attachment`, which a browser saves instead of opening.
 """
@@ -33,8 +33,10 @@ _SHOT_MEDIA = re.compile(r"shots/(\d{1,18})/(plate|variants|attachments|fixes|re
                          re.ASCII)
 _PEOPLES_UPLOADS = frozenset({"attachments", "fixes"})  # always downloaded, never opened in the site's origin
 _INLINE_TYPES = frozenset({"video/mp4", "video/quicktime", "video/webm", "image/png", "image/jpeg"})
-# An opened file gets no script, no plugin and an origin of its own, whatever it holds.
-MEDIA_CSP = "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'; sandbox"
+# An opened file runs no script and loads nothing but itself; a file sent as an attachment is also sandboxed (an
+# origin of its own, whatever it holds). A clip shown inline cannot be: the browser's own player page would then
+# fetch it from that opaque origin and be refused.
+MEDIA_CSP = "default-src 'none'; img-src 'self'; media-src 'self'; style-src 'unsafe-inline'"
 CHUNK = 256 * 1024
 
 
@@ -124,7 +126,7 @@ def media(request: HttpRequest, name: str) -> HttpResponse:
     inline = name.split("/")[2] not in _PEOPLES_UPLOADS and media_type in _INLINE_TYPES
     response["Content-Disposition"] = "inline" if inline else f'attachment; filename="{os.path.basename(path)}"'
     response["X-Content-Type-Options"] = "nosniff"
-    response["Content-Security-Policy"] = MEDIA_CSP
+    response["Content-Security-Policy"] = MEDIA_CSP if inline else f"{MEDIA_CSP}; sandbox"
     response["Accept-Ranges"] = "bytes"
     response["Cache-Control"] = "private, max-age=3600"
     return response

@@ -5,6 +5,7 @@ every save. Stored file names are chosen by the server (`_storage_name`), never 
 """
 from __future__ import annotations
 
+import hashlib
 import math
 import uuid
 from datetime import date
@@ -30,6 +31,7 @@ from review.choices import (
     ShotStatus,
     VariantKind,
 )
+from review.paths import without_server_paths
 
 User = settings.AUTH_USER_MODEL
 
@@ -97,6 +99,22 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} in {self.project}"
+
+
+class ApiToken(models.Model):
+    """A person's API token (`Authorization: Token <key>`), stored as the SHA-256 digest of its key: the database
+    never holds a usable token. The key itself is shown once, when it is issued (`review.services.tokens`)."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="api_token")
+    digest = models.CharField(max_length=64, unique=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"API token of {self.user}"
+
+    @staticmethod
+    def digest_of(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
 
 
 class Sequence(models.Model):
@@ -200,6 +218,11 @@ class Variant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.shot} {self.label}"
+
+    @property
+    def checkpoint_shown(self) -> str:
+        """The checkpoint as people see it: the engine's server folders named by their settings."""
+        return without_server_paths(self.checkpoint)
 
     def clean(self) -> None:
         if not isinstance(self.qc, list) or not all(isinstance(row, dict) and isinstance(row.get("frame"), int)

@@ -27,7 +27,7 @@ class ProjectSerializer(serializers.ModelSerializer):
 
 
 class SequenceSerializer(serializers.ModelSerializer):
-    project = serializers.SlugRelatedField(slug_field="code", queryset=Project.objects.all())
+    project = serializers.CharField(source="project.code", read_only=True)
 
     class Meta:
         model = Sequence
@@ -57,6 +57,7 @@ class ShotListSerializer(serializers.ModelSerializer):
 
 
 class VariantSerializer(serializers.ModelSerializer):
+    checkpoint = serializers.CharField(source="checkpoint_shown", read_only=True)
     clip_url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
     filmstrip_url = serializers.SerializerMethodField()
@@ -209,6 +210,12 @@ class ShotDetailSerializer(ShotListSerializer):
 
 
 # ---- input ----
+
+class SequenceIn(serializers.Serializer):
+    project = serializers.SlugField(help_text="project code")
+    code = serializers.CharField(max_length=64, validators=[code_validator])
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
 
 class ShotCreateIn(serializers.Serializer):
     project = serializers.SlugField()

@@ -118,11 +118,12 @@ class SequenceList(ServiceMixin, generics.ListCreateAPIView):
         qs = Sequence.objects.select_related("project")
         return qs if ids is None else qs.filter(project_id__in=ids)
 
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = validated(s.SequenceSerializer, request)
-        project = data["project"]
-        sequence = shot_services.sequence_create(project=project, code=data["code"],
-                                                 name=data.get("name", ""), actor=request.user)
+    @extend_schema(request=s.SequenceIn, responses={201: s.SequenceSerializer})
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = validated(s.SequenceIn, request)
+        project = sel.project_get(user=request.user, code=data["project"])
+        sequence = shot_services.sequence_create(project=project, code=data["code"], name=data["name"],
+                                                 actor=request.user)
         return Response(s.SequenceSerializer(sequence).data, status=status.HTTP_201_CREATED)
 
 
@@ -152,7 +153,7 @@ class ShotList(ServiceMixin, generics.ListCreateAPIView):
     @extend_schema(request=s.ShotCreateIn, responses={201: s.ShotDetailSerializer})
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         v = validated(s.ShotCreateIn, request)
-        project = get_object_or_404(sel.project_list(user=request.user), code=v.pop("project"))
+        project = sel.project_get(user=request.user, code=v.pop("project"))
         shot = shot_services.shot_create(project=project, sequence_code=v.pop("sequence"), actor=request.user, **v)
         return Response(shot_json(request, shot.id), status=status.HTTP_201_CREATED)
 
@@ -169,12 +170,14 @@ class ShotDetail(ServiceMixin, APIView):
         shot = self.visible_shot(request, shot_id)
         data = validated(s.ShotUpdateIn, request)
         changes = dict(data)
-        if "assignees" in changes:
+        if "assignees" in changes:  # only the project's members, and the same answer for anyone else
             names = changes["assignees"]
-            users = list(get_user_model().objects.filter(username__in=names))
+            users = list(get_user_model().objects.filter(
+                username__in=names, review_memberships__project_id=shot.sequence.project_id))
             missing = sorted(set(names) - {u.username for u in users})
             if missing:
-                return Response({"detail": f"unknown user(s): {', '.join(missing)}"}, status=400)
+                return Response({"detail": f"no member of project {shot.sequence.project.code} is called "
+                                           f"{', '.join(missing)}; assignees are the project's members"}, status=400)
             changes["assignees"] = users
         shot_services.shot_update(shot=shot, actor=request.user, **changes)
         return Response(shot_json(request, shot_id))

@@ -31,6 +31,15 @@ def project_list(*, user: Any) -> QuerySet[Project]:
     return qs if ids is None else qs.filter(id__in=ids)
 
 
+def project_get(*, user: Any, code: str) -> Project:
+    """A project the user may see, by code; the same 404 whether it does not exist or is someone else's (no
+    answer tells an outsider which projects exist)."""
+    project = project_list(user=user).filter(code=code).first()
+    if project is None:
+        raise Http404(f"no project {code!r}")
+    return project
+
+
 def shot_queryset(*, user: Any) -> QuerySet[Shot]:
     ids = project_ids_for(user)
     qs = Shot.objects.select_related("sequence__project")

@@ -35,7 +35,7 @@ from review.choices import JOB_STATE_ACTIVE, JobState
 from review.errors import Conflict, database_busy
 from review.live_relay import send_to_groups
 from review.models import Job, Shot
-from review.paths import path_inside
+from review.paths import path_inside, without_server_paths
 from review.permissions import Action, require
 from review.services.activity import board_group, shot_group
 
@@ -197,11 +197,12 @@ class JobReporter:
         self.fraction, self.text = job.progress, job.message
 
     def __call__(self, fraction: float, message: str) -> None:
-        self.fraction, self.text = min(1.0, max(0.0, float(fraction))), message[:300]
+        self.fraction, self.text = min(1.0, max(0.0, float(fraction))), without_server_paths(message)[:300]
         if time.monotonic() - self._last >= self.every:
             self.flush()
 
     def log(self, line: str) -> None:
+        line = without_server_paths(line)
         with self._lock:
             if self._written < LOG_LIMIT:
                 self._pending.append(line)
@@ -435,6 +436,7 @@ def job_fail(*, job: Job, error: str, attempt_checked: bool = True) -> None:
     rows = Job.objects.filter(pk=job.id, state__in=JOB_STATE_ACTIVE)
     if attempt_checked:
         rows = rows.filter(attempt=job.attempt)
+    error = without_server_paths(error)
     if not rows.update(state=JobState.FAILED, error=error[:5000], message="failed", finished=now, updated=now):
         return
     _announce(job.id)

@@ -113,6 +113,7 @@ def test_review_clips_stay_inline_for_the_player(client, world, clips):
     served = client.get(variant.clip.url, HTTP_RANGE="bytes=0-99")
     assert served.status_code == 206 and served["Content-Type"] == "video/mp4"
     assert served["Content-Disposition"] == "inline" and served["X-Content-Type-Options"] == "nosniff"
+    assert served["Content-Security-Policy"].startswith("default-src 'none'")
 
 
 def test_a_fix_is_verified_by_decoding_not_by_its_first_bytes(world):
