@@ -100,7 +100,7 @@ def test_the_supervisor_approves_and_the_final_comp_renders(demo_run):
             try:
                 if requests.get(f"http://127.0.0.1:{port}/health/", timeout=1).ok:
                     break
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening yet, or its first request (loading the site) is slow
                 time.sleep(0.3)
         shot = requests.get(f"{api}/shots/?code=pirouette", headers=auth).json()["results"][0]
         variants = {v["label"]: v["id"] for v in requests.get(f"{api}/shots/{shot['id']}/", headers=auth).json()["variants"]}

@@ -99,7 +99,7 @@ def _wait_until_up(site: str, server: subprocess.Popen, timeout: float = 60) -> 
         try:
             if requests.get(f"{site}/health/", timeout=2).status_code == 200:
                 return
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or still loading the site to answer its first request
             pass
         time.sleep(0.3)
     raise CommandError(f"the site did not answer {site}/health/ within {timeout:.0f} s")
