@@ -12,7 +12,7 @@ from review.models import Job, Sequence, Shot
 from review.paths import path_inside
 from review.services.job_kinds import engine_folder
 from review.services.jobs import work_dir
-from tests.review.factories import MembershipFactory, ProjectFactory, SequenceFactory, UserFactory
+from tests.review.factories import MembershipFactory, ProjectFactory, UserFactory
 
 BEFORE_SLUGS = ("review", "0007_job_one_active_conversion")
 
