@@ -3,13 +3,12 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.core.validators import validate_slug
 from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -17,7 +16,7 @@ from django.utils import timezone
 
 from review.choices import SHOT_STATUS_CLOSED, ShotStatus
 from review.permissions import member_project_ids
-from review.models import Activity, Decision, Edit, Note, Project, Render, Shot, Variant, code_validator
+from review.models import CODE_PATTERN, Activity, Decision, Edit, Note, Project, Render, Shot, Variant
 
 
 def project_ids_for(user: Any) -> list[int] | None:
@@ -29,15 +28,6 @@ def project_list(*, user: Any) -> QuerySet[Project]:
     ids = project_ids_for(user)
     qs = Project.objects.all()
     return qs if ids is None else qs.filter(id__in=ids)
-
-
-def project_get(*, user: Any, code: str) -> Project:
-    """A project the user may see, by code; the same 404 whether it does not exist or is someone else's (no
-    answer tells an outsider which projects exist)."""
-    project = project_list(user=user).filter(code=code).first()
-    if project is None:
-        raise Http404(f"no project {code!r}")
-    return project
 
 
 def shot_queryset(*, user: Any) -> QuerySet[Shot]:
@@ -53,52 +43,47 @@ def _count(related: QuerySet) -> Subquery:
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
-MAX_ID = 2**63 - 1  # the largest id the database stores
-_YES, _NO = frozenset({"1", "true", "yes", "on"}), frozenset({"0", "false", "no", "off", ""})
-_USERNAME = re.compile(r"[\w.@+-]{1,150}")
-
-
-def _id_or_name(value: Any, *, what: str, names: str, is_name: Callable[[str], object]) -> int | str:
-    """An id (ASCII digits, within the database's range) or a name `is_name` accepts; else 400 naming it."""
-    text = str(value).strip()
-    if text.isascii() and text.isdigit():
-        if int(text) > MAX_ID:
-            raise ValidationError({what: f"{what} {text} is too large for an id (ids go up to {MAX_ID})"})
-        return int(text)
-    if text.isnumeric() or not is_name(text):  # '²' or '٣' read as numbers by some, as names by none
-        raise ValidationError({what: f"{what} {text!r} is neither an id (digits 0-9) nor {names}"})
-    return text
+# What each filter of the shot list takes, as patterns the API's schema states too (review/api/serializers.py
+# ShotFiltersIn): an id is 1 to 18 digits (as in API addresses, review/api/urls.py); a name is not all digits.
+_LETTERS = "A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff"  # Latin, Greek and Cyrillic letters: not '²' or '٣'
+FILTER_PATTERNS = {
+    "project": r"^[-a-zA-Z0-9_]+$",
+    "code": CODE_PATTERN,
+    "sequence": r"^(?:[0-9]{1,18}|[0-9]+[A-Za-z_-][A-Za-z0-9_-]*|[A-Za-z][A-Za-z0-9_-]*)$",
+    "assignee": rf"^(?:[0-9]{{1,18}}|[0-9]*[{_LETTERS}_.@+-][{_LETTERS}0-9_.@+-]*)$",
+}
+FILTER_TAKES = {"project": "a project code (letters, digits, '-', '_')", "code": "a shot code (a slug)",
+                "sequence": "a sequence id (up to 18 digits) or code (a slug)",
+                "assignee": "a user id (up to 18 digits) or user name"}
+_FILTER_RULES = {name: re.compile(pattern.removeprefix("^").removesuffix("$")) for name, pattern in
+                 FILTER_PATTERNS.items()}
+YES, NO = ("true", "yes", "1", "on"), ("false", "no", "0", "off")
 
 
 def shot_filters(raw: Mapping[str, Any]) -> dict[str, Any]:
     """The shot list's filters (project, sequence, status, assignee, code, overdue) checked and typed: a value
-    that cannot mean anything is a ValidationError naming the filter and what it takes, never a query."""
+    that cannot mean anything is a ValidationError naming the filter and what it takes, never a query.
+    Sequence and assignee are ids when all digits, else names."""
     filters: dict[str, Any] = {}
-    slug = "letters, digits, '-', '_'"
-    for what, rule in (("project", validate_slug), ("code", code_validator)):
-        if raw.get(what):
-            if not rule.regex.search(str(raw[what])):
-                raise ValidationError({what: f"{what} {raw[what]!r} is not a {what} code ({slug})"})
-            filters[what] = str(raw[what])
-    if raw.get("sequence"):
-        filters["sequence"] = _id_or_name(raw["sequence"], what="sequence", is_name=code_validator.regex.search,
-                                          names=f"a sequence code ({slug})")
-    if raw.get("assignee"):
-        filters["assignee"] = _id_or_name(raw["assignee"], what="assignee", is_name=_USERNAME.fullmatch,
-                                          names="a user name")
+    for name, rule in _FILTER_RULES.items():
+        value = raw.get(name)
+        if not value:
+            continue
+        if not rule.fullmatch(str(value)):
+            raise ValidationError({name: f"{name} {value!r} is not {FILTER_TAKES[name]}"})
+        filters[name] = int(value) if name in ("sequence", "assignee") and str(value).isdigit() else str(value)
     statuses = raw.get("status") or []
     filters["status"] = [v for v in ([statuses] if isinstance(statuses, str) else statuses) if v]
     unknown = ", ".join(repr(v) for v in filters["status"] if v not in ShotStatus.values)
     if unknown:
         raise ValidationError({"status": f"status {unknown} is not a shot status; the statuses are "
                                          f"{', '.join(ShotStatus.values)}"})
-    overdue = raw.get("overdue") or ""
+    overdue = raw.get("overdue") or "no"  # unset, or the board's unticked box
     if not isinstance(overdue, bool):
-        text = str(overdue).strip().lower()
-        if text not in _YES | _NO:
-            raise ValidationError({"overdue": f"overdue {overdue!r} is neither yes nor no (1/0, true/false, yes/no, "
+        if overdue not in YES + NO:
+            raise ValidationError({"overdue": f"overdue {overdue!r} is neither yes nor no (true/false, yes/no, 1/0, "
                                               "on/off)"})
-        overdue = text in _YES
+        overdue = overdue in YES
     filters["overdue"] = overdue
     return filters
 

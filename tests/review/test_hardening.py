@@ -24,7 +24,7 @@ from review.services.jobs import job_run
 from tests.review.factories import UserFactory
 from tests.review.live import ROOT, running_site
 
-BEFORE_TOKENS = ("review", "0008_codes_are_slugs")
+BEFORE_TOKENS = ("review", "0009_codes_are_slugs")
 
 
 @pytest.fixture(autouse=True)
@@ -72,11 +72,12 @@ def test_one_address_guessing_many_names_is_throttled(client, world, settings):
                                               ("4815162342", "entirely numeric"), ("newcomer-1", "too similar")])
 def test_review_user_refuses_weak_passwords(db, password, reason):
     with pytest.raises(CommandError, match=reason):
-        call_command("review_user", "newcomer", "--role", "artist", "--password", password)
+        call_command("review_user", "newcomer", "--role", "artist", "--project", "dance", "--password", password)
     from django.contrib.auth import get_user_model
 
     assert not get_user_model().objects.filter(username="newcomer").exists()
-    call_command("review_user", "newcomer", "--role", "artist", "--password", "paint-the-hairline")
+    call_command("review_user", "newcomer", "--role", "artist", "--project", "dance", "--password",
+                 "paint-the-hairline")
     assert get_user_model().objects.get(username="newcomer").check_password("paint-the-hairline")
 
 
@@ -182,7 +183,7 @@ def test_https_settings_are_one_variable(tmp_path, monkeypatch):
 def test_plain_tokens_of_a_database_made_before_are_hashed_and_still_sign_in():
     executor = MigrationExecutor(connection)
     executor.migrate([BEFORE_TOKENS])
-    pipeline = UserFactory(username="pipeline", role=None)
+    pipeline = UserFactory(username="pipeline")
     with connection.cursor() as cursor:  # rest_framework.authtoken's table, as today's databases hold it
         cursor.execute('CREATE TABLE authtoken_token ("key" varchar(40) NOT NULL PRIMARY KEY, '
                        '"created" datetime NOT NULL, "user_id" integer NOT NULL UNIQUE)')

@@ -157,8 +157,8 @@ def two_projects(world):
     response = note(world.client("artist"), world.shot, upload("ref.png", png_bytes()))
     assert response.status_code == 201
     other_shot = ShotFactory(sequence=SequenceFactory(code="SQ900"))
-    stranger = UserFactory(username="stranger", role="supervisor")
-    MembershipFactory(project=other_shot.sequence.project, user=stranger)
+    stranger = UserFactory(username="stranger")
+    MembershipFactory(project=other_shot.sequence.project, user=stranger, role="supervisor")
     world.other_shot, world.stranger = other_shot, stranger
     return world
 

@@ -14,7 +14,7 @@ from review.services.job_kinds import engine_folder
 from review.services.jobs import work_dir
 from tests.review.factories import MembershipFactory, ProjectFactory, UserFactory
 
-BEFORE_SLUGS = ("review", "0007_job_one_active_conversion")
+BEFORE_SLUGS = ("review", "0008_membership_role")
 
 
 @pytest.fixture
@@ -31,8 +31,8 @@ def rival(world, engine_root):
     secret.mkdir(parents=True)
     (secret / "converted.json").write_text("{}")
     project = ProjectFactory(code="rival")
-    user = UserFactory(username="rival-sup", role="supervisor")
-    MembershipFactory(project=project, user=user)
+    user = UserFactory(username="rival-sup")
+    MembershipFactory(project=project, user=user, role="supervisor")
     return user
 
 

@@ -1,15 +1,15 @@
 """`manage.py review_user NAME --role R --project P [--password PW] [--token]`: a person (or the pipeline) on a
 project.
 
-Creates the user if needed, puts them in the role's group and makes them a member of each project. A password
-must pass the site's password validators (AUTH_PASSWORD_VALIDATORS), as everywhere else. `--token` issues a new
-API token and prints it (the pipeline's `facereplace publish --token`): only its digest is stored, so it is
-shown this once, and the user's previous token stops working.
+Creates the user if needed, makes them a member of each project named with role R there (replacing the role
+they held there; their roles on other projects stay). A password must pass the site's password validators
+(AUTH_PASSWORD_VALIDATORS), as everywhere else. `--token` issues a new API token and prints it (the pipeline's
+`facereplace publish --token`): only its digest is stored, so it is shown this once, and the user's previous
+token stops working.
 """
 from __future__ import annotations
 
 from django.contrib.auth import get_user_model, password_validation
-from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
@@ -24,7 +24,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser):
         parser.add_argument("username")
-        parser.add_argument("--role", required=True, choices=Role.values)
+        parser.add_argument("--role", choices=Role.values, help="their role on the projects named with --project")
         parser.add_argument("--project", action="append", default=[], help="project code (repeatable; created if new)")
         parser.add_argument("--password", help="set this password (people signing in to the site)")
         parser.add_argument("--token", action="store_true",
@@ -32,6 +32,9 @@ class Command(BaseCommand):
 
     @transaction.atomic
     def handle(self, *args, username, role, project, password, token, **options):
+        if bool(role) != bool(project):
+            raise CommandError("a role is held on a project: give --role and --project together "
+                               "(e.g. --role artist --project dance)")
         user, created = get_user_model().objects.get_or_create(username=username)
         if password:
             try:
@@ -43,18 +46,16 @@ class Command(BaseCommand):
         elif created:
             user.set_unusable_password()
             user.save()
-        try:
-            user.groups.add(Group.objects.get(name=role))
-        except Group.DoesNotExist:
-            raise CommandError(f"role group {role!r} is missing: run `manage.py migrate` first") from None
         for code in project:
-            Membership.objects.get_or_create(project=_project(code), user=user)
+            Membership.objects.update_or_create(project=_project(code), user=user, defaults={"role": role})
         if token:
             self.stdout.write(api_token_issue(user=user))
             self.stderr.write(f"a new API token for {username}: keep it, it is not shown again (any earlier token of "
                               f"{username} no longer works)")
+        elif project:
+            self.stdout.write(f"{username}: {role} on {', '.join(project)}")
         else:
-            self.stdout.write(f"{username}: {role} on {', '.join(project) or 'no project'}")
+            self.stdout.write(f"{username}: roles unchanged")
 
 
 def _project(code: str) -> Project:

@@ -28,7 +28,7 @@ def hash_plain_tokens(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('review', '0008_codes_are_slugs'),
+        ('review', '0009_codes_are_slugs'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

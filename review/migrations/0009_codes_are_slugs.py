@@ -7,7 +7,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('review', '0007_job_one_active_conversion'),
+        ('review', '0008_membership_role'),
     ]
 
     operations = [
