@@ -85,7 +85,7 @@ def test_a_killed_worker_is_restarted_and_the_site_stays_up(tmp_path):
         assert variant.status_code == 201, variant.text
 
         def review_clip_done() -> dict | None:
-            jobs = requests.get(url + f"/api/shots/{shot.json()['id']}/jobs/", headers=pipeline).json()
+            jobs = requests.get(url + f"/api/shots/{shot.json()['id']}/jobs/", headers=pipeline).json()["results"]
             return jobs[0] if jobs and jobs[0]["state"] in ("done", "failed") else None
         job = wait_for("the restarted worker to run the review clip job", review_clip_done, timeout=120, every=0.5)
         assert job["state"] == "done", job["error"]
