@@ -12,6 +12,7 @@ import secrets
 from pathlib import Path
 
 import dj_database_url
+from django.utils.csp import CSP
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 FACEREPLACE_HOME = Path(os.environ.get("FACEREPLACE_HOME", BASE_DIR / "var")).resolve()
@@ -20,6 +21,12 @@ FACEREPLACE_HOME = Path(os.environ.get("FACEREPLACE_HOME", BASE_DIR / "var")).re
 def _env_bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
     return default if value is None else value.strip().lower() in {"1", "true", "yes", "on"}
+
+
+def _private_file(path: Path) -> None:
+    """Create `path` readable by its owner only (0600), or make it so: it holds the production's secrets."""
+    os.close(os.open(path, os.O_RDONLY | os.O_CREAT, 0o600))
+    os.chmod(path, 0o600)
 
 
 def _local_secret_key() -> str:
@@ -49,7 +56,6 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "channels",
     "rest_framework",
-    "rest_framework.authtoken",
     "django_filters",
     "drf_spectacular",
     "drf_spectacular_sidecar",
@@ -59,6 +65,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    "django.middleware.csp.ContentSecurityPolicyMiddleware",
+    "review.middleware.Unavailable",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -93,6 +101,7 @@ if os.environ.get("DATABASE_URL"):
     DATABASES = {"default": dj_database_url.parse(os.environ["DATABASE_URL"], conn_max_age=60, conn_health_checks=True)}
 else:
     FACEREPLACE_HOME.mkdir(parents=True, exist_ok=True)
+    _private_file(_SQLITE_PATH)  # SQLite gives its -wal and -shm files the same mode
     DATABASES = {
         "default": {
             "ENGINE": "django.db.backends.sqlite3",
@@ -100,7 +109,8 @@ else:
             "OPTIONS": {
                 "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;",
                 "transaction_mode": "IMMEDIATE",
-                "timeout": 20,
+                # how long a write waits for another's lock before the request answers 503 (a job: is retried)
+                "timeout": float(os.environ.get("FACEREPLACE_SQLITE_TIMEOUT", 20)),
             },
         }
     }
@@ -110,6 +120,9 @@ if os.environ.get("REDIS_URL"):
     CHANNEL_LAYERS = {
         "default": {"BACKEND": "channels_redis.core.RedisChannelLayer", "CONFIG": {"hosts": [os.environ["REDIS_URL"]]}}
     }
+    # shared by every ASGI process: the sign-in throttle counts failures across them
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache",
+                          "LOCATION": os.environ["REDIS_URL"]}}
 else:
     CHANNEL_LAYERS = {"default": {"BACKEND": "channels.layers.InMemoryChannelLayer"}}
 
@@ -136,9 +149,16 @@ FACEREPLACE_CONVERT_CHUNK_FRAMES = int(os.environ.get("FACEREPLACE_CONVERT_CHUNK
 FACEREPLACE_WORK_ROOT = Path(os.environ.get("FACEREPLACE_WORK_ROOT", FACEREPLACE_HOME / "work")).resolve()
 FACEREPLACE_ENGINE_ROOT = Path(os.environ.get("FACEREPLACE_ENGINE_ROOT", FACEREPLACE_HOME / "engine")).resolve()
 
-AUTH_PASSWORD_VALIDATORS = [
-    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator"},
+AUTH_PASSWORD_VALIDATORS = [  # every password set (sign-up forms, admin, `review_user --password`) passes these
+    {"NAME": "django.contrib.auth.password_validation.UserAttributeSimilarityValidator"},
+    {"NAME": "django.contrib.auth.password_validation.MinimumLengthValidator", "OPTIONS": {"min_length": 10}},
+    {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
+    {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sign-in throttling (review/login_throttle.py): after this many failed sign-ins for one user name from one address
+# (four times as many from one address), that sign-in is refused for the lockout period.
+FACEREPLACE_LOGIN_FAILURES = int(os.environ.get("FACEREPLACE_LOGIN_FAILURES", 5))
+FACEREPLACE_LOGIN_LOCKOUT_SECONDS = int(os.environ.get("FACEREPLACE_LOGIN_LOCKOUT_SECONDS", 15 * 60))
 LOGIN_URL = "login"
 LOGIN_REDIRECT_URL = "/"
 LOGOUT_REDIRECT_URL = "login"
@@ -153,6 +173,10 @@ STATIC_ROOT = FACEREPLACE_HOME / "static"
 STATIC_ROOT.mkdir(parents=True, exist_ok=True)  # whitenoise scans it at start-up; collectstatic fills it at scale
 MEDIA_URL = "media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", FACEREPLACE_HOME / "media")).resolve()
+STORAGES = {
+    "default": {"BACKEND": "review.storage.MediaStorage"},  # a read-only or full MEDIA_ROOT answers with its reason
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
 # Whitenoise serves app static files straight from the apps in the embedded default (no collectstatic needed).
 WHITENOISE_USE_FINDERS = True
 WHITENOISE_AUTOREFRESH = DEBUG
@@ -160,14 +184,19 @@ WHITENOISE_AUTOREFRESH = DEBUG
 # Uploads: streamed to disk above 2.5 MB; the clip size limit for publishing.
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FACEREPLACE_MAX_UPLOAD_BYTES = int(os.environ.get("FACEREPLACE_MAX_UPLOAD_BYTES", 2 * 1024**3))
+# Images (frame fixes, thumbnails, attachments) declaring more pixels than this are refused before decoding.
+FACEREPLACE_MAX_IMAGE_PIXELS = int(os.environ.get("FACEREPLACE_MAX_IMAGE_PIXELS", 50_000_000))
 
 REST_FRAMEWORK = {
     # Token first: an API client with a missing or bad token gets 401 (WWW-Authenticate: Token), not 403.
+    # Tokens are stored as digests (review.models.ApiToken): the database holds no usable token.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.TokenAuthentication",
+        "review.api.auth.HashedTokenAuthentication",
         "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_PARSER_CLASSES": ["review.api.parsers.JSONParser", "rest_framework.parsers.FormParser",
+                               "rest_framework.parsers.MultiPartParser"],
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
     "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
@@ -178,6 +207,7 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Shots, variants, edits, decisions, notes, fixes and renders of the facereplace review site.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.IsAuthenticated"],  # the schema is for signed-in people
     # Request bodies get their own components: required text says minLength 1, uploads say format binary.
     "COMPONENT_SPLIT_REQUEST": True,
     # the API's ids in paths (review/api/urls.py IdConverter)
@@ -191,6 +221,35 @@ SPECTACULAR_SETTINGS = {
                             "JobKindEnum": "review.choices.JobKind", "JobStateEnum": "review.choices.JobState",
                             "VariantKindEnum": "review.choices.VariantKind"},
 }
+
+# Content-Security-Policy (Django's own): scripts, styles, media and connections (websockets included) from the
+# site itself only, nothing may frame it. Inline style attributes stay allowed (the status colours are
+# `style="--c: ..."`); they cannot run script. Media answers carry a stricter policy of their own
+# (review/media_serve.py); the API docs pages a looser style-src (review/api/urls.py).
+SECURE_CSP = {
+    "default-src": [CSP.SELF],
+    "script-src": [CSP.SELF],
+    "style-src": [CSP.SELF],
+    "style-src-attr": [CSP.UNSAFE_INLINE],
+    "img-src": [CSP.SELF],
+    "media-src": [CSP.SELF],
+    "connect-src": [CSP.SELF],
+    "object-src": [CSP.NONE],
+    "base-uri": [CSP.SELF],
+    "form-action": [CSP.SELF],
+    "frame-ancestors": [CSP.NONE],
+}
+
+# Behind HTTPS (a TLS-terminating proxy that sets X-Forwarded-Proto), FACEREPLACE_HTTPS=1 switches on what a
+# deployment needs: HTTP redirected to HTTPS (but /health/, for load balancers), HSTS, cookies sent over HTTPS
+# only, and the proxy's header trusted. Never set it without such a proxy in front: the header would be a lie.
+FACEREPLACE_HTTPS = _env_bool("FACEREPLACE_HTTPS", False)
+if FACEREPLACE_HTTPS:
+    SECURE_SSL_REDIRECT = True
+    SECURE_REDIRECT_EXEMPT = [r"^health/$"]
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = int(os.environ.get("FACEREPLACE_HSTS_SECONDS", 365 * 24 * 3600))
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
 
 LOGGING = {
     "version": 1,

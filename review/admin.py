@@ -5,6 +5,9 @@ from django.contrib import admin
 from django.utils.html import format_html
 
 from review import models as m
+from review.login_throttle import AdminLoginForm
+
+admin.site.login_form = AdminLoginForm  # the admin's sign-in is throttled like the site's
 
 
 @admin.register(m.Project)
@@ -87,3 +90,15 @@ class ActivityAdmin(admin.ModelAdmin):
     list_display = ["created", "shot", "actor", "verb", "summary"]
     list_filter = ["verb"]
     search_fields = ["summary"]
+
+
+@admin.register(m.ApiToken)
+class ApiTokenAdmin(admin.ModelAdmin):
+    """Tokens are issued by `manage.py review_user --token` (shown once, stored as a digest); here they are
+    seen and revoked."""
+
+    list_display = ["user", "created"]
+    readonly_fields = ["user", "digest", "created"]
+
+    def has_add_permission(self, request) -> bool:
+        return False

@@ -5,6 +5,8 @@ every save. Stored file names are chosen by the server (`_storage_name`), never 
 """
 from __future__ import annotations
 
+import hashlib
+import math
 import uuid
 from datetime import date
 from fractions import Fraction
@@ -12,6 +14,7 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
 from django.db import models
 from django.db.models import F, Q
 from django.db.models.fields.json import KeyTextTransform
@@ -29,8 +32,16 @@ from review.choices import (
     ShotStatus,
     VariantKind,
 )
+from review.paths import without_server_paths
 
 User = settings.AUTH_USER_MODEL
+
+# Sequence and shot codes name folders on the engine's storage (FACEREPLACE_ENGINE_ROOT/project/sequence/shot).
+CODE_PATTERN = "^[A-Za-z0-9][A-Za-z0-9_-]*$"  # as the API's schema states it (ECMA-262, no \A or \Z)
+code_validator = RegexValidator(
+    r"\A[A-Za-z0-9][A-Za-z0-9_-]*\Z",
+    "a code is a slug: letters, digits, '-' and '_', starting with a letter or digit (it names a folder: no '/', "
+    "'.' or spaces)")
 
 
 def _storage_name(folder: str, suffix: str) -> str:
@@ -98,9 +109,25 @@ class Membership(models.Model):
         return f"{self.user}: {self.role or 'no role'} on {self.project}"
 
 
+class ApiToken(models.Model):
+    """A person's API token (`Authorization: Token <key>`), stored as the SHA-256 digest of its key: the database
+    never holds a usable token. The key itself is shown once, when it is issued (`review.services.tokens`)."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="api_token")
+    digest = models.CharField(max_length=64, unique=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"API token of {self.user}"
+
+    @staticmethod
+    def digest_of(key: str) -> str:
+        return hashlib.sha256(key.encode()).hexdigest()
+
+
 class Sequence(models.Model):
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="sequences")
-    code = models.CharField(max_length=64)
+    code = models.CharField(max_length=64, validators=[code_validator])
     name = models.CharField(max_length=200, blank=True)
 
     class Meta:
@@ -113,7 +140,7 @@ class Sequence(models.Model):
 
 class Shot(models.Model):
     sequence = models.ForeignKey(Sequence, on_delete=models.CASCADE, related_name="shots")
-    code = models.CharField(max_length=64)
+    code = models.CharField(max_length=64, validators=[code_validator])
     description = models.TextField(blank=True)
     frame_start = models.IntegerField(default=1001)
     frame_end = models.IntegerField(default=1001)
@@ -199,6 +226,11 @@ class Variant(models.Model):
 
     def __str__(self) -> str:
         return f"{self.shot} {self.label}"
+
+    @property
+    def checkpoint_shown(self) -> str:
+        """The checkpoint as people see it: the engine's server folders named by their settings."""
+        return without_server_paths(self.checkpoint)
 
     def clean(self) -> None:
         if not isinstance(self.qc, list) or not all(isinstance(row, dict) and isinstance(row.get("frame"), int)
@@ -326,10 +358,36 @@ class Note(models.Model):
         if self.variant_id and self.variant.shot_id != self.shot_id:
             raise ValidationError({"variant": f"variant {self.variant_id} is not a variant of shot {shot}"})
         if self.drawing is not None:
-            strokes = self.drawing.get("strokes") if isinstance(self.drawing, dict) else None
-            if not isinstance(strokes, list) or not all(
-                    isinstance(s, dict) and isinstance(s.get("points"), list) for s in strokes):
-                raise ValidationError({"drawing": 'a drawing is {"strokes": [{"points": [[x, y], ...]}, ...]}'})
+            drawing_check(self.drawing)
+
+
+MAX_DRAWING_POINTS = 100_000
+
+
+def _is_number(value: Any) -> bool:
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and math.isfinite(value)
+
+
+def drawing_check(drawing: Any) -> None:
+    """A note's drawing is {"version": n, "strokes": [{"points": [[x, y], ...], other keys: text or number}]}
+    with finite numbers for points (the player draws them) and at most MAX_DRAWING_POINTS points."""
+    shape = 'a drawing is {"strokes": [{"points": [[x, y], ...]}, ...]}'
+    if not isinstance(drawing, dict) or not isinstance(drawing.get("strokes"), list) or set(drawing) - {
+            "version", "strokes"} or not isinstance(drawing.get("version", 1), int):
+        raise ValidationError({"drawing": shape})
+    count = 0
+    for i, stroke in enumerate(drawing["strokes"], 1):
+        if not isinstance(stroke, dict) or not isinstance(stroke.get("points"), list):
+            raise ValidationError({"drawing": f"stroke {i}: {shape}"})
+        for key, value in stroke.items():
+            if key != "points" and not (value is None or isinstance(value, (str, bool)) or _is_number(value)):
+                raise ValidationError({"drawing": f"stroke {i}: {key!r} must be a text or a number"})
+        for point in stroke["points"]:
+            if not (isinstance(point, list) and len(point) == 2 and all(_is_number(v) for v in point)):
+                raise ValidationError({"drawing": f"stroke {i}: a point is [x, y], two numbers, not {point!r:.40}"})
+        count += len(stroke["points"])
+    if count > MAX_DRAWING_POINTS:
+        raise ValidationError({"drawing": f"{count} points, more than a drawing may have ({MAX_DRAWING_POINTS})"})
 
 
 class NoteAttachment(models.Model):

@@ -4,10 +4,11 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from review import job_views, media_serve, views
+from review.login_throttle import LoginView
 
 urlpatterns = [
     path("health/", views.health, name="health"),
-    path("login/", auth_views.LoginView.as_view(template_name="review/login.html", redirect_authenticated_user=True),
+    path("login/", LoginView.as_view(template_name="review/login.html", redirect_authenticated_user=True),
          name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.board, name="board"),

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST
 
 from review.api.serializers import ShotDetailSerializer
 from review.choices import DecisionVerdict, ShotStatus
-from review.errors import Conflict
+from review.errors import Conflict, MediaUnwritable, UploadRejected
 from review.models import Edit
 from review.permissions import Action, allowed, require, role_label, roles_summary
 from review.selectors import shots as sel
@@ -36,24 +36,36 @@ def health(request: HttpRequest) -> JsonResponse:
 
 
 def _board_filters(request: HttpRequest) -> dict[str, Any]:
+    """The board's filters from the query, checked (ValidationError naming a filter that means nothing)."""
     q = request.GET
-    return {"project": q.get("project", ""), "sequence": q.get("sequence", ""), "status": q.getlist("status"),
-            "assignee": q.get("assignee", ""), "overdue": q.get("overdue", "") == "1"}
+    return sel.shot_filters({"project": q.get("project", ""), "sequence": q.get("sequence", ""),
+                             "status": q.getlist("status"), "assignee": q.get("assignee", ""),
+                             "overdue": q.get("overdue", "")})
 
 
 @login_required
 def board(request: HttpRequest) -> HttpResponse:
-    filters = _board_filters(request)
+    status = 200
+    try:
+        filters = _board_filters(request)
+    except ValidationError as exc:  # the whole board, unfiltered, under what was wrong
+        messages.error(request, "; ".join(exc.messages))
+        filters, status = sel.shot_filters({}), 400
     data = sel.board(user=request.user, filters=filters)
     projects = list(sel.project_list(user=request.user))
     return render(request, "review/board.html", {
         "board": data, "filters": filters, "projects": projects, "statuses": ShotStatus,
-        "query": request.GET.urlencode(), "role": roles_summary(request.user)})
+        "query": request.GET.urlencode() if status == 200 else "", "role": roles_summary(request.user)},
+        status=status)
 
 
 @login_required
 def board_csv(request: HttpRequest) -> HttpResponse:
-    data = sel.board(user=request.user, filters=_board_filters(request))
+    try:
+        filters = _board_filters(request)
+    except ValidationError as exc:
+        return HttpResponse("; ".join(exc.messages) + "\n", status=400, content_type="text/plain; charset=utf-8")
+    data = sel.board(user=request.user, filters=filters)
     response = HttpResponse(content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = 'attachment; filename="shots.csv"'
     writer = csv.writer(response)
@@ -87,7 +99,7 @@ def _run(request: HttpRequest, action: Any) -> None:
     """Run a service for a page form; its refusal becomes a message on the page."""
     try:
         action()
-    except (PermissionDenied, Conflict, ValidationError, ValueError) as exc:
+    except (PermissionDenied, Conflict, ValidationError, ValueError, UploadRejected, MediaUnwritable) as exc:
         text = "; ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
         messages.error(request, text)
 

@@ -61,7 +61,7 @@ def test_every_plate_frame_has_an_output_back_of_the_head_included(demo_run):
 def test_shots_are_published_with_demo_accounts_printed(demo_run):
     first = demo_run[1]
     assert "published pirouette: plate yes, 3 variant(s) (3 new)" in first.stdout
-    for role, password in (("supervisor", "supervisor-demo"), ("artist", "artist-demo"), ("producer", "producer-demo")):
+    for role, password in (("supervisor", "pick-the-take"), ("artist", "fix-the-frames"), ("producer", "count-the-shots")):
         assert role in first.stdout and password in first.stdout
 
 
@@ -78,7 +78,8 @@ def test_a_second_demo_reuses_what_is_done(demo_run):
 def test_demo_accounts_can_sign_in(demo_run):
     env = demo_run[3]
     code = ("import django; django.setup(); from django.contrib.auth import authenticate; "
-            "print(all(authenticate(username=u, password=u + '-demo') for u in ('supervisor', 'artist', 'producer')))")
+            "print(all(authenticate(username=u, password=p) for u, p in (('supervisor', 'pick-the-take'), "
+            "('artist', 'fix-the-frames'), ('producer', 'count-the-shots'))))")
     out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "True"
 

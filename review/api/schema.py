@@ -32,9 +32,15 @@ ERRORS: dict[int, OpenApiResponse] = {
                                                                 "(already decided, already queued, a status that "
                                                                 "cannot be reached from the current one)"),
     413: OpenApiResponse(ErrorSerializer, description="the upload is over FACEREPLACE_MAX_UPLOAD_BYTES"),
+    503: OpenApiResponse(ErrorSerializer, description="busy: another write held the database past "
+                                                      "FACEREPLACE_SQLITE_TIMEOUT (Retry-After says when to try "
+                                                      "again), or the media folder (MEDIA_ROOT) cannot be written"),
+    507: OpenApiResponse(ErrorSerializer, description="the media folder (MEDIA_ROOT) is full"),
 }
 
 
 def refusals(*statuses: int) -> dict[int, OpenApiResponse]:
-    """The error responses of an operation: 401 always (every endpoint needs a signed-in user), plus `statuses`."""
-    return {status: ERRORS[status] for status in sorted({401, *statuses})}
+    """The error responses of an operation: 401 and 503 always (every endpoint needs a signed-in user and the
+    database), 507 with 413 (an upload, which needs room in MEDIA_ROOT), plus `statuses`."""
+    wanted = {401, 503, *statuses} | ({507} if 413 in statuses else set())
+    return {status: ERRORS[status] for status in sorted(wanted)}

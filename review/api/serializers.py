@@ -4,12 +4,16 @@ from __future__ import annotations
 from typing import Any
 
 from django.http import QueryDict
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 from rest_framework.fields import empty
 
+from review.api.parsers import JSONInput
 from review.choices import DecisionVerdict, FrameFixState, RenderState, ShotStatus, VariantKind
+from review.selectors.shots import FILTER_PATTERNS, FILTER_TAKES, NO, YES
 from review.services.shots import manual_transitions
-from review.models import Activity, Decision, Edit, FrameFix, Note, Project, Render, Sequence, Shot, Variant
+from review.models import (CODE_PATTERN, Activity, Decision, Edit, FrameFix, Note, Project, Render, Sequence, Shot,
+                           Variant, code_validator)
 
 
 def file_url(field: Any) -> str | None:
@@ -57,6 +61,7 @@ class ShotListSerializer(serializers.ModelSerializer):
 
 
 class VariantSerializer(serializers.ModelSerializer):
+    checkpoint = serializers.CharField(source="checkpoint_shown", read_only=True)
     clip_url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
     filmstrip_url = serializers.SerializerMethodField()
@@ -259,15 +264,35 @@ def text_field(**kwargs: Any) -> serializers.RegexField:
                                   **kwargs)
 
 
+def code_field(**kwargs: Any) -> serializers.RegexField:
+    """A sequence or shot code: a slug that names a folder (`review.models.code_validator`), as the schema says."""
+    return serializers.RegexField(CODE_PATTERN, max_length=64, error_messages={"invalid": code_validator.message},
+                                  **kwargs)
+
+
 def frame_field(**kwargs: Any) -> serializers.IntegerField:
     return serializers.IntegerField(**FRAME_RANGE, **kwargs)
 
 
-class QueryBooleanField(serializers.BooleanField):
-    """A boolean in the query string: `true` or `false`, as the schema's boolean is written there."""
+def filter_field(name: str) -> serializers.RegexField:
+    """A shot list filter (empty: none), its pattern stated in the schema."""
+    return serializers.RegexField(FILTER_PATTERNS[name], required=False, allow_blank=True, help_text=FILTER_TAKES[name],
+                                  error_messages={"invalid": f"%(value)r is not {FILTER_TAKES[name]}"})
 
-    TRUE_VALUES = {"true"}
-    FALSE_VALUES = {"false"}
+
+@extend_schema_field({"type": "string", "enum": [*YES, *NO]})
+class QueryBooleanField(serializers.BooleanField):
+    """A yes or no in the query string, as people and the board's checkbox write it: true/false, yes/no, 1/0,
+    on/off; the schema lists exactly these (anything else is a 400)."""
+
+    TRUE_VALUES = set(YES)
+    FALSE_VALUES = set(NO)
+    default_error_messages = {"invalid": "{input!r} is neither yes nor no (true/false, yes/no, 1/0, on/off)"}
+
+    def to_internal_value(self, data: Any) -> bool:
+        if data in self.TRUE_VALUES or data in self.FALSE_VALUES:  # as written: DRF would also take "No", "TRUE"
+            return data in self.TRUE_VALUES
+        self.fail("invalid", input=data)
 
     def get_value(self, dictionary: Any) -> Any:
         return dictionary.get(self.field_name, empty)  # as written: DRF's form reading makes "" and absent false
@@ -276,24 +301,24 @@ class QueryBooleanField(serializers.BooleanField):
 class ShotFiltersIn(StrictInput):
     status = serializers.ListField(child=serializers.ChoiceField(choices=ShotStatus.choices), required=False,
                                    help_text="only shots in these statuses")
-    # empty means no filter, as the board's form sends it
-    sequence = serializers.CharField(required=False, allow_blank=True, help_text="sequence id or code")
-    assignee = serializers.CharField(required=False, allow_blank=True, help_text="user id or user name")
-    project = serializers.CharField(required=False, allow_blank=True, help_text="project code")
-    code = serializers.CharField(required=False, allow_blank=True, help_text="shot code")
+    # empty means no filter, as the board's form sends it; the patterns are the selector's own (shot_filters)
+    sequence = filter_field("sequence")
+    assignee = filter_field("assignee")
+    project = filter_field("project")
+    code = filter_field("code")
     overdue = QueryBooleanField(required=False, help_text="only shots past their due date and not final")
 
 
 class SequenceIn(StrictInput):
     project = serializers.SlugField(help_text="the project's code")
-    code = serializers.SlugField(max_length=64)
+    code = code_field()
     name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
 
 
 class ShotCreateIn(StrictInput):
     project = serializers.SlugField()
-    sequence = serializers.SlugField(max_length=64, help_text="the sequence's code (made when new)")
-    code = serializers.SlugField(max_length=64)
+    sequence = code_field(help_text="the sequence's code (made when new)")
+    code = code_field()
     frame_start = frame_field(default=1001)
     frame_end = frame_field(default=1001, help_text="not before frame_start")
     fps_num = serializers.IntegerField(min_value=1, max_value=FRAME_RANGE["max_value"], default=24)
@@ -319,13 +344,13 @@ class VariantPublishIn(StrictInput):
     clip = serializers.FileField(help_text="the review clip (MP4/MOV), exactly the shot's frames at its fps")
     thumbnail = serializers.FileField(required=False, help_text="a PNG or JPEG still")
     filmstrip = serializers.FileField(required=False, help_text="the filmstrip sprite (PNG or JPEG)")
-    filmstrip_layout = serializers.JSONField(required=False, default=dict)
+    filmstrip_layout = JSONInput(required=False, default=dict)
     model_name = serializers.CharField(required=False, allow_blank=True, default="")
     checkpoint = serializers.CharField(required=False, allow_blank=True, default="")
-    faceset = serializers.JSONField(required=False, default=dict)
-    performance = serializers.JSONField(required=False, default=dict)
-    qc = serializers.JSONField(required=False, default=list)
-    metrics = serializers.JSONField(required=False, default=dict,
+    faceset = JSONInput(required=False, default=dict)
+    performance = JSONInput(required=False, default=dict)
+    qc = JSONInput(required=False, default=list)
+    metrics = JSONInput(required=False, default=dict,
                                     help_text='scores, e.g. {"eval": the per-yaw-bin table of facereplace eval}')
 
 
@@ -356,7 +381,7 @@ class NoteIn(StrictInput):
     frame_start = frame_field()
     frame_end = frame_field(required=False, allow_null=True, default=None)
     text = text_field()
-    drawing = serializers.JSONField(required=False, allow_null=True, default=None)
+    drawing = JSONInput(required=False, allow_null=True, default=None)
     variant = serializers.IntegerField(**ID_RANGE, required=False, allow_null=True, default=None)
     attachments = serializers.ListField(child=serializers.FileField(), required=False, default=list)
 

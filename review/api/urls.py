@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
 from django.urls import path, re_path, register_converter
-from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerView
+from django.utils.csp import CSP
+from django.views.decorators.csp import csp_override
+from drf_spectacular.views import SpectacularAPIView, SpectacularRedocView, SpectacularSwaggerSplitView
 
 from review.api import jobs as j
 from review.api import views as v
@@ -22,10 +26,25 @@ class IdConverter:
 
 register_converter(IdConverter, "id")
 
+# The docs pages (Swagger UI, Redoc) style themselves inline and draw icons from data: and workers from blob:;
+# their scripts stay the site's own files (the split view serves Swagger UI's set-up script as a file).
+DOCS_CSP = {**settings.SECURE_CSP, "style-src": [CSP.SELF, CSP.UNSAFE_INLINE], "img-src": [CSP.SELF, "data:"],
+            "worker-src": [CSP.SELF, "blob:"]}
+
+
+def docs_page(view):
+    """A docs page for signed-in people only (others go to the sign-in page), under DOCS_CSP."""
+    return login_required(csp_override(DOCS_CSP)(view))
+
+
+# drf-spectacular's Redoc page without its web fonts from Google: the docs load nothing from outside the site
+REDOC = SpectacularRedocView.as_view(url_name="api-schema", template_name="review/api_redoc.html")
+
 urlpatterns = [
+    # the schema needs a signed-in session or a token (SPECTACULAR_SETTINGS["SERVE_PERMISSIONS"])
     path("schema/", SpectacularAPIView.as_view(), name="api-schema"),
-    path("docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),
-    path("redoc/", SpectacularRedocView.as_view(url_name="api-schema"), name="api-redoc"),
+    path("docs/", docs_page(SpectacularSwaggerSplitView.as_view(url_name="api-schema")), name="api-docs"),
+    path("redoc/", docs_page(REDOC), name="api-redoc"),
     path("projects/", v.ProjectList.as_view(), name="api-projects"),
     path("sequences/", v.SequenceList.as_view(), name="api-sequences"),
     path("shots/", v.ShotList.as_view(), name="api-shots"),

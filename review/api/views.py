@@ -19,12 +19,13 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import JSONParser, MultiPartParser
+from rest_framework.parsers import MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from review.api import serializers as s
+from review.api.parsers import JSONParser
 from review.api.schema import refusals
 from review.errors import Conflict, TransitionNotAllowed, UploadRejected
 from review.models import Edit, FrameFix, Note, Project, Render, Sequence, Shot, Variant
@@ -211,12 +212,14 @@ class ShotDetail(ServiceMixin, APIView):
         shot = self.visible_shot(request, shot_id)
         data = validated(s.ShotUpdateIn, request)
         changes = dict(data)
-        if "assignees" in changes:
+        if "assignees" in changes:  # only the project's members, and the same answer for anyone else
             names = changes["assignees"]
-            users = list(get_user_model().objects.filter(username__in=names))
+            users = list(get_user_model().objects.filter(
+                username__in=names, review_memberships__project_id=shot.sequence.project_id))
             missing = sorted(set(names) - {u.username for u in users})
             if missing:
-                return Response({"detail": f"unknown user(s): {', '.join(missing)}"}, status=400)
+                return Response({"detail": f"no member of project {shot.sequence.project.code} is called "
+                                           f"{', '.join(missing)}; assignees are the project's members"}, status=400)
             changes["assignees"] = users
         shot_services.shot_update(shot=shot, actor=request.user, **changes)
         return Response(shot_json(request, shot_id))

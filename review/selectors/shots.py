@@ -1,11 +1,14 @@
 """Shots as people see them: only projects they belong to, with everything a page needs fetched up front."""
 from __future__ import annotations
 
+import re
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
@@ -13,7 +16,7 @@ from django.utils import timezone
 
 from review.choices import SHOT_STATUS_CLOSED, ShotStatus
 from review.permissions import member_project_ids
-from review.models import Activity, Decision, Edit, Note, Project, Render, Shot, Variant
+from review.models import CODE_PATTERN, Activity, Decision, Edit, Note, Project, Render, Shot, Variant
 
 
 def project_ids_for(user: Any) -> list[int] | None:
@@ -40,9 +43,55 @@ def _count(related: QuerySet) -> Subquery:
     return Coalesce(Subquery(counted, output_field=IntegerField()), 0)
 
 
-def shot_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[Shot]:
-    """Shots for lists and the board: sequence, project, assignees and the variant count in three queries."""
-    filters = filters or {}
+# What each filter of the shot list takes, as patterns the API's schema states too (review/api/serializers.py
+# ShotFiltersIn): an id is 1 to 18 digits (as in API addresses, review/api/urls.py); a name is not all digits.
+_LETTERS = "A-Za-z\u00c0-\u024f\u0370-\u03ff\u0400-\u04ff"  # Latin, Greek and Cyrillic letters: not '²' or '٣'
+FILTER_PATTERNS = {
+    "project": r"^[-a-zA-Z0-9_]+$",
+    "code": CODE_PATTERN,
+    "sequence": r"^(?:[0-9]{1,18}|[0-9]+[A-Za-z_-][A-Za-z0-9_-]*|[A-Za-z][A-Za-z0-9_-]*)$",
+    "assignee": rf"^(?:[0-9]{{1,18}}|[0-9]*[{_LETTERS}_.@+-][{_LETTERS}0-9_.@+-]*)$",
+}
+FILTER_TAKES = {"project": "a project code (letters, digits, '-', '_')", "code": "a shot code (a slug)",
+                "sequence": "a sequence id (up to 18 digits) or code (a slug)",
+                "assignee": "a user id (up to 18 digits) or user name"}
+_FILTER_RULES = {name: re.compile(pattern.removeprefix("^").removesuffix("$")) for name, pattern in
+                 FILTER_PATTERNS.items()}
+YES, NO = ("true", "yes", "1", "on"), ("false", "no", "0", "off")
+
+
+def shot_filters(raw: Mapping[str, Any]) -> dict[str, Any]:
+    """The shot list's filters (project, sequence, status, assignee, code, overdue) checked and typed: a value
+    that cannot mean anything is a ValidationError naming the filter and what it takes, never a query.
+    Sequence and assignee are ids when all digits, else names."""
+    filters: dict[str, Any] = {}
+    for name, rule in _FILTER_RULES.items():
+        value = raw.get(name)
+        if not value:
+            continue
+        if not rule.fullmatch(str(value)):
+            raise ValidationError({name: f"{name} {value!r} is not {FILTER_TAKES[name]}"})
+        filters[name] = int(value) if name in ("sequence", "assignee") and str(value).isdigit() else str(value)
+    statuses = raw.get("status") or []
+    filters["status"] = [v for v in ([statuses] if isinstance(statuses, str) else statuses) if v]
+    unknown = ", ".join(repr(v) for v in filters["status"] if v not in ShotStatus.values)
+    if unknown:
+        raise ValidationError({"status": f"status {unknown} is not a shot status; the statuses are "
+                                         f"{', '.join(ShotStatus.values)}"})
+    overdue = raw.get("overdue") or "no"  # unset, or the board's unticked box
+    if not isinstance(overdue, bool):
+        if overdue not in YES + NO:
+            raise ValidationError({"overdue": f"overdue {overdue!r} is neither yes nor no (true/false, yes/no, 1/0, "
+                                              "on/off)"})
+        overdue = overdue in YES
+    filters["overdue"] = overdue
+    return filters
+
+
+def shot_list(*, user: Any, filters: Mapping[str, Any] | None = None) -> QuerySet[Shot]:
+    """Shots for lists and the board: sequence, project, assignees and the variant count in three queries.
+    `filters` as `shot_filters` takes them (a ValidationError names a filter that cannot mean anything)."""
+    filters = shot_filters(filters or {})
     qs = (shot_queryset(user=user)
           .prefetch_related("assignees")
           .annotate(variant_count=_count(Variant.objects.all()),
@@ -50,16 +99,15 @@ def shot_list(*, user: Any, filters: dict[str, Any] | None = None) -> QuerySet[S
           .order_by("sequence__project__code", "sequence__code", "code"))
     if filters.get("project"):
         qs = qs.filter(sequence__project__code=filters["project"])
-    if filters.get("sequence"):
-        value = str(filters["sequence"])
-        qs = qs.filter(sequence_id=int(value)) if value.isdigit() else qs.filter(sequence__code=value)
-    if filters.get("status"):
-        statuses = filters["status"] if isinstance(filters["status"], (list, tuple)) else [filters["status"]]
-        qs = qs.filter(status__in=statuses)
-    if filters.get("assignee"):
-        value = str(filters["assignee"])
-        qs = qs.filter(assignees__id=int(value)) if value.isdigit() else qs.filter(assignees__username=value)
-    if filters.get("overdue"):
+    if "sequence" in filters:
+        value = filters["sequence"]
+        qs = qs.filter(sequence_id=value) if isinstance(value, int) else qs.filter(sequence__code=value)
+    if filters["status"]:
+        qs = qs.filter(status__in=filters["status"])
+    if "assignee" in filters:
+        value = filters["assignee"]
+        qs = qs.filter(assignees__id=value) if isinstance(value, int) else qs.filter(assignees__username=value)
+    if filters["overdue"]:
         qs = qs.filter(due_date__lt=timezone.localdate()).exclude(status__in=SHOT_STATUS_CLOSED)
     if filters.get("code"):
         qs = qs.filter(code=filters["code"])

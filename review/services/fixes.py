@@ -40,15 +40,16 @@ def fix_create(*, shot: Shot, actor: Any, frame_start: int, frame_end: int, file
         raise ValidationError({"files": "a frame fix needs at least one image"})
     fix = FrameFix(shot=shot, frame_start=frame_start, frame_end=frame_end, comment=comment, author=actor)
     fix.full_clean()
+    formats = []
     for upload in files:
         upload_size_check(upload.size, what=f"image {upload.name!r}")
-        image_check(upload)
+        formats.append(image_check(upload))
     frames = _frames_for(files, frame_start, frame_end)
     fix.save()
     with deleted_on_error() as stored:
-        for frame, upload in zip(frames, files):
+        for frame, upload, fmt in zip(frames, files, formats):
             image = FrameFixImage(fix=fix, frame=frame)
-            image.file.save(upload.name or "fix", upload, save=False)
+            image.file.save(f"fix.{fmt}", upload, save=False)
             stored.append(image.file.name)
             image.save()
     activity_record(shot=shot, actor=actor, verb="fix.created",

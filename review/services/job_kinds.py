@@ -40,6 +40,7 @@ from pipeline.errors import FacereplaceError, InputError
 from review.choices import JOB_STATE_ACTIVE, FrameFixState, JobKind, ShotStatus
 from review.errors import Conflict
 from review.models import FrameFixImage, Job, Render, Shot, Variant
+from review.paths import path_inside
 from review.permissions import Action, require
 from review.services.activity import activity_record
 from review.services.jobs import JobKindSpec, JobLost, job_create, work_dir
@@ -104,9 +105,12 @@ def review_clip_queue(*, variant: Variant, actor: Any) -> Job:
 FOLDER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
-def engine_folder(shot: Shot) -> Path:
-    """The shot's folder on the engine's storage (FACEREPLACE_ENGINE_ROOT/project/sequence/shot)."""
-    return Path(settings.FACEREPLACE_ENGINE_ROOT) / shot.sequence.project.code / shot.sequence.code / shot.code
+def engine_folder(shot: Shot, *names: str) -> Path:
+    """The shot's folder on the engine's storage (FACEREPLACE_ENGINE_ROOT/project/sequence/shot), or a folder
+    `names` inside it; refused (ValidationError) unless it stays inside FACEREPLACE_ENGINE_ROOT."""
+    sequence = shot.sequence
+    return path_inside(settings.FACEREPLACE_ENGINE_ROOT, sequence.project.code, sequence.code, shot.code, *names,
+                       setting="FACEREPLACE_ENGINE_ROOT")
 
 
 def engine_run(job: Job, progress: Progress) -> None:
@@ -116,7 +120,7 @@ def engine_run(job: Job, progress: Progress) -> None:
     shot, name = job.shot, job.params["name"]
     variants = tuple(job.params.get("variants") or ENGINE_VARIANTS)
     folder = engine_folder(shot)
-    if not (folder / name / "shot.toml").is_file() and name not in PRESETS:
+    if not (engine_folder(shot, name) / "shot.toml").is_file() and name not in PRESETS:
         raise InputError(f"{folder / name / 'shot.toml'}: no such file; put the shot's folder (with its shot.toml) "
                          f"there, or run one of the synthetic presets ({', '.join(PRESETS)})")
     if ShotStatus.TRAINING in allowed_transitions(shot) and shot.status != ShotStatus.TRAINING:
@@ -151,6 +155,7 @@ def engine_run_queue(*, shot: Shot, actor: Any, name: str, quick: bool = False,
         raise ValidationError({"variants": (f"no such variant {unknown}; " if unknown else "no variant chosen; ")
                                            + f"choose one or more of {', '.join(ENGINE_VARIANTS)}"})
     chosen = [v for v in ENGINE_VARIANTS if v in variants]
+    engine_folder(shot, name)  # refuses codes that would lead outside FACEREPLACE_ENGINE_ROOT, before queueing
     return job_create(shot=shot, kind=JobKind.ENGINE, actor=actor, params={"name": name, "quick": bool(quick),
                                                                           "variants": chosen})
 
@@ -161,7 +166,7 @@ def _convert_shot(job: Job) -> Any:
     """The engine shot a conversion job converts (engine_folder(shot)/name)."""
     from pipeline.shot import load_shot
 
-    folder = engine_folder(job.shot) / job.params["name"]
+    folder = engine_folder(job.shot, job.params["name"])
     if not (folder / "shot.toml").is_file():
         raise InputError(f"{folder / 'shot.toml'}: no such file; run the engine on the shot (or put its folder "
                          "there) before converting")
@@ -250,6 +255,7 @@ def convert_queue(*, shot: Shot, actor: Any, name: str, variant: str) -> Job:
         if not FOLDER_NAME.match(value or ""):
             raise ValidationError({field: f"{value!r} is not a folder name (letters, digits, '_', '.', '-'; "
                                           "no slashes)"})
+    engine_folder(shot, name, "convert", variant)  # refuses codes that would lead outside the engine's root
     return _convert_create(shot=shot, actor=actor, name=name, variant=variant)
 
 
@@ -306,7 +312,10 @@ def render_engine_source(render: Render) -> tuple[dict[str, Any] | None, str]:
     its sub-folders (one per `engine_run`), each with a shot.toml; the first that holds them all is used."""
     shot = render.shot
     variants = list(Variant.objects.filter(id__in={s["variant"] for s in render.edit.segments}).order_by("id"))
-    root = engine_folder(shot)
+    try:
+        root = engine_folder(shot)
+    except ValidationError as exc:
+        return None, "; ".join(exc.messages)
     folders = [root, *sorted(p for p in root.iterdir() if p.is_dir())] if root.is_dir() else []
     folders = [f for f in folders if (f / "shot.toml").is_file()]
     if not folders:

@@ -25,16 +25,17 @@ from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import IntegrityError, close_old_connections, connection, transaction
+from django.db import IntegrityError, OperationalError, close_old_connections, connection, transaction
 from django.db.models import Avg, DateTimeField, F, Value
 from django.db.models.functions import Coalesce, Concat
 from django.utils import timezone
 
 from pipeline.errors import FacereplaceError
 from review.choices import JOB_STATE_ACTIVE, JobState
-from review.errors import Conflict
+from review.errors import Conflict, database_busy
 from review.live_relay import send_to_groups
 from review.models import Job, Shot
+from review.paths import path_inside, without_server_paths
 from review.permissions import Action, require
 from review.services.activity import board_group, shot_group
 
@@ -88,7 +89,8 @@ def stale_seconds() -> float:
 
 def work_dir(job: Job) -> Path:
     """A folder for the job's intermediate files, on storage every worker sees (FACEREPLACE_WORK_ROOT)."""
-    path = Path(settings.FACEREPLACE_WORK_ROOT) / "jobs" / str(job.parent_id or job.id)
+    path = path_inside(settings.FACEREPLACE_WORK_ROOT, "jobs", str(job.parent_id or job.id),
+                       setting="FACEREPLACE_WORK_ROOT")
     path.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -195,11 +197,12 @@ class JobReporter:
         self.fraction, self.text = job.progress, job.message
 
     def __call__(self, fraction: float, message: str) -> None:
-        self.fraction, self.text = min(1.0, max(0.0, float(fraction))), message[:300]
+        self.fraction, self.text = min(1.0, max(0.0, float(fraction))), without_server_paths(message)[:300]
         if time.monotonic() - self._last >= self.every:
             self.flush()
 
     def log(self, line: str) -> None:
+        line = without_server_paths(line)
         with self._lock:
             if self._written < LOG_LIMIT:
                 self._pending.append(line)
@@ -277,9 +280,13 @@ class _Heartbeat(threading.Thread):
         try:
             while not self.stop.wait(heartbeat_seconds()):
                 beat = Job.objects.filter(pk=self.job.id, attempt=self.job.attempt, state=JobState.RUNNING)
-                if not beat.update(heartbeat=timezone.now()):
-                    self.lost = True
-                    return
+                try:
+                    if not beat.update(heartbeat=timezone.now()):
+                        self.lost = True
+                        return
+                except OperationalError as exc:  # a locked database: beat again next time
+                    if not database_busy(exc):
+                        raise
         finally:
             connection.close()
 
@@ -317,6 +324,9 @@ def job_run(job_id: int, attempt: int) -> None:
     except JobLost as exc:
         logger.warning("%s", exc)
     except Exception as exc:  # the job records any failure; the worker goes on with the next task
+        if database_busy(exc):
+            _retry_after_busy(job, exc)
+            return
         reporter.log(traceback.format_exc())
         try:
             reporter.flush()
@@ -329,6 +339,44 @@ def job_run(job_id: int, attempt: int) -> None:
         heartbeat.join()
         root_logger.removeHandler(capture)
         root_logger.setLevel(previous_level)
+
+
+BUSY_RETRY_WAITS = (1.0, 2.0, 4.0, 8.0)
+
+
+def _retry_after_busy(job: Job, exc: BaseException) -> None:
+    """The attempt met a database another process held locked: the job did nothing wrong, so it is queued
+    again as its next attempt (failed only once its attempts are spent). Writing that needs the database too:
+    it is tried again after each of BUSY_RETRY_WAITS; should the lock outlast them all, the heartbeat stops
+    with this attempt and the reaper re-queues the job once it is stale."""
+    note = f"the database was busy ({exc})"
+    for wait in BUSY_RETRY_WAITS:
+        try:
+            if job.attempt < job.max_attempts:
+                if _requeue(job, why="a busy database", note=note, now=timezone.now()):
+                    logger.warning("%s met a busy database; re-queued as attempt %d", job, job.attempt)
+            else:
+                job_fail(job=job, error=f"{note}; gave up after {job.max_attempts} attempts")
+            return
+        except OperationalError as again:
+            if not database_busy(again):
+                raise
+            time.sleep(wait)
+    logger.warning("%s: the database stayed busy; the reaper re-queues the job once its heartbeat is stale", job)
+
+
+def _requeue(job: Job, *, why: str, note: str, now: Any) -> bool:
+    """Queue `job` again as its next attempt if this attempt still holds it (False when it does not)."""
+    with transaction.atomic():
+        if not Job.objects.filter(pk=job.id, attempt=job.attempt, state=JobState.RUNNING).update(
+                state=JobState.QUEUED, attempt=job.attempt + 1, updated=now,
+                message=f"retrying after {why} (attempt {job.attempt + 1} of {job.max_attempts})",
+                log=Concat(F("log"), Value(f"{note}; re-queued as attempt {job.attempt + 1}\n"))):
+            return False
+        job.attempt += 1
+        _announce(job.id)
+        _enqueue_on_commit(job)
+    return True
 
 
 def _error_text(exc: BaseException) -> str:
@@ -388,6 +436,7 @@ def job_fail(*, job: Job, error: str, attempt_checked: bool = True) -> None:
     rows = Job.objects.filter(pk=job.id, state__in=JOB_STATE_ACTIVE)
     if attempt_checked:
         rows = rows.filter(attempt=job.attempt)
+    error = without_server_paths(error)
     if not rows.update(state=JobState.FAILED, error=error[:5000], message="failed", finished=now, updated=now):
         return
     _announce(job.id)
@@ -442,15 +491,8 @@ def jobs_reap(*, now: Any = None) -> list[str]:
         note = f"worker {job.worker} stopped responding (no heartbeat since {seen})"
         _task_lost(job.task_id, note)
         if job.attempt < job.max_attempts:
-            with transaction.atomic():
-                if Job.objects.filter(pk=job.id, attempt=job.attempt, state=JobState.RUNNING).update(
-                        state=JobState.QUEUED, attempt=job.attempt + 1, updated=now,
-                        message=f"retrying after a lost worker (attempt {job.attempt + 1} of {job.max_attempts})",
-                        log=Concat(F("log"), Value(f"{note}; re-queued as attempt {job.attempt + 1}\n"))):
-                    job.attempt += 1
-                    _announce(job.id)
-                    _enqueue_on_commit(job)
-                    done.append(f"re-queued {job}: {note}")
+            if _requeue(job, why="a lost worker", note=note, now=now):
+                done.append(f"re-queued {job}: {note}")
         else:
             job_fail(job=job, error=f"{note}; gave up after {job.max_attempts} attempts")
             done.append(f"failed {job}: {note}")

@@ -11,7 +11,7 @@ from django.utils import timezone
 from review.models import Note, NoteAttachment, Shot, Variant
 from review.permissions import Action, require
 from review.services.activity import activity_record
-from review.services.media import deleted_on_error, upload_size_check
+from review.services.media import attachment_check, deleted_on_error, upload_size_check
 
 
 def _note_message(note: Note, kind: str) -> dict[str, Any]:
@@ -30,8 +30,9 @@ def note_create(*, shot: Shot, actor: Any, frame_start: int, frame_end: int | No
     with deleted_on_error() as stored:
         for upload in attachments:
             upload_size_check(upload.size, what=f"attachment {upload.name!r}")
+            suffix = attachment_check(upload)
             attachment = NoteAttachment(note=note, original_name=(upload.name or "")[:255], size=upload.size or 0)
-            attachment.file.save(upload.name or "attachment", upload, save=False)
+            attachment.file.save(f"attachment{suffix}", upload, save=False)
             stored.append(attachment.file.name)
             attachment.save()
     frames = f"{note.frame_start}" if note.frame_start == note.frame_end else f"{note.frame_start}-{note.frame_end}"

@@ -17,6 +17,7 @@ from django.utils import timezone
 from review.choices import RENDER_STATE_ACTIVE, DecisionVerdict, JobKind, RenderState, ShotStatus
 from review.errors import Conflict
 from review.models import Edit, Render, Shot
+from review.paths import without_server_paths
 from review.permissions import Action, require
 from review.services.activity import activity_record, broadcast
 from review.services.media import upload_probe, upload_size_check
@@ -79,7 +80,7 @@ def render_complete(*, render: Render, output: Path, log: str = "") -> Render:
     with output.open("rb") as clip:
         render.output.save("final.mp4", File(clip), save=False)
     try:
-        return _render_change(render=render, actor=None, state=RenderState.DONE, log=log)
+        return _render_change(render=render, actor=None, state=RenderState.DONE, log=without_server_paths(log))
     except BaseException:
         render.output.storage.delete(render.output.name)
         raise
@@ -90,7 +91,7 @@ def render_fail(*, render: Render, error: str) -> Render | None:
     """The worker's render failed (the shot goes back to approved, so it can be queued again)."""
     if not Render.objects.filter(pk=render.pk, state__in=RENDER_STATE_ACTIVE).exists():
         return None
-    return _render_change(render=render, actor=None, state=RenderState.FAILED, log=error)
+    return _render_change(render=render, actor=None, state=RenderState.FAILED, log=without_server_paths(error))
 
 
 @transaction.atomic

@@ -9,11 +9,12 @@ from __future__ import annotations
 from datetime import date
 from typing import Any
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 
 from review.choices import ShotStatus as St
 from review.errors import Conflict, TransitionNotAllowed, UploadRejected
-from review.models import Project, Sequence, Shot
+from review.models import Membership, Project, Sequence, Shot
 from review.permissions import Action, allowed, require
 from review.services.activity import activity_record
 from review.services.media import upload_probe, upload_size_check
@@ -141,6 +142,13 @@ def shot_update(*, shot: Shot, actor: Any, **changes: Any) -> Shot:
     if unknown:
         raise ValueError(f"cannot change {', '.join(sorted(unknown))} of a shot here")
     assignees = changes.pop("assignees", None)
+    if assignees is not None:
+        members = set(Membership.objects.filter(project_id=shot.sequence.project_id, user__in=assignees)
+                      .values_list("user_id", flat=True))
+        outside = sorted(str(u) for u in assignees if u.pk not in members)
+        if outside:
+            raise ValidationError({"assignees": f"{', '.join(outside)}: not a member of project "
+                                                f"{shot.sequence.project}; assignees are the project's members"})
     for name, value in changes.items():
         setattr(shot, name, value)
     shot.full_clean()

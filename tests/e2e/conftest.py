@@ -230,6 +230,8 @@ def live_site(tmp_path_factory, player_build) -> Iterator[LiveSite]:
         site.stop()
 
 
+# The site's Content-Security-Policy forbids eval: a `wait_for_function` predicate on a site page is written as a
+# function ("() => ..."), which Playwright evaluates once, not as an expression it would eval on every poll.
 def login(browser, site: LiveSite, username: str):
     """A new browser context signed in as `username` (through the login page, as a person would)."""
     context = browser.new_context(viewport={"width": 1280, "height": 720})

@@ -16,7 +16,7 @@ pytestmark = pytest.mark.e2e
 def open_shot(page, site, code: str) -> None:
     page.goto(f"{site.url}/shots/{site.shots[code]}/")
     wait_on(page, SHOT_FIRST)
-    page.wait_for_function("document.querySelector('[data-testid=live]').dataset.state === 'live'", timeout=patience_ms(10))
+    page.wait_for_function("() => document.querySelector('[data-testid=live]').dataset.state === 'live'", timeout=patience_ms(10))
 
 
 def wait_on(page, frame: int) -> None:
@@ -146,9 +146,9 @@ def test_supervisor_builds_a_two_variant_edit_and_approves_and_another_page_sees
         # and plays through the cut (the master view is hidden after it, its clock still runs)
         go_to(sup, 1020)
         sup.keyboard.press("l")
-        sup.wait_for_function("Number(document.querySelector('[data-testid=frame]').value) >= 1036", timeout=patience_ms(10))
+        sup.wait_for_function("() => Number(document.querySelector('[data-testid=frame]').value) >= 1036", timeout=patience_ms(10))
         sup.keyboard.press("k")
-        sup.wait_for_function("document.querySelector('[data-testid=play]').textContent === '▶'")
+        sup.wait_for_function("() => document.querySelector('[data-testid=play]').textContent === '▶'")
         stopped = int(sup.locator("[data-testid=frame]").input_value())
         wait_on(sup, stopped)
         assert edit_views_on(sup) == [f"v{loose}"]
@@ -158,12 +158,12 @@ def test_supervisor_builds_a_two_variant_edit_and_approves_and_another_page_sees
         sup.wait_for_selector("[data-testid=decision]:has-text('by sup'), [data-testid=pick-message].fr-error")
         assert sup.locator("[data-testid=pick-message]").inner_text() == "Approved."
         # the producer's page, never reloaded, shows the approval and the edit
-        prod.wait_for_function("document.querySelector('[data-testid=shot-status]').textContent === 'Approved'"
+        prod.wait_for_function("() => document.querySelector('[data-testid=shot-status]').textContent === 'Approved'"
                                " || document.querySelector('[data-testid=shot-status]').textContent === 'Rendering'",
                                timeout=patience_ms(10))
         prod.click("[data-tab=pick]")
         prod.wait_for_selector("[data-testid=decision]:has-text('Approved by sup')")
-        board.wait_for_function(f"['Approved', 'Rendering'].includes(document.querySelector('#shot-{shot_id} .status').textContent)")
+        board.wait_for_function(f"() => ['Approved', 'Rendering'].includes(document.querySelector('#shot-{shot_id} .status').textContent)")
         assert prod.locator(".fr-segment").count() == 2
         assert prod.locator("[data-testid=approve]").count() == 0
         sup.screenshot(path=str(artifacts_dir / "shot-page-approved.png"))
@@ -225,9 +225,9 @@ def test_live_updates_come_back_after_a_server_restart(browser, live_site):
     try:
         open_shot(page, live_site, "SH030")
         live_site.stop()
-        page.wait_for_function("document.querySelector('[data-testid=live]').dataset.state === 'reconnecting'")
+        page.wait_for_function("() => document.querySelector('[data-testid=live]').dataset.state === 'reconnecting'")
         live_site.start()
-        page.wait_for_function("document.querySelector('[data-testid=live]').dataset.state === 'live'", timeout=patience_ms(20))
+        page.wait_for_function("() => document.querySelector('[data-testid=live]').dataset.state === 'live'", timeout=patience_ms(20))
         r = live_site.api("POST", f"shots/{live_site.shots['SH030']}/notes/", as_user="art",
                           json={"frame_start": 1050, "frame_end": 1055, "text": "hairline flickers"})
         assert r.status_code == 201, r.text

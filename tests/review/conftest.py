@@ -6,10 +6,10 @@ from pathlib import Path
 
 import pytest
 from PIL import Image
-from rest_framework.authtoken.models import Token
 from rest_framework.test import APIClient
 
 from review.choices import Role
+from review.services.tokens import api_token_issue
 from tests.review.factories import MembershipFactory, ProjectFactory, SequenceFactory, ShotFactory, UserFactory
 from tests.review.media import encode_clip, truncate
 
@@ -23,13 +23,15 @@ class World:
     shot: object
     users: dict[str, object] = field(default_factory=dict)
     outsider: object = None
+    pipeline_token: str = ""
 
     def client(self, role: str) -> APIClient:
-        """An API client signed in as the user with `role` (the pipeline with its token)."""
+        """An API client signed in as the user with `role` (the pipeline with its token, issued once)."""
         client = APIClient()
         user = self.users[role] if role != "outsider" else self.outsider
         if role == Role.PIPELINE:
-            client.credentials(HTTP_AUTHORIZATION=f"Token {Token.objects.get_or_create(user=user)[0].key}")
+            self.pipeline_token = self.pipeline_token or api_token_issue(user=user)
+            client.credentials(HTTP_AUTHORIZATION=f"Token {self.pipeline_token}")
         else:
             client.force_authenticate(user)
         return client

@@ -4,7 +4,6 @@ from __future__ import annotations
 import pytest
 from django.contrib import admin
 from django.core.management import CommandError, call_command
-from rest_framework.authtoken.models import Token
 
 from review import models as m
 from review.permissions import project_roles
@@ -37,10 +36,14 @@ def test_admin_pages_load(client, world, model):
 def test_review_user_command(db, capsys):
     call_command("review_user", "bot", "--role", "pipeline", "--project", "dance", "--token")
     token = capsys.readouterr().out.strip()
-    user = Token.objects.get(key=token).user
+    user = m.ApiToken.objects.get(digest=m.ApiToken.digest_of(token)).user
     assert project_roles(user) == {m.Project.objects.get(code="dance").id: "pipeline"}
+    assert not m.ApiToken.objects.filter(digest=token).exists()  # what is stored is no token
     call_command("review_user", "bot", "--token")
-    assert capsys.readouterr().out.strip() == token  # the same token again, nothing duplicated
+    captured = capsys.readouterr()
+    again = captured.out.strip()
+    assert again != token and "not shown again" in captured.err and "no longer works" in captured.err
+    assert m.ApiToken.objects.get().user == user  # replaced, nothing duplicated
 
 
 def test_review_user_sets_the_role_of_each_project_alone(db):

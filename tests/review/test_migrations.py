@@ -1,7 +1,7 @@
 """The migration to per-project roles, run on a database in the shape the site had before it.
 
 The database is built at the migration before it, as the site stored things then (role groups, memberships,
-shots with variants, edits, decisions, notes, fixes, renders, jobs, tokens), then migrated: every membership has
+shots with variants, edits, decisions, notes, fixes, renders, jobs), then migrated: every membership has
 the role its user's group gave, the most powerful one for people in several groups, and every row of every
 table is as it was (the memberships gained their role, nothing else changed).
 """
@@ -51,7 +51,6 @@ def _fill_before(apps: Any) -> dict[str, Any]:
     """Two projects and the people on them as the site stored them before: roles as groups."""
     Group = apps.get_model("auth", "Group")
     User = apps.get_model("auth", "User")
-    Token = apps.get_model("authtoken", "Token")
     m = {name: apps.get_model("review", name) for name in (
         "Project", "Membership", "Sequence", "Shot", "Variant", "Edit", "Decision", "Note", "FrameFix", "Render",
         "Job", "Activity")}
@@ -73,7 +72,6 @@ def _fill_before(apps: Any) -> dict[str, Any]:
         for project in projects:
             m["Membership"].objects.create(project=project, user=user)
         people[name] = user
-    Token.objects.create(key="0" * 40, user=people["pat"])
     shot = m["Shot"].objects.create(sequence=m["Sequence"].objects.create(project=dance, code="SQ010"),
                                     code="SH010", frame_start=1001, frame_end=1012, status="approved")
     variant = m["Variant"].objects.create(shot=shot, kind="rigid", label="rigid", clip="shots/1/variants/a.mp4",

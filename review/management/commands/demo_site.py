@@ -25,9 +25,9 @@ DEMO_PROJECT = "demo"
 DEMO_SEQUENCE = "SQ010"
 # Local demo accounts only: never used outside `make demo` on one's own machine.
 DEMO_USERS = (
-    ("supervisor", "supervisor", "supervisor-demo"),
-    ("artist", "artist", "artist-demo"),
-    ("producer", "producer", "producer-demo"),
+    ("supervisor", "supervisor", "pick-the-take"),
+    ("artist", "artist", "fix-the-frames"),
+    ("producer", "producer", "count-the-shots"),
 )
 PIPELINE_USER = "pipeline"
 SITE_START_SECONDS = 300  # a quiet machine answers in seconds; a loaded one (CI shares its cores) may take minutes

@@ -69,7 +69,8 @@ def test_an_edit_needs_segments_and_a_reply_needs_words(world):
     assert blank.status_code == 400 and "blank" in blank.json()["text"][0]
 
 
-@pytest.mark.parametrize("value, status", [("true", 200), ("false", 200), ("no", 400), ("1", 400), ("", 400)])
-def test_overdue_is_true_or_false(world, value, status):
+@pytest.mark.parametrize("value, status", [("true", 200), ("false", 200), ("no", 200), ("1", 200), ("", 400),
+                                           ("maybe", 400), ("No", 400)])
+def test_overdue_is_one_of_the_spellings_the_schema_lists(world, value, status):
     response = world.client("producer").get(f"/api/shots/?overdue={value}")
     assert response.status_code == status, response.json()

@@ -22,11 +22,11 @@ from pathlib import Path
 
 import pytest
 import requests
-from rest_framework.authtoken.models import Token
 
 from review.choices import JobKind, JobState, RenderState, ShotStatus
 from review.models import Decision, FrameFix, Job, Render
 from review.permissions import MATRIX, Action
+from review.services.tokens import api_token_issue
 from tests.review.conftest import ROLES, make_world
 from tests.review.factories import EditFactory, NoteFactory, VariantFactory
 from tests.review.jobs.procs import login
@@ -105,7 +105,7 @@ def api_world(live_server) -> ApiWorld:
                              params={"name": "SH010", "quick": True, "variants": ["rigid"]}, error="boom")
     ids = {"shot_id": shot.id, "variant_id": variants[0].id, "edit_id": edit.id, "note_id": note.id,
            "fix_id": fix.id, "render_id": render.id, "job_id": job.id}
-    tokens = {role: Token.objects.get_or_create(user=world.users[role])[0].key for role in ROLES}
+    tokens = {role: api_token_issue(user=world.users[role]) for role in ROLES}
     return ApiWorld(ids=ids, tokens=tokens)
 
 

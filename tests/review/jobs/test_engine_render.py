@@ -84,7 +84,7 @@ def _frames(path: Path) -> list[np.ndarray]:
         return [clip.read_srgb8(f) for f in clip.frame_range]
 
 
-def test_approval_renders_the_engine_comp_to_a_final_shot(engine_world):
+def test_approval_renders_the_engine_comp_to_a_final_shot(engine_world, settings):
     variants = _publish_converted(engine_world)
     assert sorted(variants) == ["graded", "same"]
     render = _approve(engine_world, variants["same"], variants["graded"])
@@ -105,10 +105,12 @@ def test_approval_renders_the_engine_comp_to_a_final_shot(engine_world):
     middle = np.s_[20:44]  # below the burn-ins
     assert abs(frames[0][middle].mean() - same[0][middle].mean()) < 2  # before the cut: the identity variant
     assert frames[11][middle].mean() < same[11][middle].mean() - 5  # after it: the darker graded variant
-    # the hand-off is kept and named in the render's log
+    # the hand-off is kept and named in the render's log, under the setting that locates it (not the server path)
     assert len(sorted((out / "comp").glob("comp.*.exr"))) == 12
+    shown = Path("$FACEREPLACE_ENGINE_ROOT") / out.relative_to(Path(settings.FACEREPLACE_ENGINE_ROOT).resolve())
     for name in ("comp.nk", "edit.otio", "render.json"):
-        assert (out / name).is_file() and str(out / name) in render.log
+        assert (out / name).is_file() and str(shown / name) in render.log
+    assert str(settings.FACEREPLACE_ENGINE_ROOT) not in render.log
 
 
 def test_accepted_fix_renders_the_engine_comp_again_with_the_fix(engine_world, tmp_path):

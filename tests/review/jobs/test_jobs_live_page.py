@@ -39,11 +39,11 @@ def test_jobs_live_on_the_shot_page(browser, tmp_path, monkeypatch):
         page.goto(f"{site.url}/shots/{shot['id']}/")
         row = page.locator("#jobs tbody tr").first
         assert row.get_attribute("data-state") == "queued"
-        page.wait_for_function("document.getElementById('jobs').dataset.live === '1'")
+        page.wait_for_function("() => document.getElementById('jobs').dataset.live === '1'")
 
         worker = start_worker({**site.env, "FACEREPLACE_EVENT_RELAY_URL": f"{site.url}/{RELAY_PATH}"})
         try:
-            page.wait_for_function("document.querySelector('#jobs tbody tr').dataset.state === 'done'", timeout=patience_ms(60))
+            page.wait_for_function("() => document.querySelector('#jobs tbody tr').dataset.state === 'done'", timeout=patience_ms(60))
             assert "review clip" in row.locator(".job-log").text_content()
             assert row.locator("progress").evaluate("p => p.value") == 1
 
@@ -58,7 +58,7 @@ def test_jobs_live_on_the_shot_page(browser, tmp_path, monkeypatch):
             assert "no such file" in failed.locator(".job-error").text_content()
             stored.with_suffix(".away").rename(stored)
             failed.locator("button", has_text="Retry").click()
-            page.wait_for_function("document.getElementById('shot-status').dataset.status === 'final' || "
+            page.wait_for_function("() => document.getElementById('shot-status').dataset.status === 'final' || "
                                    "[...document.querySelectorAll('#jobs tr[data-kind=render]')].some("
                                    "r => r.dataset.state === 'done')", timeout=patience_ms(60))
             wait_for("the shot to be final", lambda: requests.get(api + f"shots/{shot['id']}/", headers=pipeline)
