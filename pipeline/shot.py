@@ -13,7 +13,7 @@ Format (schema_version 1)::
     name = "pirouette"
     first_frame = 1001
     last_frame = 1096
-    fps = "24000/1001"                  # a ratio, or an integer
+    fps = "24000/1001"                  # a ratio, an integer, or a shorthand such as 23.976
     plate = "plate/plate.%04d.png"      # image sequence or video
     head_track = "tracks/plate.chan"    # head pose in the camera's frame, Nuke .chan conventions
     camera = "tracks/camera.json"       # intrinsics of the plate camera
@@ -65,6 +65,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import InputError
+from pipeline.media.fps import parse_fps
 
 SCHEMA_VERSION = 1
 SHOT_FILE = "shot.toml"
@@ -146,17 +147,6 @@ def frame_path(pattern: Path | str, frame: int) -> Path:
     return Path(_PRINTF.sub(lambda m: f"{frame:0{m.group(1) or 1}d}", os.fspath(pattern)))
 
 
-def parse_fps(value: Any, *, where: str) -> Fraction:
-    """fps from TOML: an integer, or a ratio string such as "24000/1001"."""
-    try:
-        fps = Fraction(value) if isinstance(value, (int, str)) and not isinstance(value, bool) else None
-    except (ValueError, ZeroDivisionError):
-        fps = None
-    if fps is None or fps <= 0:
-        raise InputError(f"{where}: fps must be a positive integer or a ratio such as \"24000/1001\", got {value!r}")
-    return fps
-
-
 def load_shot(path: str | os.PathLike) -> Shot:
     """Read and check `shot.toml` (or the folder holding it)."""
     p = Path(path)
@@ -219,7 +209,7 @@ def shot_from_dict(data: dict[str, Any], *, root: Path, where: str) -> Shot:
                       loose=_path(truth_table, "loose", root, wt))
 
     return Shot(root=root, name=_str(table, "name", w), first_frame=first, last_frame=last,
-                fps=parse_fps(table["fps"], where=f"{w}.fps"), plate=_path(table, "plate", root, w, required=True),
+                fps=parse_fps(table["fps"], source=f"{w} fps"), plate=_path(table, "plate", root, w, required=True),
                 head_track=_path(table, "head_track", root, w, required=True), camera=camera,
                 rotation_order=rotation_order, cameras=cameras, sources=sources,
                 cg_passes=_path(cg, "passes", root, f"{where} [cg]"), truth=truth,

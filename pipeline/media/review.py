@@ -32,7 +32,8 @@ from pipeline.artifacts import write_manifest
 from pipeline.atomic import atomic_path
 from pipeline.errors import MediaError
 from pipeline.media.burnin import draw_burn_in
-from pipeline.media.clip import Clip, FrameSpan, fps_text, open_clip
+from pipeline.media.clip import Clip, FrameSpan, open_clip
+from pipeline.media.fps import fps_text
 from pipeline.media.image import write_image
 from pipeline.progress import ProgressCallback, progress_bar
 

@@ -39,7 +39,8 @@ from pipeline.cg.scene import body_drawable, hair_gobo, stage_drawable, strands_
 from pipeline.errors import InputError
 from pipeline.geometry import Intrinsics, axis_rotation, compose, invert_rigid, yaw_pitch_roll
 from pipeline.progress import ProgressCallback, progress_bar
-from pipeline.shot import frame_path, parse_fps
+from pipeline.media.fps import parse_fps
+from pipeline.shot import frame_path
 from pipeline.synth.choreography import (NECK_HEIGHT, Choreography, create_choreography, dancer_performance,
                                          walkthrough_performance)
 from pipeline.track.chan import ChanTrack, write_chan
@@ -174,7 +175,7 @@ def run(config: SynthConfig, out_dir: str | os.PathLike, *, progress: ProgressCa
         raise InputError(f"--size {config.size}: use 64..4096 pixels")
     if config.noise_deg < 0:
         raise InputError(f"--noise {config.noise_deg}: tracker noise is a standard deviation in degrees, >= 0")
-    fps = parse_fps(config.fps, where="synth fps")
+    fps = parse_fps(config.fps, source="synth")
     chor = create_choreography(config.preset, config.frames, config.seed)
     n, first = config.frames, config.first_frame
     total = n * 4 + 2 * n * (1 + len(WITNESS_ANGLES)) + len(RIG_PITCHES) * _rig_steps(n) + _rom_frames(n)

@@ -60,6 +60,15 @@ def test_load_resolves_paths_and_keeps_stage_sections(tmp_path):
     assert shot.sections == {"train": {"steps": 10}} and shot.truth.pose.is_file() and shot.rotation_order == "ZXY"
 
 
+@pytest.mark.parametrize("written", ['"23.976"', "23.976", '"24000/1001"'])
+def test_shot_fps_is_read_as_clips_read_it(tmp_path, written):
+    """One parser for every fps: a shot.toml's 23.976 is the exact NTSC rate, as a clip's would be."""
+    from pipeline.media.fps import parse_fps
+
+    shot = load_shot(_folder(tmp_path, SHOT.replace('fps = "24000/1001"', f"fps = {written}")))
+    assert shot.fps == Fraction(24000, 1001) == parse_fps("23.976")
+
+
 def test_a_source_says_when_its_frames_happen_on_the_plate(tmp_path):
     text = SHOT.replace('tags = ["serious"]', 'sync = {frame = 1, plate_frame = 1001, rate = 0.5}')
     (walk,) = load_shot(_folder(tmp_path, text)).sources
@@ -75,7 +84,7 @@ def test_a_source_says_when_its_frames_happen_on_the_plate(tmp_path):
     (lambda t: t.replace("tracks/walk.chan", "tracks/gone.chan"), "gone.chan does not exist"),
     (lambda t: t.replace('identity = "actor"', 'identity = "stunt"'), "identity 'stunt'"),
     (lambda t: t.replace('camera = "witness"', 'camera = "crane"'), "camera 'crane'"),
-    (lambda t: t.replace('fps = "24000/1001"', 'fps = "fast"'), "fps must be"),
+    (lambda t: t.replace('fps = "24000/1001"', 'fps = "fast"'), "fps 'fast' is not a number"),
     (lambda t: t + "\n[extra]\n", "unknown table(s) extra"),
     (lambda t: t.replace('tags = ["serious"]', 'sync = {frame = 1001, plate_frame = "start"}'),
      "'plate_frame' must be a frame number"),
