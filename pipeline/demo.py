@@ -83,18 +83,19 @@ def _run_step(step: Step) -> bool:
 def shot_steps(config: DemoConfig, preset: str, *, convert: bool = True) -> list[Step]:
     """The engine's stages on one shot, in order; with convert=False up to training only (the site converts
     each variant as a chunked job of its own, `review.services.job_kinds.convert_queue`)."""
-    from pipeline.convert.shot_stage import convert_shot
-    from pipeline.dataset.stage import run as dataset
+    from pipeline.convert.shot import run_shot as convert_shot
+    from pipeline.dataset.shot import run as dataset
     from pipeline.media.review import make_review_clip
     from pipeline.publish.stage import PLATE_CLIP, VARIANTS_DIR
     from pipeline.shot import SHOT_FILE, load_shot
     from pipeline.stabilize.stage import MANIFEST, StabilizeInputs, shot_stabilize_config
     from pipeline.stabilize.stage import run as stabilize
-    from pipeline.synth.make import SynthConfig
-    from pipeline.synth.make import run as synth
+    from pipeline.synth.stage import SynthConfig
+    from pipeline.synth.stage import run as synth
     from pipeline.track.headtrack import write_track
     from pipeline.track.load import load_head_track
-    from pipeline.train.shot_stage import stage_dir, train_shot
+    from pipeline.train.shot import run_shot as train_shot
+    from pipeline.train.shot import stage_dir
 
     shot_dir = config.project_dir / preset
     work = shot_dir / "work"

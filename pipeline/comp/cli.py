@@ -24,7 +24,7 @@ def _comp(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from pipeline.comp.edit import load_edit
-    from pipeline.comp.render import render_edit
+    from pipeline.comp.stage import render_edit
     from pipeline.shot import load_shot
 
     shot = load_shot(args.shot)

@@ -5,7 +5,7 @@ Public API:
     read_converted(folder_or_manifest) -> dict   (kind "converted_variant"; the comp and publish read it)
     join_converted(chunk_dirs, out_dir, *, progress=None) -> ConvertOutputs   (chunks: run with inputs.frames)
     TrainedSwapper(checkpoint, *, performance=None, device="auto", syncs=None, sync_window=0): the model behind a
-        numpy interface (shot_stage.shot_swapper builds one from a shot's variant, with its performance sync);
+        numpy interface (shot.shot_swapper builds one from a shot's variant, with its performance sync);
         its swap(crops, frames) -> Swapped(rgb, mask, actor_frames) also says which actor frame each crop snapped to
     colour_match(name, swap, plate, region), list_colour_matches(); head_motion(track, *, shutter), motion_blur
     anomaly_scores(crops, ypr), pose_distance(ypr, training_ypr)

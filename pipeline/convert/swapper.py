@@ -81,7 +81,7 @@ class TrainedSwapper:
                  syncs: Mapping[str, SourceSync] | None = None, sync_window: float = 0.0):
         from pipeline.convert.sync import PerformanceSync
         from pipeline.train.checkpoint import load_trained
-        from pipeline.train.trainer import pick_device
+        from pipeline.train.stage import pick_device
 
         self.device = pick_device(device)
         self.trained = load_trained(checkpoint, device=self.device)

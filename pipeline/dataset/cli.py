@@ -61,7 +61,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _build(args: argparse.Namespace) -> int:
-    from pipeline.dataset.stage import build_faceset, shot_and_paths
+    from pipeline.dataset.shot import build_faceset, shot_and_paths
 
     shot, paths = shot_and_paths(args.shot, args.out)
     out = build_faceset(shot, paths, identity=args.identity, sources=tuple(args.source), rebuild=args.rebuild)
@@ -73,7 +73,7 @@ def _build(args: argparse.Namespace) -> int:
 def _rules(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from pipeline.dataset.stage import apply_rules, shot_and_paths
+    from pipeline.dataset.shot import apply_rules, shot_and_paths
 
     shot, paths = shot_and_paths(args.shot, args.out)
     out = apply_rules(shot, paths, faceset=Path(args.faceset) if args.faceset else None)
@@ -86,7 +86,7 @@ def _fit(args: argparse.Namespace) -> int:
     import dataclasses
     from pathlib import Path
 
-    from pipeline.dataset.stage import fit_config, select_fit, shot_and_paths
+    from pipeline.dataset.shot import fit_config, select_fit, shot_and_paths
     from pipeline.errors import InputError
 
     shot, paths = shot_and_paths(args.shot, args.out)
@@ -103,7 +103,7 @@ def _fit(args: argparse.Namespace) -> int:
 def _coverage(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from pipeline.dataset.stage import measure_coverage, shot_and_paths
+    from pipeline.dataset.shot import measure_coverage, shot_and_paths
 
     shot, paths = shot_and_paths(args.shot, args.out)
     out = measure_coverage(shot, paths, faceset=Path(args.faceset) if args.faceset else None,

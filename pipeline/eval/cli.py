@@ -68,7 +68,7 @@ def _model_crops(shot, args: argparse.Namespace) -> list:
     from pathlib import Path
 
     from pipeline.convert.config import variant_configs
-    from pipeline.convert.shot_stage import shot_swapper
+    from pipeline.convert.shot import shot_swapper
     from pipeline.errors import InputError
     from pipeline.eval.inputs import ModelCrops, cg_pass_source
 

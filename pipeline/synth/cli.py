@@ -32,7 +32,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _synth(args: argparse.Namespace) -> int:
-    from pipeline.synth.make import SynthConfig, run
+    from pipeline.synth.stage import SynthConfig, run
 
     config = SynthConfig(preset=args.preset, size=args.size, frames=args.frames, seed=args.seed,
                          noise_deg=args.noise, first_frame=args.first_frame, fps=args.fps,

@@ -14,8 +14,8 @@ _EXPORTS = {
     "pipeline.train.augment": ("AugmentConfig",),
     "pipeline.train.data": ("ArrayCrops", "CgPairs", "Faceset", "IdentityCrops", "PngCrops", "TrainingSet",
                             "load_faceset", "training_set", "write_faceset"),
-    "pipeline.train.trainer": ("TrainInputs", "TrainResult", "run"),
-    "pipeline.train.shot_stage": ("shot_facesets", "train_shot"),
+    "pipeline.train.stage": ("TrainInputs", "TrainResult", "run"),
+    "pipeline.train.shot": ("shot_facesets",),
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 __all__ = sorted(_MODULE_OF)

@@ -6,7 +6,7 @@ import json
 from pathlib import Path
 from pipeline.cli import add_verb
 
-VARIANTS = ("rigid", "loose", "cg")  # pipeline.train.shot_stage.VARIANTS, kept here so --help imports no torch
+VARIANTS = ("rigid", "loose", "cg")  # pipeline.train.shot.VARIANTS, kept here so --help imports no torch
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -33,7 +33,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _train(args: argparse.Namespace) -> int:
     from pipeline.errors import InputError
     from pipeline.shot import load_shot
-    from pipeline.train.shot_stage import train_shot
+    from pipeline.train.shot import run_shot
 
     overrides: dict[str, Path] = {}
     for value in args.faceset:
@@ -41,7 +41,7 @@ def _train(args: argparse.Namespace) -> int:
         if not sep or role not in ("dancer", "actor") or not folder:
             raise InputError(f"--faceset {value!r}: expected dancer=DIR or actor=DIR")
         overrides[role] = Path(folder)
-    result = train_shot(load_shot(args.shot), variant=args.variant, stage=args.stage, steps=args.steps,
+    result = run_shot(load_shot(args.shot), variant=args.variant, stage=args.stage, steps=args.steps,
                         resume=args.resume, facesets=overrides, base=Path(args.base) if args.base else None,
                         out=Path(args.out) if args.out else None)
     print(json.dumps({"checkpoint": str(result.checkpoint), "step": result.step,

@@ -7,12 +7,12 @@
   then one `convert` job per chosen variant, queued for the engine run's requester.
 - render (cpu, chunked): the approved edit's final render; the shot becomes final. When the shot's engine
   folder holds every variant of the edit converted (`render_engine_source`), the real comp
-  (`pipeline.comp.render.render_edit`: EXR frames, review clip, Nuke script, OTIO) runs as one chunk over the
+  (`pipeline.comp.stage.render_edit`: EXR frames, review clip, Nuke script, OTIO) runs as one chunk over the
   whole shot and its review clip is the render's output; otherwise (variants published as clips only) the
   preview comp `pipeline.comp.preview` (the pick cut and dissolved from the variants' review clips, accepted
   fixes over their frames) runs in frame chunks any worker takes, then joined.
 - convert (gpu, chunked): one variant of an engine shot (the shot's folder `name`) converted in chunks of
-  FACEREPLACE_CONVERT_CHUNK_FRAMES frames (`pipeline.convert.shot_stage.convert_shot(frames=)`), so several
+  FACEREPLACE_CONVERT_CHUNK_FRAMES frames (`pipeline.convert.shot.run_shot(frames=)`), so several
   workers share one shot, then joined (`join_shot`) into SHOT/convert/VARIANT and its reviewable variant,
   scored against the synthetic truth when the shot has one (`pipeline.demo.evaluate_converted`) and published
   to the site's shot in-process (`variant_converted_publish`: converted again, the variant is replaced in
@@ -171,7 +171,7 @@ def _convert_shot(job: Job) -> Any:
 def convert_plan(job: Job) -> list[tuple[int, int]]:
     """The engine shot's frames in chunks of FACEREPLACE_CONVERT_CHUNK_FRAMES, after checking the variant and
     its checkpoint exist (so a missing model fails the job once, not in every chunk)."""
-    from pipeline.convert.shot_stage import variant_checkpoint
+    from pipeline.convert.shot import variant_checkpoint
 
     shot, site = _convert_shot(job), job.shot
     variant_checkpoint(shot, job.params["variant"])
@@ -198,9 +198,9 @@ def _convert_config(shot: Any) -> Any:
 
 
 def convert_chunk(parent: Job, chunk: Job, progress: Progress) -> None:
-    from pipeline.convert.shot_stage import convert_shot
+    from pipeline.convert.shot import run_shot
 
-    result = convert_shot(_convert_shot(parent), parent.params["variant"], out=_chunk_dir(parent, chunk.chunk_index),
+    result = run_shot(_convert_shot(parent), parent.params["variant"], out=_chunk_dir(parent, chunk.chunk_index),
                           frames=(chunk.frame_start, chunk.frame_end), progress=progress)
     logger.info("chunk %d-%d: %d frames swapped, %d without a crop", chunk.frame_start, chunk.frame_end,
                 result.swapped, len(result.unswapped))
@@ -211,7 +211,7 @@ def convert_join(job: Job, progress: Progress) -> None:
 
     Only the joined variant is scored, into SHOT/eval/VARIANT: the shot's other variants may be joining on
     other workers right now, and each one's join scores and publishes its own."""
-    from pipeline.convert.shot_stage import join_shot
+    from pipeline.convert.shot import join_shot
     from pipeline.demo import evaluate_converted
 
     shot, variant = _convert_shot(job), job.params["variant"]
@@ -380,7 +380,7 @@ def render_engine_comp(parent: Job, render: Render, progress: Progress) -> Any:
     """The engine's comp of the render's edit (site variant ids mapped to engine names), with the accepted
     fixes laid out as a fixes folder (fix.FRAME.ext), into engine_render_dir: returns its RenderResult."""
     from pipeline.comp.edit import edit_from_dict
-    from pipeline.comp.render import render_edit
+    from pipeline.comp.stage import render_edit
     from pipeline.shot import load_shot
 
     source = parent.params["engine"]
@@ -415,7 +415,7 @@ def render_join(job: Job, progress: Progress) -> None:
 def _engine_join(job: Job) -> None:
     """The comp's review clip becomes the render's output; its log names the hand-off files."""
     from pipeline.artifacts import read_manifest
-    from pipeline.comp.render import KIND, MANIFEST, SCHEMA_VERSION
+    from pipeline.comp.stage import KIND, MANIFEST, SCHEMA_VERSION
 
     out = engine_render_dir(Path(job.params["engine"]["shot"]), job.render)
     manifest = read_manifest(out / MANIFEST, kind=KIND, versions=(SCHEMA_VERSION,))

@@ -20,7 +20,7 @@ import torch
 from pipeline.models import create_model
 from pipeline.train import ArrayCrops, IdentityCrops, TrainConfig, TrainInputs, TrainingSet
 from pipeline.train.losses import face_loss, mouth_weights
-from pipeline.train.trainer import TrainingStage
+from pipeline.train.stage import TrainingStage
 from tests.pipeline.train.faces import face_set, random_poses
 
 logger = logging.getLogger(__name__)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from pipeline.comp.edit import edit_from_dict
-from pipeline.comp.render import render_edit
+from pipeline.comp.stage import render_edit
 from pipeline.errors import InputError
 from pipeline.media.image import read_exr, read_image, srgb_to_linear, write_image
 from pipeline.shot import frame_path

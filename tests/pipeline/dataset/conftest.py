@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.dataset.faceset import read_faceset
-from pipeline.dataset.stage import DatasetPaths, build_faceset
+from pipeline.dataset.shot import DatasetPaths, build_faceset
 from pipeline.shot import load_shot
 
 

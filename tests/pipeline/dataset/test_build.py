@@ -133,7 +133,7 @@ def test_unknown_source_and_identity_without_sources(tmp_path, dataset_shot):
 
 
 def test_performance_tags_from_the_shot_toml_mark_their_frames(tmp_path, dataset_shot):
-    from pipeline.dataset.stage import dataset_config
+    from pipeline.dataset.shot import dataset_config
 
     shot_file = _mini_shot(tmp_path / "shot", dataset_shot)
     shot_file.write_text(shot_file.read_text() + '[dataset]\nsize = 64\nlandmarks = false\ncg_passes = []\n'

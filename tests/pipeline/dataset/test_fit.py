@@ -7,7 +7,7 @@ import pytest
 
 from pipeline.dataset import fit
 from pipeline.dataset.faceset import read_faceset
-from pipeline.dataset.stage import plate, shot_and_paths
+from pipeline.dataset.shot import plate, shot_and_paths
 from pipeline.errors import InputError
 from pipeline.train.data import load_faceset
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.dataset.faceset import read_faceset
-from pipeline.dataset.stage import DatasetPaths, build_faceset
+from pipeline.dataset.shot import DatasetPaths, build_faceset
 from pipeline.media.image import read_image
 from pipeline.shot import load_shot
 

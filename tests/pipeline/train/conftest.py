@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from pipeline.train import ArrayCrops, AugmentConfig, IdentityCrops, TrainConfig, TrainInputs, TrainingSet, run
-from pipeline.train.trainer import TrainResult
+from pipeline.train.stage import TrainResult
 from tests.pipeline.train.faces import face_set, random_poses
 
 # Small enough to learn the mouth in a few hundred CPU steps.

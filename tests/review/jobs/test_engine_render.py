@@ -1,5 +1,5 @@
 """The final render with the engine's comp: a shot whose engine folder holds the edit's converted variants is
-rendered by `pipeline.comp.render.render_edit` (EXR frames, Nuke script, OTIO kept beside the engine shot, its
+rendered by `pipeline.comp.stage.render_edit` (EXR frames, Nuke script, OTIO kept beside the engine shot, its
 review clip the render's output); variants published as clips only still get the preview of their clips."""
 from __future__ import annotations
 
@@ -33,8 +33,8 @@ def engine_root(tmp_path_factory) -> Path:
     from pipeline.convert import ConvertConfig, ConvertInputs, run, variant_config
     from pipeline.convert.stage import write_review_variant
     from pipeline.shot import load_shot
-    from pipeline.synth.make import SynthConfig
-    from pipeline.synth.make import run as synth
+    from pipeline.synth.stage import SynthConfig
+    from pipeline.synth.stage import run as synth
 
     root = tmp_path_factory.mktemp("engine")
     shot_dir = synth(SynthConfig(preset="pirouette", size=64, frames=12, first_frame=1001, fps="24"),

@@ -20,7 +20,7 @@ from pipeline.errors import InputError
 from pipeline.progress import ProgressCallback
 from pipeline.shot import Shot
 from pipeline.train.config import TrainConfig
-from pipeline.train.trainer import TrainInputs, TrainResult, run
+from pipeline.train.stage import TrainInputs, TrainResult, run
 
 VARIANTS = ("rigid", "loose", "cg")
 BASE_ACTOR_MATERIAL = {"rigid": "kept", "loose": "all", "cg": "kept"}  # "kept": after the rules; "all": before
@@ -34,7 +34,7 @@ def stage_dir(shot_root: Path, variant: str, stage: str) -> Path:
 def shot_facesets(shot: Shot, *, variant: str, stage: str,
                   overrides: Mapping[str, Path] | None = None) -> dict[str, Path]:
     """Faceset folder per role for `variant` and `stage`, checked to exist."""
-    from pipeline.dataset.stage import DatasetPaths
+    from pipeline.dataset.shot import DatasetPaths
 
     paths = DatasetPaths(shot.root / "dataset")
     if stage == "fit":
@@ -58,7 +58,7 @@ def shot_facesets(shot: Shot, *, variant: str, stage: str,
     return roles
 
 
-def train_shot(shot: Shot, *, variant: str, stage: str = "base", steps: int | None = None, resume: bool = False,
+def run_shot(shot: Shot, *, variant: str, stage: str = "base", steps: int | None = None, resume: bool = False,
                facesets: Mapping[str, Path] | None = None, base: Path | None = None, out: Path | None = None,
                config: TrainConfig | None = None, progress: ProgressCallback | None = None) -> TrainResult:
     """Train `stage` of `variant` for `shot`; a fit stage starts from the shot's base checkpoint (or `base`)."""

@@ -54,7 +54,7 @@ def shot_swapper(shot: Shot, variant_name: str, checkpoint: Path, *, device: str
                           sync_window=variant.sync_window)
 
 
-def convert_shot(shot: Shot, variant_name: str, *, checkpoint: Path | None = None, out: Path | None = None,
+def run_shot(shot: Shot, variant_name: str, *, checkpoint: Path | None = None, out: Path | None = None,
                  frames: tuple[int, int] | None = None, progress: ProgressCallback | None = None) -> ShotConversion:
     """Convert the variant (the whole shot into SHOT/convert/NAME, or with `frames` one chunk into `out`)."""
     if frames is not None and out is None:
