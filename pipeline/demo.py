@@ -84,12 +84,12 @@ def shot_steps(config: DemoConfig, preset: str, *, convert: bool = True) -> list
     """The engine's stages on one shot, in order; with convert=False up to training only (the site converts
     each variant as a chunked job of its own, `review.services.job_kinds.convert_queue`)."""
     from pipeline.convert.shot import run_shot as convert_shot
-    from pipeline.dataset.shot import run as dataset
+    from pipeline.dataset.shot import run_shot as dataset
     from pipeline.media.review import make_review_clip
     from pipeline.publish.stage import PLATE_CLIP, VARIANTS_DIR
     from pipeline.shot import SHOT_FILE, load_shot
-    from pipeline.stabilize.stage import MANIFEST, StabilizeInputs, shot_stabilize_config
-    from pipeline.stabilize.stage import run as stabilize
+    from pipeline.stabilize.shot import run_shot as stabilize
+    from pipeline.stabilize.stage import MANIFEST
     from pipeline.synth.stage import SynthConfig
     from pipeline.synth.stage import run as synth
     from pipeline.track.headtrack import write_track
@@ -100,7 +100,9 @@ def shot_steps(config: DemoConfig, preset: str, *, convert: bool = True) -> list
     shot_dir = config.project_dir / preset
     work = shot_dir / "work"
     track_path = work / "track.json"
-    shot = lambda: load_shot(shot_dir / SHOT_FILE)  # noqa: E731  (read after synth wrote it)
+    # read after synth wrote it, with the demo's crop and fit set sizes
+    shot = lambda: load_shot(shot_dir / SHOT_FILE).with_settings(  # noqa: E731
+        stabilize={"size": config.crop_size}, dataset={"size": config.crop_size}, fit={"size": config.fit_size})
 
     steps = [
         Step(f"{preset}: synth", shot_dir / SHOT_FILE, lambda: synth(
@@ -110,15 +112,12 @@ def shot_steps(config: DemoConfig, preset: str, *, convert: bool = True) -> list
             shot().head_track, intrinsics=shot().camera, rotation_order=shot().rotation_order),
             source=str(shot().head_track))),
         Step(f"{preset}: stabilize", work / "stabilize" / MANIFEST, lambda: stabilize(
-            dataclasses.replace(shot_stabilize_config(shot()), size=config.crop_size), StabilizeInputs(
-                plate=shot().plate, track=load_head_track(track_path), out_dir=work / "stabilize",
-                first_frame=shot().first_frame, fps=str(shot().fps)))),
+            shot(), out=work / "stabilize", track=track_path)),
         Step(f"{preset}: plate review clip", shot_dir / PLATE_CLIP, lambda: make_review_clip(
             shot().plate, shot_dir / PLATE_CLIP, burn_in=shot().name, first_frame=shot().first_frame,
             fps=shot().fps)),
         Step(f"{preset}: faceset, rules, fit set, coverage", shot_dir / "dataset" / "coverage" / "coverage.json",
-             lambda: dataset(shot(), settings={"dataset": {"size": config.crop_size},
-                                               "fit": {"size": config.fit_size}})),
+             lambda: dataset(shot())),
     ]
     # The base of each variant learns the identity pair once, on the first shot's material (the same actor and
     # dancer in every shot); each shot's fit stage starts from it and learns that shot's fit set.

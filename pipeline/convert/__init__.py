@@ -14,11 +14,11 @@ from __future__ import annotations
 
 from pipeline.convert.blur import head_motion, motion_blur
 from pipeline.convert.colour import colour_match, list_colour_matches
-from pipeline.convert.config import ConvertConfig, VariantConfig, variant_config, variant_configs
+from pipeline.convert.config import ConvertConfig, VariantConfig, variant_configs
 from pipeline.convert.qc import anomaly_scores, pose_distance
 from pipeline.convert.stage import ConvertInputs, ConvertOutputs, join_converted, read_converted, run
 from pipeline.convert.swapper import Swapper, TrainedSwapper
 
 __all__ = ["ConvertConfig", "ConvertInputs", "ConvertOutputs", "Swapper", "TrainedSwapper", "VariantConfig",
            "anomaly_scores", "colour_match", "head_motion", "join_converted", "list_colour_matches", "motion_blur",
-           "pose_distance", "read_converted", "run", "variant_config", "variant_configs"]
+           "pose_distance", "read_converted", "run", "variant_configs"]

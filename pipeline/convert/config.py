@@ -75,24 +75,14 @@ class VariantConfig:
         return self.input or ("cg" if self.model == "cg" else "plate")
 
 
-def variant_configs(sections: dict[str, Any], *, where: str) -> dict[str, VariantConfig]:
-    """Every [[variants]] table of a shot, by name."""
-    raw = sections.get("variants", [])
+def variant_configs(raw: Any, *, where: str) -> tuple[VariantConfig, ...]:
+    """Every [[variants]] table of a shot (`raw`, the array of tables), checked, in order."""
     if not isinstance(raw, list):
         raise InputError(f"{where}: 'variants' must be an array of tables ([[variants]])")
-    variants: dict[str, VariantConfig] = {}
-    for i, table in enumerate(raw):
-        v = config_from_dict(VariantConfig, table, where=f"{where} [[variants]] #{i + 1}")
-        if v.name in variants:
-            raise InputError(f"{where}: variant {v.name!r} is defined twice")
-        variants[v.name] = v
+    variants = tuple(config_from_dict(VariantConfig, table, where=f"{where} [[variants]] #{i + 1}")
+                     for i, table in enumerate(raw))
+    names = [v.name for v in variants]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise InputError(f"{where}: variant(s) {', '.join(map(repr, twice))} defined twice")
     return variants
-
-
-def variant_config(sections: dict[str, Any], name: str, *, where: str) -> VariantConfig:
-    variants = variant_configs(sections, where=where)
-    if name not in variants:
-        known = ", ".join(variants) or "none"
-        raise InputError(f"{where}: no [[variants]] table named {name!r} (defined: {known}); add one with "
-                         f"name = {name!r} and model = \"rigid\" | \"loose\" | \"cg\"")
-    return variants[name]

@@ -12,7 +12,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from pipeline.config import config_from_dict
 from pipeline.errors import InputError
 from pipeline.progress import ProgressCallback
 from pipeline.shot import Shot
@@ -31,9 +30,7 @@ class ShotConversion:
 def variant_checkpoint(shot: Shot, variant_name: str, checkpoint: Path | None = None) -> Path:
     """The checkpoint a variant converts with (given, its [[variants]] checkpoint, else SHOT/train/MODEL/fit);
     an InputError saying how to make it when it is not there."""
-    from pipeline.convert.config import variant_config
-
-    variant = variant_config(shot.sections, variant_name, where=str(shot.root))
+    variant = shot.variant(variant_name)
     if checkpoint is None:
         checkpoint = shot.root / variant.checkpoint if variant.checkpoint else shot.root / "train" / variant.model / "fit"
     if not (checkpoint / "checkpoint.pt" if checkpoint.is_dir() else checkpoint).is_file():
@@ -45,10 +42,9 @@ def variant_checkpoint(shot: Shot, variant_name: str, checkpoint: Path | None = 
 def shot_swapper(shot: Shot, variant_name: str, checkpoint: Path, *, device: str = "auto"):
     """The variant's trained model behind the Swapper interface, with its performance and the shot's synced
     actor sources (so a snapping model takes the actor's expression from the same moment of her walkthrough)."""
-    from pipeline.convert.config import variant_config
     from pipeline.convert.swapper import TrainedSwapper
 
-    variant = variant_config(shot.sections, variant_name, where=str(shot.root))
+    variant = shot.variant(variant_name)
     syncs = {s.name: s.sync for s in shot.sources if s.sync is not None and s.identity == "actor"}
     return TrainedSwapper(checkpoint, performance=variant.performance, device=device, syncs=syncs,
                           sync_window=variant.sync_window)
@@ -59,11 +55,9 @@ def run_shot(shot: Shot, variant_name: str, *, checkpoint: Path | None = None, o
     """Convert the variant (the whole shot into SHOT/convert/NAME, or with `frames` one chunk into `out`)."""
     if frames is not None and out is None:
         raise InputError(f"{shot.root}: a chunk of variant {variant_name!r} needs its own folder (out=)")
-    from pipeline.convert.config import ConvertConfig, variant_config
     from pipeline.convert.stage import ConvertInputs, run, write_review_variant
 
-    config = config_from_dict(ConvertConfig, shot.sections.get("convert"), where=f"{shot.root} [convert]")
-    variant = variant_config(shot.sections, variant_name, where=str(shot.root))
+    config, variant = shot.config.convert, shot.variant(variant_name)
     checkpoint = variant_checkpoint(shot, variant_name, checkpoint)
     swapper = shot_swapper(shot, variant_name, checkpoint, device=config.device)
     result = run(config, ConvertInputs(shot=shot, variant=variant, swapper=swapper,
@@ -77,10 +71,9 @@ def run_shot(shot: Shot, variant_name: str, *, checkpoint: Path | None = None, o
 def join_shot(shot: Shot, variant_name: str, chunk_dirs: list[Path], *, out: Path | None = None,
               progress: ProgressCallback | None = None) -> ShotConversion:
     """Join a variant's chunk folders into SHOT/convert/NAME (or `out`) and write its reviewable variant."""
-    from pipeline.convert.config import variant_config
     from pipeline.convert.stage import join_converted, write_review_variant
 
-    variant = variant_config(shot.sections, variant_name, where=str(shot.root))
+    variant = shot.variant(variant_name)
     result = join_converted(chunk_dirs, out or shot.root / "convert" / variant.name, progress=progress)
     return ShotConversion(manifest=result.manifest, swapped=len(result.swapped), unswapped=list(result.unswapped),
                           anomalies=list(result.anomalies), review_variant=write_review_variant(shot.root, result.manifest),

@@ -226,7 +226,7 @@ def run(config: ConvertConfig, inputs: ConvertInputs, *, progress: ProgressCallb
     from pipeline.media.clip import open_clip
     from pipeline.media.image import write_exr, write_image
     from pipeline.stabilize.crop import UnframeableError, stabilize_frame
-    from pipeline.stabilize.stage import open_framing, shot_stabilize_config
+    from pipeline.stabilize.stage import open_framing
     from pipeline.track.headtrack import conform
     from pipeline.track.load import load_head_track
 
@@ -235,7 +235,7 @@ def run(config: ConvertConfig, inputs: ConvertInputs, *, progress: ProgressCallb
         raise InputError(f"variant {variant.name!r}: colour_match {config.colour_match!r} compares the plate with the "
                          "model's own rebuild of the plate's person, which this model cannot make (no decoder for "
                          "that person, e.g. a cg model); set [convert] colour_match = \"none\" or \"lab_mean_std\"")
-    stab = shot_stabilize_config(shot)
+    stab = shot.config.stabilize
     size = int(swapper.size)
     cg = variant.source == "cg"
     layers = tuple(variant.passes) if cg else ("rgba",)

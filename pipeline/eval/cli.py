@@ -67,12 +67,11 @@ def _converted(shot, names: list[str], *, required: bool) -> list:
 def _model_crops(shot, args: argparse.Namespace) -> list:
     from pathlib import Path
 
-    from pipeline.convert.config import variant_configs
     from pipeline.convert.shot import shot_swapper
     from pipeline.errors import InputError
     from pipeline.eval.inputs import ModelCrops, cg_pass_source
 
-    tables = variant_configs(shot.sections, where=str(shot.root))
+    tables = {variant.name: variant for variant in shot.config.variants}
     names = args.variant or list(tables)
     if not names:
         raise InputError(f"{shot.root}: no [[variants]] tables to score with --crops; add one or name --variant")

@@ -122,7 +122,6 @@ def _solve(args: argparse.Namespace) -> int:
 def _solve_inputs(args: argparse.Namespace) -> tuple[Any, Any, int, Any, Any]:
     """(plate, camera intrinsics, first frame, fps, SolveConfig) from a shot and its [track] table, or from the
     plate and flags."""
-    from pipeline.config import config_from_dict
     from pipeline.errors import InputError
     from pipeline.shot import SHOT_FILE, load_shot
     from pipeline.track.solve import SolveConfig
@@ -130,8 +129,7 @@ def _solve_inputs(args: argparse.Namespace) -> tuple[Any, Any, int, Any, Any]:
     given = Path(args.plate)
     if given.name == SHOT_FILE or (given / SHOT_FILE).is_file():
         shot = load_shot(given)
-        config = config_from_dict(SolveConfig, shot.sections.get("track"), where=f"{shot.root / SHOT_FILE} [track]")
-        return shot.plate, args.intrinsics or shot.camera, shot.first_frame, str(shot.fps), config
+        return shot.plate, args.intrinsics or shot.camera, shot.first_frame, str(shot.fps), shot.config.track
     if not args.intrinsics:
         raise InputError(f"{args.plate}: a plate needs --intrinsics (its camera JSON); or give the shot's folder, "
                          "whose camera and [track] settings are used")

@@ -15,10 +15,9 @@ import dataclasses
 from collections.abc import Mapping
 from pathlib import Path
 
-from pipeline.config import config_from_dict
 from pipeline.errors import InputError
 from pipeline.progress import ProgressCallback
-from pipeline.shot import Shot
+from pipeline.shot import Shot, ShotLayout
 from pipeline.train.config import TrainConfig
 from pipeline.train.stage import TrainInputs, TrainResult, run
 
@@ -34,15 +33,15 @@ def stage_dir(shot_root: Path, variant: str, stage: str) -> Path:
 def shot_facesets(shot: Shot, *, variant: str, stage: str,
                   overrides: Mapping[str, Path] | None = None) -> dict[str, Path]:
     """Faceset folder per role for `variant` and `stage`, checked to exist."""
-    from pipeline.dataset.shot import DatasetPaths
+    from pipeline.dataset.stage import training_faceset
 
-    paths = DatasetPaths(shot.root / "dataset")
+    paths = ShotLayout(shot.root).dataset
     if stage == "fit":
         actor = paths.fit
     elif BASE_ACTOR_MATERIAL[variant] == "all":
         actor = paths.faceset("actor")
     else:
-        actor = paths.training_faceset()
+        actor = training_faceset(paths)
     roles = {"dancer": paths.faceset("dancer"), "actor": actor}
     if variant == "cg":
         del roles["dancer"]
@@ -67,7 +66,7 @@ def run_shot(shot: Shot, *, variant: str, stage: str = "base", steps: int | None
     if variant not in VARIANTS or stage not in STAGES:
         raise InputError(f"train: variant {variant!r} / stage {stage!r}: use {'|'.join(VARIANTS)} and {'|'.join(STAGES)}")
     if config is None:
-        config = config_from_dict(TrainConfig, shot.sections.get("train"), where=f"{shot.root} [train]")
+        config = shot.config.train
     if steps is not None:
         if steps < 0:
             raise InputError(f"steps {steps}: give a number of steps, 0 or more")

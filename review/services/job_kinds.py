@@ -179,7 +179,7 @@ def convert_plan(job: Job) -> list[tuple[int, int]]:
         raise InputError(f"{shot.root}: frames {shot.first_frame}-{shot.last_frame} at {shot.fps} fps, but the site's "
                          f"shot {site} is {site.frame_start}-{site.frame_end} at {site.fps} fps; its converted "
                          "variant could not be published there")
-    if not _convert_config(shot).review_clip:
+    if not shot.config.convert.review_clip:
         raise InputError(f"{shot.root}: [convert] review_clip is off; the site needs the variant's review clip "
                          "(set review_clip = true)")
     size = max(1, int(settings.FACEREPLACE_CONVERT_CHUNK_FRAMES))
@@ -188,13 +188,6 @@ def convert_plan(job: Job) -> list[tuple[int, int]]:
     logger.info("%s: converting %s of %s in %d chunk(s) of up to %d frames", job.shot, job.params["variant"],
                 shot.root, len(ranges), size)
     return ranges
-
-
-def _convert_config(shot: Any) -> Any:
-    from pipeline.config import config_from_dict
-    from pipeline.convert.config import ConvertConfig
-
-    return config_from_dict(ConvertConfig, shot.sections.get("convert"), where=f"{shot.root} [convert]")
 
 
 def convert_chunk(parent: Job, chunk: Job, progress: Progress) -> None:

@@ -76,19 +76,18 @@ def identity_shot(pirouette_shot, tmp_path_factory) -> Shot:
 @pytest.fixture(scope="session")
 def converted(identity_shot) -> Callable[[str], Path]:
     """Folder of a variant of `identity_shot` converted with the identity swapper ("same") or a graded one."""
-    from pipeline.config import config_from_dict
-    from pipeline.convert import ConvertConfig, ConvertInputs, run, variant_config
+    from pipeline.convert import ConvertInputs, run
 
     made: dict[str, Path] = {}
     swappers = {"same": IdentitySwapper(), "graded": IdentitySwapper(gain=(0.8, 0.8, 0.8), lift=0.1)}
 
     def convert(name: str) -> Path:
         if name not in made:
-            config = config_from_dict(ConvertConfig, identity_shot.sections.get("convert"), where="test")
+            config = identity_shot.config.convert
             if name == "graded":  # kept off the plate's colours, so the two variants look different
                 config = dataclasses.replace(config, colour_match="none")
             out = identity_shot.root / "convert" / name
-            run(config, ConvertInputs(shot=identity_shot, variant=variant_config(identity_shot.sections, name, where="t"),
+            run(config, ConvertInputs(shot=identity_shot, variant=identity_shot.variant(name),
                                       swapper=swappers[name], out_dir=out))
             made[name] = out
         return made[name]

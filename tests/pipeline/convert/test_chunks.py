@@ -5,8 +5,7 @@ import filecmp
 
 import pytest
 
-from pipeline.config import config_from_dict
-from pipeline.convert import ConvertConfig, ConvertInputs, read_converted, run, variant_config
+from pipeline.convert import ConvertConfig, ConvertInputs, read_converted, run
 from pipeline.convert.stage import join_converted
 from pipeline.errors import InputError
 from pipeline.media.clip import open_clip
@@ -17,8 +16,8 @@ CHUNKS = ((1001, 1016), (1017, 1032), (1033, 1048))
 
 @pytest.fixture(scope="module")
 def chunk_dirs(identity_shot, tmp_path_factory):
-    config = config_from_dict(ConvertConfig, identity_shot.sections.get("convert"), where="test")
-    variant = variant_config(identity_shot.sections, "same", where="test")
+    config = identity_shot.config.convert
+    variant = identity_shot.variant("same")
     root = tmp_path_factory.mktemp("chunks")
     dirs = []
     for index, frames in enumerate(CHUNKS[::-1]):  # any order: workers finish when they finish
@@ -56,7 +55,7 @@ def test_a_gap_between_chunks_is_refused_before_writing(chunk_dirs, tmp_path):
 
 
 def test_a_chunk_outside_the_shot_is_refused(identity_shot, tmp_path):
-    variant = variant_config(identity_shot.sections, "same", where="test")
+    variant = identity_shot.variant("same")
     with pytest.raises(InputError, match="chunk frames 1040-1060 are not inside the shot's 1001-1048"):
         run(ConvertConfig(), ConvertInputs(shot=identity_shot, variant=variant, swapper=IdentitySwapper(),
                                            frames=(1040, 1060), out_dir=tmp_path / "c"))

@@ -235,12 +235,11 @@ def test_missing_cg_pass_is_an_error_before_anything_is_written(identity_shot, t
 
 def test_unknown_settings_name_what_is_known(identity_shot):
     from pipeline.config import config_from_dict
-    from pipeline.convert import variant_config
 
     with pytest.raises(InputError, match="colour_match"):
         config_from_dict(ConvertConfig, {"colour_match": "sepia"}, where="[convert]")
     with pytest.raises(InputError, match="same, graded"):
-        variant_config(identity_shot.sections, "nope", where="shot.toml")
+        identity_shot.variant("nope")
 
 
 def test_review_variant_manifest_for_publish(identity_shot, converted):

@@ -133,13 +133,11 @@ def test_unknown_source_and_identity_without_sources(tmp_path, dataset_shot):
 
 
 def test_performance_tags_from_the_shot_toml_mark_their_frames(tmp_path, dataset_shot):
-    from pipeline.dataset.shot import dataset_config
-
     shot_file = _mini_shot(tmp_path / "shot", dataset_shot)
     shot_file.write_text(shot_file.read_text() + '[dataset]\nsize = 64\nlandmarks = false\ncg_passes = []\n'
                          '[[dataset.tags]]\nsource = "rig"\nfirst = 1002\nlast = 1004\ntags = ["smile-closed"]\n')
     shot = load_shot(shot_file)
-    run(dataset_config(shot), BuildInputs(shot=shot, out_dir=tmp_path / "faceset"))
+    run(shot.config.dataset, BuildInputs(shot=shot, out_dir=tmp_path / "faceset"))
     tags = {e["frame"]: e["tags"] for e in read_faceset(tmp_path / "faceset")["crops"]}
     assert tags[1001] == ["turntable"] and tags[1003] == ["turntable", "smile-closed"]
     assert [f for f, t in tags.items() if "smile-closed" in t] == [1002, 1003, 1004]

@@ -29,8 +29,7 @@ def engine_root(tmp_path_factory) -> Path:
     """An engine root holding the world's shot (dance/SQ010/SH010) as the engine leaves it: a synthetic
     12-frame shot at the site shot's frames and fps, two variants converted (identity and graded) and their
     review/variants/NAME/variant.json for publish."""
-    from pipeline.config import config_from_dict
-    from pipeline.convert import ConvertConfig, ConvertInputs, run, variant_config
+    from pipeline.convert import ConvertInputs, run
     from pipeline.convert.stage import write_review_variant
     from pipeline.shot import load_shot
     from pipeline.synth.stage import SynthConfig
@@ -41,9 +40,9 @@ def engine_root(tmp_path_factory) -> Path:
                      root / "dance" / "SQ010" / "SH010" / "pirouette")
     (shot_dir / "shot.toml").write_text((shot_dir / "shot.toml").read_text() + CONVERT)
     shot = load_shot(shot_dir)
-    config = config_from_dict(ConvertConfig, shot.sections["convert"], where="test")
+    config = shot.config.convert
     for name, swapper in (("same", IdentitySwapper(64)), ("graded", IdentitySwapper(64, gain=(0.5, 0.5, 0.5)))):
-        out = run(config, ConvertInputs(shot=shot, variant=variant_config(shot.sections, name, where="test"),
+        out = run(config, ConvertInputs(shot=shot, variant=shot.variant(name),
                                         swapper=swapper, out_dir=shot_dir / "convert" / name))
         write_review_variant(shot_dir, out.manifest)
     return root
