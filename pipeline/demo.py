@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from pipeline.progress import ProgressCallback
-    from pipeline.shot import Shot
 
 logger = logging.getLogger(__name__)
 
@@ -86,8 +85,9 @@ def shot_steps(config: DemoConfig, preset: str, *, convert: bool = True) -> list
     from pipeline.convert.shot import run_shot as convert_shot
     from pipeline.dataset.shot import run_shot as dataset
     from pipeline.media.review import make_review_clip
-    from pipeline.publish.stage import PLATE_CLIP, VARIANTS_DIR
-    from pipeline.shot import SHOT_FILE, load_shot
+    from pipeline.eval.shot import evaluate_converted
+    from pipeline.publish.stage import VARIANT_FILE
+    from pipeline.shot import ShotLayout, load_shot
     from pipeline.stabilize.shot import run_shot as stabilize
     from pipeline.stabilize.stage import MANIFEST
     from pipeline.synth.stage import SynthConfig
@@ -95,85 +95,54 @@ def shot_steps(config: DemoConfig, preset: str, *, convert: bool = True) -> list
     from pipeline.track.headtrack import write_track
     from pipeline.track.load import load_head_track
     from pipeline.train.shot import run_shot as train_shot
-    from pipeline.train.shot import stage_dir
 
     shot_dir = config.project_dir / preset
-    work = shot_dir / "work"
-    track_path = work / "track.json"
+    layout = ShotLayout(shot_dir)
+    track_path = layout.track
     # read after synth wrote it, with the demo's crop and fit set sizes
-    shot = lambda: load_shot(shot_dir / SHOT_FILE).with_settings(  # noqa: E731
+    shot = lambda: load_shot(layout.shot_file).with_settings(  # noqa: E731
         stabilize={"size": config.crop_size}, dataset={"size": config.crop_size}, fit={"size": config.fit_size})
 
     steps = [
-        Step(f"{preset}: synth", shot_dir / SHOT_FILE, lambda: synth(
+        Step(f"{preset}: synth", layout.shot_file, lambda: synth(
             SynthConfig(preset=preset, size=config.size, frames=config.frames, seed=config.seed,
                         first_frame=config.first_frame, fps=config.fps), shot_dir)),
         Step(f"{preset}: track import", track_path, lambda: write_track(track_path, load_head_track(
             shot().head_track, intrinsics=shot().camera, rotation_order=shot().rotation_order),
             source=str(shot().head_track))),
-        Step(f"{preset}: stabilize", work / "stabilize" / MANIFEST, lambda: stabilize(
-            shot(), out=work / "stabilize", track=track_path)),
-        Step(f"{preset}: plate review clip", shot_dir / PLATE_CLIP, lambda: make_review_clip(
-            shot().plate, shot_dir / PLATE_CLIP, burn_in=shot().name, first_frame=shot().first_frame,
+        Step(f"{preset}: stabilize", layout.stabilize / MANIFEST, lambda: stabilize(shot(), track=track_path)),
+        Step(f"{preset}: plate review clip", layout.plate_clip, lambda: make_review_clip(
+            shot().plate, layout.plate_clip, burn_in=shot().name, first_frame=shot().first_frame,
             fps=shot().fps)),
-        Step(f"{preset}: faceset, rules, fit set, coverage", shot_dir / "dataset" / "coverage" / "coverage.json",
+        Step(f"{preset}: faceset, rules, fit set, coverage", layout.dataset.coverage / "coverage.json",
              lambda: dataset(shot())),
     ]
     # The base of each variant learns the identity pair once, on the first shot's material (the same actor and
     # dancer in every shot); each shot's fit stage starts from it and learns that shot's fit set.
-    base_shot_dir = config.project_dir / config.presets[0]
+    base_shot = ShotLayout(config.project_dir / config.presets[0])
     for variant in config.variants:
-        base = stage_dir(base_shot_dir, variant, "base") / "checkpoint.pt"
-        if shot_dir == base_shot_dir:
+        base = base_shot.checkpoint(variant, "base")
+        if layout == base_shot:
             steps.append(Step(f"{preset}: train {variant} base", base, functools.partial(
                 lambda v: train_shot(shot(), variant=v, stage="base", steps=config.base_steps), variant)))
-        steps.append(Step(f"{preset}: train {variant} fit", stage_dir(shot_dir, variant, "fit") / "checkpoint.pt",
+        steps.append(Step(f"{preset}: train {variant} fit", layout.checkpoint(variant, "fit"),
                           functools.partial(lambda v, b: train_shot(shot(), variant=v, stage="fit",
                                                                     steps=config.fit_steps, base=b), variant, base)))
         if convert:
-            steps.append(Step(f"{preset}: convert {variant}", shot_dir / VARIANTS_DIR / variant / "variant.json",
+            steps.append(Step(f"{preset}: convert {variant}", layout.review_variant(variant) / VARIANT_FILE,
                               functools.partial(lambda v: convert_shot(shot(), v), variant)))
     if convert:
-        steps.append(Step(f"{preset}: eval", shot_dir / "eval" / "eval.json",
-                          lambda: evaluate(shot(), config.variants)))
+        steps.append(Step(f"{preset}: eval", layout.eval() / "eval.json",
+                          lambda: evaluate_converted(shot(), config.variants)))
     return steps
-
-
-def evaluate(shot: Shot, variants: tuple[str, ...], out_dir: Path | None = None) -> Path:
-    """Score every converted variant against the synthetic truth and attach its per-yaw-bin table to what is
-    published, so the supervisor sees on the shot page how each variant does on frontal ... back-of-head.
-    The scores go to `out_dir` (default SHOT/eval)."""
-    from pipeline.eval import EvalConfig, EvalInputs, converted_variants, run, yaw_bin_table
-    from pipeline.publish.stage import attach_metrics
-
-    result = run(EvalConfig(), EvalInputs(shot=shot, variants=converted_variants(shot, names=variants),
-                                          out_dir=out_dir or shot.root / "eval"))
-    for variant in variants:
-        attach_metrics(shot.root, variant, {"eval": yaw_bin_table(result.manifest, variant)})
-    return result.manifest
-
-
-def evaluate_converted(shot: Shot, variants: tuple[str, ...], out_dir: Path | None = None) -> Path | None:
-    """`evaluate` for those of `variants` the shot has converted (SHOT/convert/NAME), when it has the synthetic
-    truth to score them against; None (and a log line saying why) when it has no [truth] table or none is."""
-    from pipeline.convert.stage import MANIFEST
-
-    if shot.truth is None:
-        logger.info("%s: no [truth] table (not a synthetic shot); variants %s not evaluated", shot.root,
-                    ", ".join(variants))
-        return None
-    converted = tuple(v for v in variants if (shot.root / "convert" / v / MANIFEST).is_file())
-    if not converted:
-        logger.info("%s: none of %s is converted; nothing to evaluate", shot.root, ", ".join(variants))
-        return None
-    return evaluate(shot, converted, out_dir)
 
 
 def run_shot(config: DemoConfig, preset: str, progress: ProgressCallback | None = None, *,
              convert: bool = True) -> ShotResult:
     """The engine's stages on one shot (with convert=False up to training); `progress` hears (fraction, step)
     after each (the site's job page)."""
-    from pipeline.publish.stage import VARIANTS_DIR
+    from pipeline.publish.stage import VARIANT_FILE
+    from pipeline.shot import ShotLayout
     from pipeline.stabilize.stage import MANIFEST, read_stabilized
 
     steps = shot_steps(config, preset, convert=convert)
@@ -181,12 +150,11 @@ def run_shot(config: DemoConfig, preset: str, progress: ProgressCallback | None 
         _run_step(step)
         if progress is not None:
             progress(i / len(steps), step.name)
-    shot_dir = config.project_dir / preset
-    manifest = read_stabilized(shot_dir / "work" / "stabilize" / MANIFEST)
+    layout = ShotLayout(config.project_dir / preset)
+    manifest = read_stabilized(layout.stabilize / MANIFEST)
     flagged = sum(1 for record in manifest["frames"] if record["flag"])
-    variants = tuple(shot_dir / VARIANTS_DIR / v / "variant.json" for v in config.variants) if convert else ()
-    return ShotResult(shot_dir=shot_dir, track=shot_dir / "work" / "track.json",
-                      stabilized=shot_dir / "work" / "stabilize" / MANIFEST,
+    variants = tuple(layout.review_variant(v) / VARIANT_FILE for v in config.variants) if convert else ()
+    return ShotResult(shot_dir=layout.root, track=layout.track, stabilized=layout.stabilize / MANIFEST,
                       cropped_frames=len(manifest["frames"]) - flagged, flagged_frames=flagged, variants=variants)
 
 

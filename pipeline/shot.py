@@ -271,6 +271,10 @@ class ShotLayout:
         """One training stage of one model: checkpoint, its JSON summary, previews."""
         return self.root / "train" / model / stage
 
+    def checkpoint(self, model: str, stage: str) -> Path:
+        """The checkpoint file of a training stage (pipeline.train.checkpoint's CHECKPOINT_FILE)."""
+        return self.train(model, stage) / "checkpoint.pt"
+
     @property
     def converted(self) -> Path:
         """The folder holding every converted variant (one sub-folder each)."""

@@ -26,7 +26,7 @@ from pipeline.comp.handoff import write_nuke, write_otio
 from pipeline.comp.headfit import apply_head_fit
 from pipeline.errors import InputError
 from pipeline.progress import ProgressCallback, progress_bar
-from pipeline.shot import Shot, frame_path
+from pipeline.shot import Shot, ShotLayout, frame_path
 
 log = logging.getLogger(__name__)
 
@@ -50,17 +50,17 @@ class RenderResult:
     last_frame: int
 
 
-def converted_variants(shot: Shot, names: list[str]) -> dict[str, dict[str, Any]]:
+def edit_variants(shot: Shot, names: list[str]) -> dict[str, dict[str, Any]]:
     """The converted variants an edit uses (SHOT/convert/NAME), each read and checked against the shot."""
-    from pipeline.convert.stage import read_converted
+    from pipeline.convert.converted import converted_variants, read_converted
 
-    folder = shot.root / "convert"
-    known = sorted(p.name for p in folder.iterdir() if (p / "converted.json").is_file()) if folder.is_dir() else []
+    known = converted_variants(shot.root)
     unknown = [n for n in names if n not in known]
     if unknown:
-        raise InputError(f"the edit uses variant(s) {', '.join(unknown)} that are not converted in {folder} "
-                         f"(converted: {', '.join(known) or 'none'}); run `facereplace convert SHOT --variant NAME`")
-    variants = {n: read_converted(folder / n) for n in names}
+        raise InputError(f"the edit uses variant(s) {', '.join(unknown)} that are not converted in "
+                         f"{ShotLayout(shot.root).converted} (converted: {', '.join(known) or 'none'}); run "
+                         "`facereplace convert SHOT --variant NAME`")
+    variants = {n: read_converted(known[n]) for n in names}
     for name, data in variants.items():
         if (data["first_frame"], data["last_frame"]) != (shot.first_frame, shot.last_frame):
             raise InputError(f"variant {name!r} was converted for frames {data['first_frame']}-{data['last_frame']}, "
@@ -111,10 +111,11 @@ def render_edit(shot: Shot, edit: Edit, *, fixes_dir: str | os.PathLike | None =
     from pipeline.track.headtrack import conform
     from pipeline.track.load import load_head_track
 
+    from pipeline.convert.converted import converted_variants
+
     check_edit(edit, first_frame=shot.first_frame, last_frame=shot.last_frame,
-               variants=[n for n in edit.variants if (shot.root / "convert" / n / "converted.json").is_file()],
-               where="edit")
-    variants = converted_variants(shot, edit.variants)
+               variants=[n for n in edit.variants if n in converted_variants(shot.root)], where="edit")
+    variants = edit_variants(shot, edit.variants)
     for data in variants.values():
         data["by_frame"] = {r["frame"]: r for r in data["frames"]}
     _check_passes(shot, edit, variants)

@@ -3,6 +3,7 @@
 Public API:
     run(config: ConvertConfig, inputs: ConvertInputs, *, progress=None) -> ConvertOutputs
     read_converted(folder_or_manifest) -> dict   (kind "converted_variant"; the comp and publish read it)
+    converted_variants(shot_root) -> {name: folder}   the shot's converted variants (SHOT/convert/NAME)
     join_converted(chunk_dirs, out_dir, *, progress=None) -> ConvertOutputs   (chunks: run with inputs.frames)
     TrainedSwapper(checkpoint, *, performance=None, device="auto", syncs=None, sync_window=0): the model behind a
         numpy interface (shot.shot_swapper builds one from a shot's variant, with its performance sync);
@@ -15,10 +16,11 @@ from __future__ import annotations
 from pipeline.convert.blur import head_motion, motion_blur
 from pipeline.convert.colour import colour_match, list_colour_matches
 from pipeline.convert.config import ConvertConfig, VariantConfig, variant_configs
+from pipeline.convert.converted import converted_variants, read_converted
 from pipeline.convert.qc import anomaly_scores, pose_distance
-from pipeline.convert.stage import ConvertInputs, ConvertOutputs, join_converted, read_converted, run
+from pipeline.convert.stage import ConvertInputs, ConvertOutputs, join_converted, run
 from pipeline.convert.swapper import Swapper, TrainedSwapper
 
 __all__ = ["ConvertConfig", "ConvertInputs", "ConvertOutputs", "Swapper", "TrainedSwapper", "VariantConfig",
-           "anomaly_scores", "colour_match", "head_motion", "join_converted", "list_colour_matches", "motion_blur",
-           "pose_distance", "read_converted", "run", "variant_configs"]
+           "anomaly_scores", "colour_match", "converted_variants", "head_motion", "join_converted",
+           "list_colour_matches", "motion_blur", "pose_distance", "read_converted", "run", "variant_configs"]

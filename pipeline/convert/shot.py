@@ -14,7 +14,7 @@ from pathlib import Path
 
 from pipeline.errors import InputError
 from pipeline.progress import ProgressCallback
-from pipeline.shot import Shot
+from pipeline.shot import Shot, ShotLayout
 
 
 @dataclass(frozen=True)
@@ -30,10 +30,13 @@ class ShotConversion:
 def variant_checkpoint(shot: Shot, variant_name: str, checkpoint: Path | None = None) -> Path:
     """The checkpoint a variant converts with (given, its [[variants]] checkpoint, else SHOT/train/MODEL/fit);
     an InputError saying how to make it when it is not there."""
+    from pipeline.train.checkpoint import CHECKPOINT_FILE
+
     variant = shot.variant(variant_name)
     if checkpoint is None:
-        checkpoint = shot.root / variant.checkpoint if variant.checkpoint else shot.root / "train" / variant.model / "fit"
-    if not (checkpoint / "checkpoint.pt" if checkpoint.is_dir() else checkpoint).is_file():
+        checkpoint = shot.root / variant.checkpoint if variant.checkpoint else ShotLayout(shot.root).train(variant.model,
+                                                                                                          "fit")
+    if not (checkpoint / CHECKPOINT_FILE if checkpoint.is_dir() else checkpoint).is_file():
         raise InputError(f"{checkpoint}: no trained checkpoint for variant {variant.name!r}; run `facereplace train "
                          f"{shot.root} --variant {variant.model} --stage fit` or set checkpoint in its [[variants]]")
     return checkpoint
@@ -61,7 +64,7 @@ def run_shot(shot: Shot, variant_name: str, *, checkpoint: Path | None = None, o
     checkpoint = variant_checkpoint(shot, variant_name, checkpoint)
     swapper = shot_swapper(shot, variant_name, checkpoint, device=config.device)
     result = run(config, ConvertInputs(shot=shot, variant=variant, swapper=swapper,
-                                       out_dir=out or shot.root / "convert" / variant.name, frames=frames),
+                                       out_dir=out or ShotLayout(shot.root).convert(variant.name), frames=frames),
                  progress=progress)
     review = write_review_variant(shot.root, result.manifest) if frames is None else None
     return ShotConversion(manifest=result.manifest, swapped=len(result.swapped), unswapped=list(result.unswapped),
@@ -74,7 +77,7 @@ def join_shot(shot: Shot, variant_name: str, chunk_dirs: list[Path], *, out: Pat
     from pipeline.convert.stage import join_converted, write_review_variant
 
     variant = shot.variant(variant_name)
-    result = join_converted(chunk_dirs, out or shot.root / "convert" / variant.name, progress=progress)
+    result = join_converted(chunk_dirs, out or ShotLayout(shot.root).convert(variant.name), progress=progress)
     return ShotConversion(manifest=result.manifest, swapped=len(result.swapped), unswapped=list(result.unswapped),
                           anomalies=list(result.anomalies), review_variant=write_review_variant(shot.root, result.manifest),
                           timings=dict(result.timings))

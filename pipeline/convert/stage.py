@@ -47,22 +47,20 @@ import numpy as np
 
 from pipeline.artifacts import read_manifest, write_manifest
 from pipeline.atomic import atomic_dir, atomic_path
-from pipeline.config import config_from_dict, config_to_dict
+from pipeline.config import config_to_dict
 from pipeline.convert.blur import head_motion, motion_blur
 from pipeline.convert.colour import NEEDS_REFERENCE, colour_match
 from pipeline.convert.config import ConvertConfig, VariantConfig
+from pipeline.convert.converted import KIND, MANIFEST, SCHEMA_VERSION, read_converted
 from pipeline.convert.qc import anomaly_scores, consistency, faceset_poses, pose_distance
 from pipeline.convert.swapper import Swapper, swap_batch
 from pipeline.errors import InputError
 from pipeline.media.image import linear_to_srgb, srgb_to_linear
 from pipeline.progress import ProgressCallback, progress_bar
-from pipeline.shot import Shot, frame_path
+from pipeline.shot import Shot, ShotLayout, frame_path
 
 log = logging.getLogger(__name__)
 
-KIND = "converted_variant"
-SCHEMA_VERSION = 1
-MANIFEST = "converted.json"
 SWAP_PASS = "passes/swap.%04d.exr"
 CROP_PASS = "passes/crop.%04d.exr"
 REVIEW_CLIP = "review.mp4"
@@ -546,29 +544,19 @@ def _record_with_sync_counts(record: dict[str, Any], records: list[dict[str, Any
                                            "fallback_frames": taken.count("fallback")}}
 
 
-def read_converted(path: str | os.PathLike) -> dict[str, Any]:
-    """A variant's manifest (the folder or its converted.json), "folder" set to where it lives."""
-    p = Path(path)
-    if p.is_dir():
-        p = p / MANIFEST
-    if not p.is_file():
-        raise InputError(f"{p}: no converted variant here; run `facereplace convert SHOT --variant NAME` first")
-    data = read_manifest(p, kind=KIND, versions=(SCHEMA_VERSION,))
-    data["folder"] = p.parent
-    return data
-
-
 def write_review_variant(shot_root: str | os.PathLike, manifest: str | os.PathLike) -> Path | None:
     """The publish client's manifest (review/variants/NAME/variant.json) for a converted variant, pointing at
     its review clip and carrying its record and per-frame QC. None when the variant has no review clip."""
     data = read_converted(manifest)
     if not data["review_clip"]:
         return None
-    folder = Path(shot_root) / "review" / "variants" / data["variant"]
+    from pipeline.publish.stage import VARIANT_FILE
+
+    folder = ShotLayout(Path(shot_root)).review_variant(data["variant"])
     record = data["record"]
     kind = record.get("model") if record.get("model") in ("rigid", "loose", "cg") else "other"
     clip = Path(os.path.relpath(data["folder"] / data["review_clip"], folder))
-    return write_manifest(folder / "variant.json", kind="review_variant", version=1, data={
+    return write_manifest(folder / VARIANT_FILE, kind="review_variant", version=1, data={
         "label": data["variant"], "variant_kind": kind, "clip": clip.as_posix(),
         "model": record.get("model", ""), "checkpoint": record.get("checkpoint", ""),
         "faceset": {"hash": record.get("faceset_hash", "")},

@@ -11,15 +11,14 @@ from pipeline.artifacts import read_manifest
 from pipeline.errors import InputError
 from pipeline.media.review import FILMSTRIP_KIND, FILMSTRIP_VERSION, review_paths
 from pipeline.publish.client import SiteClient, SiteError
-from pipeline.shot import SHOT_FILE, load_shot
+from pipeline.shot import ShotLayout, load_shot
 
 logger = logging.getLogger(__name__)
 
 MANIFEST_KIND = "review_variant"
 MANIFEST_VERSIONS = (1,)
 VARIANT_KINDS = ("rigid", "loose", "cg", "other")
-PLATE_CLIP = Path("review/plate.mp4")
-VARIANTS_DIR = Path("review/variants")
+VARIANT_FILE = "variant.json"
 REFUSALS_OF_ONE_VARIANT = frozenset({400, 409, 413})  # that variant's clip or label; the others may still go
 
 
@@ -51,8 +50,8 @@ class PublishResult:
 
 def variants_of(shot_dir: Path) -> list[VariantToPublish]:
     """The variants under review/variants/, checked before anything is uploaded."""
-    folder = shot_dir / VARIANTS_DIR
-    manifests = sorted(folder.glob("*/variant.json")) if folder.is_dir() else []
+    folder = ShotLayout(shot_dir).review_variants
+    manifests = sorted(folder.glob(f"*/{VARIANT_FILE}")) if folder.is_dir() else []
     return [read_variant(path) for path in manifests]
 
 
@@ -91,11 +90,12 @@ def read_variant(path: Path) -> VariantToPublish:
 def run(config: PublishConfig, shot_dir: str | Path) -> PublishResult:
     """Find or create the shot on the site, then publish the plate clip (if any) and every variant."""
     shot_dir = Path(shot_dir)
-    shot = load_shot(shot_dir / SHOT_FILE)
+    layout = ShotLayout(shot_dir)
+    shot = load_shot(layout.shot_file)
     variants = variants_of(shot_dir)
-    plate = shot_dir / PLATE_CLIP
+    plate = layout.plate_clip
     if not variants and not plate.is_file():
-        raise InputError(f"{shot_dir}: nothing to publish: no {PLATE_CLIP} and no {VARIANTS_DIR}/*/variant.json")
+        raise InputError(f"{shot_dir}: nothing to publish: no {plate} and no {layout.review_variants}/*/{VARIANT_FILE}")
     client = SiteClient(config.site, config.token, retries=config.retries)
     code = config.code or shot.name
     site_shot = client.shot_find_or_create(project=config.project, sequence=config.sequence, code=code,
@@ -127,7 +127,7 @@ def attach_metrics(shot_dir: str | Path, variant: str, metrics: dict[str, Any]) 
     """Add `metrics` (e.g. {"eval": facereplace eval's per-yaw-bin table}) to a variant before it is published."""
     from pipeline.artifacts import write_manifest
 
-    path = Path(shot_dir) / VARIANTS_DIR / variant / "variant.json"
+    path = ShotLayout(Path(shot_dir)).review_variant(variant) / VARIANT_FILE
     data = read_manifest(path, kind=MANIFEST_KIND, versions=MANIFEST_VERSIONS)
     fields = {k: v for k, v in data.items() if k not in ("kind", "schema_version")}
     fields["metrics"] = {**fields.get("metrics", {}), **metrics}

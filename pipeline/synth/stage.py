@@ -40,7 +40,7 @@ from pipeline.errors import InputError
 from pipeline.geometry import Intrinsics, axis_rotation, compose, invert_rigid, yaw_pitch_roll
 from pipeline.progress import ProgressCallback, progress_bar
 from pipeline.media.fps import parse_fps
-from pipeline.shot import frame_path
+from pipeline.shot import SHOT_FILE, frame_path
 from pipeline.synth.choreography import (NECK_HEIGHT, Choreography, create_choreography, dancer_performance,
                                          walkthrough_performance)
 from pipeline.track.chan import ChanTrack, write_chan
@@ -198,7 +198,7 @@ def run(config: SynthConfig, out_dir: str | os.PathLike, *, progress: ProgressCa
         write_manifest(tmp / "synth.json", kind=KIND, version=SCHEMA_VERSION,
                        data={"config": dataclasses.asdict(config), "identities": {"dancer": DANCER.name,
                                                                                   "actor": ACTOR.name}})
-        atomic_write_text(tmp / "shot.toml", _shot_toml(config, fps))
+        atomic_write_text(tmp / SHOT_FILE, _shot_toml(config, fps))
     logger.info("wrote the %s shot to %s", config.preset, out)
     return out
 

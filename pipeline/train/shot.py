@@ -26,10 +26,6 @@ BASE_ACTOR_MATERIAL = {"rigid": "kept", "loose": "all", "cg": "kept"}  # "kept":
 STAGES = ("base", "fit")
 
 
-def stage_dir(shot_root: Path, variant: str, stage: str) -> Path:
-    return shot_root / "train" / variant / stage
-
-
 def shot_facesets(shot: Shot, *, variant: str, stage: str,
                   overrides: Mapping[str, Path] | None = None) -> dict[str, Path]:
     """Faceset folder per role for `variant` and `stage`, checked to exist."""
@@ -71,11 +67,14 @@ def run_shot(shot: Shot, *, variant: str, stage: str = "base", steps: int | None
         if steps < 0:
             raise InputError(f"steps {steps}: give a number of steps, 0 or more")
         config = dataclasses.replace(config, **{"fit_steps" if stage == "fit" else "steps": steps})
-    out = out or stage_dir(shot.root, variant, stage)
+    from pipeline.train.checkpoint import CHECKPOINT_FILE
+
+    layout = ShotLayout(shot.root)
+    out = out or layout.train(variant, stage)
     init_from = None
     if stage == "fit":
-        init_from = base or stage_dir(shot.root, variant, "base") / "checkpoint.pt"
-        if not init_from.is_file() and not (resume and (out / "checkpoint.pt").is_file()):
+        init_from = base or layout.checkpoint(variant, "base")
+        if not init_from.is_file() and not (resume and (out / CHECKPOINT_FILE).is_file()):
             raise InputError(f"{init_from}: no base checkpoint to start the fit stage from; train the base stage "
                              f"of {variant} first (`facereplace train {shot.root} --variant {variant} --stage base`)")
     data = training_set(shot_facesets(shot, variant=variant, stage=stage, overrides=facesets))

@@ -14,7 +14,7 @@
 - convert (gpu, chunked): one variant of an engine shot (the shot's folder `name`) converted in chunks of
   FACEREPLACE_CONVERT_CHUNK_FRAMES frames (`pipeline.convert.shot.run_shot(frames=)`), so several
   workers share one shot, then joined (`join_shot`) into SHOT/convert/VARIANT and its reviewable variant,
-  scored against the synthetic truth when the shot has one (`pipeline.demo.evaluate_converted`) and published
+  scored against the synthetic truth when the shot has one (`pipeline.eval.shot.evaluate_converted`) and published
   to the site's shot in-process (`variant_converted_publish`: converted again, the variant is replaced in
   place), where it plays with its QC and eval table and the engine's comp can render it.
 """
@@ -112,12 +112,14 @@ def engine_folder(shot: Shot) -> Path:
 def engine_run(job: Job, progress: Progress) -> None:
     """Train the chosen variants on the shot's folder, then queue each one's chunked conversion."""
     from pipeline.demo import PRESETS, DemoConfig, run_shot
+    from pipeline.shot import ShotLayout
 
     shot, name = job.shot, job.params["name"]
     variants = tuple(job.params.get("variants") or ENGINE_VARIANTS)
     folder = engine_folder(shot)
-    if not (folder / name / "shot.toml").is_file() and name not in PRESETS:
-        raise InputError(f"{folder / name / 'shot.toml'}: no such file; put the shot's folder (with its shot.toml) "
+    shot_file = ShotLayout(folder / name).shot_file
+    if not shot_file.is_file() and name not in PRESETS:
+        raise InputError(f"{shot_file}: no such file; put the shot's folder (with its shot.toml) "
                          f"there, or run one of the synthetic presets ({', '.join(PRESETS)})")
     if ShotStatus.TRAINING in allowed_transitions(shot) and shot.status != ShotStatus.TRAINING:
         shot_move(shot=shot, to=ShotStatus.TRAINING, actor=job.requested_by, reason=f"engine run {job.id} started")
@@ -159,13 +161,13 @@ def engine_run_queue(*, shot: Shot, actor: Any, name: str, quick: bool = False,
 
 def _convert_shot(job: Job) -> Any:
     """The engine shot a conversion job converts (engine_folder(shot)/name)."""
-    from pipeline.shot import load_shot
+    from pipeline.shot import ShotLayout, load_shot
 
-    folder = engine_folder(job.shot) / job.params["name"]
-    if not (folder / "shot.toml").is_file():
-        raise InputError(f"{folder / 'shot.toml'}: no such file; run the engine on the shot (or put its folder "
+    layout = ShotLayout(engine_folder(job.shot) / job.params["name"])
+    if not layout.shot_file.is_file():
+        raise InputError(f"{layout.shot_file}: no such file; run the engine on the shot (or put its folder "
                          "there) before converting")
-    return load_shot(folder)
+    return load_shot(layout.root)
 
 
 def convert_plan(job: Job) -> list[tuple[int, int]]:
@@ -205,14 +207,15 @@ def convert_join(job: Job, progress: Progress) -> None:
     Only the joined variant is scored, into SHOT/eval/VARIANT: the shot's other variants may be joining on
     other workers right now, and each one's join scores and publishes its own."""
     from pipeline.convert.shot import join_shot
-    from pipeline.demo import evaluate_converted
+    from pipeline.eval.shot import evaluate_converted
+    from pipeline.shot import ShotLayout
 
     shot, variant = _convert_shot(job), job.params["variant"]
     count = Job.objects.filter(parent=job).count()
     result = join_shot(shot, variant, [_chunk_dir(job, i) for i in range(count)], progress=progress)
     logger.info("joined %d chunk(s) into %s: %d frames swapped, %d flagged by QC; reviewable variant %s", count,
                 result.manifest.parent, result.swapped, len(result.anomalies), result.review_variant)
-    evaluate_converted(shot, (variant,), out_dir=shot.root / "eval" / variant)
+    evaluate_converted(shot, (variant,), out=ShotLayout(shot.root).eval(variant))
     published, created = converted_variant_publish(job=job, manifest=result.review_variant)
     logger.info("%s variant %s (site id %s) of %s", "published" if created else "updated", published.label,
                 published.id, job.shot)
@@ -297,11 +300,13 @@ def render_engine_source(render: Render) -> tuple[dict[str, Any] | None, str]:
     name: `pipeline.convert.stage.write_review_variant`) when it was converted with the model and checkpoint
     it was published with, for the site shot's frames. The shot folders are engine_folder(shot) itself and
     its sub-folders (one per `engine_run`), each with a shot.toml; the first that holds them all is used."""
+    from pipeline.shot import ShotLayout
+
     shot = render.shot
     variants = list(Variant.objects.filter(id__in={s["variant"] for s in render.edit.segments}).order_by("id"))
     root = engine_folder(shot)
     folders = [root, *sorted(p for p in root.iterdir() if p.is_dir())] if root.is_dir() else []
-    folders = [f for f in folders if (f / "shot.toml").is_file()]
+    folders = [f for f in folders if ShotLayout(f).shot_file.is_file()]
     if not folders:
         return None, f"no engine shot (a folder with a shot.toml) in {root}"
     why = []
@@ -315,10 +320,10 @@ def render_engine_source(render: Render) -> tuple[dict[str, Any] | None, str]:
 
 def _not_converted(folder: Path, variant: Variant, shot: Shot) -> str:
     """Why `variant` is not the converted variant folder/convert/LABEL ("" when it is)."""
-    from pipeline.convert.stage import MANIFEST, read_converted
+    from pipeline.convert.converted import converted_variants, read_converted
 
-    path = folder / "convert" / variant.label / MANIFEST
-    if not _FOLDER_NAME.match(variant.label) or not path.is_file():
+    path = converted_variants(folder).get(variant.label)
+    if path is None:
         return f"variant {variant.label!r} is not converted there"
     try:
         data = read_converted(path)
@@ -342,7 +347,9 @@ def _chunk_dir(parent: Job, index: int) -> Path:
 def engine_render_dir(shot_dir: Path, render: Render) -> Path:
     """Where the comp of a site render lands, beside the engine shot's other outputs (kept: the EXR frames,
     Nuke script and OTIO are the hand-off to compositing)."""
-    return Path(shot_dir) / "renders" / f"render{render.id}"
+    from pipeline.shot import ShotLayout
+
+    return ShotLayout(Path(shot_dir)).render(render.id)
 
 
 def render_inputs(render: Render) -> dict[str, Any]:

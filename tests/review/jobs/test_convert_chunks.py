@@ -122,11 +122,11 @@ def test_api_conversion_publishes_once_and_a_new_model_replaces_it_in_place(engi
 
 def test_a_shot_without_the_synthetic_truth_is_not_scored(engine_root, caplog):
     """Real footage has no [truth]: the join publishes its variant without an eval table and says why."""
-    from pipeline.demo import evaluate_converted
+    from pipeline.eval.shot import evaluate_converted
     from pipeline.shot import load_shot
 
     shot = load_shot(engine_root / "dance" / "SQ010" / "SH010" / "pirouette")
-    with caplog.at_level(logging.INFO, logger="pipeline.demo"):
+    with caplog.at_level(logging.INFO, logger="pipeline.eval.shot"):
         assert evaluate_converted(dataclasses.replace(shot, truth=None), ("tiny",)) is None
         assert evaluate_converted(shot, ("unconverted",)) is None
     assert "no [truth] table" in caplog.text and "none of unconverted is converted" in caplog.text
