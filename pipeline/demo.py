@@ -15,6 +15,8 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from pipeline.models.registry import list_models
+
 if TYPE_CHECKING:
     from pipeline.progress import ProgressCallback
 
@@ -27,7 +29,7 @@ PRESETS = ("pirouette", "fouette", "bow")
 DEFAULT_PROJECT = Path("var") / "engine" / "demo" / "SQ010"
 
 
-VARIANTS = ("rigid", "loose", "cg")
+VARIANTS = tuple(list_models())
 
 
 @dataclasses.dataclass(frozen=True)
@@ -101,7 +103,8 @@ def shot_steps(config: DemoConfig, preset: str, *, convert: bool = True) -> list
     track_path = layout.track
     # read after synth wrote it, with the demo's crop and fit set sizes
     shot = lambda: load_shot(layout.shot_file).with_settings(  # noqa: E731
-        stabilize={"size": config.crop_size}, dataset={"size": config.crop_size}, fit={"size": config.fit_size})
+        stabilize={"size": config.crop_size}, dataset={"size": config.crop_size}, fit={"size": config.fit_size},
+        train={"steps": config.base_steps, "fit_steps": config.fit_steps})
 
     steps = [
         Step(f"{preset}: synth", layout.shot_file, lambda: synth(
@@ -124,10 +127,10 @@ def shot_steps(config: DemoConfig, preset: str, *, convert: bool = True) -> list
         base = base_shot.checkpoint(variant, "base")
         if layout == base_shot:
             steps.append(Step(f"{preset}: train {variant} base", base, functools.partial(
-                lambda v: train_shot(shot(), variant=v, stage="base", steps=config.base_steps), variant)))
+                lambda v: train_shot(shot(), model=v, stage="base"), variant)))
         steps.append(Step(f"{preset}: train {variant} fit", layout.checkpoint(variant, "fit"),
-                          functools.partial(lambda v, b: train_shot(shot(), variant=v, stage="fit",
-                                                                    steps=config.fit_steps, base=b), variant, base)))
+                          functools.partial(lambda v, b: train_shot(shot(), model=v, stage="fit", base=b),
+                                            variant, base)))
         if convert:
             steps.append(Step(f"{preset}: convert {variant}", layout.review_variant(variant) / VARIANT_FILE,
                               functools.partial(lambda v: convert_shot(shot(), v), variant)))

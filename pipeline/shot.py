@@ -68,6 +68,7 @@ from typing import TYPE_CHECKING, Any
 
 from pipeline.errors import InputError
 from pipeline.media.fps import parse_fps
+from pipeline.models.registry import list_models
 
 if TYPE_CHECKING:
     from pipeline.convert.config import ConvertConfig, VariantConfig
@@ -190,8 +191,9 @@ class Shot:
             if variant.name == name:
                 return variant
         known = ", ".join(v.name for v in self.config.variants) or "none"
+        models = " | ".join(f'"{m}"' for m in list_models())
         raise InputError(f"{self.root / SHOT_FILE}: no [[variants]] table named {name!r} (defined: {known}); add "
-                         f"one with name = {name!r} and model = \"rigid\" | \"loose\" | \"cg\"")
+                         f"one with name = {name!r} and model = {models}")
 
     def with_settings(self, **tables: dict[str, Any]) -> Shot:
         """This shot with settings laid over its tables, e.g. `with_settings(dataset={"size": 64})` (a runner's

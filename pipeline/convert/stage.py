@@ -56,6 +56,7 @@ from pipeline.convert.qc import anomaly_scores, consistency, faceset_poses, pose
 from pipeline.convert.swapper import Swapper, swap_batch
 from pipeline.errors import InputError
 from pipeline.media.image import linear_to_srgb, srgb_to_linear
+from pipeline.models.registry import list_models
 from pipeline.progress import ProgressCallback, progress_bar
 from pipeline.shot import Shot, ShotLayout, frame_path
 
@@ -554,7 +555,7 @@ def write_review_variant(shot_root: str | os.PathLike, manifest: str | os.PathLi
 
     folder = ShotLayout(Path(shot_root)).review_variant(data["variant"])
     record = data["record"]
-    kind = record.get("model") if record.get("model") in ("rigid", "loose", "cg") else "other"
+    kind = record.get("model") if record.get("model") in list_models() else "other"
     clip = Path(os.path.relpath(data["folder"] / data["review_clip"], folder))
     return write_manifest(folder / VARIANT_FILE, kind="review_variant", version=1, data={
         "label": data["variant"], "variant_kind": kind, "clip": clip.as_posix(),

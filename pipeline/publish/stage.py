@@ -10,6 +10,7 @@ from typing import Any
 from pipeline.artifacts import read_manifest
 from pipeline.errors import InputError
 from pipeline.media.review import FILMSTRIP_KIND, FILMSTRIP_VERSION, review_paths
+from pipeline.models.registry import list_models
 from pipeline.publish.client import SiteClient, SiteError
 from pipeline.shot import ShotLayout, load_shot
 
@@ -17,7 +18,7 @@ logger = logging.getLogger(__name__)
 
 MANIFEST_KIND = "review_variant"
 MANIFEST_VERSIONS = (1,)
-VARIANT_KINDS = ("rigid", "loose", "cg", "other")
+VARIANT_KINDS = (*list_models(), "other")  # a variant's kind on the site: its model's name, or other
 VARIANT_FILE = "variant.json"
 REFUSALS_OF_ONE_VARIANT = frozenset({400, 409, 413})  # that variant's clip or label; the others may still go
 

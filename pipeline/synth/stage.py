@@ -40,7 +40,8 @@ from pipeline.errors import InputError
 from pipeline.geometry import Intrinsics, axis_rotation, compose, invert_rigid, yaw_pitch_roll
 from pipeline.progress import ProgressCallback, progress_bar
 from pipeline.media.fps import parse_fps
-from pipeline.shot import SHOT_FILE, frame_path
+from pipeline.models.registry import list_models
+from pipeline.shot import SHOT_FILE, ShotLayout, frame_path
 from pipeline.synth.choreography import (NECK_HEIGHT, Choreography, create_choreography, dancer_performance,
                                          walkthrough_performance)
 from pipeline.track.chan import ChanTrack, write_chan
@@ -377,14 +378,15 @@ def _shot_toml(config: SynthConfig, fps: Fraction) -> str:
 
 
 def _engine_settings() -> list[str]:
-    """The later stages' tables: curation that keeps the actor's performance, and the three variants."""
+    """The later stages' tables: curation that keeps the actor's performance, and a variant of each model."""
+    from pipeline.dataset.coverage import MANIFEST as COVERAGE
+
+    coverage = (ShotLayout(Path()).dataset.coverage / COVERAGE).as_posix()  # relative to the shot folder
+    variants = [line for model in list_models() for line in (
+        "[[variants]]", f'name = "{model}"', f'model = "{model}"', f'coverage = "{coverage}"', "")]
     return [
         "[dataset]",
         "# the dancer's toothy smile and wide-open mouth are not the actor's: prune what would force them (the",
         "# actor's line, never wide, measures up to about 0.45)",
         'rules = [{drop = "teeth_visible", name = "no teeth"}, {drop = "mouth_open > 0.5", name = "no open mouth"}]',
-        "",
-        "[[variants]]", 'name = "rigid"', 'model = "rigid"', 'coverage = "dataset/coverage/coverage.json"', "",
-        "[[variants]]", 'name = "loose"', 'model = "loose"', 'coverage = "dataset/coverage/coverage.json"', "",
-        "[[variants]]", 'name = "cg"', 'model = "cg"', 'coverage = "dataset/coverage/coverage.json"', "",
-    ]
+        "", *variants]

@@ -35,8 +35,8 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 
-from pipeline.demo import VARIANTS as ENGINE_VARIANTS
 from pipeline.errors import FacereplaceError, InputError
+from pipeline.models.registry import list_models
 from review.choices import JOB_STATE_ACTIVE, FrameFixState, JobKind, ShotStatus
 from review.errors import Conflict
 from review.models import FrameFixImage, Job, Render, Shot, Variant
@@ -48,6 +48,8 @@ from review.services.renders import render_complete, render_fail, render_queue, 
 from review.services.shots import allowed_transitions, shot_move
 
 logger = logging.getLogger(__name__)
+
+ENGINE_VARIANTS = tuple(list_models())  # what an engine run trains and converts: a variant of each model
 
 Progress = Callable[[float, str], None]
 

@@ -62,7 +62,7 @@ def snapping_checkpoint(tmp_path_factory) -> Path:
     data = TrainingSet(size=64, manifest_hash="sync", identities={"dancer": material("dancer", 6), "actor": walk})
     result = run(TrainConfig(steps=4, width=8, batch_size=4, checkpoint_every=100, preview_every=0, device="cpu",
                              augment=AugmentConfig(enabled=False)),
-                 TrainInputs(data=data, variant="rigid", out_dir=tmp_path_factory.mktemp("snapping") / "rigid"))
+                 TrainInputs(data=data, model="rigid", out_dir=tmp_path_factory.mktemp("snapping") / "rigid"))
     return result.checkpoint
 
 

@@ -44,7 +44,7 @@ def masked_conversion(pirouette_shot, tmp_path_factory) -> tuple[Shot, Path, Tra
         result = train(TrainConfig(steps=150, width=8, batch_size=8, learning_rate=1e-3, checkpoint_every=1000,
                                    preview_every=0, device="cpu", augment=AugmentConfig(enabled=False),
                                    loss=LossConfig(mouth=1.0)),
-                       TrainInputs(data=data, variant="rigid", out_dir=root / "train"))
+                       TrainInputs(data=data, model="rigid", out_dir=root / "train"))
         swapper = TrainedSwapper(result.checkpoint, device="cpu")
         run(ConvertConfig(motion_blur=False, review_clip=False, device="cpu"),
             ConvertInputs(shot=shot, variant=VariantConfig(name="masked", model="rigid"), swapper=swapper,

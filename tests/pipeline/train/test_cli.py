@@ -46,12 +46,12 @@ def shot(tmp_path: Path) -> Path:
 
 
 def _args(shot: Path, *more: str) -> list[str]:
-    return ["train", str(shot / "shot.toml"), "--variant", "loose", "--faceset", f"dancer={shot}/dataset/dancer",
+    return ["train", str(shot / "shot.toml"), "--model", "loose", "--faceset", f"dancer={shot}/dataset/dancer",
             "--faceset", f"actor={shot}/dataset/actor", *more]
 
 
 def test_train_base_then_fit_on_the_shots_facesets(shot: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    verb = ["train", str(shot), "--variant", "loose"]
+    verb = ["train", str(shot), "--model", "loose"]
     assert main([*verb, "--steps", "3"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["step"] == 3 and Path(out["checkpoint"]) == shot / "train/loose/base/checkpoint.pt"
@@ -74,17 +74,19 @@ def test_rigid_learns_the_actor_after_the_rules_loose_everything_she_did(shot: P
     crops, masks = face_set("actor", np.zeros(4), poses)
     write_faceset(shot / "dataset" / "actor_kept", identity="actor", crops=crops, masks=masks, poses=poses)
     loaded = load_shot(shot / "shot.toml")
-    assert shot_facesets(loaded, variant="rigid", stage="base")["actor"] == shot / "dataset/actor_kept"
-    assert shot_facesets(loaded, variant="cg", stage="base")["actor"] == shot / "dataset/actor_kept"
-    assert shot_facesets(loaded, variant="loose", stage="base")["actor"] == shot / "dataset/actor"
-    assert {shot_facesets(loaded, variant=v, stage="fit")["actor"] for v in ("rigid", "loose")} == {shot / "dataset/fit"}
+    assert shot_facesets(loaded, model="rigid", stage="base")["actor"] == shot / "dataset/actor_kept"
+    assert shot_facesets(loaded, model="cg", stage="base")["actor"] == shot / "dataset/actor_kept"
+    assert shot_facesets(loaded, model="loose", stage="base")["actor"] == shot / "dataset/actor"
+    assert {shot_facesets(loaded, model=m, stage="fit")["actor"] for m in ("rigid", "loose")} == {shot / "dataset/fit"}
 
 
 def test_cli_errors_name_the_problem(shot: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(_args(shot, "--stage", "fit")) == 1
     assert "no base checkpoint" in capsys.readouterr().err
     assert main(["train", str(shot), "--variant", "rigid", "--faceset", f"dancer={shot}/nowhere"]) == 1
-    assert "no dancer faceset; run `facereplace dataset build" in capsys.readouterr().err
+    err = capsys.readouterr().err  # the old spelling still works, and says which to use
+    assert "--variant is deprecated, use --model rigid" in err
+    assert "no dancer faceset; run `facereplace dataset build" in err
     (shot / "shot.toml").write_text((shot / "shot.toml").read_text().replace("width = 8", "widht = 8"))
     assert main(_args(shot)) == 1
     assert "unknown setting(s) widht" in capsys.readouterr().err
