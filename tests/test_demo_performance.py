@@ -20,6 +20,7 @@ import json
 import pytest
 
 from pipeline.demo import DemoConfig, run_shot
+from pipeline.run import SyntheticBudget
 
 # Six minutes of training on this 2-core machine, where the suite's per-test limit is ten: room for a slower CI.
 pytestmark = pytest.mark.timeout(1200)
@@ -32,7 +33,7 @@ BUDGET = {"size": 256, "frames": 48, "crop_size": 64, "fit_size": 60, "base_step
 def scored(tmp_path_factory):
     """Each variant's published eval table (as the site shows it) and its record, by variant name."""
     config = DemoConfig(project_dir=tmp_path_factory.mktemp("performance"), presets=(PRESET,),
-                        variants=("rigid", "loose"), **BUDGET)
+                        models=("rigid", "loose"), budget=SyntheticBudget(**BUDGET))
     result = run_shot(config, PRESET)
     return {path.parent.name: json.loads(path.read_text()) for path in result.variants}  # variants/NAME/variant.json
 

@@ -2,9 +2,10 @@
 
 - review_clip (cpu): an uploaded variant clip normalised into a review clip (seekable H.264, thumbnail,
   filmstrip) that replaces the upload.
-- engine (gpu): the engine's stages on the shot's folder up to training the chosen variants
-  (`pipeline.demo.run_shot(convert=False)`: a synthetic preset is made at the site shot's frames and rate),
-  then one `convert` job per chosen variant, queued for the engine run's requester.
+- engine (gpu): the engine's stages on the shot's folder up to training the chosen variants' models
+  (`pipeline.run.run_shot`, the shot runner, to its train stage: a synthetic preset is made at the site shot's
+  frames and rate, at the demo's small budget), then one `convert` job per chosen variant, queued for the engine
+  run's requester.
 - render (cpu, chunked): the approved edit's final render; the shot becomes final. When the shot's engine
   folder holds every variant of the edit converted (`render_engine_source`), the real comp
   (`pipeline.comp.stage.render_edit`: EXR frames, review clip, Nuke script, OTIO) runs as one chunk over the
@@ -21,7 +22,6 @@
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import hashlib
 import logging
 import re
@@ -113,25 +113,27 @@ def engine_folder(shot: Shot) -> Path:
 
 def engine_run(job: Job, progress: Progress) -> None:
     """Train the chosen variants on the shot's folder, then queue each one's chunked conversion."""
-    from pipeline.demo import PRESETS, DemoConfig, run_shot
+    from pipeline.run import RunConfig, SyntheticBudget, run_shot
     from pipeline.shot import ShotLayout
+    from pipeline.synth.choreography import list_presets
 
     shot, name = job.shot, job.params["name"]
     variants = tuple(job.params.get("variants") or ENGINE_VARIANTS)
-    folder = engine_folder(shot)
-    shot_file = ShotLayout(folder / name).shot_file
-    if not shot_file.is_file() and name not in PRESETS:
-        raise InputError(f"{shot_file}: no such file; put the shot's folder (with its shot.toml) "
-                         f"there, or run one of the synthetic presets ({', '.join(PRESETS)})")
+    layout = ShotLayout(engine_folder(shot) / name)
+    if not layout.shot_file.is_file() and name not in list_presets():
+        raise InputError(f"{layout.shot_file}: no such file; put the shot's folder (with its shot.toml) there, or "
+                         f"run one of the synthetic presets ({', '.join(list_presets())})")
     if ShotStatus.TRAINING in allowed_transitions(shot) and shot.status != ShotStatus.TRAINING:
         shot_move(shot=shot, to=ShotStatus.TRAINING, actor=job.requested_by, reason=f"engine run {job.id} started")
-    config = DemoConfig.quick(folder, (name,)) if job.params.get("quick") else DemoConfig(project_dir=folder,
-                                                                                         presets=(name,))
-    config = dataclasses.replace(config, variants=variants, frames=shot.frame_count, first_frame=shot.frame_start,
-                                 fps=str(shot.fps))
-    result = run_shot(config, name, progress=progress, convert=False)
-    logger.info("%s: %d head crops, %d frames without a crop -> %s", shot, result.cropped_frames,
-                result.flagged_frames, result.stabilized)
+    if name in list_presets():  # a synthetic shot at the site shot's frames and rate, at the demo's small budget
+        budget = (SyntheticBudget.quick if job.params.get("quick") else SyntheticBudget)(
+            frames=shot.frame_count, first_frame=shot.frame_start, fps=str(shot.fps))
+        config = RunConfig.synthetic(name, budget, last="train", models=variants)
+    else:
+        config = RunConfig(last="train", models=variants)
+    result = run_shot(layout.root, config, progress=progress)
+    logger.info("%s: %s; reused %s", shot, ", ".join(result.ran) or "nothing to run",
+                ", ".join(result.reused) or "nothing")
     for variant in variants:
         try:
             convert = _convert_create(shot=shot, actor=job.requested_by, name=name, variant=variant)

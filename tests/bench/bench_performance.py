@@ -31,8 +31,10 @@ PERFORMER = {"actor": "the actor's line", "dancer": "the dancer"}
 def _scored(project: Path, seed: int) -> dict[str, dict[str, Any]]:
     """eval's whole-shot row per variant, as published (variants/NAME/variant.json)."""
     from pipeline.demo import DemoConfig, run_shot
+    from pipeline.run import SyntheticBudget
 
-    config = DemoConfig(project_dir=project, presets=(PRESET,), variants=tuple(FOLLOWS), seed=seed, **BUDGET)
+    config = DemoConfig(project_dir=project, presets=(PRESET,), models=tuple(FOLLOWS),
+                        budget=SyntheticBudget(seed=seed, **BUDGET))
     result = run_shot(config, PRESET)
     published = {path.parent.name: json.loads(path.read_text()) for path in result.variants}
     return {name: record["metrics"]["eval"]["all"] for name, record in published.items()}
