@@ -51,7 +51,7 @@ class ShotResult:
 
 def run_shot(config: DemoConfig, preset: str) -> ShotResult:
     """The engine on one shot of the demo project."""
-    from pipeline.publish.stage import VARIANT_FILE
+    from pipeline.publish.variant import VARIANT_FILE
     from pipeline.run import run_shot as run_engine
     from pipeline.stabilize.stage import MANIFEST, read_stabilized
 

@@ -282,7 +282,7 @@ def _variants_of(shot: Shot, model: str) -> list[str]:
 def _converted(layout: ShotLayout, config: RunConfig, model: str) -> Callable[[], bool]:
     def done() -> bool:
         from pipeline.convert.converted import MANIFEST
-        from pipeline.publish.stage import VARIANT_FILE
+        from pipeline.publish.variant import VARIANT_FILE
 
         if not layout.shot_file.is_file():
             return False

@@ -2,9 +2,12 @@
 
 Public API:
     run(config: ConvertConfig, inputs: ConvertInputs, *, progress=None) -> ConvertOutputs
-    read_converted(folder_or_manifest) -> dict   (kind "converted_variant"; the comp and publish read it)
+    read_converted(folder_or_manifest) -> ConvertedVariant   (kind "converted_variant": typed frame records and
+        QC rows; the comp, eval and publish read it; format and changelog in pipeline.convert.converted)
     converted_variants(shot_root) -> {name: folder}   the shot's converted variants (SHOT/convert/NAME)
     join_converted(chunk_dirs, out_dir, *, progress=None) -> ConvertOutputs   (chunks: run with inputs.frames)
+    shot.run_shot(shot, variant_name, *, frames=None, out=None) / shot.join_shot: the stage on a shot folder
+    composite: put_back, composite, composite_display (a swapped crop back into the plate)
     TrainedSwapper(checkpoint, *, performance=None, device="auto", syncs=None, sync_window=0): the model behind a
         numpy interface (shot.shot_swapper builds one from a shot's variant, with its performance sync);
         its swap(crops, frames) -> Swapped(rgb, mask, actor_frames) also says which actor frame each crop snapped to

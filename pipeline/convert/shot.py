@@ -11,10 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.errors import InputError
 from pipeline.progress import ProgressCallback
 from pipeline.shot import Shot, ShotLayout
+
+if TYPE_CHECKING:
+    from pipeline.convert.stage import ConvertOutputs
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,15 @@ class ShotConversion:
     review_variant: Path | None
     timings: dict[str, float]
 
+    @classmethod
+    def of(cls, result: ConvertOutputs, shot_root: Path | None) -> ShotConversion:
+        """A stage's outputs; with `shot_root`, a whole variant whose reviewable variant is written there."""
+        from pipeline.publish.variant import write_review_variant
+
+        review = write_review_variant(shot_root, result.manifest) if shot_root is not None else None
+        return cls(manifest=result.manifest, swapped=len(result.swapped), unswapped=list(result.unswapped),
+                   anomalies=list(result.anomalies), review_variant=review, timings=dict(result.timings))
+
 
 def variant_checkpoint(shot: Shot, variant_name: str, checkpoint: Path | None = None) -> Path:
     """The checkpoint a variant converts with (given, its [[variants]] checkpoint, else SHOT/train/MODEL/fit);
@@ -33,9 +46,10 @@ def variant_checkpoint(shot: Shot, variant_name: str, checkpoint: Path | None = 
     from pipeline.train.checkpoint import CHECKPOINT_FILE
 
     variant = shot.variant(variant_name)
-    if checkpoint is None:
-        checkpoint = shot.root / variant.checkpoint if variant.checkpoint else ShotLayout(shot.root).train(variant.model,
-                                                                                                          "fit")
+    if checkpoint is None and variant.checkpoint:
+        checkpoint = shot.root / variant.checkpoint
+    elif checkpoint is None:
+        checkpoint = ShotLayout(shot.root).train(variant.model, "fit")
     if not (checkpoint / CHECKPOINT_FILE if checkpoint.is_dir() else checkpoint).is_file():
         raise InputError(f"{checkpoint}: no trained checkpoint for variant {variant.name!r}; run `facereplace train "
                          f"{shot.root} --variant {variant.model} --stage fit` or set checkpoint in its [[variants]]")
@@ -54,30 +68,27 @@ def shot_swapper(shot: Shot, variant_name: str, checkpoint: Path, *, device: str
 
 
 def run_shot(shot: Shot, variant_name: str, *, checkpoint: Path | None = None, out: Path | None = None,
-                 frames: tuple[int, int] | None = None, progress: ProgressCallback | None = None) -> ShotConversion:
-    """Convert the variant (the whole shot into SHOT/convert/NAME, or with `frames` one chunk into `out`)."""
+             frames: tuple[int, int] | None = None, progress: ProgressCallback | None = None) -> ShotConversion:
+    """Convert the variant (the whole shot into SHOT/convert/NAME, or with `frames` one chunk into `out`), framed
+    as the shot's [stabilize] table says."""
     if frames is not None and out is None:
         raise InputError(f"{shot.root}: a chunk of variant {variant_name!r} needs its own folder (out=)")
-    from pipeline.convert.stage import ConvertInputs, run, write_review_variant
+    from pipeline.convert.stage import ConvertInputs, run
 
     config, variant = shot.config.convert, shot.variant(variant_name)
     checkpoint = variant_checkpoint(shot, variant_name, checkpoint)
     swapper = shot_swapper(shot, variant_name, checkpoint, device=config.device)
-    result = run(config, ConvertInputs(shot=shot, variant=variant, swapper=swapper,
+    result = run(config, ConvertInputs(shot=shot, variant=variant, swapper=swapper, framing=shot.config.stabilize,
                                        out_dir=out or ShotLayout(shot.root).convert(variant.name), frames=frames),
                  progress=progress)
-    review = write_review_variant(shot.root, result.manifest) if frames is None else None
-    return ShotConversion(manifest=result.manifest, swapped=len(result.swapped), unswapped=list(result.unswapped),
-                          anomalies=list(result.anomalies), review_variant=review, timings=dict(result.timings))
+    return ShotConversion.of(result, shot.root if frames is None else None)
 
 
 def join_shot(shot: Shot, variant_name: str, chunk_dirs: list[Path], *, out: Path | None = None,
               progress: ProgressCallback | None = None) -> ShotConversion:
     """Join a variant's chunk folders into SHOT/convert/NAME (or `out`) and write its reviewable variant."""
-    from pipeline.convert.stage import join_converted, write_review_variant
+    from pipeline.convert.stage import join_converted
 
     variant = shot.variant(variant_name)
     result = join_converted(chunk_dirs, out or ShotLayout(shot.root).convert(variant.name), progress=progress)
-    return ShotConversion(manifest=result.manifest, swapped=len(result.swapped), unswapped=list(result.unswapped),
-                          anomalies=list(result.anomalies), review_variant=write_review_variant(shot.root, result.manifest),
-                          timings=dict(result.timings))
+    return ShotConversion.of(result, shot.root)

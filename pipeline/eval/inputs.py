@@ -62,14 +62,14 @@ class PlateSequence:
 def converted_variant(folder: str | os.PathLike) -> PlateSequence:
     """A converted variant (`facereplace convert`): its comp frames where the model swapped the head (frames
     left as the plate have no output)."""
-    from pipeline.convert.stage import read_converted
+    from pipeline.convert.converted import read_converted
 
     data = read_converted(folder)
-    swapped = frozenset(int(r["frame"]) for r in data["frames"] if r["status"] == "swapped")
-    return PlateSequence(name=data["variant"], pattern=Path(data["folder"]) / data["comp"], frames=swapped,
-                         record={"source": "converted", "folder": os.fspath(data["folder"]),
-                                 "model": data["record"].get("model"), "checkpoint": data["record"].get("checkpoint"),
-                                 "performance": data["record"].get("performance")})
+    return PlateSequence(name=data.name, pattern=data.folder / data["comp"],
+                         frames=frozenset(r.frame for r in data.frames if r.swapped),
+                         record={"source": "converted", "folder": os.fspath(data.folder),
+                                 "model": data.record.get("model"), "checkpoint": data.record.get("checkpoint"),
+                                 "performance": data.record.get("performance")})
 
 
 @dataclass

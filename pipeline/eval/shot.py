@@ -65,7 +65,7 @@ def evaluate_converted(shot: Shot, variants: Sequence[str], *, out: Path | None 
     it does from frontal to back-of-head. None (and a log line saying why) when the shot has no [truth] table
     (real footage) or none of them is converted."""
     from pipeline.convert.converted import converted_variants
-    from pipeline.publish.stage import attach_metrics
+    from pipeline.publish.variant import attach_metrics
 
     if shot.truth is None:
         logger.info("%s: no [truth] table (not a synthetic shot); variants %s not evaluated", shot.root,

@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 class TrackInputs:
     out: Path                            # the head_track JSON written
     head_track: Path | None = None       # a .chan or head_track JSON to import; None: solve from the plate
-    intrinsics: Path | None = None       # the plate camera's intrinsics JSON (a .chan carries none; the tracker needs it)
+    intrinsics: Path | None = None       # the plate camera's intrinsics JSON (a .chan carries no lens; solve needs it)
     rotation_order: str = "ZXY"          # of the .chan files
     camera: Path | None = None           # a world-space camera .chan: the head .chan is then world-space too
     plate: Path | None = None            # conform to its frames (import); track it (solve)

@@ -92,8 +92,9 @@ def _check_inputs(config: TrainConfig, inputs: TrainInputs) -> tuple[str, ...]:
         raise InputError(f"the {inputs.model} model learns {', '.join(roles)}, but the training set has no "
                          f"{', '.join(missing)} material; give a faceset for each")
     if info.learns_cg_pairs and inputs.data.cg_pairs is None:
-        raise InputError(f"the {inputs.model} model learns CG pass -> actor pairs, but the actor's faceset has no CG crops "
-                         "(crops with source 'cg' and 'pair_of'); render the CG passes in the actor's poses first")
+        raise InputError(f"the {inputs.model} model learns CG pass -> actor pairs, but the actor's faceset has no CG "
+                         "crops (crops with source 'cg' and 'pair_of'); render the CG passes in the actor's poses "
+                         "first")
     if inputs.stage == "fit" and inputs.init_from is None and not inputs.resume:
         raise InputError("fit training starts from a base checkpoint: train the base stage first and give it")
     return roles

@@ -71,8 +71,7 @@ def review_clip_run(job: Job, progress: Progress) -> None:
 def variant_review_media_attach(*, variant: Variant, mp4: Path, thumbnail: Path, filmstrip: Path,
                                 layout: Path) -> Variant:
     """The normalised review clip, thumbnail and filmstrip replace the variant's uploaded media."""
-    from pipeline.artifacts import read_manifest
-    from pipeline.media.review import FILMSTRIP_KIND, FILMSTRIP_VERSION
+    from pipeline.media.review import read_filmstrip_layout
 
     locked = Variant.objects.select_for_update().select_related("shot__sequence").get(pk=variant.pk)
     old = [name for name in (locked.clip.name, locked.thumbnail.name, locked.filmstrip.name) if name]
@@ -82,7 +81,7 @@ def variant_review_media_attach(*, variant: Variant, mp4: Path, thumbnail: Path,
             with path.open("rb") as f:
                 getattr(locked, field).save(name, File(f), save=False)
             stored.append(getattr(locked, field).name)
-        locked.filmstrip_layout = read_manifest(layout, kind=FILMSTRIP_KIND, versions=(FILMSTRIP_VERSION,))
+        locked.filmstrip_layout = read_filmstrip_layout(layout)
         locked.clip_bytes = mp4.stat().st_size
         locked.clip_sha256 = hashlib.sha256(mp4.read_bytes()).hexdigest()
         locked.full_clean(validate_constraints=False)
@@ -229,7 +228,7 @@ def convert_join(job: Job, progress: Progress) -> None:
 def converted_variant_publish(*, job: Job, manifest: Path) -> tuple[Variant, bool]:
     """The reviewable variant (review/variants/NAME/variant.json) a conversion job made, on the job's shot
     as `facereplace publish` would send it: clip, thumbnail, filmstrip, QC, metrics, model and checkpoint."""
-    from pipeline.publish.stage import read_variant
+    from pipeline.publish.variant import read_variant
     from review.services.variants import variant_converted_publish
 
     made = read_variant(manifest)
@@ -301,7 +300,7 @@ def render_engine_source(render: Render) -> tuple[dict[str, Any] | None, str]:
     variant id: engine variant name}}, or None and why not (the render then previews the review clips).
 
     A site variant is the converted variant SHOT/convert/LABEL (publish labels a converted variant with its
-    name: `pipeline.convert.stage.write_review_variant`) when it was converted with the model and checkpoint
+    name: `pipeline.publish.variant.write_review_variant`) when it was converted with the model and checkpoint
     it was published with, for the site shot's frames. The shot folders are engine_folder(shot) itself and
     its sub-folders (one per `engine_run`), each with a shot.toml; the first that holds them all is used."""
     from pipeline.shot import ShotLayout
@@ -333,14 +332,14 @@ def _not_converted(folder: Path, variant: Variant, shot: Shot) -> str:
         data = read_converted(path)
     except FacereplaceError as exc:
         return f"variant {variant.label!r}: {exc}"
-    record = data.get("record") or {}
+    record = data.record
     converted = (record.get("model") or "", record.get("checkpoint") or "")
     if converted != (variant.model_name, variant.checkpoint):
         return (f"variant {variant.label!r} was converted with model {converted[0]!r} checkpoint {converted[1]!r}, "
                 f"published with {variant.model_name!r} {variant.checkpoint!r}")
-    if (data.get("first_frame"), data.get("last_frame")) != (shot.frame_start, shot.frame_end):
-        return (f"variant {variant.label!r} was converted for frames {data.get('first_frame')}-"
-                f"{data.get('last_frame')}, the shot is {shot.frame_start}-{shot.frame_end}")
+    if (data["first_frame"], data["last_frame"]) != (shot.frame_start, shot.frame_end):
+        return (f"variant {variant.label!r} was converted for frames {data['first_frame']}-"
+                f"{data['last_frame']}, the shot is {shot.frame_start}-{shot.frame_end}")
     return ""
 
 
@@ -418,13 +417,12 @@ def render_join(job: Job, progress: Progress) -> None:
 
 def _engine_join(job: Job) -> None:
     """The comp's review clip becomes the render's output; its log names the hand-off files."""
-    from pipeline.artifacts import read_manifest
-    from pipeline.comp.stage import KIND, MANIFEST, SCHEMA_VERSION
+    from pipeline.comp.stage import RENDER, read_render
 
     out = engine_render_dir(Path(job.params["engine"]["shot"]), job.render)
-    manifest = read_manifest(out / MANIFEST, kind=KIND, versions=(SCHEMA_VERSION,))
+    manifest = read_render(out)
     lines = [f"comp of engine shot {job.params['engine']['shot']} by job {job.id}",
-             f"manifest: {out / MANIFEST}", f"frames (linear EXR): {out / manifest['frames']}",
+             f"manifest: {RENDER.path(out)}", f"frames (linear EXR): {out / manifest['frames']}",
              f"nuke: {out / manifest['nuke']}", f"otio: {out / manifest['otio']}",
              f"review clip: {out / manifest['review_clip']}"]
     render_complete(render=job.render, output=out / manifest["review_clip"], log="\n".join(lines))

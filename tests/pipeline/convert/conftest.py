@@ -87,8 +87,8 @@ def converted(identity_shot) -> Callable[[str], Path]:
             if name == "graded":  # kept off the plate's colours, so the two variants look different
                 config = dataclasses.replace(config, colour_match="none")
             out = identity_shot.root / "convert" / name
-            run(config, ConvertInputs(shot=identity_shot, variant=identity_shot.variant(name),
-                                      swapper=swappers[name], out_dir=out))
+            run(config, ConvertInputs(shot=identity_shot, framing=identity_shot.config.stabilize,
+                                      variant=identity_shot.variant(name), swapper=swappers[name], out_dir=out))
             made[name] = out
         return made[name]
 

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from pipeline.media.clip import open_clip
-from pipeline.publish.stage import variants_of
+from pipeline.publish.variant import variants_of
 from review.choices import RenderState, ShotStatus
 from review.models import Job, Render
 from review.services.edits import decision_create, edit_create
@@ -30,7 +30,7 @@ def engine_root(tmp_path_factory) -> Path:
     12-frame shot at the site shot's frames and fps, two variants converted (identity and graded) and their
     review/variants/NAME/variant.json for publish."""
     from pipeline.convert import ConvertInputs, run
-    from pipeline.convert.stage import write_review_variant
+    from pipeline.publish.variant import write_review_variant
     from pipeline.shot import load_shot
     from pipeline.synth.stage import SynthConfig
     from pipeline.synth.stage import run as synth
@@ -42,7 +42,7 @@ def engine_root(tmp_path_factory) -> Path:
     shot = load_shot(shot_dir)
     config = shot.config.convert
     for name, swapper in (("same", IdentitySwapper(64)), ("graded", IdentitySwapper(64, gain=(0.5, 0.5, 0.5)))):
-        out = run(config, ConvertInputs(shot=shot, variant=shot.variant(name),
+        out = run(config, ConvertInputs(shot=shot, framing=shot.config.stabilize, variant=shot.variant(name),
                                         swapper=swapper, out_dir=shot_dir / "convert" / name))
         write_review_variant(shot_dir, out.manifest)
     return root
