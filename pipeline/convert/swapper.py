@@ -91,7 +91,7 @@ class TrainedSwapper:
                            "latents": len(bank), "sources": sorted({o[0] for o in bank.origins
                                                                     if o is not None and o[0] in (syncs or {})})},
                        "facesets": self._facesets(checkpoint), "device": str(self.device)}
-        log.info("convert: %s model %s at step %d on %s", self.trained.variant, checkpoint, self.trained.step,
+        log.info("convert: %s model %s at step %d on %s", self.trained.model.name, checkpoint, self.trained.step,
                  self.device)
 
     @staticmethod

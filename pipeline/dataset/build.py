@@ -29,7 +29,7 @@ from pipeline.atomic import atomic_dir
 from pipeline.config import config_to_dict
 from pipeline.dataset.config import DatasetConfig
 from pipeline.dataset.descriptors import CropGeometry, face_direction, measure_crop, wrap_degrees
-from pipeline.dataset.faceset import read_faceset, write_faceset
+from pipeline.dataset.faceset import CG_SOURCE, FACESET, read_faceset, write_faceset
 from pipeline.dataset.masks import MASK_VERSION, head_mask, proxy_vertices
 from pipeline.errors import InputError, MediaError
 from pipeline.geometry import project
@@ -42,7 +42,6 @@ from pipeline.stabilize.stage import open_framing
 logger = logging.getLogger(__name__)
 
 DESCRIPTOR_VERSION = 1  # bump when descriptors change meaning: every source's signature changes with it
-CG_SOURCE = "cg"
 
 
 @dataclasses.dataclass(frozen=True)
@@ -135,7 +134,7 @@ def run(config: DatasetConfig, inputs: BuildInputs, *, progress: ProgressCallbac
     if not jobs:
         raise InputError(f"{shot.root}: the shot has no {inputs.identity} sources; add [[sources]] with "
                          f"identity = \"{inputs.identity}\"")
-    previous = read_faceset(out) if (out / "faceset.json").is_file() else None
+    previous = read_faceset(out) if FACESET.path(out).is_file() else None
     reframed = previous is not None and (previous.get("size"), previous.get("radius")) != (config.size, config.radius)
     if reframed and not (inputs.rebuild and not inputs.sources):
         raise InputError(f"{out}: this faceset has {previous.get('size')}px crops of radius {previous.get('radius')}, "

@@ -12,7 +12,7 @@ _EXPORTS = {
     "pipeline.train.checkpoint": ("TrainedModel", "load_checkpoint", "load_trained", "read_checkpoint_info"),
     "pipeline.train.config": ("AugmentConfig", "LossConfig", "TrainConfig"),
     "pipeline.train.data": ("ArrayCrops", "CgPairs", "Faceset", "IdentityCrops", "PngCrops", "TrainingSet",
-                            "load_faceset", "training_set", "write_faceset"),
+                            "load_faceset", "training_set"),
     "pipeline.train.stage": ("TrainInputs", "TrainResult", "run"),
     "pipeline.train.shot": ("run_shot", "shot_facesets"),
 }

@@ -110,8 +110,8 @@ def _new_model(config: TrainConfig, inputs: TrainInputs) -> SwapModel:
 
 
 def _check_resume(state: dict[str, Any], config: TrainConfig, inputs: TrainInputs, path: Path) -> None:
-    if (state["variant"], state["stage"]) != (inputs.model, inputs.stage):
-        raise InputError(f"{path}: holds a {state['variant']} {state['stage']} stage, not {inputs.model} "
+    if (state["model"]["name"], state["stage"]) != (inputs.model, inputs.stage):
+        raise InputError(f"{path}: holds a {state['model']['name']} {state['stage']} stage, not {inputs.model} "
                          f"{inputs.stage}; choose another output folder")
     if state["manifest_hash"] != inputs.data.manifest_hash:
         raise InputError(f"{path}: the facesets changed since this checkpoint was written; train again without "
@@ -245,7 +245,7 @@ class TrainingStage:
     def checkpoint(self, *, complete: bool) -> Path:
         recent = self.losses[-50:]
         state = {
-            "variant": self.inputs.model, "stage": self.inputs.stage, "step": self.step_done,
+            "stage": self.inputs.stage, "step": self.step_done,
             "complete": complete, "model": self.model.spec, "config": config_to_dict(self.config),
             "manifest_hash": self.inputs.data.manifest_hash, "facesets": dict(self.inputs.data.sources),
             "init_from": str(self.inputs.init_from) if self.inputs.init_from else None,

@@ -62,7 +62,7 @@ def test_convert_verb_runs_a_trained_checkpoint(identity_shot, tmp_path, capsys)
     from tests.pipeline.convert.conftest import shot_with
 
     model = create_model("loose", size=64, width=8, latent_dim=16)
-    save_checkpoint(tmp_path / "ckpt", {"variant": "loose", "stage": "fit", "step": 0, "complete": True,
+    save_checkpoint(tmp_path / "ckpt", {"stage": "fit", "step": 0, "complete": True,
                                         "model": model.spec, "config": {}, "manifest_hash": "f00d", "facesets": {},
                                         "metrics": {"losses": []}, "model_state": model.state_dict()})
     shot = shot_with(identity_shot.plate.parent.parent, tmp_path / "shot",

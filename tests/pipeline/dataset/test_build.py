@@ -54,6 +54,19 @@ def test_training_reads_the_faceset_and_its_cg_pairs(built):
                                             "walkthrough_witness_right", "rig", "cg_beauty"}
 
 
+def test_material_written_from_arrays_has_the_form_a_built_faceset_has(built, tmp_path):
+    """One faceset format: training's test material (pipeline.dataset.faceset.write_crops) carries every field
+    the dataset stage writes, so what training is tested on is what it reads in production."""
+    from pipeline.dataset.faceset import write_crops
+
+    data = read_faceset(built.faceset("actor"))
+    photo = next(e for e in data["crops"] if e["source"] != "cg")
+    crops = np.zeros((1, 64, 64, 3), np.float32)
+    made = read_faceset(write_crops(tmp_path / "made", identity="actor", crops=crops, masks=crops[..., 0],
+                                    poses=np.zeros((1, 3))).parent)
+    assert set(made) == set(data) - {"config"} and set(made["crops"][0]) == set(photo)
+
+
 def test_near_duplicates_are_dropped(built):
     data = read_faceset(built.faceset("actor"))
     walk = data["sources"]["walkthrough_main"]

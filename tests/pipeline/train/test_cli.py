@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from pipeline.cli import main
-from pipeline.train import load_checkpoint, write_faceset
+from pipeline.dataset.faceset import write_crops
+from pipeline.train import load_checkpoint
 from tests.pipeline.train.faces import face_set, random_poses
 
 TRAIN = """
@@ -41,7 +42,7 @@ def shot(tmp_path: Path) -> Path:
     for identity, folder in (("dancer", "dancer"), ("actor", "actor"), ("actor", "fit")):
         poses = random_poses(8, rng)
         crops, masks = face_set(identity, rng.uniform(0, 1, 8), poses)
-        write_faceset(tmp_path / "dataset" / folder, identity=identity, crops=crops, masks=masks, poses=poses)
+        write_crops(tmp_path / "dataset" / folder, identity=identity, crops=crops, masks=masks, poses=poses)
     return tmp_path
 
 
@@ -67,12 +68,12 @@ def test_rigid_learns_the_actor_after_the_rules_loose_everything_she_did(shot: P
     """The dataset rules prune the actor's open mouths and toothy smiles: rigid's base learns what they kept, so it
     cannot draw what was pruned; loose's learns all of the actor's material (the in-betweens it generalises over)."""
     from pipeline.shot import load_shot
-    from pipeline.train import shot_facesets, write_faceset
+    from pipeline.train import shot_facesets
 
     rng = np.random.default_rng(8)
     poses = random_poses(4, rng)
     crops, masks = face_set("actor", np.zeros(4), poses)
-    write_faceset(shot / "dataset" / "actor_kept", identity="actor", crops=crops, masks=masks, poses=poses)
+    write_crops(shot / "dataset" / "actor_kept", identity="actor", crops=crops, masks=masks, poses=poses)
     loaded = load_shot(shot / "shot.toml")
     assert shot_facesets(loaded, model="rigid", stage="base")["actor"] == shot / "dataset/actor_kept"
     assert shot_facesets(loaded, model="cg", stage="base")["actor"] == shot / "dataset/actor_kept"

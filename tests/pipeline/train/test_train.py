@@ -79,7 +79,7 @@ def test_checkpoint_holds_config_faceset_hash_metrics_and_bank(trained: dict[str
     state = load_checkpoint(result.fit.checkpoint)
     assert state["config"] == config_to_dict(result.config)
     assert state["manifest_hash"] == fit_set.manifest_hash
-    assert (state["variant"], state["stage"], state["step"], state["complete"]) == ("rigid", "fit", 40, True)
+    assert (state["model"]["name"], state["stage"], state["step"], state["complete"]) == ("rigid", "fit", 40, True)
     assert state["init_from"] == str(result.base.checkpoint)
     assert state["metrics"]["losses"] == result.fit.losses
     assert state["latent_bank"]["ids"] == fit_set.identities["actor"].ids
@@ -91,6 +91,23 @@ def test_checkpoint_holds_config_faceset_hash_metrics_and_bank(trained: dict[str
     grid = cv2.imread(str(previews[-1]))
     assert grid.shape[0] == 6 * 64  # per role: input, -> actor, -> dancer
     assert grid.shape[1] >= 6 * 64
+
+
+def test_a_version_1_checkpoint_loads_through_the_upgrade(trained: dict[str, Trained], tmp_path: Path) -> None:
+    """Checkpoints trained before version 2 named their model "variant" too; they still convert and resume."""
+    import json
+    import shutil
+
+    folder = tmp_path / "old"
+    shutil.copytree(trained["rigid"].fit.checkpoint.parent, folder)
+    state = torch.load(folder / "checkpoint.pt", weights_only=True)
+    torch.save({**state, "schema_version": 1, "variant": "rigid"}, folder / "checkpoint.pt")
+    info = json.loads((folder / "checkpoint.json").read_text())
+    (folder / "checkpoint.json").write_text(json.dumps({**info, "schema_version": 1, "variant": "rigid"}))
+    assert "variant" not in load_checkpoint(folder) and load_checkpoint(folder)["schema_version"] == 2
+    assert read_checkpoint_info(folder)["model"]["name"] == "rigid" and "variant" not in read_checkpoint_info(folder)
+    loaded = load_trained(folder)
+    assert loaded.model.name == "rigid" and loaded.bank is not None
 
 
 def test_cg_learns_cg_pass_to_actor(tmp_path: Path) -> None:

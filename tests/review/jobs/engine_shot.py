@@ -18,7 +18,7 @@ def save_loose_model(folder: Path, seed: int) -> None:
     torch.manual_seed(seed)
     model = create_model("loose", size=64)
     save_checkpoint(folder, {
-        "variant": "loose", "stage": "fit", "step": 0, "complete": True, "model": model.spec, "config": {},
+        "stage": "fit", "step": 0, "complete": True, "model": model.spec, "config": {},
         "manifest_hash": "", "facesets": {}, "metrics": {"loss": None, "losses": []},
         "model_state": model.state_dict(), "optimizer_state": None, "scaler_state": None, "latent_bank": None})
 
