@@ -178,6 +178,10 @@ SPECTACULAR_SETTINGS = {
     "DESCRIPTION": "Shots, variants, edits, decisions, notes, fixes and renders of the facereplace review site.",
     "VERSION": "1",
     "SERVE_INCLUDE_SCHEMA": False,
+    # Request bodies get their own components: required text says minLength 1, uploads say format binary.
+    "COMPONENT_SPLIT_REQUEST": True,
+    # the API's ids in paths (review/api/urls.py IdConverter)
+    "PATH_CONVERTER_OVERRIDES": {"id": {"type": "integer", "minimum": 1, "maximum": 10**18 - 1}},
     # Swagger UI and Redoc from the installed sidecar package: the docs page needs no CDN.
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",

@@ -15,8 +15,8 @@ class ProjectAdmin(admin.ModelAdmin):
 
 @admin.register(m.Membership)
 class MembershipAdmin(admin.ModelAdmin):
-    list_display = ["project", "user"]
-    list_filter = ["project"]
+    list_display = ["project", "user", "role"]
+    list_filter = ["project", "role"]
     autocomplete_fields = ["user"]
 
 

@@ -25,6 +25,7 @@ from review.choices import (
     JobKind,
     JobState,
     RenderState,
+    Role,
     ShotStatus,
     VariantKind,
 )
@@ -79,16 +80,22 @@ class Project(models.Model):
 
 
 class Membership(models.Model):
-    """A person works on a project; what they may do there comes from their role group."""
+    """A person works on a project in a role: what they may do there (review/permissions.py), and only there."""
 
     project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="memberships")
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="review_memberships")
+    role = models.CharField(max_length=16, choices=Role.choices, blank=True,
+                            help_text="what they may do on this project; blank: nothing yet (kept for people "
+                                      "who had no role group when roles became per project)")
 
     class Meta:
-        constraints = [models.UniqueConstraint(fields=["project", "user"], name="membership_unique")]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "user"], name="membership_unique"),
+            models.CheckConstraint(condition=Q(role__in=[*Role.values, ""]), name="membership_role_known"),
+        ]
 
     def __str__(self) -> str:
-        return f"{self.user} in {self.project}"
+        return f"{self.user}: {self.role or 'no role'} on {self.project}"
 
 
 class Sequence(models.Model):

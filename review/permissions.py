@@ -1,8 +1,9 @@
-"""Who may do what: roles are Django groups, projects are reached through membership.
+"""Who may do what: a person's role is held per project, on their membership of it.
 
-`MATRIX` is the permission matrix printed in README.md ("## Roles and permissions"); a test keeps the two equal
-and another exercises every cell through the API. Services call `require(...)` before every write, so the
-pages, the API and the admin actions share one rule.
+A supervisor on one project may be an artist on another: every check asks for the role in the project of the
+shot (or sequence) acted on, never for a role held elsewhere. `MATRIX` is the permission matrix printed in
+README.md ("## Roles and permissions"); a test keeps the two equal and another exercises every cell through the
+API. Services call `require(...)` before every write, so the pages, the API and the admin actions share one rule.
 """
 from __future__ import annotations
 
@@ -52,36 +53,41 @@ MATRIX: dict[Action, tuple[frozenset[Role], str]] = {
 }
 
 
-def roles_of(user: Any) -> frozenset[Role]:
-    """The roles a user holds (their role groups), cached on the user object for the request."""
-    cached = getattr(user, "_review_roles", None)
+def project_roles(user: Any) -> dict[int, str]:
+    """The user's role on each project they are a member of ('' where they hold none), cached on the user
+    object for the request."""
+    cached = getattr(user, "_review_project_roles", None)
     if cached is None:
-        if not user.is_authenticated:
-            cached = frozenset()
-        else:
-            names = set(user.groups.filter(name__in=Role.values).values_list("name", flat=True))
-            cached = frozenset(Role(n) for n in names)
-        user._review_roles = cached
+        cached = dict(user.review_memberships.values_list("project_id", "role")) if user.is_authenticated else {}
+        user._review_project_roles = cached
     return cached
 
 
-def primary_role(user: Any) -> str:
-    """One role to show in the page (the most powerful the user holds), or '' when none."""
-    held = roles_of(user)
-    for role in (S, P, A, PL):
-        if role in held:
-            return role.value
+def role_on(user: Any, project_id: int) -> str:
+    """The user's role on the project: '' when they hold none there or are no member of it."""
+    return project_roles(user).get(project_id, "")
+
+
+def role_label(user: Any, project_id: int) -> str:
+    """The role to show beside the user's name on a page of the project, or '' when none."""
+    return role_on(user, project_id) or ("admin" if getattr(user, "is_superuser", False) else "")
+
+
+def roles_summary(user: Any) -> str:
+    """The roles to show beside the user's name on a page that spans projects (the board): the role when it is
+    the same on every project, else each project's ("dance: supervisor, promo: artist")."""
+    held = list(user.review_memberships.exclude(role="").order_by("project__code")
+                .values_list("project__code", "role")) if user.is_authenticated else []
+    if len({role for _, role in held}) == 1:
+        return held[0][1]
+    if held:
+        return ", ".join(f"{code}: {role}" for code, role in held)
     return "admin" if getattr(user, "is_superuser", False) else ""
 
 
 def member_project_ids(user: Any) -> frozenset[int]:
-    """Projects the user is a member of, cached on the user object for the request."""
-    cached = getattr(user, "_review_memberships", None)
-    if cached is None:
-        cached = frozenset(user.review_memberships.values_list("project_id", flat=True)) \
-            if user.is_authenticated else frozenset()
-        user._review_memberships = cached
-    return cached
+    """Projects the user is a member of (whatever their role there), cached on the user object for the request."""
+    return frozenset(project_roles(user))
 
 
 def is_member(user: Any, project_id: int) -> bool:
@@ -95,7 +101,7 @@ def allowed(user: Any, project_id: int, action: Action) -> bool:
         return False
     if user.is_superuser:
         return True
-    return bool(roles_of(user) & MATRIX[action][0])
+    return role_on(user, project_id) in MATRIX[action][0]
 
 
 def require(user: Any, project_id: int, action: Action) -> None:
@@ -107,10 +113,10 @@ def require(user: Any, project_id: int, action: Action) -> None:
     if user.is_superuser:
         return
     roles, meaning = MATRIX[action]
-    if not roles_of(user) & roles:
-        held = ", ".join(sorted(roles_of(user))) or "no role"
+    held = role_on(user, project_id)
+    if held not in roles:
         needed = " or ".join(sorted(roles))
-        raise PermissionDenied(f"only a {needed} may {meaning} (you are: {held})")
+        raise PermissionDenied(f"only a {needed} may {meaning} (you are: {held or 'no role'} on this project)")
 
 
 def matrix_markdown() -> str:

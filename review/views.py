@@ -18,7 +18,7 @@ from review.api.serializers import ShotDetailSerializer
 from review.choices import DecisionVerdict, ShotStatus
 from review.errors import Conflict
 from review.models import Edit
-from review.permissions import Action, allowed, primary_role, require
+from review.permissions import Action, allowed, require, role_label, roles_summary
 from review.selectors import shots as sel
 from review.services import edits as edit_services
 from review.services import notes as note_services
@@ -48,7 +48,7 @@ def board(request: HttpRequest) -> HttpResponse:
     projects = list(sel.project_list(user=request.user))
     return render(request, "review/board.html", {
         "board": data, "filters": filters, "projects": projects, "statuses": ShotStatus,
-        "query": request.GET.urlencode(), "role": primary_role(request.user)})
+        "query": request.GET.urlencode(), "role": roles_summary(request.user)})
 
 
 @login_required
@@ -72,14 +72,15 @@ def shot_page(request: HttpRequest, shot_id: int) -> HttpResponse:
     project_id = shot.sequence.project_id
     require(request.user, project_id, Action.VIEW)
     data = dict(ShotDetailSerializer(shot, context={"user": request.user}).data)
-    data["user"] = {"username": request.user.username, "role": primary_role(request.user)}
+    role = role_label(request.user, project_id)
+    data["user"] = {"username": request.user.username, "role": role}
     data["api"] = "/api/"
     edit = sel.latest_edit(shot)
     can = {a.name.lower(): allowed(request.user, project_id, a) for a in Action}
     return render(request, "review/shot.html", {
         "shot": shot, "shot_data": data, "edit": edit, "decision": edit and next(iter(edit.decisions.all()), None),
         "status": ShotStatus(shot.status), "manual_statuses": [ShotStatus(s) for s in data["allowed_statuses"]],
-        "can": can, "verdicts": DecisionVerdict, "role": primary_role(request.user)})
+        "can": can, "verdicts": DecisionVerdict, "role": role})
 
 
 def _run(request: HttpRequest, action: Any) -> None:

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.timing import patience
+
 os.environ.setdefault("OPENCV_IO_ENABLE_OPENEXR", "1")
 # Playwright must never try to download its own browser: Debian's chromium is the one we drive.
 os.environ.setdefault("PLAYWRIGHT_SKIP_BROWSER_DOWNLOAD", "1")
@@ -25,8 +27,16 @@ ARTIFACTS = Path(__file__).resolve().parent.parent / "test-artifacts"
 
 def pytest_collection_modifyitems(config, items) -> None:
     """Browser tests run last: once the session's Playwright (sync API) starts, it keeps an event loop running
-    on the main thread, and an async test after it could not run its own."""
+    on the main thread, and an async test after it could not run its own. Each test's time limit (pytest-timeout,
+    a guard against hangs) grows with the machine's load, as every wait in the tests does."""
     items.sort(key=lambda item: "browser" in getattr(item, "fixturenames", ()))
+    limit = patience(float(config.getini("timeout") or 0))
+    for item in items:
+        marker = item.get_closest_marker("timeout")
+        if limit and marker is None:
+            item.add_marker(pytest.mark.timeout(limit), append=False)
+        elif marker is not None and marker.args:
+            item.add_marker(pytest.mark.timeout(patience(float(marker.args[0]))), append=False)
 
 
 def chromium_path() -> str:

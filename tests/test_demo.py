@@ -8,7 +8,9 @@ from pathlib import Path
 
 import pytest
 
-from tests.review.live import free_port
+from review.management.health import wait_until_healthy
+from tests.review.live import free_port, stop
+from tests.timing import patience
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -24,7 +26,8 @@ def demo_run(tmp_path_factory):
     project = work / "engine" / "demo" / "SQ010"
 
     def run(*args: str) -> subprocess.CompletedProcess:
-        result = subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True, timeout=600)
+        result = subprocess.run([sys.executable, *args], cwd=ROOT, env=env, capture_output=True, text=True,
+                                timeout=patience(600))
         assert result.returncode == 0, f"{args} failed:\n{result.stdout}\n{result.stderr}"
         return result
 
@@ -64,7 +67,8 @@ def test_shots_are_published_with_demo_accounts_printed(demo_run):
 
 def test_a_second_demo_reuses_what_is_done(demo_run):
     engine_again = subprocess.run([sys.executable, "-m", "pipeline.cli", "demo", str(demo_run[4]), "--quick"],
-                                  cwd=ROOT, env=demo_run[3], capture_output=True, text=True, timeout=120)
+                                  cwd=ROOT, env=demo_run[3], capture_output=True, text=True,
+                                  timeout=patience(120))
     assert engine_again.returncode == 0
     assert "reusing" in engine_again.stderr and "done in" not in engine_again.stderr
     second = demo_run[2]
@@ -95,12 +99,7 @@ def test_the_supervisor_approves_and_the_final_comp_renders(demo_run):
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     api, auth = f"http://127.0.0.1:{port}/api", {"Authorization": f"Token {token}"}
     try:
-        for _ in range(100):
-            try:
-                if requests.get(f"http://127.0.0.1:{port}/health/", timeout=1).ok:
-                    break
-            except requests.ConnectionError:
-                time.sleep(0.3)
+        wait_until_healthy(f"http://127.0.0.1:{port}", process=site, timeout=patience(60), what="manage.py serve")
         shot = requests.get(f"{api}/shots/?code=pirouette", headers=auth).json()["results"][0]
         variants = {v["label"]: v["id"] for v in requests.get(f"{api}/shots/{shot['id']}/", headers=auth).json()["variants"]}
         edit = requests.post(f"{api}/shots/{shot['id']}/edits/", headers=auth, json={"segments": [
@@ -108,7 +107,7 @@ def test_the_supervisor_approves_and_the_final_comp_renders(demo_run):
             {"variant": variants["cg"], "frame_start": 1013, "frame_end": 1024, "transition": 4}]}).json()
         decision = requests.post(f"{api}/edits/{edit['id']}/decisions/", headers=auth, json={"decision": "approve"})
         assert decision.status_code == 201, decision.text
-        deadline = time.monotonic() + 240
+        deadline = time.monotonic() + patience(240)
         while time.monotonic() < deadline:
             detail = requests.get(f"{api}/shots/{shot['id']}/", headers=auth).json()
             if detail["status"] == "final":
@@ -121,5 +120,4 @@ def test_the_supervisor_approves_and_the_final_comp_renders(demo_run):
         rendered = project / "pirouette" / "renders"
         assert len(list(rendered.glob("*/comp/comp.*.exr"))) == 24
     finally:
-        site.terminate()
-        site.wait(timeout=30)
+        stop(site)

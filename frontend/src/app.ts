@@ -8,6 +8,7 @@ import { NotesPanel } from "./notes";
 import { PicksPanel } from "./picks";
 import { Player } from "./player";
 import { can, parseShot, type Shot } from "./shot";
+import { showOnShotPage } from "./shotpage";
 import { Timeline } from "./timeline";
 
 export class ShotApp {
@@ -102,6 +103,7 @@ export class ShotApp {
 
   private onLive(msg: Record<string, unknown>): void {
     const type = String(msg.type ?? "");
+    showOnShotPage(msg);
     if (type === "render.progress") {
       const progress = Number(msg.progress ?? 0);
       this.progressEl.hidden = false;

@@ -1,26 +1,24 @@
-/** Entry point of player.js: mounts the player on a shot page and live updates on the board. */
+/** Entry point of player.js, the site's one script: the player and its live updates on a shot page, the
+ * shot's jobs table, and live updates on the board. */
 import "./player.css";
 import { mountBoard } from "./board";
 import { mountShot, type ShotApp } from "./app";
+import { JobsTable } from "./jobs";
 
 declare global {
   interface Window {
-    facereplace?: { app?: ShotApp };
-    /** Tell the site's plain live.js that the player handles the shot page's and the board's live updates. */
-    facereplacePlayer?: boolean;
-    facereplacePlayerBoard?: boolean;
+    facereplace?: { app?: ShotApp; jobs?: JobsTable };
   }
 }
 
-window.facereplacePlayer = true;
-window.facereplacePlayerBoard = true;
-
 function start(): void {
+  const jobs = document.getElementById("jobs");
+  if (jobs instanceof HTMLTableElement) window.facereplace = { jobs: new JobsTable(jobs) };
   const data = document.getElementById("shot-data");
   const root = document.getElementById("player-root");
   if (data && root) {
     try {
-      window.facereplace = { app: mountShot(root, JSON.parse(data.textContent || "null")) };
+      window.facereplace = { ...window.facereplace, app: mountShot(root, JSON.parse(data.textContent || "null")) };
     } catch (e) {
       root.textContent = `The player could not start: ${(e as Error).message}`;
       root.classList.add("fr-error");

@@ -1,8 +1,9 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
 import {
-  editMergeNext, editMixAt, editMoveCut, editNew, editSetTransition, editSetVariant, editSplit, validateEdit,
+  type Segment, editMergeNext, editMixAt, editMoveCut, editNew, editSetTransition, editSetVariant, editSplit, validateEdit,
 } from "../src/edit";
+import dissolves from "../../tests/fixtures/dissolve_weights.json";
 
 const RANGE = { start: 1001, end: 1100 };
 const VARIANTS = [1, 2, 3];
@@ -74,4 +75,16 @@ test("validation names gaps, overlaps, unknown variants and a wrong range", () =
   ];
   assert.deepEqual(validateEdit(overlap, RANGE, VARIANTS), ["segments 1 and 2 overlap at frame 1040"]);
   assert.deepEqual(validateEdit([], RANGE, VARIANTS), ["the edit has no segments"]);
+});
+
+type DissolveCase = { name: string; segments: Segment[]; frames: Record<string, [number, number][]> };
+
+test("every frame of the shared dissolve fixture mixes as the final render mixes it", () => {
+  for (const { name, segments, frames } of dissolves.cases as unknown as DissolveCase[]) {
+    for (const [frame, expected] of Object.entries(frames)) {
+      const mix = editMixAt(segments, Number(frame));
+      assert.deepEqual(mix.map((m) => m.variant), expected.map(([variant]) => variant), `${name}, frame ${frame}`);
+      mix.forEach((m, i) => assert.ok(Math.abs(m.weight - expected[i][1]) < 1e-9, `${name}, frame ${frame}: ${m.weight}`));
+    }
+  }
 });

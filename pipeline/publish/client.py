@@ -165,7 +165,7 @@ class SiteClient:
             response = self.request("POST", "shots/", retry=False, json_body={
                 "project": project, "sequence": sequence, "code": code, "frame_start": first_frame,
                 "frame_end": last_frame, "fps_num": fps.numerator, "fps_den": fps.denominator})
-            if response.status_code == 400:  # a retried create may have landed: look again before giving up
+            if response.status_code == 409:  # it exists: a retried create landed, or a race; look again
                 shot = self._shot_find(project=project, sequence=sequence, code=code)
             if shot is None:
                 shot = self.check(response, f"creating shot {project}/{sequence}/{code}")

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.http import QueryDict
 from rest_framework import serializers
+from rest_framework.fields import empty
 
 from review.choices import DecisionVerdict, FrameFixState, RenderState, ShotStatus, VariantKind
 from review.services.shots import manual_transitions
@@ -25,7 +27,7 @@ class ProjectSerializer(serializers.ModelSerializer):
 
 
 class SequenceSerializer(serializers.ModelSerializer):
-    project = serializers.SlugRelatedField(slug_field="code", queryset=Project.objects.all())
+    project = serializers.SlugRelatedField(slug_field="code", read_only=True)
 
     class Meta:
         model = Sequence
@@ -207,33 +209,113 @@ class ShotDetailSerializer(ShotListSerializer):
 
 
 # ---- input ----
+# Input serializers take only what their schema (drawn from them) allows: JSON values of the type it names,
+# integers within the database's range, text that says something. Cross-field and stored-state rules (frames
+# inside the shot, a variant of this shot, an upload judged by its content) stay with the services (400).
 
-class ShotCreateIn(serializers.Serializer):
+FRAME_RANGE = {"min_value": -(2**31), "max_value": 2**31 - 1}  # a frame number fits every database's integer
+ID_RANGE = {"min_value": 1, "max_value": 2**63 - 1}
+
+
+def _json_type_error(field: serializers.Field, value: Any) -> str | None:
+    """What is wrong with the JSON type of `value` for `field` (None when nothing is), as the schema names it."""
+    if value is None:
+        return None  # the field itself says whether it may be null
+    if isinstance(field, serializers.BooleanField):
+        return None if isinstance(value, bool) else "expected true or false"
+    if isinstance(field, serializers.IntegerField):
+        return None if isinstance(value, int) and not isinstance(value, bool) else "expected an integer"
+    if isinstance(field, serializers.FloatField):
+        return None if isinstance(value, (int, float)) and not isinstance(value, bool) else "expected a number"
+    if isinstance(field, (serializers.CharField, serializers.ChoiceField, serializers.DateField)):
+        return None if isinstance(value, str) else "expected a string"
+    if isinstance(field, serializers.ListField):
+        if not isinstance(value, list):
+            return "expected a list"
+        return next((f"item {i}: {error}" for i, item in enumerate(value)
+                     if (error := _json_type_error(field.child, item))), None)
+    if isinstance(field, serializers.Serializer):
+        return None if isinstance(value, dict) else "expected an object"
+    return None
+
+
+class StrictInput(serializers.Serializer):
+    """An input serializer that takes JSON values only of the type its schema names: DRF alone would take 12
+    for a string, "12" or 12.0 for an integer and "yes" for true, which the schema does not allow. Form fields
+    (multipart) are all text and are read as DRF reads them."""
+
+    def to_internal_value(self, data: Any) -> Any:
+        if isinstance(data, dict) and not isinstance(data, QueryDict):
+            errors = {name: [error] for name, field in self.fields.items()
+                      if name in data and (error := _json_type_error(field, data[name]))}
+            if errors:
+                raise serializers.ValidationError(errors)
+        return super().to_internal_value(data)
+
+
+def text_field(**kwargs: Any) -> serializers.RegexField:
+    """Text that must say something: blank or only spaces is refused, and the schema says so (pattern \\S)."""
+    return serializers.RegexField(r"\S", error_messages={"invalid": "write something: blank text is refused"},
+                                  **kwargs)
+
+
+def frame_field(**kwargs: Any) -> serializers.IntegerField:
+    return serializers.IntegerField(**FRAME_RANGE, **kwargs)
+
+
+class QueryBooleanField(serializers.BooleanField):
+    """A boolean in the query string: `true` or `false`, as the schema's boolean is written there."""
+
+    TRUE_VALUES = {"true"}
+    FALSE_VALUES = {"false"}
+
+    def get_value(self, dictionary: Any) -> Any:
+        return dictionary.get(self.field_name, empty)  # as written: DRF's form reading makes "" and absent false
+
+
+class ShotFiltersIn(StrictInput):
+    status = serializers.ListField(child=serializers.ChoiceField(choices=ShotStatus.choices), required=False,
+                                   help_text="only shots in these statuses")
+    # empty means no filter, as the board's form sends it
+    sequence = serializers.CharField(required=False, allow_blank=True, help_text="sequence id or code")
+    assignee = serializers.CharField(required=False, allow_blank=True, help_text="user id or user name")
+    project = serializers.CharField(required=False, allow_blank=True, help_text="project code")
+    code = serializers.CharField(required=False, allow_blank=True, help_text="shot code")
+    overdue = QueryBooleanField(required=False, help_text="only shots past their due date and not final")
+
+
+class SequenceIn(StrictInput):
+    project = serializers.SlugField(help_text="the project's code")
+    code = serializers.SlugField(max_length=64)
+    name = serializers.CharField(max_length=200, required=False, allow_blank=True, default="")
+
+
+class ShotCreateIn(StrictInput):
     project = serializers.SlugField()
-    sequence = serializers.CharField(max_length=64)
-    code = serializers.CharField(max_length=64)
-    frame_start = serializers.IntegerField(default=1001)
-    frame_end = serializers.IntegerField(default=1001)
-    fps_num = serializers.IntegerField(min_value=1, default=24)
-    fps_den = serializers.IntegerField(min_value=1, default=1)
+    sequence = serializers.SlugField(max_length=64, help_text="the sequence's code (made when new)")
+    code = serializers.SlugField(max_length=64)
+    frame_start = frame_field(default=1001)
+    frame_end = frame_field(default=1001, help_text="not before frame_start")
+    fps_num = serializers.IntegerField(min_value=1, max_value=FRAME_RANGE["max_value"], default=24)
+    fps_den = serializers.IntegerField(min_value=1, max_value=FRAME_RANGE["max_value"], default=1)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     due_date = serializers.DateField(required=False, allow_null=True, default=None)
 
 
-class ShotUpdateIn(serializers.Serializer):
+class ShotUpdateIn(StrictInput):
     due_date = serializers.DateField(required=False, allow_null=True)
     description = serializers.CharField(required=False, allow_blank=True)
     assignees = serializers.ListField(child=serializers.CharField(), required=False,
                                       help_text="user names")
 
 
-class StatusIn(serializers.Serializer):
-    status = serializers.CharField()
+class StatusIn(StrictInput):
+    status = serializers.ChoiceField(choices=ShotStatus.choices)
 
 
-class VariantPublishIn(serializers.Serializer):
+class VariantPublishIn(StrictInput):
     kind = serializers.ChoiceField(choices=VariantKind.choices)
-    label = serializers.CharField(max_length=100)
+    label = text_field(max_length=100)
     clip = serializers.FileField(help_text="the review clip (MP4/MOV), exactly the shot's frames at its fps")
     thumbnail = serializers.FileField(required=False, help_text="a PNG or JPEG still")
     filmstrip = serializers.FileField(required=False, help_text="the filmstrip sprite (PNG or JPEG)")
@@ -247,58 +329,67 @@ class VariantPublishIn(serializers.Serializer):
                                     help_text='scores, e.g. {"eval": the per-yaw-bin table of facereplace eval}')
 
 
-class PlateIn(serializers.Serializer):
+class PlateIn(StrictInput):
     clip = serializers.FileField()
 
 
-class SegmentIn(serializers.Serializer):
-    variant = serializers.IntegerField()
-    frame_start = serializers.IntegerField()
-    frame_end = serializers.IntegerField()
-    transition = serializers.IntegerField(min_value=0, default=0)
+class SegmentIn(StrictInput):
+    variant = serializers.IntegerField(**ID_RANGE, help_text="a variant of this shot")
+    frame_start = frame_field()
+    frame_end = frame_field()
+    transition = serializers.IntegerField(min_value=0, max_value=FRAME_RANGE["max_value"], default=0)
 
 
-class EditIn(serializers.Serializer):
-    segments = SegmentIn(many=True)
+class EditIn(StrictInput):
+    segments = serializers.ListField(child=SegmentIn(), min_length=1,
+                                     error_messages={"min_length": "an edit needs at least one segment"},
+                                     help_text="covering the shot's frames in order")
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class DecisionIn(serializers.Serializer):
+class DecisionIn(StrictInput):
     decision = serializers.ChoiceField(choices=DecisionVerdict.choices)
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class NoteIn(serializers.Serializer):
-    frame_start = serializers.IntegerField()
-    frame_end = serializers.IntegerField(required=False, allow_null=True, default=None)
-    text = serializers.CharField()
+class NoteIn(StrictInput):
+    frame_start = frame_field()
+    frame_end = frame_field(required=False, allow_null=True, default=None)
+    text = text_field()
     drawing = serializers.JSONField(required=False, allow_null=True, default=None)
-    variant = serializers.IntegerField(required=False, allow_null=True, default=None)
+    variant = serializers.IntegerField(**ID_RANGE, required=False, allow_null=True, default=None)
     attachments = serializers.ListField(child=serializers.FileField(), required=False, default=list)
 
 
-class ReplyIn(serializers.Serializer):
-    text = serializers.CharField()
+class ReplyIn(StrictInput):
+    text = text_field()
 
 
-class ResolveIn(serializers.Serializer):
+class ResolveIn(StrictInput):
     resolved = serializers.BooleanField(default=True)
 
 
-class FixIn(serializers.Serializer):
-    frame_start = serializers.IntegerField()
-    frame_end = serializers.IntegerField()
+class FixIn(StrictInput):
+    frame_start = frame_field()
+    frame_end = frame_field()
     comment = serializers.CharField(required=False, allow_blank=True, default="")
-    files = serializers.ListField(child=serializers.FileField(), allow_empty=False)
+    files = serializers.ListField(child=serializers.FileField(), min_length=1,
+                                  error_messages={"min_length": "a frame fix needs at least one image"})
 
 
-class FixReviewIn(serializers.Serializer):
-    state = serializers.ChoiceField(choices=FrameFixState.choices, help_text="accepted or rejected")
+class FixReviewIn(StrictInput):
+    state = serializers.ChoiceField(choices=[(c.value, c.label) for c in (FrameFixState.ACCEPTED,
+                                                                          FrameFixState.REJECTED)])
     comment = serializers.CharField(required=False, allow_blank=True, default="")
 
 
-class RenderReportIn(serializers.Serializer):
+class RenderReportIn(StrictInput):
     state = serializers.ChoiceField(choices=RenderState.choices, required=False)
     progress = serializers.FloatField(min_value=0.0, max_value=1.0, required=False)
     log = serializers.CharField(required=False, allow_blank=True, default="")
     output = serializers.FileField(required=False)
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        if not (data.get("log") or data.keys() & {"state", "progress", "output"}):
+            raise serializers.ValidationError("nothing to report: give state, progress, log or output")
+        return data

@@ -11,19 +11,23 @@ from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.db.models import QuerySet
+from django.http import Http404, HttpRequest, JsonResponse
 from django.shortcuts import get_object_or_404
-from drf_spectacular.utils import OpenApiParameter, extend_schema
+from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
+from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
-from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.parsers import JSONParser, MultiPartParser
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from review.api import serializers as s
+from review.api.schema import refusals
 from review.errors import Conflict, TransitionNotAllowed, UploadRejected
-from review.models import Edit, FrameFix, Note, Render, Sequence, Shot, Variant
+from review.models import Edit, FrameFix, Note, Project, Render, Sequence, Shot, Variant
 from review.permissions import Action, is_member, require
 from review.selectors import shots as sel
 from review.services import edits as edit_services
@@ -33,7 +37,9 @@ from review.services import renders as render_services
 from review.services import shots as shot_services
 from review.services import variants as variant_services
 
-UPLOAD_PARSERS = [MultiPartParser, FormParser, JSONParser]
+# The API takes JSON; an operation that needs a file takes a multipart form, one where a file is optional both.
+UPLOAD_PARSERS = [MultiPartParser]
+OPTIONAL_UPLOAD_PARSERS = [JSONParser, MultiPartParser]
 
 
 def error_response(exc: Exception) -> Response | None:
@@ -56,6 +62,21 @@ def error_response(exc: Exception) -> Response | None:
     return None
 
 
+def member_project(request: Request, code: str) -> Project:
+    """The project of that code among the user's: 404 alike for an unknown one and someone else's."""
+    project = sel.project_list(user=request.user).filter(code=code).first()
+    if project is None:
+        raise Http404(f"no project {code!r} among yours")
+    return project
+
+
+@csrf_exempt  # it changes nothing, and a CSRF refusal (an HTML page) would hide the JSON 404
+def unknown_endpoint(request: HttpRequest) -> JsonResponse:
+    """An API address no operation has (a misspelt path, an id that is not a number): a JSON 404 saying so,
+    as every other refusal of the API is JSON."""
+    return JsonResponse({"detail": f"no API endpoint {request.path}; see /api/docs/"}, status=404)
+
+
 def validated(serializer_class: type[serializers.Serializer], request: Request) -> dict[str, Any]:
     """The request's data checked by an input serializer (400 with field errors when wrong)."""
     serializer = serializer_class(data=request.data)
@@ -70,16 +91,35 @@ def shot_json(request: Request, shot_id: int) -> dict[str, Any]:
 
 
 class Pagination(PageNumberPagination):
-    """Pages of PAGE_SIZE; a client may ask for up to 500 per page with `?page_size=`."""
+    """Pages of PAGE_SIZE; a client may ask for 1 to 500 per page with `?page_size=` (anything else is a 400)."""
 
     page_size_query_param = "page_size"
     max_page_size = 500
+    last_page_strings = ()  # `?page=` is a number, as the schema says
+
+    def get_page_size(self, request: Request) -> int:
+        asked = request.query_params.get(self.page_size_query_param)
+        if asked is None:
+            return self.page_size
+        if not asked.isdecimal() or not 1 <= int(asked) <= self.max_page_size:
+            raise ValidationError({self.page_size_query_param: [
+                f"{asked!r} is not a page size: give a whole number from 1 to {self.max_page_size}"]})
+        return int(asked)
+
+    def get_schema_operation_parameters(self, view: Any) -> list[dict[str, Any]]:
+        parameters = super().get_schema_operation_parameters(view)
+        for parameter in parameters:
+            parameter["schema"]["minimum"] = 1
+            if parameter["name"] == self.page_size_query_param:
+                parameter["schema"]["maximum"] = self.max_page_size
+        return parameters
 
 
 class ServiceMixin:
     """Maps service errors to answers; finds the shot (404 when unknown or not visible, 403 without a role)."""
 
     pagination_class = Pagination
+    parser_classes = [JSONParser]
 
     def handle_exception(self, exc: Exception) -> Response:
         return error_response(exc) or super().handle_exception(exc)  # type: ignore[misc]
@@ -88,10 +128,6 @@ class ServiceMixin:
         shot = sel.shot_get(user=request.user, shot_id=shot_id)
         require(request.user, shot.sequence.project_id, Action.VIEW)
         return shot
-
-    def page(self, queryset: Any, serializer_class: type[serializers.Serializer]) -> Response:
-        """One page of `queryset`, serialised, with the count and the links to the others."""
-        return self.get_paginated_response(serializer_class(self.paginate_queryset(queryset), many=True).data)
 
     def visible(self, request: Request, model: type, pk: int, *related: str) -> Any:
         """An object of a shot the user may see, with its shot; 404 when unknown or in another project."""
@@ -102,6 +138,24 @@ class ServiceMixin:
         return obj
 
 
+class ShotScopedList(ServiceMixin, generics.ListAPIView):
+    """A list of one shot's things (/shots/<shot_id>/...), a page at a time: 404 when the shot is unknown or in
+    another project, 403 without a role there."""
+
+    def get_queryset(self) -> QuerySet:
+        if getattr(self, "swagger_fake_view", False):  # the schema is drawn without a shot in the URL
+            return self.get_serializer_class().Meta.model.objects.none()
+        return self.shot_queryset(self.visible_shot(self.request, self.kwargs["shot_id"]))
+
+    def shot_queryset(self, shot: Shot) -> QuerySet:
+        raise NotImplementedError
+
+
+LIST_REFUSALS = refusals(400, 404)  # a bad page size; a page past the last
+SHOT_LIST_REFUSALS = refusals(400, 403, 404)  # and the shot's: unknown or another project's, or no role there
+
+
+@extend_schema_view(get=extend_schema(responses={200: s.ProjectSerializer(many=True), **LIST_REFUSALS}))
 class ProjectList(ServiceMixin, generics.ListAPIView):
     serializer_class = s.ProjectSerializer
 
@@ -109,6 +163,7 @@ class ProjectList(ServiceMixin, generics.ListAPIView):
         return sel.project_list(user=self.request.user)
 
 
+@extend_schema_view(get=extend_schema(responses={200: s.SequenceSerializer(many=True), **LIST_REFUSALS}))
 class SequenceList(ServiceMixin, generics.ListCreateAPIView):
     serializer_class = s.SequenceSerializer
 
@@ -117,53 +172,41 @@ class SequenceList(ServiceMixin, generics.ListCreateAPIView):
         qs = Sequence.objects.select_related("project")
         return qs if ids is None else qs.filter(project_id__in=ids)
 
-    def create(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        data = validated(s.SequenceSerializer, request)
-        project = data["project"]
-        sequence = shot_services.sequence_create(project=project, code=data["code"],
-                                                 name=data.get("name", ""), actor=request.user)
+    @extend_schema(request=s.SequenceIn, responses={201: s.SequenceSerializer, **refusals(400, 403, 404, 409)})
+    def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
+        data = validated(s.SequenceIn, request)
+        project = member_project(request, data["project"])
+        sequence = shot_services.sequence_create(project=project, code=data["code"], name=data["name"],
+                                                 actor=request.user)
         return Response(s.SequenceSerializer(sequence).data, status=status.HTTP_201_CREATED)
 
 
-SHOT_FILTERS = [
-    OpenApiParameter("status", str, many=True, description="only shots in these statuses"),
-    OpenApiParameter("sequence", str, description="sequence id or code"),
-    OpenApiParameter("assignee", str, description="user id or user name"),
-    OpenApiParameter("project", str, description="project code"),
-    OpenApiParameter("code", str, description="shot code"),
-    OpenApiParameter("overdue", bool, description="only shots past their due date and not final"),
-]
-
-
+@extend_schema_view(get=extend_schema(parameters=[s.ShotFiltersIn],
+                                      responses={200: s.ShotListSerializer(many=True), **LIST_REFUSALS}))
 class ShotList(ServiceMixin, generics.ListCreateAPIView):
     serializer_class = s.ShotListSerializer
 
     def get_queryset(self):
-        q = self.request.query_params
-        filters = {k: q.get(k) for k in ("project", "sequence", "assignee", "code", "overdue")}
-        filters["status"] = q.getlist("status")
-        return sel.shot_list(user=self.request.user, filters=filters)
+        filters = s.ShotFiltersIn(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        return sel.shot_list(user=self.request.user, filters=filters.validated_data)
 
-    @extend_schema(parameters=SHOT_FILTERS)
-    def get(self, request: Request, *args: Any, **kwargs: Any) -> Response:
-        return super().get(request, *args, **kwargs)
-
-    @extend_schema(request=s.ShotCreateIn, responses={201: s.ShotDetailSerializer})
+    @extend_schema(request=s.ShotCreateIn, responses={201: s.ShotDetailSerializer, **refusals(400, 403, 404, 409)})
     def post(self, request: Request, *args: Any, **kwargs: Any) -> Response:
         v = validated(s.ShotCreateIn, request)
-        project = get_object_or_404(sel.project_list(user=request.user), code=v.pop("project"))
+        project = member_project(request, v.pop("project"))
         shot = shot_services.shot_create(project=project, sequence_code=v.pop("sequence"), actor=request.user, **v)
         return Response(shot_json(request, shot.id), status=status.HTTP_201_CREATED)
 
 
 class ShotDetail(ServiceMixin, APIView):
-    @extend_schema(responses=s.ShotDetailSerializer)
+    @extend_schema(responses={200: s.ShotDetailSerializer, **refusals(403, 404)})
     def get(self, request: Request, shot_id: int) -> Response:
         shot = sel.shot_detail(user=request.user, shot_id=shot_id)
         require(request.user, shot.sequence.project_id, Action.VIEW)
         return Response(s.ShotDetailSerializer(shot, context={"user": request.user}).data)
 
-    @extend_schema(request=s.ShotUpdateIn, responses=s.ShotDetailSerializer)
+    @extend_schema(request=s.ShotUpdateIn, responses={200: s.ShotDetailSerializer, **refusals(400, 403, 404)})
     def patch(self, request: Request, shot_id: int) -> Response:
         shot = self.visible_shot(request, shot_id)
         data = validated(s.ShotUpdateIn, request)
@@ -180,7 +223,7 @@ class ShotDetail(ServiceMixin, APIView):
 
 
 class ShotStatusView(ServiceMixin, APIView):
-    @extend_schema(request=s.StatusIn, responses=s.ShotListSerializer)
+    @extend_schema(request=s.StatusIn, responses={200: s.ShotListSerializer, **refusals(400, 403, 404, 409)})
     def post(self, request: Request, shot_id: int) -> Response:
         shot = self.visible_shot(request, shot_id)
         data = validated(s.StatusIn, request)
@@ -197,10 +240,13 @@ def _check_body_size(request: Request) -> None:
                              "(FACEREPLACE_MAX_UPLOAD_BYTES)", status=413)
 
 
+UPLOAD_REFUSALS = refusals(400, 403, 404, 413)
+
+
 class ShotPlate(ServiceMixin, APIView):
     parser_classes = UPLOAD_PARSERS
 
-    @extend_schema(request={"multipart/form-data": s.PlateIn}, responses=s.ShotListSerializer)
+    @extend_schema(request=s.PlateIn, responses={200: s.ShotListSerializer, **UPLOAD_REFUSALS})
     def put(self, request: Request, shot_id: int) -> Response:
         _check_body_size(request)
         shot = self.visible_shot(request, shot_id)
@@ -209,15 +255,16 @@ class ShotPlate(ServiceMixin, APIView):
         return Response(s.ShotListSerializer(shot).data)
 
 
-class ShotVariants(ServiceMixin, generics.GenericAPIView):
+@extend_schema_view(get=extend_schema(responses={200: s.VariantSerializer(many=True), **SHOT_LIST_REFUSALS}))
+class ShotVariants(ShotScopedList):
     parser_classes = UPLOAD_PARSERS
     serializer_class = s.VariantSerializer
 
-    def get(self, request: Request, shot_id: int) -> Response:
-        shot = self.visible_shot(request, shot_id)
-        return self.page(Variant.objects.filter(shot=shot).order_by("created", "id"), s.VariantSerializer)
+    def shot_queryset(self, shot: Shot) -> QuerySet:
+        return Variant.objects.filter(shot=shot).order_by("created", "id")
 
-    @extend_schema(request={"multipart/form-data": s.VariantPublishIn}, responses={201: s.VariantSerializer},
+    @extend_schema(request=s.VariantPublishIn,
+                   responses={200: s.VariantSerializer, 201: s.VariantSerializer, **refusals(400, 403, 404, 409, 413)},
                    parameters=[OpenApiParameter("Idempotency-Key", str, OpenApiParameter.HEADER,
                                                 description="a retried publish with the same key returns the "
                                                             "variant it made (200) instead of a duplicate")])
@@ -233,20 +280,20 @@ class ShotVariants(ServiceMixin, generics.GenericAPIView):
 
 
 class VariantDetail(ServiceMixin, APIView):
-    @extend_schema(responses=s.VariantSerializer)
+    @extend_schema(responses={200: s.VariantSerializer, **refusals(403, 404)})
     def get(self, request: Request, variant_id: int) -> Response:
         return Response(s.VariantSerializer(self.visible(request, Variant, variant_id)).data)
 
 
-class ShotEdits(ServiceMixin, generics.GenericAPIView):
+@extend_schema_view(get=extend_schema(responses={200: s.EditSerializer(many=True), **SHOT_LIST_REFUSALS}))
+class ShotEdits(ShotScopedList):
     serializer_class = s.EditSerializer
 
-    def get(self, request: Request, shot_id: int) -> Response:
-        shot = self.visible_shot(request, shot_id)
-        qs = Edit.objects.filter(shot=shot).select_related("author").prefetch_related("decisions__author")
-        return self.page(qs.order_by("-version"), s.EditSerializer)
+    def shot_queryset(self, shot: Shot) -> QuerySet:
+        return (Edit.objects.filter(shot=shot).select_related("author")
+                .prefetch_related("decisions__author").order_by("-version"))
 
-    @extend_schema(request=s.EditIn, responses={201: s.EditSerializer})
+    @extend_schema(request=s.EditIn, responses={201: s.EditSerializer, **refusals(400, 403, 404)})
     def post(self, request: Request, shot_id: int) -> Response:
         shot = self.visible_shot(request, shot_id)
         data = validated(s.EditIn, request)
@@ -257,7 +304,7 @@ class ShotEdits(ServiceMixin, generics.GenericAPIView):
 
 
 class EditDecisions(ServiceMixin, APIView):
-    @extend_schema(request=s.DecisionIn, responses={201: s.DecisionSerializer})
+    @extend_schema(request=s.DecisionIn, responses={201: s.DecisionSerializer, **refusals(400, 403, 404, 409)})
     def post(self, request: Request, edit_id: int) -> Response:
         edit = self.visible(request, Edit, edit_id)
         data = validated(s.DecisionIn, request)
@@ -267,17 +314,16 @@ class EditDecisions(ServiceMixin, APIView):
         return Response(s.DecisionSerializer(decision).data, status=201)
 
 
-class ShotNotes(ServiceMixin, generics.GenericAPIView):
-    parser_classes = UPLOAD_PARSERS
+@extend_schema_view(get=extend_schema(responses={200: s.NoteSerializer(many=True), **SHOT_LIST_REFUSALS}))
+class ShotNotes(ShotScopedList):
+    parser_classes = OPTIONAL_UPLOAD_PARSERS
     serializer_class = s.NoteSerializer
 
-    def get(self, request: Request, shot_id: int) -> Response:
-        shot = self.visible_shot(request, shot_id)
-        qs = (Note.objects.filter(shot=shot, parent__isnull=True).select_related("author", "resolved_by")
-              .prefetch_related("replies__author", "attachments"))
-        return self.page(qs, s.NoteSerializer)
+    def shot_queryset(self, shot: Shot) -> QuerySet:
+        return (Note.objects.filter(shot=shot, parent__isnull=True)
+                .select_related("author", "resolved_by").prefetch_related("replies__author", "attachments"))
 
-    @extend_schema(request=s.NoteIn, responses={201: s.NoteSerializer})
+    @extend_schema(request=s.NoteIn, responses={201: s.NoteSerializer, **UPLOAD_REFUSALS})
     def post(self, request: Request, shot_id: int) -> Response:
         _check_body_size(request)
         shot = self.visible_shot(request, shot_id)
@@ -290,7 +336,7 @@ class ShotNotes(ServiceMixin, generics.GenericAPIView):
 
 
 class NoteReplies(ServiceMixin, APIView):
-    @extend_schema(request=s.ReplyIn, responses={201: s.ReplySerializer})
+    @extend_schema(request=s.ReplyIn, responses={201: s.ReplySerializer, **refusals(400, 403, 404)})
     def post(self, request: Request, note_id: int) -> Response:
         note = self.visible(request, Note, note_id)
         data = validated(s.ReplyIn, request)
@@ -299,7 +345,7 @@ class NoteReplies(ServiceMixin, APIView):
 
 
 class NoteResolve(ServiceMixin, APIView):
-    @extend_schema(request=s.ResolveIn, responses=s.NoteSerializer)
+    @extend_schema(request=s.ResolveIn, responses={200: s.NoteSerializer, **refusals(400, 403, 404)})
     def post(self, request: Request, note_id: int) -> Response:
         note = self.visible(request, Note, note_id)
         data = validated(s.ResolveIn, request)
@@ -307,16 +353,15 @@ class NoteResolve(ServiceMixin, APIView):
         return Response(s.NoteSerializer(note).data)
 
 
-class ShotFixes(ServiceMixin, generics.GenericAPIView):
+@extend_schema_view(get=extend_schema(responses={200: s.FrameFixSerializer(many=True), **SHOT_LIST_REFUSALS}))
+class ShotFixes(ShotScopedList):
     parser_classes = UPLOAD_PARSERS
     serializer_class = s.FrameFixSerializer
 
-    def get(self, request: Request, shot_id: int) -> Response:
-        shot = self.visible_shot(request, shot_id)
-        qs = FrameFix.objects.filter(shot=shot).select_related("author").prefetch_related("images")
-        return self.page(qs, s.FrameFixSerializer)
+    def shot_queryset(self, shot: Shot) -> QuerySet:
+        return FrameFix.objects.filter(shot=shot).select_related("author").prefetch_related("images")
 
-    @extend_schema(request={"multipart/form-data": s.FixIn}, responses={201: s.FrameFixSerializer})
+    @extend_schema(request=s.FixIn, responses={201: s.FrameFixSerializer, **UPLOAD_REFUSALS})
     def post(self, request: Request, shot_id: int) -> Response:
         _check_body_size(request)
         shot = self.visible_shot(request, shot_id)
@@ -326,7 +371,7 @@ class ShotFixes(ServiceMixin, generics.GenericAPIView):
 
 
 class FixReview(ServiceMixin, APIView):
-    @extend_schema(request=s.FixReviewIn, responses=s.FrameFixSerializer)
+    @extend_schema(request=s.FixReviewIn, responses={200: s.FrameFixSerializer, **refusals(400, 403, 404)})
     def post(self, request: Request, fix_id: int) -> Response:
         fix = self.visible(request, FrameFix, fix_id)
         data = validated(s.FixReviewIn, request)
@@ -334,15 +379,14 @@ class FixReview(ServiceMixin, APIView):
         return Response(s.FrameFixSerializer(fix).data)
 
 
-class ShotRenders(ServiceMixin, generics.GenericAPIView):
+@extend_schema_view(get=extend_schema(responses={200: s.RenderSerializer(many=True), **SHOT_LIST_REFUSALS}))
+class ShotRenders(ShotScopedList):
     serializer_class = s.RenderSerializer
 
-    def get(self, request: Request, shot_id: int) -> Response:
-        shot = self.visible_shot(request, shot_id)
-        qs = Render.objects.filter(shot=shot).select_related("edit")
-        return self.page(qs, s.RenderSerializer)
+    def shot_queryset(self, shot: Shot) -> QuerySet:
+        return Render.objects.filter(shot=shot).select_related("edit")
 
-    @extend_schema(request=None, responses={201: s.RenderSerializer})
+    @extend_schema(request=None, responses={201: s.RenderSerializer, **refusals(403, 404, 409)})
     def post(self, request: Request, shot_id: int) -> Response:
         shot = self.visible_shot(request, shot_id)
         render = render_services.render_queue(shot=shot, actor=request.user)
@@ -350,13 +394,13 @@ class ShotRenders(ServiceMixin, generics.GenericAPIView):
 
 
 class RenderDetail(ServiceMixin, APIView):
-    parser_classes = UPLOAD_PARSERS
+    parser_classes = OPTIONAL_UPLOAD_PARSERS
 
-    @extend_schema(responses=s.RenderSerializer)
+    @extend_schema(responses={200: s.RenderSerializer, **refusals(403, 404)})
     def get(self, request: Request, render_id: int) -> Response:
         return Response(s.RenderSerializer(self.visible(request, Render, render_id, "edit")).data)
 
-    @extend_schema(request={"multipart/form-data": s.RenderReportIn}, responses=s.RenderSerializer)
+    @extend_schema(request=s.RenderReportIn, responses={200: s.RenderSerializer, **refusals(400, 403, 404, 409, 413)})
     def patch(self, request: Request, render_id: int) -> Response:
         _check_body_size(request)
         render = self.visible(request, Render, render_id)
@@ -365,9 +409,9 @@ class RenderDetail(ServiceMixin, APIView):
         return Response(s.RenderSerializer(render).data)
 
 
-class ShotActivity(ServiceMixin, generics.GenericAPIView):
+@extend_schema_view(get=extend_schema(responses={200: s.ActivitySerializer(many=True), **SHOT_LIST_REFUSALS}))
+class ShotActivity(ShotScopedList):
     serializer_class = s.ActivitySerializer
 
-    def get(self, request: Request, shot_id: int) -> Response:
-        shot = self.visible_shot(request, shot_id)
-        return self.page(sel.activity_list(shot=shot), s.ActivitySerializer)
+    def shot_queryset(self, shot: Shot) -> QuerySet:
+        return sel.activity_list(shot=shot)

@@ -11,10 +11,11 @@ from django.utils import timezone
 from review.models import Job
 
 
-def shot_jobs(*, shot_id: int, limit: int = 20) -> QuerySet[Job]:
-    """The shot's latest top-level jobs, newest first, with their chunks."""
-    return (Job.objects.filter(shot_id=shot_id, parent__isnull=True).select_related("requested_by")
-            .prefetch_related("chunks").order_by("-created", "-id")[:limit])
+def shot_jobs(*, shot_id: int, limit: int | None = 20) -> QuerySet[Job]:
+    """The shot's latest top-level jobs (all of them with limit None), newest first, with their chunks."""
+    jobs = (Job.objects.filter(shot_id=shot_id, parent__isnull=True).select_related("requested_by")
+            .prefetch_related("chunks").order_by("-created", "-id"))
+    return jobs if limit is None else jobs[:limit]
 
 
 def job_get(*, job_id: int) -> Job:

@@ -102,7 +102,7 @@ def review_clip_queue(*, variant: Variant, actor: Any) -> Job:
 
 # --- engine ------------------------------------------------------------------------------------------------
 
-_FOLDER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+FOLDER_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 
 
 def engine_folder(shot: Shot) -> Path:
@@ -149,7 +149,7 @@ def engine_run_queue(*, shot: Shot, actor: Any, name: str, quick: bool = False,
     """Run the engine on the shot's folder `name` (a synthetic preset is made when the folder is empty):
     train `variants` (some of rigid, loose, cg), then convert each in chunks."""
     require(actor, shot.sequence.project_id, Action.SHOT_TRAINING)
-    if not _FOLDER_NAME.match(name or ""):
+    if not FOLDER_NAME.match(name or ""):
         raise ValidationError({"name": f"{name!r} is not a folder name (letters, digits, '_', '.', '-'; no slashes)"})
     unknown = ", ".join(repr(v) for v in variants if v not in ENGINE_VARIANTS)
     if unknown or not variants:
@@ -246,7 +246,7 @@ def convert_queue(*, shot: Shot, actor: Any, name: str, variant: str) -> Job:
     publish it to the shot."""
     require(actor, shot.sequence.project_id, Action.SHOT_TRAINING)
     for field, value in (("name", name), ("variant", variant)):
-        if not _FOLDER_NAME.match(value or ""):
+        if not FOLDER_NAME.match(value or ""):
             raise ValidationError({field: f"{value!r} is not a folder name (letters, digits, '_', '.', '-'; "
                                           "no slashes)"})
     return _convert_create(shot=shot, actor=actor, name=name, variant=variant)
@@ -325,7 +325,7 @@ def _not_converted(folder: Path, variant: Variant, shot: Shot) -> str:
     """Why `variant` is not the converted variant folder/convert/LABEL ("" when it is)."""
     from pipeline.convert.converted import converted_variants, read_converted
 
-    path = converted_variants(folder).get(variant.label)
+    path = converted_variants(folder).get(variant.label)  # only a folder of that exact name: no path in a label
     if path is None:
         return f"variant {variant.label!r} is not converted there"
     try:

@@ -12,7 +12,7 @@ from typing import Any
 from django.db import transaction
 
 from review.choices import ShotStatus as St
-from review.errors import TransitionNotAllowed, UploadRejected
+from review.errors import Conflict, TransitionNotAllowed, UploadRejected
 from review.models import Project, Sequence, Shot
 from review.permissions import Action, allowed, require
 from review.services.activity import activity_record
@@ -104,6 +104,8 @@ def shot_set_status(*, shot: Shot, status: str, actor: Any) -> Shot:
 @transaction.atomic
 def sequence_create(*, project: Project, code: str, actor: Any, name: str = "") -> Sequence:
     require(actor, project.id, Action.SHOT_CREATE)
+    if Sequence.objects.filter(project=project, code=code).exists():
+        raise Conflict(f"sequence {project.code}/{code} exists already")
     sequence = Sequence(project=project, code=code, name=name)
     sequence.full_clean()
     sequence.save()
@@ -119,6 +121,8 @@ def shot_create(*, project: Project, sequence_code: str, code: str, actor: Any, 
     sequence = Sequence.objects.filter(project=project, code=sequence_code).first()
     if sequence is None:
         sequence = sequence_create(project=project, code=sequence_code, actor=actor)
+    if sequence.shots.filter(code=code).exists():
+        raise Conflict(f"shot {sequence}/{code} exists already")
     shot = Shot(sequence=sequence, code=code, frame_start=frame_start, frame_end=frame_end, fps_num=fps_num,
                 fps_den=fps_den, description=description, due_date=due_date)
     shot.full_clean()

@@ -1,5 +1,5 @@
 """`{% shot_jobs shot %}`: the shot page's jobs (progress, log, failure, Retry for whoever may start them),
-kept live by review/jobs.js over the shot's jobs socket."""
+kept live by the page's script (frontend/src/jobs.ts) over the shot's jobs socket."""
 from __future__ import annotations
 
 from typing import Any

@@ -106,7 +106,6 @@ def _time_in_process(env: dict[str, str]) -> dict:
 def _fill() -> tuple[object, list[int]]:
     """500 shots over 10 sequences, 3 variants and 20 notes each (a reply on every fourth), people with roles."""
     from django.contrib.auth import get_user_model
-    from django.contrib.auth.models import Group
     from django.utils import timezone
 
     from review.choices import ShotStatus, VariantKind
@@ -118,8 +117,7 @@ def _fill() -> tuple[object, list[int]]:
     people = {}
     for role in ("producer", "supervisor", "artist", "pipeline"):
         user = User.objects.create_user(username=f"{role}1", password="bench-password")
-        user.groups.add(Group.objects.get(name=role))
-        Membership.objects.create(project=project, user=user)
+        Membership.objects.create(project=project, user=user, role=role)
         people[role] = user
     sequences = Sequence.objects.bulk_create([Sequence(project=project, code=f"SQ{i:03d}") for i in range(SEQUENCES)])
     statuses = [s for s in ShotStatus.values]

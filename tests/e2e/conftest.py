@@ -13,8 +13,6 @@ import re
 import subprocess
 import sys
 import threading
-import time
-import urllib.request
 from collections.abc import Iterator
 from fractions import Fraction
 from pathlib import Path
@@ -23,11 +21,12 @@ import cv2
 import numpy as np
 import pytest
 
-from tests.review.live import free_port
 import requests
 
 from pipeline.media.burnin import CODE_COLUMNS, CODE_ROWS, code_cell_size, read_frame_code
 from pipeline.media.review import make_review_clip
+from tests.review.live import free_port, start_asgi, stop
+from tests.timing import patience
 
 ROOT = Path(__file__).resolve().parents[2]
 BUILD = ROOT / "review" / "static" / "review" / "build"
@@ -146,7 +145,7 @@ SHOT_FIRST, SHOT_COUNT = 1001, 60
 
 def _manage(env: dict[str, str], *args: str) -> str:
     result = subprocess.run([sys.executable, "manage.py", *args], cwd=ROOT, env=env, capture_output=True, text=True,
-                            timeout=120)
+                            timeout=patience(120))
     if result.returncode != 0:
         raise RuntimeError(f"manage.py {' '.join(args)} failed:\n{result.stdout}\n{result.stderr}")
     return result.stdout.strip()
@@ -165,32 +164,14 @@ class LiveSite:
         self.clips: Path | None = None
 
     def start(self) -> None:
-        port = self.url.rsplit(":", 1)[1]
-        self.process = subprocess.Popen(
-            [sys.executable, "-m", "uvicorn", "facereplace_site.asgi:application", "--host", "127.0.0.1",
-             "--port", port, "--log-level", "warning"], cwd=ROOT, env=self.env)
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                with urllib.request.urlopen(f"{self.url}/health/", timeout=2) as r:
-                    if r.status == 200:
-                        return
-            except OSError:
-                if self.process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"the site did not start on {self.url}") from None
-                time.sleep(0.2)
+        self.process = start_asgi(int(self.url.rsplit(":", 1)[1]), self.env)
 
     def stop(self) -> None:
-        if self.process and self.process.poll() is None:
-            self.process.terminate()
-            try:
-                self.process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                self.process.kill()
-                self.process.wait()
+        if self.process:
+            stop(self.process)
 
     def api(self, method: str, path: str, *, as_user: str = "pipe", **kwargs):
-        response = requests.request(method, f"{self.url}/api/{path}", timeout=30,
+        response = requests.request(method, f"{self.url}/api/{path}", timeout=patience(30),
                                     headers={"Authorization": f"Token {self.tokens[as_user]}"}, **kwargs)
         return response
 

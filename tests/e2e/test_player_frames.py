@@ -7,6 +7,7 @@ from fractions import Fraction
 import pytest
 
 from tests.e2e.conftest import make_coded_clip, read_code, write_harness
+from tests.timing import patience_ms
 
 pytestmark = pytest.mark.e2e
 FIRST = 1001
@@ -43,7 +44,7 @@ def wait_all_on(page, frame: int) -> None:
     page.wait_for_function(
         """(f) => document.querySelector('[data-testid=frame]').value === String(f)
              && [...document.querySelectorAll('.fr-view')].every(v => v.dataset.frame === String(f))""",
-        arg=frame, timeout=10000)
+        arg=frame, timeout=patience_ms(10))
 
 
 def shown(page) -> int:

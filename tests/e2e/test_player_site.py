@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 
 from tests.e2e.conftest import SHOT_FIRST, login, read_code
+from tests.timing import patience_ms
 
 pytestmark = pytest.mark.e2e
 
@@ -15,14 +16,14 @@ pytestmark = pytest.mark.e2e
 def open_shot(page, site, code: str) -> None:
     page.goto(f"{site.url}/shots/{site.shots[code]}/")
     wait_on(page, SHOT_FIRST)
-    page.wait_for_function("document.querySelector('[data-testid=live]').dataset.state === 'live'", timeout=10000)
+    page.wait_for_function("document.querySelector('[data-testid=live]').dataset.state === 'live'", timeout=patience_ms(10))
 
 
 def wait_on(page, frame: int) -> None:
     page.wait_for_function(
         """(f) => document.querySelector('[data-testid=frame]')?.value === String(f)
              && [...document.querySelectorAll('.fr-view')].every(v => v.dataset.frame === String(f))""",
-        arg=frame, timeout=10000)
+        arg=frame, timeout=patience_ms(10))
 
 
 def go_to(page, frame: int) -> None:
@@ -145,7 +146,7 @@ def test_supervisor_builds_a_two_variant_edit_and_approves_and_another_page_sees
         # and plays through the cut (the master view is hidden after it, its clock still runs)
         go_to(sup, 1020)
         sup.keyboard.press("l")
-        sup.wait_for_function("Number(document.querySelector('[data-testid=frame]').value) >= 1036", timeout=10000)
+        sup.wait_for_function("Number(document.querySelector('[data-testid=frame]').value) >= 1036", timeout=patience_ms(10))
         sup.keyboard.press("k")
         sup.wait_for_function("document.querySelector('[data-testid=play]').textContent === '▶'")
         stopped = int(sup.locator("[data-testid=frame]").input_value())
@@ -159,7 +160,7 @@ def test_supervisor_builds_a_two_variant_edit_and_approves_and_another_page_sees
         # the producer's page, never reloaded, shows the approval and the edit
         prod.wait_for_function("document.querySelector('[data-testid=shot-status]').textContent === 'Approved'"
                                " || document.querySelector('[data-testid=shot-status]').textContent === 'Rendering'",
-                               timeout=10000)
+                               timeout=patience_ms(10))
         prod.click("[data-tab=pick]")
         prod.wait_for_selector("[data-testid=decision]:has-text('Approved by sup')")
         board.wait_for_function(f"['Approved', 'Rendering'].includes(document.querySelector('#shot-{shot_id} .status').textContent)")
@@ -226,14 +227,14 @@ def test_live_updates_come_back_after_a_server_restart(browser, live_site):
         live_site.stop()
         page.wait_for_function("document.querySelector('[data-testid=live]').dataset.state === 'reconnecting'")
         live_site.start()
-        page.wait_for_function("document.querySelector('[data-testid=live]').dataset.state === 'live'", timeout=20000)
+        page.wait_for_function("document.querySelector('[data-testid=live]').dataset.state === 'live'", timeout=patience_ms(20))
         r = live_site.api("POST", f"shots/{live_site.shots['SH030']}/notes/", as_user="art",
                           json={"frame_start": 1050, "frame_end": 1055, "text": "hairline flickers"})
         assert r.status_code == 201, r.text
         page.click("[data-tab=notes]")
-        page.wait_for_selector(".fr-note:has-text('hairline flickers')", timeout=10000)
+        page.wait_for_selector(".fr-note:has-text('hairline flickers')", timeout=patience_ms(10))
         # a variant published now appears in the views' source pickers, without reload
         live_site.publish_variant(live_site.shots["SH030"], "cg", "cg C", "rigid.mp4", [])
-        page.wait_for_selector(".fr-source option:has-text('cg C')", state="attached", timeout=10000)
+        page.wait_for_selector(".fr-source option:has-text('cg C')", state="attached", timeout=patience_ms(10))
     finally:
         context.close()

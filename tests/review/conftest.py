@@ -50,10 +50,6 @@ def world(db) -> World:
 @pytest.fixture
 def world_tx(transactional_db) -> World:
     """The same world in a database whose transactions really commit (for on-commit broadcasts)."""
-    from django.contrib.auth.models import Group
-
-    for role in ROLES:  # the migration made them, but a transactional test empties the tables afterwards
-        Group.objects.get_or_create(name=role)
     return make_world()
 
 
@@ -63,11 +59,11 @@ def make_world() -> World:
     shot = ShotFactory(sequence=sequence, code="SH010")
     users = {}
     for role in ROLES:
-        user = UserFactory(username=f"{role}1", role=role)
-        MembershipFactory(project=project, user=user)
+        user = UserFactory(username=f"{role}1")
+        MembershipFactory(project=project, user=user, role=role)
         users[role] = user
-    outsider = UserFactory(username="outsider", role="supervisor")
-    MembershipFactory(user=outsider, project=ProjectFactory(code="other"))
+    outsider = UserFactory(username="outsider")
+    MembershipFactory(user=outsider, project=ProjectFactory(code="other"), role=Role.SUPERVISOR)
     return World(project=project, sequence=sequence, shot=shot, users=users, outsider=outsider)
 
 

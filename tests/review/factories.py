@@ -1,9 +1,8 @@
-"""Factories for the review site's tests: people with roles, projects, shots and what hangs off them."""
+"""Factories for the review site's tests: people, projects they hold roles on, shots and what hangs off them."""
 from __future__ import annotations
 
 import factory
 from django.contrib.auth import get_user_model
-from django.contrib.auth.models import Group
 
 from review.choices import ShotStatus, VariantKind
 from review.models import Edit, Membership, Note, Project, Sequence, Shot, Variant
@@ -17,11 +16,6 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     username = factory.Sequence(lambda n: f"user{n}")
     password = factory.django.Password("pw-for-tests")
-
-    @factory.post_generation
-    def role(obj, create, extracted, **kwargs):
-        if extracted:
-            obj.groups.add(Group.objects.get(name=extracted))
 
 
 class ProjectFactory(factory.django.DjangoModelFactory):

@@ -6,12 +6,12 @@ import os
 import socket
 import subprocess
 import sys
-import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-import requests
+from review.management.health import wait_until_healthy
+from tests.timing import patience
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -37,6 +37,29 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
+def start_asgi(port: int, env: dict[str, str]) -> subprocess.Popen:
+    """uvicorn serving the site on loopback `port`, answering once `/health/` does."""
+    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "facereplace_site.asgi:application", "--host",
+                               "127.0.0.1", "--port", str(port), "--log-level", "warning"], cwd=ROOT, env=env)
+    try:
+        wait_until_healthy(f"http://127.0.0.1:{port}", process=server, timeout=patience(60), what="the test site")
+    except RuntimeError:
+        stop(server)
+        raise
+    return server
+
+
+def stop(process: subprocess.Popen) -> None:
+    """Terminate and reap `process`, killing it if it ignores the request."""
+    if process.poll() is None:
+        process.terminate()
+        try:
+            process.wait(timeout=patience(10))
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait()
+
+
 @contextlib.contextmanager
 def running_site(home: Path) -> Iterator[LiveSite]:
     env = {**os.environ, "FACEREPLACE_HOME": str(home), "DJANGO_SETTINGS_MODULE": "facereplace_site.settings",
@@ -46,20 +69,8 @@ def running_site(home: Path) -> Iterator[LiveSite]:
     port = free_port()
     site = LiveSite(url=f"http://127.0.0.1:{port}", home=home, env=env)
     site.manage("migrate", "--noinput")
-    server = subprocess.Popen([sys.executable, "-m", "uvicorn", "facereplace_site.asgi:application", "--host",
-                               "127.0.0.1", "--port", str(port), "--log-level", "warning"], cwd=ROOT, env=env)
+    server = start_asgi(port, env)
     try:
-        deadline = time.monotonic() + 60
-        while True:
-            try:
-                if requests.get(site.url + "/health/", timeout=5).status_code == 200:
-                    break
-            except requests.RequestException:  # not listening yet, or too busy to answer
-                pass
-            if server.poll() is not None or time.monotonic() > deadline:
-                raise RuntimeError(f"the test site did not start (exit {server.poll()})")
-            time.sleep(0.2)
         yield site
     finally:
-        server.terminate()
-        server.wait(timeout=10)
+        stop(server)

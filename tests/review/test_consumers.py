@@ -10,6 +10,7 @@ from review.choices import ShotStatus
 from review.routing import websocket_urlpatterns
 from review.services.notes import note_create
 from review.services.shots import shot_set_status
+from tests.timing import patience
 
 pytestmark = pytest.mark.django_db(transaction=True)  # broadcasts go out on commit
 
@@ -26,11 +27,11 @@ async def test_shot_socket_forwards_status_and_notes(world_tx):
     connected, _ = await communicator.connect()
     assert connected
     await sync_to_async(shot_set_status)(shot=world.shot, status=ShotStatus.TRAINING, actor=world.users["pipeline"])
-    message = await communicator.receive_json_from(timeout=3)
+    message = await communicator.receive_json_from(timeout=patience(3))
     assert message["type"] == "status.changed" and message["status"] == "training"
     assert message["status_label"] == "Training" and message["shot"] == world.shot.id
     await sync_to_async(note_create)(shot=world.shot, actor=world.users["artist"], frame_start=1002, text="hi")
-    message = await communicator.receive_json_from(timeout=3)
+    message = await communicator.receive_json_from(timeout=patience(3))
     assert message["type"] == "note.created" and message["frame_start"] == 1002
     await communicator.disconnect()
 
@@ -41,7 +42,7 @@ async def test_board_socket_gets_every_shot_of_the_users_projects(world_tx):
     theirs = await connect(world.outsider, "/ws/board/")
     assert (await mine.connect())[0] and (await theirs.connect())[0]
     await sync_to_async(shot_set_status)(shot=world.shot, status=ShotStatus.ON_HOLD, actor=world.users["producer"])
-    message = await mine.receive_json_from(timeout=3)
+    message = await mine.receive_json_from(timeout=patience(3))
     assert message["type"] == "status.changed" and message["colour"] == ShotStatus.ON_HOLD.colour
     assert await theirs.receive_nothing(timeout=0.3)
     await mine.disconnect()

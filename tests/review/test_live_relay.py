@@ -15,6 +15,7 @@ from review.choices import ShotStatus
 from review.live_relay import RELAY_HEADER, relay_token
 from review.routing import websocket_urlpatterns
 from review.services.shots import shot_set_status
+from tests.timing import patience
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -66,5 +67,5 @@ async def test_the_server_forwards_a_relayed_event_to_open_sockets(world_tx):
     response = await client.post("/internal/relay/", payload, content_type="application/json",
                                  headers={RELAY_HEADER: await sync_to_async(relay_token)()})
     assert response.status_code == 200
-    assert (await socket.receive_json_from(timeout=3))["progress"] == 40
+    assert (await socket.receive_json_from(timeout=patience(3)))["progress"] == 40
     await socket.disconnect()

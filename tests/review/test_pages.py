@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import re
 from datetime import date, timedelta
 
 import pytest
@@ -75,7 +76,9 @@ def test_shot_page_has_player_data_and_forms(client, world):
     assert data["variants"][0]["label"] == "rigid" and data["notes"][0]["text"] == "chin wobble"
     assert data["user"] == {"username": "supervisor1", "role": "supervisor"} and data["api"] == "/api/"
     assert "chin wobble" in html and 'action="/shots/%d/notes"' % world.shot.id in html
-    assert f'data-ws="/ws/shots/{world.shot.id}/"' in html
+    assert f'data-ws="/ws/shots/{world.shot.id}/jobs/"' in html  # where the jobs table listens
+    scripts = re.findall(r'<script src="([^"]+)"', html)
+    assert [s.rsplit("/", 1)[-1] for s in scripts] == ["player.js"]  # one bundle runs the whole page
 
 
 def test_unknown_shot_page_is_404(client, world):
@@ -127,11 +130,9 @@ def test_page_forms_need_csrf(world):
 
 
 def test_board_counts_each_sequences_shots_per_status(client, board_world):
-    import re
-
     client.force_login(board_world.users["producer"])
     html = client.get("/").content.decode()
-    rows = {m.group(1): [int(n) for n in re.findall(r'<td class="count[^"]*">(\d+)</td>', m.group(2))]
+    rows = {m.group(1): [int(n) for n in re.findall(r'<td class="tally[^"]*">(\d+)</td>', m.group(2))]
             for m in re.finditer(r"<tr><td>([^<]+)</td><td>\d+</td>(.*?)</tr>", html)}
     statuses = list(ShotStatus.values)
     sq010 = dict(zip(statuses, rows["dance/SQ010"]))

@@ -30,11 +30,12 @@ def count(client, url: str) -> int:
     return len(ctx.captured_queries)
 
 
-# session, user, memberships, roles, projects (filter menu), shots with their counts, assignees
+# session, user, memberships with their roles, the roles by project code (shown by the name), projects (filter
+# menu), shots with their counts, assignees
 BOARD_QUERIES = 7
-# session, user, memberships, roles, the shot, then one per prefetched relation (assignees, variants, notes,
-# replies, attachments, edits, decisions, renders, fixes, fix images) and the activity
-SHOT_API_QUERIES = 17
+# session, user, memberships with their roles, the shot, then one per prefetched relation (assignees, variants,
+# notes, replies, attachments, edits, decisions, renders, fixes, fix images) and the activity
+SHOT_API_QUERIES = 16
 
 
 def test_board_queries_do_not_grow_with_shots(world, client):

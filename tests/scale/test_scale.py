@@ -115,8 +115,8 @@ def test_a_conversion_is_shared_by_both_workers(studio):
     assert answer.status_code == 201, answer.text
 
     def converted() -> bool:
-        job = next(j for j in requests.get(api + f"shots/{shot['id']}/jobs/", headers=supervisor, timeout=30).json()
-                   if j["id"] == answer.json()["id"])
+        jobs = requests.get(api + f"shots/{shot['id']}/jobs/", headers=supervisor, timeout=30).json()["results"]
+        job = next(j for j in jobs if j["id"] == answer.json()["id"])
         assert job["state"] != "failed", job["error"]
         return job["state"] == "done"
     wait_for("the conversion to be joined", converted, timeout=120, every=0.3)

@@ -15,10 +15,10 @@ import sys
 import time
 from pathlib import Path
 
-import requests
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandError
 
+from review.management.health import wait_until_healthy
 from review.management.stop import StopRequest
 
 DEMO_PROJECT = "demo"
@@ -30,6 +30,7 @@ DEMO_USERS = (
     ("producer", "producer", "producer-demo"),
 )
 PIPELINE_USER = "pipeline"
+SITE_START_SECONDS = 300  # a quiet machine answers in seconds; a loaded one (CI shares its cores) may take minutes
 
 
 class Command(BaseCommand):
@@ -55,7 +56,10 @@ class Command(BaseCommand):
         server = subprocess.Popen([sys.executable, "manage.py", "serve", "--host", host, "--port", str(port)])
         stopping = StopRequest()
         try:
-            _wait_until_up(site, server)
+            try:
+                wait_until_healthy(site, process=server, timeout=SITE_START_SECONDS)
+            except RuntimeError as error:
+                raise CommandError(f"{error}; see the messages above") from None
             self._publish(shots, site, token)
             self._greet(site)
             while not no_serve and not stopping and server.poll() is None:
@@ -89,17 +93,3 @@ def _token_of(username: str) -> str:
     out = StringIO()
     call_command("review_user", username, role="pipeline", project=[DEMO_PROJECT], token=True, stdout=out)
     return out.getvalue().strip()
-
-
-def _wait_until_up(site: str, server: subprocess.Popen, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if server.poll() is not None:
-            raise CommandError(f"the site failed to start (status {server.returncode}); see the messages above")
-        try:
-            if requests.get(f"{site}/health/", timeout=2).status_code == 200:
-                return
-        except requests.ConnectionError:
-            pass
-        time.sleep(0.3)
-    raise CommandError(f"the site did not answer {site}/health/ within {timeout:.0f} s")

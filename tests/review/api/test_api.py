@@ -121,8 +121,8 @@ def test_schema_and_docs_page_without_a_cdn(world):
 
 def test_browser_writes_need_csrf(world):
     client = APIClient(enforce_csrf_checks=True)
-    user = UserFactory(username="csrf-sup", role="supervisor")
-    world.project.memberships.create(user=user)
+    user = UserFactory(username="csrf-sup")
+    world.project.memberships.create(user=user, role="supervisor")
     client.login(username="csrf-sup", password="pw-for-tests")
     response = client.post(f"/api/shots/{world.shot.id}/status/", {"status": "on_hold"}, format="json")
     assert response.status_code == 403 and "CSRF" in response.json()["detail"]

@@ -15,7 +15,8 @@ from pathlib import Path
 import requests
 from websockets.sync.client import connect
 
-from tests.review.live import free_port
+from tests.review.live import free_port, start_asgi, stop
+from tests.timing import patience
 
 ROOT = Path(__file__).resolve().parents[3]
 
@@ -37,58 +38,47 @@ def workers(env: dict[str, str], count: int) -> Iterator[list[subprocess.Popen]]
     try:
         yield procs
     finally:
-        for proc in procs:
+        for proc in procs:  # all asked at once, then each reaped
             if proc.poll() is None:
                 proc.terminate()
         for proc in procs:
-            try:
-                proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                proc.kill()
+            stop(proc)
 
 
 @contextlib.contextmanager
 def asgi_servers(env: dict[str, str], count: int) -> Iterator[list[str]]:
-    ports = [free_port() for _ in range(count)]
-    procs = [subprocess.Popen([sys.executable, "-m", "uvicorn", "facereplace_site.asgi:application", "--host",
-                               "127.0.0.1", "--port", str(port), "--log-level", "warning"], cwd=ROOT, env=env)
-             for port in ports]
-    urls = [f"http://127.0.0.1:{port}" for port in ports]
+    procs: list[subprocess.Popen] = []
     try:
-        for url, proc in zip(urls, procs):
-            def up(url=url, proc=proc) -> bool:
-                assert proc.poll() is None, f"the ASGI server {url} exited"
-                with contextlib.suppress(requests.RequestException):
-                    return requests.get(url + "/health/", timeout=5).status_code == 200
-                return False
-            wait_for(f"{url} to answer", up, timeout=90, every=0.2)
-        yield urls
+        ports = [free_port() for _ in range(count)]
+        for port in ports:
+            procs.append(start_asgi(port, env))
+        yield [f"http://127.0.0.1:{port}" for port in ports]
     finally:
         for proc in procs:
-            proc.terminate()
-        for proc in procs:
-            proc.wait(timeout=15)
+            stop(proc)
 
 
 def wait_for(what: str, check: Callable[[], object], *, timeout: float = 60, every: float = 0.05) -> object:
-    deadline = time.monotonic() + timeout
+    """Poll `check` until it gives something true; `timeout` is for a quiet machine and grows with the load."""
+    limit = patience(timeout)
+    deadline = time.monotonic() + limit
     while True:
         value = check()
         if value:
             return value
         if time.monotonic() > deadline:
-            raise AssertionError(f"timed out after {timeout:.0f} s waiting for {what}")
+            raise AssertionError(f"timed out after {limit:.0f} s waiting for {what}")
         time.sleep(every)
 
 
 def login(url: str, username: str, password: str) -> str:
     """Sign in through the login page; the session cookie header a browser would send."""
     session = requests.Session()
-    page = session.get(url + "/login/", timeout=30)
+    page = session.get(url + "/login/", timeout=patience(30))
     token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
     answer = session.post(url + "/login/", data={"username": username, "password": password,
                                                  "csrfmiddlewaretoken": token},
-                          headers={"Referer": url + "/login/"}, timeout=30)
+                          headers={"Referer": url + "/login/"}, timeout=patience(30))
     assert answer.status_code == 200 and "sessionid" in session.cookies, "could not sign in"
     return "; ".join(f"{k}={v}" for k, v in session.cookies.items())
 
@@ -99,7 +89,7 @@ class Listener(threading.Thread):
     def __init__(self, url: str, path: str, cookie: str):
         super().__init__(daemon=True)
         ws_url = url.replace("http://", "ws://") + path
-        self.socket = connect(ws_url, additional_headers={"Cookie": cookie, "Origin": url}, open_timeout=30)
+        self.socket = connect(ws_url, additional_headers={"Cookie": cookie, "Origin": url}, open_timeout=patience(30))
         self.messages: list[dict] = []
         self.start()
 

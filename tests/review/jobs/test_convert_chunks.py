@@ -99,7 +99,7 @@ def test_api_conversion_publishes_once_and_a_new_model_replaces_it_in_place(engi
     assert "/api/shots/{shot_id}/jobs/convert/" in world.client("producer").get("/api/schema/").content.decode()
     assert world.client("artist").post(url, {"name": "pirouette", "variant": "tiny"}, format="json").status_code == 403
     bad = world.client("supervisor").post(url, {"name": "../pirouette", "variant": "tiny"}, format="json")
-    assert bad.status_code == 400 and "not a folder name" in bad.json()["detail"]
+    assert bad.status_code == 400 and "not a folder name" in bad.json()["name"][0]
     queued = world.client("supervisor").post(url, {"name": "pirouette", "variant": "retrained"}, format="json")
     again = world.client("pipeline").post(url, {"name": "pirouette", "variant": "retrained"}, format="json")
     assert again.status_code == 409 and f"job {queued.json()['id']}" in again.json()["detail"]

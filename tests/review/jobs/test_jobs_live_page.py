@@ -11,6 +11,7 @@ from review.live_relay import RELAY_PATH
 from tests.review.jobs.procs import FAST_JOBS, start_worker, wait_for
 from tests.review.live import running_site
 from tests.review.media import encode_clip
+from tests.timing import patience_ms
 
 pytestmark = [pytest.mark.e2e, pytest.mark.slow]
 PASSWORD = "jobs-page-42"
@@ -42,7 +43,7 @@ def test_jobs_live_on_the_shot_page(browser, tmp_path, monkeypatch):
 
         worker = start_worker({**site.env, "FACEREPLACE_EVENT_RELAY_URL": f"{site.url}/{RELAY_PATH}"})
         try:
-            page.wait_for_function("document.querySelector('#jobs tbody tr').dataset.state === 'done'", timeout=60_000)
+            page.wait_for_function("document.querySelector('#jobs tbody tr').dataset.state === 'done'", timeout=patience_ms(60))
             assert "review clip" in row.locator(".job-log").text_content()
             assert row.locator("progress").evaluate("p => p.value") == 1
 
@@ -53,13 +54,13 @@ def test_jobs_live_on_the_shot_page(browser, tmp_path, monkeypatch):
                 "segments": [{"variant": variant["id"], "frame_start": 1001, "frame_end": 1048}]}).json()
             requests.post(api + f"edits/{edit['id']}/decisions/", json={"decision": "approve"}, headers=supervisor)
             failed = page.locator("#jobs tbody tr[data-kind=render][data-state=failed]")
-            failed.wait_for(timeout=60_000)
+            failed.wait_for(timeout=patience_ms(60))
             assert "no such file" in failed.locator(".job-error").text_content()
             stored.with_suffix(".away").rename(stored)
             failed.locator("button", has_text="Retry").click()
             page.wait_for_function("document.getElementById('shot-status').dataset.status === 'final' || "
                                    "[...document.querySelectorAll('#jobs tr[data-kind=render]')].some("
-                                   "r => r.dataset.state === 'done')", timeout=60_000)
+                                   "r => r.dataset.state === 'done')", timeout=patience_ms(60))
             wait_for("the shot to be final", lambda: requests.get(api + f"shots/{shot['id']}/", headers=pipeline)
                      .json()["status"] == "final", timeout=30, every=0.3)
         finally:
@@ -93,15 +94,15 @@ def test_the_convert_control_queues_a_conversion_shown_on_the_page(browser, tmp_
             form.locator("select[name=variant]").select_option("loose")
             form.locator("button", has_text="Convert").click()
             row = page.locator("#jobs tbody tr[data-kind=convert]")
-            row.wait_for(timeout=30_000)
+            row.wait_for(timeout=patience_ms(30))
             assert row.get_attribute("data-state") == "queued" and "Conversion" in row.text_content()
-            jobs = requests.get(site.url + f"/api/shots/{shot['id']}/jobs/", headers=supervisor).json()
+            jobs = requests.get(site.url + f"/api/shots/{shot['id']}/jobs/", headers=supervisor).json()["results"]
             assert [(j["kind"], j["queue"], j["state"]) for j in jobs] == [("convert", "gpu", "queued")]
             # the same conversion twice while the first waits: refused, and the page says why
             form.locator("input[name=name]").fill("pirouette")
             form.locator("select[name=variant]").select_option("loose")
             form.locator("button", has_text="Convert").click()
-            page.get_by_text("already queued").wait_for(timeout=30_000)
+            page.get_by_text("already queued").wait_for(timeout=patience_ms(30))
             assert page.locator("#jobs tbody tr[data-kind=convert]").count() == 1
         finally:
             context.close()
