@@ -139,10 +139,13 @@ def run_shot(root: Path, config: RunConfig = RunConfig(), *, progress: ProgressC
     job page), each step reporting its own progress within its share."""
     steps = plan(root, config)
     ran, reused = [], []
+    shown = 0.0  # never back: a stage with several parts (the dataset's two facesets) restarts its own bar
     for i, step in enumerate(steps):
         def within(fraction: float, message: str, i: int = i, step: Step = step) -> None:
+            nonlocal shown
+            shown = max(shown, (i + min(1.0, fraction)) / len(steps))
             if progress is not None:
-                progress((i + min(1.0, fraction)) / len(steps), f"{step.name}: {message}")
+                progress(shown, f"{step.name}: {message}")
 
         if step.done() and not config.redo:
             logger.info("%s: reusing %s", step.name, step.output)
