@@ -24,8 +24,15 @@ def config_from_dict(cls: type[T], data: dict[str, Any] | None, *, where: str) -
         kwargs[name] = _coerce(hints[name], value, where=f"{where}.{name}")
     try:
         return cls(**kwargs)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, InputError) as exc:  # a check of the dataclass itself (__post_init__)
         raise InputError(f"{where}: {exc}") from None
+
+
+def config_with(config: T, *, where: str, **changes: Any) -> T:
+    """`config` with `changes` (a command line's flags, a runner's sizes), checked as strictly as the table
+    it came from; None values are left out, so unset flags keep the table's value."""
+    data = {**config_to_dict(config), **{k: v for k, v in changes.items() if v is not None}}
+    return config_from_dict(type(config), data, where=where)
 
 
 def config_to_dict(config: Any) -> dict[str, Any]:

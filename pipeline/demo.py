@@ -1,25 +1,18 @@
 """`facereplace demo`: the main job on a small synthetic project, end to end as far as the engine goes.
 
-One sequence, the three synth presets as shots; for each shot, the engine's stages in order. Every step
-writes its output atomically and is skipped when that output is already there, so a second run reuses
-what is done (delete a shot's folder to redo it). `--quick` runs the same code at tiny sizes (the tests).
+One sequence, synthetic shots made from the synth presets; each shot goes through the shot runner
+(pipeline.run) at a small budget (`SyntheticBudget`). Every step writes its output atomically and is skipped
+when that output is already there, so a second run reuses what is done (delete a shot's folder to redo it).
+`--quick` runs the same code at tiny sizes (the tests).
 """
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import functools
-import logging
-import time
-from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:
-    from pipeline.progress import ProgressCallback
-    from pipeline.shot import Shot
-
-logger = logging.getLogger(__name__)
+from pipeline.models.registry import list_models
+from pipeline.run import RunConfig, SyntheticBudget
 
 PRESETS = ("pirouette", "fouette", "bow")
 # Where the site looks for a shot's engine folder (FACEREPLACE_ENGINE_ROOT/project/sequence/shot, by default
@@ -28,28 +21,22 @@ PRESETS = ("pirouette", "fouette", "bow")
 DEFAULT_PROJECT = Path("var") / "engine" / "demo" / "SQ010"
 
 
-VARIANTS = ("rigid", "loose", "cg")
-
-
 @dataclasses.dataclass(frozen=True)
 class DemoConfig:
     project_dir: Path = DEFAULT_PROJECT
-    presets: tuple[str, ...] = PRESETS
-    size: int = 128  # plate size in pixels (square)
-    frames: int = 48  # plate frames per shot
-    first_frame: int = 1001
-    fps: str = "24000/1001"
-    crop_size: int = 64  # stabilized crop side, for the faceset and the models (64 trains fast on a CPU)
-    fit_size: int = 120  # actor crops in each shot's fit set (the bow's head-down poses have ~135 nearby)
-    base_steps: int = 1200  # training steps of each variant's base stage (once, shared by the shots)
-    fit_steps: int = 200  # and of its per-shot fit stage
-    variants: tuple[str, ...] = VARIANTS
-    seed: int = 7
+    presets: tuple[str, ...] = PRESETS  # the shots, one per synth preset
+    models: tuple[str, ...] = tuple(list_models())
+    budget: SyntheticBudget = SyntheticBudget()
 
     @classmethod
     def quick(cls, project_dir: Path, presets: tuple[str, ...] = ("pirouette",)) -> DemoConfig:
-        return cls(project_dir=project_dir, presets=presets, size=64, frames=24, crop_size=64, fit_size=60,
-                   base_steps=6, fit_steps=3)
+        return cls(project_dir=project_dir, presets=presets, budget=SyntheticBudget.quick())
+
+    def run_config(self, preset: str) -> RunConfig:
+        """One shot's run: made from its preset, and (the same actor and dancer in every shot) its models' fit
+        stages starting from the base stages trained once, on the first shot."""
+        return RunConfig.synthetic(preset, self.budget, models=self.models,
+                                   base_from=self.project_dir / self.presets[0])
 
 
 @dataclasses.dataclass(frozen=True)
@@ -59,135 +46,21 @@ class ShotResult:
     stabilized: Path
     cropped_frames: int
     flagged_frames: int
-    variants: tuple[Path, ...]  # review/variants/NAME/variant.json, ready to publish (none when not converting)
+    variants: tuple[Path, ...]  # review/variants/NAME/variant.json, ready to publish
 
 
-@dataclasses.dataclass(frozen=True)
-class Step:
-    name: str
-    output: Path  # the step is done when this exists (each stage writes it last, atomically)
-    make: Callable[[], object]
-
-
-def _run_step(step: Step) -> bool:
-    """Run `step` unless its output exists; True when it ran."""
-    if step.output.exists():
-        logger.info("%s: reusing %s", step.name, step.output)
-        return False
-    started = time.monotonic()
-    step.make()
-    logger.info("%s: done in %.1f s -> %s", step.name, time.monotonic() - started, step.output)
-    return True
-
-
-def shot_steps(config: DemoConfig, preset: str, *, convert: bool = True) -> list[Step]:
-    """The engine's stages on one shot, in order; with convert=False up to training only (the site converts
-    each variant as a chunked job of its own, `review.services.job_kinds.convert_queue`)."""
-    from pipeline.convert.shot_stage import convert_shot
-    from pipeline.dataset.stage import run as dataset
-    from pipeline.media.review import make_review_clip
-    from pipeline.publish.stage import PLATE_CLIP, VARIANTS_DIR
-    from pipeline.shot import SHOT_FILE, load_shot
-    from pipeline.stabilize.stage import MANIFEST, StabilizeInputs, shot_stabilize_config
-    from pipeline.stabilize.stage import run as stabilize
-    from pipeline.synth.make import SynthConfig
-    from pipeline.synth.make import run as synth
-    from pipeline.track.headtrack import write_track
-    from pipeline.track.load import load_head_track
-    from pipeline.train.shot_stage import stage_dir, train_shot
-
-    shot_dir = config.project_dir / preset
-    work = shot_dir / "work"
-    track_path = work / "track.json"
-    shot = lambda: load_shot(shot_dir / SHOT_FILE)  # noqa: E731  (read after synth wrote it)
-
-    steps = [
-        Step(f"{preset}: synth", shot_dir / SHOT_FILE, lambda: synth(
-            SynthConfig(preset=preset, size=config.size, frames=config.frames, seed=config.seed,
-                        first_frame=config.first_frame, fps=config.fps), shot_dir)),
-        Step(f"{preset}: track import", track_path, lambda: write_track(track_path, load_head_track(
-            shot().head_track, intrinsics=shot().camera, rotation_order=shot().rotation_order),
-            source=str(shot().head_track))),
-        Step(f"{preset}: stabilize", work / "stabilize" / MANIFEST, lambda: stabilize(
-            dataclasses.replace(shot_stabilize_config(shot()), size=config.crop_size), StabilizeInputs(
-                plate=shot().plate, track=load_head_track(track_path), out_dir=work / "stabilize",
-                first_frame=shot().first_frame, fps=str(shot().fps)))),
-        Step(f"{preset}: plate review clip", shot_dir / PLATE_CLIP, lambda: make_review_clip(
-            shot().plate, shot_dir / PLATE_CLIP, burn_in=shot().name, first_frame=shot().first_frame,
-            fps=shot().fps)),
-        Step(f"{preset}: faceset, rules, fit set, coverage", shot_dir / "dataset" / "coverage" / "coverage.json",
-             lambda: dataset(shot(), settings={"dataset": {"size": config.crop_size},
-                                               "fit": {"size": config.fit_size}})),
-    ]
-    # The base of each variant learns the identity pair once, on the first shot's material (the same actor and
-    # dancer in every shot); each shot's fit stage starts from it and learns that shot's fit set.
-    base_shot_dir = config.project_dir / config.presets[0]
-    for variant in config.variants:
-        base = stage_dir(base_shot_dir, variant, "base") / "checkpoint.pt"
-        if shot_dir == base_shot_dir:
-            steps.append(Step(f"{preset}: train {variant} base", base, functools.partial(
-                lambda v: train_shot(shot(), variant=v, stage="base", steps=config.base_steps), variant)))
-        steps.append(Step(f"{preset}: train {variant} fit", stage_dir(shot_dir, variant, "fit") / "checkpoint.pt",
-                          functools.partial(lambda v, b: train_shot(shot(), variant=v, stage="fit",
-                                                                    steps=config.fit_steps, base=b), variant, base)))
-        if convert:
-            steps.append(Step(f"{preset}: convert {variant}", shot_dir / VARIANTS_DIR / variant / "variant.json",
-                              functools.partial(lambda v: convert_shot(shot(), v), variant)))
-    if convert:
-        steps.append(Step(f"{preset}: eval", shot_dir / "eval" / "eval.json",
-                          lambda: evaluate(shot(), config.variants)))
-    return steps
-
-
-def evaluate(shot: Shot, variants: tuple[str, ...], out_dir: Path | None = None) -> Path:
-    """Score every converted variant against the synthetic truth and attach its per-yaw-bin table to what is
-    published, so the supervisor sees on the shot page how each variant does on frontal ... back-of-head.
-    The scores go to `out_dir` (default SHOT/eval)."""
-    from pipeline.eval import EvalConfig, EvalInputs, converted_variants, run, yaw_bin_table
-    from pipeline.publish.stage import attach_metrics
-
-    result = run(EvalConfig(), EvalInputs(shot=shot, variants=converted_variants(shot, names=variants),
-                                          out_dir=out_dir or shot.root / "eval"))
-    for variant in variants:
-        attach_metrics(shot.root, variant, {"eval": yaw_bin_table(result.manifest, variant)})
-    return result.manifest
-
-
-def evaluate_converted(shot: Shot, variants: tuple[str, ...], out_dir: Path | None = None) -> Path | None:
-    """`evaluate` for those of `variants` the shot has converted (SHOT/convert/NAME), when it has the synthetic
-    truth to score them against; None (and a log line saying why) when it has no [truth] table or none is."""
-    from pipeline.convert.stage import MANIFEST
-
-    if shot.truth is None:
-        logger.info("%s: no [truth] table (not a synthetic shot); variants %s not evaluated", shot.root,
-                    ", ".join(variants))
-        return None
-    converted = tuple(v for v in variants if (shot.root / "convert" / v / MANIFEST).is_file())
-    if not converted:
-        logger.info("%s: none of %s is converted; nothing to evaluate", shot.root, ", ".join(variants))
-        return None
-    return evaluate(shot, converted, out_dir)
-
-
-def run_shot(config: DemoConfig, preset: str, progress: ProgressCallback | None = None, *,
-             convert: bool = True) -> ShotResult:
-    """The engine's stages on one shot (with convert=False up to training); `progress` hears (fraction, step)
-    after each (the site's job page)."""
-    from pipeline.publish.stage import VARIANTS_DIR
+def run_shot(config: DemoConfig, preset: str) -> ShotResult:
+    """The engine on one shot of the demo project."""
+    from pipeline.publish.variant import VARIANT_FILE
+    from pipeline.run import run_shot as run_engine
     from pipeline.stabilize.stage import MANIFEST, read_stabilized
 
-    steps = shot_steps(config, preset, convert=convert)
-    for i, step in enumerate(steps, 1):
-        _run_step(step)
-        if progress is not None:
-            progress(i / len(steps), step.name)
-    shot_dir = config.project_dir / preset
-    manifest = read_stabilized(shot_dir / "work" / "stabilize" / MANIFEST)
+    layout = run_engine(config.project_dir / preset, config.run_config(preset)).layout
+    manifest = read_stabilized(layout.stabilize / MANIFEST)
     flagged = sum(1 for record in manifest["frames"] if record["flag"])
-    variants = tuple(shot_dir / VARIANTS_DIR / v / "variant.json" for v in config.variants) if convert else ()
-    return ShotResult(shot_dir=shot_dir, track=shot_dir / "work" / "track.json",
-                      stabilized=shot_dir / "work" / "stabilize" / MANIFEST,
-                      cropped_frames=len(manifest["frames"]) - flagged, flagged_frames=flagged, variants=variants)
+    return ShotResult(shot_dir=layout.root, track=layout.track, stabilized=layout.stabilize / MANIFEST,
+                      cropped_frames=len(manifest["frames"]) - flagged, flagged_frames=flagged,
+                      variants=tuple(layout.review_variant(m) / VARIANT_FILE for m in config.models))
 
 
 def run(config: DemoConfig) -> list[ShotResult]:

@@ -13,7 +13,7 @@ Format (schema_version 1)::
     name = "pirouette"
     first_frame = 1001
     last_frame = 1096
-    fps = "24000/1001"                  # a ratio, or an integer
+    fps = "24000/1001"                  # a ratio, an integer, or a shorthand such as 23.976
     plate = "plate/plate.%04d.png"      # image sequence or video
     head_track = "tracks/plate.chan"    # head pose in the camera's frame, Nuke .chan conventions
     camera = "tracks/camera.json"       # intrinsics of the plate camera
@@ -47,14 +47,16 @@ Format (schema_version 1)::
     loose = "truth/loose/loose.%04d.png"
 
     [track]  [stabilize]  [dataset]  [fit]  [train]  [[variants]]  [convert]
-                                        # settings of the later stages: kept raw in Shot.sections, each stage
-                                        # parses its own with pipeline.config.config_from_dict
+                                        # settings of the later stages, parsed and checked once into
+                                        # Shot.config (ShotConfig: one typed config per table, defaults where
+                                        # a table is absent); a bad setting names its table and key
 
 Head tracks hold the head's transform in the camera's frame (camera at the origin looking down -Z, Y up):
 yaw is ry, pitch rx, roll rz, and yaw = pitch = roll = 0 is the face looking straight into the lens.
 """
 from __future__ import annotations
 
+import dataclasses
 import glob
 import os
 import re
@@ -62,9 +64,18 @@ import tomllib
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from pipeline.errors import InputError
+from pipeline.media.fps import parse_fps
+from pipeline.models.registry import list_models
+
+if TYPE_CHECKING:
+    from pipeline.convert.config import ConvertConfig, VariantConfig
+    from pipeline.dataset.config import DatasetConfig, FitConfig
+    from pipeline.stabilize.config import StabilizeConfig
+    from pipeline.track.solve import SolveConfig
+    from pipeline.train.config import TrainConfig
 
 SCHEMA_VERSION = 1
 SHOT_FILE = "shot.toml"
@@ -114,6 +125,44 @@ class Truth:
 
 
 @dataclass(frozen=True)
+class ShotConfig:
+    """The settings tables of the later stages, parsed and checked once when the shot is read: each stage takes
+    its own from here (its defaults where shot.toml has no such table)."""
+
+    track: SolveConfig
+    stabilize: StabilizeConfig
+    dataset: DatasetConfig
+    fit: FitConfig
+    train: TrainConfig
+    convert: ConvertConfig
+    variants: tuple[VariantConfig, ...] = ()  # the [[variants]] tables in order, names unique
+
+
+def shot_config(data: dict[str, Any], *, where: str) -> ShotConfig:
+    """The typed settings of a shot's stage tables (`data` is the whole shot.toml); a bad setting is an
+    InputError naming `where`, its table and key."""
+    # The configs live beside their stages, whose packages import this module: imported here, when first used.
+    from pipeline.config import config_from_dict
+    from pipeline.convert.config import ConvertConfig, variant_configs
+    from pipeline.dataset.config import DatasetConfig, FitConfig
+    from pipeline.stabilize.config import StabilizeConfig
+    from pipeline.track.solve import SolveConfig
+    from pipeline.train.config import TrainConfig
+
+    tables = {name: (cls, _table(data, name, where)) for name, cls in (
+        ("track", SolveConfig), ("stabilize", StabilizeConfig), ("dataset", DatasetConfig), ("fit", FitConfig),
+        ("train", TrainConfig), ("convert", ConvertConfig))}
+    return ShotConfig(**{name: config_from_dict(cls, table, where=f"{where} [{name}]")
+                         for name, (cls, table) in tables.items()},
+                      variants=variant_configs(data.get("variants", []), where=where))
+
+
+def default_shot_config() -> ShotConfig:
+    """Every stage's defaults (a shot.toml with no settings tables)."""
+    return shot_config({}, where="defaults")
+
+
+@dataclass(frozen=True)
 class Shot:
     """A shot folder's description, every path absolute."""
 
@@ -130,31 +179,141 @@ class Shot:
     sources: tuple[Source, ...] = ()
     cg_passes: Path | None = None
     truth: Truth | None = None
-    sections: dict[str, Any] = field(default_factory=dict)
+    config: ShotConfig = field(default_factory=default_shot_config)
 
     @property
     def frames(self) -> range:
         return range(self.first_frame, self.last_frame + 1)
+
+    def variant(self, name: str) -> VariantConfig:
+        """The [[variants]] table `name`; an InputError listing the defined ones when there is none."""
+        for variant in self.config.variants:
+            if variant.name == name:
+                return variant
+        known = ", ".join(v.name for v in self.config.variants) or "none"
+        models = " | ".join(f'"{m}"' for m in list_models())
+        raise InputError(f"{self.root / SHOT_FILE}: no [[variants]] table named {name!r} (defined: {known}); add "
+                         f"one with name = {name!r} and model = {models}")
+
+    def with_settings(self, **tables: dict[str, Any]) -> Shot:
+        """This shot with settings laid over its tables, e.g. `with_settings(dataset={"size": 64})` (a runner's
+        smaller crops, a command line's flags; None values change nothing), checked as shot.toml's are."""
+        from pipeline.config import config_with
+
+        changed = {name: config_with(getattr(self.config, name), where=f"{self.root / SHOT_FILE} [{name}]", **values)
+                   for name, values in tables.items()}
+        return dataclasses.replace(self, config=dataclasses.replace(self.config, **changed))
 
     def sources_of(self, *, identity: str | None = None, kind: str | None = None) -> tuple[Source, ...]:
         return tuple(s for s in self.sources
                      if (identity is None or s.identity == identity) and (kind is None or s.kind == kind))
 
 
+@dataclass(frozen=True)
+class DatasetLayout:
+    """The dataset stage's folders: SHOT/dataset of a shot, or any folder `facereplace dataset --out` names."""
+
+    root: Path
+
+    def faceset(self, identity: str = "actor") -> Path:
+        """The faceset of one identity, every source of it."""
+        return self.root / identity
+
+    @property
+    def kept(self) -> Path:
+        """The actor's faceset after the shot's [dataset] rules, with their reports."""
+        return self.root / "actor_kept"
+
+    @property
+    def fit(self) -> Path:
+        """The shot's fit set (a faceset) and its report."""
+        return self.root / "fit"
+
+    @property
+    def coverage(self) -> Path:
+        """coverage.json and coverage.png: the plate frames no training pose is near."""
+        return self.root / "coverage"
+
+
+@dataclass(frozen=True)
+class ShotLayout:
+    """Where every stage of the engine writes in a shot folder. The one place that names these folders: the
+    stages, the shot runner and the review site's jobs all ask it, so a folder is renamed here or nowhere.
+
+        shot.toml
+        work/track.json  work/stabilize/     the head track the runner imported or solved; head crops
+        dataset/{actor,dancer,actor_kept,fit,coverage}/
+        train/MODEL/{base,fit}/              checkpoints of each model (rigid, loose, cg)
+        convert/VARIANT/                     each [[variants]] table converted
+        eval/  eval/VARIANT/                 scores against a synthetic shot's truth (all, or one variant's)
+        review/plate.mp4  review/variants/VARIANT/   what `facereplace publish` sends to the site
+        comp/  renders/renderN/              the final comp (`facereplace comp`; the site's render N)
+    """
+
+    root: Path
+
+    @property
+    def shot_file(self) -> Path:
+        return self.root / SHOT_FILE
+
+    @property
+    def track(self) -> Path:
+        """The shot's head track as the runner's track stage wrote it (head_track JSON)."""
+        return self.root / "work" / "track.json"
+
+    @property
+    def stabilize(self) -> Path:
+        return self.root / "work" / "stabilize"
+
+    @property
+    def dataset(self) -> DatasetLayout:
+        return DatasetLayout(self.root / "dataset")
+
+    def train(self, model: str, stage: str) -> Path:
+        """One training stage of one model: checkpoint, its JSON summary, previews."""
+        return self.root / "train" / model / stage
+
+    def checkpoint(self, model: str, stage: str) -> Path:
+        """The checkpoint file of a training stage (pipeline.train.checkpoint's CHECKPOINT_FILE)."""
+        return self.train(model, stage) / "checkpoint.pt"
+
+    @property
+    def converted(self) -> Path:
+        """The folder holding every converted variant (one sub-folder each)."""
+        return self.root / "convert"
+
+    def convert(self, variant: str) -> Path:
+        return self.converted / variant
+
+    def eval(self, variant: str | None = None) -> Path:
+        """The shot's scores, or those of one variant alone (a site job scoring a variant as it is joined)."""
+        return self.root / "eval" if variant is None else self.root / "eval" / variant
+
+    @property
+    def plate_clip(self) -> Path:
+        """The plate's review clip, published with the shot."""
+        return self.root / "review" / "plate.mp4"
+
+    @property
+    def review_variants(self) -> Path:
+        return self.root / "review" / "variants"
+
+    def review_variant(self, variant: str) -> Path:
+        """A converted variant as publish sends it (variant.json beside a link to its review clip)."""
+        return self.review_variants / variant
+
+    @property
+    def comp(self) -> Path:
+        return self.root / "comp"
+
+    def render(self, number: int) -> Path:
+        """The comp of the site's render `number` (kept: its EXR frames, Nuke script and OTIO are the hand-off)."""
+        return self.root / "renders" / f"render{number}"
+
+
 def frame_path(pattern: Path | str, frame: int) -> Path:
     """The file of `frame` in a printf sequence pattern (`plate.%04d.png`)."""
     return Path(_PRINTF.sub(lambda m: f"{frame:0{m.group(1) or 1}d}", os.fspath(pattern)))
-
-
-def parse_fps(value: Any, *, where: str) -> Fraction:
-    """fps from TOML: an integer, or a ratio string such as "24000/1001"."""
-    try:
-        fps = Fraction(value) if isinstance(value, (int, str)) and not isinstance(value, bool) else None
-    except (ValueError, ZeroDivisionError):
-        fps = None
-    if fps is None or fps <= 0:
-        raise InputError(f"{where}: fps must be a positive integer or a ratio such as \"24000/1001\", got {value!r}")
-    return fps
 
 
 def load_shot(path: str | os.PathLike) -> Shot:
@@ -219,11 +378,11 @@ def shot_from_dict(data: dict[str, Any], *, root: Path, where: str) -> Shot:
                       loose=_path(truth_table, "loose", root, wt))
 
     return Shot(root=root, name=_str(table, "name", w), first_frame=first, last_frame=last,
-                fps=parse_fps(table["fps"], where=f"{w}.fps"), plate=_path(table, "plate", root, w, required=True),
+                fps=parse_fps(table["fps"], source=f"{w} fps"), plate=_path(table, "plate", root, w, required=True),
                 head_track=_path(table, "head_track", root, w, required=True), camera=camera,
                 rotation_order=rotation_order, cameras=cameras, sources=sources,
                 cg_passes=_path(cg, "passes", root, f"{where} [cg]"), truth=truth,
-                sections={k: data[k] for k in STAGE_SECTIONS if k in data})
+                config=shot_config(data, where=where))
 
 
 def _source(raw: Any, root: Path, cameras: dict[str, Path], where: str) -> Source:

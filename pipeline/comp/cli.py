@@ -24,12 +24,11 @@ def _comp(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from pipeline.comp.edit import load_edit
-    from pipeline.comp.render import render_edit
+    from pipeline.comp.shot import run_shot
     from pipeline.shot import load_shot
 
-    shot = load_shot(args.shot)
-    result = render_edit(shot, load_edit(args.edit), fixes_dir=args.fixes,
-                         out_dir=Path(args.out) if args.out else shot.root / "comp")
+    result = run_shot(load_shot(args.shot), load_edit(args.edit), fixes_dir=args.fixes,
+                      out=Path(args.out) if args.out else None)
     print(json.dumps({"manifest": str(result.manifest), "frames": str(result.frames), "review": str(result.review.mp4),
                       "nuke": str(result.nuke), "otio": str(result.otio)}))
     return 0

@@ -19,6 +19,7 @@ import numpy as np
 
 from pipeline.atomic import atomic_write_text
 from pipeline.comp.edit import Edit
+from pipeline.convert.converted import ConvertedVariant
 from pipeline.geometry import matrix_to_euler, unwrap_euler
 
 _PRINTF = re.compile(r"%0?(\d*)d")
@@ -50,7 +51,7 @@ def _safe(name: str) -> str:
     return re.sub(r"\W", "_", name)
 
 
-def nuke_script(*, shot: Any, edit: Edit, variants: Mapping[str, Mapping[str, Any]], track: Any,
+def nuke_script(*, shot: Any, edit: Edit, variants: Mapping[str, ConvertedVariant], track: Any,
                 output: str | os.PathLike) -> str:
     """The .nk text: plate, passes, head track, masks, Merge tree following the edit, Write of `output`."""
     first, last = shot.first_frame, shot.last_frame
@@ -72,7 +73,7 @@ def nuke_script(*, shot: Any, edit: Edit, variants: Mapping[str, Mapping[str, An
                              ("name", "HeadTrack")], inputs=0)
     for name in edit.variants:
         data, v = variants[name], _safe(name)
-        swap = Path(data["folder"]) / data["passes"]["swap"]
+        swap = data.folder / data["passes"]["swap"]
         lines += _node("Read", [("file", _quote(hashes(swap))), ("first", str(first)), ("last", str(last)),
                                 ("raw", "true"), ("premultiplied", "true"), ("name", f"Swap_{v}")], inputs=0)
         lines.append(f"set N_swap_{v} [stack 0]")
@@ -95,7 +96,7 @@ def write_nuke(path: str | os.PathLike, **kw: Any) -> Path:
     return atomic_write_text(path, nuke_script(**kw))
 
 
-def edit_timeline(*, shot: Any, edit: Edit, variants: Mapping[str, Mapping[str, Any]]) -> Any:
+def edit_timeline(*, shot: Any, edit: Edit, variants: Mapping[str, ConvertedVariant]) -> Any:
     """The edit as an OpenTimelineIO timeline: one clip per segment (the variant's comp frames), crossfades
     as SMPTE dissolves split around the cut as the render does."""
     import opentimelineio as otio
@@ -110,7 +111,7 @@ def edit_timeline(*, shot: Any, edit: Edit, variants: Mapping[str, Mapping[str, 
                                                 SMPTE_Dissolve, in_offset=RT(s.transition // 2, rate),
                                                 out_offset=RT(s.transition - s.transition // 2, rate)))
         data = variants[s.variant]
-        comp = Path(data["folder"]) / data["comp"]
+        comp = data.folder / data["comp"]
         prefix, _, suffix = comp.name.partition("%04d")
         ref = otio.schema.ImageSequenceReference(
             target_url_base=comp.parent.as_uri() + "/", name_prefix=prefix, name_suffix=suffix,
@@ -119,7 +120,7 @@ def edit_timeline(*, shot: Any, edit: Edit, variants: Mapping[str, Mapping[str, 
         clip = otio.schema.Clip(name=f"{s.variant} {s.frame_start}-{s.frame_end}", media_reference=ref,
                                 source_range=TR(RT(s.frame_start, rate), RT(s.frame_end - s.frame_start + 1, rate)))
         clip.metadata["facereplace"] = {"variant": s.variant, "frame_start": s.frame_start, "frame_end": s.frame_end,
-                                        "transition": s.transition, "model": data["record"].get("model", "")}
+                                        "transition": s.transition, "model": data.record.get("model", "")}
         track.append(clip)
     timeline.tracks.append(track)
     return timeline

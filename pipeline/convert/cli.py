@@ -23,10 +23,10 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _convert(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from pipeline.convert.shot_stage import convert_shot
+    from pipeline.convert.shot import run_shot
     from pipeline.shot import load_shot
 
-    result = convert_shot(load_shot(args.shot), args.variant,
+    result = run_shot(load_shot(args.shot), args.variant,
                           checkpoint=Path(args.checkpoint) if args.checkpoint else None,
                           out=Path(args.out) if args.out else None)
     print(json.dumps({"manifest": str(result.manifest), "swapped": result.swapped,

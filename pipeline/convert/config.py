@@ -7,9 +7,9 @@ from typing import Any
 
 from pipeline.config import config_from_dict
 from pipeline.errors import InputError
+from pipeline.models.registry import MODEL_INPUTS, list_models, model_info
 
 DEVICES = ("auto", "cpu", "cuda")
-INPUTS = ("plate", "cg")
 LIGHT_PASSES = ("beauty", "key", "spot", "rim")
 
 
@@ -49,12 +49,12 @@ class VariantConfig:
     """One [[variants]] table: a named result of one trained model."""
 
     name: str
-    model: str                           # rigid | loose | cg (the model registry's names)
+    model: str                           # a registered model: rigid | loose | cg (pipeline.models.list_models())
     checkpoint: str = ""                 # relative to the shot; default train/MODEL/fit/checkpoint.pt
     performance: float | None = None     # 0 (actor's expressions only) .. 1 (follow the dancer); default: model's
     coverage: str = ""                   # coverage.json of `facereplace dataset coverage`: each frame's distance
     faceset: str = ""                    # else the training faceset folder, to measure that distance here
-    input: str = ""                      # plate | cg; default: cg for the cg model, plate otherwise
+    input: str = ""                      # plate | cg; default: the registered model's (cg for cg), else plate
     passes: tuple[str, ...] = LIGHT_PASSES  # CG lighting passes converted, each its own layer (cg input only)
     # plate frames either side within which a snapping model (performance < 1) takes the actor's latents from
     # her synced walkthrough (pipeline.convert.sync); 0 snaps to the whole fit set whatever its timing
@@ -63,8 +63,8 @@ class VariantConfig:
     def __post_init__(self) -> None:
         if not self.name or "/" in self.name:
             raise ValueError(f"variant name {self.name!r} must be a non-empty folder name")
-        if self.input and self.input not in INPUTS:
-            raise ValueError(f"input must be one of {', '.join(INPUTS)}, got {self.input!r}")
+        if self.input and self.input not in MODEL_INPUTS:
+            raise ValueError(f"input must be one of {', '.join(MODEL_INPUTS)}, got {self.input!r}")
         if self.performance is not None and not 0.0 <= self.performance <= 1.0:
             raise ValueError(f"performance {self.performance} is outside 0..1")
         if not 0.0 <= self.sync_window <= 1000.0:
@@ -72,27 +72,17 @@ class VariantConfig:
 
     @property
     def source(self) -> str:
-        return self.input or ("cg" if self.model == "cg" else "plate")
+        return self.input or (model_info(self.model).input if self.model in list_models() else "plate")
 
 
-def variant_configs(sections: dict[str, Any], *, where: str) -> dict[str, VariantConfig]:
-    """Every [[variants]] table of a shot, by name."""
-    raw = sections.get("variants", [])
+def variant_configs(raw: Any, *, where: str) -> tuple[VariantConfig, ...]:
+    """Every [[variants]] table of a shot (`raw`, the array of tables), checked, in order."""
     if not isinstance(raw, list):
         raise InputError(f"{where}: 'variants' must be an array of tables ([[variants]])")
-    variants: dict[str, VariantConfig] = {}
-    for i, table in enumerate(raw):
-        v = config_from_dict(VariantConfig, table, where=f"{where} [[variants]] #{i + 1}")
-        if v.name in variants:
-            raise InputError(f"{where}: variant {v.name!r} is defined twice")
-        variants[v.name] = v
+    variants = tuple(config_from_dict(VariantConfig, table, where=f"{where} [[variants]] #{i + 1}")
+                     for i, table in enumerate(raw))
+    names = [v.name for v in variants]
+    twice = sorted({n for n in names if names.count(n) > 1})
+    if twice:
+        raise InputError(f"{where}: variant(s) {', '.join(map(repr, twice))} defined twice")
     return variants
-
-
-def variant_config(sections: dict[str, Any], name: str, *, where: str) -> VariantConfig:
-    variants = variant_configs(sections, where=where)
-    if name not in variants:
-        known = ", ".join(variants) or "none"
-        raise InputError(f"{where}: no [[variants]] table named {name!r} (defined: {known}); add one with "
-                         f"name = {name!r} and model = \"rigid\" | \"loose\" | \"cg\"")
-    return variants[name]

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
+from pipeline.convert.converted import ActorFrame
 from pipeline.errors import InputError
 
 if TYPE_CHECKING:
@@ -36,19 +37,6 @@ class Swapper(Protocol):
     def __call__(self, crops: np.ndarray, frames: Sequence[int] | None = None) -> tuple[np.ndarray, np.ndarray]: ...
 
     def reconstruct(self, crops: np.ndarray) -> np.ndarray: ...
-
-
-@dataclasses.dataclass(frozen=True)
-class ActorFrame:
-    """The fit-set latent a snapping model took for one crop: its bank id, the actor source and clip frame it was
-    encoded from (None when the bank does not know), and where it was looked for: "sync_window" (the walkthrough
-    frames synced within the window of the crop's plate frame), "fallback" (none synced that near, so the whole
-    fit set) or "fit_set" (the variant has no performance sync, or the crop no plate frame)."""
-
-    bank_id: str
-    source: str | None
-    clip_frame: int | None
-    snapped_from: str
 
 
 @dataclasses.dataclass(frozen=True)
@@ -81,7 +69,7 @@ class TrainedSwapper:
                  syncs: Mapping[str, SourceSync] | None = None, sync_window: float = 0.0):
         from pipeline.convert.sync import PerformanceSync
         from pipeline.train.checkpoint import load_trained
-        from pipeline.train.trainer import pick_device
+        from pipeline.train.stage import pick_device
 
         self.device = pick_device(device)
         self.trained = load_trained(checkpoint, device=self.device)
@@ -103,7 +91,7 @@ class TrainedSwapper:
                            "latents": len(bank), "sources": sorted({o[0] for o in bank.origins
                                                                     if o is not None and o[0] in (syncs or {})})},
                        "facesets": self._facesets(checkpoint), "device": str(self.device)}
-        log.info("convert: %s model %s at step %d on %s", self.trained.variant, checkpoint, self.trained.step,
+        log.info("convert: %s model %s at step %d on %s", self.trained.model.name, checkpoint, self.trained.step,
                  self.device)
 
     @staticmethod

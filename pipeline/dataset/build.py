@@ -27,54 +27,21 @@ import numpy as np
 
 from pipeline.atomic import atomic_dir
 from pipeline.config import config_to_dict
+from pipeline.dataset.config import DatasetConfig
 from pipeline.dataset.descriptors import CropGeometry, face_direction, measure_crop, wrap_degrees
-from pipeline.dataset.faceset import read_faceset, write_faceset
+from pipeline.dataset.faceset import CG_SOURCE, FACESET, read_faceset, write_faceset
 from pipeline.dataset.masks import MASK_VERSION, head_mask, proxy_vertices
 from pipeline.errors import InputError, MediaError
 from pipeline.geometry import project
 from pipeline.progress import ProgressCallback, progress_bar
-from pipeline.shot import IDENTITIES, Shot, Source, frame_path
-from pipeline.stabilize.crop import UnframeableError, check_size, crop_transform, stabilize_frame
-from pipeline.stabilize.stage import StabilizeConfig, open_framing, shot_stabilize_config
+from pipeline.shot import IDENTITIES, Shot, frame_path
+from pipeline.stabilize.crop import UnframeableError, crop_transform, stabilize_frame
+from pipeline.stabilize.config import StabilizeConfig
+from pipeline.stabilize.stage import open_framing
 
 logger = logging.getLogger(__name__)
 
 DESCRIPTOR_VERSION = 1  # bump when descriptors change meaning: every source's signature changes with it
-CG_SOURCE = "cg"
-
-
-@dataclasses.dataclass(frozen=True)
-class TagRange:
-    """User performance tags for frames first..last of one source ([[dataset.tags]])."""
-
-    source: str
-    first: int
-    last: int
-    tags: list[str] = dataclasses.field(default_factory=list)
-
-
-@dataclasses.dataclass(frozen=True)
-class DatasetConfig:
-    """[dataset] in shot.toml."""
-
-    size: int = 256  # crop side in pixels
-    radius: float = 0.16  # scene units around the skull centre spanning half the crop (as stabilize)
-    duplicate_pose_deg: float = 1.0  # a crop this close in pose to the last one kept ...
-    duplicate_difference: float = 0.01  # ... and this close in image (mean grey difference, 0..1) is dropped
-    landmarks: bool = True  # refine the mouth and eye regions with the MediaPipe face mesh
-    cg_passes: list[str] = dataclasses.field(default_factory=lambda: ["beauty"])  # CG passes kept as crops
-    tags: list[TagRange] = dataclasses.field(default_factory=list)
-    rules: list[dict[str, Any]] = dataclasses.field(default_factory=list)  # see pipeline.dataset.rules
-    coverage_deg: float = 15.0  # plate frames farther than this from every training pose are predicted to fail
-    mask_mesh: str = ""  # OBJ of the head (head-local, metres) the masks are cut from, relative to the shot; "" = proxy
-    mask_softness: float = 1.0  # Gaussian softness of the masks' edge, crop pixels
-
-    def __post_init__(self) -> None:
-        check_size(self.size)
-        if not (self.radius > 0 and self.duplicate_pose_deg >= 0 and self.duplicate_difference >= 0
-                and self.coverage_deg > 0 and self.mask_softness >= 0):
-            raise ValueError("radius and coverage_deg must be positive, the duplicate thresholds and mask_softness "
-                             "0 or more")
 
 
 @dataclasses.dataclass(frozen=True)
@@ -134,7 +101,7 @@ def signature(job: _Job, shot: Shot, config: DatasetConfig) -> str:
     for path in (job.track, shot.cameras.get(job.camera, shot.camera), *([Path(mesh)] if mesh else [])):
         h.update(path.read_bytes())
     settings = {k: v for k, v in config_to_dict(config).items() if k not in ("rules", "coverage_deg")}
-    method = shot_stabilize_config(shot).method
+    method = shot.config.stabilize.method
     if method != "pose":  # (pose-framed facesets keep the signature they had before framing was a choice)
         settings["framing"] = method
     h.update(json.dumps([settings, job.tags, job.cg_pass, job.kind, DESCRIPTOR_VERSION, MASK_VERSION],
@@ -167,7 +134,7 @@ def run(config: DatasetConfig, inputs: BuildInputs, *, progress: ProgressCallbac
     if not jobs:
         raise InputError(f"{shot.root}: the shot has no {inputs.identity} sources; add [[sources]] with "
                          f"identity = \"{inputs.identity}\"")
-    previous = read_faceset(out) if (out / "faceset.json").is_file() else None
+    previous = read_faceset(out) if FACESET.path(out).is_file() else None
     reframed = previous is not None and (previous.get("size"), previous.get("radius")) != (config.size, config.radius)
     if reframed and not (inputs.rebuild and not inputs.sources):
         raise InputError(f"{out}: this faceset has {previous.get('size')}px crops of radius {previous.get('radius')}, "
@@ -305,7 +272,7 @@ def _cut_source(job: _Job, shot: Shot, config: DatasetConfig, tmp: Path, folder:
         last: tuple[np.ndarray, np.ndarray, float] | None = None
         duplicates = unframed = 0
         # the shot's framing method ("landmarks2d": only frames where the 2D baseline finds a face) at this size
-        framing = StabilizeConfig(size=config.size, radius=config.radius, method=shot_stabilize_config(shot).method)
+        framing = StabilizeConfig(size=config.size, radius=config.radius, method=shot.config.stabilize.method)
         with open_framing(framing, track, linear=False) as frame_of:
             for frame in tracked:
                 i = track.index(frame)

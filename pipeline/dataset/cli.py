@@ -60,53 +60,60 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_coverage)
 
 
-def _build(args: argparse.Namespace) -> int:
-    from pipeline.dataset.stage import build_faceset, shot_and_paths
+def _shot_and_layout(args: argparse.Namespace):
+    """The shot a sub-verb works on and its dataset folders (SHOT/dataset, or --out)."""
+    from pathlib import Path
 
-    shot, paths = shot_and_paths(args.shot, args.out)
-    out = build_faceset(shot, paths, identity=args.identity, sources=tuple(args.source), rebuild=args.rebuild)
+    from pipeline.shot import DatasetLayout, ShotLayout, load_shot
+
+    shot = load_shot(args.shot)
+    return shot, DatasetLayout(Path(args.out)) if args.out else ShotLayout(shot.root).dataset
+
+
+def _faceset(args: argparse.Namespace):
+    from pathlib import Path
+
+    return Path(args.faceset) if args.faceset else None
+
+
+def _build(args: argparse.Namespace) -> int:
+    from pipeline.dataset.stage import build_faceset
+
+    shot, layout = _shot_and_layout(args)
+    out = build_faceset(shot.config.dataset, shot, layout, identity=args.identity, sources=tuple(args.source),
+                        rebuild=args.rebuild)
     print(json.dumps({"faceset": str(out.manifest), "crops": out.crops, "added": list(out.added),
                       "kept": list(out.kept)}))
     return 0
 
 
 def _rules(args: argparse.Namespace) -> int:
-    from pathlib import Path
+    from pipeline.dataset.stage import apply_rules
 
-    from pipeline.dataset.stage import apply_rules, shot_and_paths
-
-    shot, paths = shot_and_paths(args.shot, args.out)
-    out = apply_rules(shot, paths, faceset=Path(args.faceset) if args.faceset else None)
+    shot, layout = _shot_and_layout(args)
+    out = apply_rules(shot.config.dataset, layout, faceset=_faceset(args))
     print(json.dumps({"faceset": str(out.manifest), "kept": out.kept, "report": str(out.markdown),
                       "sheet": str(out.sheet), "removed": {k: len(v) for k, v in out.removed.items()}}))
     return 0
 
 
 def _fit(args: argparse.Namespace) -> int:
-    import dataclasses
-    from pathlib import Path
-
-    from pipeline.dataset.stage import fit_config, select_fit, shot_and_paths
+    from pipeline.dataset.stage import select_fit
     from pipeline.errors import InputError
 
-    shot, paths = shot_and_paths(args.shot, args.out)
-    config = fit_config(shot)
-    if args.size is not None:
-        if args.size < 1:
-            raise InputError(f"--size {args.size}: give the number of crops in the fit set, 1 or more")
-        config = dataclasses.replace(config, size=args.size)
-    manifest = select_fit(shot, paths, faceset=Path(args.faceset) if args.faceset else None, config=config)
+    shot, layout = _shot_and_layout(args)
+    if args.size is not None and args.size < 1:
+        raise InputError(f"--size {args.size}: give the number of crops in the fit set, 1 or more")
+    shot = shot.with_settings(fit={"size": args.size})
+    manifest = select_fit(shot.config.dataset, shot.config.fit, shot, layout, faceset=_faceset(args))
     print(json.dumps({"fit_set": str(manifest), "report": str(manifest.parent / "fit_report.json")}))
     return 0
 
 
 def _coverage(args: argparse.Namespace) -> int:
-    from pathlib import Path
+    from pipeline.dataset.stage import measure_coverage
 
-    from pipeline.dataset.stage import measure_coverage, shot_and_paths
-
-    shot, paths = shot_and_paths(args.shot, args.out)
-    out = measure_coverage(shot, paths, faceset=Path(args.faceset) if args.faceset else None,
-                           threshold_deg=args.threshold)
+    shot, layout = _shot_and_layout(args)
+    out = measure_coverage(shot.config.dataset, shot, layout, faceset=_faceset(args), threshold_deg=args.threshold)
     print(json.dumps({"coverage": str(out.manifest), "heatmap": str(out.heatmap), "flagged": list(out.flagged)}))
     return 0

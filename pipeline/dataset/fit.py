@@ -23,6 +23,7 @@ import numpy as np
 from pipeline.artifacts import write_manifest
 from pipeline.atomic import atomic_dir
 from pipeline.config import config_to_dict
+from pipeline.dataset.config import FitConfig
 from pipeline.dataset.faceset import photos, read_faceset, rebase, write_faceset
 from pipeline.dataset.poses import bin_label, directions, nearest
 from pipeline.dataset.descriptors import face_direction
@@ -32,25 +33,6 @@ logger = logging.getLogger(__name__)
 
 REPORT_KIND = "fit_set"
 REPORT_VERSION = 1
-
-
-@dataclasses.dataclass(frozen=True)
-class FitConfig:
-    """[fit] in shot.toml."""
-
-    size: int = 200  # crops in the fit set
-    neighbours: int = 24  # nearest crops considered per plate frame
-    max_distance_deg: float = 25.0  # farther crops are not candidates
-    bin_deg: float = 15.0  # plate pose bins sharing the budget equally
-    prefer_walkthrough_deg: float = 10.0  # other material ranks as if this much farther than the walkthrough
-    light_weight_deg: float = 0.0  # degrees of pose a full difference in lighting is worth (0: pose only)
-
-    def __post_init__(self) -> None:
-        if self.size < 1 or self.neighbours < 1:
-            raise ValueError("size and neighbours must be at least 1")
-        if not (self.max_distance_deg > 0 and self.bin_deg > 0 and self.prefer_walkthrough_deg >= 0
-                and self.light_weight_deg >= 0):
-            raise ValueError("max_distance_deg and bin_deg must be positive, the weights 0 or more")
 
 
 @dataclasses.dataclass(frozen=True)

@@ -4,16 +4,18 @@ Public API:
     run(EvalConfig, EvalInputs(shot, variants, out_dir), *, progress=None) -> EvalOutputs
     yaw_bin_table(eval_folder | eval.json | dict, variant) -> plain dict (the site's per-variant table)
     read_eval(folder_or_manifest) -> dict (kind "eval")
-    inputs: converted_variants(shot, names=()), converted_variant(folder), PlateSequence(name, pattern,
+    shot: run_shot(shot, inputs, *, out=None), evaluate_converted(shot, variants, *, out=None) (scores attached
+          to the reviewable variants), converted_inputs(shot, names=()), model_crop_inputs, baseline_inputs
+    inputs: converted_variant(folder), PlateSequence(name, pattern,
             frames=None), StabilizedCrops(name, manifest), ModelCrops(name, swapper, stabilize=None, source=None),
             cg_pass_source(layer)
     metrics: yaw_bin(yaw), YAW_BINS, masked_mse, psnr_db, masked_ssim, identity_margin, performance_position
 """
 from pipeline.eval.inputs import (EvalInput, ModelCrops, Output, PlateSequence, StabilizedCrops, cg_pass_source,
-                                  converted_variant, converted_variants)
+                                  converted_variant)
 from pipeline.eval.metrics import BIN_NAMES, YAW_BINS, yaw_bin
 from pipeline.eval.stage import EvalConfig, EvalInputs, EvalOutputs, read_eval, run, yaw_bin_table
 
 __all__ = ["BIN_NAMES", "EvalConfig", "EvalInput", "EvalInputs", "EvalOutputs", "ModelCrops", "Output",
            "PlateSequence", "StabilizedCrops", "YAW_BINS", "cg_pass_source", "converted_variant",
-           "converted_variants", "read_eval", "run", "yaw_bin", "yaw_bin_table"]
+           "read_eval", "run", "yaw_bin", "yaw_bin_table"]

@@ -31,64 +31,24 @@ def _eval(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from pipeline.errors import InputError
-    from pipeline.eval.inputs import PlateSequence
-    from pipeline.eval.stage import EvalConfig, EvalInputs, run
-    from pipeline.shot import load_shot
+    from pipeline.eval.shot import baseline_inputs, converted_inputs, model_crop_inputs, run_shot
+    from pipeline.shot import ShotLayout, load_shot
 
     shot = load_shot(args.shot)
     if args.stabilize and not args.crops:
         raise InputError("--stabilize cuts crops for --crops; add --crops or drop --stabilize")
-    variants = _model_crops(shot, args) if args.crops else _converted(shot, args.variant, required=not args.baselines)
+    if args.crops:
+        inputs = model_crop_inputs(shot, args.variant, stabilize=Path(args.stabilize) if args.stabilize else None)
+    else:
+        inputs = converted_inputs(shot, args.variant)
+        if not inputs and not args.baselines:
+            raise InputError(f"{ShotLayout(shot.root).converted}: no converted variants; run `facereplace convert "
+                             f"{shot.root} --variant NAME` first, or score models on crops with --crops")
     if args.baselines:
-        if shot.truth is None or shot.truth.rigid is None:
-            raise InputError(f"{shot.root}: --baselines needs the shot's [truth] rigid frames")
-        variants += [PlateSequence("truth", shot.truth.rigid, record={"source": "truth/rigid"}),
-                     PlateSequence("plate", shot.plate, record={"source": "plate (no swap)"})]
-    out = Path(args.out) if args.out else shot.root / "eval"
-    result = run(EvalConfig(), EvalInputs(shot=shot, variants=variants, out_dir=out))
+        inputs += baseline_inputs(shot)
+    result = run_shot(shot, inputs, out=Path(args.out) if args.out else None)
     print(json.dumps({"manifest": str(result.manifest), "table": str(result.table),
                       "variants": {name: {k: v["all"][k] for k in ("share", "psnr_db", "ssim", "identity_margin",
                                                                    "adherence_actor", "flicker")}
                                    for name, v in result.variants.items()}}))
     return 0
-
-
-def _converted(shot, names: list[str], *, required: bool) -> list:
-    from pipeline.errors import InputError
-    from pipeline.eval.inputs import converted_variants
-
-    variants = converted_variants(shot, names)
-    if not variants and required:
-        raise InputError(f"{shot.root / 'convert'}: no converted variants; run `facereplace convert {shot.root} "
-                         "--variant NAME` first, or score models on crops with --crops")
-    return variants
-
-
-def _model_crops(shot, args: argparse.Namespace) -> list:
-    from pathlib import Path
-
-    from pipeline.convert.config import variant_configs
-    from pipeline.convert.shot_stage import shot_swapper
-    from pipeline.errors import InputError
-    from pipeline.eval.inputs import ModelCrops, cg_pass_source
-
-    tables = variant_configs(shot.sections, where=str(shot.root))
-    names = args.variant or list(tables)
-    if not names:
-        raise InputError(f"{shot.root}: no [[variants]] tables to score with --crops; add one or name --variant")
-    out = []
-    for name in names:
-        if name not in tables:
-            raise InputError(f"{shot.root}: no [[variants]] table named {name!r} (defined: "
-                             f"{', '.join(tables) or 'none'})")
-        variant = tables[name]
-        checkpoint = shot.root / (variant.checkpoint or f"train/{variant.model}/fit")
-        if not (checkpoint / "checkpoint.pt" if checkpoint.is_dir() else checkpoint).is_file():
-            raise InputError(f"{checkpoint}: no trained checkpoint for variant {name!r}; run `facereplace train "
-                             f"{shot.root} --variant {variant.model}` or set checkpoint in its [[variants]]")
-        cg = variant.source == "cg"
-        out.append(ModelCrops(name, shot_swapper(shot, name, checkpoint),
-                              source=cg_pass_source(variant.passes[0]) if cg else None,
-                              stabilize=Path(args.stabilize) if args.stabilize else None,
-                              record={"model_input": f"cg {variant.passes[0]}" if cg else "plate"}))
-    return out

@@ -11,7 +11,7 @@ An adapter has a `name`, a `record` (plain data saying what it is) and `outputs(
 from __future__ import annotations
 
 import os
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
@@ -62,21 +62,14 @@ class PlateSequence:
 def converted_variant(folder: str | os.PathLike) -> PlateSequence:
     """A converted variant (`facereplace convert`): its comp frames where the model swapped the head (frames
     left as the plate have no output)."""
-    from pipeline.convert.stage import read_converted
+    from pipeline.convert.converted import read_converted
 
     data = read_converted(folder)
-    swapped = frozenset(int(r["frame"]) for r in data["frames"] if r["status"] == "swapped")
-    return PlateSequence(name=data["variant"], pattern=Path(data["folder"]) / data["comp"], frames=swapped,
-                         record={"source": "converted", "folder": os.fspath(data["folder"]),
-                                 "model": data["record"].get("model"), "checkpoint": data["record"].get("checkpoint"),
-                                 "performance": data["record"].get("performance")})
-
-
-def converted_variants(shot: Any, names: Sequence[str] = ()) -> list[PlateSequence]:
-    """The shot's converted variants (SHOT/convert/NAME) by name, or all of them when `names` is empty."""
-    folder = Path(shot.root) / "convert"
-    names = list(names) or sorted(p.parent.name for p in folder.glob("*/converted.json"))
-    return [converted_variant(folder / name) for name in names]
+    return PlateSequence(name=data.name, pattern=data.folder / data["comp"],
+                         frames=frozenset(r.frame for r in data.frames if r.swapped),
+                         record={"source": "converted", "folder": os.fspath(data.folder),
+                                 "model": data.record.get("model"), "checkpoint": data.record.get("checkpoint"),
+                                 "performance": data.record.get("performance")})
 
 
 @dataclass

@@ -74,9 +74,7 @@ def _truth_image(pattern: Path | None, frame: int, name: str) -> np.ndarray:
 @contextlib.contextmanager
 def open_truth(shot: Shot) -> Iterator[ShotTruth]:
     """The shot's truth with its plate open; an InputError names what is missing for an evaluation."""
-    from pipeline.config import config_from_dict
     from pipeline.media.clip import open_clip
-    from pipeline.stabilize.stage import StabilizeConfig
     from pipeline.track.headtrack import conform
     from pipeline.track.load import load_head_track
 
@@ -95,7 +93,7 @@ def open_truth(shot: Shot) -> Iterator[ShotTruth]:
     lacking = [f for f in shot.frames if f not in records]
     if lacking:
         raise InputError(f"{truth.pose}: no truth for plate frame(s) {lacking[:5]}{'...' if len(lacking) > 5 else ''}")
-    stab = config_from_dict(StabilizeConfig, shot.sections.get("stabilize"), where=f"{shot.root} [stabilize]")
+    stab = shot.config.stabilize
     track = load_head_track(shot.head_track, intrinsics=shot.camera, rotation_order=shot.rotation_order)
     with open_clip(shot.plate, first_frame=shot.first_frame, fps=shot.fps) as clip:
         track = conform(track, shot.frames, fill=stab.fill_missing, where=str(shot.plate))

@@ -45,7 +45,7 @@ def _probe(args: argparse.Namespace) -> int:
 
 
 def _review_clip(args: argparse.Namespace) -> int:
-    from pipeline.media.clip import fps_text
+    from pipeline.media.fps import fps_text
     from pipeline.media.review import make_review_clip
 
     burn_in = Path(args.input).name if args.burn_in == "" else args.burn_in

@@ -11,7 +11,8 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import MediaError
-from pipeline.media.clip import fps_text, open_clip, sequence_rate
+from pipeline.media.clip import open_clip, sequence_rate
+from pipeline.media.fps import fps_text
 from pipeline.media.image import image_size, sniff_format
 from pipeline.media.sequence import find_sequence, is_sequence_pattern, parse_sequence_path
 

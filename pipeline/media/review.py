@@ -24,22 +24,25 @@ from contextlib import ExitStack
 from dataclasses import asdict, dataclass
 from fractions import Fraction
 from pathlib import Path
+from typing import Any
 
 import cv2
 import numpy as np
 
-from pipeline.artifacts import write_manifest
+from pipeline.artifacts import Artifact, write_manifest
 from pipeline.atomic import atomic_path
 from pipeline.errors import MediaError
 from pipeline.media.burnin import draw_burn_in
-from pipeline.media.clip import Clip, FrameSpan, fps_text, open_clip
+from pipeline.media.clip import Clip, FrameSpan, open_clip
+from pipeline.media.fps import fps_text
 from pipeline.media.image import write_image
 from pipeline.progress import ProgressCallback, progress_bar
 
 log = logging.getLogger(__name__)
 
-FILMSTRIP_KIND = "filmstrip"
-FILMSTRIP_VERSION = 1  # 1: image, columns, rows, tile size, frames per tile, frame range, fps
+# The filmstrip's layout, OUT.filmstrip.json beside the clip. 1: image, columns, rows, tile size, frames per tile,
+# frame range, fps
+FILMSTRIP = Artifact("filmstrip", 1, "filmstrip.json")
 FILMSTRIP_TILE_WIDTH = 160
 FILMSTRIP_MAX_TILES = 100
 FILMSTRIP_COLUMNS = 10
@@ -101,6 +104,11 @@ def review_paths(out_mp4: str | os.PathLike) -> tuple[Path, Path, Path, Path]:
     mp4 = Path(out_mp4)
     stem = mp4.with_suffix("")
     return mp4, Path(f"{stem}.thumbnail.png"), Path(f"{stem}.filmstrip.png"), Path(f"{stem}.filmstrip.json")
+
+
+def read_filmstrip_layout(path: str | os.PathLike) -> dict[str, Any]:
+    """A review clip's filmstrip layout (OUT.filmstrip.json): where each frame's tile is in the filmstrip image."""
+    return FILMSTRIP.read(path)
 
 
 def make_review_clip(source: str | os.PathLike | Clip, out_mp4: str | os.PathLike, *, burn_in: str | None = None,
@@ -169,7 +177,8 @@ def _encode(clip: Clip, out_mp4: str | os.PathLike, burn_in: str | None,
 
 
 def _write_layout(path: Path, layout: FilmstripLayout, clip: Clip, *, image: str, video: str) -> None:
-    write_manifest(path, kind=FILMSTRIP_KIND, version=FILMSTRIP_VERSION, data={
+    # `path` is a temporary name beside the clip (renamed with the clip), so it is written as given
+    write_manifest(path, kind=FILMSTRIP.kind, version=FILMSTRIP.version, data={
         "image": image, "video": video, **asdict(layout),
         "first_frame": clip.first_frame, "frame_count": clip.frame_count, "fps": fps_text(clip.fps)})
 

@@ -8,13 +8,13 @@ Public API (other stages call these):
     similarity_transform(landmarks, *, size) -> (3, 3), the 2D landmark baseline
     run(config, inputs) -> StabilizeOutputs; read_stabilized(manifest) -> the manifest's frames
     open_framing(config, track, *, linear) -> context giving (track index, image) -> (3, 3) by config.method
-    shot_stabilize_config(shot) -> the shot's [stabilize] table as a StabilizeConfig
+    shot.run_shot(shot, *, out=None, track=None, **changes) -> StabilizeOutputs   the stage on a shot folder
 """
 from pipeline.stabilize.crop import (UnframeableError, crop_coverage, crop_transform, similarity_transform,
                                      stabilize_frame, unstabilize)
-from pipeline.stabilize.stage import (StabilizeConfig, StabilizeInputs, StabilizeOutputs, open_framing, read_stabilized,
-                                      run, shot_stabilize_config)
+from pipeline.stabilize.config import StabilizeConfig
+from pipeline.stabilize.stage import StabilizeInputs, StabilizeOutputs, open_framing, read_stabilized, run
 
 __all__ = ["UnframeableError", "crop_coverage", "crop_transform", "similarity_transform", "stabilize_frame",
            "unstabilize", "StabilizeConfig", "StabilizeInputs", "StabilizeOutputs", "open_framing", "read_stabilized",
-           "run", "shot_stabilize_config"]
+           "run"]

@@ -34,35 +34,32 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _stabilize(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from pipeline.config import config_from_dict
+    from pipeline.config import config_with
     from pipeline.errors import InputError
-    from pipeline.stabilize.stage import StabilizeConfig, StabilizeInputs, run
+    from pipeline.stabilize.config import StabilizeConfig
+    from pipeline.stabilize.stage import StabilizeInputs, run
     from pipeline.track.load import load_head_track
 
-    settings: dict = {}
+    flags = {"size": args.size, "radius": args.radius, "method": args.method,
+             "fill_missing": True if args.fill_missing else None}
     if args.shot:
-        from pipeline.shot import load_shot
+        import dataclasses
 
-        shot = load_shot(args.shot)
-        settings = dict(shot.sections.get("stabilize", {}))
-        plate, track_path, intrinsics = shot.plate, shot.head_track, shot.camera
-        order = args.rotation_order or shot.rotation_order
-        first_frame, fps = shot.first_frame, str(shot.fps)
+        from pipeline.shot import load_shot
+        from pipeline.stabilize.shot import run_shot
+
+        shot = load_shot(args.shot).with_settings(stabilize=flags)
+        if args.rotation_order:
+            shot = dataclasses.replace(shot, rotation_order=args.rotation_order)
+        out = run_shot(shot, out=Path(args.out_dir))
     elif args.plate and args.track:
-        plate, track_path, intrinsics = Path(args.plate), Path(args.track), args.intrinsics
-        order = args.rotation_order or DEFAULT_ROTATION_ORDER
-        first_frame, fps = args.first_frame, args.fps
+        track = load_head_track(args.track, intrinsics=args.intrinsics,
+                                rotation_order=args.rotation_order or DEFAULT_ROTATION_ORDER)
+        out = run(config_with(StabilizeConfig(), where="stabilize", **flags),
+                  StabilizeInputs(plate=Path(args.plate), track=track, out_dir=Path(args.out_dir),
+                                  first_frame=args.first_frame, fps=args.fps))
     else:
         raise InputError("stabilize: give --shot, or both --plate and --track")
-    for key in ("size", "radius", "method"):
-        if getattr(args, key) is not None:
-            settings[key] = getattr(args, key)
-    if args.fill_missing:
-        settings["fill_missing"] = True
-    config = config_from_dict(StabilizeConfig, settings, where="stabilize")
-    track = load_head_track(track_path, intrinsics=intrinsics, rotation_order=order)
-    out = run(config, StabilizeInputs(plate=Path(plate), track=track, out_dir=Path(args.out_dir),
-                                      first_frame=first_frame, fps=fps))
     print(json.dumps({"manifest": str(out.manifest), "cropped": len(out.cropped),
                       "flagged": {str(k): v for k, v in out.flagged.items()}}))
     return 0

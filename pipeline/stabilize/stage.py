@@ -14,54 +14,24 @@ import logging
 import os
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import numpy as np
 
 from pipeline.artifacts import read_manifest, write_manifest
 from pipeline.atomic import atomic_dir
-from pipeline.config import config_from_dict, config_to_dict
-from pipeline.errors import InputError
+from pipeline.config import config_to_dict
 from pipeline.progress import ProgressCallback, progress_bar
-from pipeline.stabilize.crop import UnframeableError, check_size, crop_transform, similarity_transform, stabilize_frame
+from pipeline.stabilize.config import StabilizeConfig
+from pipeline.stabilize.crop import UnframeableError, crop_transform, similarity_transform, stabilize_frame
 from pipeline.track.headtrack import HeadTrack, conform
-
-if TYPE_CHECKING:
-    from pipeline.shot import Shot
 
 logger = logging.getLogger(__name__)
 
 KIND = "stabilized_crops"
 SCHEMA_VERSION = 1
 MANIFEST = "stabilize.json"
-# How a crop is framed: from the 3D pose (the point of this stage), or the 2D landmark baseline.
-FRAMINGS = ("pose", "landmarks2d")
 Framing = Callable[[int, np.ndarray], np.ndarray]  # (track index, plate image) -> 3x3, or UnframeableError
-
-
-@dataclasses.dataclass(frozen=True)
-class StabilizeConfig:
-    """[stabilize] in shot.toml."""
-
-    size: int = 256  # crop side in pixels, 64..1024
-    radius: float = 0.16  # scene units around the skull centre spanning half the crop
-    skull_centre: tuple[float, float, float] = (0.0, 0.0, 0.0)  # in the head track's local frame
-    fill_missing: bool = False  # interpolate frames the track lacks instead of stopping with their list
-    method: str = "pose"  # "pose": from the 3D head pose; "landmarks2d": the 2D landmark baseline, to compare
-
-    def __post_init__(self) -> None:
-        check_size(self.size)
-        if self.method not in FRAMINGS:
-            raise InputError(f"stabilize: unknown method {self.method!r}; use one of {', '.join(FRAMINGS)}")
-        if not (np.isfinite(self.radius) and self.radius > 0):
-            raise InputError(f"stabilize: radius must be a positive distance, got {self.radius!r}")
-        if len(self.skull_centre) != 3 or not all(np.isfinite(self.skull_centre)):
-            raise InputError(f"stabilize: skull_centre needs 3 finite values, got {self.skull_centre!r}")
-
-
-def shot_stabilize_config(shot: Shot) -> StabilizeConfig:
-    """The shot's [stabilize] table (defaults where it has none): every stage that cuts crops frames them so."""
-    return config_from_dict(StabilizeConfig, shot.sections.get("stabilize"), where=f"{shot.root} [stabilize]")
 
 
 @dataclasses.dataclass(frozen=True)

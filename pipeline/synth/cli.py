@@ -32,11 +32,12 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _synth(args: argparse.Namespace) -> int:
-    from pipeline.synth.make import SynthConfig, run
+    from pipeline.shot import SHOT_FILE
+    from pipeline.synth.stage import SynthConfig, run
 
     config = SynthConfig(preset=args.preset, size=args.size, frames=args.frames, seed=args.seed,
                          noise_deg=args.noise, first_frame=args.first_frame, fps=args.fps,
                          review_clip=not args.no_review_clip)
     out = run(config, args.out_dir)
-    print(out / "shot.toml")
+    print(out / SHOT_FILE)
     return 0

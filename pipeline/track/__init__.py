@@ -13,4 +13,6 @@ Public API (other stages call these):
     solve(clip, intrinsics, SolveConfig(), *, frames=None, progress=None) -> Solved(track, landmarks, seconds)
         (pipeline.track.solve): the built-in tracker
     plot_track(track, png) (pipeline.track.plot)
+    stage.run(SolveConfig, TrackInputs) -> TrackOutputs: import or solve a track into a head_track JSON;
+        shot.run_shot(shot, *, out=None, solve=False): the same for a shot (SHOT/work/track.json)
 """

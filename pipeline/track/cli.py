@@ -4,14 +4,11 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
-import logging
 from pathlib import Path
 from typing import Any
 
 from pipeline.cli import add_verb
 from pipeline.geometry import DEFAULT_ROTATION_ORDER, ROTATION_ORDERS
-
-logger = logging.getLogger(__name__)
 
 
 def register(subparsers: argparse._SubParsersAction) -> None:
@@ -65,22 +62,15 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 
 
 def _import(args: argparse.Namespace) -> int:
-    from pipeline.track.headtrack import conform, write_track
-    from pipeline.track.load import load_head_track
+    from pipeline.track.solve import SolveConfig
+    from pipeline.track.stage import TrackInputs, run
 
-    track = load_head_track(args.chan, intrinsics=args.intrinsics, camera=args.camera,
-                            rotation_order=args.rotation_order)
-    if args.plate:
-        from pipeline.media.clip import open_clip
-
-        with open_clip(args.plate, first_frame=args.first_frame, fps=args.fps) as clip:
-            track = conform(track, clip.frame_range, fill=args.fill_missing, where=args.chan)
-    write_track(args.out, track, source=str(args.chan))
-    flagged = track.frame_flags()
-    for frame, reason in flagged.items():
-        logger.warning("%s frame %d: %s", args.chan, frame, reason.replace("_", " "))
+    out = run(SolveConfig(), TrackInputs(out=Path(args.out), head_track=Path(args.chan), intrinsics=args.intrinsics,
+                                         rotation_order=args.rotation_order, camera=args.camera, plate=args.plate,
+                                         first_frame=args.first_frame, fps=args.fps, fill_missing=args.fill_missing))
+    track = out.track
     print(json.dumps({"out": args.out, "frames": len(track), "first": int(track.frames[0]),
-                      "last": int(track.frames[-1]), "flagged": {str(f): r for f, r in flagged.items()}}))
+                      "last": int(track.frames[-1]), "flagged": {str(f): r for f, r in track.frame_flags().items()}}))
     return 0
 
 
@@ -99,43 +89,38 @@ def _export(args: argparse.Namespace) -> int:
 
 
 def _solve(args: argparse.Namespace) -> int:
-    from pipeline.media.clip import open_clip
-    from pipeline.track.headtrack import write_track
-    from pipeline.track.load import read_intrinsics
     from pipeline.track.plot import plot_track
-    from pipeline.track.solve import SolveConfig, solve, track_summary
+    from pipeline.track.solve import track_summary
+    from pipeline.track.stage import run
 
-    plate, camera, first_frame, fps, config = _solve_inputs(args)
+    config, inputs = _solve_inputs(args)
     overrides = {key: value for key, value in (("mode", args.mode), ("smooth_sigma", args.smooth)) if value is not None}
-    config = dataclasses.replace(config, **overrides)
-    with open_clip(plate, first_frame=first_frame, fps=fps) as clip:
-        solved = solve(clip, read_intrinsics(camera), config)
-    write_track(args.out, solved.track, source=f"solve {plate}")
+    solved = run(dataclasses.replace(config, **overrides), inputs)
     if args.plot:
-        plot_track(solved.track, args.plot, title=str(plate))
+        plot_track(solved.track, args.plot, title=str(inputs.plate))
     summary = track_summary(solved.track)
     summary["fps"] = round(len(solved.track) / solved.seconds, 2)
     print(json.dumps(summary))
     return 0
 
 
-def _solve_inputs(args: argparse.Namespace) -> tuple[Any, Any, int, Any, Any]:
-    """(plate, camera intrinsics, first frame, fps, SolveConfig) from a shot and its [track] table, or from the
-    plate and flags."""
-    from pipeline.config import config_from_dict
+def _solve_inputs(args: argparse.Namespace) -> tuple[Any, Any]:
+    """(SolveConfig, TrackInputs) from a shot and its [track] table, or from the plate and flags."""
     from pipeline.errors import InputError
     from pipeline.shot import SHOT_FILE, load_shot
     from pipeline.track.solve import SolveConfig
+    from pipeline.track.stage import TrackInputs
 
     given = Path(args.plate)
     if given.name == SHOT_FILE or (given / SHOT_FILE).is_file():
         shot = load_shot(given)
-        config = config_from_dict(SolveConfig, shot.sections.get("track"), where=f"{shot.root / SHOT_FILE} [track]")
-        return shot.plate, args.intrinsics or shot.camera, shot.first_frame, str(shot.fps), config
+        return shot.config.track, TrackInputs(out=Path(args.out), intrinsics=args.intrinsics or shot.camera,
+                                              plate=shot.plate, first_frame=shot.first_frame, fps=str(shot.fps))
     if not args.intrinsics:
         raise InputError(f"{args.plate}: a plate needs --intrinsics (its camera JSON); or give the shot's folder, "
                          "whose camera and [track] settings are used")
-    return args.plate, args.intrinsics, args.first_frame, args.fps, SolveConfig()
+    return SolveConfig(), TrackInputs(out=Path(args.out), intrinsics=args.intrinsics, plate=args.plate,
+                                      first_frame=args.first_frame, fps=args.fps)
 
 
 def _plot(args: argparse.Namespace) -> int:

@@ -10,12 +10,11 @@ from typing import Any
 
 _EXPORTS = {
     "pipeline.train.checkpoint": ("TrainedModel", "load_checkpoint", "load_trained", "read_checkpoint_info"),
-    "pipeline.train.config": ("LossConfig", "TrainConfig"),
-    "pipeline.train.augment": ("AugmentConfig",),
+    "pipeline.train.config": ("AugmentConfig", "LossConfig", "TrainConfig"),
     "pipeline.train.data": ("ArrayCrops", "CgPairs", "Faceset", "IdentityCrops", "PngCrops", "TrainingSet",
-                            "load_faceset", "training_set", "write_faceset"),
-    "pipeline.train.trainer": ("TrainInputs", "TrainResult", "run"),
-    "pipeline.train.shot_stage": ("shot_facesets", "train_shot"),
+                            "load_faceset", "training_set"),
+    "pipeline.train.stage": ("TrainInputs", "TrainResult", "run"),
+    "pipeline.train.shot": ("run_shot", "shot_facesets"),
 }
 _MODULE_OF = {name: module for module, names in _EXPORTS.items() for name in names}
 __all__ = sorted(_MODULE_OF)

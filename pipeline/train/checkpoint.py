@@ -1,10 +1,12 @@
 """Training checkpoints: one file per stage folder, replaced atomically every `checkpoint_every` steps.
 
-`checkpoint.pt` (torch, loadable with weights_only) holds the model's spec and weights, the optimizer, the
-step, the config, the faceset manifest's hash, the metrics with the whole loss curve and, once the stage is
-complete, the actor's latent bank. `checkpoint.json` beside it repeats everything but the tensors, for people
-and the site. A kill -9 loses at most the steps since the last checkpoint.
-Changelog: 1 — first version.
+`checkpoint.pt` (torch, loadable with weights_only) holds the model's spec (its registered name, size and
+settings) and weights, the optimizer, the stage and step, the config, the faceset manifest's hash, the metrics
+with the whole loss curve and, once the stage is complete, the actor's latent bank. `checkpoint.json` beside it
+repeats everything but the tensors, for people and the site. A kill -9 loses at most the steps since the last
+checkpoint.
+Changelog: 1 — first version. 2 — no "variant" (it was the model's name, which the spec holds: "model": {"name":
+...}); version 1 is upgraded on reading.
 """
 from __future__ import annotations
 
@@ -16,17 +18,22 @@ from typing import Any
 
 import torch
 
-from pipeline.artifacts import read_manifest, write_manifest
+from pipeline.artifacts import Artifact
 from pipeline.atomic import atomic_path
 from pipeline.errors import InputError
 from pipeline.models import LatentBank, SwapModel, create_model
 
 log = logging.getLogger(__name__)
 
-CHECKPOINT_KIND = "checkpoint"
-CHECKPOINT_VERSION = 1
 CHECKPOINT_FILE = "checkpoint.pt"
-CHECKPOINT_INFO = "checkpoint.json"
+
+
+def _1_to_2(state: dict[str, Any]) -> dict[str, Any]:
+    return {k: v for k, v in state.items() if k != "variant"}
+
+
+# checkpoint.json; checkpoint.pt has the same kind, version and upgrades (a torch file, read by load_checkpoint)
+CHECKPOINT = Artifact("checkpoint", 2, "checkpoint.json", upgrades={1: _1_to_2}, missing="train the stage first")
 _TENSOR_KEYS = ("model_state", "optimizer_state", "scaler_state", "latent_bank")
 
 
@@ -35,10 +42,10 @@ def save_checkpoint(folder: str | os.PathLike, state: dict[str, Any]) -> Path:
     folder = Path(folder)
     path = folder / CHECKPOINT_FILE
     with atomic_path(path) as tmp:
-        torch.save({"kind": CHECKPOINT_KIND, "schema_version": CHECKPOINT_VERSION, **state}, tmp)
+        torch.save({"kind": CHECKPOINT.kind, "schema_version": CHECKPOINT.version, **state}, tmp)
     info = {k: v for k, v in state.items() if k not in _TENSOR_KEYS}
     info["metrics"] = {k: v for k, v in state["metrics"].items() if k != "losses"}
-    write_manifest(folder / CHECKPOINT_INFO, kind=CHECKPOINT_KIND, version=CHECKPOINT_VERSION, data=info)
+    CHECKPOINT.write(folder, info)
     return path
 
 
@@ -53,17 +60,21 @@ def load_checkpoint(path: str | os.PathLike) -> dict[str, Any]:
         state = torch.load(path, map_location="cpu", weights_only=True)
     except Exception as exc:  # torch raises many types for a truncated or foreign file
         raise InputError(f"{path}: not a readable facereplace checkpoint ({type(exc).__name__}: {exc})") from None
-    if not isinstance(state, dict) or state.get("kind") != CHECKPOINT_KIND:
+    if not isinstance(state, dict) or state.get("kind") != CHECKPOINT.kind:
         raise InputError(f"{path}: not a facereplace checkpoint")
-    if state.get("schema_version") != CHECKPOINT_VERSION:
-        raise InputError(f"{path}: checkpoint schema version {state.get('schema_version')!r} is not supported "
-                         f"(this engine reads {CHECKPOINT_VERSION}); retrain with this version of facereplace")
-    return state
+    version = state.get("schema_version")
+    if version not in (*CHECKPOINT.upgrades, CHECKPOINT.version):
+        raise InputError(f"{path}: checkpoint schema version {version!r} is not supported (this engine reads "
+                         f"{', '.join(map(str, (*CHECKPOINT.upgrades, CHECKPOINT.version)))}); retrain with this "
+                         "version of facereplace")
+    for old in range(version, CHECKPOINT.version):
+        state = CHECKPOINT.upgrades[old](state)
+    return {**state, "schema_version": CHECKPOINT.version}
 
 
 def read_checkpoint_info(folder: str | os.PathLike) -> dict[str, Any]:
     """The JSON summary of a stage folder's checkpoint (no tensors)."""
-    return read_manifest(Path(folder) / CHECKPOINT_INFO, kind=CHECKPOINT_KIND, versions=(CHECKPOINT_VERSION,))
+    return CHECKPOINT.read(folder)
 
 
 def model_from_state(state: dict[str, Any]) -> SwapModel:
@@ -80,9 +91,8 @@ def model_from_state(state: dict[str, Any]) -> SwapModel:
 @dataclass
 class TrainedModel:
     """A trained model ready for conversion, with its latent bank and the record of how it was made."""
-    model: SwapModel
+    model: SwapModel  # its registered name is model.name
     bank: LatentBank | None
-    variant: str
     stage: str
     step: int
     config: dict[str, Any]
@@ -96,6 +106,6 @@ def load_trained(path: str | os.PathLike, *, device: str | torch.device = "cpu")
     state = load_checkpoint(path)
     model = model_from_state(state).to(device).eval()
     bank = LatentBank.from_state_dict(state["latent_bank"]) if state.get("latent_bank") else None
-    return TrainedModel(model=model, bank=bank, variant=state["variant"], stage=state["stage"], step=state["step"],
+    return TrainedModel(model=model, bank=bank, stage=state["stage"], step=state["step"],
                         config=state["config"], manifest_hash=state["manifest_hash"], metrics=state["metrics"],
                         path=Path(path))

@@ -3,9 +3,20 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from pipeline.train.augment import AugmentConfig
-
 DEVICES = ("auto", "cpu", "cuda")
+
+
+@dataclass(frozen=True)
+class AugmentConfig:
+    """[train.augment] settings; amounts are maxima, drawn uniformly per crop."""
+    enabled: bool = True
+    rotate_degrees: float = 5.0
+    scale: float = 0.05           # ± relative zoom
+    shift: float = 0.03           # ± fraction of the crop
+    colour: float = 0.08          # ± per-channel gain; offset ± half of it
+    blur_probability: float = 0.3
+    blur_length: float = 0.08     # longest motion blur, as a fraction of the crop size
+    noise: float = 0.02           # largest Gaussian noise sigma
 
 
 @dataclass(frozen=True)

@@ -1,27 +1,10 @@
 """What training reads: a `TrainingSet` (crops, masks and poses per identity, CG/actor pairs) and its loader.
 
-The faceset stage writes one folder per faceset (one identity) with a manifest `faceset.json` beside the
-images; `load_faceset` reads it and `training_set` puts the roles of a training run together
-(`{"dancer": ..., "actor": ...}`). Tests and other code may also build a `TrainingSet` from arrays directly.
-
-Faceset manifest, kind "faceset", schema version 1 (paths relative to the manifest's folder)::
-
-    {"kind": "faceset", "schema_version": 1,
-     "identity": "actor",            # who is in the photographic crops
-     "size": 256,                     # every crop is size x size
-     "crops": [
-       {"id": "walk_A_1001",          # unique within the faceset
-        "image": "images/walk_A_1001.png",   # RGB PNG, 8 or 16 bit
-        "mask": "masks/walk_A_1001.png",     # optional grey PNG, head = white; absent: the whole crop
-        "yaw": 12.0, "pitch": -3.0, "roll": 0.5,   # head pose in degrees
-        "source": "walkthrough", "camera": "A", "frame": 1001,   # optional, free text / plate frame
-        "tags": ["serious"], "descriptors": {"mouth_open": 0.1},  # optional, written by the faceset stage
-        "pass": "key", "pair_of": "walk_A_1001"}  # only for source "cg": a CG lighting pass rendered in the
-     ]}                                           # same pose as the photographic crop `pair_of`
-
-Crops with source "cg" are never used as photographs of the identity: they form the cg model's pairs.
-A fit set is a faceset too (its image paths may point into the full faceset's folder).
-Changelog: 1 — first version.
+The dataset stage writes one folder per faceset (one identity): its format and its one reader and writer are in
+`pipeline.dataset.faceset`. `load_faceset` reads a folder with it, the images loaded lazily, and `training_set`
+puts the roles of a training run together (`{"dancer": ..., "actor": ...}`). Tests and other code may also build
+a `TrainingSet` from arrays directly. Crops with source "cg" are never used as photographs of the identity: they
+form the cg model's pairs. A fit set is a faceset too (its image paths may point into the full faceset's folder).
 """
 from __future__ import annotations
 
@@ -36,17 +19,10 @@ from typing import Any, Protocol
 import cv2
 import numpy as np
 
-from pipeline.artifacts import read_manifest, write_manifest
-from pipeline.atomic import atomic_write_bytes
+from pipeline.dataset.faceset import CG_SOURCE, DEFAULT_RADIUS, FACESET, read_faceset
 from pipeline.errors import InputError
 
 log = logging.getLogger(__name__)
-
-FACESET_KIND = "faceset"
-FACESET_VERSION = 1
-FACESET_MANIFEST = "faceset.json"
-CG_SOURCE = "cg"
-DEFAULT_RADIUS = 0.16  # the faceset and stabilize stages' default framing, for facesets that do not say
 
 
 class Crops(Protocol):
@@ -229,11 +205,11 @@ def _origin(entry: dict[str, Any]) -> tuple[str, int] | None:
 
 def load_faceset(folder: str | os.PathLike) -> Faceset:
     """Read a faceset folder (its `faceset.json`); images are loaded lazily when training asks for them."""
-    folder = Path(folder)
-    manifest = folder / FACESET_MANIFEST
-    data = read_manifest(manifest, kind=FACESET_KIND, versions=(FACESET_VERSION,))
-    size, identity, entries = data.get("size"), data.get("identity"), data.get("crops")
-    if not isinstance(size, int) or size <= 0 or not isinstance(identity, str) or not isinstance(entries, list):
+    data = read_faceset(folder)
+    folder = Path(data["folder"])
+    manifest = FACESET.path(folder)
+    size, identity, entries = data.get("size"), data.get("identity"), data["crops"]
+    if not isinstance(size, int) or size <= 0 or not isinstance(identity, str):
         raise InputError(f"{manifest}: a faceset needs 'identity' (text), 'size' (pixels) and 'crops' (a list)")
     photos: list[dict[str, Any]] = []
     cg: list[dict[str, Any]] = []
@@ -246,7 +222,8 @@ def load_faceset(folder: str | os.PathLike) -> Faceset:
         seen.add(entry["id"])
         (cg if entry.get("source") == CG_SOURCE else photos).append(entry)
     images = [_resolve(folder, manifest, e, "image", n) for n, e in enumerate(photos)]
-    mask_paths = [_resolve(folder, manifest, e, "mask", n) if "mask" in e else None for n, e in enumerate(photos)]
+    mask_paths = [_resolve(folder, manifest, e, "mask", n) if e["mask"] is not None else None
+                  for n, e in enumerate(photos)]
     if any(m is None for m in mask_paths) and any(m is not None for m in mask_paths):
         raise InputError(f"{manifest}: some crops have a mask and some do not; give every crop a mask or none")
     masks: Crops = (FullMasks(len(photos), size) if not photos or mask_paths[0] is None
@@ -256,7 +233,7 @@ def load_faceset(folder: str | os.PathLike) -> Faceset:
                              ids=[e["id"] for e in photos], origins=[_origin(e) for e in photos])
     pairs = _cg_pairs(folder, manifest, cg, material, size) if cg else None
     digest = hashlib.sha256(manifest.read_bytes()).hexdigest()
-    radius = data.get("radius", DEFAULT_RADIUS)
+    radius = data["radius"]
     if isinstance(radius, bool) or not isinstance(radius, (int, float)) or not radius > 0:
         raise InputError(f"{manifest}: 'radius' must be a positive distance (metres), got {radius!r}")
     return Faceset(path=folder, identity=identity, size=size, material=material, cg_pairs=pairs, manifest_hash=digest,
@@ -314,39 +291,3 @@ def training_set(facesets: Mapping[str, str | os.PathLike | Faceset]) -> Trainin
     return TrainingSet(size=sizes.pop(), identities={role: fs.material for role, fs in loaded.items()},
                        cg_pairs=pairs, manifest_hash=digest,
                        sources={role: str(fs.path) for role, fs in loaded.items()}, radius=radii.pop())
-
-
-def write_faceset(folder: str | os.PathLike, *, identity: str, crops: np.ndarray, poses: np.ndarray,
-                  masks: np.ndarray | None = None, ids: Sequence[str] | None = None,
-                  extra: Sequence[dict[str, Any]] | None = None) -> Path:
-    """Write crops (N, H, W, 3 in 0..1), optional masks (N, H, W) and poses as a faceset folder.
-
-    `extra` holds each crop's other manifest fields (source, frame, tags, descriptors, pass, pair_of).
-    Images are written before the manifest, so a reader never sees a manifest listing missing files.
-    """
-    folder = Path(folder)
-    n, size = len(crops), int(crops.shape[1])
-    ids = list(ids) if ids is not None else [f"{i:06d}" for i in range(n)]
-    entries = []
-    for i in range(n):
-        entry: dict[str, Any] = {"id": ids[i], "image": f"images/{ids[i]}.png",
-                                 "yaw": float(poses[i][0]), "pitch": float(poses[i][1]), "roll": float(poses[i][2])}
-        _write_png(folder / entry["image"], cv2.cvtColor(_to_u8(crops[i]), cv2.COLOR_RGB2BGR))
-        if masks is not None:
-            entry["mask"] = f"masks/{ids[i]}.png"
-            _write_png(folder / entry["mask"], _to_u8(masks[i]))
-        entry.update(extra[i] if extra is not None else {})
-        entries.append(entry)
-    return write_manifest(folder / FACESET_MANIFEST, kind=FACESET_KIND, version=FACESET_VERSION,
-                          data={"identity": identity, "size": size, "crops": entries})
-
-
-def _to_u8(image: np.ndarray) -> np.ndarray:
-    return np.clip(np.rint(np.asarray(image, np.float32) * 255.0), 0, 255).astype(np.uint8)
-
-
-def _write_png(path: Path, image: np.ndarray) -> None:
-    ok, data = cv2.imencode(".png", image)
-    if not ok:
-        raise InputError(f"{path}: cannot encode this image as PNG")
-    atomic_write_bytes(path, data.tobytes())

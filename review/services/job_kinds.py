@@ -2,26 +2,26 @@
 
 - review_clip (cpu): an uploaded variant clip normalised into a review clip (seekable H.264, thumbnail,
   filmstrip) that replaces the upload.
-- engine (gpu): the engine's stages on the shot's folder up to training the chosen variants
-  (`pipeline.demo.run_shot(convert=False)`: a synthetic preset is made at the site shot's frames and rate),
-  then one `convert` job per chosen variant, queued for the engine run's requester.
+- engine (gpu): the engine's stages on the shot's folder up to training the chosen variants' models
+  (`pipeline.run.run_shot`, the shot runner, to its train stage: a synthetic preset is made at the site shot's
+  frames and rate, at the demo's small budget), then one `convert` job per chosen variant, queued for the engine
+  run's requester.
 - render (cpu, chunked): the approved edit's final render; the shot becomes final. When the shot's engine
   folder holds every variant of the edit converted (`render_engine_source`), the real comp
-  (`pipeline.comp.render.render_edit`: EXR frames, review clip, Nuke script, OTIO) runs as one chunk over the
+  (`pipeline.comp.stage.render_edit`: EXR frames, review clip, Nuke script, OTIO) runs as one chunk over the
   whole shot and its review clip is the render's output; otherwise (variants published as clips only) the
   preview comp `pipeline.comp.preview` (the pick cut and dissolved from the variants' review clips, accepted
   fixes over their frames) runs in frame chunks any worker takes, then joined.
 - convert (gpu, chunked): one variant of an engine shot (the shot's folder `name`) converted in chunks of
-  FACEREPLACE_CONVERT_CHUNK_FRAMES frames (`pipeline.convert.shot_stage.convert_shot(frames=)`), so several
+  FACEREPLACE_CONVERT_CHUNK_FRAMES frames (`pipeline.convert.shot.run_shot(frames=)`), so several
   workers share one shot, then joined (`join_shot`) into SHOT/convert/VARIANT and its reviewable variant,
-  scored against the synthetic truth when the shot has one (`pipeline.demo.evaluate_converted`) and published
+  scored against the synthetic truth when the shot has one (`pipeline.eval.shot.evaluate_converted`) and published
   to the site's shot in-process (`variant_converted_publish`: converted again, the variant is replaced in
   place), where it plays with its QC and eval table and the engine's comp can render it.
 """
 from __future__ import annotations
 
 import contextlib
-import dataclasses
 import hashlib
 import logging
 import re
@@ -35,8 +35,8 @@ from django.core.exceptions import ValidationError
 from django.core.files import File
 from django.db import transaction
 
-from pipeline.demo import VARIANTS as ENGINE_VARIANTS
 from pipeline.errors import FacereplaceError, InputError
+from pipeline.models.registry import list_models
 from review.choices import JOB_STATE_ACTIVE, FrameFixState, JobKind, ShotStatus
 from review.errors import Conflict
 from review.models import FrameFixImage, Job, Render, Shot, Variant
@@ -49,6 +49,8 @@ from review.services.renders import render_complete, render_fail, render_queue, 
 from review.services.shots import allowed_transitions, shot_move
 
 logger = logging.getLogger(__name__)
+
+ENGINE_VARIANTS = tuple(list_models())  # what an engine run trains and converts: a variant of each model
 
 Progress = Callable[[float, str], None]
 
@@ -70,8 +72,7 @@ def review_clip_run(job: Job, progress: Progress) -> None:
 def variant_review_media_attach(*, variant: Variant, mp4: Path, thumbnail: Path, filmstrip: Path,
                                 layout: Path) -> Variant:
     """The normalised review clip, thumbnail and filmstrip replace the variant's uploaded media."""
-    from pipeline.artifacts import read_manifest
-    from pipeline.media.review import FILMSTRIP_KIND, FILMSTRIP_VERSION
+    from pipeline.media.review import read_filmstrip_layout
 
     locked = Variant.objects.select_for_update().select_related("shot__sequence").get(pk=variant.pk)
     old = [name for name in (locked.clip.name, locked.thumbnail.name, locked.filmstrip.name) if name]
@@ -81,7 +82,7 @@ def variant_review_media_attach(*, variant: Variant, mp4: Path, thumbnail: Path,
             with path.open("rb") as f:
                 getattr(locked, field).save(name, File(f), save=False)
             stored.append(getattr(locked, field).name)
-        locked.filmstrip_layout = read_manifest(layout, kind=FILMSTRIP_KIND, versions=(FILMSTRIP_VERSION,))
+        locked.filmstrip_layout = read_filmstrip_layout(layout)
         locked.clip_bytes = mp4.stat().st_size
         locked.clip_sha256 = hashlib.sha256(mp4.read_bytes()).hexdigest()
         locked.full_clean(validate_constraints=False)
@@ -115,23 +116,27 @@ def engine_folder(shot: Shot, *names: str) -> Path:
 
 def engine_run(job: Job, progress: Progress) -> None:
     """Train the chosen variants on the shot's folder, then queue each one's chunked conversion."""
-    from pipeline.demo import PRESETS, DemoConfig, run_shot
+    from pipeline.run import RunConfig, SyntheticBudget, run_shot
+    from pipeline.shot import ShotLayout
+    from pipeline.synth.choreography import list_presets
 
     shot, name = job.shot, job.params["name"]
     variants = tuple(job.params.get("variants") or ENGINE_VARIANTS)
-    folder = engine_folder(shot)
-    if not (engine_folder(shot, name) / "shot.toml").is_file() and name not in PRESETS:
-        raise InputError(f"{folder / name / 'shot.toml'}: no such file; put the shot's folder (with its shot.toml) "
-                         f"there, or run one of the synthetic presets ({', '.join(PRESETS)})")
+    layout = ShotLayout(engine_folder(shot, name))
+    if not layout.shot_file.is_file() and name not in list_presets():
+        raise InputError(f"{layout.shot_file}: no such file; put the shot's folder (with its shot.toml) there, or "
+                         f"run one of the synthetic presets ({', '.join(list_presets())})")
     if ShotStatus.TRAINING in allowed_transitions(shot) and shot.status != ShotStatus.TRAINING:
         shot_move(shot=shot, to=ShotStatus.TRAINING, actor=job.requested_by, reason=f"engine run {job.id} started")
-    config = DemoConfig.quick(folder, (name,)) if job.params.get("quick") else DemoConfig(project_dir=folder,
-                                                                                         presets=(name,))
-    config = dataclasses.replace(config, variants=variants, frames=shot.frame_count, first_frame=shot.frame_start,
-                                 fps=str(shot.fps))
-    result = run_shot(config, name, progress=progress, convert=False)
-    logger.info("%s: %d head crops, %d frames without a crop -> %s", shot, result.cropped_frames,
-                result.flagged_frames, result.stabilized)
+    if name in list_presets():  # a synthetic shot at the site shot's frames and rate, at the demo's small budget
+        budget = (SyntheticBudget.quick if job.params.get("quick") else SyntheticBudget)(
+            frames=shot.frame_count, first_frame=shot.frame_start, fps=str(shot.fps))
+        config = RunConfig.synthetic(name, budget, last="train", models=variants)
+    else:
+        config = RunConfig(last="train", models=variants)
+    result = run_shot(layout.root, config, progress=progress)
+    logger.info("%s: %s; reused %s", shot, ", ".join(result.ran) or "nothing to run",
+                ", ".join(result.reused) or "nothing")
     for variant in variants:
         try:
             convert = _convert_create(shot=shot, actor=job.requested_by, name=name, variant=variant)
@@ -164,19 +169,19 @@ def engine_run_queue(*, shot: Shot, actor: Any, name: str, quick: bool = False,
 
 def _convert_shot(job: Job) -> Any:
     """The engine shot a conversion job converts (engine_folder(shot)/name)."""
-    from pipeline.shot import load_shot
+    from pipeline.shot import ShotLayout, load_shot
 
-    folder = engine_folder(job.shot, job.params["name"])
-    if not (folder / "shot.toml").is_file():
-        raise InputError(f"{folder / 'shot.toml'}: no such file; run the engine on the shot (or put its folder "
+    layout = ShotLayout(engine_folder(job.shot, job.params["name"]))
+    if not layout.shot_file.is_file():
+        raise InputError(f"{layout.shot_file}: no such file; run the engine on the shot (or put its folder "
                          "there) before converting")
-    return load_shot(folder)
+    return load_shot(layout.root)
 
 
 def convert_plan(job: Job) -> list[tuple[int, int]]:
     """The engine shot's frames in chunks of FACEREPLACE_CONVERT_CHUNK_FRAMES, after checking the variant and
     its checkpoint exist (so a missing model fails the job once, not in every chunk)."""
-    from pipeline.convert.shot_stage import variant_checkpoint
+    from pipeline.convert.shot import variant_checkpoint
 
     shot, site = _convert_shot(job), job.shot
     variant_checkpoint(shot, job.params["variant"])
@@ -184,7 +189,7 @@ def convert_plan(job: Job) -> list[tuple[int, int]]:
         raise InputError(f"{shot.root}: frames {shot.first_frame}-{shot.last_frame} at {shot.fps} fps, but the site's "
                          f"shot {site} is {site.frame_start}-{site.frame_end} at {site.fps} fps; its converted "
                          "variant could not be published there")
-    if not _convert_config(shot).review_clip:
+    if not shot.config.convert.review_clip:
         raise InputError(f"{shot.root}: [convert] review_clip is off; the site needs the variant's review clip "
                          "(set review_clip = true)")
     size = max(1, int(settings.FACEREPLACE_CONVERT_CHUNK_FRAMES))
@@ -195,17 +200,10 @@ def convert_plan(job: Job) -> list[tuple[int, int]]:
     return ranges
 
 
-def _convert_config(shot: Any) -> Any:
-    from pipeline.config import config_from_dict
-    from pipeline.convert.config import ConvertConfig
-
-    return config_from_dict(ConvertConfig, shot.sections.get("convert"), where=f"{shot.root} [convert]")
-
-
 def convert_chunk(parent: Job, chunk: Job, progress: Progress) -> None:
-    from pipeline.convert.shot_stage import convert_shot
+    from pipeline.convert.shot import run_shot
 
-    result = convert_shot(_convert_shot(parent), parent.params["variant"], out=_chunk_dir(parent, chunk.chunk_index),
+    result = run_shot(_convert_shot(parent), parent.params["variant"], out=_chunk_dir(parent, chunk.chunk_index),
                           frames=(chunk.frame_start, chunk.frame_end), progress=progress)
     logger.info("chunk %d-%d: %d frames swapped, %d without a crop", chunk.frame_start, chunk.frame_end,
                 result.swapped, len(result.unswapped))
@@ -216,15 +214,16 @@ def convert_join(job: Job, progress: Progress) -> None:
 
     Only the joined variant is scored, into SHOT/eval/VARIANT: the shot's other variants may be joining on
     other workers right now, and each one's join scores and publishes its own."""
-    from pipeline.convert.shot_stage import join_shot
-    from pipeline.demo import evaluate_converted
+    from pipeline.convert.shot import join_shot
+    from pipeline.eval.shot import evaluate_converted
+    from pipeline.shot import ShotLayout
 
     shot, variant = _convert_shot(job), job.params["variant"]
     count = Job.objects.filter(parent=job).count()
     result = join_shot(shot, variant, [_chunk_dir(job, i) for i in range(count)], progress=progress)
     logger.info("joined %d chunk(s) into %s: %d frames swapped, %d flagged by QC; reviewable variant %s", count,
                 result.manifest.parent, result.swapped, len(result.anomalies), result.review_variant)
-    evaluate_converted(shot, (variant,), out_dir=shot.root / "eval" / variant)
+    evaluate_converted(shot, (variant,), out=ShotLayout(shot.root).eval(variant))
     published, created = converted_variant_publish(job=job, manifest=result.review_variant)
     logger.info("%s variant %s (site id %s) of %s", "published" if created else "updated", published.label,
                 published.id, job.shot)
@@ -234,7 +233,7 @@ def convert_join(job: Job, progress: Progress) -> None:
 def converted_variant_publish(*, job: Job, manifest: Path) -> tuple[Variant, bool]:
     """The reviewable variant (review/variants/NAME/variant.json) a conversion job made, on the job's shot
     as `facereplace publish` would send it: clip, thumbnail, filmstrip, QC, metrics, model and checkpoint."""
-    from pipeline.publish.stage import read_variant
+    from pipeline.publish.variant import read_variant
     from review.services.variants import variant_converted_publish
 
     made = read_variant(manifest)
@@ -307,9 +306,11 @@ def render_engine_source(render: Render) -> tuple[dict[str, Any] | None, str]:
     variant id: engine variant name}}, or None and why not (the render then previews the review clips).
 
     A site variant is the converted variant SHOT/convert/LABEL (publish labels a converted variant with its
-    name: `pipeline.convert.stage.write_review_variant`) when it was converted with the model and checkpoint
+    name: `pipeline.publish.variant.write_review_variant`) when it was converted with the model and checkpoint
     it was published with, for the site shot's frames. The shot folders are engine_folder(shot) itself and
     its sub-folders (one per `engine_run`), each with a shot.toml; the first that holds them all is used."""
+    from pipeline.shot import ShotLayout
+
     shot = render.shot
     variants = list(Variant.objects.filter(id__in={s["variant"] for s in render.edit.segments}).order_by("id"))
     try:
@@ -317,7 +318,7 @@ def render_engine_source(render: Render) -> tuple[dict[str, Any] | None, str]:
     except ValidationError as exc:
         return None, "; ".join(exc.messages)
     folders = [root, *sorted(p for p in root.iterdir() if p.is_dir())] if root.is_dir() else []
-    folders = [f for f in folders if (f / "shot.toml").is_file()]
+    folders = [f for f in folders if ShotLayout(f).shot_file.is_file()]
     if not folders:
         return None, f"no engine shot (a folder with a shot.toml) in {root}"
     why = []
@@ -331,23 +332,23 @@ def render_engine_source(render: Render) -> tuple[dict[str, Any] | None, str]:
 
 def _not_converted(folder: Path, variant: Variant, shot: Shot) -> str:
     """Why `variant` is not the converted variant folder/convert/LABEL ("" when it is)."""
-    from pipeline.convert.stage import MANIFEST, read_converted
+    from pipeline.convert.converted import converted_variants, read_converted
 
-    path = folder / "convert" / variant.label / MANIFEST
-    if not FOLDER_NAME.match(variant.label) or not path.is_file():
+    path = converted_variants(folder).get(variant.label)  # only a folder of that exact name: no path in a label
+    if path is None:
         return f"variant {variant.label!r} is not converted there"
     try:
         data = read_converted(path)
     except FacereplaceError as exc:
         return f"variant {variant.label!r}: {exc}"
-    record = data.get("record") or {}
+    record = data.record
     converted = (record.get("model") or "", record.get("checkpoint") or "")
     if converted != (variant.model_name, variant.checkpoint):
         return (f"variant {variant.label!r} was converted with model {converted[0]!r} checkpoint {converted[1]!r}, "
                 f"published with {variant.model_name!r} {variant.checkpoint!r}")
-    if (data.get("first_frame"), data.get("last_frame")) != (shot.frame_start, shot.frame_end):
-        return (f"variant {variant.label!r} was converted for frames {data.get('first_frame')}-"
-                f"{data.get('last_frame')}, the shot is {shot.frame_start}-{shot.frame_end}")
+    if (data["first_frame"], data["last_frame"]) != (shot.frame_start, shot.frame_end):
+        return (f"variant {variant.label!r} was converted for frames {data['first_frame']}-"
+                f"{data['last_frame']}, the shot is {shot.frame_start}-{shot.frame_end}")
     return ""
 
 
@@ -358,7 +359,9 @@ def _chunk_dir(parent: Job, index: int) -> Path:
 def engine_render_dir(shot_dir: Path, render: Render) -> Path:
     """Where the comp of a site render lands, beside the engine shot's other outputs (kept: the EXR frames,
     Nuke script and OTIO are the hand-off to compositing)."""
-    return Path(shot_dir) / "renders" / f"render{render.id}"
+    from pipeline.shot import ShotLayout
+
+    return ShotLayout(Path(shot_dir)).render(render.id)
 
 
 def render_inputs(render: Render) -> dict[str, Any]:
@@ -389,7 +392,7 @@ def render_engine_comp(parent: Job, render: Render, progress: Progress) -> Any:
     """The engine's comp of the render's edit (site variant ids mapped to engine names), with the accepted
     fixes laid out as a fixes folder (fix.FRAME.ext), into engine_render_dir: returns its RenderResult."""
     from pipeline.comp.edit import edit_from_dict
-    from pipeline.comp.render import render_edit
+    from pipeline.comp.stage import render_edit
     from pipeline.shot import load_shot
 
     source = parent.params["engine"]
@@ -423,13 +426,12 @@ def render_join(job: Job, progress: Progress) -> None:
 
 def _engine_join(job: Job) -> None:
     """The comp's review clip becomes the render's output; its log names the hand-off files."""
-    from pipeline.artifacts import read_manifest
-    from pipeline.comp.render import KIND, MANIFEST, SCHEMA_VERSION
+    from pipeline.comp.stage import RENDER, read_render
 
     out = engine_render_dir(Path(job.params["engine"]["shot"]), job.render)
-    manifest = read_manifest(out / MANIFEST, kind=KIND, versions=(SCHEMA_VERSION,))
+    manifest = read_render(out)
     lines = [f"comp of engine shot {job.params['engine']['shot']} by job {job.id}",
-             f"manifest: {out / MANIFEST}", f"frames (linear EXR): {out / manifest['frames']}",
+             f"manifest: {RENDER.path(out)}", f"frames (linear EXR): {out / manifest['frames']}",
              f"nuke: {out / manifest['nuke']}", f"otio: {out / manifest['otio']}",
              f"review clip: {out / manifest['review_clip']}"]
     render_complete(render=job.render, output=out / manifest["review_clip"], log="\n".join(lines))

@@ -73,8 +73,8 @@ def run(report) -> None:
         wall, cpu = _time_render(size, 4, repeats=3)
         report.add(f"all passes, one frame at {size}² with 4 motion-blur samples", wall, "ms")
 
-    from pipeline.synth.make import SynthConfig
-    from pipeline.synth.make import run as synth
+    from pipeline.synth.stage import SynthConfig
+    from pipeline.synth.stage import run as synth
 
     with tempfile.TemporaryDirectory() as tmp:
         start, cpu_start = time.perf_counter(), _cpu_seconds()

@@ -56,18 +56,17 @@ def _shot(folder: Path) -> Path:
 def run(report) -> None:
     import torch
 
-    from pipeline.config import config_from_dict
-    from pipeline.convert import ConvertConfig, ConvertInputs, TrainedSwapper, run as convert, variant_config
+    from pipeline.convert import ConvertInputs, TrainedSwapper, run as convert
     from pipeline.shot import load_shot
 
     with tempfile.TemporaryDirectory() as tmp:
         shot = load_shot(_shot(Path(tmp)))
-        config = config_from_dict(ConvertConfig, shot.sections["convert"], where="bench")
-        variant = variant_config(shot.sections, "loose", where="bench")
         swapper = TrainedSwapper(shot.root / "model", device="cpu")
         log.info("convert bench: %d frames %dx%d, %d² crops, torch threads %d", FRAMES, WIDTH, HEIGHT, SIZE,
                  torch.get_num_threads())
-        out = convert(config, ConvertInputs(shot=shot, variant=variant, swapper=swapper, out_dir=shot.root / "out"))
+        out = convert(shot.config.convert, ConvertInputs(shot=shot, framing=shot.config.stabilize,
+                                                         variant=shot.variant("loose"), swapper=swapper,
+                                                         out_dir=shot.root / "out"))
     timings = out.timings
     total = sum(timings.values())
     report.add("conversion throughput (1920x1080 plate, 256² crops, CPU)", FRAMES / total, "frames/s")

@@ -98,8 +98,8 @@ def _fit_timing(report) -> None:
 
 
 def run(report) -> None:
-    from pipeline.synth.make import SynthConfig
-    from pipeline.synth.make import run as synth
+    from pipeline.synth.stage import SynthConfig
+    from pipeline.synth.stage import run as synth
 
     _fit_timing(report)
     with tempfile.TemporaryDirectory(prefix="bench-dataset-") as tmp:

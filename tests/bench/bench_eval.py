@@ -64,8 +64,8 @@ def _framing(report, shot, work: Path) -> None:
 
 def run(report) -> None:
     from pipeline.shot import load_shot
-    from pipeline.synth.make import SynthConfig
-    from pipeline.synth.make import run as synth
+    from pipeline.synth.stage import SynthConfig
+    from pipeline.synth.stage import run as synth
 
     with tempfile.TemporaryDirectory(prefix="bench-eval-") as tmp:
         folder = synth(SynthConfig(preset="pirouette", size=SIZE, frames=FRAMES, review_clip=False),

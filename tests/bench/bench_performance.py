@@ -36,8 +36,10 @@ PERFORMER = {"actor": "the actor's line", "dancer": "the dancer"}
 def _published(project: Path, seed: int, steps: dict[str, int]) -> dict[str, dict[str, Any]]:
     """Each variant's published record (variants/NAME/variant.json), by name."""
     from pipeline.demo import DemoConfig, run_shot
+    from pipeline.run import SyntheticBudget
 
-    config = DemoConfig(project_dir=project, presets=(PRESET,), variants=tuple(FOLLOWS), seed=seed, **SHOT, **steps)
+    config = DemoConfig(project_dir=project, presets=(PRESET,), models=tuple(FOLLOWS),
+                        budget=SyntheticBudget(seed=seed, **SHOT, **steps))
     result = run_shot(config, PRESET)
     return {path.parent.name: json.loads(path.read_text()) for path in result.variants}
 

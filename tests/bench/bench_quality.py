@@ -1,6 +1,6 @@
 """Benchmark of swap quality after a fixed step budget, per yaw bin, with the 3D pose crops and the 2D baseline.
 
-The demo's stages (pipeline.demo.shot_steps: synth, track import, stabilize, dataset, train base then fit,
+The demo's stages (the shot runner, pipeline.run: synth, track import, stabilize, dataset, train base then fit,
 convert, eval) on a synthetic pirouette, twice: once as the engine frames heads (stabilize method "pose"),
 once with the shot's [stabilize] method set to "landmarks2d", so stabilize, the facesets and conversion all
 cut the 2D landmark baseline's crops (no face found, no crop, no output). `facereplace eval` scores each
@@ -36,28 +36,30 @@ GOAL_BINS = ("profile", "back")
 BUDGET = {"size": 128, "frames": 48, "crop_size": 64, "base_steps": 1200, "fit_steps": 200}  # as make demo
 
 
-def _demo_config(project: Path, variants: tuple[str, ...]) -> DemoConfig:
+def _demo_config(project: Path, models: tuple[str, ...]) -> DemoConfig:
     from pipeline.demo import DemoConfig
+    from pipeline.run import SyntheticBudget
 
-    return DemoConfig(project_dir=project, presets=(PRESET,), variants=variants, **BUDGET)
+    return DemoConfig(project_dir=project, presets=(PRESET,), models=models, budget=SyntheticBudget(**BUDGET))
 
 
 def _pipeline(config: DemoConfig, framing: str) -> dict[str, dict[str, Any]]:
-    """The demo's steps on the shot with `framing`; eval's result per variant."""
-    from pipeline.demo import shot_steps
-    from pipeline.eval.stage import read_eval
-    from pipeline.shot import SHOT_FILE
+    """The demo's stages (the shot runner) on the shot with `framing`; eval's result per variant."""
+    import dataclasses
 
-    shot_dir = config.project_dir / PRESET
-    steps = shot_steps(config, PRESET)
-    for step in steps:
-        started = time.perf_counter()
-        step.make()
-        log.info("%s (%s): %.1f s", step.name, framing, time.perf_counter() - started)
-        if step.name.endswith(": synth") and framing != "pose":  # the shot is written: frame it the baseline's way
-            with open(shot_dir / SHOT_FILE, "a", encoding="utf-8") as f:
-                f.write(f'\n[stabilize]\nmethod = "{framing}"\n')
-    return {v["name"]: v for v in read_eval(shot_dir / "eval")["variants"]}
+    from pipeline.eval.stage import read_eval
+    from pipeline.run import run_shot
+    from pipeline.shot import SHOT_FILE, ShotLayout
+
+    shot_dir, run = config.project_dir / PRESET, config.run_config(PRESET)
+    started = time.perf_counter()
+    run_shot(shot_dir, dataclasses.replace(run, last="synth"))
+    if framing != "pose":  # the shot is written: frame it the baseline's way
+        with open(shot_dir / SHOT_FILE, "a", encoding="utf-8") as f:
+            f.write(f'\n[stabilize]\nmethod = "{framing}"\n')
+    run_shot(shot_dir, dataclasses.replace(run, first="track"))
+    log.info("the demo's stages (%s): %.1f s", framing, time.perf_counter() - started)
+    return {v["name"]: v for v in read_eval(ShotLayout(shot_dir).eval())["variants"]}
 
 
 def _bins(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -105,10 +107,10 @@ def _report(report, ours: dict[str, dict[str, Any]], theirs: dict[str, dict[str,
 
 
 def run(report) -> None:
-    from pipeline.demo import VARIANTS
+    from pipeline.models import list_models
 
     with tempfile.TemporaryDirectory(prefix="bench-quality-") as tmp:
-        ours = _demo_config(Path(tmp) / "pose", VARIANTS)
+        ours = _demo_config(Path(tmp) / "pose", tuple(list_models()))
         theirs = _demo_config(Path(tmp) / "landmarks2d", BASELINE_VARIANTS)
         report.add(f"budget: training steps per variant (base {ours.base_steps} + fit {ours.fit_steps}), "
                    f"{ours.crop_size}² crops, {ours.size}² pirouette of {ours.frames} frames",

@@ -20,7 +20,7 @@ import torch
 from pipeline.models import create_model
 from pipeline.train import ArrayCrops, IdentityCrops, TrainConfig, TrainInputs, TrainingSet
 from pipeline.train.losses import face_loss, mouth_weights
-from pipeline.train.trainer import TrainingStage
+from pipeline.train.stage import TrainingStage
 from tests.pipeline.train.faces import face_set, random_poses
 
 logger = logging.getLogger(__name__)
@@ -74,7 +74,7 @@ def _measure(report) -> None:
         config = TrainConfig(steps=10 ** 9, batch_size=BATCH, checkpoint_every=10 ** 9, preview_every=0,
                              device="cpu")
         with tempfile.TemporaryDirectory() as tmp:
-            inputs = TrainInputs(data=data, variant="loose", out_dir=Path(tmp))
+            inputs = TrainInputs(data=data, model="loose", out_dir=Path(tmp))
             stage = TrainingStage(config, inputs, ("actor", "dancer"), torch.device("cpu"))
             bare = create_model("loose", size=size, width=config.width)
             optimizer = torch.optim.Adam(bare.parameters(), lr=config.learning_rate, betas=(0.5, 0.999))

@@ -16,7 +16,7 @@ SMALL = {"size": 128, "frames": 48}
 
 @pytest.fixture(scope="session")
 def synth_shot_factory(tmp_path_factory) -> Callable[..., Path]:
-    from pipeline.synth.make import SynthConfig, run
+    from pipeline.synth.stage import SynthConfig, run
 
     made: dict[tuple, Path] = {}
 

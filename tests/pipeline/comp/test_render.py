@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from pipeline.comp.edit import edit_from_dict
-from pipeline.comp.render import render_edit
+from pipeline.comp.stage import render_edit
 from pipeline.errors import InputError
 from pipeline.media.image import read_exr, read_image, srgb_to_linear, write_image
 from pipeline.shot import frame_path
@@ -145,14 +145,14 @@ def test_missing_passes_are_refused(identity_shot, converted, tmp_path):
 
 def test_head_fit_scales_the_head_about_its_centre(identity_shot, converted, tmp_path):
     from pipeline.comp.headfit import HeadFit, apply_head_fit
-    from pipeline.convert.stage import read_converted
+    from pipeline.convert.converted import read_converted
 
     data = read_converted(converted("same"))
-    record = data["frames"][10]
-    alpha = read_exr(data["folder"] / frame_path(data["passes"]["swap"], record["frame"]))["A"]
-    bigger = apply_head_fit(alpha, np.asarray(record["transform"]), data["crop_size"], HeadFit(scale=1.2))
+    record = data.frames[10]
+    alpha = read_exr(data.folder / frame_path(data["passes"]["swap"], record.frame))["A"]
+    bigger = apply_head_fit(alpha, np.asarray(record.transform), data["crop_size"], HeadFit(scale=1.2))
     assert bigger.sum() == pytest.approx(alpha.sum() * 1.44, rel=0.1)
-    lifted = apply_head_fit(alpha, np.asarray(record["transform"]), data["crop_size"], HeadFit(hairline_px=10))
+    lifted = apply_head_fit(alpha, np.asarray(record.transform), data["crop_size"], HeadFit(hairline_px=10))
     assert lifted.sum() > alpha.sum() * 1.02
 
 

@@ -62,7 +62,7 @@ def snapping_checkpoint(tmp_path_factory) -> Path:
     data = TrainingSet(size=64, manifest_hash="sync", identities={"dancer": material("dancer", 6), "actor": walk})
     result = run(TrainConfig(steps=4, width=8, batch_size=4, checkpoint_every=100, preview_every=0, device="cpu",
                              augment=AugmentConfig(enabled=False)),
-                 TrainInputs(data=data, variant="rigid", out_dir=tmp_path_factory.mktemp("snapping") / "rigid"))
+                 TrainInputs(data=data, model="rigid", out_dir=tmp_path_factory.mktemp("snapping") / "rigid"))
     return result.checkpoint
 
 
@@ -76,20 +76,19 @@ def identity_shot(pirouette_shot, tmp_path_factory) -> Shot:
 @pytest.fixture(scope="session")
 def converted(identity_shot) -> Callable[[str], Path]:
     """Folder of a variant of `identity_shot` converted with the identity swapper ("same") or a graded one."""
-    from pipeline.config import config_from_dict
-    from pipeline.convert import ConvertConfig, ConvertInputs, run, variant_config
+    from pipeline.convert import ConvertInputs, run
 
     made: dict[str, Path] = {}
     swappers = {"same": IdentitySwapper(), "graded": IdentitySwapper(gain=(0.8, 0.8, 0.8), lift=0.1)}
 
     def convert(name: str) -> Path:
         if name not in made:
-            config = config_from_dict(ConvertConfig, identity_shot.sections.get("convert"), where="test")
+            config = identity_shot.config.convert
             if name == "graded":  # kept off the plate's colours, so the two variants look different
                 config = dataclasses.replace(config, colour_match="none")
             out = identity_shot.root / "convert" / name
-            run(config, ConvertInputs(shot=identity_shot, variant=variant_config(identity_shot.sections, name, where="t"),
-                                      swapper=swappers[name], out_dir=out))
+            run(config, ConvertInputs(shot=identity_shot, framing=identity_shot.config.stabilize,
+                                      variant=identity_shot.variant(name), swapper=swappers[name], out_dir=out))
             made[name] = out
         return made[name]
 

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from pipeline.convert import ConvertConfig, ConvertInputs, VariantConfig, read_converted, run
-from pipeline.convert.stage import put_back, composite
+from pipeline.convert.composite import composite, put_back
 from pipeline.errors import InputError
 from pipeline.media.image import linear_to_srgb, read_exr, read_image, srgb_to_linear
 from pipeline.shot import frame_path
@@ -17,7 +17,7 @@ from tests.pipeline.convert.conftest import IdentitySwapper
 def test_identity_model_puts_the_plate_back(identity_shot, converted):
     folder = converted("same")
     data = read_converted(folder)
-    assert [r["frame"] for r in data["frames"]] == list(identity_shot.frames)
+    assert [r.frame for r in data.frames] == list(identity_shot.frames)
     errors = []
     for frame in identity_shot.frames:
         comp = read_image(folder / frame_path(data["comp"], frame))[..., :3]
@@ -39,19 +39,19 @@ def test_passes_and_qc_are_written_per_frame(identity_shot, converted):
     assert swap["A"].shape == (data["height"], data["width"]) and swap["A"].max() > 0.99
     crop = read_exr(folder / frame_path(data["passes"]["crop"], identity_shot.first_frame))
     assert crop["A"].shape == (data["crop_size"], data["crop_size"])
-    assert [q["frame"] for q in data["qc"]] == list(identity_shot.frames)
-    assert all(q["consistency"] == pytest.approx(0.0, abs=1e-6) for q in data["qc"])  # identity is self-consistent
-    assert data["record"]["model"] == "identity" and data["timings"]["model"] >= 0
+    assert [q.frame for q in data.qc] == list(identity_shot.frames)
+    assert all(q.consistency == pytest.approx(0.0, abs=1e-6) for q in data.qc)  # identity is self-consistent
+    assert data.record["model"] == "identity" and data.timings["model"] >= 0
 
 
 def test_qc_says_where_the_face_is_for_the_players_loupe(identity_shot, converted):
     data = read_converted(converted("same"))
-    rows = [q for q in data["qc"] if q["swapped"]]
-    assert rows and all(0 < q["face"][0] < 1 and 0 < q["face"][1] < 1 and 0 < q["face"][2] < 0.5 for q in rows)
+    rows = [q for q in data.qc if q.swapped]
+    assert rows and all(0 < q.face[0] < 1 and 0 < q.face[1] < 1 and 0 < q.face[2] < 0.5 for q in rows)
     for q in rows[::8]:  # the centre lies on the head the truth's matte shows
-        matte = read_image(frame_path(identity_shot.truth.matte, q["frame"]))[..., 0]
+        matte = read_image(frame_path(identity_shot.truth.matte, q.frame))[..., 0]
         h, w = matte.shape
-        assert matte[int(q["face"][1] * h), int(q["face"][0] * w)] > 0.5, q
+        assert matte[int(q.face[1] * h), int(q.face[0] * w)] > 0.5, q
 
 
 def test_by_default_a_swap_keeps_the_actors_colours(identity_shot, converted):
@@ -61,10 +61,10 @@ def test_by_default_a_swap_keeps_the_actors_colours(identity_shot, converted):
     from pipeline.stabilize.crop import stabilize_frame
 
     assert ConvertConfig().colour_match == "none"
-    record = read_converted(converted("same"))["frames"][4]  # a frontal frame
-    plate = read_image(frame_path(identity_shot.plate, record["frame"]))[..., :3]
-    truth = read_image(frame_path(identity_shot.truth.rigid, record["frame"]))[..., :3]
-    transform = np.asarray(record["transform"])
+    record = read_converted(converted("same")).frames[4]  # a frontal frame
+    plate = read_image(frame_path(identity_shot.plate, record.frame))[..., :3]
+    truth = read_image(frame_path(identity_shot.truth.rigid, record.frame))[..., :3]
+    transform = np.asarray(record.transform)
     actor = stabilize_frame(truth, transform, 128)
     mask = np.ones((128, 128), np.float32)
     seen = {}
@@ -72,7 +72,7 @@ def test_by_default_a_swap_keeps_the_actors_colours(identity_shot, converted):
         back = put_back(plate, actor, mask, transform, motion=np.zeros(2), linear=False,
                         config=ConvertConfig(colour_match=method, motion_blur=False, erode_px=0, feather_px=0.0))
         h, w = back.alpha.shape
-        head = read_image(frame_path(identity_shot.truth.matte, record["frame"]))[back.y0:back.y0 + h,
+        head = read_image(frame_path(identity_shot.truth.matte, record.frame))[back.y0:back.y0 + h,
                                                                                    back.x0:back.x0 + w, 0] > 0.5
         swap = linear_to_srgb(back.premult[head] / back.alpha[head][:, None])
         seen[method] = (np.abs(swap.mean(0) - truth[back.y0:back.y0 + h, back.x0:back.x0 + w][head].mean(0)).max(),
@@ -99,8 +99,8 @@ def test_the_reconstruction_match_applies_only_the_grade_the_model_missed(identi
     # before anything is written
     with pytest.raises(InputError, match="colour_match 'reconstruction'"):
         run(ConvertConfig(colour_match="reconstruction"), ConvertInputs(
-            shot=identity_shot, variant=VariantConfig(name="same", model="identity"), swapper=IdentitySwapper(),
-            out_dir=tmp_path / "out"))
+            shot=identity_shot, framing=identity_shot.config.stabilize,
+            variant=VariantConfig(name="same", model="identity"), swapper=IdentitySwapper(), out_dir=tmp_path / "out"))
     assert not (tmp_path / "out").exists()
 
 
@@ -109,9 +109,9 @@ def test_colour_match_brings_the_mask_region_to_the_plate_mean(identity_shot, co
 
     config = config_from_dict(ConvertConfig, {"motion_blur": False}, where="t")
     data = read_converted(converted("same"))
-    record = data["frames"][20]
-    plate = read_image(frame_path(identity_shot.plate, record["frame"]))[..., :3]
-    transform = np.asarray(record["transform"])
+    record = data.frames[20]
+    plate = read_image(frame_path(identity_shot.plate, record.frame))[..., :3]
+    transform = np.asarray(record.transform)
     from pipeline.stabilize.crop import stabilize_frame
 
     crop = stabilize_frame(plate, transform, 128)
@@ -174,8 +174,9 @@ def test_blur_matching_lowers_the_error_against_the_blurred_truth(identity_shot,
 def test_cg_variant_writes_each_lighting_pass_as_its_own_layer(identity_shot, tmp_path):
     variant = VariantConfig(name="cg", model="cg", passes=("beauty", "key", "rim"))
     swapper = IdentitySwapper(64)
-    out = run(ConvertConfig(review_clip=False, batch_size=16), ConvertInputs(shot=identity_shot, variant=variant,
-                                                                            swapper=swapper, out_dir=tmp_path / "cg"))
+    out = run(ConvertConfig(review_clip=False, batch_size=16),
+              ConvertInputs(shot=identity_shot, framing=identity_shot.config.stabilize, variant=variant,
+                            swapper=swapper, out_dir=tmp_path / "cg"))
     data = read_converted(out.manifest)
     assert data["layers"] == ["beauty", "key", "rim"]
     swap = read_exr(tmp_path / "cg" / frame_path(data["passes"]["swap"], identity_shot.first_frame + 10))
@@ -210,8 +211,9 @@ def test_a_cg_model_is_given_the_passes_encoded_as_the_faceset_it_learnt_from(id
                                                                identity="actor",
                                                                sources=("cg_beauty", "walkthrough_main")))
     swapper = _RecordingSwapper(64)
-    run(ConvertConfig(review_clip=False), ConvertInputs(shot=identity_shot, variant=VariantConfig(
-        name="cg", model="cg", passes=("beauty",)), swapper=swapper, out_dir=tmp_path / "cg"))
+    run(ConvertConfig(review_clip=False),
+        ConvertInputs(shot=identity_shot, framing=identity_shot.config.stabilize, swapper=swapper,
+                      variant=VariantConfig(name="cg", model="cg", passes=("beauty",)), out_dir=tmp_path / "cg"))
     # and so must `facereplace eval` when it scores a cg model on its crops
     scored = _RecordingSwapper(64)
     evaluate(EvalConfig(plots=False), EvalInputs(shot=identity_shot, out_dir=tmp_path / "eval", variants=[
@@ -228,24 +230,22 @@ def test_a_cg_model_is_given_the_passes_encoded_as_the_faceset_it_learnt_from(id
 def test_missing_cg_pass_is_an_error_before_anything_is_written(identity_shot, tmp_path):
     variant = VariantConfig(name="cg", model="cg", passes=("beauty", "sparkle"))
     with pytest.raises(InputError, match="sparkle"):
-        run(ConvertConfig(), ConvertInputs(shot=identity_shot, variant=variant, swapper=IdentitySwapper(64),
-                                           out_dir=tmp_path / "cg"))
+        run(ConvertConfig(), ConvertInputs(shot=identity_shot, framing=identity_shot.config.stabilize, variant=variant,
+                                           swapper=IdentitySwapper(64), out_dir=tmp_path / "cg"))
     assert not (tmp_path / "cg").exists()
 
 
 def test_unknown_settings_name_what_is_known(identity_shot):
     from pipeline.config import config_from_dict
-    from pipeline.convert import variant_config
 
     with pytest.raises(InputError, match="colour_match"):
         config_from_dict(ConvertConfig, {"colour_match": "sepia"}, where="[convert]")
     with pytest.raises(InputError, match="same, graded"):
-        variant_config(identity_shot.sections, "nope", where="shot.toml")
+        identity_shot.variant("nope")
 
 
 def test_review_variant_manifest_for_publish(identity_shot, converted):
-    from pipeline.convert.stage import write_review_variant
-    from pipeline.publish.stage import variants_of
+    from pipeline.publish.variant import variants_of, write_review_variant
 
     path = write_review_variant(identity_shot.root, converted("same") / "converted.json")
     assert json.loads(path.read_text())["qc"][0]["frame"] == identity_shot.first_frame
@@ -258,6 +258,7 @@ def test_a_shot_longer_than_its_plate_is_refused_before_writing(identity_shot, t
 
     longer = replace(identity_shot, last_frame=identity_shot.last_frame + 4)
     with pytest.raises(InputError, match="holds frames 1001-1048, the shot is 1001-1052"):
-        run(ConvertConfig(), ConvertInputs(shot=longer, variant=VariantConfig(name="x", model="identity"),
+        run(ConvertConfig(), ConvertInputs(shot=longer, framing=longer.config.stabilize,
+                                           variant=VariantConfig(name="x", model="identity"),
                                            swapper=IdentitySwapper(64), out_dir=tmp_path / "x"))
     assert not (tmp_path / "x").exists()

@@ -6,8 +6,7 @@ import json
 
 import numpy as np
 
-from pipeline.config import config_from_dict
-from pipeline.convert import ConvertConfig, ConvertInputs, read_converted, run, variant_config
+from pipeline.convert import ConvertInputs, read_converted, run
 from pipeline.media.image import read_image
 from pipeline.shot import frame_path
 from pipeline.stabilize.crop import crop_transform
@@ -18,13 +17,13 @@ from tests.pipeline.convert.conftest import IdentitySwapper, shot_with
 def test_2d_baseline_swaps_only_frames_with_a_face(pirouette_shot, tmp_path):
     shot = shot_with(pirouette_shot, tmp_path / "shot", '[stabilize]\nmethod = "landmarks2d"\n\n[convert]\n'
                      'motion_blur = false\n\n[[variants]]\nname = "same"\nmodel = "identity"\n')
-    config = config_from_dict(ConvertConfig, shot.sections.get("convert"), where="test")
+    config = shot.config.convert
     out = tmp_path / "convert"
-    run(config, ConvertInputs(shot=shot, variant=variant_config(shot.sections, "same", where="test"),
+    run(config, ConvertInputs(shot=shot, framing=shot.config.stabilize, variant=shot.variant("same"),
                               swapper=IdentitySwapper(64), out_dir=out))
     data = read_converted(out)
     yaw = {r["frame"]: abs(r["yaw"]) for r in json.loads(shot.truth.pose.read_text())["frames"]}
-    status = {r["frame"]: r["status"] for r in data["frames"]}
+    status = {r.frame: r.status for r in data.frames}
 
     back = [f for f in shot.frames if yaw[f] > 120]
     assert back and all(status[f] == "no_face" for f in back)
@@ -38,5 +37,5 @@ def test_2d_baseline_swaps_only_frames_with_a_face(pirouette_shot, tmp_path):
     track = load_head_track(shot.head_track, intrinsics=shot.camera, rotation_order=shot.rotation_order)
     i = track.index(swapped[0])
     pose = crop_transform(track.transforms()[i], track.intrinsics[i], size=64, radius=0.16)
-    record = next(r for r in data["frames"] if r["frame"] == swapped[0])
-    assert np.abs(np.asarray(record["transform"]) - pose).max() > 1.0
+    record = data.by_frame[swapped[0]]
+    assert np.abs(np.asarray(record.transform) - pose).max() > 1.0

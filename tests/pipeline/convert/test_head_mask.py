@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from pipeline.convert import ConvertConfig, ConvertInputs, VariantConfig, read_converted, run
-from pipeline.convert.stage import composite_display, put_back
+from pipeline.convert.composite import composite_display, put_back
 from pipeline.convert.swapper import TrainedSwapper
 from pipeline.dataset.build import BuildInputs, DatasetConfig
 from pipeline.dataset.build import run as build
@@ -44,11 +44,11 @@ def masked_conversion(pirouette_shot, tmp_path_factory) -> tuple[Shot, Path, Tra
         result = train(TrainConfig(steps=150, width=8, batch_size=8, learning_rate=1e-3, checkpoint_every=1000,
                                    preview_every=0, device="cpu", augment=AugmentConfig(enabled=False),
                                    loss=LossConfig(mouth=1.0)),
-                       TrainInputs(data=data, variant="rigid", out_dir=root / "train"))
+                       TrainInputs(data=data, model="rigid", out_dir=root / "train"))
         swapper = TrainedSwapper(result.checkpoint, device="cpu")
         run(ConvertConfig(motion_blur=False, review_clip=False, device="cpu"),
-            ConvertInputs(shot=shot, variant=VariantConfig(name="masked", model="rigid"), swapper=swapper,
-                          out_dir=root / "convert"))
+            ConvertInputs(shot=shot, framing=shot.config.stabilize, variant=VariantConfig(name="masked", model="rigid"),
+                          swapper=swapper, out_dir=root / "convert"))
     finally:
         torch.set_num_threads(threads)
     return shot, root / "convert", swapper
@@ -107,6 +107,6 @@ def test_the_model_rebuilds_the_dancer_for_the_reconstruction_colour_match(maske
     assert swapper.source_identity == "dancer" and rebuilt.shape == crop.shape
     assert np.abs(rebuilt - crop).mean() < np.abs(swapped - crop).mean()
     run(ConvertConfig(colour_match="reconstruction", motion_blur=False, review_clip=False, device="cpu"),
-        ConvertInputs(shot=shot, variant=VariantConfig(name="graded", model="rigid"), swapper=swapper,
-                      out_dir=tmp_path / "graded"))
-    assert {r["status"] for r in read_converted(tmp_path / "graded")["frames"]} == {"swapped"}
+        ConvertInputs(shot=shot, framing=shot.config.stabilize, variant=VariantConfig(name="graded", model="rigid"),
+                      swapper=swapper, out_dir=tmp_path / "graded"))
+    assert {r.status for r in read_converted(tmp_path / "graded").frames} == {"swapped"}

@@ -56,13 +56,13 @@ def test_pose_distance_is_the_angle_to_the_nearest_training_pose():
 
 def test_convert_verb_runs_a_trained_checkpoint(identity_shot, tmp_path, capsys):
     from pipeline.cli import main
-    from pipeline.convert.stage import read_converted
+    from pipeline.convert.converted import read_converted
     from pipeline.models import create_model
     from pipeline.train.checkpoint import save_checkpoint
     from tests.pipeline.convert.conftest import shot_with
 
     model = create_model("loose", size=64, width=8, latent_dim=16)
-    save_checkpoint(tmp_path / "ckpt", {"variant": "loose", "stage": "fit", "step": 0, "complete": True,
+    save_checkpoint(tmp_path / "ckpt", {"stage": "fit", "step": 0, "complete": True,
                                         "model": model.spec, "config": {}, "manifest_hash": "f00d", "facesets": {},
                                         "metrics": {"losses": []}, "model_state": model.state_dict()})
     shot = shot_with(identity_shot.plate.parent.parent, tmp_path / "shot",
@@ -71,8 +71,8 @@ def test_convert_verb_runs_a_trained_checkpoint(identity_shot, tmp_path, capsys)
     assert main(["convert", str(shot.root), "--variant", "loose_a"]) == 0
     printed = json.loads(capsys.readouterr().out)
     data = read_converted(printed["manifest"])
-    assert data["record"]["faceset_hash"] == "f00d" and data["record"]["model"] == "loose"
-    assert len(data["qc"]) == len(shot.frames) and printed["review_variant"]
+    assert data.record["faceset_hash"] == "f00d" and data.record["model"] == "loose"
+    assert len(data.qc) == len(shot.frames) and printed["review_variant"]
 
     assert main(["convert", str(shot.root), "--variant", "tight"]) == 1
     assert "no [[variants]] table named 'tight'" in capsys.readouterr().err

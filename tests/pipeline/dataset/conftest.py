@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from pipeline.dataset.faceset import read_faceset
-from pipeline.dataset.stage import DatasetPaths, build_faceset
-from pipeline.shot import load_shot
+from pipeline.dataset.stage import build_faceset
+from pipeline.shot import DatasetLayout, load_shot
 
 
 @pytest.fixture(scope="session")
@@ -18,11 +18,11 @@ def dataset_shot(synth_shot_factory) -> Path:
 
 
 @pytest.fixture(scope="session")
-def built(dataset_shot, tmp_path_factory) -> DatasetPaths:
+def built(dataset_shot, tmp_path_factory) -> DatasetLayout:
     shot = load_shot(dataset_shot)
-    paths = DatasetPaths(tmp_path_factory.mktemp("dataset") / "dataset")
-    build_faceset(shot, paths, identity="actor")
-    build_faceset(shot, paths, identity="dancer")
+    paths = DatasetLayout(tmp_path_factory.mktemp("dataset") / "dataset")
+    build_faceset(shot.config.dataset, shot, paths, identity="actor")
+    build_faceset(shot.config.dataset, shot, paths, identity="dancer")
     return paths
 
 

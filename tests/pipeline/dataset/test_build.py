@@ -54,6 +54,19 @@ def test_training_reads_the_faceset_and_its_cg_pairs(built):
                                             "walkthrough_witness_right", "rig", "cg_beauty"}
 
 
+def test_material_written_from_arrays_has_the_form_a_built_faceset_has(built, tmp_path):
+    """One faceset format: training's test material (pipeline.dataset.faceset.write_crops) carries every field
+    the dataset stage writes, so what training is tested on is what it reads in production."""
+    from pipeline.dataset.faceset import write_crops
+
+    data = read_faceset(built.faceset("actor"))
+    photo = next(e for e in data["crops"] if e["source"] != "cg")
+    crops = np.zeros((1, 64, 64, 3), np.float32)
+    made = read_faceset(write_crops(tmp_path / "made", identity="actor", crops=crops, masks=crops[..., 0],
+                                    poses=np.zeros((1, 3))).parent)
+    assert set(made) == set(data) - {"config"} and set(made["crops"][0]) == set(photo)
+
+
 def test_near_duplicates_are_dropped(built):
     data = read_faceset(built.faceset("actor"))
     walk = data["sources"]["walkthrough_main"]
@@ -133,13 +146,11 @@ def test_unknown_source_and_identity_without_sources(tmp_path, dataset_shot):
 
 
 def test_performance_tags_from_the_shot_toml_mark_their_frames(tmp_path, dataset_shot):
-    from pipeline.dataset.stage import dataset_config
-
     shot_file = _mini_shot(tmp_path / "shot", dataset_shot)
     shot_file.write_text(shot_file.read_text() + '[dataset]\nsize = 64\nlandmarks = false\ncg_passes = []\n'
                          '[[dataset.tags]]\nsource = "rig"\nfirst = 1002\nlast = 1004\ntags = ["smile-closed"]\n')
     shot = load_shot(shot_file)
-    run(dataset_config(shot), BuildInputs(shot=shot, out_dir=tmp_path / "faceset"))
+    run(shot.config.dataset, BuildInputs(shot=shot, out_dir=tmp_path / "faceset"))
     tags = {e["frame"]: e["tags"] for e in read_faceset(tmp_path / "faceset")["crops"]}
     assert tags[1001] == ["turntable"] and tags[1003] == ["turntable", "smile-closed"]
     assert [f for f, t in tags.items() if "smile-closed" in t] == [1002, 1003, 1004]

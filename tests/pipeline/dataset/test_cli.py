@@ -39,14 +39,15 @@ def test_bad_rules_and_unfillable_fit_sets_are_clear_errors(built, shot_variant,
 
 
 def test_build_then_the_whole_stage_reuses_what_is_built(shot_variant, tmp_path, capsys):
-    from pipeline.dataset import stage
+    from pipeline.dataset.shot import run_shot
+    from pipeline.shot import load_shot
 
     shot = shot_variant("[dataset]\nsize = 64\nlandmarks = false\ncg_passes = []\n")
     out = tmp_path / "dataset"
     assert main(["dataset", "build", str(shot), "--identity", "dancer", "--out", str(out)]) == 0
     assert json.loads(capsys.readouterr().out)["added"] == ["plate"]
     plate_files = sorted(p.name for p in (out / "dancer" / "images").iterdir())
-    paths = stage.run(shot, out=out, settings={"fit": {"size": 30}})
+    paths = run_shot(load_shot(shot).with_settings(fit={"size": 30}), out=out)
     assert sorted(p.name for p in (out / "dancer" / "images").iterdir()) == plate_files  # reused, not redone
     assert json.loads((paths.fit / "fit_report.json").read_text())["selected"] == 30
     assert (paths.coverage / "coverage.png").is_file() and (paths.kept / "rules_report.md").is_file()

@@ -7,8 +7,9 @@ import pytest
 
 from pipeline.dataset import fit
 from pipeline.dataset.faceset import read_faceset
-from pipeline.dataset.stage import plate, shot_and_paths
+from pipeline.dataset.stage import plate
 from pipeline.errors import InputError
+from pipeline.shot import load_shot
 from pipeline.train.data import load_faceset
 
 
@@ -49,10 +50,10 @@ def test_lighting_breaks_ties_between_equal_poses():
 
 
 def test_a_fit_set_that_cannot_be_filled_says_what_was_found_where(built, dataset_shot, tmp_path):
-    shot, _ = shot_and_paths(dataset_shot)
+    shot = load_shot(dataset_shot)
     with pytest.raises(InputError) as info:
-        fit.run(fit.FitConfig(size=100000), built.faceset("actor"), plate(shot, lighting=False), tmp_path / "fit",
-                shot_name=shot.name)
+        fit.run(fit.FitConfig(size=100000), built.faceset("actor"), plate(shot, shot.config.dataset, lighting=False),
+                tmp_path / "fit", shot_name=shot.name)
     message = str(info.value)
     found = len([e for e in read_faceset(built.faceset("actor"))["crops"] if e["source"] != "cg"])
     assert "cannot be filled" in message and f"100000 asked for" in message and "yaw " in message
@@ -61,9 +62,9 @@ def test_a_fit_set_that_cannot_be_filled_says_what_was_found_where(built, datase
 
 
 def test_the_fit_set_of_the_shot_is_a_faceset_training_reads(built, dataset_shot, tmp_path):
-    shot, _ = shot_and_paths(dataset_shot)
-    manifest = fit.run(fit.FitConfig(size=60), built.faceset("actor"), plate(shot, lighting=True), tmp_path / "fit",
-                       shot_name=shot.name)
+    shot = load_shot(dataset_shot)
+    manifest = fit.run(fit.FitConfig(size=60), built.faceset("actor"), plate(shot, shot.config.dataset, lighting=True),
+                       tmp_path / "fit", shot_name=shot.name)
     report = json.loads((manifest.parent / "fit_report.json").read_text())
     assert report["kind"] == "fit_set" and report["selected"] == 60
     assert report["in_scene_walkthrough"] > 30

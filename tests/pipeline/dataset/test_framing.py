@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 
 from pipeline.dataset.faceset import read_faceset
-from pipeline.dataset.stage import DatasetPaths, build_faceset
+from pipeline.dataset.stage import build_faceset
 from pipeline.media.image import read_image
-from pipeline.shot import load_shot
+from pipeline.shot import DatasetLayout, load_shot
 
 
 def _back_of_head(crops: list[dict]) -> list[dict]:
@@ -16,8 +16,8 @@ def _back_of_head(crops: list[dict]) -> list[dict]:
 
 def test_2d_baseline_faceset_has_no_crop_where_no_face_is_found(shot_variant, built, tmp_path):
     shot = load_shot(shot_variant('[stabilize]\nmethod = "landmarks2d"'))
-    paths = DatasetPaths(tmp_path / "dataset")
-    build_faceset(shot, paths, identity="dancer")
+    paths = DatasetLayout(tmp_path / "dataset")
+    build_faceset(shot.config.dataset, shot, paths, identity="dancer")
     baseline, pose = read_faceset(paths.faceset("dancer")), read_faceset(built.faceset("dancer"))
 
     assert _back_of_head(pose["crops"]) and not _back_of_head(baseline["crops"])

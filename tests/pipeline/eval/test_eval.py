@@ -113,12 +113,12 @@ def test_frames_without_output_lower_the_share(shot, tmp_path):
 
 def test_a_converted_variant_is_scored_in_plate_space(shot, tmp_path):
     """A conversion that leaves the head as it was (a model returning its input) scores as the plate."""
-    from pipeline.convert import ConvertConfig, ConvertInputs, run as convert, variant_config
+    from pipeline.convert import ConvertConfig, ConvertInputs, run as convert
     from tests.pipeline.convert.conftest import IdentitySwapper, shot_with
 
     shot2 = shot_with(shot.root, tmp_path / "shot", '[[variants]]\nname = "same"\nmodel = "identity"\n')
     convert(ConvertConfig(motion_blur=False, review_clip=False), ConvertInputs(
-        shot=shot2, variant=variant_config(shot2.sections, "same", where="t"), swapper=IdentitySwapper(64),
+        shot=shot2, framing=shot2.config.stabilize, variant=shot2.variant("same"), swapper=IdentitySwapper(64),
         out_dir=shot2.root / "convert" / "same"))
     variant = converted_variant(shot2.root / "convert" / "same")
     result = run(EvalConfig(plots=False), EvalInputs(shot=shot2, variants=[variant], out_dir=tmp_path / "out"))

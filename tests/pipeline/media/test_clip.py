@@ -8,7 +8,8 @@ import pytest
 
 from pipeline.errors import MediaError
 from pipeline.media.burnin import read_frame_code
-from pipeline.media.clip import open_clip, parse_fps
+from pipeline.media.clip import open_clip
+from pipeline.media.fps import parse_fps
 from pipeline.media.image import linear_to_srgb, write_image
 
 from .conftest import NTSC, PLATE_SIZE, plate_frame

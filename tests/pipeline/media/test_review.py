@@ -9,11 +9,10 @@ import numpy as np
 import pytest
 
 import pipeline.cli
-from pipeline.artifacts import read_manifest
 from pipeline.errors import MediaError
 from pipeline.media.burnin import read_frame_code
 from pipeline.media.image import linear_to_srgb, read_image, srgb8_from_linear, write_exr, write_image
-from pipeline.media.review import FILMSTRIP_KIND, frame_time, make_review_clip
+from pipeline.media.review import frame_time, make_review_clip, read_filmstrip_layout
 
 from .conftest import NTSC, PLATE_FRAMES, plate_frame
 
@@ -74,7 +73,7 @@ def test_linear_exr_is_encoded_to_srgb(review):
 
 def test_thumbnail_and_filmstrip_show_the_clip(review):
     result, calls = review
-    layout = read_manifest(result.filmstrip_layout, kind=FILMSTRIP_KIND, versions=(1,))
+    layout = read_filmstrip_layout(result.filmstrip_layout)
     assert (layout["columns"], layout["rows"], layout["frames_per_tile"], layout["tile_count"]) == (10, 3, 1, 24)
     assert (layout["first_frame"], layout["fps"], layout["image"]) == (1001, "24000/1001", result.filmstrip.name)
     sprite = read_image(result.filmstrip)

@@ -5,13 +5,25 @@ import pytest
 import torch
 
 from pipeline.errors import InputError
-from pipeline.models import LatentBank, create_model, list_models
+from pipeline.models import LatentBank, create_model, list_models, model_info
 
 
-def test_registry_lists_the_three_variants() -> None:
-    assert list_models() == ["cg", "loose", "rigid"]
-    with pytest.raises(InputError, match="known models: cg, loose, rigid"):
+def test_registry_lists_the_three_models() -> None:
+    assert list_models() == ["rigid", "loose", "cg"]
+    with pytest.raises(InputError, match="known models: rigid, loose, cg"):
         create_model("wide", size=64)
+
+
+@pytest.mark.parametrize("name", list_models())
+def test_each_models_registered_facts_are_the_model_it_builds(name: str) -> None:
+    """The facts the stages read without building a model (training's roles, conversion's input and whether
+    it snaps to the actor's fit set) say what the built model does."""
+    info, model = model_info(name), create_model(name, size=64, width=8)
+    assert info.name == model.name == name and model.latent_dim == info.latent_dim
+    assert model.default_performance == info.default_performance and info.snaps == (name == "rigid")
+    assert set(model.identities) == set(info.learns) and info.learns_cg_pairs == (info.input == "cg")
+    assert (info.input, info.base_material) == {"rigid": ("plate", "kept"), "loose": ("plate", "all"),
+                                                "cg": ("cg", "kept")}[name]
 
 
 @pytest.mark.parametrize("name", list_models())

@@ -13,7 +13,7 @@ from pipeline.artifacts import write_manifest
 from pipeline.errors import InputError
 from pipeline.media.review import make_review_clip
 from pipeline.publish.client import MultipartStream, SiteClient, SiteError
-from pipeline.publish.stage import attach_metrics, variants_of
+from pipeline.publish.variant import attach_metrics, variants_of
 from tests.review.live import ROOT, free_port, running_site
 from tests.review.media import encode_clip
 

@@ -49,7 +49,7 @@ def _folder(tmp_path: Path, text: str = SHOT) -> Path:
     return tmp_path
 
 
-def test_load_resolves_paths_and_keeps_stage_sections(tmp_path):
+def test_load_resolves_paths_and_parses_the_stage_tables(tmp_path):
     shot = load_shot(_folder(tmp_path))
     assert shot.fps == Fraction(24000, 1001) and list(shot.frames) == [1001, 1002, 1003]
     assert shot.plate == tmp_path.resolve() / "plate/plate.%04d.png"
@@ -57,7 +57,39 @@ def test_load_resolves_paths_and_keeps_stage_sections(tmp_path):
     (walk,) = shot.sources_of(identity="actor")
     assert walk.camera == "witness" and walk.tags == ("serious",) and walk.track.is_file()
     assert set(shot.cameras) == {"main", "witness"}
-    assert shot.sections == {"train": {"steps": 10}} and shot.truth.pose.is_file() and shot.rotation_order == "ZXY"
+    assert shot.config.train.steps == 10 and shot.truth.pose.is_file() and shot.rotation_order == "ZXY"
+    assert shot.config.convert.erode_px == 2 and shot.config.variants == ()  # defaults where a table is absent
+
+
+@pytest.mark.parametrize("table, message", [
+    ('[convert]\nerode_px = "two"', r"shot\.toml \[convert\]\.erode_px: expected int"),
+    ("[train.loss]\nmouth = true", r"shot\.toml \[train\]\.loss\.mouth: expected float"),
+    ('[stabilize]\nmethod = "mtcnn"', r"shot\.toml \[stabilize\]: unknown method 'mtcnn'"),
+    ("[fit]\nsize = 0", r"shot\.toml \[fit\]: size and neighbours must be at least 1"),
+    ("[dataset]\nsizes = 64", r"shot\.toml \[dataset\]: unknown setting\(s\) sizes"),
+    ('[[variants]]\nname = "a"\nmodel = "rigid"\nperformance = 2.0', r"\[\[variants\]\] #1: performance 2\.0"),
+    ('[[variants]]\nname = "a"\nmodel = "rigid"\n[[variants]]\nname = "a"\nmodel = "loose"', "'a' defined twice"),
+])
+def test_a_bad_setting_names_its_table_and_key_when_the_shot_is_read(tmp_path, table, message):
+    with pytest.raises(InputError, match=message):
+        load_shot(_folder(tmp_path, SHOT + "\n" + table + "\n"))
+
+
+def test_settings_laid_over_a_table_are_checked_as_the_table_is(tmp_path):
+    shot = load_shot(_folder(tmp_path))
+    smaller = shot.with_settings(dataset={"size": 64}, train={"fit_steps": None})
+    assert smaller.config.dataset.size == 64 and smaller.config.train == shot.config.train
+    with pytest.raises(InputError, match=r"\[dataset\].*from 64 to 1024"):
+        shot.with_settings(dataset={"size": 3})
+
+
+@pytest.mark.parametrize("written", ['"23.976"', "23.976", '"24000/1001"'])
+def test_shot_fps_is_read_as_clips_read_it(tmp_path, written):
+    """One parser for every fps: a shot.toml's 23.976 is the exact NTSC rate, as a clip's would be."""
+    from pipeline.media.fps import parse_fps
+
+    shot = load_shot(_folder(tmp_path, SHOT.replace('fps = "24000/1001"', f"fps = {written}")))
+    assert shot.fps == Fraction(24000, 1001) == parse_fps("23.976")
 
 
 def test_a_source_says_when_its_frames_happen_on_the_plate(tmp_path):
@@ -75,7 +107,7 @@ def test_a_source_says_when_its_frames_happen_on_the_plate(tmp_path):
     (lambda t: t.replace("tracks/walk.chan", "tracks/gone.chan"), "gone.chan does not exist"),
     (lambda t: t.replace('identity = "actor"', 'identity = "stunt"'), "identity 'stunt'"),
     (lambda t: t.replace('camera = "witness"', 'camera = "crane"'), "camera 'crane'"),
-    (lambda t: t.replace('fps = "24000/1001"', 'fps = "fast"'), "fps must be"),
+    (lambda t: t.replace('fps = "24000/1001"', 'fps = "fast"'), "fps 'fast' is not a number"),
     (lambda t: t + "\n[extra]\n", "unknown table(s) extra"),
     (lambda t: t.replace('tags = ["serious"]', 'sync = {frame = 1001, plate_frame = "start"}'),
      "'plate_frame' must be a frame number"),

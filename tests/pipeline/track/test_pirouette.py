@@ -105,8 +105,10 @@ def test_solve_on_a_shot_uses_its_plate_camera_and_track_table(shot, solved, tmp
     assert 0 < summary["measured"] < int(np.sum(solved.track.status == "measured"))
     assert list(load_head_track(tmp_path / "track.json").frames) == list(shot.frames)
 
-    bad = shot_with(shot.root, tmp_path / "bad", "[track]\nmax_abs_yaw = 120.0\n")
-    assert main(["track", "solve", str(bad.root), str(tmp_path / "bad.json")]) == 1
+    bad = tmp_path / "bad"  # written, not loaded: reading the shot is what refuses it
+    bad.mkdir()
+    (bad / "shot.toml").write_text((strict.root / "shot.toml").read_text().replace("= 20.0", "= 120.0"))
+    assert main(["track", "solve", str(bad), str(tmp_path / "bad.json")]) == 1
     assert "max_abs_yaw" in capsys.readouterr().err and not (tmp_path / "bad.json").exists()
     assert main(["track", "solve", str(shot.plate), str(tmp_path / "plate.json")]) == 1
     assert "--intrinsics" in capsys.readouterr().err

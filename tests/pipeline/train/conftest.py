@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 
 from pipeline.train import ArrayCrops, AugmentConfig, IdentityCrops, TrainConfig, TrainInputs, TrainingSet, run
-from pipeline.train.trainer import TrainResult
+from pipeline.train.stage import TrainResult
 from tests.pipeline.train.faces import face_set, random_poses
 
 # Small enough to learn the mouth in a few hundred CPU steps.
@@ -54,11 +54,11 @@ def trained(base_set: TrainingSet, fit_set: TrainingSet, tmp_path_factory: pytes
     out: dict[str, Trained] = {}
     root = tmp_path_factory.mktemp("trained")
     config = TrainConfig(steps=300, fit_steps=40, checkpoint_every=100, preview_every=100, **BEHAVIOUR)
-    for variant in ("rigid", "loose"):
-        base = run(config, TrainInputs(data=base_set, variant=variant, out_dir=root / variant / "base"))
-        fit = run(config, TrainInputs(data=fit_set, variant=variant, out_dir=root / variant / "fit", stage="fit",
+    for model in ("rigid", "loose"):
+        base = run(config, TrainInputs(data=base_set, model=model, out_dir=root / model / "base"))
+        fit = run(config, TrainInputs(data=fit_set, model=model, out_dir=root / model / "fit", stage="fit",
                                       init_from=base.checkpoint))
-        out[variant] = Trained(base=base, fit=fit, config=config)
+        out[model] = Trained(base=base, fit=fit, config=config)
     return out
 
 

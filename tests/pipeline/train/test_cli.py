@@ -15,7 +15,8 @@ import numpy as np
 import pytest
 
 from pipeline.cli import main
-from pipeline.train import load_checkpoint, write_faceset
+from pipeline.dataset.faceset import write_crops
+from pipeline.train import load_checkpoint
 from tests.pipeline.train.faces import face_set, random_poses
 
 TRAIN = """
@@ -41,17 +42,17 @@ def shot(tmp_path: Path) -> Path:
     for identity, folder in (("dancer", "dancer"), ("actor", "actor"), ("actor", "fit")):
         poses = random_poses(8, rng)
         crops, masks = face_set(identity, rng.uniform(0, 1, 8), poses)
-        write_faceset(tmp_path / "dataset" / folder, identity=identity, crops=crops, masks=masks, poses=poses)
+        write_crops(tmp_path / "dataset" / folder, identity=identity, crops=crops, masks=masks, poses=poses)
     return tmp_path
 
 
 def _args(shot: Path, *more: str) -> list[str]:
-    return ["train", str(shot / "shot.toml"), "--variant", "loose", "--faceset", f"dancer={shot}/dataset/dancer",
+    return ["train", str(shot / "shot.toml"), "--model", "loose", "--faceset", f"dancer={shot}/dataset/dancer",
             "--faceset", f"actor={shot}/dataset/actor", *more]
 
 
 def test_train_base_then_fit_on_the_shots_facesets(shot: Path, capsys: pytest.CaptureFixture[str]) -> None:
-    verb = ["train", str(shot), "--variant", "loose"]
+    verb = ["train", str(shot), "--model", "loose"]
     assert main([*verb, "--steps", "3"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["step"] == 3 and Path(out["checkpoint"]) == shot / "train/loose/base/checkpoint.pt"
@@ -67,24 +68,26 @@ def test_rigid_learns_the_actor_after_the_rules_loose_everything_she_did(shot: P
     """The dataset rules prune the actor's open mouths and toothy smiles: rigid's base learns what they kept, so it
     cannot draw what was pruned; loose's learns all of the actor's material (the in-betweens it generalises over)."""
     from pipeline.shot import load_shot
-    from pipeline.train import shot_facesets, write_faceset
+    from pipeline.train import shot_facesets
 
     rng = np.random.default_rng(8)
     poses = random_poses(4, rng)
     crops, masks = face_set("actor", np.zeros(4), poses)
-    write_faceset(shot / "dataset" / "actor_kept", identity="actor", crops=crops, masks=masks, poses=poses)
+    write_crops(shot / "dataset" / "actor_kept", identity="actor", crops=crops, masks=masks, poses=poses)
     loaded = load_shot(shot / "shot.toml")
-    assert shot_facesets(loaded, variant="rigid", stage="base")["actor"] == shot / "dataset/actor_kept"
-    assert shot_facesets(loaded, variant="cg", stage="base")["actor"] == shot / "dataset/actor_kept"
-    assert shot_facesets(loaded, variant="loose", stage="base")["actor"] == shot / "dataset/actor"
-    assert {shot_facesets(loaded, variant=v, stage="fit")["actor"] for v in ("rigid", "loose")} == {shot / "dataset/fit"}
+    assert shot_facesets(loaded, model="rigid", stage="base")["actor"] == shot / "dataset/actor_kept"
+    assert shot_facesets(loaded, model="cg", stage="base")["actor"] == shot / "dataset/actor_kept"
+    assert shot_facesets(loaded, model="loose", stage="base")["actor"] == shot / "dataset/actor"
+    assert {shot_facesets(loaded, model=m, stage="fit")["actor"] for m in ("rigid", "loose")} == {shot / "dataset/fit"}
 
 
 def test_cli_errors_name_the_problem(shot: Path, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(_args(shot, "--stage", "fit")) == 1
     assert "no base checkpoint" in capsys.readouterr().err
     assert main(["train", str(shot), "--variant", "rigid", "--faceset", f"dancer={shot}/nowhere"]) == 1
-    assert "no dancer faceset; run `facereplace dataset build" in capsys.readouterr().err
+    err = capsys.readouterr().err  # the old spelling still works, and says which to use
+    assert "--variant is deprecated, use --model rigid" in err
+    assert "no dancer faceset; run `facereplace dataset build" in err
     (shot / "shot.toml").write_text((shot / "shot.toml").read_text().replace("width = 8", "widht = 8"))
     assert main(_args(shot)) == 1
     assert "unknown setting(s) widht" in capsys.readouterr().err

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from pipeline.errors import InputError
-from pipeline.train import load_faceset, training_set, write_faceset
+from pipeline.dataset.faceset import read_faceset, write_crops
+from pipeline.train import load_faceset, training_set
 from tests.pipeline.train.faces import face_set, random_poses
 
 
@@ -25,8 +26,8 @@ def _write(folder: Path, identity: str, n: int, *, cg: bool = False, masks: bool
         mask = np.concatenate([mask, mask])
         ids += [f"cg_key_{i:04d}" for i in range(n)]
         extra += [{"source": "cg", "pass": "key", "pair_of": f"walk_{i:04d}"} for i in range(n)]
-    write_faceset(folder, identity=identity, crops=crops, poses=poses, masks=mask if masks else None, ids=ids,
-                  extra=extra)
+    write_crops(folder, identity=identity, crops=crops, poses=poses, masks=mask if masks else None, ids=ids,
+                extra=extra)
     return crops, mask, poses
 
 
@@ -81,3 +82,19 @@ def test_bad_facesets_are_named(tmp_path: Path) -> None:
     (tmp_path / "small" / "faceset.json").write_text(json.dumps({**doc, "size": 128}))
     with pytest.raises(InputError, match="different crop sizes"):
         training_set({"actor": tmp_path / "fs", "dancer": tmp_path / "small"})
+
+
+def test_a_version_1_faceset_reads_through_the_upgrade(tmp_path: Path) -> None:
+    """Version 1 facesets from before masks (and training's old writer's, without radius or sources) still load:
+    their crops are all head, their framing the default."""
+    _write(tmp_path / "fs", "dancer", 3, masks=False)
+    manifest = tmp_path / "fs" / "faceset.json"
+    doc = json.loads(manifest.read_text())
+    old = {k: v for k, v in doc.items() if k not in ("radius", "sources")}
+    old.update(schema_version=1, crops=[{k: v for k, v in c.items() if k != "mask"} for c in doc["crops"]])
+    manifest.write_text(json.dumps(old))
+    data = read_faceset(tmp_path / "fs")
+    assert data["schema_version"] == 2 and (data["radius"], data["sources"]) == (0.16, {})
+    assert [c["mask"] for c in data["crops"]] == [None] * 3
+    fs = load_faceset(tmp_path / "fs")
+    assert fs.radius == 0.16 and fs.material.masks.take(np.array([0, 2])).min() == 1.0

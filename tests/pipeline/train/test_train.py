@@ -20,17 +20,17 @@ SHORT = TrainConfig(steps=12, checkpoint_every=4, preview_every=0, width=8, batc
 
 
 def test_a_test_sized_run_lowers_the_loss(trained: dict[str, Trained]) -> None:
-    for variant, result in trained.items():
+    for model, result in trained.items():
         losses = result.base.losses
         assert len(losses) == 300
-        assert np.mean(losses[-20:]) < 0.5 * np.mean(losses[:20]), variant
+        assert np.mean(losses[-20:]) < 0.5 * np.mean(losses[:20]), model
 
 
 def test_resume_continues_exactly_like_an_uninterrupted_run(base_set: TrainingSet, tmp_path: Path) -> None:
-    whole = run(SHORT, TrainInputs(data=base_set, variant="loose", out_dir=tmp_path / "whole"))
+    whole = run(SHORT, TrainInputs(data=base_set, model="loose", out_dir=tmp_path / "whole"))
     interrupted = TrainConfig(**{**SHORT.__dict__, "steps": 8})
-    first = run(interrupted, TrainInputs(data=base_set, variant="loose", out_dir=tmp_path / "resumed"))
-    resumed = run(SHORT, TrainInputs(data=base_set, variant="loose", out_dir=tmp_path / "resumed", resume=True))
+    first = run(interrupted, TrainInputs(data=base_set, model="loose", out_dir=tmp_path / "resumed"))
+    resumed = run(SHORT, TrainInputs(data=base_set, model="loose", out_dir=tmp_path / "resumed", resume=True))
     assert first.losses == whole.losses[:8]
     assert resumed.losses == whole.losses  # the curve, bit for bit, including steps 9..12
     a = load_checkpoint(whole.checkpoint)["model_state"]
@@ -40,10 +40,10 @@ def test_resume_continues_exactly_like_an_uninterrupted_run(base_set: TrainingSe
 
 def test_same_seed_same_run_other_seed_other_run(base_set: TrainingSet, tmp_path: Path) -> None:
     config = TrainConfig(**{**SHORT.__dict__, "steps": 5})
-    one = run(config, TrainInputs(data=base_set, variant="rigid", out_dir=tmp_path / "one"))
-    two = run(config, TrainInputs(data=base_set, variant="rigid", out_dir=tmp_path / "two"))
+    one = run(config, TrainInputs(data=base_set, model="rigid", out_dir=tmp_path / "one"))
+    two = run(config, TrainInputs(data=base_set, model="rigid", out_dir=tmp_path / "two"))
     other = run(TrainConfig(**{**config.__dict__, "seed": 7}),
-                TrainInputs(data=base_set, variant="rigid", out_dir=tmp_path / "other"))
+                TrainInputs(data=base_set, model="rigid", out_dir=tmp_path / "other"))
     assert one.losses == two.losses
     assert one.losses != other.losses
 
@@ -55,11 +55,11 @@ def test_rigid_keeps_the_actors_closed_mouth_loose_follows_the_dancer(trained: d
     dancer = mouth_open(crops)
     x = torch.from_numpy(crops).permute(0, 3, 1, 2)
     out = {}
-    for variant, result in trained.items():
+    for name, result in trained.items():
         model = load_trained(result.fit.checkpoint)
         swap = model.model.swap(x, bank=model.bank)
-        assert swap.performance == (0.0 if variant == "rigid" else 1.0)
-        out[variant] = mouth_open(swap.rgb.permute(0, 2, 3, 1).numpy())
+        assert swap.performance == (0.0 if name == "rigid" else 1.0)
+        out[name] = mouth_open(swap.rgb.permute(0, 2, 3, 1).numpy())
     # How far the output mouth opens per unit of the dancer's opening (1: follows, 0: ignores the dancer).
     slope = {v: np.polyfit(dancer, m, 1)[0] for v, m in out.items()}
     corr = {v: float(np.corrcoef(dancer, m)[0, 1]) for v, m in out.items()}
@@ -79,7 +79,7 @@ def test_checkpoint_holds_config_faceset_hash_metrics_and_bank(trained: dict[str
     state = load_checkpoint(result.fit.checkpoint)
     assert state["config"] == config_to_dict(result.config)
     assert state["manifest_hash"] == fit_set.manifest_hash
-    assert (state["variant"], state["stage"], state["step"], state["complete"]) == ("rigid", "fit", 40, True)
+    assert (state["model"]["name"], state["stage"], state["step"], state["complete"]) == ("rigid", "fit", 40, True)
     assert state["init_from"] == str(result.base.checkpoint)
     assert state["metrics"]["losses"] == result.fit.losses
     assert state["latent_bank"]["ids"] == fit_set.identities["actor"].ids
@@ -93,6 +93,23 @@ def test_checkpoint_holds_config_faceset_hash_metrics_and_bank(trained: dict[str
     assert grid.shape[1] >= 6 * 64
 
 
+def test_a_version_1_checkpoint_loads_through_the_upgrade(trained: dict[str, Trained], tmp_path: Path) -> None:
+    """Checkpoints trained before version 2 named their model "variant" too; they still convert and resume."""
+    import json
+    import shutil
+
+    folder = tmp_path / "old"
+    shutil.copytree(trained["rigid"].fit.checkpoint.parent, folder)
+    state = torch.load(folder / "checkpoint.pt", weights_only=True)
+    torch.save({**state, "schema_version": 1, "variant": "rigid"}, folder / "checkpoint.pt")
+    info = json.loads((folder / "checkpoint.json").read_text())
+    (folder / "checkpoint.json").write_text(json.dumps({**info, "schema_version": 1, "variant": "rigid"}))
+    assert "variant" not in load_checkpoint(folder) and load_checkpoint(folder)["schema_version"] == 2
+    assert read_checkpoint_info(folder)["model"]["name"] == "rigid" and "variant" not in read_checkpoint_info(folder)
+    loaded = load_trained(folder)
+    assert loaded.model.name == "rigid" and loaded.bank is not None
+
+
 def test_cg_learns_cg_pass_to_actor(tmp_path: Path) -> None:
     rng = np.random.default_rng(4)
     mouths, poses = rng.uniform(0, 1, 32), random_poses(32, rng)
@@ -104,7 +121,7 @@ def test_cg_learns_cg_pass_to_actor(tmp_path: Path) -> None:
     # with the plate-matching augmentation on, as a user trains
     config = TrainConfig(steps=150, checkpoint_every=150, preview_every=150,
                          **{**BEHAVIOUR, "augment": AugmentConfig()})
-    result = run(config, TrainInputs(data=data, variant="cg", out_dir=tmp_path / "cg"))
+    result = run(config, TrainInputs(data=data, model="cg", out_dir=tmp_path / "cg"))
     assert np.mean(result.losses[-10:]) < 0.6 * np.mean(result.losses[:10])
     model = load_trained(result.checkpoint)
     out = model.model.swap(torch.from_numpy(cg).permute(0, 3, 1, 2)).rgb.permute(0, 2, 3, 1).numpy()
@@ -117,24 +134,24 @@ def test_cg_learns_cg_pass_to_actor(tmp_path: Path) -> None:
 def test_refuses_to_overwrite_or_resume_into_changed_material(base_set: TrainingSet, fit_set: TrainingSet,
                                                               tmp_path: Path) -> None:
     config = TrainConfig(**{**SHORT.__dict__, "steps": 2})
-    run(config, TrainInputs(data=base_set, variant="loose", out_dir=tmp_path))
+    run(config, TrainInputs(data=base_set, model="loose", out_dir=tmp_path))
     with pytest.raises(InputError, match="--resume"):
-        run(config, TrainInputs(data=base_set, variant="loose", out_dir=tmp_path))
+        run(config, TrainInputs(data=base_set, model="loose", out_dir=tmp_path))
     with pytest.raises(InputError, match="facesets changed"):
-        run(config, TrainInputs(data=fit_set, variant="loose", out_dir=tmp_path, resume=True))
+        run(config, TrainInputs(data=fit_set, model="loose", out_dir=tmp_path, resume=True))
     with pytest.raises(InputError, match="learning_rate"):
         run(TrainConfig(**{**config.__dict__, "learning_rate": 0.1}),
-            TrainInputs(data=base_set, variant="loose", out_dir=tmp_path, resume=True))
+            TrainInputs(data=base_set, model="loose", out_dir=tmp_path, resume=True))
     with pytest.raises(InputError, match="loose base"):
-        run(config, TrainInputs(data=base_set, variant="rigid", out_dir=tmp_path, resume=True))
+        run(config, TrainInputs(data=base_set, model="rigid", out_dir=tmp_path, resume=True))
 
 
 def test_bad_stage_inputs_are_named(base_set: TrainingSet, tmp_path: Path) -> None:
     with pytest.raises(InputError, match="base checkpoint"):
-        run(SHORT, TrainInputs(data=base_set, variant="rigid", out_dir=tmp_path, stage="fit"))
+        run(SHORT, TrainInputs(data=base_set, model="rigid", out_dir=tmp_path, stage="fit"))
     with pytest.raises(InputError, match="no CG crops"):
-        run(SHORT, TrainInputs(data=base_set, variant="cg", out_dir=tmp_path))
+        run(SHORT, TrainInputs(data=base_set, model="cg", out_dir=tmp_path))
     only_actor = TrainingSet(size=64, identities={"actor": base_set.identities["actor"]})
     with pytest.raises(InputError, match="no dancer material"):
-        run(SHORT, TrainInputs(data=only_actor, variant="loose", out_dir=tmp_path))
+        run(SHORT, TrainInputs(data=only_actor, model="loose", out_dir=tmp_path))
     assert not list(tmp_path.iterdir())

@@ -18,15 +18,15 @@ def save_loose_model(folder: Path, seed: int) -> None:
     torch.manual_seed(seed)
     model = create_model("loose", size=64)
     save_checkpoint(folder, {
-        "variant": "loose", "stage": "fit", "step": 0, "complete": True, "model": model.spec, "config": {},
+        "stage": "fit", "step": 0, "complete": True, "model": model.spec, "config": {},
         "manifest_hash": "", "facesets": {}, "metrics": {"loss": None, "losses": []},
         "model_state": model.state_dict(), "optimizer_state": None, "scaler_state": None, "latent_bank": None})
 
 
 def make_engine_shot(shot_dir: Path, *, frames: int) -> Path:
     """The pirouette preset at 64 px, `frames` frames from 1001 at 24 fps (a site shot's defaults)."""
-    from pipeline.synth.make import SynthConfig
-    from pipeline.synth.make import run as synth
+    from pipeline.synth.stage import SynthConfig
+    from pipeline.synth.stage import run as synth
 
     shot_dir = synth(SynthConfig(preset="pirouette", size=64, frames=frames, first_frame=1001, fps="24"), shot_dir)
     (shot_dir / "shot.toml").write_text((shot_dir / "shot.toml").read_text() + CONVERT)

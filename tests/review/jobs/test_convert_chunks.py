@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from django.core.exceptions import PermissionDenied
 
-from pipeline.convert.stage import read_converted
+from pipeline.convert.converted import read_converted
 from pipeline.media.clip import open_clip
 from review.choices import JobKind, JobState, ShotStatus
 from review.models import Activity, Job, Variant
@@ -48,11 +48,11 @@ def test_a_conversion_runs_as_chunk_jobs_joined_into_the_whole_variant(engine_wo
     assert [(c.frame_start, c.frame_end) for c in chunks] == [(1001, 1005), (1006, 1010), (1011, 1012)]
     assert all(c.state == JobState.DONE and c.queue == "gpu" and "attempt 1 on" in c.log for c in chunks)
     data = read_converted(shot_dir / "convert" / "tiny")
-    assert [r["frame"] for r in data["frames"]] == list(range(1001, 1013))
-    assert [q["frame"] for q in data["qc"]] == list(range(1001, 1013))
+    assert [r.frame for r in data.frames] == list(range(1001, 1013))
+    assert [q.frame for q in data.qc] == list(range(1001, 1013))
     assert sorted(p.name for p in (shot_dir / "convert" / "tiny" / "comp").iterdir()) == \
         [f"comp.{f}.png" for f in range(1001, 1013)]
-    with open_clip(shot_dir / "convert" / "tiny" / data["review_clip"]) as clip:
+    with open_clip(shot_dir / "convert" / "tiny" / data.review_clip) as clip:
         assert clip.frame_count == 12
     assert (shot_dir / "review" / "variants" / "tiny" / "variant.json").is_file()  # ready for publish
     assert "joined 3 chunk(s)" in job.log
@@ -60,7 +60,7 @@ def test_a_conversion_runs_as_chunk_jobs_joined_into_the_whole_variant(engine_wo
     # on the shot page: a playable variant with its QC and the eval table, as the engine's comp recognises it
     variant = Variant.objects.get(shot=engine_world.shot)
     assert (variant.label, variant.kind, variant.clip_frames) == ("tiny", "loose", 12)
-    assert (variant.model_name, variant.checkpoint) == (data["record"]["model"], data["record"]["checkpoint"])
+    assert (variant.model_name, variant.checkpoint) == (data.record["model"], data.record["checkpoint"])
     assert variant.thumbnail and variant.filmstrip and variant.filmstrip_layout["frame_count"] == 12
     assert [q["frame"] for q in variant.qc] == list(range(1001, 1013))
     bins = {row["bin"] for row in variant.metrics["eval"]["bins"]}
@@ -122,11 +122,11 @@ def test_api_conversion_publishes_once_and_a_new_model_replaces_it_in_place(engi
 
 def test_a_shot_without_the_synthetic_truth_is_not_scored(engine_root, caplog):
     """Real footage has no [truth]: the join publishes its variant without an eval table and says why."""
-    from pipeline.demo import evaluate_converted
+    from pipeline.eval.shot import evaluate_converted
     from pipeline.shot import load_shot
 
     shot = load_shot(engine_root / "dance" / "SQ010" / "SH010" / "pirouette")
-    with caplog.at_level(logging.INFO, logger="pipeline.demo"):
+    with caplog.at_level(logging.INFO, logger="pipeline.eval.shot"):
         assert evaluate_converted(dataclasses.replace(shot, truth=None), ("tiny",)) is None
         assert evaluate_converted(shot, ("unconverted",)) is None
     assert "no [truth] table" in caplog.text and "none of unconverted is converted" in caplog.text

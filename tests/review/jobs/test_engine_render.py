@@ -1,5 +1,5 @@
 """The final render with the engine's comp: a shot whose engine folder holds the edit's converted variants is
-rendered by `pipeline.comp.render.render_edit` (EXR frames, Nuke script, OTIO kept beside the engine shot, its
+rendered by `pipeline.comp.stage.render_edit` (EXR frames, Nuke script, OTIO kept beside the engine shot, its
 review clip the render's output); variants published as clips only still get the preview of their clips."""
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from pipeline.media.clip import open_clip
-from pipeline.publish.stage import variants_of
+from pipeline.publish.variant import variants_of
 from review.choices import RenderState, ShotStatus
 from review.models import Job, Render
 from review.services.edits import decision_create, edit_create
@@ -29,21 +29,20 @@ def engine_root(tmp_path_factory) -> Path:
     """An engine root holding the world's shot (dance/SQ010/SH010) as the engine leaves it: a synthetic
     12-frame shot at the site shot's frames and fps, two variants converted (identity and graded) and their
     review/variants/NAME/variant.json for publish."""
-    from pipeline.config import config_from_dict
-    from pipeline.convert import ConvertConfig, ConvertInputs, run, variant_config
-    from pipeline.convert.stage import write_review_variant
+    from pipeline.convert import ConvertInputs, run
+    from pipeline.publish.variant import write_review_variant
     from pipeline.shot import load_shot
-    from pipeline.synth.make import SynthConfig
-    from pipeline.synth.make import run as synth
+    from pipeline.synth.stage import SynthConfig
+    from pipeline.synth.stage import run as synth
 
     root = tmp_path_factory.mktemp("engine")
     shot_dir = synth(SynthConfig(preset="pirouette", size=64, frames=12, first_frame=1001, fps="24"),
                      root / "dance" / "SQ010" / "SH010" / "pirouette")
     (shot_dir / "shot.toml").write_text((shot_dir / "shot.toml").read_text() + CONVERT)
     shot = load_shot(shot_dir)
-    config = config_from_dict(ConvertConfig, shot.sections["convert"], where="test")
+    config = shot.config.convert
     for name, swapper in (("same", IdentitySwapper(64)), ("graded", IdentitySwapper(64, gain=(0.5, 0.5, 0.5)))):
-        out = run(config, ConvertInputs(shot=shot, variant=variant_config(shot.sections, name, where="test"),
+        out = run(config, ConvertInputs(shot=shot, framing=shot.config.stabilize, variant=shot.variant(name),
                                         swapper=swapper, out_dir=shot_dir / "convert" / name))
         write_review_variant(shot_dir, out.manifest)
     return root

@@ -11,11 +11,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pipeline.config import config_from_dict
 from pipeline.errors import InputError
 from pipeline.progress import ProgressCallback
-from pipeline.shot import Shot
+from pipeline.shot import Shot, ShotLayout
+
+if TYPE_CHECKING:
+    from pipeline.convert.stage import ConvertOutputs
 
 
 @dataclass(frozen=True)
@@ -27,16 +30,27 @@ class ShotConversion:
     review_variant: Path | None
     timings: dict[str, float]
 
+    @classmethod
+    def of(cls, result: ConvertOutputs, shot_root: Path | None) -> ShotConversion:
+        """A stage's outputs; with `shot_root`, a whole variant whose reviewable variant is written there."""
+        from pipeline.publish.variant import write_review_variant
+
+        review = write_review_variant(shot_root, result.manifest) if shot_root is not None else None
+        return cls(manifest=result.manifest, swapped=len(result.swapped), unswapped=list(result.unswapped),
+                   anomalies=list(result.anomalies), review_variant=review, timings=dict(result.timings))
+
 
 def variant_checkpoint(shot: Shot, variant_name: str, checkpoint: Path | None = None) -> Path:
     """The checkpoint a variant converts with (given, its [[variants]] checkpoint, else SHOT/train/MODEL/fit);
     an InputError saying how to make it when it is not there."""
-    from pipeline.convert.config import variant_config
+    from pipeline.train.checkpoint import CHECKPOINT_FILE
 
-    variant = variant_config(shot.sections, variant_name, where=str(shot.root))
-    if checkpoint is None:
-        checkpoint = shot.root / variant.checkpoint if variant.checkpoint else shot.root / "train" / variant.model / "fit"
-    if not (checkpoint / "checkpoint.pt" if checkpoint.is_dir() else checkpoint).is_file():
+    variant = shot.variant(variant_name)
+    if checkpoint is None and variant.checkpoint:
+        checkpoint = shot.root / variant.checkpoint
+    elif checkpoint is None:
+        checkpoint = ShotLayout(shot.root).train(variant.model, "fit")
+    if not (checkpoint / CHECKPOINT_FILE if checkpoint.is_dir() else checkpoint).is_file():
         raise InputError(f"{checkpoint}: no trained checkpoint for variant {variant.name!r}; run `facereplace train "
                          f"{shot.root} --variant {variant.model} --stage fit` or set checkpoint in its [[variants]]")
     return checkpoint
@@ -45,43 +59,36 @@ def variant_checkpoint(shot: Shot, variant_name: str, checkpoint: Path | None = 
 def shot_swapper(shot: Shot, variant_name: str, checkpoint: Path, *, device: str = "auto"):
     """The variant's trained model behind the Swapper interface, with its performance and the shot's synced
     actor sources (so a snapping model takes the actor's expression from the same moment of her walkthrough)."""
-    from pipeline.convert.config import variant_config
     from pipeline.convert.swapper import TrainedSwapper
 
-    variant = variant_config(shot.sections, variant_name, where=str(shot.root))
+    variant = shot.variant(variant_name)
     syncs = {s.name: s.sync for s in shot.sources if s.sync is not None and s.identity == "actor"}
     return TrainedSwapper(checkpoint, performance=variant.performance, device=device, syncs=syncs,
                           sync_window=variant.sync_window)
 
 
-def convert_shot(shot: Shot, variant_name: str, *, checkpoint: Path | None = None, out: Path | None = None,
-                 frames: tuple[int, int] | None = None, progress: ProgressCallback | None = None) -> ShotConversion:
-    """Convert the variant (the whole shot into SHOT/convert/NAME, or with `frames` one chunk into `out`)."""
+def run_shot(shot: Shot, variant_name: str, *, checkpoint: Path | None = None, out: Path | None = None,
+             frames: tuple[int, int] | None = None, progress: ProgressCallback | None = None) -> ShotConversion:
+    """Convert the variant (the whole shot into SHOT/convert/NAME, or with `frames` one chunk into `out`), framed
+    as the shot's [stabilize] table says."""
     if frames is not None and out is None:
         raise InputError(f"{shot.root}: a chunk of variant {variant_name!r} needs its own folder (out=)")
-    from pipeline.convert.config import ConvertConfig, variant_config
-    from pipeline.convert.stage import ConvertInputs, run, write_review_variant
+    from pipeline.convert.stage import ConvertInputs, run
 
-    config = config_from_dict(ConvertConfig, shot.sections.get("convert"), where=f"{shot.root} [convert]")
-    variant = variant_config(shot.sections, variant_name, where=str(shot.root))
+    config, variant = shot.config.convert, shot.variant(variant_name)
     checkpoint = variant_checkpoint(shot, variant_name, checkpoint)
     swapper = shot_swapper(shot, variant_name, checkpoint, device=config.device)
-    result = run(config, ConvertInputs(shot=shot, variant=variant, swapper=swapper,
-                                       out_dir=out or shot.root / "convert" / variant.name, frames=frames),
+    result = run(config, ConvertInputs(shot=shot, variant=variant, swapper=swapper, framing=shot.config.stabilize,
+                                       out_dir=out or ShotLayout(shot.root).convert(variant.name), frames=frames),
                  progress=progress)
-    review = write_review_variant(shot.root, result.manifest) if frames is None else None
-    return ShotConversion(manifest=result.manifest, swapped=len(result.swapped), unswapped=list(result.unswapped),
-                          anomalies=list(result.anomalies), review_variant=review, timings=dict(result.timings))
+    return ShotConversion.of(result, shot.root if frames is None else None)
 
 
 def join_shot(shot: Shot, variant_name: str, chunk_dirs: list[Path], *, out: Path | None = None,
               progress: ProgressCallback | None = None) -> ShotConversion:
     """Join a variant's chunk folders into SHOT/convert/NAME (or `out`) and write its reviewable variant."""
-    from pipeline.convert.config import variant_config
-    from pipeline.convert.stage import join_converted, write_review_variant
+    from pipeline.convert.stage import join_converted
 
-    variant = variant_config(shot.sections, variant_name, where=str(shot.root))
-    result = join_converted(chunk_dirs, out or shot.root / "convert" / variant.name, progress=progress)
-    return ShotConversion(manifest=result.manifest, swapped=len(result.swapped), unswapped=list(result.unswapped),
-                          anomalies=list(result.anomalies), review_variant=write_review_variant(shot.root, result.manifest),
-                          timings=dict(result.timings))
+    variant = shot.variant(variant_name)
+    result = join_converted(chunk_dirs, out or ShotLayout(shot.root).convert(variant.name), progress=progress)
+    return ShotConversion.of(result, shot.root)

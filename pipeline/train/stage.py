@@ -1,4 +1,4 @@
-"""The training stage: `run(config, inputs) -> TrainResult`, for a base or a per-shot fit stage of one variant.
+"""The training stage: `run(config, inputs) -> TrainResult`, for a base or a per-shot fit stage of one model.
 
 Base training learns an identity pair from all their material; fit training starts from the base checkpoint
 and learns the shot's fit set. Every step draws its batch and augmentation from a generator seeded by
@@ -20,7 +20,7 @@ import torch
 
 from pipeline.config import config_to_dict
 from pipeline.errors import InputError
-from pipeline.models import LatentBank, SwapModel, create_model
+from pipeline.models import LatentBank, SwapModel, create_model, model_info
 from pipeline.progress import ProgressCallback, progress_bar
 from pipeline.train.augment import degrade, geometry_and_colour, grade
 from pipeline.train.checkpoint import CHECKPOINT_FILE, load_checkpoint, model_from_state, save_checkpoint
@@ -32,9 +32,6 @@ from pipeline.train.preview import write_grid
 log = logging.getLogger(__name__)
 
 STAGES = ("base", "fit")
-# The roles each variant learns; cg also learns its CG-pass -> actor pairs.
-VARIANT_ROLES: dict[str, tuple[str, ...]] = {"rigid": ("actor", "dancer"), "loose": ("actor", "dancer"),
-                                             "cg": ("actor",)}
 _BANK_BATCH = 64
 
 
@@ -42,7 +39,7 @@ _BANK_BATCH = 64
 class TrainInputs:
     """What a training stage reads and where it writes (`out_dir` holds checkpoint and previews)."""
     data: TrainingSet
-    variant: str
+    model: str                      # a registered model: rigid, loose, cg (pipeline.models.list_models())
     out_dir: Path
     stage: str = "base"
     init_from: Path | None = None   # the base checkpoint a fit stage starts from
@@ -86,18 +83,18 @@ def _to_tensor(batch: np.ndarray, device: torch.device) -> torch.Tensor:
 
 
 def _check_inputs(config: TrainConfig, inputs: TrainInputs) -> tuple[str, ...]:
-    if inputs.variant not in VARIANT_ROLES:
-        raise InputError(f"unknown variant {inputs.variant!r}; known: {', '.join(sorted(VARIANT_ROLES))}")
+    info = model_info(inputs.model)
     if inputs.stage not in STAGES:
         raise InputError(f"unknown training stage {inputs.stage!r}; known: {', '.join(STAGES)}")
-    roles = VARIANT_ROLES[inputs.variant]
+    roles = info.learns
     missing = [r for r in roles if r not in inputs.data.identities]
     if missing:
-        raise InputError(f"the {inputs.variant} model learns {', '.join(roles)}, but the training set has no "
+        raise InputError(f"the {inputs.model} model learns {', '.join(roles)}, but the training set has no "
                          f"{', '.join(missing)} material; give a faceset for each")
-    if inputs.variant == "cg" and inputs.data.cg_pairs is None:
-        raise InputError("the cg model learns CG pass -> actor pairs, but the actor's faceset has no CG crops "
-                         "(crops with source 'cg' and 'pair_of'); render the CG passes in the actor's poses first")
+    if info.learns_cg_pairs and inputs.data.cg_pairs is None:
+        raise InputError(f"the {inputs.model} model learns CG pass -> actor pairs, but the actor's faceset has no CG "
+                         "crops (crops with source 'cg' and 'pair_of'); render the CG passes in the actor's poses "
+                         "first")
     if inputs.stage == "fit" and inputs.init_from is None and not inputs.resume:
         raise InputError("fit training starts from a base checkpoint: train the base stage first and give it")
     return roles
@@ -109,12 +106,12 @@ def _new_model(config: TrainConfig, inputs: TrainInputs) -> SwapModel:
         kw["latent_dim"] = config.latent_dim
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(config.seed)
-        return create_model(inputs.variant, size=inputs.data.size, **kw)
+        return create_model(inputs.model, size=inputs.data.size, **kw)
 
 
 def _check_resume(state: dict[str, Any], config: TrainConfig, inputs: TrainInputs, path: Path) -> None:
-    if (state["variant"], state["stage"]) != (inputs.variant, inputs.stage):
-        raise InputError(f"{path}: holds a {state['variant']} {state['stage']} stage, not {inputs.variant} "
+    if (state["model"]["name"], state["stage"]) != (inputs.model, inputs.stage):
+        raise InputError(f"{path}: holds a {state['model']['name']} {state['stage']} stage, not {inputs.model} "
                          f"{inputs.stage}; choose another output folder")
     if state["manifest_hash"] != inputs.data.manifest_hash:
         raise InputError(f"{path}: the facesets changed since this checkpoint was written; train again without "
@@ -134,6 +131,7 @@ class TrainingStage:
 
     def __init__(self, config: TrainConfig, inputs: TrainInputs, roles: tuple[str, ...], device: torch.device):
         self.config, self.inputs, self.roles, self.device = config, inputs, roles, device
+        self.info = model_info(inputs.model)
         self.amp = device.type == "cuda" and config.mixed_precision
         self.path = inputs.out_dir / CHECKPOINT_FILE
         state = self._start_state()
@@ -156,17 +154,17 @@ class TrainingStage:
                                  "choose another output folder")
             state = load_checkpoint(self.path)
             _check_resume(state, self.config, inputs, self.path)
-            log.info("resuming %s %s at step %d", inputs.variant, inputs.stage, state["step"])
+            log.info("resuming %s %s at step %d", inputs.model, inputs.stage, state["step"])
             return state
         if inputs.resume:
             log.info("%s: nothing to resume, starting a new %s stage", inputs.out_dir, inputs.stage)
         if inputs.init_from is None:
             return None
         base = load_checkpoint(inputs.init_from)
-        if base["model"]["name"] != inputs.variant or base["model"]["size"] != inputs.data.size:
+        if base["model"]["name"] != inputs.model or base["model"]["size"] != inputs.data.size:
             raise InputError(f"{inputs.init_from}: a {base['model']['name']} model at {base['model']['size']}², "
-                             f"cannot start a {inputs.variant} stage at {inputs.data.size}²")
-        log.info("starting %s %s from %s (step %d)", inputs.variant, inputs.stage, inputs.init_from, base["step"])
+                             f"cannot start a {inputs.model} stage at {inputs.data.size}²")
+        log.info("starting %s %s from %s (step %d)", inputs.model, inputs.stage, inputs.init_from, base["step"])
         return {**base, "optimizer_state": None}
 
     def _batch(self, crops: Crops, masks: Crops, index: np.ndarray) -> tuple[torch.Tensor, torch.Tensor]:
@@ -203,7 +201,7 @@ class TrainingStage:
                 source = degrade(target, aug, g)
             out.append((role, source, target, mask, mouth))
         pairs = self.inputs.data.cg_pairs
-        if self.inputs.variant == "cg" and pairs is not None:
+        if self.info.learns_cg_pairs and pairs is not None:
             index = torch.randint(len(pairs), (b,), generator=g).numpy()
             cg, mask = self._batch(pairs.cg, pairs.masks, index)
             target = _to_tensor(pairs.actor.take(index), self.device)
@@ -247,7 +245,7 @@ class TrainingStage:
     def checkpoint(self, *, complete: bool) -> Path:
         recent = self.losses[-50:]
         state = {
-            "variant": self.inputs.variant, "stage": self.inputs.stage, "step": self.step_done,
+            "stage": self.inputs.stage, "step": self.step_done,
             "complete": complete, "model": self.model.spec, "config": config_to_dict(self.config),
             "manifest_hash": self.inputs.data.manifest_hash, "facesets": dict(self.inputs.data.sources),
             "init_from": str(self.inputs.init_from) if self.inputs.init_from else None,
@@ -274,7 +272,7 @@ class TrainingStage:
             rows.append((f"{role} input", x))
             for to in self.roles:
                 rows.append((f"{role} > {to}", self.model(x, to)[0]))
-        if self.inputs.variant == "cg" and data.cg_pairs is not None:
+        if self.info.learns_cg_pairs and data.cg_pairs is not None:
             pairs = data.cg_pairs
             index = np.linspace(0, len(pairs) - 1, min(k, len(pairs))).round().astype(int)
             cg = _to_tensor(pairs.cg.take(index), self.device)
@@ -285,7 +283,7 @@ class TrainingStage:
 
 
 def run(config: TrainConfig, inputs: TrainInputs, *, progress: ProgressCallback | None = None) -> TrainResult:
-    """Train one stage of `inputs.variant` up to its steps, checkpointing and previewing as configured."""
+    """Train one stage of `inputs.model` up to its steps, checkpointing and previewing as configured."""
     roles = _check_inputs(config, inputs)
     steps = config.stage_steps(inputs.stage)
     device = pick_device(config.device)
@@ -293,9 +291,9 @@ def run(config: TrainConfig, inputs: TrainInputs, *, progress: ProgressCallback 
     with _deterministic(device):
         stage = TrainingStage(config, inputs, roles, device)
         start, previews = stage.step_done, []
-        log.info("training %s %s on %s: steps %d..%d, %d² crops", inputs.variant, inputs.stage, device, start,
+        log.info("training %s %s on %s: steps %d..%d, %d² crops", inputs.model, inputs.stage, device, start,
                  steps, inputs.data.size)
-        with progress_bar(max(0, steps - start), f"train {inputs.variant} {inputs.stage}", unit="step",
+        with progress_bar(max(0, steps - start), f"train {inputs.model} {inputs.stage}", unit="step",
                           callback=progress) as bar:
             while stage.step_done < steps:
                 began = time.perf_counter()

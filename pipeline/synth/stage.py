@@ -39,7 +39,9 @@ from pipeline.cg.scene import body_drawable, hair_gobo, stage_drawable, strands_
 from pipeline.errors import InputError
 from pipeline.geometry import Intrinsics, axis_rotation, compose, invert_rigid, yaw_pitch_roll
 from pipeline.progress import ProgressCallback, progress_bar
-from pipeline.shot import frame_path, parse_fps
+from pipeline.media.fps import parse_fps
+from pipeline.models.registry import list_models
+from pipeline.shot import SHOT_FILE, ShotLayout, frame_path
 from pipeline.synth.choreography import (NECK_HEIGHT, Choreography, create_choreography, dancer_performance,
                                          walkthrough_performance)
 from pipeline.track.chan import ChanTrack, write_chan
@@ -174,7 +176,7 @@ def run(config: SynthConfig, out_dir: str | os.PathLike, *, progress: ProgressCa
         raise InputError(f"--size {config.size}: use 64..4096 pixels")
     if config.noise_deg < 0:
         raise InputError(f"--noise {config.noise_deg}: tracker noise is a standard deviation in degrees, >= 0")
-    fps = parse_fps(config.fps, where="synth fps")
+    fps = parse_fps(config.fps, source="synth")
     chor = create_choreography(config.preset, config.frames, config.seed)
     n, first = config.frames, config.first_frame
     total = n * 4 + 2 * n * (1 + len(WITNESS_ANGLES)) + len(RIG_PITCHES) * _rig_steps(n) + _rom_frames(n)
@@ -197,7 +199,7 @@ def run(config: SynthConfig, out_dir: str | os.PathLike, *, progress: ProgressCa
         write_manifest(tmp / "synth.json", kind=KIND, version=SCHEMA_VERSION,
                        data={"config": dataclasses.asdict(config), "identities": {"dancer": DANCER.name,
                                                                                   "actor": ACTOR.name}})
-        atomic_write_text(tmp / "shot.toml", _shot_toml(config, fps))
+        atomic_write_text(tmp / SHOT_FILE, _shot_toml(config, fps))
     logger.info("wrote the %s shot to %s", config.preset, out)
     return out
 
@@ -376,14 +378,15 @@ def _shot_toml(config: SynthConfig, fps: Fraction) -> str:
 
 
 def _engine_settings() -> list[str]:
-    """The later stages' tables: curation that keeps the actor's performance, and the three variants."""
+    """The later stages' tables: curation that keeps the actor's performance, and a variant of each model."""
+    from pipeline.dataset.coverage import MANIFEST as COVERAGE
+
+    coverage = (ShotLayout(Path()).dataset.coverage / COVERAGE).as_posix()  # relative to the shot folder
+    variants = [line for model in list_models() for line in (
+        "[[variants]]", f'name = "{model}"', f'model = "{model}"', f'coverage = "{coverage}"', "")]
     return [
         "[dataset]",
         "# the dancer's toothy smile and wide-open mouth are not the actor's: prune what would force them (the",
         "# actor's line, never wide, measures up to about 0.45)",
         'rules = [{drop = "teeth_visible", name = "no teeth"}, {drop = "mouth_open > 0.5", name = "no open mouth"}]',
-        "",
-        "[[variants]]", 'name = "rigid"', 'model = "rigid"', 'coverage = "dataset/coverage/coverage.json"', "",
-        "[[variants]]", 'name = "loose"', 'model = "loose"', 'coverage = "dataset/coverage/coverage.json"', "",
-        "[[variants]]", 'name = "cg"', 'model = "cg"', 'coverage = "dataset/coverage/coverage.json"', "",
-    ]
+        "", *variants]

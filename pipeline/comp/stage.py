@@ -18,21 +18,20 @@ from typing import Any
 
 import numpy as np
 
-from pipeline.artifacts import write_manifest
+from pipeline.artifacts import Artifact
 from pipeline.atomic import atomic_dir
 from pipeline.comp.edit import Edit, check_edit
 from pipeline.comp.fixes import Fix, apply_fix, find_fixes
 from pipeline.comp.handoff import write_nuke, write_otio
 from pipeline.comp.headfit import apply_head_fit
+from pipeline.convert.converted import CONVERTED, ConvertedVariant, converted_variants, read_converted
 from pipeline.errors import InputError
 from pipeline.progress import ProgressCallback, progress_bar
-from pipeline.shot import Shot, frame_path
+from pipeline.shot import Shot, ShotLayout, frame_path
 
 log = logging.getLogger(__name__)
 
-KIND = "comp_render"
-SCHEMA_VERSION = 1
-MANIFEST = "render.json"
+RENDER = Artifact("comp_render", 1, "render.json", missing="render the edit first (facereplace comp)")
 FRAMES = "comp/comp.%04d.exr"
 REVIEW_CLIP = "review.mp4"
 NUKE = "comp.nk"
@@ -50,17 +49,20 @@ class RenderResult:
     last_frame: int
 
 
-def converted_variants(shot: Shot, names: list[str]) -> dict[str, dict[str, Any]]:
-    """The converted variants an edit uses (SHOT/convert/NAME), each read and checked against the shot."""
-    from pipeline.convert.stage import read_converted
+def read_render(folder: str | os.PathLike) -> dict[str, Any]:
+    """A render's manifest (its folder or render.json): the inputs by content hash and the files it wrote."""
+    return RENDER.read(folder)
 
-    folder = shot.root / "convert"
-    known = sorted(p.name for p in folder.iterdir() if (p / "converted.json").is_file()) if folder.is_dir() else []
+
+def edit_variants(shot: Shot, names: list[str]) -> dict[str, ConvertedVariant]:
+    """The converted variants an edit uses (SHOT/convert/NAME), each read and checked against the shot."""
+    known = converted_variants(shot.root)
     unknown = [n for n in names if n not in known]
     if unknown:
-        raise InputError(f"the edit uses variant(s) {', '.join(unknown)} that are not converted in {folder} "
-                         f"(converted: {', '.join(known) or 'none'}); run `facereplace convert SHOT --variant NAME`")
-    variants = {n: read_converted(folder / n) for n in names}
+        raise InputError(f"the edit uses variant(s) {', '.join(unknown)} that are not converted in "
+                         f"{ShotLayout(shot.root).converted} (converted: {', '.join(known) or 'none'}); run "
+                         "`facereplace convert SHOT --variant NAME`")
+    variants = {n: read_converted(known[n]) for n in names}
     for name, data in variants.items():
         if (data["first_frame"], data["last_frame"]) != (shot.first_frame, shot.last_frame):
             raise InputError(f"variant {name!r} was converted for frames {data['first_frame']}-{data['last_frame']}, "
@@ -72,12 +74,12 @@ def converted_variants(shot: Shot, names: list[str]) -> dict[str, dict[str, Any]
     return variants
 
 
-def _check_passes(shot: Shot, edit: Edit, variants: dict[str, dict[str, Any]]) -> None:
+def _check_passes(shot: Shot, edit: Edit, variants: dict[str, ConvertedVariant]) -> None:
     missing: dict[str, list[int]] = {}
     for frame in shot.frames:
         for name, weight in edit.mix_at(frame):
             data = variants[name]
-            if weight > 0 and not (data["folder"] / frame_path(data["passes"]["swap"], frame)).is_file():
+            if weight > 0 and not (data.folder / frame_path(data["passes"]["swap"], frame)).is_file():
                 missing.setdefault(name, []).append(frame)
     if missing:
         detail = "; ".join(f"{n}: frames {f[0]}..{f[-1]} ({len(f)})" for n, f in missing.items())
@@ -88,17 +90,17 @@ def _file_hash(path: Path) -> str:
     return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
 
 
-def variant_frame(data: dict[str, Any], frame: int, plate_linear: np.ndarray, edit: Edit) -> np.ndarray:
+def variant_frame(data: ConvertedVariant, frame: int, plate_linear: np.ndarray, edit: Edit) -> np.ndarray:
     """One variant's comp of `frame` (linear): its swap pass, head-fitted, over the plate."""
     from pipeline.media.image import read_exr
 
-    record = data["by_frame"][frame]
-    if record["status"] != "swapped":
+    record = data.by_frame[frame]
+    if not record.swapped:
         return plate_linear
-    channels = read_exr(data["folder"] / frame_path(data["passes"]["swap"], frame))
+    channels = read_exr(data.folder / frame_path(data["passes"]["swap"], frame))
     rgba = np.stack([channels[c] for c in "RGBA"], axis=-1)
     if not edit.head_fit.identity:
-        rgba = apply_head_fit(rgba, np.asarray(record["transform"]), data["crop_size"], edit.head_fit)
+        rgba = apply_head_fit(rgba, np.asarray(record.transform), data["crop_size"], edit.head_fit)
     return plate_linear * (1.0 - rgba[..., 3:4]) + rgba[..., :3]
 
 
@@ -112,11 +114,8 @@ def render_edit(shot: Shot, edit: Edit, *, fixes_dir: str | os.PathLike | None =
     from pipeline.track.load import load_head_track
 
     check_edit(edit, first_frame=shot.first_frame, last_frame=shot.last_frame,
-               variants=[n for n in edit.variants if (shot.root / "convert" / n / "converted.json").is_file()],
-               where="edit")
-    variants = converted_variants(shot, edit.variants)
-    for data in variants.values():
-        data["by_frame"] = {r["frame"]: r for r in data["frames"]}
+               variants=[n for n in edit.variants if n in converted_variants(shot.root)], where="edit")
+    variants = edit_variants(shot, edit.variants)
     _check_passes(shot, edit, variants)
     like = next(iter(variants.values()))
     fixes: dict[int, Fix] = find_fixes(fixes_dir, first_frame=shot.first_frame, last_frame=shot.last_frame,
@@ -140,14 +139,14 @@ def render_edit(shot: Shot, edit: Edit, *, fixes_dir: str | os.PathLike | None =
         review = make_review_clip(tmp / FRAMES, tmp / REVIEW_CLIP, burn_in=shot.name, fps=shot.fps)
         write_nuke(tmp / NUKE, shot=shot, edit=edit, variants=variants, track=track, output=out / FRAMES)
         write_otio(tmp / OTIO, shot=shot, edit=edit, variants=variants)
-        write_manifest(tmp / MANIFEST, kind=KIND, version=SCHEMA_VERSION, data={
+        RENDER.write(tmp, {
             "shot": shot.name, "first_frame": shot.first_frame, "last_frame": shot.last_frame, "fps": str(shot.fps),
             "edit": edit.to_dict(), "frames": FRAMES, "review_clip": REVIEW_CLIP, "nuke": NUKE, "otio": OTIO,
             "inputs": {"plate": os.fspath(shot.plate),
-                       "variants": {n: _file_hash(d["folder"] / "converted.json") for n, d in variants.items()},
+                       "variants": {n: _file_hash(CONVERTED.path(d.folder)) for n, d in variants.items()},
                        "fixes": {str(f): _file_hash(x.path) for f, x in sorted(fixes.items())}}})
     log.info("comp: rendered %d frames of %s into %s", len(shot.frames), shot.name, out)
     review = dataclasses.replace(review, mp4=out / REVIEW_CLIP, thumbnail=out / review.thumbnail.name,
                                  filmstrip=out / review.filmstrip.name, filmstrip_layout=out / review.filmstrip_layout.name)
-    return RenderResult(manifest=out / MANIFEST, frames=out / FRAMES, review=review, nuke=out / NUKE, otio=out / OTIO,
+    return RenderResult(manifest=RENDER.path(out), frames=out / FRAMES, review=review, nuke=out / NUKE, otio=out / OTIO,
                         first_frame=shot.first_frame, last_frame=shot.last_frame)

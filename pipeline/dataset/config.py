@@ -1,0 +1,60 @@
+"""[dataset] and [fit] in shot.toml: how the facesets are cut and pruned, and how a shot's fit set is picked."""
+from __future__ import annotations
+
+import dataclasses
+from typing import Any
+
+from pipeline.stabilize.crop import check_size
+
+
+@dataclasses.dataclass(frozen=True)
+class TagRange:
+    """User performance tags for frames first..last of one source ([[dataset.tags]])."""
+
+    source: str
+    first: int
+    last: int
+    tags: list[str] = dataclasses.field(default_factory=list)
+
+
+@dataclasses.dataclass(frozen=True)
+class DatasetConfig:
+    """[dataset] in shot.toml."""
+
+    size: int = 256  # crop side in pixels
+    radius: float = 0.16  # scene units around the skull centre spanning half the crop (as stabilize)
+    duplicate_pose_deg: float = 1.0  # a crop this close in pose to the last one kept ...
+    duplicate_difference: float = 0.01  # ... and this close in image (mean grey difference, 0..1) is dropped
+    landmarks: bool = True  # refine the mouth and eye regions with the MediaPipe face mesh
+    cg_passes: list[str] = dataclasses.field(default_factory=lambda: ["beauty"])  # CG passes kept as crops
+    tags: list[TagRange] = dataclasses.field(default_factory=list)
+    rules: list[dict[str, Any]] = dataclasses.field(default_factory=list)  # see pipeline.dataset.rules
+    coverage_deg: float = 15.0  # plate frames farther than this from every training pose are predicted to fail
+    mask_mesh: str = ""  # OBJ of the head (head-local, metres) the masks are cut from, relative to the shot; "" = proxy
+    mask_softness: float = 1.0  # Gaussian softness of the masks' edge, crop pixels
+
+    def __post_init__(self) -> None:
+        check_size(self.size)
+        if not (self.radius > 0 and self.duplicate_pose_deg >= 0 and self.duplicate_difference >= 0
+                and self.coverage_deg > 0 and self.mask_softness >= 0):
+            raise ValueError("radius and coverage_deg must be positive, the duplicate thresholds and mask_softness "
+                             "0 or more")
+
+
+@dataclasses.dataclass(frozen=True)
+class FitConfig:
+    """[fit] in shot.toml."""
+
+    size: int = 200  # crops in the fit set
+    neighbours: int = 24  # nearest crops considered per plate frame
+    max_distance_deg: float = 25.0  # farther crops are not candidates
+    bin_deg: float = 15.0  # plate pose bins sharing the budget equally
+    prefer_walkthrough_deg: float = 10.0  # other material ranks as if this much farther than the walkthrough
+    light_weight_deg: float = 0.0  # degrees of pose a full difference in lighting is worth (0: pose only)
+
+    def __post_init__(self) -> None:
+        if self.size < 1 or self.neighbours < 1:
+            raise ValueError("size and neighbours must be at least 1")
+        if not (self.max_distance_deg > 0 and self.bin_deg > 0 and self.prefer_walkthrough_deg >= 0
+                and self.light_weight_deg >= 0):
+            raise ValueError("max_distance_deg and bin_deg must be positive, the weights 0 or more")
