@@ -12,6 +12,8 @@ FRONTEND_STAMP := review/static/review/build/.stamp
 SYSTEM_PACKAGES := chromium redis-server postgresql fonts-dejavu-core libegl1 libegl-mesa0 libgl1-mesa-dri
 export OPENCV_IO_ENABLE_OPENEXR := 1
 export PYTHONUNBUFFERED := 1
+# see pipeline/__init__.py: torch threads that wait passively keep their speed on a shared machine
+export OMP_WAIT_POLICY ?= PASSIVE
 
 .PHONY: help install system-deps frontend test demo bench serve clean
 
