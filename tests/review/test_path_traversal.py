@@ -10,8 +10,8 @@ from django.db.migrations.executor import MigrationExecutor
 
 from review.models import Job, Sequence, Shot
 from review.paths import path_inside
-from review.services.job_kinds import engine_folder
-from review.services.jobs import work_dir
+from review.jobs.engine_paths import engine_folder
+from review.jobs.runner import work_dir
 from tests.review.factories import MembershipFactory, ProjectFactory, UserFactory
 
 BEFORE_SLUGS = ("review", "0008_membership_role")
