@@ -21,7 +21,7 @@ def engine_run_queue(*, shot: Shot, actor: Any, name: str, quick: bool = False,
                      variants: list[str] | tuple[str, ...] = ENGINE_VARIANTS) -> Job:
     """Run the engine on the shot's folder `name` (a synthetic preset is made when the folder is empty):
     train `variants` (some of rigid, loose, cg), then convert each in chunks."""
-    require(actor, shot.sequence.project_id, Action.SHOT_TRAINING)
+    require(actor, shot.sequence.project_id, Action.ENGINE_RUN)
     if not FOLDER_NAME.match(name or ""):
         raise ValidationError({"name": f"{name!r} is not a folder name (letters, digits, '_', '.', '-'; no slashes)"})
     unknown = ", ".join(repr(v) for v in variants if v not in ENGINE_VARIANTS)
@@ -38,7 +38,7 @@ def engine_run_queue(*, shot: Shot, actor: Any, name: str, quick: bool = False,
 def convert_queue(*, shot: Shot, actor: Any, name: str, variant: str) -> Job:
     """Convert `variant` of the engine shot folder `name` in frame chunks any gpu worker takes, then join and
     publish it to the shot."""
-    require(actor, shot.sequence.project_id, Action.SHOT_TRAINING)
+    require(actor, shot.sequence.project_id, Action.ENGINE_RUN)
     for field, value in (("name", name), ("variant", variant)):
         if not FOLDER_NAME.match(value or ""):
             raise ValidationError({field: f"{value!r} is not a folder name (letters, digits, '_', '.', '-'; "

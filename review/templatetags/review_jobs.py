@@ -24,4 +24,4 @@ def shot_jobs_table(context: dict[str, Any], shot: Any) -> dict[str, Any]:
         chunks = list(job.chunks.all())
         job.chunk_total, job.chunk_done = len(chunks), sum(c.state == "done" for c in chunks)
     return {"shot": shot, "jobs": jobs, "retry_kinds": retry_kinds, "csrf_token": context.get("csrf_token"),
-            "may_run_engine": allowed(user, project_id, Action.SHOT_TRAINING), "engine_variants": ENGINE_VARIANTS}
+            "may_run_engine": allowed(user, project_id, Action.ENGINE_RUN), "engine_variants": ENGINE_VARIANTS}

@@ -95,4 +95,4 @@ def _publish(job: Job, manifest: Path) -> tuple[Variant, bool]:
                                          **files, **made.fields)
 
 
-SPEC = JobKindSpec(queue="gpu", retry_action=Action.SHOT_TRAINING, plan=plan, run_chunk=run_chunk, join=join)
+SPEC = JobKindSpec(queue="gpu", retry_action=Action.ENGINE_RUN, plan=plan, run_chunk=run_chunk, join=join)

@@ -51,4 +51,4 @@ def run(job: Job, progress: Progress) -> None:
     progress(1.0, f"trained {', '.join(variants)}; conversions queued")
 
 
-SPEC = JobKindSpec(queue="gpu", retry_action=Action.SHOT_TRAINING, run=run)
+SPEC = JobKindSpec(queue="gpu", retry_action=Action.ENGINE_RUN, run=run)
