@@ -3,8 +3,10 @@ convert each), or one variant's chunked conversion. The jobs' bodies are `review
 `review.jobs.kinds.convert`."""
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
 
@@ -18,9 +20,11 @@ from review.permissions import Action, require
 
 @transaction.atomic
 def engine_run_queue(*, shot: Shot, actor: Any, name: str, quick: bool = False,
-                     variants: list[str] | tuple[str, ...] = ENGINE_VARIANTS) -> Job:
+                     variants: list[str] | tuple[str, ...] = ENGINE_VARIANTS, base_from: Path | None = None) -> Job:
     """Run the engine on the shot's folder `name` (a synthetic preset is made when the folder is empty):
-    train `variants` (some of rigid, loose, cg), then convert each in chunks."""
+    train `variants` (some of rigid, loose, cg), then convert each in chunks. `base_from`: another engine shot
+    folder (under FACEREPLACE_ENGINE_ROOT) whose trained base stages the fit stages start from, as the demo's
+    shots share the first one's (the same actor and dancer in every shot)."""
     require(actor, shot.sequence.project_id, Action.ENGINE_RUN)
     if not FOLDER_NAME.match(name or ""):
         raise ValidationError({"name": f"{name!r} is not a folder name (letters, digits, '_', '.', '-'; no slashes)"})
@@ -30,8 +34,13 @@ def engine_run_queue(*, shot: Shot, actor: Any, name: str, quick: bool = False,
                                            + f"choose one or more of {', '.join(ENGINE_VARIANTS)}"})
     chosen = [v for v in ENGINE_VARIANTS if v in variants]
     engine_folder(shot, name)  # refuses codes that would lead outside FACEREPLACE_ENGINE_ROOT, before queueing
-    return job_create(shot=shot, kind=JobKind.ENGINE, actor=actor, params={"name": name, "quick": bool(quick),
-                                                                          "variants": chosen})
+    params: dict[str, Any] = {"name": name, "quick": bool(quick), "variants": chosen}
+    if base_from is not None:
+        root = Path(settings.FACEREPLACE_ENGINE_ROOT).resolve()
+        if not Path(base_from).resolve().is_relative_to(root):
+            raise ValidationError({"base_from": "the base shot's folder must lie inside FACEREPLACE_ENGINE_ROOT"})
+        params["base_from"] = str(Path(base_from).resolve().relative_to(root))  # the kind checks it again
+    return job_create(shot=shot, kind=JobKind.ENGINE, actor=actor, params=params)
 
 
 @transaction.atomic
