@@ -8,6 +8,7 @@ from typing import Any
 from review.choices import JobState
 from review.live_relay import send_to_groups
 from review.models import Job
+from review.services.activity import board_group
 
 logger = logging.getLogger(__name__)
 
@@ -28,6 +29,14 @@ def group_send(group: str, message: dict[str, Any]) -> None:
 
 def jobs_group_send(shot_id: int, message: dict[str, Any]) -> None:
     group_send(jobs_group(shot_id), {"shot": shot_id, **message})
+
+
+def board_job_send(job: Job) -> None:
+    """Tell the boards of the job's project that its shot's job changed (the board shows each shot's newest active
+    job with its progress); `job` is a top-level job with its shot and sequence loaded."""
+    group_send(board_group(job.shot.sequence.project_id), {
+        "type": "job.updated", "shot": job.shot_id, "job": job.id, "kind": job.kind, "state": job.state,
+        "progress": job.progress})
 
 
 def job_message(job: Job) -> dict[str, Any]:

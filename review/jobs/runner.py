@@ -39,7 +39,7 @@ from django_tasks_db.models import DBTaskResult
 from pipeline.errors import FacereplaceError
 from review.choices import JOB_STATE_ACTIVE, JobState
 from review.errors import Conflict, database_busy
-from review.jobs.live import group_send, job_message, jobs_group_send
+from review.jobs.live import board_job_send, group_send, job_message, jobs_group_send
 from review.jobs.registry import job_kind
 from review.models import Job, Render, Shot
 from review.paths import path_inside, without_server_paths
@@ -49,6 +49,7 @@ from review.services.activity import board_group, shot_group
 logger = logging.getLogger(__name__)
 
 LOG_LIMIT = 200_000  # characters of log one attempt may append; the rest is summarised
+BOARD_EVERY = 2.0  # seconds between a running job's progress events to the boards (each makes a board re-read)
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
 
 
@@ -78,11 +79,13 @@ def chunk_dir(parent: Job, index: int) -> Path:
 
 
 def _announce(job_id: int) -> None:
-    """After commit, send the job's current row to the shot's jobs websocket."""
+    """After commit, send the job's current row to the shot's jobs websocket (and a top-level job's to the boards)."""
     def send() -> None:
-        job = Job.objects.filter(pk=job_id).first()
+        job = Job.objects.filter(pk=job_id).select_related("shot__sequence").first()
         if job is not None:
             jobs_group_send(job.shot_id, job_message(job))
+            if job.parent_id is None:
+                board_job_send(job)
 
     transaction.on_commit(send)
 
@@ -137,6 +140,8 @@ def job_claim(*, job_id: int, attempt: int, worker: str = WORKER_ID) -> Job | No
         return None
     job = Job.objects.select_related("shot__sequence", "parent", "render", "variant").get(pk=job_id)
     jobs_group_send(job.shot_id, job_message(job))
+    if job.parent_id is None:
+        board_job_send(job)
     return job
 
 
@@ -146,7 +151,7 @@ class JobReporter:
 
     def __init__(self, job: Job, *, every: float = 0.25):
         self.job, self.every = job, every
-        self._last = 0.0
+        self._last = self._board_last = 0.0
         self._pending: list[str] = []
         self._written = 0
         self._lock = threading.Lock()
@@ -179,6 +184,9 @@ class JobReporter:
         job.progress, job.message = self.fraction, self.text
         jobs_group_send(job.shot_id, {**job_message(job), "log_tail": "", "log_append": text})
         _mirror_progress(job)
+        if self._last - self._board_last >= BOARD_EVERY:
+            self._board_last = self._last
+            board_job_send(job.parent or job)
 
 
 def _overall(job: Job) -> float:

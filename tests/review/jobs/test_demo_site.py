@@ -48,7 +48,7 @@ def test_the_demo_site_answers_at_once_while_its_engine_jobs_run_and_show_their_
         session = _signed_in(site, "supervisor", "pick-the-take")
 
         seen: dict[int, list[tuple[str, str, float]]] = {}  # job id -> (kind, state, progress) as each poll saw it
-        slowest, variants, shot = 0.0, [], None
+        slowest, variants, shot, board_rows = 0.0, [], None, []
         deadline = time.monotonic() + patience(600)
         while time.monotonic() < deadline and len(variants) < 3:
             asked = time.monotonic()
@@ -59,6 +59,9 @@ def test_the_demo_site_answers_at_once_while_its_engine_jobs_run_and_show_their_
                 jobs = session.get(f"{site}/api/shots/{shot['id']}/jobs/", timeout=patience(10)).json()["results"]
                 for job in jobs:
                     seen.setdefault(job["id"], []).append((job["kind"], job["state"], job["progress"]))
+                if any(job["kind"] == "engine" and job["state"] == "running" for job in jobs):
+                    board = session.get(f"{site}/", timeout=patience(10)).text
+                    board_rows.append(board.split(f'<tr id="shot-{shot["id"]}"')[1].split("</tr>")[0])
                 variants = session.get(f"{site}/api/shots/{shot['id']}/", timeout=patience(10)).json()["variants"]
             slowest = max(slowest, time.monotonic() - asked)
             time.sleep(0.3)
@@ -71,6 +74,8 @@ def test_the_demo_site_answers_at_once_while_its_engine_jobs_run_and_show_their_
         # the engine run was seen running, part way through, before it was done
         assert any(state == "running" and 0 < progress < 1 for _, state, progress in engine[0]), engine
         assert engine[0][-1][1:] == ("done", 1.0)
+        # the board showed the engine run's progress in the shot's row while it ran
+        assert any("<progress" in row and "Engine run" in row for row in board_rows), board_rows[-3:]
         conversions = [polls for polls in seen.values() if polls[0][0] == "convert"]
         assert len(conversions) == 3 and all(polls[-1][1] == "done" for polls in conversions), seen
 
