@@ -48,9 +48,10 @@ def test_the_demo_site_answers_at_once_while_its_engine_jobs_run_and_show_their_
         session = _signed_in(site, "supervisor", "pick-the-take")
 
         seen: dict[int, list[tuple[str, str, float]]] = {}  # job id -> (kind, state, progress) as each poll saw it
-        slowest, variants, shot, board_rows = 0.0, [], None, []
+        slowest, variants, shot, board_rows, jobs = 0.0, [], None, [], []
         deadline = time.monotonic() + patience(600)
-        while time.monotonic() < deadline and len(variants) < 3:
+        # until the variants are published and every job has finished (a conversion publishes, then finishes)
+        while time.monotonic() < deadline and not (len(variants) == 3 and all(j["state"] == "done" for j in jobs)):
             asked = time.monotonic()
             if shot is None:
                 found = session.get(f"{site}/api/shots/?code=pirouette", timeout=patience(10)).json()["results"]
