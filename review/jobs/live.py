@@ -1,5 +1,6 @@
-"""What the pages see of jobs: the event a job's row becomes, and the groups it is sent to. Reads only, so the
-runner, the selectors and the consumers share it without depending on each other."""
+"""What the pages hear of jobs: the event a job's row becomes, the groups it is sent to (a shot's jobs socket,
+the boards), and the sending. It writes nothing to the database, so the runner, the selectors and the consumers
+share it without depending on each other."""
 from __future__ import annotations
 
 import logging
