@@ -72,6 +72,9 @@ def test_approval_queues_a_render_that_the_task_starts(in_review, django_capture
     job = render.jobs.get(parent=None)
     assert task.task_path == "review.jobs.runner.job_execute" and task.queue_name == "cpu"
     assert task.args_kwargs["args"] == [job.id, 1]
+    # a task queued before the jobs moved to review/jobs/ names the old path: the queue still finds the task
+    DBTaskResult.objects.filter(pk=task.pk).update(task_path="review.tasks.job_execute")
+    assert DBTaskResult.objects.get(pk=task.pk).task.func is job_execute.func
 
     job_execute.call(job.id, 1)
     render.refresh_from_db()
