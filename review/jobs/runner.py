@@ -10,8 +10,8 @@ task enqueued twice runs once), and every write it makes is conditional on still
 runs, a thread beats the job's heartbeat; `jobs_reap` (run by every worker every few seconds, and by
 `manage.py jobs_reap`) re-queues a job whose heartbeat went stale, up to `max_attempts`, then fails it.
 
-One task (`job_execute`, on the job's queue: `gpu` for training and conversion, `cpu` for transcoding and the
-comp, so studios run workers where the hardware is) runs one attempt. While it runs, the records of the
+The task is `job_execute`, enqueued on the job's queue (`gpu` for training and conversion, `cpu` for transcoding
+and the comp, so studios run workers where the hardware is). While an attempt runs, the records of the
 `pipeline` and `review` loggers go to the job's log (handlers on those two loggers, none on the root logger).
 """
 from __future__ import annotations
@@ -33,7 +33,6 @@ from django.db.models import Avg, DateTimeField, F, Value
 from django.db.models.functions import Coalesce, Concat
 from django.tasks import task
 from django.utils import timezone
-
 from django_tasks_db.models import DBTaskResult
 
 from pipeline.errors import FacereplaceError
