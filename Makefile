@@ -18,7 +18,7 @@ export OMP_WAIT_POLICY ?= PASSIVE
 .PHONY: help install system-deps frontend test demo bench serve clean
 
 help:
-	@echo "make demo   install, run the main job on the embedded defaults, serve http://127.0.0.1:8000"
+	@echo "make demo   install, serve http://127.0.0.1:8000, run the engine on the demo's shots as the site's jobs"
 	@echo "make test   install, then run every test"
 	@echo "make bench  run the benchmarks and write bench-report/"
 
@@ -51,11 +51,11 @@ $(FRONTEND_STAMP): $(shell find frontend -type f -not -path '*/node_modules/*' 2
 test: system-deps install
 	$(PY) -m pytest -p no:cacheprovider -q
 
-DEMO_DIR := var/engine/demo/SQ010
+# The site answers at once; the engine trains and converts the demo's shots as its jobs, shown live on the board
+# and the shots' pages (`facereplace demo DIR` then `manage.py demo_site DIR` is the command-line route).
 demo: system-deps install
 	$(PY) manage.py migrate --noinput
-	$(VENV)/bin/facereplace demo $(DEMO_DIR)
-	$(PY) manage.py demo_site $(DEMO_DIR)
+	$(PY) manage.py demo_site
 
 bench: system-deps install
 	$(PY) -m tests.bench

@@ -11,6 +11,7 @@ from typing import Any
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
+from review.jobs.live import jobs_group
 from review.services.activity import board_group, shot_group
 
 FORBIDDEN = 4403
@@ -84,8 +85,6 @@ class ShotJobsConsumer(_ForwardingConsumer):
     poll_seconds = 0.5
 
     async def listen_to(self) -> list[str]:
-        from review.services.jobs import jobs_group
-
         self.shot_id = int(self.scope["url_route"]["kwargs"]["shot_id"])
         may = await database_sync_to_async(_may_see_shot)(self.scope["user"], self.shot_id)
         return [jobs_group(self.shot_id)] if may else []

@@ -21,6 +21,7 @@ class Action(enum.StrEnum):
     SHOT_UPDATE = "shot.update"
     SHOT_HOLD = "shot.hold"
     SHOT_TRAINING = "shot.training"
+    ENGINE_RUN = "engine.run"
     VARIANT_PUBLISH = "variant.publish"
     EDIT_CREATE = "edit.create"
     DECISION_CREATE = "decision.create"
@@ -41,6 +42,7 @@ MATRIX: dict[Action, tuple[frozenset[Role], str]] = {
     Action.SHOT_UPDATE: (frozenset({S, P}), "change a shot's due date, assignees, description"),
     Action.SHOT_HOLD: (frozenset({S, P}), "put a shot on hold, omit it, or bring it back"),
     Action.SHOT_TRAINING: (frozenset({S, PL}), "move a shot between waiting and training"),
+    Action.ENGINE_RUN: (frozenset({S, PL}), "run the engine on a shot (train, convert) and retry those jobs"),
     Action.VARIANT_PUBLISH: (frozenset({PL}), "publish a variant (clip, recipe, per-frame QC) or the plate clip"),
     Action.EDIT_CREATE: (frozenset({S}), "pick: save a new edit version"),
     Action.DECISION_CREATE: (frozenset({S}), "approve an edit or request changes"),

@@ -95,7 +95,7 @@ def shot_page(request: HttpRequest, shot_id: int) -> HttpResponse:
         "can": can, "verdicts": DecisionVerdict, "role": role})
 
 
-def _run(request: HttpRequest, action: Any) -> None:
+def run_for_form(request: HttpRequest, action: Any) -> None:
     """Run a service for a page form; its refusal becomes a message on the page."""
     try:
         action()
@@ -108,8 +108,8 @@ def _run(request: HttpRequest, action: Any) -> None:
 @require_POST
 def shot_status_form(request: HttpRequest, shot_id: int) -> HttpResponse:
     shot = sel.shot_get(user=request.user, shot_id=shot_id)
-    _run(request, lambda: shot_services.shot_set_status(shot=shot, status=request.POST.get("status", ""),
-                                                        actor=request.user))
+    run_for_form(request, lambda: shot_services.shot_set_status(shot=shot, status=request.POST.get("status", ""),
+                                                                actor=request.user))
     return redirect("shot", shot_id=shot_id)
 
 
@@ -127,7 +127,7 @@ def shot_note_form(request: HttpRequest, shot_id: int) -> HttpResponse:
         note_services.note_create(shot=shot, actor=request.user, frame_start=start, frame_end=end,
                                   text=request.POST.get("text", ""), attachments=request.FILES.getlist("attachments"))
 
-    _run(request, create)
+    run_for_form(request, create)
     return redirect("shot", shot_id=shot_id)
 
 
@@ -136,9 +136,9 @@ def shot_note_form(request: HttpRequest, shot_id: int) -> HttpResponse:
 def edit_decision_form(request: HttpRequest, edit_id: int) -> HttpResponse:
     edit = get_object_or_404(Edit.objects.select_related("shot__sequence"), pk=edit_id)
     sel.shot_get(user=request.user, shot_id=edit.shot_id)
-    _run(request, lambda: edit_services.decision_create(edit=edit, actor=request.user,
-                                                        verdict=request.POST.get("decision", ""),
-                                                        comment=request.POST.get("comment", "")))
+    run_for_form(request, lambda: edit_services.decision_create(edit=edit, actor=request.user,
+                                                                verdict=request.POST.get("decision", ""),
+                                                                comment=request.POST.get("comment", "")))
     return redirect("shot", shot_id=edit.shot_id)
 
 
@@ -146,5 +146,5 @@ def edit_decision_form(request: HttpRequest, edit_id: int) -> HttpResponse:
 @require_POST
 def shot_render_form(request: HttpRequest, shot_id: int) -> HttpResponse:
     shot = sel.shot_get(user=request.user, shot_id=shot_id)
-    _run(request, lambda: render_services.render_queue(shot=shot, actor=request.user))
+    run_for_form(request, lambda: render_services.render_queue(shot=shot, actor=request.user))
     return redirect("shot", shot_id=shot_id)

@@ -6,7 +6,7 @@
 import { h } from "./dom";
 import { LiveSocket } from "./live";
 
-/** One `job.updated` message, as review/services/jobs.py sends it. */
+/** One `job.updated` message, as review/jobs/live.py sends it. */
 export interface JobUpdate {
   job: number;
   parent: number | null;

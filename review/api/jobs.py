@@ -15,8 +15,9 @@ from review.api.serializers import StrictInput
 from review.api.views import SHOT_LIST_REFUSALS, ServiceMixin, ShotScopedList, validated
 from review.models import Job, Shot
 from review.selectors.jobs import shot_jobs
-from review.services.job_kinds import ENGINE_VARIANTS, FOLDER_NAME, convert_queue, engine_run_queue
-from review.services.jobs import job_retry
+from review.jobs.engine_paths import ENGINE_VARIANTS, FOLDER_NAME
+from review.jobs.runner import job_retry
+from review.services.engine import convert_queue, engine_run_queue
 
 
 class JobSerializer(serializers.ModelSerializer):

@@ -8,6 +8,7 @@ from django.db.models import QuerySet
 from django.shortcuts import get_object_or_404
 from django.utils import timezone
 
+from review.jobs.live import job_message
 from review.models import Job
 
 
@@ -25,8 +26,6 @@ def job_get(*, job_id: int) -> Job:
 
 def jobs_changed_since(*, shot_id: int, since: datetime | None) -> tuple[list[dict[str, Any]], datetime]:
     """The shot's jobs updated after `since` as job events (none on the first call), and the new mark."""
-    from review.services.jobs import job_message
-
     now = timezone.now()
     if since is None:
         return [], now

@@ -14,9 +14,9 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from review.choices import SHOT_STATUS_CLOSED, ShotStatus
+from review.choices import JOB_STATE_ACTIVE, SHOT_STATUS_CLOSED, JobKind, ShotStatus
 from review.permissions import member_project_ids
-from review.models import CODE_PATTERN, Activity, Decision, Edit, Note, Project, Render, Shot, Variant
+from review.models import CODE_PATTERN, Activity, Decision, Edit, Job, Note, Project, Render, Shot, Variant
 
 
 def project_ids_for(user: Any) -> list[int] | None:
@@ -169,6 +169,12 @@ class BoardRow:
     assignees: tuple[str, ...]
     variant_count: int
     open_notes: int
+    job_kind: str = ""  # the shot's newest queued or running job ("" when none), and its progress
+    job_progress: float = 0.0
+
+    @property
+    def job_label(self) -> str:
+        return JobKind(self.job_kind).label if self.job_kind else ""
 
     @property
     def name(self) -> str:
@@ -194,10 +200,13 @@ class Board:
 
 def board(*, user: Any, filters: dict[str, Any] | None = None) -> Board:
     """The producer's board: every shot with its status, counts per status and per sequence, overdue shots.
-    Two queries: the shots with their counts, then their assignees."""
+    Two queries: the shots with their counts and newest active job, then their assignees."""
+    active = (Job.objects.filter(shot=OuterRef("pk"), parent__isnull=True, state__in=JOB_STATE_ACTIVE)
+              .order_by("-created", "-id"))
     values = list(shot_list(user=user, filters=filters).prefetch_related(None).values(
         "id", "code", "status", "frame_start", "frame_end", "fps_num", "fps_den", "due_date", "variant_count",
-        "open_notes", project_code=F("sequence__project__code"), sequence_code=F("sequence__code")))
+        "open_notes", project_code=F("sequence__project__code"), sequence_code=F("sequence__code"),
+        job_kind=Subquery(active.values("kind")[:1]), job_progress=Subquery(active.values("progress")[:1])))
     assignees: dict[int, list[str]] = {}
     for shot_id, name in (Shot.assignees.through.objects.filter(shot_id__in=[v["id"] for v in values])
                           .order_by("user__username").values_list("shot_id", "user__username")):
@@ -209,7 +218,8 @@ def board(*, user: Any, filters: dict[str, Any] | None = None) -> Board:
                      due_date=v["due_date"], overdue=bool(v["due_date"] and v["due_date"] < today
                                                           and v["status"] not in SHOT_STATUS_CLOSED),
                      assignees=tuple(assignees.get(v["id"], ())), variant_count=v["variant_count"],
-                     open_notes=v["open_notes"]) for v in values]
+                     open_notes=v["open_notes"], job_kind=v["job_kind"] or "",
+                     job_progress=v["job_progress"] or 0.0) for v in values]
     by_status = Counter(r.status for r in rows)
     per_sequence: dict[str, Counter] = {}
     for r in rows:

@@ -16,7 +16,8 @@ from django.utils import timezone
 
 from review.choices import RENDER_STATE_ACTIVE, DecisionVerdict, JobKind, RenderState, ShotStatus
 from review.errors import Conflict
-from review.models import Edit, Render, Shot
+from review.jobs.runner import job_create
+from review.models import Edit, Job, Render, Shot
 from review.paths import without_server_paths
 from review.permissions import Action, require
 from review.services.activity import activity_record, broadcast
@@ -49,8 +50,6 @@ def render_queue_for_approval(*, shot: Shot, edit: Edit, actor: Any) -> Render:
     activity_record(shot=shot, actor=actor, verb="render.queued",
                     summary=f"{shot}: final render of edit v{edit.version} queued",
                     data={"render": render.id, "edit": edit.id}, message=_progress_message(render))
-    from review.services.jobs import job_create
-
     job_create(shot=shot, kind=JobKind.RENDER, render=render, actor=actor)
     return render
 
@@ -101,8 +100,6 @@ def render_requeue_for_fix(*, shot: Shot, actor: Any) -> Render | None:
     A queued render reads the fixes when it runs; a running one may have passed the frame, so it is
     marked to be followed by another render when it is done.
     """
-    from review.models import Job
-
     if shot.status not in (ShotStatus.APPROVED, ShotStatus.RENDERING, ShotStatus.FINAL):
         return None
     Shot.objects.select_for_update().filter(pk=shot.pk).first()

@@ -162,9 +162,11 @@ def shot_update(*, shot: Shot, actor: Any, **changes: Any) -> Shot:
 
 
 @transaction.atomic
-def shot_plate_set(*, shot: Shot, actor: Any, clip: Any) -> Shot:
-    """Attach the plate's review clip (checked by content, same frame count and rate as the shot)."""
-    require(actor, shot.sequence.project_id, Action.VARIANT_PUBLISH)
+def shot_plate_set(*, shot: Shot, actor: Any, clip: Any, role_checked: bool = False) -> Shot:
+    """Attach the plate's review clip (checked by content, same frame count and rate as the shot).
+    `role_checked`: a site engine run attaches the plate it made, its requester's role checked when queued."""
+    if not role_checked:
+        require(actor, shot.sequence.project_id, Action.VARIANT_PUBLISH)
     upload_size_check(clip.size, what=f"plate {clip.name!r}")
     info = upload_probe(clip)
     if info.frames != shot.frame_count or info.fps != shot.fps:

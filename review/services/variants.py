@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
+from pathlib import Path
 from typing import Any
 
 from django.core.files import File
@@ -13,12 +14,13 @@ from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 
-from review.choices import ShotStatus
+from pipeline.media.review import read_filmstrip_layout
+from review.choices import JobKind, ShotStatus
 from review.errors import Conflict, UploadRejected
+from review.jobs.runner import job_create
 from review.models import Shot, Variant
 from review.permissions import Action, require
 from review.services.activity import activity_record
-from review.services.job_kinds import review_clip_queue
 from review.services.media import ClipInfo, deleted_on_error, image_check, sha256_of, upload_probe, upload_size_check
 from review.services.shots import shot_move
 
@@ -86,7 +88,7 @@ def variant_publish(*, shot: Shot, actor: Any, kind: str, label: str, clip: Uplo
                             data={"variant": variant.id},
                             message={"type": "variant.published", "variant": variant.id, "label": label})
             if not images:  # a bare clip: a job makes its review clip, thumbnail and filmstrip
-                review_clip_queue(variant=variant, actor=actor)
+                _review_clip_queue(variant=variant, actor=actor)
     except IntegrityError:
         _delete(stored)
         replay = _replay(shot=shot, key=idempotency_key, fingerprint=fingerprint) if idempotency_key else None
@@ -167,9 +169,41 @@ def _variant_replace(*, variant: Variant, actor: Any, kind: str, clip: File, thu
                             summary=f"{shot}: variant {locked.label} ({kind}) converted again, {info.frames} frames",
                             data={"variant": locked.id}, message={"type": "variant.updated", "variant": locked.id})
             if not images:
-                review_clip_queue(variant=locked, actor=actor)
+                _review_clip_queue(variant=locked, actor=actor)
         transaction.on_commit(lambda: _delete(old))
     logger.info("replaced variant %s of %s", locked.label, shot)
+    return locked
+
+
+def _review_clip_queue(*, variant: Variant, actor: Any) -> None:
+    """Normalise a published clip that came without its review media (`review.jobs.kinds.review_clip`)."""
+    job_create(shot=variant.shot, kind=JobKind.REVIEW_CLIP, variant=variant, actor=actor)
+
+
+@transaction.atomic
+def variant_review_media_attach(*, variant: Variant, mp4: Path, thumbnail: Path, filmstrip: Path,
+                                layout: Path) -> Variant:
+    """The normalised review clip, thumbnail and filmstrip (a review_clip job made them) replace the variant's
+    uploaded media."""
+    locked = Variant.objects.select_for_update().select_related("shot__sequence").get(pk=variant.pk)
+    old = [name for name in (locked.clip.name, locked.thumbnail.name, locked.filmstrip.name) if name]
+    with deleted_on_error() as stored:
+        for field, path, name in (("clip", mp4, "clip.mp4"), ("thumbnail", thumbnail, "thumbnail.png"),
+                                  ("filmstrip", filmstrip, "filmstrip.png")):
+            with path.open("rb") as f:
+                getattr(locked, field).save(name, File(f), save=False)
+            stored.append(getattr(locked, field).name)
+        locked.filmstrip_layout = read_filmstrip_layout(layout)
+        locked.clip_bytes = mp4.stat().st_size
+        locked.clip_sha256 = hashlib.sha256(mp4.read_bytes()).hexdigest()
+        locked.full_clean(validate_constraints=False)
+        locked.save()
+    storage = locked.clip.storage
+    transaction.on_commit(lambda: [storage.delete(name) for name in old])
+    shot = locked.shot
+    activity_record(shot=shot, actor=None, verb="variant.review_clip",
+                    summary=f"{shot}: variant {locked.label} has its review clip, thumbnail and filmstrip",
+                    data={"variant": locked.id}, message={"type": "variant.updated", "variant": locked.id})
     return locked
 
 

@@ -16,8 +16,9 @@ register = template.Library()
 _ROW = ('<tr id="shot-{id}" data-shot="{id}" class="{row_class}"><td><a href="{prefix}{id}/">{name}</a></td>'
         '<td><span class="status" data-status="{status}" style="--c: {colour}">{label}</span></td>'
         "<td>{start}–{end}</td><td>{fps}</td><td>{due}{late}</td><td>{assignees}</td><td>{variants}</td>"
-        "<td>{notes}</td></tr>\n")
+        "<td>{notes}</td><td>{job}</td></tr>\n")
 _LATE = ' <span class="late">overdue</span>'
+_JOB = '<progress max="1" value="{progress:.3f}"></progress> <small>{label} {percent}%</small>'
 
 
 @register.simple_tag
@@ -28,5 +29,7 @@ def board_rows(shots: Iterable[BoardRow]) -> SafeString:
         status=escape(s.status), colour=escape(s.status_colour), label=escape(s.status_label),
         start=int(s.frame_start), end=int(s.frame_end), fps=escape(s.fps), due=s.due_date or "",
         late=_LATE if s.overdue else "", assignees=escape(", ".join(s.assignees)), variants=int(s.variant_count),
-        notes=int(s.open_notes)) for s in shots)
-    return mark_safe(rows or '<tr><td colspan="8" class="empty">No shots match.</td></tr>')
+        notes=int(s.open_notes), job=_JOB.format(progress=float(s.job_progress), label=escape(s.job_label),
+                                                 percent=int(s.job_progress * 100)) if s.job_kind else "")
+        for s in shots)
+    return mark_safe(rows or '<tr><td colspan="9" class="empty">No shots match.</td></tr>')

@@ -6,6 +6,8 @@ from typing import Any
 
 from django import template
 
+from review.jobs.engine_paths import ENGINE_VARIANTS
+from review.jobs.registry import job_kinds
 from review.permissions import Action, allowed
 from review.selectors.jobs import shot_jobs
 
@@ -14,14 +16,12 @@ register = template.Library()
 
 @register.inclusion_tag("review/jobs.html", takes_context=True)
 def shot_jobs_table(context: dict[str, Any], shot: Any) -> dict[str, Any]:
-    from review.services.job_kinds import ENGINE_VARIANTS, JOB_KINDS
-
     user = context["request"].user
     project_id = shot.sequence.project_id
-    retry_kinds = sorted(kind for kind, spec in JOB_KINDS.items() if allowed(user, project_id, spec.retry_action))
+    retry_kinds = sorted(kind for kind, spec in job_kinds().items() if allowed(user, project_id, spec.retry_action))
     jobs = list(shot_jobs(shot_id=shot.id))
     for job in jobs:
         chunks = list(job.chunks.all())
         job.chunk_total, job.chunk_done = len(chunks), sum(c.state == "done" for c in chunks)
     return {"shot": shot, "jobs": jobs, "retry_kinds": retry_kinds, "csrf_token": context.get("csrf_token"),
-            "may_run_engine": allowed(user, project_id, Action.SHOT_TRAINING), "engine_variants": ENGINE_VARIANTS}
+            "may_run_engine": allowed(user, project_id, Action.ENGINE_RUN), "engine_variants": ENGINE_VARIANTS}

@@ -19,8 +19,8 @@ from django.db.migrations.executor import MigrationExecutor
 from rest_framework.test import APIClient
 
 from review.models import ApiToken, Job, Variant
-from review.services.job_kinds import engine_run_queue
-from review.services.jobs import job_run
+from review.jobs.runner import job_run
+from review.services.engine import engine_run_queue
 from tests.review.factories import UserFactory
 from tests.review.live import ROOT, running_site
 
@@ -141,7 +141,7 @@ def test_job_errors_and_logs_name_no_server_path(world, settings, tmp_path):
     shown = job.error + job.log + job.message
     for server_path in (tmp_path, settings.BASE_DIR, sys.prefix, sys.base_prefix):
         assert str(server_path) not in shown
-    assert "Traceback" in job.log and "$SITE/review/services/job_kinds.py" in job.log
+    assert "Traceback" in job.log and "$SITE/review/jobs/kinds/engine.py" in job.log
 
 
 def test_a_variants_checkpoint_is_shown_without_the_server_path(world, settings):

@@ -9,7 +9,8 @@ from datetime import date, timedelta
 
 import pytest
 
-from review.choices import ShotStatus
+from review.choices import JobKind, JobState, ShotStatus
+from review.models import Job
 from review.services.variants import variant_publish
 from tests.review.factories import NoteFactory, SequenceFactory, ShotFactory, VariantFactory
 from tests.review.media import uploaded
@@ -44,6 +45,18 @@ def test_board_shows_colours_counts_and_overdue(client, board_world):
     assert "dance/SQ010" in html and "dance/SQ020" in html
     assert html.count("is-overdue") == 1  # the final shot is late but done
     assert 'id="board-root" data-ws="/ws/board/"' in html
+
+
+def test_board_shows_each_shots_newest_active_job_with_its_progress(client, board_world):
+    shot = board_world.shot
+    Job.objects.create(shot=shot, kind=JobKind.ENGINE, queue="gpu", state=JobState.DONE, progress=1.0)
+    Job.objects.create(shot=shot, kind=JobKind.CONVERT, queue="gpu", state=JobState.RUNNING, progress=0.375,
+                       params={"name": "pirouette", "variant": "rigid"})
+    client.force_login(board_world.users["producer"])
+    html = client.get("/").content.decode()
+    row = html.split(f'<tr id="shot-{shot.id}"')[1].split("</tr>")[0]
+    assert '<progress max="1" value="0.375"></progress> <small>Conversion 37%</small>' in row
+    assert html.count("<progress") == 1  # the done engine run and the other shots show none
 
 
 def test_board_filters_and_csv(client, board_world):

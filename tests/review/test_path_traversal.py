@@ -8,10 +8,11 @@ from django.core.exceptions import ValidationError
 from django.db import connection
 from django.db.migrations.executor import MigrationExecutor
 
+from review.jobs.engine_paths import engine_folder
+from review.jobs.runner import work_dir
 from review.models import Job, Sequence, Shot
 from review.paths import path_inside
-from review.services.job_kinds import engine_folder
-from review.services.jobs import work_dir
+from review.services.engine import engine_run_queue
 from tests.review.factories import MembershipFactory, ProjectFactory, UserFactory
 
 BEFORE_SLUGS = ("review", "0008_membership_role")
@@ -91,6 +92,19 @@ def test_folders_inside_their_root_are_built_as_before(world, engine_root, setti
     assert engine_folder(world.shot, "pirouette") == (engine_root / "dance" / "SQ010" / "SH010" / "pirouette").resolve()
     job = Job.objects.create(shot=world.shot, kind="review_clip", queue="cpu")
     assert work_dir(job) == (settings.FACEREPLACE_WORK_ROOT / "jobs" / str(job.id)).resolve()
+
+
+def test_an_engine_runs_base_shot_must_lie_inside_the_engine_root(world, engine_root, tmp_path):
+    """The demo's later shots train from the first shot's base (`base_from`): a folder outside
+    FACEREPLACE_ENGINE_ROOT is refused before anything is queued; one inside is kept relative to the root."""
+    supervisor = world.users["supervisor"]
+    for outside in (tmp_path / "elsewhere", engine_root / ".." / "work", engine_root.parent):
+        with pytest.raises(ValidationError, match="inside FACEREPLACE_ENGINE_ROOT"):
+            engine_run_queue(shot=world.shot, actor=supervisor, name="fouette", base_from=outside)
+    assert not Job.objects.exists()
+    job = engine_run_queue(shot=world.shot, actor=supervisor, name="fouette",
+                           base_from=engine_root / "dance" / "SQ010" / "SH005" / "pirouette")
+    assert job.params["base_from"] == "dance/SQ010/SH005/pirouette"
 
 
 def test_a_symlink_out_of_the_root_is_refused(tmp_path):

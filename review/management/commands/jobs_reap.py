@@ -8,6 +8,8 @@ import time
 
 from django.core.management.base import BaseCommand
 
+from review.jobs.runner import jobs_reap
+
 
 class Command(BaseCommand):
     help = "Re-queue jobs whose worker stopped (stale heartbeat) and re-enqueue jobs whose task was lost."
@@ -16,8 +18,6 @@ class Command(BaseCommand):
         parser.add_argument("--every", type=float, default=0, help="sweep every N seconds (default: once)")
 
     def handle(self, *args, every: float, **options):
-        from review.services.jobs import jobs_reap
-
         while True:
             for line in jobs_reap():
                 self.stdout.write(line)

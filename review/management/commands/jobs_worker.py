@@ -7,12 +7,12 @@ from __future__ import annotations
 
 from django_tasks_db.management.commands.db_worker import Command as DbWorkerCommand
 
+from review.jobs.runner import reaper_thread, stale_seconds
+
 
 class Command(DbWorkerCommand):
     help = "Run a task worker on the database queue that also re-queues jobs of dead workers."
 
     def handle(self, *args, **options):
-        from review.services.jobs import reaper_thread, stale_seconds
-
         reaper_thread(max(0.5, stale_seconds() / 4))
         return super().handle(*args, **options)

@@ -72,15 +72,18 @@ class Command(BaseCommand):
         parser.add_argument("--task-workers", type=int, default=1, help="task worker processes")
         parser.add_argument("--queue", action="append", dest="queues",
                             help="queue(s) the task workers take (default: all)")
+        parser.add_argument("--worker-nice", type=int, default=0,
+                            help="run the task workers this much nicer (lower CPU priority) than the ASGI server, so "
+                                 "pages answer at once while a worker trains on the same cores (the demo: 10)")
 
-    def handle(self, *args, host, port, asgi_workers, task_workers, queues, **options):
+    def handle(self, *args, host, port, asgi_workers, task_workers, queues, worker_nice, **options):
         from django.conf import settings
 
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": os.environ.get("DJANGO_SETTINGS_MODULE", "facereplace_site.settings")}
         server_args = [sys.executable, "-m", "uvicorn", "facereplace_site.asgi:application", "--host", host,
                        "--port", str(port), "--workers", str(asgi_workers), "--log-level", "warning"]
-        worker_args = [sys.executable, "-m", "django", "jobs_worker", "--queue-name",
-                       ",".join(queues or settings.TASKS["default"]["QUEUES"])]
+        worker_args = [*(["nice", "-n", str(worker_nice)] if worker_nice else []), sys.executable, "-m", "django",
+                       "jobs_worker", "--queue-name", ",".join(queues or settings.TASKS["default"]["QUEUES"])]
         in_memory = "InMemoryChannelLayer" in settings.CHANNEL_LAYERS["default"]["BACKEND"]
         if in_memory and asgi_workers > 1:
             raise CommandError("several ASGI processes need a shared channel layer: set REDIS_URL "

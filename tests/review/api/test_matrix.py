@@ -16,8 +16,8 @@ from typing import Any
 import pytest
 from PIL import Image
 
-from review.choices import RenderState, ShotStatus
-from review.models import Decision, FrameFix, Render
+from review.choices import JobKind, JobState, RenderState, ShotStatus
+from review.models import Decision, FrameFix, Job, Render
 from review.permissions import MATRIX, Action, matrix_markdown
 from tests.review.factories import EditFactory, NoteFactory, ShotFactory, VariantFactory
 
@@ -61,6 +61,13 @@ class Scene:
         self.shot.save()
         return self.shot
 
+    def failed_job(self, kind: JobKind) -> Job:
+        """A failed engine run or conversion of the shot (its retry is gated like starting it)."""
+        params = {"name": "pirouette", "variants": ["rigid"]} if kind == JobKind.ENGINE else {
+            "name": "pirouette", "variant": "rigid"}
+        return Job.objects.create(shot=self.shot, kind=kind, queue="gpu", state=JobState.FAILED, error="boom",
+                                  params=params)
+
     def render(self) -> Render:
         self.approved()
         return Render.objects.create(shot=self.shot, edit=self.edit, state=RenderState.QUEUED)
@@ -91,6 +98,7 @@ CASES = [
     Case("renders", Action.VIEW, "get", lambda s: f"/api/shots/{s.shot.id}/renders/"),
     Case("render", Action.VIEW, "get", lambda s: f"/api/renders/{s.render().id}/"),
     Case("activity", Action.VIEW, "get", lambda s: f"/api/shots/{s.shot.id}/activity/"),
+    Case("jobs", Action.VIEW, "get", lambda s: f"/api/shots/{s.shot.id}/jobs/"),
     Case("sequence create", Action.SHOT_CREATE, "post", lambda s: "/api/sequences/",
          lambda s: {"project": "dance", "code": "SQ030"}, ok=201),
     Case("shot create", Action.SHOT_CREATE, "post", lambda s: "/api/shots/",
@@ -101,6 +109,14 @@ CASES = [
     Case("hold", Action.SHOT_HOLD, "post", lambda s: f"/api/shots/{s.shot.id}/status/", lambda s: {"status": "on_hold"}),
     Case("training", Action.SHOT_TRAINING, "post", lambda s: f"/api/shots/{s.waiting_shot().id}/status/",
          lambda s: {"status": "training"}),
+    Case("engine run", Action.ENGINE_RUN, "post", lambda s: f"/api/shots/{s.shot.id}/jobs/",
+         lambda s: {"name": "pirouette", "quick": True, "variants": ["rigid"]}, ok=201),
+    Case("convert", Action.ENGINE_RUN, "post", lambda s: f"/api/shots/{s.shot.id}/jobs/convert/",
+         lambda s: {"name": "pirouette", "variant": "rigid"}, ok=201),
+    Case("engine run retry", Action.ENGINE_RUN, "post",
+         lambda s: f"/api/jobs/{s.failed_job(JobKind.ENGINE).id}/retry/", ok=201),
+    Case("conversion retry", Action.ENGINE_RUN, "post",
+         lambda s: f"/api/jobs/{s.failed_job(JobKind.CONVERT).id}/retry/", ok=201),
     Case("publish", Action.VARIANT_PUBLISH, "post", lambda s: f"/api/shots/{s.shot.id}/variants/",
          lambda s: {"kind": "cg", "label": "cg A", "clip": s.clips["good"].open("rb")}, ok=201, multipart=True),
     Case("plate", Action.VARIANT_PUBLISH, "put", lambda s: f"/api/shots/{s.shot.id}/plate/",

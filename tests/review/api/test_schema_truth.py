@@ -54,9 +54,9 @@ WRITES = {
     "POST /api/fixes/{fix_id}/review/": Action.FIX_REVIEW,
     "POST /api/shots/{shot_id}/renders/": Action.RENDER_QUEUE,
     "PATCH /api/renders/{render_id}/": Action.RENDER_UPDATE,
-    "POST /api/shots/{shot_id}/jobs/": Action.SHOT_TRAINING,
-    "POST /api/shots/{shot_id}/jobs/convert/": Action.SHOT_TRAINING,
-    "POST /api/jobs/{job_id}/retry/": Action.SHOT_TRAINING,  # the failed job below is an engine run
+    "POST /api/shots/{shot_id}/jobs/": Action.ENGINE_RUN,
+    "POST /api/shots/{shot_id}/jobs/convert/": Action.ENGINE_RUN,
+    "POST /api/jobs/{job_id}/retry/": Action.ENGINE_RUN,  # the failed job below is an engine run
 }
 
 

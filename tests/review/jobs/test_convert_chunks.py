@@ -14,8 +14,9 @@ from pipeline.convert.converted import read_converted
 from pipeline.media.clip import open_clip
 from review.choices import JobKind, JobState, ShotStatus
 from review.models import Activity, Job, Variant
-from review.services.job_kinds import convert_queue, engine_folder
-from review.services.jobs import work_dir
+from review.jobs.engine_paths import engine_folder
+from review.jobs.runner import work_dir
+from review.services.engine import convert_queue
 from tests.review.jobs.conftest import drain
 from tests.review.jobs.engine_shot import make_engine_shot, save_loose_model
 
@@ -138,7 +139,7 @@ def test_the_database_refuses_two_active_conversions_of_one_variant(world, monke
     from django.db import IntegrityError, transaction
 
     from review.errors import Conflict
-    from review.services import job_kinds
+    from review.services import engine
 
     def create(variant: str, state: str = JobState.QUEUED) -> Job:
         return Job.objects.create(shot=world.shot, kind=JobKind.CONVERT, state=state,
@@ -152,6 +153,6 @@ def test_the_database_refuses_two_active_conversions_of_one_variant(world, monke
     create("tiny")  # once the first is done, a new one may start
 
     # the service's look finds nothing, as when both requests look before either inserts
-    monkeypatch.setattr(job_kinds, "_active_conversion", lambda **kw: None)
+    monkeypatch.setattr(engine, "_active_conversion", lambda **kw: None)
     with pytest.raises(Conflict, match="already queued or running"):
-        job_kinds.convert_queue(shot=world.shot, actor=world.users["supervisor"], name="pirouette", variant="tiny")
+        engine.convert_queue(shot=world.shot, actor=world.users["supervisor"], name="pirouette", variant="tiny")

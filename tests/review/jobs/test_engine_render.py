@@ -14,7 +14,8 @@ from pipeline.publish.variant import variants_of
 from review.choices import RenderState, ShotStatus
 from review.models import Job, Render
 from review.services.edits import decision_create, edit_create
-from review.services.job_kinds import engine_folder, engine_render_dir
+from review.jobs.engine_paths import engine_folder
+from review.jobs.kinds.render import engine_render_dir
 from review.services.variants import variant_publish
 from tests.pipeline.convert.conftest import IdentitySwapper
 from tests.review.jobs.conftest import accept_white_fix, drain

@@ -2,6 +2,7 @@
 and retried by the right role, the duplicate-render guard, the reaper, re-render when fixes arrive."""
 from __future__ import annotations
 
+import logging
 from datetime import timedelta
 from pathlib import Path
 
@@ -15,10 +16,10 @@ from pipeline.comp.preview import render_edit_preview
 from pipeline.media.clip import open_clip
 from review.choices import JobKind, JobState, RenderState, ShotStatus
 from review.errors import Conflict
+from review.jobs.kinds import review_clip
+from review.jobs.kinds.render import render_inputs
+from review.jobs.runner import JobLost, JobReporter, job_claim, job_create, job_execute, job_retry, jobs_reap
 from review.models import Job, Render
-from review.services.job_kinds import render_inputs
-from review.services.jobs import JobLost, JobReporter, job_claim, job_create, job_retry, jobs_reap
-from review.tasks import job_execute
 from tests.review.jobs.conftest import accept_white_fix, approve, drain
 
 
@@ -91,6 +92,30 @@ def test_plain_job_retry_runs_it_again(published):
     drain()
     retried.refresh_from_db()
     assert retried.state == JobState.DONE and "retried by pipeline1" in retried.log
+
+
+def test_a_job_logs_through_its_kinds_logger_and_leaves_the_root_logger_alone(published, monkeypatch):
+    """The job's log gathers the engine's and the site's records through handlers on those loggers: a host's
+    root logger (and whatever else logs in the worker) is not touched while a job runs."""
+    root = logging.getLogger()
+    root_handlers, seen = list(root.handlers), []
+    make = review_clip.make_review_clip
+
+    def spy(*args, **kwargs):
+        seen.append(list(root.handlers))
+        logging.getLogger("pipeline.spy").info("engine record")
+        logging.getLogger("elsewhere").warning("not the job's")
+        return make(*args, **kwargs)
+
+    monkeypatch.setattr(review_clip, "make_review_clip", spy)
+    job = Job.objects.filter(kind=JobKind.REVIEW_CLIP).first()
+    Job.objects.filter(pk=job.pk).update(state=JobState.FAILED)
+    job_retry(job=job, actor=published.users["pipeline"])
+    drain()
+    job.refresh_from_db()
+    assert job.state == JobState.DONE and seen == [root_handlers] and root.handlers == root_handlers
+    assert "INFO pipeline.spy: engine record" in job.log and "not the job's" not in job.log
+    assert "INFO review.jobs.kinds.review_clip: " in job.log
 
 
 def test_the_same_render_never_runs_twice(published):

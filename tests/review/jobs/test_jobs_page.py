@@ -14,7 +14,7 @@ from django.utils import timezone
 from review.choices import JobKind, JobState, ShotStatus
 from review.models import Job
 from review.routing import websocket_urlpatterns
-from review.services.jobs import job_create
+from review.jobs.runner import job_create
 from tests.review.jobs.conftest import approve, drain
 from tests.timing import patience
 

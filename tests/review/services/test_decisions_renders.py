@@ -11,7 +11,7 @@ from review.models import Decision, Render
 from review.services.edits import decision_create, edit_create
 from review.services.renders import render_queue, render_report
 from review.services.shots import shot_move
-from review.tasks import job_execute
+from review.jobs.runner import job_execute
 from tests.review.factories import VariantFactory
 from tests.review.media import uploaded
 
@@ -70,8 +70,11 @@ def test_approval_queues_a_render_that_the_task_starts(in_review, django_capture
     assert render.state == RenderState.QUEUED and render.edit == edit
     task = DBTaskResult.objects.get(id=render.task_id)
     job = render.jobs.get(parent=None)
-    assert task.task_path == "review.tasks.job_execute" and task.queue_name == "cpu"
+    assert task.task_path == "review.jobs.runner.job_execute" and task.queue_name == "cpu"
     assert task.args_kwargs["args"] == [job.id, 1]
+    # a task queued before the jobs moved to review/jobs/ names the old path: the queue still finds the task
+    DBTaskResult.objects.filter(pk=task.pk).update(task_path="review.tasks.job_execute")
+    assert DBTaskResult.objects.get(pk=task.pk).task.func is job_execute.func
 
     job_execute.call(job.id, 1)
     render.refresh_from_db()

@@ -1,4 +1,5 @@
-"""Jobs: heavy work on a shot, run by task workers, reported live, retried, never lost and never run twice.
+"""The job runner: heavy work on a shot, run by task workers, reported live, retried, never lost and never run
+twice. It knows no kind of job: it looks each job's kind up in `review.jobs.registry`.
 
 A job is queued -> running -> done | failed. A chunked job (a render) plans frame chunks while running,
 then waits while its chunks (child jobs) run on any worker, and is queued once more to join them.
@@ -8,6 +9,10 @@ task enqueued twice runs once), and every write it makes is conditional on still
 (a fencing token: a worker the reaper gave up on cannot overwrite the attempt that replaced it). While it
 runs, a thread beats the job's heartbeat; `jobs_reap` (run by every worker every few seconds, and by
 `manage.py jobs_reap`) re-queues a job whose heartbeat went stale, up to `max_attempts`, then fails it.
+
+The task is `job_execute`, enqueued on the job's queue (`gpu` for training and conversion, `cpu` for transcoding
+and the comp, so studios run workers where the hardware is). While an attempt runs, the records of the
+`pipeline` and `review` loggers go to the job's log (handlers on those two loggers, none on the root logger).
 """
 from __future__ import annotations
 
@@ -17,8 +22,6 @@ import socket
 import threading
 import time
 import traceback
-from collections.abc import Callable
-from dataclasses import dataclass
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
@@ -28,55 +31,29 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, OperationalError, close_old_connections, connection, transaction
 from django.db.models import Avg, DateTimeField, F, Value
 from django.db.models.functions import Coalesce, Concat
+from django.tasks import task
 from django.utils import timezone
+from django_tasks_db.models import DBTaskResult
 
 from pipeline.errors import FacereplaceError
 from review.choices import JOB_STATE_ACTIVE, JobState
 from review.errors import Conflict, database_busy
-from review.live_relay import send_to_groups
-from review.models import Job, Shot
+from review.jobs.live import board_job_send, group_send, job_message, jobs_group_send
+from review.jobs.registry import job_kind
+from review.models import Job, Render, Shot
 from review.paths import path_inside, without_server_paths
-from review.permissions import Action, require
+from review.permissions import require
 from review.services.activity import board_group, shot_group
 
 logger = logging.getLogger(__name__)
 
 LOG_LIMIT = 200_000  # characters of log one attempt may append; the rest is summarised
+BOARD_EVERY = 2.0  # seconds between a running job's progress events to the boards (each makes a board re-read)
 WORKER_ID = f"{socket.gethostname()}:{os.getpid()}"
 
 
 class JobLost(Exception):
     """This attempt no longer owns its job (the reaper re-queued it, or it was failed): stop working."""
-
-
-@dataclass(frozen=True)
-class JobKindSpec:
-    """How a kind of job runs. Plain jobs have `run`; chunked jobs `plan` frame ranges, `run_chunk` each
-    on any worker and `join` them. `on_failed` and `on_done` keep the job's domain object in step, and
-    `retry` (when given) replaces the generic re-run (a failed render is retried as a new render)."""
-
-    queue: str
-    retry_action: Action
-    run: Callable[[Job, Callable[[float, str], None]], None] | None = None
-    plan: Callable[[Job], list[tuple[int, int]]] | None = None
-    run_chunk: Callable[[Job, Job, Callable[[float, str], None]], None] | None = None
-    join: Callable[[Job, Callable[[float, str], None]], None] | None = None
-    on_failed: Callable[[Job, str], None] | None = None
-    on_done: Callable[[Job], None] | None = None
-    retry: Callable[[Job, Any], Job] | None = None
-
-    @property
-    def chunked(self) -> bool:
-        return self.plan is not None
-
-
-def job_kind(kind: str) -> JobKindSpec:
-    from review.services.job_kinds import JOB_KINDS
-
-    try:
-        return JOB_KINDS[kind]
-    except KeyError:
-        raise ValueError(f"unknown job kind {kind!r}; known: {', '.join(sorted(JOB_KINDS))}") from None
 
 
 def heartbeat_seconds() -> float:
@@ -95,53 +72,34 @@ def work_dir(job: Job) -> Path:
     return path
 
 
-def jobs_group(shot_id: int) -> str:
-    """The group of a shot's jobs socket: progress is frequent, so it has its own socket apart from the
-    shot's (whose listeners refetch the shot on every event)."""
-    return f"jobs_{shot_id}"
-
-
-def group_send(group: str, message: dict[str, Any]) -> None:
-    """Send now (the writes it reports are committed), through the channel layer or the worker's relay."""
-    try:
-        send_to_groups([group], {"type": "review.event", "message": message})
-    except Exception:  # a dead channel layer must not stop the work; the page catches up from the table
-        logger.exception("could not send %s to %s", message.get("type"), group)
-
-
-def jobs_group_send(shot_id: int, message: dict[str, Any]) -> None:
-    group_send(jobs_group(shot_id), {"shot": shot_id, **message})
-
-
-def job_message(job: Job) -> dict[str, Any]:
-    """What a page needs to show a job: the event the jobs websocket sends."""
-    return {"type": "job.updated", "job": job.id, "kind": job.kind, "kind_label": job.get_kind_display(),
-            "parent": job.parent_id, "chunk": job.chunk_index, "frame_start": job.frame_start,
-            "frame_end": job.frame_end, "state": job.state, "state_label": job.get_state_display(),
-            "colour": JobState(job.state).colour, "progress": job.progress, "message": job.message,
-            "error": job.error, "attempt": job.attempt, "max_attempts": job.max_attempts, "worker": job.worker,
-            "log_tail": job.log[-2000:]}
+def chunk_dir(parent: Job, index: int) -> Path:
+    """Where chunk `index` of a chunked job writes its part, for the join to read (under `work_dir`)."""
+    return work_dir(parent) / f"chunk{index:04d}"
 
 
 def _announce(job_id: int) -> None:
-    """After commit, send the job's current row to the shot's jobs websocket."""
+    """After commit, send the job's current row to the shot's jobs websocket (and a top-level job's to the boards)."""
     def send() -> None:
-        job = Job.objects.filter(pk=job_id).first()
+        job = Job.objects.filter(pk=job_id).select_related("shot__sequence").first()
         if job is not None:
             jobs_group_send(job.shot_id, job_message(job))
+            if job.parent_id is None:
+                board_job_send(job)
 
     transaction.on_commit(send)
 
 
-def _enqueue(job_id: int, attempt: int, queue: str) -> None:
-    from review.tasks import job_execute
+@task(queue_name="cpu")
+def job_execute(job_id: int, attempt: int) -> None:
+    """Run attempt `attempt` of job `job_id` (enqueued on the job's own queue with `.using(queue_name=...)`)."""
+    job_run(job_id, attempt)
 
+
+def _enqueue(job_id: int, attempt: int, queue: str) -> None:
     result = job_execute.using(queue_name=queue).enqueue(job_id, attempt)
     Job.objects.filter(pk=job_id, attempt=attempt).update(task_id=str(result.id))
     job = Job.objects.filter(pk=job_id).only("render_id", "parent_id").first()
     if job is not None and job.render_id and job.parent_id is None:
-        from review.models import Render
-
         Render.objects.filter(pk=job.render_id).update(task_id=str(result.id))
 
 
@@ -181,6 +139,8 @@ def job_claim(*, job_id: int, attempt: int, worker: str = WORKER_ID) -> Job | No
         return None
     job = Job.objects.select_related("shot__sequence", "parent", "render", "variant").get(pk=job_id)
     jobs_group_send(job.shot_id, job_message(job))
+    if job.parent_id is None:
+        board_job_send(job)
     return job
 
 
@@ -190,7 +150,7 @@ class JobReporter:
 
     def __init__(self, job: Job, *, every: float = 0.25):
         self.job, self.every = job, every
-        self._last = 0.0
+        self._last = self._board_last = 0.0
         self._pending: list[str] = []
         self._written = 0
         self._lock = threading.Lock()
@@ -223,6 +183,9 @@ class JobReporter:
         job.progress, job.message = self.fraction, self.text
         jobs_group_send(job.shot_id, {**job_message(job), "log_tail": "", "log_append": text})
         _mirror_progress(job)
+        if self._last - self._board_last >= BOARD_EVERY:
+            self._board_last = self._last
+            board_job_send(job.parent or job)
 
 
 def _overall(job: Job) -> float:
@@ -244,8 +207,6 @@ def _mirror_progress(job: Job) -> None:
     else:
         overall = _overall(job)
     if root.render_id:
-        from review.models import Render
-
         if not Render.objects.filter(pk=root.render_id, state="running").update(progress=overall):
             return  # finished (or failed) meanwhile: a late "running" would contradict it
         shot = job.shot
@@ -255,17 +216,36 @@ def _mirror_progress(job: Job) -> None:
         group_send(board_group(shot.sequence.project_id), payload)
 
 
+CAPTURED_LOGGERS = ("pipeline", "review")  # the engine's and the site's: every job kind logs under one of them
+
+
 class _LogCapture(logging.Handler):
-    """Log records of the engine and the site, while a job runs, into its reporter."""
+    """Log records of the engine and the site, while a job runs, into its reporter: a handler on each of
+    CAPTURED_LOGGERS (at INFO while the job runs), never on the root logger, whose handlers are the host's."""
 
     def __init__(self, reporter: JobReporter):
         super().__init__(logging.INFO)
         self.reporter = reporter
         self.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+        self._levels: dict[str, int] = {}
 
     def emit(self, record: logging.LogRecord) -> None:
-        if record.name.startswith(("pipeline", "review")):
-            self.reporter.log(self.format(record))
+        self.reporter.log(self.format(record))
+
+    def __enter__(self) -> _LogCapture:
+        for name in CAPTURED_LOGGERS:
+            captured = logging.getLogger(name)
+            self._levels[name] = captured.level
+            captured.addHandler(self)
+            if captured.getEffectiveLevel() > logging.INFO:
+                captured.setLevel(logging.INFO)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for name, level in self._levels.items():
+            captured = logging.getLogger(name)
+            captured.removeHandler(self)
+            captured.setLevel(level)
 
 
 class _Heartbeat(threading.Thread):
@@ -299,46 +279,40 @@ def job_run(job_id: int, attempt: int) -> None:
         return
     spec = job_kind(job.kind)
     reporter = JobReporter(job)
-    capture = _LogCapture(reporter)
     heartbeat = _Heartbeat(job)
-    root_logger = logging.getLogger()
-    root_logger.addHandler(capture)
-    previous_level = root_logger.level
-    root_logger.setLevel(min(previous_level or logging.INFO, logging.INFO))
-    heartbeat.start()
-    reporter.log(f"attempt {attempt} on {WORKER_ID}")
-    try:
-        if job.parent_id:
-            spec.run_chunk(job.parent, job, reporter)
-        elif spec.chunked and job.phase == "":
-            ranges = spec.plan(job)
-            reporter.flush()
-            _chunks_create(job, ranges)
-            return
-        elif spec.chunked:
-            spec.join(job, reporter)
-        else:
-            spec.run(job, reporter)
-        reporter.flush()
-        job_finish(job=job)
-    except JobLost as exc:
-        logger.warning("%s", exc)
-    except Exception as exc:  # the job records any failure; the worker goes on with the next task
-        if database_busy(exc):
-            _retry_after_busy(job, exc)
-            return
-        reporter.log(traceback.format_exc())
+    with _LogCapture(reporter):
+        heartbeat.start()
+        reporter.log(f"attempt {attempt} on {WORKER_ID}")
         try:
+            if job.parent_id:
+                spec.run_chunk(job.parent, job, reporter)
+            elif spec.chunked and job.phase == "":
+                ranges = spec.plan(job)
+                reporter.flush()
+                _chunks_create(job, ranges)
+                return
+            elif spec.chunked:
+                spec.join(job, reporter)
+            else:
+                spec.run(job, reporter)
             reporter.flush()
-        except JobLost:
-            return
-        job_fail(job=job, error=_error_text(exc))
-        raise
-    finally:
-        heartbeat.stop.set()
-        heartbeat.join()
-        root_logger.removeHandler(capture)
-        root_logger.setLevel(previous_level)
+            job_finish(job=job)
+        except JobLost as exc:
+            logger.warning("%s", exc)
+        except Exception as exc:  # the job records any failure; the worker goes on with the next task
+            if database_busy(exc):
+                _retry_after_busy(job, exc)
+                return
+            reporter.log(traceback.format_exc())
+            try:
+                reporter.flush()
+            except JobLost:
+                return
+            job_fail(job=job, error=_error_text(exc))
+            raise
+        finally:
+            heartbeat.stop.set()
+            heartbeat.join()
 
 
 BUSY_RETRY_WAITS = (1.0, 2.0, 4.0, 8.0)
@@ -509,18 +483,14 @@ def jobs_reap(*, now: Any = None) -> list[str]:
 
 
 def _task_pending(task_id: str) -> bool:
-    from django_tasks_db.models import DBTaskResult
-
     return bool(task_id) and DBTaskResult.objects.filter(id=task_id, status__in=("READY", "RUNNING")).exists()
 
 
 def _task_lost(task_id: str, note: str) -> None:
     """The queue's own record of a killed task says so (it would stay RUNNING forever otherwise)."""
-    from django_tasks_db.models import DBTaskResult
-
     if task_id:
         DBTaskResult.objects.filter(id=task_id, status="RUNNING").update(
-            status="FAILED", finished_at=timezone.now(), exception_class_path="review.services.jobs.JobLost",
+            status="FAILED", finished_at=timezone.now(), exception_class_path="review.jobs.runner.JobLost",
             traceback=note)
 
 
