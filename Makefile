@@ -13,12 +13,13 @@ SYSTEM_PACKAGES := chromium redis-server postgresql fonts-dejavu-core libegl1 li
 export OPENCV_IO_ENABLE_OPENEXR := 1
 export PYTHONUNBUFFERED := 1
 
-.PHONY: help install system-deps frontend test demo bench serve clean
+.PHONY: help install system-deps frontend test demo bench serve clean settings-doc
 
 help:
 	@echo "make demo   install, run the main job on the embedded defaults, serve http://127.0.0.1:8000"
 	@echo "make test   install, then run every test"
 	@echo "make bench  run the benchmarks and write bench-report/"
+	@echo "make settings-doc  rewrite docs/settings.md (every setting of shot.toml) from the code"
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON312)" || { echo "error: Python 3.12 not found (install python3.12, or pyenv install 3.12)" >&2; exit 1; }
@@ -57,6 +58,9 @@ demo: system-deps install
 
 bench: system-deps install
 	$(PY) -m tests.bench
+
+settings-doc: install
+	$(VENV)/bin/facereplace shot settings-doc
 
 clean:
 	rm -rf $(VENV) var bench-report test-artifacts review/static/review/build frontend/node_modules

@@ -11,10 +11,10 @@ from pipeline.stabilize.crop import check_size
 class TagRange:
     """User performance tags for frames first..last of one source ([[dataset.tags]])."""
 
-    source: str
-    first: int
-    last: int
-    tags: list[str] = dataclasses.field(default_factory=list)
+    source: str  # a [[sources]] name
+    first: int  # first frame of the range (the source's frame numbers)
+    last: int  # last frame, included
+    tags: list[str] = dataclasses.field(default_factory=list)  # tags the range's crops get
 
 
 @dataclasses.dataclass(frozen=True)
@@ -27,8 +27,9 @@ class DatasetConfig:
     duplicate_difference: float = 0.01  # ... and this close in image (mean grey difference, 0..1) is dropped
     landmarks: bool = True  # refine the mouth and eye regions with the MediaPipe face mesh
     cg_passes: list[str] = dataclasses.field(default_factory=lambda: ["beauty"])  # CG passes kept as crops
-    tags: list[TagRange] = dataclasses.field(default_factory=list)
-    rules: list[dict[str, Any]] = dataclasses.field(default_factory=list)  # see pipeline.dataset.rules
+    tags: list[TagRange] = dataclasses.field(default_factory=list)  # [[dataset.tags]]: tags on frame ranges
+    # crops to drop, e.g. [{drop = "mouth_open > 0.5", name = "no open mouth"}] (pipeline.dataset.rules)
+    rules: list[dict[str, Any]] = dataclasses.field(default_factory=list)
     coverage_deg: float = 15.0  # plate frames farther than this from every training pose are predicted to fail
     mask_mesh: str = ""  # OBJ of the head (head-local, metres) the masks are cut from, relative to the shot; "" = proxy
     mask_softness: float = 1.0  # Gaussian softness of the masks' edge, crop pixels

@@ -46,7 +46,7 @@ class SolveConfig:
     """Settings of the built-in tracker ([track] in shot.toml)."""
 
     mode: str = "video"  # MediaPipe: "video" follows landmarks frame to frame, "static" detects every frame
-    min_detection_confidence: float = 0.5
+    min_detection_confidence: float = 0.5  # MediaPipe's face detection threshold, 0..1
     max_abs_yaw: float = 72.0  # degrees; beyond it the face mesh's landmarks are no longer trusted
     max_reprojection: float = 0.08  # RMS reprojection error as a fraction of the eye-corner distance
     smooth_sigma: float = 1.0  # frames
