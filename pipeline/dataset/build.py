@@ -28,7 +28,7 @@ import numpy as np
 from pipeline.atomic import atomic_dir
 from pipeline.config import config_to_dict
 from pipeline.dataset.config import DatasetConfig
-from pipeline.dataset.descriptors import CropGeometry, face_direction, measure_crop, wrap_degrees
+from pipeline.dataset.descriptors import CropGeometry, face_direction, measure_crop, rebase_eyes, wrap_degrees
 from pipeline.dataset.faceset import CG_SOURCE, FACESET, read_faceset, write_faceset
 from pipeline.dataset.masks import MASK_VERSION, head_mask, proxy_vertices
 from pipeline.errors import InputError, MediaError
@@ -41,7 +41,8 @@ from pipeline.stabilize.stage import open_framing
 
 logger = logging.getLogger(__name__)
 
-DESCRIPTOR_VERSION = 1  # bump when descriptors change meaning: every source's signature changes with it
+DESCRIPTOR_VERSION = 2  # bump when descriptors change meaning: every source's signature changes with it
+# (2: mouth, teeth and eyes read from the refined face mesh where it finds the face)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -188,7 +189,8 @@ def _landmarker(config: DatasetConfig):
         return None
     from pipeline.track.solve import Landmarker
 
-    return Landmarker(mode="static", min_detection_confidence=0.3)
+    # the refined mesh's lips and eyelids are what measure_crop reads mouth, teeth and eyes from
+    return Landmarker(mode="static", min_detection_confidence=0.3, refine=config.face_reading == "face_mesh")
 
 
 def _remove_unreferenced(out: Path, sources: dict[str, Any]) -> None:
@@ -309,6 +311,7 @@ def _cut_source(job: _Job, shot: Shot, config: DatasetConfig, tmp: Path, folder:
     finally:
         if clip is not None:
             clip.close()
+    rebase_eyes(entries)  # eyes closed against this person's own open eye
     logger.info("source %s: %d crops, %d near-duplicates dropped, %d frames unframeable", job.name, len(entries),
                 duplicates, unframed)
     return entries, {"kind": job.kind, "camera": job.camera, "tags": list(job.tags), "frames": len(frames),

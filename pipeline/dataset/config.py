@@ -7,6 +7,9 @@ from typing import Any
 from pipeline.stabilize.crop import check_size
 
 
+FACE_READINGS = ("face_mesh", "regions")
+
+
 @dataclasses.dataclass(frozen=True)
 class TagRange:
     """User performance tags for frames first..last of one source ([[dataset.tags]])."""
@@ -26,6 +29,10 @@ class DatasetConfig:
     duplicate_pose_deg: float = 1.0  # a crop this close in pose to the last one kept ...
     duplicate_difference: float = 0.01  # ... and this close in image (mean grey difference, 0..1) is dropped
     landmarks: bool = True  # refine the mouth and eye regions with the MediaPipe face mesh
+    # how mouth, teeth and eyes are read where the face mesh finds the face: "face_mesh" from its refined lips and
+    # eyelids (real faces); "regions" from the pose's mouth and eye regions, as where it finds none (the
+    # procedural heads of synthetic shots, which the mesh, trained on real faces, misreads)
+    face_reading: str = "face_mesh"
     cg_passes: list[str] = dataclasses.field(default_factory=lambda: ["beauty"])  # CG passes kept as crops
     tags: list[TagRange] = dataclasses.field(default_factory=list)  # [[dataset.tags]]: tags on frame ranges
     # crops to drop, e.g. [{drop = "mouth_open > 0.5", name = "no open mouth"}] (pipeline.dataset.rules)
@@ -36,6 +43,8 @@ class DatasetConfig:
 
     def __post_init__(self) -> None:
         check_size(self.size)
+        if self.face_reading not in FACE_READINGS:
+            raise ValueError(f"face_reading {self.face_reading!r} is not one of {', '.join(FACE_READINGS)}")
         if not (self.radius > 0 and self.duplicate_pose_deg >= 0 and self.duplicate_difference >= 0
                 and self.coverage_deg > 0 and self.mask_softness >= 0):
             raise ValueError("radius and coverage_deg must be positive, the duplicate thresholds and mask_softness "
