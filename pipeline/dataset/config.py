@@ -40,6 +40,10 @@ class DatasetConfig:
     coverage_deg: float = 15.0  # plate frames farther than this from every training pose are predicted to fail
     mask_mesh: str = ""  # OBJ of the head (head-local, metres) the masks are cut from, relative to the shot; "" = proxy
     mask_softness: float = 1.0  # Gaussian softness of the masks' edge, crop pixels
+    # fit the mask's proxy to the face seen (size, jaw) and join it with MediaPipe's selfie segmentation of the crop,
+    # so hair and a dropped jaw are in the mask and the background is not (pipeline.dataset.masks); false: the
+    # proxy's outline alone (the synthetic shots, whose CG heads the proxy matches)
+    mask_person: bool = True
 
     def __post_init__(self) -> None:
         check_size(self.size)

@@ -12,8 +12,13 @@ from pipeline.settings_doc import commented_table, toml_value
 if TYPE_CHECKING:
     from pipeline.intake.stage import ActorSource, _Clip
 
-# The actor's material is her performance; the dancer's open mouth and teeth are not. Real footage measured with
+# The actor's material is her performance; the dancer's open mouth and teeth may not be. Real footage measured with
 # the face mesh (pipeline.dataset.descriptors): a talking mouth reads below 0.5, a wide one above.
+# The fit set's size from the actor's material: most of a clip's frames are near-duplicates of their neighbours
+# and many are far from any plate pose (nersemble's three 184-frame views against turn_talk_wojtek: 139 crops,
+# 43 of them within 25 degrees of the plate's poses once the toothy ones are pruned).
+FIT_FRAMES_PER_CROP = 15
+FIT_LEAST, FIT_MOST = 20, 200
 DATASET_RULES = '[{drop = "teeth_visible", name = "no teeth"}, {drop = "mouth_open > 0.5", name = "no open mouth"}]'
 
 
@@ -66,10 +71,16 @@ def shot_toml(*, name: str, frames: range, fps: Fraction, plate: str, plate_from
                          "action (a walkthrough): clip `frame` is plate `plate_frame`")
         lines.append("")
     lines += ["# --- settings of the later stages; absent keys keep the defaults shown commented out ---", ""]
+    actor_frames = sum(len(clip.frames) for _, _, clip in sources)
+    fit_size = max(FIT_LEAST, min(FIT_MOST, actor_frames // FIT_FRAMES_PER_CROP))
     for table, cls in settings_tables().items():
-        if table == "dataset":  # the one table set here: its rules, then the rest of its keys
-            rest = [line for line in commented_table(f"[{table}]", cls)[1:] if not line.startswith("# rules =")]
-            lines += ["[dataset]", f"rules = {DATASET_RULES}", *rest, ""]
+        if table == "dataset":
+            lines += ["# what the rules prune when the actor's performance must not take the dancer's open mouth:",
+                      f"# [dataset] rules = {DATASET_RULES}", *commented_table(f"[{table}]", cls), ""]
+        elif table == "fit":  # the one table set here: a fit set the actor's material can fill
+            rest = [line for line in commented_table(f"[{table}]", cls)[1:] if not line.startswith("# size =")]
+            lines += ["[fit]", f"size = {fit_size}  # crops: one for every {FIT_FRAMES_PER_CROP} frames of actor "
+                      f"material ({actor_frames}); raise it with more", *rest, ""]
         elif table != "variants":
             lines += [*commented_table(f"[{table}]", cls), ""]
     coverage = (ShotLayout(Path()).dataset.coverage / COVERAGE).as_posix()  # relative to the shot folder
