@@ -173,11 +173,14 @@ class PersonSegmenter:
 
         from pipeline.track.solve import _native_chatter_to_debug_log
 
+        # MediaPipe's start-up chatter, printed as the graph starts and runs its first frame, goes to the debug log
         with _native_chatter_to_debug_log():
             self._model = mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=0)
+            self._model.process(np.zeros((64, 64, 3), np.uint8))
 
     def __call__(self, rgb8: np.ndarray) -> np.ndarray:
-        return np.asarray(self._model.process(np.ascontiguousarray(rgb8[..., :3])).segmentation_mask, np.float32)
+        result = self._model.process(np.ascontiguousarray(rgb8[..., :3]))
+        return np.asarray(result.segmentation_mask, np.float32)
 
     def close(self) -> None:
         self._model.close()

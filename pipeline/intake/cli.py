@@ -112,7 +112,8 @@ def _init(args: argparse.Namespace) -> int:
         made = run(config, IntakeInputs(out=args.shot, plate=args.plate, actor_sources=sources), progress=report)
     for line in warnings(made.summary):
         print(f"warning: {line}", file=sys.stderr)
-    print(json.dumps({"shot": str(made.root), "sources": made.summary}, indent=1))
+    rows = ",\n".join(f"  {json.dumps(name)}: {json.dumps(row)}" for name, row in made.summary.items())
+    print(f'{{"shot": {json.dumps(str(made.root))}, "sources": {{\n{rows}}}}}')  # JSON, one line per source
     return 0
 
 

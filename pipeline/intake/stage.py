@@ -139,8 +139,11 @@ def run(config: IntakeConfig, inputs: IntakeInputs, *, progress: ProgressCallbac
         tmp.chmod(0o777 & ~umask)  # a shot folder as any other, not the private temporary's 0700
         _write_plate(plate, config, tmp, _share(progress, 0.0, PLATE_SHARE))
         _write_shot(config, inputs, plate, sources, tmp, final=out)
+        tracking = _share(progress, PLATE_SHARE, 1.0)
+        if tracking is not None:  # the runner names steps by their folder: the shot's, not the hidden one's
+            tracking = (lambda report: lambda f, message: report(f, message.replace(tmp.name, out.name)))(tracking)
         try:
-            summary = _track(tmp, _share(progress, PLATE_SHARE, 1.0))
+            summary = _track(tmp, tracking)
         except InputError as exc:  # said of the footage given, not of the hidden folder's copy of it
             raise InputError(_of_footage(str(exc), tmp, plate, inputs)) from None
         if config.check_identity and len(sources) > 1:
