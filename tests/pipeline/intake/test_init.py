@@ -129,3 +129,20 @@ def test_an_actor_source_of_another_person_is_named(tmp_path, capsys, footage):
                          f"close={footage['close']}", "--actor-source", f"interview={footage['hopper']}")
     assert code == 1 and "actor source interview shows another person than close, walk" in err, err
     assert not (tmp_path / "sh").exists()
+
+
+def test_a_video_plate_is_trimmed_into_frames_numbered_as_the_plate(tmp_path, capsys, footage):
+    from pipeline.media.clip import open_clip
+    from pipeline.media.review import make_review_clip
+
+    video = tmp_path / "plate.mp4"
+    make_review_clip(footage["plate"], video, first_frame=1001, fps="25")
+    code, out, err = _init(tmp_path, capsys, tmp_path / "sh", "--plate", video, "--first-frame", "2001",
+                           "--frames", "2003-2005", "--lens", "35,36,24")
+    assert code == 0, err
+    shot = load_shot(tmp_path / "sh")
+    assert (shot.first_frame, shot.last_frame) == (2003, 2005) and shot.fps == 25
+    with open_clip(shot.plate, fps=shot.fps) as plate, open_clip(video, first_frame=2001) as source:
+        assert plate.frame_range == range(2003, 2006)
+        assert np.abs(plate.read(2004) - source.read(2004)).max() < 2 / 255  # the same frame, by its number
+    assert json.loads(out)["sources"]["plate"]["measured"] == 3
