@@ -15,12 +15,13 @@ export PYTHONUNBUFFERED := 1
 # see pipeline/__init__.py: torch threads that wait passively keep their speed on a shared machine
 export OMP_WAIT_POLICY ?= PASSIVE
 
-.PHONY: help install system-deps frontend test demo bench serve clean
+.PHONY: help install system-deps frontend test demo bench serve clean settings-doc
 
 help:
 	@echo "make demo   install, serve http://127.0.0.1:8000, run the engine on the demo's shots as the site's jobs"
 	@echo "make test   install, then run every test"
 	@echo "make bench  run the benchmarks and write bench-report/"
+	@echo "make settings-doc  rewrite docs/settings.md (every setting of shot.toml) from the code"
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON312)" || { echo "error: Python 3.12 not found (install python3.12, or pyenv install 3.12)" >&2; exit 1; }
@@ -59,6 +60,9 @@ demo: system-deps install
 
 bench: system-deps install
 	$(PY) -m tests.bench
+
+settings-doc: install
+	$(VENV)/bin/facereplace shot settings-doc
 
 clean:
 	rm -rf $(VENV) var bench-report test-artifacts review/static/review/build frontend/node_modules

@@ -23,6 +23,7 @@ VERB_MODULES: tuple[str, ...] = (
     "pipeline.train.cli",
     "pipeline.convert.cli",
     "pipeline.comp.cli",
+    "pipeline.intake.cli",
     "pipeline.run",
     "pipeline.demo",
     "pipeline.publish.cli",

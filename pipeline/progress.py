@@ -42,3 +42,19 @@ def progress_bar(total: int, desc: str, *, unit: str = "frame",
     show = sys.stderr.isatty() or os.environ.get("FACEREPLACE_PROGRESS") == "1"
     with tqdm(total=total, desc=desc, unit=unit, disable=not show, file=sys.stderr, dynamic_ncols=True) as bar:
         yield _Bar(bar, total, desc, callback)
+
+
+@contextlib.contextmanager
+def percent_bar(desc: str) -> Iterator[ProgressCallback]:
+    """A 0-100 % bar on stderr (as `progress_bar`) driven by a ProgressCallback: what a verb hands to a stage or the
+    runner, whose parts report their fraction of the whole."""
+    with progress_bar(100, desc, unit="%") as bar:
+        shown = 0
+
+        def report(fraction: float, message: str) -> None:
+            nonlocal shown
+            now = max(shown, round(100 * min(1.0, fraction)))  # never back
+            bar.update(now - shown, message)
+            shown = now
+
+        yield report

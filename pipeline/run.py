@@ -195,7 +195,12 @@ def _synth(layout: ShotLayout, config: RunConfig, models: tuple[str, ...]) -> li
 def _track(layout: ShotLayout, config: RunConfig, models: tuple[str, ...]) -> list[Step]:
     from pipeline.track.shot import run_shot as track
 
-    return [Step("track", f"{_label(layout)}: track import", layout.track, layout.track.is_file,
+    from pipeline.track.shot import unsolved
+
+    def done() -> bool:  # imported, and no head track the shot names is still to solve (a shot from footage)
+        return layout.track.is_file() and not unsolved(_shot(layout, config.settings))
+
+    return [Step("track", f"{_label(layout)}: track import", layout.track, done,
                  lambda progress: track(_shot(layout, config.settings), progress=progress))]
 
 
@@ -353,7 +358,7 @@ def register(subparsers: argparse._SubParsersAction) -> None:
 def _run(args: argparse.Namespace) -> int:
     import json
 
-    from pipeline.progress import progress_bar
+    from pipeline.progress import percent_bar
 
     fields = {"first": args.first, "last": args.last, "models": args.models, "redo": args.redo}
     if args.preset:
@@ -361,14 +366,7 @@ def _run(args: argparse.Namespace) -> int:
         config = RunConfig.synthetic(args.preset, budget, **fields)
     else:
         config = RunConfig(**fields)
-    with progress_bar(100, f"run {args.shot.name}", unit="%") as bar:
-        shown = 0
-
-        def report(fraction: float, message: str) -> None:
-            nonlocal shown
-            bar.update(round(100 * fraction) - shown, message)
-            shown = round(100 * fraction)
-
+    with percent_bar(f"run {args.shot.name}") as report:
         result = run_shot(args.shot, config, progress=report)
     print(json.dumps({"shot": str(result.layout.root), "models": list(result.models), "ran": list(result.ran),
                       "reused": list(result.reused)}))

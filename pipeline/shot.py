@@ -15,7 +15,8 @@ Format (schema_version 1)::
     last_frame = 1096
     fps = "24000/1001"                  # a ratio, an integer, or a shorthand such as 23.976
     plate = "plate/plate.%04d.png"      # image sequence or video
-    head_track = "tracks/plate.chan"    # head pose in the camera's frame, Nuke .chan conventions
+    head_track = "tracks/plate.chan"    # head pose in the camera's frame, Nuke .chan conventions (or head_track
+                                        # JSON); not there yet: the track stage solves it from the plate
     camera = "tracks/camera.json"       # intrinsics of the plate camera
     rotation_order = "ZXY"              # of head_track and every source track (Nuke's default)
 
@@ -29,7 +30,7 @@ Format (schema_version 1)::
     kind = "walkthrough"                # "plate" | "walkthrough" | "rig" | "cg"
     camera = "main"                     # a key of [cameras]
     clip = "actor/walkthrough_main/walkthrough_main.%04d.png"
-    track = "tracks/walkthrough_main.chan"
+    track = "tracks/walkthrough_main.chan"  # not there yet: the track stage solves it from the clip
     tags = ["serious"]                  # optional
     sync = {frame = 1001, plate_frame = 1001, rate = 0.5}
                                         # optional: the clip follows the plate's action in time (a walkthrough):
@@ -138,20 +139,27 @@ class ShotConfig:
     variants: tuple[VariantConfig, ...] = ()  # the [[variants]] tables in order, names unique
 
 
-def shot_config(data: dict[str, Any], *, where: str) -> ShotConfig:
-    """The typed settings of a shot's stage tables (`data` is the whole shot.toml); a bad setting is an
-    InputError naming `where`, its table and key."""
+def settings_tables() -> dict[str, type]:
+    """The typed config of each settings table of shot.toml, in the stages' order ("variants" is the config of
+    one [[variants]] table): what `shot_config` reads and docs/settings.md documents."""
     # The configs live beside their stages, whose packages import this module: imported here, when first used.
-    from pipeline.config import config_from_dict
-    from pipeline.convert.config import ConvertConfig, variant_configs
+    from pipeline.convert.config import ConvertConfig, VariantConfig
     from pipeline.dataset.config import DatasetConfig, FitConfig
     from pipeline.stabilize.config import StabilizeConfig
     from pipeline.track.solve import SolveConfig
     from pipeline.train.config import TrainConfig
 
-    tables = {name: (cls, _table(data, name, where)) for name, cls in (
-        ("track", SolveConfig), ("stabilize", StabilizeConfig), ("dataset", DatasetConfig), ("fit", FitConfig),
-        ("train", TrainConfig), ("convert", ConvertConfig))}
+    return {"track": SolveConfig, "stabilize": StabilizeConfig, "dataset": DatasetConfig, "fit": FitConfig,
+            "train": TrainConfig, "variants": VariantConfig, "convert": ConvertConfig}
+
+
+def shot_config(data: dict[str, Any], *, where: str) -> ShotConfig:
+    """The typed settings of a shot's stage tables (`data` is the whole shot.toml); a bad setting is an
+    InputError naming `where`, its table and key."""
+    from pipeline.config import config_from_dict
+    from pipeline.convert.config import variant_configs
+
+    tables = {name: (cls, _table(data, name, where)) for name, cls in settings_tables().items() if name != "variants"}
     return ShotConfig(**{name: config_from_dict(cls, table, where=f"{where} [{name}]")
                          for name, (cls, table) in tables.items()},
                       variants=variant_configs(data.get("variants", []), where=where))
@@ -379,7 +387,7 @@ def shot_from_dict(data: dict[str, Any], *, root: Path, where: str) -> Shot:
 
     return Shot(root=root, name=_str(table, "name", w), first_frame=first, last_frame=last,
                 fps=parse_fps(table["fps"], source=f"{w} fps"), plate=_path(table, "plate", root, w, required=True),
-                head_track=_path(table, "head_track", root, w, required=True), camera=camera,
+                head_track=_path(table, "head_track", root, w, required=True, solvable=True), camera=camera,
                 rotation_order=rotation_order, cameras=cameras, sources=sources,
                 cg_passes=_path(cg, "passes", root, f"{where} [cg]"), truth=truth,
                 config=shot_config(data, where=where))
@@ -403,7 +411,7 @@ def _source(raw: Any, root: Path, cameras: dict[str, Path], where: str) -> Sourc
         raise InputError(f"{where}: tags must be a list of strings, got {tags!r}")
     return Source(name=name, identity=identity, kind=kind, camera=camera,
                   clip=_path(raw, "clip", root, where, required=True),
-                  track=_path(raw, "track", root, where, required=True), tags=tuple(tags),
+                  track=_path(raw, "track", root, where, required=True, solvable=True), tags=tuple(tags),
                   sync=_sync(raw["sync"], f"{where} sync") if "sync" in raw else None)
 
 
@@ -453,13 +461,21 @@ def _int(table: dict[str, Any], key: str, where: str) -> int:
     return table[key]
 
 
-def _path(table: dict[str, Any], key: str, root: Path, where: str, *, required: bool = False) -> Path | None:
-    """Resolve a path relative to the shot folder and check it exists (a sequence: at least one frame)."""
+def _path(table: dict[str, Any], key: str, root: Path, where: str, *, required: bool = False,
+          solvable: bool = False) -> Path | None:
+    """Resolve a path relative to the shot folder and check it exists (a sequence: at least one frame). A
+    `solvable` path (a head track) may be missing: the track stage writes it, solving it from its clip."""
     if key not in table:
         if required:
             raise InputError(f"{where}: missing key '{key}'")
         return None
     path = root / _str(table, key, where)
+    if solvable:
+        if path.suffix.lower() not in (".chan", ".json"):
+            raise InputError(f"{where}: '{key}' = {table[key]!r}: a head track is a .chan or a head_track .json file")
+        if path.is_dir():
+            raise InputError(f"{where}: '{key}' = {table[key]!r}: {path} is a folder, not a head track file")
+        return path
     if _PRINTF.search(path.name):
         if not glob.glob(glob.escape(str(path.parent)) + os.sep + _PRINTF.sub("[0-9]*", glob.escape(path.name))):
             raise InputError(f"{where}: '{key}' = {table[key]!r}: no frame of this sequence exists in {path.parent}")

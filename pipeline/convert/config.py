@@ -29,7 +29,7 @@ class ConvertConfig:
     device: str = "auto"                # auto (CUDA when present), cpu, cuda
     qc_size: int = 64                   # side of the downsampled crops the anomaly score compares
     anomaly_threshold: float = 4.0      # robust z-score above which a frame is flagged as likely broken
-    review_clip: bool = True
+    review_clip: bool = True            # also write the variant's review clip (review/variants/NAME/)
 
     def __post_init__(self) -> None:
         from pipeline.convert.colour import list_colour_matches
@@ -48,7 +48,7 @@ class ConvertConfig:
 class VariantConfig:
     """One [[variants]] table: a named result of one trained model."""
 
-    name: str
+    name: str                            # the variant's folder and its name on the site
     model: str                           # a registered model: rigid | loose | cg (pipeline.models.list_models())
     checkpoint: str = ""                 # relative to the shot; default train/MODEL/fit/checkpoint.pt
     performance: float | None = None     # 0 (actor's expressions only) .. 1 (follow the dancer); default: model's

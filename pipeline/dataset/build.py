@@ -28,9 +28,9 @@ import numpy as np
 from pipeline.atomic import atomic_dir
 from pipeline.config import config_to_dict
 from pipeline.dataset.config import DatasetConfig
-from pipeline.dataset.descriptors import CropGeometry, face_direction, measure_crop, wrap_degrees
+from pipeline.dataset.descriptors import CropGeometry, face_direction, measure_crop, rebase_eyes, wrap_degrees
 from pipeline.dataset.faceset import CG_SOURCE, FACESET, read_faceset, write_faceset
-from pipeline.dataset.masks import MASK_VERSION, head_mask, proxy_vertices
+from pipeline.dataset.masks import MASK_VERSION, PROXY, head_mask, proxy_vertices
 from pipeline.errors import InputError, MediaError
 from pipeline.geometry import project
 from pipeline.progress import ProgressCallback, progress_bar
@@ -41,7 +41,8 @@ from pipeline.stabilize.stage import open_framing
 
 logger = logging.getLogger(__name__)
 
-DESCRIPTOR_VERSION = 1  # bump when descriptors change meaning: every source's signature changes with it
+DESCRIPTOR_VERSION = 2  # bump when descriptors change meaning: every source's signature changes with it
+# (2: mouth, teeth and eyes read from the refined face mesh where it finds the face)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -151,20 +152,19 @@ def run(config: DatasetConfig, inputs: BuildInputs, *, progress: ProgressCallbac
 
     written: list[Path] = []
     try:
-        landmarker = _landmarker(config)
+        readers = _Readers.open(config)
         try:
             total = sum(_frame_count(j, shot) for j in todo)
             with progress_bar(total, f"dataset build {inputs.identity}", callback=progress) as bar:
                 for job in todo:
                     folder = f"images/{job.name}.{uuid.uuid4().hex[:8]}"
                     with atomic_dir(out / folder) as tmp:
-                        new, info = _cut_source(job, shot, config, tmp, folder, landmarker, bar)
+                        new, info = _cut_source(job, shot, config, tmp, folder, readers, bar)
                     written.append(out / folder)
                     entries += new
                     sources[job.name] = {**info, "signature": signatures[job.name], "folder": folder}
         finally:
-            if landmarker is not None:
-                landmarker.close()
+            readers.close()
         entries = _pair_cg(entries, shot)
         order = {name: i for i, name in enumerate(j.name for j in jobs)}
         entries.sort(key=lambda e: (order.get(e["source_name"], len(order)), e["frame"]))
@@ -183,12 +183,27 @@ def run(config: DatasetConfig, inputs: BuildInputs, *, progress: ProgressCallbac
                         crops=len(entries))
 
 
-def _landmarker(config: DatasetConfig):
-    if not config.landmarks:
-        return None
-    from pipeline.track.solve import Landmarker
+@dataclasses.dataclass
+class _Readers:
+    """What reads the crops of real sources: the face mesh (descriptors) and the person segmentation (masks)."""
 
-    return Landmarker(mode="static", min_detection_confidence=0.3)
+    landmarker: Any = None
+    segmenter: Any = None
+
+    @classmethod
+    def open(cls, config: DatasetConfig) -> _Readers:
+        from pipeline.dataset.masks import PersonSegmenter
+        from pipeline.track.solve import Landmarker
+
+        # the refined mesh's lips and eyelids are what measure_crop reads mouth, teeth and eyes from
+        landmarker = Landmarker(mode="static", min_detection_confidence=0.3,
+                                refine=config.face_reading == "face_mesh") if config.landmarks else None
+        return cls(landmarker, PersonSegmenter() if config.mask_person else None)
+
+    def close(self) -> None:
+        for reader in (self.landmarker, self.segmenter):
+            if reader is not None:
+                reader.close()
 
 
 def _remove_unreferenced(out: Path, sources: dict[str, Any]) -> None:
@@ -250,7 +265,7 @@ def _frames(job: _Job, shot: Shot) -> tuple[Any, list[int]]:
     return clip, list(clip.frame_range)
 
 
-def _cut_source(job: _Job, shot: Shot, config: DatasetConfig, tmp: Path, folder: str, landmarker,
+def _cut_source(job: _Job, shot: Shot, config: DatasetConfig, tmp: Path, folder: str, readers: _Readers,
                 bar) -> tuple[list[dict[str, Any]], dict[str, Any]]:
     track = _load_track(job, shot)
     clip, frames = _frames(job, shot)
@@ -291,13 +306,15 @@ def _cut_source(job: _Job, shot: Shot, config: DatasetConfig, tmp: Path, folder:
                     duplicates += 1
                     continue
                 last = (direction, thumb, roll)
-                landmarks = _landmarks(landmarker, crop) if job.cg_pass is None else None
+                landmarks = _landmarks(readers.landmarker, crop) if job.cg_pass is None else None
                 geometry = CropGeometry(poses[i], track.intrinsics[i], m)
                 descriptors = measure_crop(crop, geometry, landmarks=landmarks, motion_px=float(motion[i]))
                 name, mask_name = f"{frame:04d}.png", f"{frame:04d}.mask.png"
                 _write_png(tmp / name, crop)
-                _write_png(tmp / mask_name, head_mask(poses[i], track.intrinsics[i], m, config.size, vertices=head,
-                                                      soft_px=config.mask_softness))
+                mask = head_mask(poses[i], track.intrinsics[i], m, config.size, vertices=head,
+                                 soft_px=config.mask_softness) if readers.segmenter is None or job.cg_pass else \
+                    _person_mask(readers.segmenter, crop, geometry, landmarks, descriptors, head, config)
+                _write_png(tmp / mask_name, mask)
                 entry: dict[str, Any] = {"id": f"{job.name}_{frame}", "image": f"{folder}/{name}",
                                          "mask": f"{folder}/{mask_name}", "yaw": yaw,
                                          "pitch": pitch, "roll": roll, "source": job.kind, "source_name": job.name,
@@ -309,6 +326,7 @@ def _cut_source(job: _Job, shot: Shot, config: DatasetConfig, tmp: Path, folder:
     finally:
         if clip is not None:
             clip.close()
+    rebase_eyes(entries)  # eyes closed against this person's own open eye
     logger.info("source %s: %d crops, %d near-duplicates dropped, %d frames unframeable", job.name, len(entries),
                 duplicates, unframed)
     return entries, {"kind": job.kind, "camera": job.camera, "tags": list(job.tags), "frames": len(frames),
@@ -341,6 +359,24 @@ def _near_duplicate(last: tuple[np.ndarray, np.ndarray, float], direction: np.nd
     pose_delta = float(np.hypot(angle, roll - last[2]))
     return pose_delta <= config.duplicate_pose_deg and \
         float(np.abs(thumb - last[1]).mean()) <= config.duplicate_difference
+
+
+def _person_mask(segmenter, crop: np.ndarray, geometry: CropGeometry, landmarks: np.ndarray | None,
+                 descriptors: dict[str, Any], head: np.ndarray, config: DatasetConfig) -> np.ndarray:
+    """The head mask of a real crop: the proxy fitted to the face seen (size, jaw), joined with the person's
+    segmentation (pipeline.dataset.masks)."""
+    from pipeline.dataset.descriptors import MOUTH_OPEN_FULL
+    from pipeline.dataset.masks import face_scale, fitted_vertices, join_person
+    from pipeline.track.solve import to_rgb8
+
+    pose, camera, m = geometry.pose, geometry.intrinsics, geometry.transform
+    scale = face_scale(landmarks, pose, camera, m)
+    drop = (descriptors.get("mouth_open") or 0.0) * MOUTH_OPEN_FULL
+    proxy = head_mask(pose, camera, m, config.size, vertices=fitted_vertices(head, scale=scale, jaw_drop_m=drop),
+                      soft_px=config.mask_softness)
+    radius_px = geometry.px_per_m * 0.5 * PROXY.head_height * scale
+    chin = None if landmarks is None else float(landmarks[152][1]) + 0.1 * radius_px
+    return join_person(proxy, segmenter(to_rgb8(crop, linear=False)), head_radius_px=radius_px, chin_row=chin)
 
 
 def _landmarks(landmarker, crop: np.ndarray) -> np.ndarray | None:

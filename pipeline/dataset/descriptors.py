@@ -1,10 +1,27 @@
 """What a crop shows, as numbers a rule can name: pose, mouth, teeth, eyes, sharpness, motion, light.
 
-A stabilized crop is cut from the 3D head pose (centred on the skull, a fixed physical radius spanning
-half the crop, de-rolled), so any point of the head lands at a position the pose predicts. The mouth and
-eye regions are found that way, on every frame where they face the camera, and refined by the MediaPipe
-face mesh where it finds the face (`face_found`). Measures inside the regions are image measures, so they
-work on frames the face mesh cannot read (three-quarter views, blur):
+Where the MediaPipe face mesh reads the face (`face_found`, with its attention model for lips, eyes and irises:
+`refine_landmarks`, 478 points), mouth, teeth and eyes are read from the mesh (`mesh_measures`):
+
+- mouth_open: the gap between the inner lips (five pairs of landmarks) over the nose's length (bridge to
+  base, about 48 mm, a length neither the jaw nor a turn of the head changes), in units of 25 mm: 0 closed,
+  about 0.2-0.5 talking, 1 and more screaming. The lips are apart from MOUTH_OPEN_AT.
+- teeth_visible: pixels inside the inner-lip polygon the mesh outlines that are bright and no more saturated
+  than the skin of the nose bridge (teeth under any light are that; lips and the mouth's inside are darker
+  or redder), more than TEETH_MIN_AREA of the nose's length squared.
+- eyes_closed: the eyelids' gap over the eye's width (the eye nearer the camera) against the person's own
+  open eye (`eye_openness` of the source's open frames, `eye_baseline`; EYE_OPEN_RATIO without one):
+  0 open .. 1 closed, closed from 0.5. Unmeasured (None) when the head is turned so far that the far eye
+  is under EYE_WIDTH_RATIO of the near one: the mesh does not follow eyelids seen from the side.
+
+The labelled set of real frames these were chosen on (precision and recall of each >= 0.9, footage frames in
+`python -m tests.bench descriptors`, package photographs in tests/pipeline/dataset/test_face_mesh.py) says why
+each constant is what it is.
+
+Where the mesh finds no face (three-quarter views, blur, synthetic heads it cannot read), the regions come from
+the 3D head pose instead: a stabilized crop is cut from it (centred on the skull, a fixed physical radius
+spanning half the crop, de-rolled), so any point of the head lands at a position the pose predicts, and the
+measures are image measures inside those regions:
 
 - mouth_open: height of the lips' opening (dark interior or teeth) over 25 mm: 0 closed, about 0.5
   talking, 1 wide open. Unmeasured (None) where the mouth faces away.
@@ -46,6 +63,7 @@ DESCRIPTORS: dict[str, Descriptor] = {d.name: d for d in (
     Descriptor("mouth_open", "number", "opening between the lips over 25 mm (0 closed, ~0.5 talking, 1 wide open)"),
     Descriptor("teeth_visible", "bool", "teeth show between the lips"),
     Descriptor("eyes_closed", "number", "0 eyes open .. 1 closed"),
+    Descriptor("eye_openness", "number", "eyelid gap over eye width of the nearer eye (face mesh; None without)"),
     Descriptor("sharpness", "number", "variance of the Laplacian of the face region x1000 (low = blurred)"),
     Descriptor("motion_blur", "number", "head motion in crop pixels per frame"),
     Descriptor("brightness", "number", "mean display value of the face region, 0..1"),
@@ -69,6 +87,24 @@ EYE_FACING_LIMIT_DEG = 45.0  # an eye turned farther shows too little of its whi
 # Face-mesh landmarks (MediaPipe 468 indices) used to refine the regions.
 INNER_LIPS = (13, 14, 78, 308)
 EYE_CORNERS = ((33, 133), (362, 263))
+
+# The face mesh's own measures (MediaPipe face mesh with refine_landmarks: 478 points).
+MESH_POINTS = 478
+INNER_LIP_POLYGON = (78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308, 324, 318, 402, 317, 14, 87, 178, 88, 95)
+LIP_GAPS = ((82, 87), (13, 14), (312, 317), (81, 178), (311, 402))  # upper and lower inner lip, left to right
+NOSE = (168, 2)  # bridge between the eyes, base of the nose
+NOSE_BRIDGE = (197, 195, 5)  # skin no beard or make-up covers: the teeth's reference
+EYE_LIDS = (((33, 133), ((160, 144), (159, 145), (158, 153))),  # (corners, upper-lower lid pairs) of each eye
+            ((263, 362), ((385, 380), (386, 374), (387, 373))))
+NOSE_MM = 48.0  # the nose's length on an adult (bridge to base): mouth_open in units of MOUTH_OPEN_FULL
+# Chosen on the labelled set: lips apart from a gap of 0.09 nose lengths (closed read <= 0.08, parted >= 0.09).
+MOUTH_OPEN_AT = 0.09 * NOSE_MM / (MOUTH_OPEN_FULL * 1000.0)
+TEETH_BRIGHTER = 0.7  # teeth pixels: value above this share of the nose bridge's ...
+TEETH_SATURATION = 1.0  # ... and saturation below this share of it
+TEETH_MIN_AREA = 0.006  # teeth pixels over the nose's length squared for teeth to count as seen
+EYE_OPEN_RATIO = 0.28  # eyelid gap over eye width of an open eye, when the person's own is not known
+EYE_CLOSED_AT = 0.45  # openness below this share of the person's open eye: closed (eyes_closed 0.5)
+EYE_WIDTH_RATIO = 0.7  # far eye's width over the near one's below which the eyes are not measured
 
 
 def face_direction(yaw_deg: np.ndarray, pitch_deg: np.ndarray) -> np.ndarray:
@@ -233,9 +269,65 @@ def landmark_shift(landmarks: np.ndarray | None, geometry: CropGeometry, point: 
     return shift if np.hypot(*shift) <= limit_m * geometry.px_per_m else np.zeros(2)
 
 
+def _distance(points: np.ndarray, a: int, b: int) -> float:
+    return float(np.hypot(*(points[a] - points[b])))
+
+
+def mesh_measures(rgb: np.ndarray, landmarks: np.ndarray, *, eye_baseline: float | None = None) -> dict[str, Any]:
+    """mouth_open, teeth_visible, eye_openness and eyes_closed of the face whose refined face-mesh landmarks
+    ((478, 2) pixels) are `landmarks` in `rgb` (display-encoded, float 0..1 or uint8); see the module's docstring.
+    `eye_baseline` is the person's open-eye openness (default EYE_OPEN_RATIO)."""
+    points = np.asarray(landmarks, np.float64)[:, :2]
+    nose = max(_distance(points, *NOSE), 1e-6)
+    gap = float(np.mean([_distance(points, a, b) for a, b in LIP_GAPS])) / nose
+    image = np.asarray(rgb)
+    image8 = image if image.dtype == np.uint8 else np.clip(image[..., :3] * 255.0 + 0.5, 0, 255).astype(np.uint8)
+    hsv = cv2.cvtColor(np.ascontiguousarray(image8[..., :3]), cv2.COLOR_RGB2HSV_FULL).astype(np.float32) / 255.0
+    h, w = hsv.shape[:2]
+    mouth = np.zeros((h, w), np.uint8)
+    cv2.fillPoly(mouth, [np.round(points[list(INNER_LIP_POLYGON)]).astype(np.int32)], 1)
+    bridge = np.zeros((h, w), np.uint8)
+    for k in NOSE_BRIDGE:
+        cv2.circle(bridge, tuple(int(v) for v in np.round(points[k])), max(1, int(0.08 * nose)), 1, -1)
+    teeth = 0.0
+    if mouth.any() and bridge.any():
+        skin_s, skin_v = (float(np.median(hsv[..., c][bridge > 0])) for c in (1, 2))
+        inside = hsv[mouth > 0]
+        teeth = float(np.sum((inside[:, 2] > TEETH_BRIGHTER * skin_v) & (inside[:, 1] < TEETH_SATURATION * skin_s)))
+    widths = [_distance(points, *corners) for corners, _ in EYE_LIDS]
+    near = int(np.argmax(widths))
+    corners, lids = EYE_LIDS[near]
+    openness = float(np.mean([_distance(points, a, b) for a, b in lids])) / max(widths[near], 1e-6)
+    eyes_closed = None
+    if min(widths) >= EYE_WIDTH_RATIO * max(widths):
+        share = openness / (eye_baseline or EYE_OPEN_RATIO)
+        eyes_closed = eyes_closed_from(share)
+    return {"mouth_open": gap * NOSE_MM / (MOUTH_OPEN_FULL * 1000.0),
+            "teeth_visible": bool(teeth / nose ** 2 >= TEETH_MIN_AREA),
+            "eye_openness": openness if eyes_closed is not None else None, "eyes_closed": eyes_closed}
+
+
+def eyes_closed_from(share: float) -> float:
+    """eyes_closed (0 open .. 1 closed, 0.5 at EYE_CLOSED_AT) from the eye's openness over the person's open eye."""
+    return float(np.clip(0.5 + (EYE_CLOSED_AT - share) / (2 * EYE_CLOSED_AT), 0.0, 1.0))
+
+
+def rebase_eyes(entries: list[dict[str, Any]], *, open_percentile: float = 90.0, least: int = 10) -> None:
+    """Re-read eyes_closed of one person's crops (one source) against that person's own open eye: the
+    `open_percentile` of their eye_openness (eyes are open most of the time), once `least` crops measure it.
+    Eyes differ from one person to the next more than an open eye from a half-closed one."""
+    measured = [e for e in entries if e["descriptors"].get("eye_openness") is not None]
+    if len(measured) < least:
+        return
+    baseline = float(np.percentile([e["descriptors"]["eye_openness"] for e in measured], open_percentile))
+    for entry in measured:
+        entry["descriptors"]["eyes_closed"] = eyes_closed_from(entry["descriptors"]["eye_openness"] / baseline)
+
+
 def measure_crop(display: np.ndarray, geometry: CropGeometry, *, landmarks: np.ndarray | None = None,
                  motion_px: float = 0.0) -> dict[str, Any]:
-    """Descriptors of one crop (display-encoded RGB, float 0..1) cut at `geometry`'s pose."""
+    """Descriptors of one crop (display-encoded RGB, float 0..1) cut at `geometry`'s pose: from the face mesh
+    where `landmarks` are its refined 478 points, from the pose's regions otherwise."""
     rgb = display[..., :3] if display.ndim == 3 else np.repeat(display[..., None], 3, axis=2)
     rgb = np.ascontiguousarray(rgb, dtype=np.float32)
     out: dict[str, Any] = {"face_found": landmarks is not None, "motion_blur": float(motion_px),
@@ -256,4 +348,11 @@ def measure_crop(display: np.ndarray, geometry: CropGeometry, *, landmarks: np.n
             hw, hh = EYE_BOX
             patches.append(_patch(rgb, geometry, (-hw, hw, -hh, hh), EYE_Z, (ex, ey), shift)[0])
     out["eyes_closed"] = _eyes_closed(patches) if patches else None
+    out["eye_openness"] = None
+    if landmarks is not None and len(landmarks) >= MESH_POINTS:
+        mesh = mesh_measures(rgb, landmarks)
+        if out["mouth_visible"]:
+            out["mouth_open"], out["teeth_visible"] = mesh["mouth_open"], mesh["teeth_visible"]
+        if mesh["eyes_closed"] is not None:
+            out["eyes_closed"], out["eye_openness"] = mesh["eyes_closed"], mesh["eye_openness"]
     return out

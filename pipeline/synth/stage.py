@@ -389,4 +389,8 @@ def _engine_settings() -> list[str]:
         "# the dancer's toothy smile and wide-open mouth are not the actor's: prune what would force them (the",
         "# actor's line, never wide, measures up to about 0.45)",
         'rules = [{drop = "teeth_visible", name = "no teeth"}, {drop = "mouth_open > 0.5", name = "no open mouth"}]',
+        '# procedural heads: the face mesh (trained on real faces) misreads their lips and eyelids',
+        'face_reading = "regions"',
+        "# the proxy's outline is the CG head's own: no segmentation to join it with",
+        "mask_person = false",
         "", *variants]

@@ -41,9 +41,11 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p = add_verb(verbs, "solve", help="built-in tracker: face landmarks + PnP, gaps filled through turns",
                  description="Solve a head track from a plate. Given a shot (its folder or shot.toml), its plate, "
                              "camera, frames and [track] table (pipeline.track.solve.SolveConfig: mode, max_abs_yaw, "
-                             "smooth_sigma, ...) are used; the flags below override the table.")
+                             "smooth_sigma, ...) are used; the flags below override the table. A shot without OUT: "
+                             "every head track it names but lacks (its head_track, each source's track) is solved "
+                             "where shot.toml names it, and the plate's is written to work/track.json.")
     p.add_argument("plate", help="a shot (folder or shot.toml), or a video or image sequence (plate.####.png)")
-    p.add_argument("out", help="head_track .json to write")
+    p.add_argument("out", nargs="?", help="head_track .json to write (optional with a shot)")
     p.add_argument("--intrinsics", help="plate camera intrinsics JSON (needed with a plate; a shot has its camera)")
     p.add_argument("--mode", choices=("video", "static"), help="MediaPipe running mode (default video)")
     p.add_argument("--first-frame", type=int, default=1001, help="first frame number of a video plate")
@@ -93,6 +95,8 @@ def _solve(args: argparse.Namespace) -> int:
     from pipeline.track.solve import track_summary
     from pipeline.track.stage import run
 
+    if args.out is None:
+        return _solve_shot(args)
     config, inputs = _solve_inputs(args)
     overrides = {key: value for key, value in (("mode", args.mode), ("smooth_sigma", args.smooth)) if value is not None}
     solved = run(dataclasses.replace(config, **overrides), inputs)
@@ -101,6 +105,29 @@ def _solve(args: argparse.Namespace) -> int:
     summary = track_summary(solved.track)
     summary["fps"] = round(len(solved.track) / solved.seconds, 2)
     print(json.dumps(summary))
+    return 0
+
+
+def _solve_shot(args: argparse.Namespace) -> int:
+    """`track solve SHOT`: the shot's missing head tracks, then its work/track.json (the runner's track stage)."""
+    from pipeline.errors import InputError
+    from pipeline.progress import percent_bar
+    from pipeline.shot import SHOT_FILE, load_shot
+    from pipeline.track.plot import plot_track
+    from pipeline.track.shot import run_shot, solve_missing
+    from pipeline.track.solve import track_summary
+
+    given = Path(args.plate)
+    if not (given.name == SHOT_FILE or (given / SHOT_FILE).is_file()):
+        raise InputError(f"{args.plate}: give the head_track .json to write (OUT); only a shot folder needs none")
+    overrides = {"mode": args.mode, "smooth_sigma": args.smooth}
+    shot = load_shot(given).with_settings(track=overrides)
+    with percent_bar(f"track solve {shot.name}") as report:
+        solved = solve_missing(shot, progress=report)
+        out = run_shot(shot)
+    if args.plot:
+        plot_track(out.track, args.plot, title=str(shot.plate))
+    print(json.dumps({"track": str(out.path), "solved": {name: track_summary(o.track) for name, o in solved.items()}}))
     return 0
 
 

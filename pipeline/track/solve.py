@@ -46,7 +46,7 @@ class SolveConfig:
     """Settings of the built-in tracker ([track] in shot.toml)."""
 
     mode: str = "video"  # MediaPipe: "video" follows landmarks frame to frame, "static" detects every frame
-    min_detection_confidence: float = 0.5
+    min_detection_confidence: float = 0.5  # MediaPipe's face detection threshold, 0..1
     max_abs_yaw: float = 72.0  # degrees; beyond it the face mesh's landmarks are no longer trusted
     max_reprojection: float = 0.08  # RMS reprojection error as a fraction of the eye-corner distance
     smooth_sigma: float = 1.0  # frames
@@ -116,14 +116,15 @@ def _native_chatter_to_debug_log() -> Iterator[None]:
 
 
 class Landmarker:
-    """MediaPipe face mesh (one face) returning (468, 2) landmark pixels, or None where no face is found."""
+    """MediaPipe face mesh (one face) returning (468, 2) landmark pixels, or None where no face is found; with
+    `refine`, its attention model for lips, eyes and irises: (478, 2)."""
 
-    def __init__(self, *, mode: str = "static", min_detection_confidence: float = 0.5):
+    def __init__(self, *, mode: str = "static", min_detection_confidence: float = 0.5, refine: bool = False):
         import mediapipe as mp
 
         with _native_chatter_to_debug_log():
             self._mesh = mp.solutions.face_mesh.FaceMesh(static_image_mode=mode == "static", max_num_faces=1,
-                                                         refine_landmarks=False,
+                                                         refine_landmarks=refine,
                                                          min_detection_confidence=min_detection_confidence,
                                                          min_tracking_confidence=0.5)
         self._started = False

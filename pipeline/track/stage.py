@@ -60,6 +60,9 @@ def run(config: SolveConfig, inputs: TrackInputs, *, progress: ProgressCallback 
     from pipeline.track.solve import solve
 
     with open_clip(inputs.plate, first_frame=inputs.first_frame, fps=inputs.fps) as clip:
-        solved = solve(clip, read_intrinsics(inputs.intrinsics), config, progress=progress)
+        try:
+            solved = solve(clip, read_intrinsics(inputs.intrinsics), config, progress=progress)
+        except InputError as exc:  # the tracker's own errors do not know which clip they were reading
+            raise InputError(f"{inputs.plate}: {exc}") from None
     write_track(inputs.out, solved.track, source=f"solve {inputs.plate}")
     return TrackOutputs(path=Path(inputs.out), track=solved.track, seconds=solved.seconds)

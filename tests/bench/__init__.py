@@ -28,6 +28,7 @@ BENCH_MODULES: tuple[str, ...] = (
     "tests.bench.bench_cg",
     "tests.bench.bench_track",
     "tests.bench.bench_dataset",
+    "tests.bench.bench_faces",
     "tests.bench.bench_train",
     "tests.bench.bench_convert",
     "tests.bench.bench_eval",

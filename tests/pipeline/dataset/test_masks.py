@@ -95,3 +95,59 @@ def test_a_missing_head_mesh_is_named(built, dataset_shot):
         run(DatasetConfig(size=64, landmarks=False, cg_passes=[], mask_mesh="nowhere.obj"),
             BuildInputs(shot=shot, out_dir=built.root / "never", identity="dancer"))
     assert not (built.root / "never" / "faceset.json").exists()
+
+
+# Points of scikit-image's astronaut photograph (x, y), by looking: her full hair at both sides and on top, the
+# studio backdrop above and beside her head, her neck below the chin.
+HAIR = ((155, 95), (292, 95), (225, 28))
+BACKGROUND = ((225, 6), (110, 80), (345, 80))
+NECK = (225, 205)
+
+
+@pytest.fixture(scope="module")
+def astronaut():
+    """The photograph, its refined face mesh and the head pose PnP reads from it (a 50 mm lens assumed)."""
+    from skimage.data import astronaut
+
+    from pipeline.geometry import compose
+    from pipeline.track.solve import Landmarker, pose_from_landmarks
+
+    image = np.ascontiguousarray(astronaut()[..., :3])
+    camera = Intrinsics(width=512, height=512, focal_mm=50.0)
+    with Landmarker(mode="static", refine=True) as landmarker:
+        points = landmarker(image)
+    rotation, translation, _ = pose_from_landmarks(points, camera)
+    return image, points, compose(rotation, translation), camera
+
+
+def test_the_mask_follows_the_person_hair_in_and_background_out(astronaut):
+    from pipeline.dataset.masks import PersonSegmenter, face_scale, fitted_vertices, join_person
+
+    image, points, pose, camera = astronaut
+    frame = np.eye(3)  # the whole photograph as the crop
+    proxy = head_mask(pose, camera, frame, 512)
+    scale = face_scale(points, pose, camera, frame)
+    fitted = head_mask(pose, camera, frame, 512, vertices=fitted_vertices(proxy_vertices(), scale=scale))
+    with PersonSegmenter() as segmenter:
+        person = segmenter(image)
+    radius = camera.focal_px * 0.5 * PROXY.head_height * scale / -pose[2, 3]
+    mask = join_person(fitted, person, head_radius_px=radius, chin_row=points[152][1] + 0.1 * radius)
+    at = lambda m, xy: float(m[xy[1], xy[0]])  # noqa: E731
+    assert all(at(mask, p) > 0.5 for p in HAIR), [at(mask, p) for p in HAIR]
+    assert all(at(mask, p) < 0.5 for p in BACKGROUND), [at(mask, p) for p in BACKGROUND]
+    assert at(mask, NECK) < 0.5 and at(mask, tuple(np.round(points[1]).astype(int))) > 0.99  # nose in, neck out
+    # what the proxy alone gets wrong here: her hair beside the head out, the backdrop above it in
+    assert at(proxy, HAIR[1]) < 0.5 and at(proxy, BACKGROUND[0]) > 0.5
+
+
+def test_a_dropped_jaw_lowers_the_chin_and_a_blind_segmentation_leaves_the_proxy(astronaut):
+    from pipeline.dataset.masks import fitted_vertices, join_person
+
+    _, _, pose, camera = astronaut
+    closed = head_mask(pose, camera, np.eye(3), 512)
+    dropped = head_mask(pose, camera, np.eye(3), 512, vertices=fitted_vertices(proxy_vertices(), jaw_drop_m=0.025))
+    lowest = [int(np.flatnonzero((m > 0.5).any(axis=1))[-1]) for m in (closed, dropped)]
+    assert lowest[1] > lowest[0] + 8  # a 25 mm drop at about 1 m: some 20 pixels lower
+    assert dropped.sum() > closed.sum()
+    nothing = np.zeros_like(closed)  # a segmentation that does not see the person (a blurred back view)
+    assert np.array_equal(join_person(closed, nothing, head_radius_px=60), closed)

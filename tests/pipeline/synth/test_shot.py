@@ -104,7 +104,7 @@ def test_a_source_says_when_its_frames_happen_on_the_plate(tmp_path):
 @pytest.mark.parametrize("edit, message", [
     (lambda t: t.replace('head_track = "tracks/plate.chan"\n', ""), "missing key 'head_track'"),
     (lambda t: t.replace("plate/plate.%04d.png", "plate/other.%04d.png"), "no frame of this sequence"),
-    (lambda t: t.replace("tracks/walk.chan", "tracks/gone.chan"), "gone.chan does not exist"),
+    (lambda t: t.replace("tracks/walk.chan", "tracks/walk.txt"), "a head track is a .chan or a head_track .json"),
     (lambda t: t.replace('identity = "actor"', 'identity = "stunt"'), "identity 'stunt'"),
     (lambda t: t.replace('camera = "witness"', 'camera = "crane"'), "camera 'crane'"),
     (lambda t: t.replace('fps = "24000/1001"', 'fps = "fast"'), "fps 'fast' is not a number"),
