@@ -1,6 +1,7 @@
 """Facesets with head masks -> a briefly trained model -> a converted plate that changes only around the head."""
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import cv2
@@ -10,7 +11,7 @@ import pytest
 from pipeline.convert import ConvertConfig, ConvertInputs, VariantConfig, read_converted, run
 from pipeline.convert.composite import composite_display, put_back
 from pipeline.convert.swapper import TrainedSwapper
-from pipeline.dataset.build import BuildInputs, DatasetConfig
+from pipeline.dataset.build import BuildInputs
 from pipeline.dataset.build import run as build
 from pipeline.media.image import read_image
 from pipeline.shot import Shot, frame_path, load_shot
@@ -32,7 +33,8 @@ def masked_conversion(pirouette_shot, tmp_path_factory) -> tuple[Shot, Path, Tra
 
     root = tmp_path_factory.mktemp("masked")
     shot = load_shot(pirouette_shot)
-    config = DatasetConfig(size=SIZE, landmarks=False, cg_passes=[])
+    # the shot's own [dataset] readings (a synthetic head: the proxy's outline, no person segmentation), at 64 px
+    config = dataclasses.replace(shot.config.dataset, size=SIZE, landmarks=False, cg_passes=[])
     build(config, BuildInputs(shot=shot, out_dir=root / "dancer", identity="dancer"))
     build(config, BuildInputs(shot=shot, out_dir=root / "actor", identity="actor", sources=("walkthrough_main",)))
     data = training_set({"dancer": root / "dancer", "actor": root / "actor"})
