@@ -1,9 +1,45 @@
-"""The [train] table of a shot's TOML, as typed settings (built with pipeline.config.config_from_dict)."""
+"""The [train] table of a shot's TOML, as typed settings (built with pipeline.config.config_from_dict), and the
+model presets it names (`preset = "cpu-demo" | "gpu-256" | "gpu-512"`)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 
 DEVICES = ("auto", "cpu", "cuda")
+PRECISIONS = ("auto", "fp32", "bf16", "fp16")
+
+
+@dataclass(frozen=True)
+class ModelPreset:
+    """What a preset sets unless the [train] table says otherwise: the network, its widths, the batch, the
+    memory layout and the detail losses. `crop_size` is the crop the preset is made for (the [dataset] size)."""
+    name: str
+    summary: str
+    crop_size: int
+    network: str              # "plain" (strided convs, pixel shuffle) or "residual" (pipeline.models.swap)
+    width: int                # channels of the first encoder level; doubling per level up to max_width
+    max_width: int
+    batch_size: int           # on the CPU, and the most on CUDA (lowered there to what fits the GPU's memory)
+    wide_latent: float        # bottleneck of the models that do not snap (loose, cg) times this; rigid stays narrow
+    multiscale: float         # loss weight of (1 − masked SSIM) at half, quarter, eighth size
+    adversarial: float        # loss weight of the patch discriminator's term; 0 trains no discriminator
+    channels_last: bool       # convolutions in NHWC, what tensor cores want
+
+
+# cpu-demo is the engine as it ran before presets (the demo, the tests, the quality benchmark): 64² crops, the
+# plain network, no detail losses. The GPU presets hold detail at production sizes: residual blocks, an
+# upsampler without checkerboard artefacts (pixel shuffle with ICNR init), a wider bottleneck for loose, and
+# multi-scale SSIM with a patch discriminator.
+PRESETS: dict[str, ModelPreset] = {p.name: p for p in (
+    ModelPreset("cpu-demo", "64² crops on a CPU in minutes: the demo and the tests", crop_size=64, network="plain",
+                width=32, max_width=512, batch_size=8, wide_latent=1.0, multiscale=0.0, adversarial=0.0,
+                channels_last=False),
+    ModelPreset("gpu-256", "256² crops on one GPU: a head of up to ~300 plate pixels", crop_size=256,
+                network="residual", width=32, max_width=512, batch_size=16, wide_latent=2.0, multiscale=1.0,
+                adversarial=0.05, channels_last=True),
+    ModelPreset("gpu-512", "512² crops on one GPU: close-ups", crop_size=512, network="residual", width=24,
+                max_width=512, batch_size=8, wide_latent=2.0, multiscale=1.0, adversarial=0.05,
+                channels_last=True),
+)}
 
 
 @dataclass(frozen=True)
@@ -33,6 +69,8 @@ class LossConfig:
     ssim: float = 1.0
     mask: float = 0.5
     mouth: float = 20.0
+    multiscale: float | None = None    # None: the preset's
+    adversarial: float | None = None   # None: the preset's
 
 
 @dataclass(frozen=True)
@@ -41,23 +79,29 @@ class TrainConfig:
     run continues to them)."""
     steps: int = 20000
     fit_steps: int = 2000
-    batch_size: int = 8
+    preset: str = "cpu-demo"         # pipeline.train.config.PRESETS: network, widths, batch, layout, losses
+    batch_size: int | None = None    # None: the preset's (on CUDA lowered to what fits)
     learning_rate: float = 5e-4
     seed: int = 0
-    width: int = 32                  # channels of the first encoder layer; doubles per level up to 512
+    width: int | None = None         # channels of the first encoder layer (None: the preset's); doubles per level
     latent_dim: int | None = None    # bottleneck width; absent: the variant's (rigid narrow, loose wide)
     checkpoint_every: int = 500
     preview_every: int = 500
     preview_count: int = 6
-    mixed_precision: bool = True     # used on CUDA only
+    precision: str = "auto"          # auto (bf16/fp16 on CUDA, float32 on the CPU), fp32, bf16, fp16: autocast
     device: str = "auto"             # auto (CUDA when present), cpu, cuda
     loss: LossConfig = field(default_factory=LossConfig)
     augment: AugmentConfig = field(default_factory=AugmentConfig)
 
     def __post_init__(self) -> None:
+        if self.preset not in PRESETS:
+            raise ValueError(f"preset must be one of {', '.join(PRESETS)}, got {self.preset!r}")
         for name in ("steps", "fit_steps", "batch_size", "checkpoint_every", "preview_every", "preview_count", "width"):
-            if getattr(self, name) < (0 if name in ("steps", "fit_steps", "preview_every") else 1):
-                raise ValueError(f"{name} must be positive, got {getattr(self, name)}")
+            value = getattr(self, name)
+            if value is not None and value < (0 if name in ("steps", "fit_steps", "preview_every") else 1):
+                raise ValueError(f"{name} must be positive, got {value}")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"precision must be one of {', '.join(PRECISIONS)}, got {self.precision!r}")
         if self.learning_rate <= 0:
             raise ValueError(f"learning_rate must be positive, got {self.learning_rate}")
         if self.device not in DEVICES:
@@ -66,6 +110,25 @@ class TrainConfig:
     def stage_steps(self, stage: str) -> int:
         return self.fit_steps if stage == "fit" else self.steps
 
+    @property
+    def model_preset(self) -> ModelPreset:
+        return PRESETS[self.preset]
+
+    @property
+    def batch(self) -> int:
+        """The batch asked for: the table's, else the preset's."""
+        return self.batch_size if self.batch_size is not None else self.model_preset.batch_size
+
+    @property
+    def network_width(self) -> int:
+        return self.width if self.width is not None else self.model_preset.width
+
+    def loss_weight(self, name: str) -> float:
+        """A detail loss's weight ("multiscale", "adversarial"): the table's, else the preset's."""
+        value = getattr(self.loss, name)
+        return float(getattr(self.model_preset, name) if value is None else value)
+
 
 # Settings that do not change what is learnt: a resumed run may change them.
-RESUMABLE_CHANGES = frozenset({"steps", "fit_steps", "checkpoint_every", "preview_every", "preview_count", "device"})
+RESUMABLE_CHANGES = frozenset({"steps", "fit_steps", "checkpoint_every", "preview_every", "preview_count", "device",
+                               "precision"})
