@@ -21,6 +21,8 @@ from pipeline.convert.converted import ActorFrame
 from pipeline.errors import InputError
 
 if TYPE_CHECKING:
+    import torch
+
     from pipeline.shot import SourceSync
 
 log = logging.getLogger(__name__)
@@ -114,18 +116,25 @@ class TrainedSwapper:
         """Swap `crops` as `__call__` does, and say which actor frame each crop snapped to (if it snapped)."""
         import torch
 
-        if frames is not None and len(frames) != len(crops):
-            raise ValueError(f"{len(frames)} frames for {len(crops)} crops")
+        x = torch.from_numpy(np.ascontiguousarray(crops[..., :3].transpose(0, 3, 1, 2), np.float32))
+        rgb, mask, actor_frames = self.swap_tensor(x.to(self.device), frames)
+        return Swapped(rgb=rgb.float().permute(0, 2, 3, 1).cpu().numpy(), mask=mask.float()[:, 0].cpu().numpy(),
+                       actor_frames=actor_frames)
+
+    def swap_tensor(self, x: torch.Tensor, frames: Sequence[int] | None = None
+                    ) -> tuple[torch.Tensor, torch.Tensor, list[ActorFrame] | None]:
+        """The swap of crops (B, 3, S, S) already on the model's device: colour (B, 3, S, S), mask (B, 1, S, S),
+        both left there (conversion batched on the GPU, pipeline.convert.batched), and the actor frames."""
+        import torch
+
+        if frames is not None and len(frames) != len(x):
+            raise ValueError(f"{len(frames)} frames for {len(x)} crops")
         allowed = None
         if self.sync is not None and frames is not None:
             allowed = self.sync.allowed(frames)
         with torch.no_grad():
-            x = torch.from_numpy(np.ascontiguousarray(crops[..., :3].transpose(0, 3, 1, 2), np.float32))
-            out = self.trained.model.swap(x.to(self.device), to=self.target, bank=self.trained.bank,
-                                          performance=self.performance,
+            out = self.trained.model.swap(x, to=self.target, bank=self.trained.bank, performance=self.performance,
                                           allowed=None if allowed is None else torch.from_numpy(allowed))
-            rgb = out.rgb.float().permute(0, 2, 3, 1).cpu().numpy()
-            mask = out.mask.float()[:, 0].cpu().numpy()
         actor_frames = None
         if out.nearest is not None:
             bank = self.trained.bank
@@ -136,7 +145,7 @@ class TrainedSwapper:
                 actor_frames.append(ActorFrame(bank_id=bank.ids[index], source=None if origin is None else origin[0],
                                                clip_frame=None if origin is None else origin[1],
                                                snapped_from=snapped_from))
-        return Swapped(rgb=rgb, mask=mask, actor_frames=actor_frames)
+        return out.rgb, out.mask, actor_frames
 
     def reconstruct(self, crops: np.ndarray) -> np.ndarray:
         """The crops rebuilt as the plate's own person (B, S, S, 3): what the model makes of the plate's light."""
