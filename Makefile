@@ -10,15 +10,19 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.stamp-install
 FRONTEND_STAMP := review/static/review/build/.stamp
 SYSTEM_PACKAGES := chromium redis-server postgresql fonts-dejavu-core libegl1 libegl-mesa0 libgl1-mesa-dri
+EGL_PACKAGES := libegl1 libegl-mesa0 libgl1-mesa-dri
+NEEDS_NODE := 1
+GPU_BENCH_SECONDS := 480
 export OPENCV_IO_ENABLE_OPENEXR := 1
 export PYTHONUNBUFFERED := 1
 
-.PHONY: help install system-deps frontend test demo bench serve clean
+.PHONY: help install system-deps frontend test demo bench bench-gpu serve clean
 
 help:
 	@echo "make demo   install, run the main job on the embedded defaults, serve http://127.0.0.1:8000"
 	@echo "make test   install, then run every test"
 	@echo "make bench  run the benchmarks and write bench-report/"
+	@echo "make bench-gpu  on a machine with an NVIDIA GPU: install, run the GPU benchmark, write bench-report/"
 
 $(STAMP): pyproject.toml
 	@test -n "$(PYTHON312)" || { echo "error: Python 3.12 not found (install python3.12, or pyenv install 3.12)" >&2; exit 1; }
@@ -34,7 +38,7 @@ install: $(STAMP) frontend
 # conflict with that nodejs.
 system-deps:
 	@missing=""; for p in $(SYSTEM_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
-	command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
+	[ -z "$(NEEDS_NODE)" ] || command -v npm >/dev/null 2>&1 || missing="$$missing nodejs npm"; \
 	if [ -n "$$missing" ]; then \
 		echo "installing Debian packages:$$missing"; \
 		SUDO=$$( [ "$$(id -u)" = 0 ] || echo sudo ); \
@@ -57,6 +61,31 @@ demo: system-deps install
 
 bench: system-deps install
 	$(PY) -m tests.bench
+
+# The GPU check (issue 25), one command on a machine with an NVIDIA GPU and its driver: installs what it needs,
+# checks that torch sees the GPU, then runs `python -m tests.bench gpu` within GPU_BENCH_SECONDS and writes
+# bench-report/REPORT.md and results.json (the card's name first). Where python3 already holds a CUDA build of
+# torch (a GPU node's image) the virtual environment is made over it (--system-site-packages) and only what is
+# missing is installed (from PyPI, or offline from wheels in WHEELS); else `make install`'s environment, with
+# PyPI's torch. The EGL packages the synthetic shot renders with are installed when apt can reach its mirror.
+WHEELS := .whl
+bench-gpu:
+	@nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || \
+		{ echo "error: make bench-gpu needs an NVIDIA GPU and its driver (nvidia-smi was not found or failed)" >&2; exit 1; }
+	@$(MAKE) --no-print-directory system-deps SYSTEM_PACKAGES="$(EGL_PACKAGES)" NEEDS_NODE= || \
+		echo "warning: the EGL packages could not be installed; the quality figures need them unless the driver's EGL is there"
+	@if [ ! -x $(PY) ] && python3 -c 'import torch, sys; sys.exit(not torch.cuda.is_available())' 2>/dev/null; then \
+		python3 -m venv --system-site-packages $(VENV) && \
+		$(PY) -m pip install --quiet --no-deps --no-build-isolation -e . && \
+		for req in $$($(PY) tests/bench/gpu_env.py); do \
+			$(PY) -m pip install --quiet $$( [ -d $(WHEELS) ] && echo --find-links $(WHEELS) ) "$$req" || \
+				echo "warning: $$req could not be installed; the benchmark parts that import it will say so"; \
+		done; \
+		touch $(STAMP); \
+	fi
+	@$(MAKE) --no-print-directory $(STAMP)
+	@$(PY) -c 'import sys, torch; ok = torch.cuda.is_available(); print("torch", torch.__version__, "sees", torch.cuda.get_device_name(0) if ok else "no GPU"); sys.exit(0 if ok else "error: this torch build has no CUDA; reinstall it from https://download.pytorch.org/whl/ for the driver shown above")'
+	timeout --signal=INT --kill-after=20 $(GPU_BENCH_SECONDS) $(PY) -m tests.bench gpu
 
 clean:
 	rm -rf $(VENV) var bench-report test-artifacts review/static/review/build frontend/node_modules

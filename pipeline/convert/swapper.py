@@ -61,6 +61,26 @@ def swap_batch(swapper: Swapper, crops: np.ndarray, frames: Sequence[int] | None
     return Swapped(rgb=rgb, mask=mask, actor_frames=None)
 
 
+def crop_device(swapper: Swapper) -> torch.device | None:
+    """The GPU a swapper runs on, where conversion cuts its crops too; None on the CPU (OpenCV's warp there)."""
+    device = getattr(swapper, "device", None)
+    return device if device is not None and getattr(device, "type", None) == "cuda" else None
+
+
+def crop_sources(sources: Sequence[tuple[np.ndarray, np.ndarray]], size: int, device: torch.device) -> np.ndarray:
+    """The `size`² crops (N, S, S, 3) of (image (H, W, 3), plate -> crop transform) pairs, cut in one batch on
+    `device` (pipeline.convert.batched.crop_batch: what the per-frame OpenCV warp gives, to interpolation
+    rounding)."""
+    import torch
+
+    from pipeline.convert.batched import crop_batch
+
+    images = torch.from_numpy(np.stack([np.asarray(im[..., :3], np.float32) for im, _ in sources]))
+    transforms = torch.from_numpy(np.stack([np.asarray(t, np.float64) for _, t in sources])).float()
+    crops = crop_batch(images.to(device).permute(0, 3, 1, 2), transforms.to(device), size)
+    return crops.permute(0, 2, 3, 1).cpu().numpy()
+
+
 class TrainedSwapper:
     """A trained checkpoint converting crops into the actor (batched, no gradients, CUDA when present).
 

@@ -103,3 +103,29 @@ def test_colour_matches_that_measure_the_plate_are_named(loose_checkpoint: Path)
     with pytest.raises(InputError, match="colour_match 'lab_mean_std'.*per-frame"):
         BatchedConversion(TrainedSwapper(loose_checkpoint, device="cpu"), ConvertConfig(colour_match="lab_mean_std"),
                           linear=False)
+
+
+def test_a_conversion_whose_crops_are_cut_on_the_device_matches_opencvs(identity_shot, snapping_checkpoint,
+                                                                        tmp_path, monkeypatch) -> None:
+    """The stage's hook: with the swapper on a GPU the batch's crops are cut there; here the CPU stands in."""
+    from pipeline.convert import ConvertInputs, VariantConfig, read_converted, run
+    from pipeline.convert import stage
+
+    def convert(folder: str) -> dict[int, np.ndarray]:
+        swapper = TrainedSwapper(snapping_checkpoint, device="cpu", performance=1.0)
+        out = tmp_path / folder
+        run(ConvertConfig(motion_blur=False, review_clip=False),
+            ConvertInputs(shot=identity_shot, framing=identity_shot.config.stabilize,
+                          variant=VariantConfig(name="loose", model="rigid"), swapper=swapper, out_dir=out))
+        frames = [r.frame for r in read_converted(out).frames if r.swapped]
+        return {f: cv2.imread(str(out / "comp" / f"comp.{f:04d}.png"), cv2.IMREAD_UNCHANGED) for f in frames}
+
+    opencv = convert("opencv")
+    monkeypatch.setattr(stage, "crop_device", lambda swapper: torch.device("cpu"))
+    device = convert("device")
+    assert opencv.keys() == device.keys() and len(opencv) > 6
+    diff = np.concatenate([np.abs(opencv[f].astype(float) - device[f]).ravel() for f in opencv]) / 65535 \
+        if next(iter(opencv.values())).dtype == np.uint16 else \
+        np.concatenate([np.abs(opencv[f].astype(float) - device[f]).ravel() for f in opencv]) / 255
+    assert diff.max() > 0  # the hook really cut the crops another way
+    assert diff.mean() < 1e-3 and diff.max() < 0.05, (diff.mean(), diff.max())
