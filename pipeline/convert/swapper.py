@@ -89,12 +89,16 @@ class TrainedSwapper:
 
     def __init__(self, checkpoint: str | os.PathLike, *, performance: float | None = None, device: str = "auto",
                  syncs: Mapping[str, SourceSync] | None = None, sync_window: float = 0.0):
+        import torch
+
         from pipeline.convert.sync import PerformanceSync
         from pipeline.train.checkpoint import load_trained
         from pipeline.train.stage import pick_device
 
         self.device = pick_device(device)
         self.trained = load_trained(checkpoint, device=self.device)
+        if self.device.type == "cuda":
+            self.trained.model.to(memory_format=torch.channels_last)
         self.size = self.trained.model.size
         self.performance = performance
         self.target = "actor"
@@ -152,7 +156,10 @@ class TrainedSwapper:
         allowed = None
         if self.sync is not None and frames is not None:
             allowed = self.sync.allowed(frames)
-        with torch.no_grad():
+        on_gpu = self.device.type == "cuda"  # bf16 and channels-last there, as training ran; float32 on the CPU
+        if on_gpu:
+            x = x.contiguous(memory_format=torch.channels_last)
+        with torch.no_grad(), torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=on_gpu):
             out = self.trained.model.swap(x, to=self.target, bank=self.trained.bank, performance=self.performance,
                                           allowed=None if allowed is None else torch.from_numpy(allowed))
         actor_frames = None

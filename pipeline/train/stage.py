@@ -160,6 +160,8 @@ class TrainingStage:
         self.config, self.inputs, self.roles, self.device = config, inputs, roles, device
         self.info = model_info(inputs.model)
         preset = config.model_preset
+        if device.type == "cuda":  # every step has the same shapes: let cuDNN time its algorithms once
+            torch.backends.cudnn.benchmark = True
         self.dtype = autocast_dtype(config.precision, device)
         self.memory_format = torch.channels_last if preset.channels_last else torch.contiguous_format
         self.path = inputs.out_dir / CHECKPOINT_FILE

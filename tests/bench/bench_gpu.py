@@ -108,7 +108,23 @@ def _train(report, preset: str, counts: dict, folder: Path) -> Path:
     report.add(f"training steps/s, {preset}, {size}² crops, batch {stage.batch} ({where})", rate, "steps/s", goal=goal)
     report.add(f"peak {'GPU' if ON_GPU else 'process'} memory, training {preset} ({_where()})", _peak_memory_gib(),
                "GiB")
-    return stage.checkpoint(complete=True)
+    path = stage.checkpoint(complete=True)
+    _checkpoint_portable(report, preset, stage, path)
+    return path
+
+
+def _checkpoint_portable(report, preset: str, stage, path: Path) -> None:
+    """The checkpoint written on this device, loaded on the CPU: its model's output beside the trained one's."""
+    from pipeline.train import load_trained
+
+    x = torch.rand(2, 3, stage.model.size, stage.model.size, generator=torch.Generator().manual_seed(0))
+    stage.model.eval()
+    with torch.no_grad():
+        here = stage.model(x.to(stage.device), "actor")[0].float().cpu()
+        there = load_trained(path, device="cpu").model(x, "actor")[0]
+    device = "a GPU" if ON_GPU else "the CPU"
+    report.add(f"largest output difference, {preset} checkpoint written on {device} and loaded on the CPU",
+               float((here - there).abs().max()), "", goal="< 0.001")
 
 
 def _plate_frames(n: int) -> torch.Tensor:
