@@ -13,7 +13,8 @@ Figures, per preset (pipeline.train.config.PRESETS):
   frontal (goal: within 2 dB).
 Goals (one H100): gpu-256 training at batch 16 >= 20 steps/s; 1080p conversion at 256² >= 60 fps; 256² profile
 and back within 2 dB of frontal. On a CPU every count is cut (and every figure's name says so): the figures show
-the path works, not what a GPU does, and the throughput goals are not judged.
+the path works, not what a GPU does, and no goal is judged. A checkpoint written on the device is loaded on the
+CPU and must give the same output.
 """
 from __future__ import annotations
 
@@ -180,29 +181,32 @@ def _convert(report, preset: str, checkpoint: Path, counts: dict) -> None:
 
 
 def _quality(report, counts: dict, folder: Path) -> None:
-    """The loose variant on the synthetic pirouette, gpu-256 beside cpu-demo, same plate and budget."""
+    """The loose variant on the synthetic pirouette: gpu-256 first (its goal figures are reported as soon as they
+    are measured, should a time limit stop the benchmark), then cpu-demo on the same plate and budget."""
     from pipeline.demo import DemoConfig
     from pipeline.run import SyntheticBudget
     from tests.bench.bench_quality import PRESET, _bins, _pipeline
 
     budget = counts["quality"]
-    results = {}
-    for preset, crop in (("cpu-demo", 64), ("gpu-256", 256)):
+    steps = budget["base_steps"] + budget["fit_steps"]
+    where = f"{budget['size']}² pirouette of {budget['frames']} frames, {steps} steps, {_where()}"
+
+    def bins(preset: str, crop: int) -> dict:
         config = DemoConfig(project_dir=folder / preset, presets=(PRESET,), models=("loose",),
                             budget=SyntheticBudget(**budget, crop_size=crop))
         train = {"preset": preset} if counts["batch"] is None else {"preset": preset, "batch_size": counts["batch"]}
-        results[preset] = _bins(_pipeline(config, "pose", train=train)["loose"])
-    steps = budget["base_steps"] + budget["fit_steps"]
-    where = f"{budget['size']}² pirouette of {budget['frames']} frames, {steps} steps, {_where()}"
-    ours, theirs = results["gpu-256"], results["cpu-demo"]
+        return _bins(_pipeline(config, "pose", train=train)["loose"])
+
+    ours = bins("gpu-256", 256)
     frontal = ours["frontal"]["psnr_db"]
-    for name, row in ours.items():
-        report.add(f"loose {name} PSNR, gpu-256 (256²), {row['frames']} frames ({where})", row["psnr_db"], "dB",
-                   baseline="same bin, cpu-demo (64²), same run", baseline_value=theirs[name]["psnr_db"])
     for name in ("profile", "back"):
         report.add(f"loose {name} PSNR, gpu-256 (goal: within {GOAL_DB:g} dB of frontal; {where})",
                    ours[name]["psnr_db"], "dB", baseline="gpu-256 frontal PSNR, same run", baseline_value=frontal,
-                   goal=f">= {frontal - GOAL_DB:.2f}")
+                   goal=f">= {frontal - GOAL_DB:.2f}" if ON_GPU else None)
+    theirs = bins("cpu-demo", 64)
+    for name, row in ours.items():
+        report.add(f"loose {name} PSNR, gpu-256 (256²), {row['frames']} frames ({where})", row["psnr_db"], "dB",
+                   baseline="same bin, cpu-demo (64²), same run", baseline_value=theirs[name]["psnr_db"])
 
 
 def run(report) -> None:
