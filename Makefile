@@ -63,9 +63,10 @@ bench: system-deps install
 	$(PY) -m tests.bench
 
 # The GPU check (issue 25), one command on a machine with an NVIDIA GPU and its driver: installs what it needs,
-# checks that torch sees the GPU, then runs `python -m tests.bench gpu` within GPU_BENCH_SECONDS and writes
+# checks that torch sees the GPU, runs the CUDA tests (their failure is reported, and the benchmark still
+# runs), then runs `python -m tests.bench gpu` within GPU_BENCH_SECONDS and writes
 # bench-report/REPORT.md and results.json (the card's name first). Where python3 already holds a CUDA build of
-# torch (a GPU node's image) the virtual environment is made over it (--system-site-packages) and only what is
+# torch (a GPU node's image, itself maybe a venv) the virtual environment sees its packages (a .pth) and only what is
 # missing is installed (from PyPI, or offline from wheels in WHEELS); else `make install`'s environment, with
 # PyPI's torch. The EGL packages the synthetic shot renders with are installed when apt can reach its mirror.
 WHEELS := .whl
@@ -76,15 +77,19 @@ bench-gpu:
 		echo "warning: the EGL packages could not be installed; the quality figures need them unless the driver's EGL is there"
 	@if [ ! -x $(PY) ] && python3 -c 'import torch, sys; sys.exit(not torch.cuda.is_available())' 2>/dev/null; then \
 		python3 -m venv --system-site-packages $(VENV) && \
+		python3 -c 'import site; print("\n".join(site.getsitepackages()))' > \
+			"$$($(PY) -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/gpu-node.pth" && \
 		$(PY) -m pip install --quiet --no-deps --no-build-isolation -e . && \
 		for req in $$($(PY) tests/bench/gpu_env.py); do \
-			$(PY) -m pip install --quiet $$( [ -d $(WHEELS) ] && echo --find-links $(WHEELS) ) "$$req" || \
+			$(PY) -m pip install --quiet --retries 0 --timeout 10 \
+				$$( [ -d $(WHEELS) ] && echo --find-links $(WHEELS) ) "$$req" || \
 				echo "warning: $$req could not be installed; the benchmark parts that import it will say so"; \
 		done; \
 		touch $(STAMP); \
 	fi
 	@$(MAKE) --no-print-directory $(STAMP)
 	@$(PY) -c 'import sys, torch; ok = torch.cuda.is_available(); print("torch", torch.__version__, "sees", torch.cuda.get_device_name(0) if ok else "no GPU"); sys.exit(0 if ok else "error: this torch build has no CUDA; reinstall it from https://download.pytorch.org/whl/ for the driver shown above")'
+	-$(PY) -m pytest -p no:cacheprovider -q tests/pipeline/train/test_cuda.py tests/pipeline/train/test_gpu_path.py
 	timeout --signal=INT --kill-after=20 $(GPU_BENCH_SECONDS) $(PY) -m tests.bench gpu
 
 clean:

@@ -14,7 +14,7 @@ from pipeline.train.data import FullMasks
 from pipeline.train.loader import CropStore
 from pipeline.train.stage import TrainingStage, autocast_dtype, batch_for_memory
 
-TINY = dict(steps=3, checkpoint_every=2, preview_every=0, width=8, batch_size=2)
+TINY = dict(steps=3, checkpoint_every=2, preview_every=0, width=8, batch_size=2, device="cpu")  # the CPU path
 
 
 def test_crop_store_gives_exactly_the_crops_values() -> None:
@@ -43,7 +43,8 @@ def test_precision_and_batch_sizing() -> None:
 
 
 def test_bf16_autocast_trains_on_the_cpu(base_set: TrainingSet, tmp_path: Path) -> None:
-    fp32 = run(TrainConfig(**TINY), TrainInputs(data=base_set, model="loose", out_dir=tmp_path / "fp32"))
+    fp32 = run(TrainConfig(**TINY, precision="fp32"),
+               TrainInputs(data=base_set, model="loose", out_dir=tmp_path / "fp32"))
     bf16 = run(TrainConfig(**TINY, precision="bf16"), TrainInputs(data=base_set, model="loose",
                                                                    out_dir=tmp_path / "bf16"))
     assert np.isfinite(bf16.losses).all() and len(bf16.losses) == 3
