@@ -143,8 +143,8 @@ def _check_resume(state: dict[str, Any], config: TrainConfig, inputs: TrainInput
         raise InputError(f"{path}: the facesets changed since this checkpoint was written; train again without "
                          "--resume (into a new folder) to learn the new material")
     now = config_to_dict(config)  # a setting left out (None: the preset's) takes the checkpoint's
-    changed = sorted(k for k in now if k not in RESUMABLE_CHANGES and now[k] is not None
-                     and now[k] != state["config"].get(k))
+    then = {**config_to_dict(TrainConfig()), **state["config"]}  # a setting newer than the checkpoint: its default
+    changed = sorted(k for k in now if k not in RESUMABLE_CHANGES and now[k] is not None and now[k] != then.get(k))
     if changed:
         raise InputError(f"{path}: settings changed since this checkpoint ({', '.join(changed)}); a resumed run "
                          "must keep them, or train again without --resume")

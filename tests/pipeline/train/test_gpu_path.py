@@ -92,3 +92,18 @@ def test_checkpoint_of_a_channels_last_run_loads_as_plain_cpu_tensors(base_set: 
     stage.model.eval()
     with torch.no_grad():
         assert torch.allclose(trained.model(x, "actor")[0], stage.model(x, "actor")[0], atol=1e-6)
+
+
+def test_a_checkpoint_from_before_presets_resumes(base_set: TrainingSet, tmp_path: Path) -> None:
+    """Its config has no preset or precision (and the old mixed_precision): it trained as cpu-demo does."""
+    inputs = TrainInputs(data=base_set, model="loose", out_dir=tmp_path)
+    run(TrainConfig(**{**TINY, "steps": 2}), inputs)
+    path = tmp_path / "checkpoint.pt"
+    state = torch.load(path, weights_only=True)
+    config = {k: v for k, v in state["config"].items() if k not in ("preset", "precision")}
+    torch.save({**state, "config": {**config, "mixed_precision": True}}, path)
+    resumed = run(TrainConfig(**TINY), TrainInputs(data=base_set, model="loose", out_dir=tmp_path, resume=True))
+    assert len(resumed.losses) == 3
+    with pytest.raises(Exception, match="preset"):
+        run(TrainConfig(**{**TINY, "steps": 4}, preset="gpu-256"),
+            TrainInputs(data=base_set, model="loose", out_dir=tmp_path, resume=True))
