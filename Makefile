@@ -74,7 +74,7 @@ bench-gpu:
 	@nvidia-smi --query-gpu=name,memory.total,driver_version --format=csv,noheader || \
 		{ echo "error: make bench-gpu needs an NVIDIA GPU and its driver (nvidia-smi was not found or failed)" >&2; exit 1; }
 	@$(MAKE) --no-print-directory system-deps SYSTEM_PACKAGES="$(EGL_PACKAGES)" NEEDS_NODE= || \
-		echo "warning: the EGL packages could not be installed; the quality figures need them unless the driver's EGL is there"
+		echo "warning: the EGL packages could not be installed; the quality figures need an EGL (the driver's will do)"
 	@if [ ! -x $(PY) ] && python3 -c 'import torch, sys; sys.exit(not torch.cuda.is_available())' 2>/dev/null; then \
 		python3 -m venv --system-site-packages $(VENV) && \
 		python3 -c 'import site; print("\n".join(site.getsitepackages()))' > \
@@ -88,7 +88,7 @@ bench-gpu:
 		touch $(STAMP); \
 	fi
 	@$(MAKE) --no-print-directory $(STAMP)
-	@$(PY) -c 'import sys, torch; ok = torch.cuda.is_available(); print("torch", torch.__version__, "sees", torch.cuda.get_device_name(0) if ok else "no GPU"); sys.exit(0 if ok else "error: this torch build has no CUDA; reinstall it from https://download.pytorch.org/whl/ for the driver shown above")'
+	@$(PY) tests/bench/gpu_env.py --check-cuda
 	-$(PY) -m pytest -p no:cacheprovider -q tests/pipeline/train/test_cuda.py tests/pipeline/train/test_gpu_path.py
 	timeout --signal=INT --kill-after=20 $(GPU_BENCH_SECONDS) $(PY) -m tests.bench gpu
 
