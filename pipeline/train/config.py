@@ -64,7 +64,8 @@ class LossConfig:
     mouth the actor had in the same pose in her material instead of the dancer's (on the 256² close-up, seed 7,
     1000 + 500 steps, on one machine: loose correlates 0.42 with the actor's line and 0.14 with the dancer at
     weight 5, 0.35 and 0.45 at 20), and rigid's hold of the actor's line firms up too (0.56 at 1, 0.82 at 20).
-    The figures move with float rounding from machine to machine; README and `python -m tests.bench performance`."""
+    The figures move with float rounding from machine to machine; README and `python -m tests.bench performance`.
+    `multiscale` and `adversarial` are the detail terms of the GPU presets (None: the preset's weight)."""
     l1: float = 1.0
     ssim: float = 1.0
     mask: float = 0.5
