@@ -127,7 +127,7 @@ def _new_model(config: TrainConfig, inputs: TrainInputs) -> SwapModel:
         kw["latent_dim"] = config.latent_dim
     elif preset.wide_latent != 1.0 and not info.snaps:  # loose and cg get the wider bottleneck; rigid stays narrow
         kw["latent_dim"] = int(info.latent_dim * preset.wide_latent)
-    if inputs.data.size != preset.crop_size:
+    if inputs.data.size != preset.crop_size and preset.name != "cpu-demo":  # the default runs at any size, as ever
         log.warning("preset %s is made for %d² crops, the facesets are %d²", preset.name, preset.crop_size,
                     inputs.data.size)
     with torch.random.fork_rng(devices=[]):
