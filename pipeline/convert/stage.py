@@ -46,7 +46,7 @@ from pipeline.convert.config import ConvertConfig, VariantConfig
 from pipeline.convert.converted import (CHUNK, MANIFEST, FrameRecord, QcRow, frame_dicts, frame_record,
                                         write_converted)
 from pipeline.convert.qc import anomaly_scores, consistency, faceset_poses, pose_distance
-from pipeline.convert.swapper import Swapper, swap_batch
+from pipeline.convert.swapper import Swapper, crop_device, crop_sources, swap_batch
 from pipeline.errors import InputError
 from pipeline.media.image import srgb_to_linear
 from pipeline.progress import ProgressCallback, progress_bar
@@ -230,6 +230,7 @@ def convert_frames(config: ConvertConfig, inputs: ConvertInputs, plan: Preflight
     lo, hi = inputs.frames or (shot.first_frame, shot.last_frame)
     indices = [i for i in range(len(plan.track)) if lo <= int(plan.track.frames[i]) <= hi]
     plate_ones = np.ones((clip.height, clip.width), np.float32)
+    cut_on = crop_device(swapper)  # a swapper on a GPU: the batch's crops are cut there (pipeline.convert.batched)
     for start in range(0, len(indices), config.batch_size):
         batch = indices[start:start + config.batch_size]
         plates, transforms, unframed, crops, crop_frames = {}, {}, {}, [], []
@@ -246,13 +247,15 @@ def convert_frames(config: ConvertConfig, inputs: ConvertInputs, plan: Preflight
                     continue
                 # CG passes are linear light; the cg model learnt them display-encoded (as the faceset cut them)
                 sources = [pass_display_rgb(passes[p]) for p in plan.layers] if plan.cg else [plates[i][..., :3]]
-                # crop pixels partly off the plate are rescaled by how much plate they hold (no black rim)
-                inside = stabilize_frame(plate_ones, transforms[i], plan.size)[..., None]
-                crops += [stabilize_frame(s, transforms[i], plan.size) / np.maximum(inside, 1e-3) for s in sources]
+                if cut_on is not None:
+                    crops += [(s, transforms[i]) for s in sources]
+                else:  # crop pixels partly off the plate are rescaled by how much plate they hold (no black rim)
+                    inside = stabilize_frame(plate_ones, transforms[i], plan.size)[..., None]
+                    crops += [stabilize_frame(s, transforms[i], plan.size) / np.maximum(inside, 1e-3) for s in sources]
                 crop_frames += [frame] * len(sources)
         if crops:
             with timer("model"):
-                stack = np.stack(crops)
+                stack = np.stack(crops) if cut_on is None else crop_sources(crops, plan.size, cut_on)
                 swapped = swap_batch(swapper, stack, crop_frames)
                 rgb, mask, actor_frames = swapped.rgb, swapped.mask, swapped.actor_frames
                 again, _ = swapper(rgb, crop_frames)

@@ -21,6 +21,8 @@ from pipeline.convert.converted import ActorFrame
 from pipeline.errors import InputError
 
 if TYPE_CHECKING:
+    import torch
+
     from pipeline.shot import SourceSync
 
 log = logging.getLogger(__name__)
@@ -59,6 +61,26 @@ def swap_batch(swapper: Swapper, crops: np.ndarray, frames: Sequence[int] | None
     return Swapped(rgb=rgb, mask=mask, actor_frames=None)
 
 
+def crop_device(swapper: Swapper) -> torch.device | None:
+    """The GPU a swapper runs on, where conversion cuts its crops too; None on the CPU (OpenCV's warp there)."""
+    device = getattr(swapper, "device", None)
+    return device if device is not None and getattr(device, "type", None) == "cuda" else None
+
+
+def crop_sources(sources: Sequence[tuple[np.ndarray, np.ndarray]], size: int, device: torch.device) -> np.ndarray:
+    """The `size`² crops (N, S, S, 3) of (image (H, W, 3), plate -> crop transform) pairs, cut in one batch on
+    `device` (pipeline.convert.batched.crop_batch: what the per-frame OpenCV warp gives, to interpolation
+    rounding)."""
+    import torch
+
+    from pipeline.convert.batched import crop_batch
+
+    images = torch.from_numpy(np.stack([np.asarray(im[..., :3], np.float32) for im, _ in sources]))
+    transforms = torch.from_numpy(np.stack([np.asarray(t, np.float64) for _, t in sources])).float()
+    crops = crop_batch(images.to(device).permute(0, 3, 1, 2), transforms.to(device), size)
+    return crops.permute(0, 2, 3, 1).cpu().numpy()
+
+
 class TrainedSwapper:
     """A trained checkpoint converting crops into the actor (batched, no gradients, CUDA when present).
 
@@ -67,12 +89,16 @@ class TrainedSwapper:
 
     def __init__(self, checkpoint: str | os.PathLike, *, performance: float | None = None, device: str = "auto",
                  syncs: Mapping[str, SourceSync] | None = None, sync_window: float = 0.0):
+        import torch
+
         from pipeline.convert.sync import PerformanceSync
         from pipeline.train.checkpoint import load_trained
         from pipeline.train.stage import pick_device
 
         self.device = pick_device(device)
         self.trained = load_trained(checkpoint, device=self.device)
+        if self.device.type == "cuda":
+            self.trained.model.to(memory_format=torch.channels_last)
         self.size = self.trained.model.size
         self.performance = performance
         self.target = "actor"
@@ -114,18 +140,28 @@ class TrainedSwapper:
         """Swap `crops` as `__call__` does, and say which actor frame each crop snapped to (if it snapped)."""
         import torch
 
-        if frames is not None and len(frames) != len(crops):
-            raise ValueError(f"{len(frames)} frames for {len(crops)} crops")
+        x = torch.from_numpy(np.ascontiguousarray(crops[..., :3].transpose(0, 3, 1, 2), np.float32))
+        rgb, mask, actor_frames = self.swap_tensor(x.to(self.device), frames)
+        return Swapped(rgb=rgb.float().permute(0, 2, 3, 1).cpu().numpy(), mask=mask.float()[:, 0].cpu().numpy(),
+                       actor_frames=actor_frames)
+
+    def swap_tensor(self, x: torch.Tensor, frames: Sequence[int] | None = None
+                    ) -> tuple[torch.Tensor, torch.Tensor, list[ActorFrame] | None]:
+        """The swap of crops (B, 3, S, S) already on the model's device: colour (B, 3, S, S), mask (B, 1, S, S),
+        both left there (conversion batched on the GPU, pipeline.convert.batched), and the actor frames."""
+        import torch
+
+        if frames is not None and len(frames) != len(x):
+            raise ValueError(f"{len(frames)} frames for {len(x)} crops")
         allowed = None
         if self.sync is not None and frames is not None:
             allowed = self.sync.allowed(frames)
-        with torch.no_grad():
-            x = torch.from_numpy(np.ascontiguousarray(crops[..., :3].transpose(0, 3, 1, 2), np.float32))
-            out = self.trained.model.swap(x.to(self.device), to=self.target, bank=self.trained.bank,
-                                          performance=self.performance,
+        on_gpu = self.device.type == "cuda"  # bf16 and channels-last there, as training ran; float32 on the CPU
+        if on_gpu:
+            x = x.contiguous(memory_format=torch.channels_last)
+        with torch.no_grad(), torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=on_gpu):
+            out = self.trained.model.swap(x, to=self.target, bank=self.trained.bank, performance=self.performance,
                                           allowed=None if allowed is None else torch.from_numpy(allowed))
-            rgb = out.rgb.float().permute(0, 2, 3, 1).cpu().numpy()
-            mask = out.mask.float()[:, 0].cpu().numpy()
         actor_frames = None
         if out.nearest is not None:
             bank = self.trained.bank
@@ -136,7 +172,7 @@ class TrainedSwapper:
                 actor_frames.append(ActorFrame(bank_id=bank.ids[index], source=None if origin is None else origin[0],
                                                clip_frame=None if origin is None else origin[1],
                                                snapped_from=snapped_from))
-        return Swapped(rgb=rgb, mask=mask, actor_frames=actor_frames)
+        return out.rgb, out.mask, actor_frames
 
     def reconstruct(self, crops: np.ndarray) -> np.ndarray:
         """The crops rebuilt as the plate's own person (B, S, S, 3): what the model makes of the plate's light."""

@@ -25,6 +25,7 @@ log = logging.getLogger(__name__)
 
 MIN_SIZE, MAX_SIZE = 64, 512
 _BOTTLENECK_SIDE = 4  # the encoder downsamples until the map is 4x4, whatever the crop size
+NETWORKS = ("plain", "residual")
 
 
 @dataclass(frozen=True)
@@ -92,10 +93,49 @@ def _act() -> nn.Module:
     return nn.LeakyReLU(0.1, inplace=True)
 
 
+class _ResBlock(nn.Module):
+    """x + conv(act(conv(x))), then act: depth that keeps fine detail at 256² and more."""
+
+    def __init__(self, channels: int):
+        super().__init__()
+        self.body = nn.Sequential(nn.Conv2d(channels, channels, 3, padding=1), _act(),
+                                  nn.Conv2d(channels, channels, 3, padding=1))
+        self.act = _act()
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self.act(x + self.body(x))
+
+
+def icnr_(conv: nn.Conv2d, scale: int = 2) -> nn.Conv2d:
+    """ICNR init (Aitken et al. 2017) of the conv before a pixel shuffle: the `scale`² sub-kernels start equal, so
+    the upsampler starts as nearest-neighbour resizing of one conv, with no checkerboard to unlearn."""
+    out, c_in, kh, kw = conv.weight.shape
+    sub = torch.empty(out // scale ** 2, c_in, kh, kw)
+    nn.init.kaiming_normal_(sub, a=0.1)
+    with torch.no_grad():
+        conv.weight.copy_(sub.repeat_interleave(scale ** 2, dim=0))
+        if conv.bias is not None:
+            conv.bias.copy_(torch.zeros(out // scale ** 2).repeat_interleave(scale ** 2))
+    return conv
+
+
+def _upsample(c_in: int, c_out: int, network: str) -> list[nn.Module]:
+    conv = nn.Conv2d(c_in, c_out * 4, 3, padding=1)
+    if network == "plain":
+        return [conv, _act(), nn.PixelShuffle(2)]
+    return [icnr_(conv), _act(), nn.PixelShuffle(2), _ResBlock(c_out)]
+
+
+def _downsample(c_in: int, c_out: int, network: str) -> list[nn.Module]:
+    if network == "plain":
+        return [nn.Conv2d(c_in, c_out, 5, stride=2, padding=2), _act()]
+    return [nn.Conv2d(c_in, c_out, 4, stride=2, padding=1), _act(), _ResBlock(c_out)]
+
+
 class _Decoder(nn.Module):
     """Latent -> 4x4 map -> upscale blocks (conv + pixel shuffle) -> colour (3) and mask (1), both in 0..1."""
 
-    def __init__(self, latent_dim: int, widths: list[int], out_width: int):
+    def __init__(self, latent_dim: int, widths: list[int], out_width: int, network: str = "plain"):
         super().__init__()
         self.top = widths[-1]
         self.project = nn.Linear(latent_dim, self.top * _BOTTLENECK_SIDE ** 2)
@@ -103,7 +143,7 @@ class _Decoder(nn.Module):
         channels = [*reversed(widths[:-1]), out_width]
         c_in = self.top
         for c_out in channels:
-            blocks += [nn.Conv2d(c_in, c_out * 4, 3, padding=1), _act(), nn.PixelShuffle(2)]
+            blocks += _upsample(c_in, c_out, network)
             c_in = c_out
         self.up = nn.Sequential(*blocks)
         self.out = nn.Conv2d(c_in, 4, 3, padding=1)
@@ -118,28 +158,34 @@ class SwapModel(nn.Module):
     """Shared encoder + per-identity decoders for `size`² crops (a power of two from 64 to 512).
 
     `identities` names the decoders (e.g. "dancer", "actor"); `latent_dim` is the bottleneck width, the main
-    knob between rigid (narrow: cannot hold in-betweens it never saw) and loose (wide).
+    knob between rigid (narrow: cannot hold in-betweens it never saw) and loose (wide). `network` is "plain"
+    (strided convs and pixel shuffle: fast at 64² on a CPU) or "residual" (a residual block at every level and an
+    ICNR-initialised pixel shuffle: the detail of 256² and 512² crops, pipeline.train.config.PRESETS).
     """
 
     def __init__(self, *, name: str, size: int, identities: tuple[str, ...] = ("dancer", "actor"),
-                 width: int = 32, max_width: int = 512, latent_dim: int = 256, default_performance: float = 1.0):
+                 width: int = 32, max_width: int = 512, latent_dim: int = 256, default_performance: float = 1.0,
+                 network: str = "plain"):
         super().__init__()
         if size < MIN_SIZE or size > MAX_SIZE or size & (size - 1):
             raise InputError(f"crop size {size} is not supported: use a power of two from {MIN_SIZE} to {MAX_SIZE}")
+        if network not in NETWORKS:
+            raise InputError(f"network {network!r} is not one of {', '.join(NETWORKS)}")
         if not 0.0 <= default_performance <= 1.0:
             raise InputError(f"performance {default_performance} is outside [0, 1]")
         self.name, self.size, self.identities = name, size, tuple(identities)
-        self.latent_dim, self.default_performance = latent_dim, default_performance
+        self.latent_dim, self.default_performance, self.network = latent_dim, default_performance, network
         n_down = int(math.log2(size // _BOTTLENECK_SIDE))
         widths = [min(width * 2 ** i, max_width) for i in range(n_down)]
         layers: list[nn.Module] = []
         c_in = 3
         for c_out in widths:
-            layers += [nn.Conv2d(c_in, c_out, 5, stride=2, padding=2), _act()]
+            layers += _downsample(c_in, c_out, network)
             c_in = c_out
         self.features = nn.Sequential(*layers)
         self.bottleneck = nn.Linear(widths[-1] * _BOTTLENECK_SIDE ** 2, latent_dim)
-        self.decoders = nn.ModuleDict({who: _Decoder(latent_dim, widths, max(width // 2, 8)) for who in identities})
+        self.decoders = nn.ModuleDict({who: _Decoder(latent_dim, widths, max(width // 2, 8), network)
+                                       for who in identities})
         self.spec: dict[str, Any] = {}  # set by create_model: how to rebuild this model from a checkpoint
 
     @property
@@ -148,7 +194,7 @@ class SwapModel(nn.Module):
 
     def encode(self, x: torch.Tensor) -> torch.Tensor:
         """Crops (B, 3, H, W) in 0..1 -> latents (B, latent_dim)."""
-        return self.bottleneck(self.features(x).flatten(1))
+        return self.bottleneck(self.features(x).flatten(1))  # flatten copies a channels-last map into NCHW order
 
     def decode(self, z: torch.Tensor, identity: str) -> tuple[torch.Tensor, torch.Tensor]:
         """Latents -> (colour (B, 3, H, W), mask (B, 1, H, W)) of `identity`."""

@@ -64,7 +64,7 @@ def degrade(images: torch.Tensor, cfg: AugmentConfig, g: torch.Generator) -> tor
     lengths = torch.rand(b, generator=g) * (size - 1) * blurred
     angles = torch.rand(b, generator=g) * math.pi
     sigma = torch.rand(b, 1, 1, 1, generator=g) * cfg.noise
-    noise = torch.randn(images.shape, generator=g) * sigma
+    noise = _gaussian_noise(images, g) * sigma.to(images.device)
     chosen = blurred.nonzero().flatten().tolist()
     if chosen:
         kernels = motion_blur_kernels(lengths[chosen], angles[chosen], size).to(images)
@@ -74,3 +74,13 @@ def degrade(images: torch.Tensor, cfg: AugmentConfig, g: torch.Generator) -> tor
         images = images.clone()
         images[chosen] = sub.reshape(len(chosen), c, h, -1)
     return (images + noise.to(images)).clamp(0, 1)
+
+
+def _gaussian_noise(images: torch.Tensor, g: torch.Generator) -> torch.Tensor:
+    """Standard normal noise shaped like `images`, on their device: drawn from `g` on the CPU; on a GPU from a
+    generator there seeded from `g` (drawing millions of numbers on the CPU and copying them would starve it)."""
+    if images.device.type == "cpu":
+        return torch.randn(images.shape, generator=g)
+    seed = int(torch.randint(1 << 62, (1,), generator=g))
+    device_g = torch.Generator(images.device).manual_seed(seed)
+    return torch.randn(images.shape, generator=device_g, device=images.device)

@@ -34,15 +34,28 @@ def _1_to_2(state: dict[str, Any]) -> dict[str, Any]:
 
 # checkpoint.json; checkpoint.pt has the same kind, version and upgrades (a torch file, read by load_checkpoint)
 CHECKPOINT = Artifact("checkpoint", 2, "checkpoint.json", upgrades={1: _1_to_2}, missing="train the stage first")
-_TENSOR_KEYS = ("model_state", "optimizer_state", "scaler_state", "latent_bank")
+_TENSOR_KEYS = ("model_state", "optimizer_state", "scaler_state", "latent_bank", "discriminator_state",
+                "discriminator_optimizer_state")
+
+
+def portable(value: Any) -> Any:
+    """`value` with every tensor in it moved to the CPU in plain (contiguous) layout: one file format whichever
+    device and memory layout trained it, so a checkpoint written on a GPU loads on a CPU and back."""
+    if isinstance(value, torch.Tensor):
+        return value.detach().cpu().contiguous()
+    if isinstance(value, dict):
+        return {k: portable(v) for k, v in value.items()}
+    if isinstance(value, (list, tuple)):
+        return type(value)(portable(v) for v in value)
+    return value
 
 
 def save_checkpoint(folder: str | os.PathLike, state: dict[str, Any]) -> Path:
-    """Write `state` as the folder's checkpoint (atomically), then its JSON summary."""
+    """Write `state` as the folder's checkpoint (atomically, its tensors on the CPU), then its JSON summary."""
     folder = Path(folder)
     path = folder / CHECKPOINT_FILE
     with atomic_path(path) as tmp:
-        torch.save({"kind": CHECKPOINT.kind, "schema_version": CHECKPOINT.version, **state}, tmp)
+        torch.save({"kind": CHECKPOINT.kind, "schema_version": CHECKPOINT.version, **portable(state)}, tmp)
     info = {k: v for k, v in state.items() if k not in _TENSOR_KEYS}
     info["metrics"] = {k: v for k, v in state["metrics"].items() if k != "losses"}
     CHECKPOINT.write(folder, info)

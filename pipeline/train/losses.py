@@ -5,6 +5,8 @@ The background keeps a small weight so the colour outside the head stays sensibl
 head, which conversion composites, dominates. The mouth is a few percent of the head's pixels, so head-wide
 losses let a model learn an average, closed mouth long before it learns the opening; the performance is in
 those pixels, so they get a term of their own (`mouth_weights` finds them from each crop's head pose).
+At 256² and more, SSIM's 11-pixel window sees only fine texture; `multiscale_ssim` adds the same masked SSIM at
+half, quarter and eighth size, so the shape of eyes, nose and mouth weighs as much as their texture.
 """
 from __future__ import annotations
 
@@ -51,16 +53,33 @@ def ssim(x: torch.Tensor, y: torch.Tensor, weight: torch.Tensor | None = None, *
     return (s * m).sum() / (m.sum() * s.shape[1]).clamp_min(1e-8)
 
 
+MULTISCALE_FACTORS = (2, 4, 8)
+
+
+def multiscale_ssim(x: torch.Tensor, y: torch.Tensor, weight: torch.Tensor, *, window: int = 11) -> torch.Tensor:
+    """Mean of (1 − masked SSIM) at half, quarter and eighth size (average pooled), skipping sizes under two
+    windows; zero when every size is too small."""
+    terms = []
+    for factor in MULTISCALE_FACTORS:
+        if x.shape[-1] // factor < 2 * window:
+            break
+        terms.append(1.0 - ssim(F.avg_pool2d(x, factor), F.avg_pool2d(y, factor), F.avg_pool2d(weight, factor),
+                                window=window))
+    return torch.stack(terms).mean() if terms else x.new_zeros(())
+
+
 def masked_l1(pred: torch.Tensor, target: torch.Tensor, weight: torch.Tensor) -> torch.Tensor:
     """Mean absolute error weighted by `weight` (B, 1, H, W)."""
     return ((pred - target).abs() * weight).sum() / (weight.sum() * pred.shape[1]).clamp_min(1e-8)
 
 
-def mouth_weights(poses: np.ndarray, size: int, *, radius: float, sigma_m: float = 0.018) -> torch.Tensor:
+def mouth_weights(poses: np.ndarray, size: int, *, radius: float, sigma_m: float = 0.018,
+                  device: torch.device | str = "cpu") -> torch.Tensor:
     """(B, 1, size, size) in 0..1: a soft spot on the mouth of each crop, from its head pose (B, 3: yaw, pitch,
     roll in degrees, camera-relative) and the crop's framing (`radius` metres around the skull centre span half
     the crop, the head's up axis up, as pipeline.stabilize cuts it); zero where the mouth faces away.
-    An orthographic approximation of the crop's projection: a weight map needs the spot, not the pixel."""
+    An orthographic approximation of the crop's projection: a weight map needs the spot, not the pixel. The spot
+    is drawn on `device` (the centres are computed on the CPU: a few numbers per crop)."""
     from pipeline.dataset.descriptors import FACING_LIMIT_DEG, MOUTH_CENTRE, MOUTH_Z
     from pipeline.geometry import rotation_from_yaw_pitch_roll
 
@@ -74,19 +93,20 @@ def mouth_weights(poses: np.ndarray, size: int, *, radius: float, sigma_m: float
     scale = (size / 2.0) / radius
     half = (size - 1) / 2.0
     u, v = half + scale * (c * x + s * y), half + scale * (-s * x + c * y)
-    grid = torch.arange(size, dtype=torch.float32)
+    grid = torch.arange(size, dtype=torch.float32, device=device)
     sigma_px = sigma_m * scale
-    spot_u = torch.exp(-((grid[None, :] - torch.from_numpy(u).float()[:, None]) ** 2) / (2 * sigma_px ** 2))
-    spot_v = torch.exp(-((grid[None, :] - torch.from_numpy(v).float()[:, None]) ** 2) / (2 * sigma_px ** 2))
-    seen = torch.from_numpy(facing > math.cos(math.radians(FACING_LIMIT_DEG))).float()
+    u, v = torch.from_numpy(u).float().to(device), torch.from_numpy(v).float().to(device)
+    spot_u = torch.exp(-((grid[None, :] - u[:, None]) ** 2) / (2 * sigma_px ** 2))
+    spot_v = torch.exp(-((grid[None, :] - v[:, None]) ** 2) / (2 * sigma_px ** 2))
+    seen = torch.from_numpy(facing > math.cos(math.radians(FACING_LIMIT_DEG))).float().to(device)
     return (spot_v[:, :, None] * spot_u[:, None, :] * seen[:, None, None])[:, None]
 
 
 def face_loss(rgb: torch.Tensor, mask: torch.Tensor, target: torch.Tensor, target_mask: torch.Tensor, *,
               l1: float, ssim_weight: float, mask_weight: float, mouth: torch.Tensor | None = None,
-              mouth_weight: float = 0.0) -> torch.Tensor:
+              mouth_weight: float = 0.0, multiscale: float = 0.0) -> torch.Tensor:
     """l1·masked L1 + ssim_weight·(1 − masked SSIM) + mask_weight·L1 of the mask + mouth_weight·L1 inside the
-    `mouth` weights (B, 1, H, W), all in float32."""
+    `mouth` weights (B, 1, H, W) + multiscale·`multiscale_ssim`, all in float32."""
     rgb, mask, target, target_mask = rgb.float(), mask.float(), target.float(), target_mask.float()
     weight = target_mask + BACKGROUND_WEIGHT
     loss = l1 * masked_l1(rgb, target, weight)
@@ -96,4 +116,6 @@ def face_loss(rgb: torch.Tensor, mask: torch.Tensor, target: torch.Tensor, targe
         loss = loss + mask_weight * (mask - target_mask).abs().mean()
     if mouth_weight and mouth is not None:
         loss = loss + mouth_weight * masked_l1(rgb, target, mouth.float())
+    if multiscale:
+        loss = loss + multiscale * multiscale_ssim(rgb, target, weight)
     return loss

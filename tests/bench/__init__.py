@@ -36,6 +36,7 @@ BENCH_MODULES: tuple[str, ...] = (
     "tests.bench.bench_performance",
     "tests.bench.bench_site",
     "tests.bench.bench_jobs",
+    "tests.bench.bench_gpu",
 )
 
 REPORT_DIR = Path(__file__).resolve().parents[2] / "bench-report"
@@ -99,10 +100,11 @@ def machine() -> dict[str, str]:
         import torch
 
         torch_version = torch.__version__
+        gpu = torch.cuda.get_device_name(0) if torch.cuda.is_available() else "none"
     except ImportError:
-        torch_version = "not installed"
+        torch_version, gpu = "not installed", "none"
     return {"cpu": cpu, "cores": str(os.cpu_count()), "memory": f"{mem_kb / 1024 ** 2:.1f} GiB",
-            "python": platform.python_version(), "torch": torch_version, "os": platform.platform()}
+            "python": platform.python_version(), "torch": torch_version, "os": platform.platform(), "gpu": gpu}
 
 
 def _lines(path: str) -> list[str]:
@@ -121,7 +123,7 @@ def _value_text(value: float | None, unit: str = "") -> str:
 
 def render_markdown(report: Report, info: dict[str, str]) -> str:
     lines = ["# Benchmark report", "", f"Machine: {info['cpu']}, {info['cores']} cores, {info['memory']} memory; "
-             f"Python {info['python']}, torch {info['torch']}; {info['os']}.", ""]
+             f"GPU: {info.get('gpu', 'none')}; Python {info['python']}, torch {info['torch']}; {info['os']}.", ""]
     for module in dict.fromkeys([*report.seconds, *report.failures]):
         lines += [f"## {module.rsplit('.', 1)[-1]} ({report.seconds.get(module, 0):.0f} s)", ""]
         if module in report.failures:
@@ -156,6 +158,10 @@ def main(argv: list[str]) -> int:
         except Exception:
             report.failures[name] = traceback.format_exc()
             log.error("%s failed:\n%s", name, report.failures[name])
+        except KeyboardInterrupt:  # a time limit (make bench-gpu's) or Ctrl-C: keep the figures measured so far
+            report.failures[name] = "interrupted (a time limit or Ctrl-C); the figures above were measured before"
+            report.seconds[name] = time.perf_counter() - start
+            break
         report.seconds[name] = time.perf_counter() - start
     info = machine()
     atomic_write_text(REPORT_DIR / "REPORT.md", render_markdown(report, info))

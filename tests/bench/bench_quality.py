@@ -43,8 +43,9 @@ def _demo_config(project: Path, models: tuple[str, ...]) -> DemoConfig:
     return DemoConfig(project_dir=project, presets=(PRESET,), models=models, budget=SyntheticBudget(**BUDGET))
 
 
-def _pipeline(config: DemoConfig, framing: str) -> dict[str, dict[str, Any]]:
-    """The demo's stages (the shot runner) on the shot with `framing`; eval's result per variant."""
+def _pipeline(config: DemoConfig, framing: str, train: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
+    """The demo's stages (the shot runner) on the shot with `framing` (and `train` over its [train] settings, e.g.
+    a preset: tests.bench.bench_gpu); eval's result per variant."""
     import dataclasses
 
     from pipeline.eval.stage import read_eval
@@ -52,6 +53,8 @@ def _pipeline(config: DemoConfig, framing: str) -> dict[str, dict[str, Any]]:
     from pipeline.shot import SHOT_FILE, ShotLayout
 
     shot_dir, run = config.project_dir / PRESET, config.run_config(PRESET)
+    if train:
+        run = dataclasses.replace(run, settings={**run.settings, "train": {**run.settings.get("train", {}), **train}})
     started = time.perf_counter()
     run_shot(shot_dir, dataclasses.replace(run, last="synth"))
     if framing != "pose":  # the shot is written: frame it the baseline's way

@@ -76,7 +76,7 @@ def _measure(report) -> None:
         with tempfile.TemporaryDirectory() as tmp:
             inputs = TrainInputs(data=data, model="loose", out_dir=Path(tmp))
             stage = TrainingStage(config, inputs, ("actor", "dancer"), torch.device("cpu"))
-            bare = create_model("loose", size=size, width=config.width)
+            bare = create_model("loose", size=size, width=config.network_width)
             optimizer = torch.optim.Adam(bare.parameters(), lr=config.learning_rate, betas=(0.5, 0.999))
             index = np.arange(BATCH)
             batches = [(who, torch.from_numpy(m.crops.take(index)).permute(0, 3, 1, 2).contiguous(),
