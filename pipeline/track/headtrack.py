@@ -18,7 +18,8 @@ import numpy as np
 from pipeline.artifacts import read_manifest, write_manifest
 from pipeline.errors import InputError
 from pipeline.geometry import (Intrinsics, compose, euler_to_matrix, in_front, invert_rigid, matrix_to_euler,
-                               project, rotation_from_yaw_pitch_roll, unwrap_euler, yaw_pitch_roll)
+                               project, rotation_from_yaw_pitch_roll, unwrap_euler, view_yaw_pitch_roll,
+                               yaw_pitch_roll)
 from pipeline.track.chan import ChanTrack
 from pipeline.track.interpolate import fill_angles, fill_linear
 
@@ -75,6 +76,13 @@ class HeadTrack:
     def yaw_pitch_roll(self) -> np.ndarray:
         """(N, 3) yaw, pitch, roll in degrees, continuous across full turns (yaw 0..720 for two spins)."""
         ypr = yaw_pitch_roll(self.rotation)
+        return unwrap_euler(ypr[:, [1, 0, 2]], "ZXY")[:, [1, 0, 2]] if len(ypr) else ypr
+
+    def view_yaw_pitch_roll(self) -> np.ndarray:
+        """(N, 3) yaw, pitch, roll in degrees relative to the line of sight to the head (as the camera sees it,
+        pipeline.geometry.view_yaw_pitch_roll), continuous like `yaw_pitch_roll`: what fit selection, coverage,
+        descriptors and QC compare."""
+        ypr = view_yaw_pitch_roll(self.rotation, self.translation)
         return unwrap_euler(ypr[:, [1, 0, 2]], "ZXY")[:, [1, 0, 2]] if len(ypr) else ypr
 
     def transforms(self) -> np.ndarray:
