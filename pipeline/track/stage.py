@@ -22,7 +22,7 @@ logger = logging.getLogger(__name__)
 class TrackInputs:
     out: Path                            # the head_track JSON written
     head_track: Path | None = None       # a .chan or head_track JSON to import; None: solve from the plate
-    intrinsics: Path | None = None       # the plate camera's intrinsics JSON (a .chan carries no lens; solve needs it)
+    intrinsics: Path | None = None       # the plate camera's intrinsics JSON (a .chan needs it; solve estimates one)
     rotation_order: str = "ZXY"          # of the .chan files
     camera: Path | None = None           # a world-space camera .chan: the head .chan is then world-space too
     plate: Path | None = None            # conform to its frames (import); track it (solve)
@@ -55,11 +55,13 @@ def run(config: SolveConfig, inputs: TrackInputs, *, progress: ProgressCallback 
         for frame, reason in track.frame_flags().items():
             logger.warning("%s frame %d: %s", inputs.head_track, frame, reason.replace("_", " "))
         return TrackOutputs(path=Path(inputs.out), track=track)
-    if inputs.plate is None or inputs.intrinsics is None:
-        raise InputError(f"{inputs.out}: solving a head track needs the plate and its camera's intrinsics")
+    if inputs.plate is None:
+        raise InputError(f"{inputs.out}: solving a head track needs the plate")
     from pipeline.track.solve import solve
 
+    # Without the camera's intrinsics the tracker estimates the focal length from the face and the track says so.
+    intrinsics = read_intrinsics(inputs.intrinsics) if inputs.intrinsics is not None else None
     with open_clip(inputs.plate, first_frame=inputs.first_frame, fps=inputs.fps) as clip:
-        solved = solve(clip, read_intrinsics(inputs.intrinsics), config, progress=progress)
+        solved = solve(clip, intrinsics, config, progress=progress, where=str(inputs.plate))
     write_track(inputs.out, solved.track, source=f"solve {inputs.plate}")
     return TrackOutputs(path=Path(inputs.out), track=solved.track, seconds=solved.seconds)
