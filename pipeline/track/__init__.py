@@ -10,8 +10,11 @@ Public API (other stages call these):
     read_chan(path, *, rotation_order="ZXY", kind="object"|"camera") / write_chan(path, ChanTrack)
         (pipeline.track.chan); from_chan / to_chan / camera_chan convert to and from HeadTrack
     read_intrinsics(path) / write_intrinsics(path, Intrinsics) (pipeline.track.load)
-    solve(clip, intrinsics, SolveConfig(), *, frames=None, progress=None) -> Solved(track, landmarks, seconds)
-        (pipeline.track.solve): the built-in tracker
+    solve(clip, intrinsics | None, SolveConfig(), *, frames=None, progress=None) -> Solved(track, landmarks, seconds)
+        (pipeline.track.solve): the built-in tracker (no intrinsics: the lens is estimated, track.lens says so);
+        track_summary(track): measured / filled / flagged frames, the lens, warnings
+    HeadTrack.view_yaw_pitch_roll(): angles as the camera sees the head (pipeline.geometry.view_yaw_pitch_roll),
+        what fit selection, coverage, faceset poses and QC compare
     plot_track(track, png) (pipeline.track.plot)
     stage.run(SolveConfig, TrackInputs) -> TrackOutputs: import or solve a track into a head_track JSON;
         shot.run_shot(shot, *, out=None, solve=False): the same for a shot (SHOT/work/track.json)

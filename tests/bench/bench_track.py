@@ -136,9 +136,9 @@ def report_all(report, truth: HeadTrack, solved: Solved, mattes: dict[int, np.nd
 
     errors = _yaw_errors(solved.track, truth)
     measured = solved.track.status == "measured"
-    report.add("tracker yaw error, measured frames (mean)", float(errors[measured].mean()), "deg", goal="< 5")
+    report.add("tracker yaw error, measured frames (mean)", float(errors[measured].mean()), "deg", goal="<= 3")
     report.add("tracker yaw error, filled frames (mean)", float(errors[~measured].mean()) if np.any(~measured)
-               else 0.0, "deg")
+               else 0.0, "deg", goal="<= 8")
     report.add("tracker yaw error, all frames (max)", float(errors.max()), "deg")
     report.add("tracker frames measured", 100 * float(measured.mean()), "%")
     report.add("tracker speed", len(solved.track) / solved.seconds, "fps")
