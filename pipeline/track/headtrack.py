@@ -4,8 +4,9 @@ Versioned JSON (kind "head_track"). Schema changelog:
   1: frames with rotation_deg (ZXY Euler of the camera-relative rotation, continuous across turns),
      translation (skull centre in camera space, scene units), confidence in [0, 1], status measured|filled,
      intrinsics (one for the clip, or one per frame when they change, e.g. a zoom).
-  2: lens: "given" (the shot's or the plate's camera) or "estimated" (the built-in tracker estimated the focal
-     length from the face, no lens being given); jumps: frames where the tracker had to jump to a face it
+  2: lens: "given" (the shot's camera), "metadata" (read from the plate's own metadata: EXR camera attributes,
+     EXIF, a video's focal-length tag) or "estimated" (the built-in tracker estimated the focal length from the
+     face, no lens being known); jumps: frames where the tracker had to jump to a face it
      could not tie to the one it was following (another person, or the same one reappearing far away).
      Version 1 files read as lens "given" (the importer always had a camera) with no jumps.
 """
@@ -31,7 +32,7 @@ logger = logging.getLogger(__name__)
 
 KIND = "head_track"
 SCHEMA_VERSION = 2
-LENSES = ("given", "estimated")
+LENSES = ("given", "metadata", "estimated")
 
 
 def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
@@ -55,7 +56,7 @@ class HeadTrack:
     intrinsics: tuple[Intrinsics, ...]  # N
     confidence: np.ndarray  # (N,) in [0, 1]
     status: np.ndarray  # (N,) str, "measured" | "filled"
-    lens: str = "given"  # "given" | "estimated": whether the intrinsics' focal length was known or estimated
+    lens: str = "given"  # "given" | "metadata" | "estimated": where the intrinsics' focal length came from
     jumps: tuple[int, ...] = ()  # frames where the tracker jumped to a face it could not tie to the one it followed
 
     def __post_init__(self) -> None:

@@ -257,30 +257,30 @@ def _follow_region(greys: list[np.ndarray], start: int, steps: Iterable[int], ce
     return out
 
 
-def solve(clip: FrameSource, intrinsics: Intrinsics | None, config: SolveConfig | None = None, *,
-          frames: range | None = None, progress: ProgressCallback | None = None, where: str = "") -> Solved:
-    """Track the head of `clip` over `frames` (default: all) seen through a camera with `intrinsics`, or, when
-    None, through a lens estimated from the face (the track's `lens` says "estimated"). `where` names the plate
-    in messages."""
-    config = config or SolveConfig()
-    where = where or "the plate"
-    frames = frames if frames is not None else clip.frame_range
+@dataclasses.dataclass
+class Detected:
+    """What the face mesh saw on every frame: the followed face's landmarks (pixels) where found, the frames
+    where the follower had to jump, and small grey frames for following the head region through gaps."""
+
+    frames: np.ndarray
+    landmarks: dict[int, np.ndarray]
+    jumps: list[int]
+    greys: list[np.ndarray]
+    scale: float
+
+
+def detect(clip: FrameSource, frames: range | np.ndarray, config: SolveConfig, *,
+           progress: ProgressCallback | None = None) -> Detected:
+    """Run the face mesh over `frames` of `clip`, following one person (pipeline.track.follow)."""
     frame_list = np.asarray(list(frames), dtype=np.int64)
-    n = len(frame_list)
-    if n == 0:
-        raise InputError(f"track solve: {where}: no frames to track")
-    if intrinsics is not None and (intrinsics.width, intrinsics.height) != (clip.width, clip.height):
-        raise InputError(f"track solve: the camera intrinsics are for {intrinsics.width}x{intrinsics.height} "
-                         f"but {where} is {clip.width}x{clip.height}; give the plate camera's intrinsics")
     scale = min(1.0, REGION_SIZE / max(clip.width, clip.height))
     landmarks: dict[int, np.ndarray] = {}
     jumps: list[int] = []
     greys: list[np.ndarray] = []
     follower = FaceFollower()
-    started = time.perf_counter()
     with Landmarker(mode=config.mode, min_detection_confidence=config.min_detection_confidence,
                     max_faces=config.max_faces) as landmarker, \
-            progress_bar(n, "track solve", callback=progress) as bar:
+            progress_bar(len(frame_list), "track solve", callback=progress) as bar:
         for i, frame in enumerate(frame_list):
             image = clip.read(int(frame))
             greys.append(_grey(image, scale))
@@ -291,11 +291,39 @@ def solve(clip: FrameSource, intrinsics: Intrinsics | None, config: SolveConfig 
             if jumped:
                 jumps.append(int(frame))
             bar.update(1, f"frame {frame}")
+    return Detected(frame_list, landmarks, jumps, greys, scale)
+
+
+def solve(clip: FrameSource, intrinsics: Intrinsics | None, config: SolveConfig | None = None, *,
+          frames: range | None = None, progress: ProgressCallback | None = None, where: str = "",
+          lens: str = "given") -> Solved:
+    """Track the head of `clip` over `frames` (default: all) seen through a camera with `intrinsics`, or, when
+    None, through a lens estimated from the face (the track's `lens` says "estimated"; `lens` says where given
+    intrinsics came from: "given" or "metadata"). `where` names the plate in messages."""
+    config = config or SolveConfig()
+    where = where or "the plate"
+    frames = frames if frames is not None else clip.frame_range
+    if len(frames) == 0:
+        raise InputError(f"track solve: {where}: no frames to track")
+    if intrinsics is not None and (intrinsics.width, intrinsics.height) != (clip.width, clip.height):
+        raise InputError(f"track solve: the camera intrinsics are for {intrinsics.width}x{intrinsics.height} "
+                         f"but {where} is {clip.width}x{clip.height}; give the plate camera's intrinsics")
+    started = time.perf_counter()
+    detected = detect(clip, frames, config, progress=progress)
+    return solve_detected(clip, detected, intrinsics, config, where=where, lens=lens, started=started)
+
+
+def solve_detected(clip: FrameSource, detected: Detected, intrinsics: Intrinsics | None, config: SolveConfig, *,
+                   where: str = "the plate", lens: str = "given", started: float | None = None) -> Solved:
+    """The head track from what `detect` saw (the clip is read again only for the body through gaps)."""
+    started = time.perf_counter() if started is None else started
+    frame_list, landmarks, jumps, greys, scale = (detected.frames, detected.landmarks, detected.jumps,
+                                                  detected.greys, detected.scale)
+    n = len(frame_list)
     if not landmarks:
         raise InputError(f"track solve: no face found in any of the {n} frames of {where}; check that the plate "
                          "shows the performer's face somewhere, or give a head track (.chan or JSON) with "
                          "`facereplace track import` instead")
-    lens = "given"
     if intrinsics is None:
         from pipeline.track.lens import estimate_lens
 

@@ -115,6 +115,17 @@ def relative_spread(a: HeadTrack, b: HeadTrack) -> np.ndarray:
     return ypr.std(axis=0)
 
 
+def neighbour_departure(track: HeadTrack) -> float:
+    """Largest |pitch| or |roll| difference in degrees between a filled frame and its measured neighbours
+    (interpolated in time between the nearest measured frames either side; the nearest one past the ends): a
+    crop tilted through the back of the head shows here."""
+    ypr = track.yaw_pitch_roll()
+    measured = track.status == "measured"
+    t = track.frames.astype(np.float64)
+    expected = np.stack([np.interp(t, t[measured], ypr[measured, c]) for c in (1, 2)], axis=1)
+    return float(np.abs(ypr[~measured, 1:] - expected[~measured]).max()) if np.any(~measured) else 0.0
+
+
 def run(report) -> None:
     folder = footage()
     clip = folder / MIRROR_CLIP
@@ -128,6 +139,7 @@ def run(report) -> None:
                    "deg", goal="<= 3")
     for i, view in enumerate(views):
         report.add(f"multiview: view{i} frames measured", 100 * float(np.mean(view.status == "measured")), "%")
+        report.add(f"multiview: view{i} estimated vertical field of view", view.intrinsics[0].vfov_deg, "deg")
 
     catwalk = _solve(folder / CATWALK_CLIP)
     from pipeline.media.clip import open_clip
@@ -144,3 +156,6 @@ def run(report) -> None:
     filled = catwalk.status == "filled"
     if np.any(filled):
         report.add("catwalk: largest |pitch| or |roll| on filled frames", float(np.abs(yaw[filled, 1:]).max()), "deg")
+        report.add("catwalk: largest pitch/roll departure of filled frames from their measured neighbours",
+                   neighbour_departure(catwalk), "deg", goal="<= 15")
+    report.add("catwalk: estimated vertical field of view", catwalk.intrinsics[0].vfov_deg, "deg")
