@@ -5,7 +5,8 @@
 2. Without a given lens the focal length is estimated from the face over the clip (pipeline.track.lens), and
    the track says so.
 3. PnP against the canonical head (pipeline.track.canonical, then fitted to the performer) gives the
-   camera-relative pose. The fit-error limit adapts to the person (robust statistics over the clip), so
+   camera-relative pose, the landmarks an expression moves (chin, jaw and cheek contours) counting little
+   until the face turns towards profile. The fit-error limit adapts to the person (robust statistics over the clip), so
    expressive frames (an open mouth, a squint) are measured, and only outliers and poses beyond the
    landmarker's reliable yaw are dropped.
 4. Where the face is not visible (profile, back of the head, hair), the yaw follows the line between the ears
@@ -51,6 +52,10 @@ REGION_SIZE = 256
 BODY_MARGIN = 8
 # Smoothing of the ear line's yaw over time (frames): it jitters where the face's pose does not.
 BODY_SMOOTH = 2.0
+# Weight of the landmarks an expression moves (canonical.EXPRESSION_IDS) in the pose, and the yaw range (degrees)
+# over which it rises to 1 towards profile.
+EXPRESSION_WEIGHT = 0.05
+EXPRESSION_YAW = (50.0, 70.0)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -182,12 +187,51 @@ def pose_from_landmarks(landmarks: np.ndarray, intrinsics: Intrinsics, *,
     if not ok:
         return np.eye(3), np.zeros(3), float("inf")
     rvec, tvec = cv2.solvePnPRefineLM(model, image_points, k, None, rvec, tvec)
+    weights = expression_weights(float(yaw_pitch_roll(CV_FROM_NUKE @ cv2.Rodrigues(rvec)[0])[0]))
+    if weights.min() < 1.0:
+        rvec, tvec = _refine_weighted(model, image_points, k, rvec, tvec, weights)
     reprojected, _ = cv2.projectPoints(model, rvec, tvec, k, None)
     rms = float(np.sqrt(np.mean(np.sum((reprojected[:, 0] - image_points) ** 2, axis=1))))
     ids = canonical.LANDMARK_IDS
     eye_span = float(np.linalg.norm(image_points[ids.index(33)] - image_points[ids.index(263)]))
     rotation_cv = cv2.Rodrigues(rvec)[0]
     return CV_FROM_NUKE @ rotation_cv, CV_FROM_NUKE @ tvec[:, 0], rms / max(eye_span, 1.0)
+
+
+def expression_weights(yaw_deg: float) -> np.ndarray:
+    """How much each canonical landmark counts in the pose at this yaw: the landmarks an expression moves
+    (canonical.EXPRESSION_IDS) count EXPRESSION_WEIGHT on faces turned up to EXPRESSION_YAW[0] degrees, rising
+    to fully at EXPRESSION_YAW[1], where the cheek and jaw contours are what still tells the turn."""
+    low, high = EXPRESSION_YAW
+    rise = float(np.clip((abs(yaw_deg) - low) / (high - low), 0.0, 1.0))
+    weight = EXPRESSION_WEIGHT + (1.0 - EXPRESSION_WEIGHT) * rise
+    return np.where(canonical.EXPRESSION_MASK, weight, 1.0)
+
+
+def _refine_weighted(model: np.ndarray, image_points: np.ndarray, k: np.ndarray, rvec: np.ndarray, tvec: np.ndarray,
+                     weights: np.ndarray, iterations: int = 30) -> tuple[np.ndarray, np.ndarray]:
+    """Levenberg-Marquardt on the weighted reprojection error (OpenCV's refinement weighs every point alike)."""
+    x = np.concatenate([np.ravel(rvec), np.ravel(tvec)]).astype(np.float64)
+    w = np.repeat(np.sqrt(weights), 2)
+    damping = 1e-3
+
+    def residual(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        projected, jacobian = cv2.projectPoints(model, x[:3], x[3:], k, None)
+        return w * (projected[:, 0] - image_points).ravel(), w[:, None] * jacobian[:, :6]
+
+    r, j = residual(x)
+    cost = float(r @ r)
+    for _ in range(iterations):
+        a = j.T @ j
+        step = np.linalg.solve(a + damping * np.diag(np.diag(a) + 1e-12), -j.T @ r)
+        r_new, j_new = residual(x + step)
+        if float(r_new @ r_new) < cost:
+            x, r, j, cost, damping = x + step, r_new, j_new, float(r_new @ r_new), damping * 0.3
+            if np.abs(step).max() < 1e-9:
+                break
+        else:
+            damping *= 10.0
+    return x[:3, None], x[3:, None]
 
 
 def refine_shape(landmarks: list[np.ndarray], rotations: np.ndarray, translations: np.ndarray,

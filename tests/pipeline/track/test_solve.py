@@ -232,3 +232,30 @@ def test_the_follower_keeps_the_person_it_followed_when_another_face_appears(two
     assert all(x is not None and x < 300 for _, x, _ in picks[:6])  # ...and the astronaut kept
     assert all(x is None for _, x, _ in picks[6:])  # alone, Grace Hopper is not taken for her
     assert not any(jumped for _, _, jumped in picks)
+
+
+def test_an_open_mouth_does_not_tilt_the_pose_of_a_turned_head(monkeypatch):
+    """The chin and jaw drop with the mouth (and the face mesh's contour with them): on a head turned 40 degrees the
+    pose follows the bone, not the jaw; near profile the contours count fully again, as they hold the yaw there."""
+    import pipeline.track.solve as solve_module
+    from pipeline.geometry import compose, rotation_from_yaw_pitch_roll, yaw_pitch_roll
+    from pipeline.track import canonical
+
+    camera = Intrinsics(width=640, height=480, focal_mm=50.0, film_back_mm=(36.0, 27.0))
+    drop = {152: 0.025, 132: 0.012, 361: 0.012, 234: 0.004, 454: 0.004}  # metres down, an open mouth
+    open_mouth = canonical.POINTS - np.array([[0.0, drop.get(i, 0.0), 0.0] for i in canonical.LANDMARK_IDS])
+
+    def pitch_change() -> float:
+        pose = compose(rotation_from_yaw_pitch_roll(np.array([40.0, 5.0, 0.0])), [0.05, 0.0, -1.2])
+        pitches = []
+        for face in (canonical.POINTS, open_mouth):
+            points = np.zeros((468, 2))
+            points[list(canonical.LANDMARK_IDS)] = project((pose[:3, :3] @ face.T).T + pose[:3, 3], camera)
+            pitches.append(yaw_pitch_roll(pose_from_landmarks(points, camera)[0])[1])
+        return abs(pitches[1] - pitches[0])
+
+    weighted = pitch_change()
+    monkeypatch.setattr(solve_module, "EXPRESSION_WEIGHT", 1.0)  # every landmark alike: the jaw tilts the head
+    alike = pitch_change()
+    assert alike > 3.0 and weighted < 0.5 * alike
+    assert solve_module.expression_weights(80.0).min() == 1.0
