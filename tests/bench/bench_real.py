@@ -8,7 +8,11 @@
   constant over time: its spread per axis (std of its yaw, pitch, roll over frames measured in both; goal <= 3
   degrees), the largest over the camera pairs.
 - catwalk: a full 360 degree turn (turn360_ubc_fashion_960x1254.mp4): share of frames tracked, measured or
-  filled, with a pose the tracker stands by (goal >= 95 %), and no flagged jump (goal 0).
+  filled, with a pose the tracker stands by (goal >= 95 %), and no flagged jump (goal 0); through the back of the
+  head, the largest departure of a filled frame's pitch or roll from its measured neighbours (goal <= 15
+  degrees: no tilted crops).
+- the vertical field of view each clip's lens was estimated at (no truth: for a look, and to compare the three
+  cameras of one rig).
 Every clip is solved with no lens given (estimated from the face). Contact sheets (frames with the tracked
 head's axes drawn) are written beside the report, bench-report/real_*.png, to look at.
 """
@@ -88,6 +92,7 @@ def contact_sheet(clip, track: HeadTrack, out: Path, *, frames: int = SHEET_FRAM
         canvas = np.full((cell, cell, 3), 40, np.uint8)
         canvas[:small.shape[0], :small.shape[1]] = small
         text = f"{frame} {track.status[i][0]} y{ypr[i, 0]:.0f} p{ypr[i, 1]:.0f} r{ypr[i, 2]:.0f}"
+        cv2.rectangle(canvas, (0, cell - 24), (cell - 1, cell - 1), (40, 40, 40), -1)  # readable on a white set
         cv2.putText(canvas, text, (4, cell - 8), cv2.FONT_HERSHEY_SIMPLEX, 0.45, (255, 255, 255), 1, cv2.LINE_AA)
         cells.append(canvas)
     while len(cells) % 4:
