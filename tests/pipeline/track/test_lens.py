@@ -80,3 +80,31 @@ def test_solving_a_plate_whose_frames_record_their_lens_uses_it_and_the_track_sa
     track = read_track(out.path)
     assert track.lens == "metadata"
     assert track.intrinsics[0].focal_mm == pytest.approx(85.0)
+
+
+def _write_mov(path, tags: dict[str, str]) -> None:
+    """A 3-frame 64x48 QuickTime movie with the given container tags."""
+    import av
+
+    with av.open(str(path), "w", format="mov", options={"movflags": "use_metadata_tags"}) as out:
+        out.metadata.update(tags)
+        stream = out.add_stream("mpeg4", rate=24)
+        stream.width, stream.height, stream.pix_fmt = 64, 48, "yuv420p"
+        for _ in range(3):
+            for packet in stream.encode(av.VideoFrame.from_ndarray(np.zeros((48, 64, 3), np.uint8), format="rgb24")):
+                out.mux(packet)
+        for packet in stream.encode():
+            out.mux(packet)
+
+
+def test_the_lens_is_read_from_a_videos_35mm_equivalent_tag(tmp_path):
+    """As a phone writes it (QuickTime's com.apple.quicktime.camera.focal_length.35mm_equivalent)."""
+    _write_mov(tmp_path / "phone.mov", {"com.apple.quicktime.camera.focal_length.35mm_equivalent": "26"})
+    camera = lens_from_metadata(tmp_path / "phone.mov", 64, 48)
+    assert camera.focal_mm == pytest.approx(26.0)
+    # The diagonal field of view of a 26 mm lens on the 36 x 24 mm frame, kept on the video's 4:3 frame.
+    diagonal = np.hypot(*camera.film_back_mm)
+    assert diagonal == pytest.approx(np.hypot(36.0, 24.0))
+    assert camera.film_back_mm[0] / camera.film_back_mm[1] == pytest.approx(64 / 48)
+    _write_mov(tmp_path / "plain.mov", {})
+    assert lens_from_metadata(tmp_path / "plain.mov", 64, 48) is None
