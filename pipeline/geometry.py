@@ -8,6 +8,10 @@
 - Head angles (`yaw_pitch_roll`) are the ZXY Euler angles of the camera-relative rotation: yaw about Y
   (positive turns the nose towards image right), pitch about X (positive tips the nose down), roll about Z
   (positive tilts the head's top towards image left).
+- Head angles as the camera sees the head (`view_rotation`, `view_yaw_pitch_roll`) are taken relative to the
+  line of sight (camera centre -> skull centre), not the optical axis: a head high or at the edge of a wide
+  lens, looking into the lens, reads 0/0/0 as it does centred, and its crop looks the same. Everything that
+  compares head angles across shots or cameras (fit selection, coverage, descriptors, QC) uses these.
 - Pixels: (u, v) with v down, pixel centres at integer coordinates (OpenCV's convention).
 """
 from __future__ import annotations
@@ -118,6 +122,30 @@ def yaw_pitch_roll(rotation: np.ndarray) -> np.ndarray:
     """(..., 3, 3) camera-relative head rotations -> (..., 3) yaw, pitch, roll in degrees (ZXY Euler)."""
     rx_ry_rz = matrix_to_euler(rotation, "ZXY")
     return np.stack([rx_ry_rz[..., 1], rx_ry_rz[..., 0], rx_ry_rz[..., 2]], axis=-1)
+
+
+def line_of_sight(translation: np.ndarray) -> np.ndarray:
+    """(..., 3) skull centres in camera space -> (..., 3, 3) the rotation of the plate camera panned (about its
+    Y) then tilted (about its X) to look straight at them: the camera an operator would aim at the head,
+    horizon level, so roll is not invented by the aim."""
+    t = np.asarray(translation, dtype=np.float64)
+    x, y, z = t[..., 0], t[..., 1], t[..., 2]
+    pan = np.degrees(np.arctan2(-x, -z))
+    tilt = np.degrees(np.arctan2(y, np.hypot(x, z)))
+    return axis_rotation(1, pan) @ axis_rotation(0, tilt)
+
+
+def view_rotation(rotation: np.ndarray, translation: np.ndarray) -> np.ndarray:
+    """(..., 3, 3) head rotations relative to the line of sight to the head (see `line_of_sight`): the
+    rotation the head has as the camera sees it, identity when it looks straight into the lens wherever it
+    is in frame."""
+    return np.swapaxes(line_of_sight(translation), -1, -2) @ np.asarray(rotation, dtype=np.float64)
+
+
+def view_yaw_pitch_roll(rotation: np.ndarray, translation: np.ndarray) -> np.ndarray:
+    """(..., 3) yaw, pitch, roll in degrees of the head as the camera sees it (`view_rotation`): the angles
+    to compare between shots, cameras and training material."""
+    return yaw_pitch_roll(view_rotation(rotation, translation))
 
 
 def rotation_from_yaw_pitch_roll(ypr_deg: np.ndarray) -> np.ndarray:

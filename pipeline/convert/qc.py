@@ -19,7 +19,9 @@ POSE_NEIGHBOURS = 4
 
 
 def pose_distance(ypr: np.ndarray, training_ypr: np.ndarray) -> np.ndarray:
-    """(N,) degrees from each pose to the nearest training pose (the angle of the relative rotation)."""
+    """(N,) degrees from each pose to the nearest training pose (the angle of the relative rotation). Both are
+    angles as the camera sees the head (pipeline.geometry.view_yaw_pitch_roll), as the track and the faceset
+    record them, so a head at the edge of frame is compared with material filmed centred."""
     a = rotation_from_yaw_pitch_roll(np.asarray(ypr, np.float64))
     b = rotation_from_yaw_pitch_roll(np.asarray(training_ypr, np.float64))
     if len(b) == 0:

@@ -145,7 +145,7 @@ class Preflight:
     the crop size and layers, and what the QC measures the pose distance against."""
 
     track: HeadTrack              # conformed to the shot's frames
-    ypr: np.ndarray               # (N, 3) yaw, pitch, roll per track frame
+    ypr: np.ndarray               # (N, 3) yaw, pitch, roll per track frame, as the camera sees the head
     motion: np.ndarray            # (N, 2) head motion in the image over the shutter, pixels
     size: int                     # the model's crop size
     layers: tuple[str, ...]       # the CG passes converted ("rgba": the plate alone)
@@ -202,7 +202,7 @@ def preflight(config: ConvertConfig, inputs: ConvertInputs, clip: Clip) -> Prefl
               "skull_centre": list(framing.skull_centre), "layers": list(layers),
               "comp": f"comp/comp.%04d.{'exr' if clip.linear else 'png'}",
               "passes": {"swap": SWAP_PASS, "crop": CROP_PASS}}
-    return Preflight(track=track, ypr=track.yaw_pitch_roll(), size=size, layers=layers, cg=cg, coverage=coverage,
+    return Preflight(track=track, ypr=track.view_yaw_pitch_roll(), size=size, layers=layers, cg=cg, coverage=coverage,
                      motion=head_motion(track, shutter=config.shutter, skull_centre=framing.skull_centre),
                      training=training, header=header)
 

@@ -279,7 +279,7 @@ def _cut_source(job: _Job, shot: Shot, config: DatasetConfig, tmp: Path, folder:
         untracked = len(frames) - len(tracked)
         if untracked:
             logger.warning("source %s: %d frames have no head pose and are left out", job.name, untracked)
-        ypr = track.yaw_pitch_roll()
+        ypr = track.view_yaw_pitch_roll()  # as the camera sees the head: comparable across shots
         motion = _motion_px(track, config)
         head = proxy_vertices(_mask_mesh(shot, config))
         poses = track.transforms()

@@ -54,7 +54,7 @@ def plate_poses(shot: Shot) -> tuple[np.ndarray, np.ndarray]:
 
     track = load_head_track(shot.head_track, intrinsics=shot.camera, rotation_order=shot.rotation_order)
     inside = (track.frames >= shot.first_frame) & (track.frames <= shot.last_frame)
-    ypr = track.yaw_pitch_roll()[inside]
+    ypr = track.view_yaw_pitch_roll()[inside]  # as the camera sees it, like the faceset's poses
     ypr[:, 0] = wrap_degrees(ypr[:, 0])
     return track.frames[inside], ypr
 

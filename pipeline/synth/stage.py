@@ -204,6 +204,22 @@ def run(config: SynthConfig, out_dir: str | os.PathLike, *, progress: ProgressCa
     return out
 
 
+def render_plate(config: SynthConfig, out_dir: str | os.PathLike, *,
+                 progress: ProgressCallback | None = None) -> Path:
+    """Only the preset's plate and its truth (plate/, tracks/plate.chan + camera.json, truth/pose.json and the
+    mattes), not the actor's material: an eighth of a whole shot's rendering, for the tracker's tests and
+    benchmarks, which need a plate whose head pose is known and nothing else."""
+    chor = create_choreography(config.preset, config.frames, config.seed)
+    out = Path(out_dir)
+    with atomic_dir(out) as tmp, progress_bar(config.frames, f"synth {config.preset} plate", callback=progress) as bar:
+        shooter = _Shooter(config, chor, tmp, bar)
+        try:
+            _shoot_plate(shooter, config.first_frame)
+        finally:
+            shooter.renderer.release()
+    return out
+
+
 def _plate_states(shooter: _Shooter, i: int, identity: Identity, expression: Expression, **kw) -> list[SceneState]:
     """The sub-samples of plate frame index `i` over the preset's shutter, with this head."""
     chor = shooter.chor

@@ -33,6 +33,13 @@ CANONICAL_LANDMARKS: dict[int, tuple[float, float, float]] = {
 }
 LANDMARK_IDS: tuple[int, ...] = tuple(CANONICAL_LANDMARKS)
 POINTS: np.ndarray = np.array([CANONICAL_LANDMARKS[i] for i in LANDMARK_IDS], dtype=np.float64)
+# Landmarks an expression moves: the chin and the jaw contour go down with the mouth, and the face mesh regresses
+# its cheek contour with them. Seen from the side, an open mouth closing into a smile tilted the pose ~7 degrees
+# against the bone (the synchronized cameras of ../shared/footage). Near profile they are what holds the yaw,
+# though (without them the face mesh's yaw falls short of the turn), so they count less only on faces turned
+# less than about 55 degrees: pipeline.track.solve.pose_from_landmarks.
+EXPRESSION_IDS: tuple[int, ...] = (152, 132, 361, 234, 454)
+EXPRESSION_MASK: np.ndarray = np.isin(np.array(LANDMARK_IDS), EXPRESSION_IDS)
 
 # Landmarks of the 2D baseline's mean face (what landmark-based aligners use): eyes, nose tip, mouth corners.
 EYE_RIGHT = (33, 133)

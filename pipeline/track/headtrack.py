@@ -4,6 +4,11 @@ Versioned JSON (kind "head_track"). Schema changelog:
   1: frames with rotation_deg (ZXY Euler of the camera-relative rotation, continuous across turns),
      translation (skull centre in camera space, scene units), confidence in [0, 1], status measured|filled,
      intrinsics (one for the clip, or one per frame when they change, e.g. a zoom).
+  2: lens: "given" (the shot's camera), "metadata" (read from the plate's own metadata: EXR camera attributes,
+     EXIF, a video's focal-length tag) or "estimated" (the built-in tracker estimated the focal length from the
+     face, no lens being known); jumps: frames where the tracker had to jump to a face it
+     could not tie to the one it was following (another person, or the same one reappearing far away).
+     Version 1 files read as lens "given" (the importer always had a camera) with no jumps.
 """
 from __future__ import annotations
 
@@ -18,14 +23,23 @@ import numpy as np
 from pipeline.artifacts import read_manifest, write_manifest
 from pipeline.errors import InputError
 from pipeline.geometry import (Intrinsics, compose, euler_to_matrix, in_front, invert_rigid, matrix_to_euler,
-                               project, rotation_from_yaw_pitch_roll, unwrap_euler, yaw_pitch_roll)
+                               project, rotation_from_yaw_pitch_roll, unwrap_euler, view_yaw_pitch_roll,
+                               yaw_pitch_roll)
 from pipeline.track.chan import ChanTrack
 from pipeline.track.interpolate import fill_angles, fill_linear
 
 logger = logging.getLogger(__name__)
 
 KIND = "head_track"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
+LENSES = ("given", "metadata", "estimated")
+
+
+def _v1_to_v2(data: dict[str, Any]) -> dict[str, Any]:
+    return {**data, "lens": "given", "jumps": []}
+
+
+UPGRADES = {1: _v1_to_v2}
 STATUSES = ("measured", "filled")
 # Confidence given to frames filled because the source track had no value there.
 FILLED_CONFIDENCE = 0.3
@@ -42,6 +56,8 @@ class HeadTrack:
     intrinsics: tuple[Intrinsics, ...]  # N
     confidence: np.ndarray  # (N,) in [0, 1]
     status: np.ndarray  # (N,) str, "measured" | "filled"
+    lens: str = "given"  # "given" | "metadata" | "estimated": where the intrinsics' focal length came from
+    jumps: tuple[int, ...] = ()  # frames where the tracker jumped to a face it could not tie to the one it followed
 
     def __post_init__(self) -> None:
         self.frames = np.asarray(self.frames, dtype=np.int64)
@@ -62,6 +78,9 @@ class HeadTrack:
         unknown = set(self.status) - set(STATUSES)
         if unknown:
             raise InputError(f"head track: unknown status {sorted(map(str, unknown))}; use measured or filled")
+        if self.lens not in LENSES:
+            raise InputError(f"head track: unknown lens {self.lens!r}; use one of {', '.join(LENSES)}")
+        self.jumps = tuple(sorted(int(f) for f in self.jumps))
 
     def __len__(self) -> int:
         return len(self.frames)
@@ -75,6 +94,13 @@ class HeadTrack:
     def yaw_pitch_roll(self) -> np.ndarray:
         """(N, 3) yaw, pitch, roll in degrees, continuous across full turns (yaw 0..720 for two spins)."""
         ypr = yaw_pitch_roll(self.rotation)
+        return unwrap_euler(ypr[:, [1, 0, 2]], "ZXY")[:, [1, 0, 2]] if len(ypr) else ypr
+
+    def view_yaw_pitch_roll(self) -> np.ndarray:
+        """(N, 3) yaw, pitch, roll in degrees relative to the line of sight to the head (as the camera sees it,
+        pipeline.geometry.view_yaw_pitch_roll), continuous like `yaw_pitch_roll`: what fit selection, coverage,
+        descriptors and QC compare."""
+        ypr = view_yaw_pitch_roll(self.rotation, self.translation)
         return unwrap_euler(ypr[:, [1, 0, 2]], "ZXY")[:, [1, 0, 2]] if len(ypr) else ypr
 
     def transforms(self) -> np.ndarray:
@@ -97,8 +123,10 @@ class HeadTrack:
 
     def subset(self, mask: np.ndarray) -> HeadTrack:
         idx = np.flatnonzero(mask)
+        kept = set(self.frames[idx].tolist())
         return HeadTrack(self.frames[idx], self.rotation[idx], self.translation[idx],
-                         tuple(self.intrinsics[i] for i in idx), self.confidence[idx], self.status[idx])
+                         tuple(self.intrinsics[i] for i in idx), self.confidence[idx], self.status[idx],
+                         lens=self.lens, jumps=tuple(f for f in self.jumps if f in kept))
 
 
 def _frame_list(frames: Any, limit: int = 12) -> str:
@@ -159,7 +187,8 @@ def conform(track: HeadTrack, frames: range | np.ndarray, *, fill: bool = False,
     confidence[known] = inside.confidence
     status = np.where(known, "measured", "filled").astype(object)
     status[known] = inside.status
-    return HeadTrack(wanted, rotation, translation, intr, confidence, status)
+    return HeadTrack(wanted, rotation, translation, intr, confidence, status, lens=track.lens,
+                     jumps=tuple(f for f in track.jumps if f in set(wanted.tolist())))
 
 
 def from_chan(head: ChanTrack, intrinsics: Intrinsics, *, camera: ChanTrack | None = None,
@@ -218,14 +247,17 @@ def write_track(path: str | os.PathLike, track: HeadTrack, *, source: str = "") 
         if not shared:
             record["intrinsics"] = track.intrinsics[i].to_dict()
         frames.append(record)
-    data: dict[str, Any] = {"rotation_order": "ZXY", "source": source, "frames": frames,
+    data: dict[str, Any] = {"rotation_order": "ZXY", "source": source, "frames": frames, "lens": track.lens,
+                            "jumps": list(track.jumps),
                             "intrinsics": track.intrinsics[0].to_dict() if shared and len(track) else None}
     return write_manifest(path, kind=KIND, version=SCHEMA_VERSION, data=data)
 
 
 def read_track(path: str | os.PathLike) -> HeadTrack:
     """Read a head track JSON; malformed records are InputErrors naming the file and frame."""
-    data = read_manifest(path, kind=KIND, versions=(SCHEMA_VERSION,))
+    data = read_manifest(path, kind=KIND, versions=(*sorted(UPGRADES), SCHEMA_VERSION))
+    for version in range(data["schema_version"], SCHEMA_VERSION):
+        data = UPGRADES[version](data)
     order = data.get("rotation_order", "ZXY")
     records = data.get("frames")
     if not isinstance(records, list):
@@ -260,6 +292,7 @@ def read_track(path: str | os.PathLike) -> HeadTrack:
     try:
         return HeadTrack(frames_arr[order_idx], rotation[order_idx], np.reshape(translations, (-1, 3))[order_idx],
                          tuple(intr[i] for i in order_idx), np.asarray(conf)[order_idx],
-                         np.asarray(status, dtype=object)[order_idx])
+                         np.asarray(status, dtype=object)[order_idx], lens=str(data.get("lens", "given")),
+                         jumps=tuple(int(f) for f in data.get("jumps", [])))
     except InputError as exc:
         raise InputError(f"{path}: {exc}") from None

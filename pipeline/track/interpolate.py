@@ -6,6 +6,12 @@ velocities: when the head leaves and comes back turning the same way, it went on
 that direction nearest the velocities' estimate), so a spinning head keeps spinning through the back of its
 turn instead of going back the short way. A dancer "spotting" holds the head to the front and whips it
 round unseen, so the edge velocities understate the turn: the direction decides, not the speed alone.
+Where something else saw the head turn through the gap (a `guide`: the yaw of the line between the ears,
+pipeline.track.body), the bridge follows it instead, turns included, its drift taken out by a ramp so it
+leaves and joins the known frames exactly.
+Pitch and roll are bridged in a straight line between the values either side of a gap (each the median of a
+few frames, since the frames by a gap are near profile, where they are least sure): their edge velocities
+would carry a nod on into a 30 degree tilt through the back of the head.
 """
 from __future__ import annotations
 
@@ -53,13 +59,29 @@ def _turns(delta: float, span: float, velocities: list[float]) -> int:
     return int(round((best - delta) / 360.0))
 
 
+def _guide_through(guide: np.ndarray | None, lo: int, hi: int) -> np.ndarray | None:
+    """The guide unwrapped over indices lo..hi (both ends included), its holes interpolated; None unless it
+    covers both ends and most of the frames between."""
+    if guide is None:
+        return None
+    g = np.asarray(guide[lo:hi + 1], dtype=np.float64)
+    have = np.isfinite(g)
+    if not (have[0] and have[-1]) or have.mean() < 0.7:
+        return None
+    x = np.arange(len(g))
+    unwrapped = np.degrees(np.unwrap(np.radians(g[have])))
+    return np.interp(x, x[have], unwrapped)
+
+
 def fill_angle_channel(t: np.ndarray, y: np.ndarray, known: np.ndarray, *, spin: bool = True,
-                       extrapolate: bool = False) -> np.ndarray:
+                       extrapolate: bool = False, guide: np.ndarray | None = None) -> np.ndarray:
     """One angle channel in degrees: unwrap the known runs, bridge the gaps, return a continuous curve.
 
     `spin`: the angle can make whole turns inside a gap (yaw); otherwise (pitch, roll) a gap is bridged
     the short way. `extrapolate` continues the edge velocity before the first and after the last known
     frame for up to half a turn (a spin carries on to the back of the head); otherwise the end values are held.
+    `guide` (spin channels only): the angle as something else saw it on every frame (NaN where nothing did),
+    whose shape bridges a gap it covers, and which carries the ends on when `extrapolate`.
     """
     t = np.asarray(t, dtype=np.float64)
     out = np.asarray(y, dtype=np.float64).copy()
@@ -68,6 +90,7 @@ def fill_angle_channel(t: np.ndarray, y: np.ndarray, known: np.ndarray, *, spin:
         raise ValueError("no known frame to fill from")
     offset = 0.0
     prev: tuple[float, float, float | None] | None = None  # t, y, velocity at the end of the previous run
+    prev_start = prev_stop = 0
     for start, stop in known_runs:
         seg = np.degrees(np.unwrap(np.radians(out[start:stop])))
         seg += offset
@@ -76,40 +99,59 @@ def fill_angle_channel(t: np.ndarray, y: np.ndarray, known: np.ndarray, *, spin:
             t0, y0, v0 = prev
             t1 = t[start]
             span = t1 - t0
-            if spin:
+            gap = slice(prev_stop, start)
+            path = _guide_through(guide, prev_stop - 1, start) if spin else None
+            if path is not None:  # the guide's turn, anchored at the left and ramped onto the right
+                path = path - path[0] + y0
+                seg += 360.0 * np.round((path[-1] - seg[0]) / 360.0)
+                ramp = (t[gap] - t0) / span * (seg[0] - path[-1])
+                out[gap] = path[1:-1] + ramp
+            elif spin:
                 seg += 360.0 * _turns(seg[0] - y0, span, [v for v in (v0, v_in) if v is not None])
+                chord = (seg[0] - y0) / span
+                v_start, v_end = chord if v0 is None else v0, chord if v_in is None else v_in
+                out[gap] = _hermite(t[gap], t0, y0, v_start, t1, seg[0], v_end)
             else:
                 seg -= 360.0 * np.round((seg[0] - y0) / 360.0)
-            chord = (seg[0] - y0) / span
-            gap = slice(int(np.searchsorted(t, t0)) + 1, start)
-            v_start, v_end = chord if v0 is None else v0, chord if v_in is None else v_in
-            out[gap] = _hermite(t[gap], t0, y0, v_start, t1, seg[0], v_end)
+                left = float(np.median(out[max(prev_start, prev_stop - EDGE_FRAMES):prev_stop]))
+                right = float(np.median(seg[:EDGE_FRAMES]))
+                out[gap] = left + (t[gap] - t0) / span * (right - left)
         out[start:stop] = seg
         offset = seg[0] - np.degrees(np.unwrap(np.radians(y[start:stop])))[0]
         v_out = _edge_velocity(t[start:stop][-EDGE_FRAMES:], seg[-EDGE_FRAMES:])
         prev = (t[stop - 1], seg[-1], v_out)
+        prev_start, prev_stop = start, stop
     first, last = known_runs[0][0], known_runs[-1][1] - 1
     first_stop = known_runs[0][1]
     v_first = _edge_velocity(t[first:first_stop][:EDGE_FRAMES], out[first:first_stop][:EDGE_FRAMES])
     v_last = prev[2]
-    # Past the ends a spin carries on round to the back of the head (half a turn at most), then holds.
-    if extrapolate and v_first is not None:
+    # Past the ends a spin carries on as the guide saw it, or round to the back of the head (half a turn at
+    # most) at its edge velocity, then holds.
+    lead = _guide_through(guide, 0, first) if extrapolate and spin else None
+    trail = _guide_through(guide, last, len(t) - 1) if extrapolate and spin else None
+    if lead is not None:
+        out[:first] = (lead - lead[-1] + out[first])[:-1]
+    elif extrapolate and v_first is not None:
         out[:first] = out[first] + np.clip((t[:first] - t[first]) * v_first, -180.0, 180.0)
     else:
         out[:first] = out[first]
-    if extrapolate and v_last is not None:
+    if trail is not None:
+        out[last + 1:] = (trail - trail[0] + out[last])[1:]
+    elif extrapolate and v_last is not None:
         out[last + 1:] = out[last] + np.clip((t[last + 1:] - t[last]) * v_last, -180.0, 180.0)
     else:
         out[last + 1:] = out[last]
     return out
 
 
-def fill_angles(t: np.ndarray, ypr: np.ndarray, known: np.ndarray, *, extrapolate: bool = True) -> np.ndarray:
+def fill_angles(t: np.ndarray, ypr: np.ndarray, known: np.ndarray, *, extrapolate: bool = True,
+                yaw_guide: np.ndarray | None = None) -> np.ndarray:
     """(N, 3) yaw, pitch, roll in degrees, filled by `fill_angle_channel`: yaw may spin through whole turns
-    (and, with `extrapolate`, carries on spinning past the ends); pitch and roll take the short way."""
+    (following `yaw_guide` where it covers a gap; with `extrapolate`, carrying on spinning past the ends);
+    pitch and roll take the short way, in a straight line."""
     ypr = np.asarray(ypr, dtype=np.float64)
-    return np.stack([fill_angle_channel(t, ypr[:, c], known, spin=c == 0, extrapolate=extrapolate and c == 0)
-                     for c in range(3)], axis=1)
+    return np.stack([fill_angle_channel(t, ypr[:, c], known, spin=c == 0, extrapolate=extrapolate and c == 0,
+                                        guide=yaw_guide if c == 0 else None) for c in range(3)], axis=1)
 
 
 def fill_linear(t: np.ndarray, values: np.ndarray, known: np.ndarray) -> np.ndarray:

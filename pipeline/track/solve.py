@@ -1,13 +1,21 @@
 """The built-in head tracker, for plates that arrive without a 3D head track.
 
-1. MediaPipe face mesh finds the face's landmarks where the face is visible.
-2. PnP against the canonical head (pipeline.track.canonical) gives the camera-relative pose; measurements
-   with a large reprojection error or beyond the landmarker's reliable yaw are dropped.
-3. Where the face is not visible (profile, back of the head, hair), the rotation is filled on the unwrapped
-   angles with the angular velocity of both sides, so a spin continues through the back of the head; the
-   head's image position is followed by tracking the head region (template matching forwards from the last
-   measured frame and backwards from the next, blended), its distance interpolated.
-4. A weighted local-linear smoothing over time. Each frame is marked measured or filled, with a confidence.
+1. MediaPipe face mesh finds the faces' landmarks where faces are visible; the one person followed is kept
+   (pipeline.track.follow: position predicted from the track, appearance), a jump it cannot avoid flagged.
+2. Without a given lens the focal length is estimated from the face over the clip (pipeline.track.lens), and
+   the track says so.
+3. PnP against the canonical head (pipeline.track.canonical, then fitted to the performer) gives the
+   camera-relative pose, the landmarks an expression moves (chin, jaw and cheek contours) counting little
+   until the face turns towards profile. The fit-error limit adapts to the person (robust statistics over the clip), so
+   expressive frames (an open mouth, a squint) are measured, and only outliers and poses beyond the
+   landmarker's reliable yaw are dropped.
+4. Where the face is not visible (profile, back of the head, hair), the yaw follows the line between the ears
+   that MediaPipe's pose landmarks see from any side (pipeline.track.body), aligned to the measured frames at
+   both ends of the gap; without it the rotation is filled on the unwrapped angles with the angular velocity
+   of both sides. Pitch and roll are bridged in a straight line. The head's image position is followed by
+   tracking the head region (template matching forwards and backwards, blended), its distance interpolated.
+5. A weighted local-linear smoothing over time. Each frame is marked measured or filled, with a confidence;
+   a clip left mostly filled is a warning in the summary.
 """
 from __future__ import annotations
 
@@ -29,6 +37,7 @@ from pipeline.geometry import CV_FROM_NUKE, Intrinsics, project, rotation_from_y
     unproject, yaw_pitch_roll
 from pipeline.progress import ProgressCallback, progress_bar
 from pipeline.track import canonical
+from pipeline.track.follow import FaceFollower
 from pipeline.track.headtrack import HeadTrack
 from pipeline.track.interpolate import fill_angles, fill_linear, runs, smooth
 
@@ -39,6 +48,14 @@ MODES = ("video", "static")
 MIN_REFINE_FRAMES = 8
 # Longest side of the grey frames kept for following the head region through gaps.
 REGION_SIZE = 256
+# Measured frames either side of a gap where the body's ear line is read too, to align it with the face.
+BODY_MARGIN = 8
+# Smoothing of the ear line's yaw over time (frames): it jitters where the face's pose does not.
+BODY_SMOOTH = 2.0
+# Weight of the landmarks an expression moves (canonical.EXPRESSION_IDS) in the pose, and the yaw range (degrees)
+# over which it rises to 1 towards profile.
+EXPRESSION_WEIGHT = 0.05
+EXPRESSION_YAW = (50.0, 70.0)
 
 
 @dataclasses.dataclass(frozen=True)
@@ -48,7 +65,12 @@ class SolveConfig:
     mode: str = "video"  # MediaPipe: "video" follows landmarks frame to frame, "static" detects every frame
     min_detection_confidence: float = 0.5  # MediaPipe's face detection threshold, 0..1
     max_abs_yaw: float = 72.0  # degrees; beyond it the face mesh's landmarks are no longer trusted
-    max_reprojection: float = 0.08  # RMS reprojection error as a fraction of the eye-corner distance
+    max_reprojection: float = 0.08  # RMS reprojection error (fraction of the eye-corner distance) always trusted
+    reprojection_spread: float = 4.0  # robust deviations above the clip's median error still measured
+    max_reprojection_ceiling: float = 0.3  # never measured above this error, however the person's face fits
+    max_faces: int = 4  # faces looked for per frame, of which the person followed is kept
+    body_yaw: bool = True  # fill the yaw through gaps from the pose landmarks' ears (MediaPipe pose)
+    mostly_filled: float = 0.5  # a share of measured frames below this is a warning in the summary
     smooth_sigma: float = 1.0  # frames
     depth_smooth_sigma: float = 6.0  # frames: the head's distance from the camera
     head_radius: float = 0.11  # metres: size of the head region followed through gaps
@@ -119,27 +141,31 @@ class Landmarker:
     """MediaPipe face mesh (one face) returning (468, 2) landmark pixels, or None where no face is found; with
     `refine`, its attention model for lips, eyes and irises: (478, 2)."""
 
-    def __init__(self, *, mode: str = "static", min_detection_confidence: float = 0.5, refine: bool = False):
+    def __init__(self, *, mode: str = "static", min_detection_confidence: float = 0.5, refine: bool = False,
+                 max_faces: int = 1):
         import mediapipe as mp
 
         with _native_chatter_to_debug_log():
-            self._mesh = mp.solutions.face_mesh.FaceMesh(static_image_mode=mode == "static", max_num_faces=1,
+            self._mesh = mp.solutions.face_mesh.FaceMesh(static_image_mode=mode == "static", max_num_faces=max_faces,
                                                          refine_landmarks=refine,
                                                          min_detection_confidence=min_detection_confidence,
                                                          min_tracking_confidence=0.5)
         self._started = False
 
     def __call__(self, rgb8: np.ndarray) -> np.ndarray | None:
+        faces = self.faces(rgb8)
+        return faces[0] if faces else None
+
+    def faces(self, rgb8: np.ndarray) -> list[np.ndarray]:
+        """Every face found, each (468, 2) landmark pixels."""
         if not self._started:  # the graph's first frame prints the rest of the start-up chatter
             with _native_chatter_to_debug_log():
                 result = self._mesh.process(rgb8)
             self._started = True
         else:
             result = self._mesh.process(rgb8)
-        if not result.multi_face_landmarks:
-            return None
         h, w = rgb8.shape[:2]
-        return np.array([(p.x * w, p.y * h) for p in result.multi_face_landmarks[0].landmark])
+        return [np.array([(p.x * w, p.y * h) for p in face.landmark]) for face in result.multi_face_landmarks or ()]
 
     def close(self) -> None:
         self._mesh.close()
@@ -163,12 +189,51 @@ def pose_from_landmarks(landmarks: np.ndarray, intrinsics: Intrinsics, *,
     if not ok:
         return np.eye(3), np.zeros(3), float("inf")
     rvec, tvec = cv2.solvePnPRefineLM(model, image_points, k, None, rvec, tvec)
+    weights = expression_weights(float(yaw_pitch_roll(CV_FROM_NUKE @ cv2.Rodrigues(rvec)[0])[0]))
+    if weights.min() < 1.0:
+        rvec, tvec = _refine_weighted(model, image_points, k, rvec, tvec, weights)
     reprojected, _ = cv2.projectPoints(model, rvec, tvec, k, None)
     rms = float(np.sqrt(np.mean(np.sum((reprojected[:, 0] - image_points) ** 2, axis=1))))
     ids = canonical.LANDMARK_IDS
     eye_span = float(np.linalg.norm(image_points[ids.index(33)] - image_points[ids.index(263)]))
     rotation_cv = cv2.Rodrigues(rvec)[0]
     return CV_FROM_NUKE @ rotation_cv, CV_FROM_NUKE @ tvec[:, 0], rms / max(eye_span, 1.0)
+
+
+def expression_weights(yaw_deg: float) -> np.ndarray:
+    """How much each canonical landmark counts in the pose at this yaw: the landmarks an expression moves
+    (canonical.EXPRESSION_IDS) count EXPRESSION_WEIGHT on faces turned up to EXPRESSION_YAW[0] degrees, rising
+    to fully at EXPRESSION_YAW[1], where the cheek and jaw contours are what still tells the turn."""
+    low, high = EXPRESSION_YAW
+    rise = float(np.clip((abs(yaw_deg) - low) / (high - low), 0.0, 1.0))
+    weight = EXPRESSION_WEIGHT + (1.0 - EXPRESSION_WEIGHT) * rise
+    return np.where(canonical.EXPRESSION_MASK, weight, 1.0)
+
+
+def _refine_weighted(model: np.ndarray, image_points: np.ndarray, k: np.ndarray, rvec: np.ndarray, tvec: np.ndarray,
+                     weights: np.ndarray, iterations: int = 30) -> tuple[np.ndarray, np.ndarray]:
+    """Levenberg-Marquardt on the weighted reprojection error (OpenCV's refinement weighs every point alike)."""
+    x = np.concatenate([np.ravel(rvec), np.ravel(tvec)]).astype(np.float64)
+    w = np.repeat(np.sqrt(weights), 2)
+    damping = 1e-3
+
+    def residual(x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        projected, jacobian = cv2.projectPoints(model, x[:3], x[3:], k, None)
+        return w * (projected[:, 0] - image_points).ravel(), w[:, None] * jacobian[:, :6]
+
+    r, j = residual(x)
+    cost = float(r @ r)
+    for _ in range(iterations):
+        a = j.T @ j
+        step = np.linalg.solve(a + damping * np.diag(np.diag(a) + 1e-12), -j.T @ r)
+        r_new, j_new = residual(x + step)
+        if float(r_new @ r_new) < cost:
+            x, r, j, cost, damping = x + step, r_new, j_new, float(r_new @ r_new), damping * 0.3
+            if np.abs(step).max() < 1e-9:
+                break
+        else:
+            damping *= 10.0
+    return x[:3, None], x[3:, None]
 
 
 def refine_shape(landmarks: list[np.ndarray], rotations: np.ndarray, translations: np.ndarray,
@@ -238,35 +303,84 @@ def _follow_region(greys: list[np.ndarray], start: int, steps: Iterable[int], ce
     return out
 
 
-def solve(clip: FrameSource, intrinsics: Intrinsics, config: SolveConfig | None = None, *,
-          frames: range | None = None, progress: ProgressCallback | None = None) -> Solved:
-    """Track the head of `clip` over `frames` (default: all) seen through a camera with `intrinsics`."""
-    config = config or SolveConfig()
-    frames = frames if frames is not None else clip.frame_range
+@dataclasses.dataclass
+class Detected:
+    """What the face mesh saw on every frame: the followed face's landmarks (pixels) where found, the frames
+    where the follower had to jump, and small grey frames for following the head region through gaps."""
+
+    frames: np.ndarray
+    landmarks: dict[int, np.ndarray]
+    jumps: list[int]
+    greys: list[np.ndarray]
+    scale: float
+
+
+def detect(clip: FrameSource, frames: range | np.ndarray, config: SolveConfig, *,
+           progress: ProgressCallback | None = None) -> Detected:
+    """Run the face mesh over `frames` of `clip`, following one person (pipeline.track.follow)."""
     frame_list = np.asarray(list(frames), dtype=np.int64)
-    n = len(frame_list)
-    if n == 0:
-        raise InputError("track solve: no frames to track")
-    if (intrinsics.width, intrinsics.height) != (clip.width, clip.height):
-        raise InputError(f"track solve: the camera intrinsics are for {intrinsics.width}x{intrinsics.height} "
-                         f"but the plate is {clip.width}x{clip.height}; give the plate camera's intrinsics")
     scale = min(1.0, REGION_SIZE / max(clip.width, clip.height))
-    rotations = np.zeros((n, 3, 3))
-    translations = np.full((n, 3), np.nan)
-    errors = np.full(n, np.inf)
     landmarks: dict[int, np.ndarray] = {}
+    jumps: list[int] = []
     greys: list[np.ndarray] = []
-    started = time.perf_counter()
-    with Landmarker(mode=config.mode, min_detection_confidence=config.min_detection_confidence) as landmarker, \
-            progress_bar(n, "track solve", callback=progress) as bar:
+    follower = FaceFollower()
+    with Landmarker(mode=config.mode, min_detection_confidence=config.min_detection_confidence,
+                    max_faces=config.max_faces) as landmarker, \
+            progress_bar(len(frame_list), "track solve", callback=progress) as bar:
         for i, frame in enumerate(frame_list):
             image = clip.read(int(frame))
             greys.append(_grey(image, scale))
-            points = landmarker(to_rgb8(image, linear=clip.linear))
+            rgb = to_rgb8(image, linear=clip.linear)
+            points, jumped = follower.choose(rgb, landmarker.faces(rgb), i)
             if points is not None:
                 landmarks[int(frame)] = points
-                rotations[i], translations[i], errors[i] = pose_from_landmarks(points, intrinsics)
+            if jumped:
+                jumps.append(int(frame))
             bar.update(1, f"frame {frame}")
+    return Detected(frame_list, landmarks, jumps, greys, scale)
+
+
+def solve(clip: FrameSource, intrinsics: Intrinsics | None, config: SolveConfig | None = None, *,
+          frames: range | None = None, progress: ProgressCallback | None = None, where: str = "",
+          lens: str = "given") -> Solved:
+    """Track the head of `clip` over `frames` (default: all) seen through a camera with `intrinsics`, or, when
+    None, through a lens estimated from the face (the track's `lens` says "estimated"; `lens` says where given
+    intrinsics came from: "given" or "metadata"). `where` names the plate in messages."""
+    config = config or SolveConfig()
+    where = where or "the plate"
+    frames = frames if frames is not None else clip.frame_range
+    if len(frames) == 0:
+        raise InputError(f"track solve: {where}: no frames to track")
+    if intrinsics is not None and (intrinsics.width, intrinsics.height) != (clip.width, clip.height):
+        raise InputError(f"track solve: the camera intrinsics are for {intrinsics.width}x{intrinsics.height} "
+                         f"but {where} is {clip.width}x{clip.height}; give the plate camera's intrinsics")
+    started = time.perf_counter()
+    detected = detect(clip, frames, config, progress=progress)
+    return solve_detected(clip, detected, intrinsics, config, where=where, lens=lens, started=started)
+
+
+def solve_detected(clip: FrameSource, detected: Detected, intrinsics: Intrinsics | None, config: SolveConfig, *,
+                   where: str = "the plate", lens: str = "given", started: float | None = None) -> Solved:
+    """The head track from what `detect` saw (the clip is read again only for the body through gaps)."""
+    started = time.perf_counter() if started is None else started
+    frame_list, landmarks, jumps, greys, scale = (detected.frames, detected.landmarks, detected.jumps,
+                                                  detected.greys, detected.scale)
+    n = len(frame_list)
+    if not landmarks:
+        raise InputError(f"track solve: no face found in any of the {n} frames of {where}; check that the plate "
+                         "shows the performer's face somewhere, or give a head track (.chan or JSON) with "
+                         "`facereplace track import` instead")
+    if intrinsics is None:
+        from pipeline.track.lens import estimate_lens
+
+        intrinsics = estimate_lens(list(landmarks.values()), clip.width, clip.height).intrinsics
+        lens = "estimated"
+    rotations = np.zeros((n, 3, 3))
+    translations = np.full((n, 3), np.nan)
+    errors = np.full(n, np.inf)
+    for i, frame in enumerate(frame_list):
+        if int(frame) in landmarks:
+            rotations[i], translations[i], errors[i] = pose_from_landmarks(landmarks[int(frame)], intrinsics)
     measured = _reliable(rotations, translations, errors, config)
     for _ in range(config.refine_iterations if measured.sum() >= MIN_REFINE_FRAMES else 0):
         shape = refine_shape([landmarks[int(f)] for f in frame_list[measured]], rotations[measured],
@@ -275,13 +389,14 @@ def solve(clip: FrameSource, intrinsics: Intrinsics, config: SolveConfig | None 
             rotations[i], translations[i], errors[i] = pose_from_landmarks(landmarks[int(frame_list[i])], intrinsics,
                                                                            shape=shape)
         measured = _reliable(rotations, translations, errors, config)
+    if not np.any(measured):
+        raise InputError(f"track solve: a face was found in {len(landmarks)} of the {n} frames of {where} but none "
+                         "posed reliably; give a head track (.chan or JSON) with `facereplace track import` instead")
+    logger.info("track solve: face measured on %d of %d frames", int(measured.sum()), n)
     ypr = np.full((n, 3), np.nan)
     ypr[measured] = yaw_pitch_roll(rotations[measured])
-    if not np.any(measured):
-        raise InputError(f"track solve: no face found (or none posed reliably) in any of the {n} frames; "
-                         "give a head track (.chan or JSON) with `facereplace track import` instead")
-    logger.info("track solve: face measured on %d of %d frames", int(measured.sum()), n)
-    ypr = fill_angles(frame_list, ypr, measured)
+    guide = _body_yaw(clip, frame_list, measured, ypr) if config.body_yaw and not measured.all() else None
+    ypr = fill_angles(frame_list, ypr, measured, yaw_guide=guide)
 
     depth = -translations[:, 2]
     log_depth = fill_linear(frame_list, np.log(np.where(measured, depth, 1.0))[:, None], measured)[:, 0]
@@ -291,7 +406,8 @@ def solve(clip: FrameSource, intrinsics: Intrinsics, config: SolveConfig | None 
     uv = _fill_positions(greys, uv * scale, measured, intrinsics.focal_px * config.head_radius / depth * scale) / scale
 
     # Measured frames 0.5..1 by reprojection error; filled frames below 0.5, fading with the gap's depth.
-    known_conf = 0.5 + 0.5 * np.clip(1.0 - errors / config.max_reprojection, 0.0, 1.0)
+    limit = _error_limit(errors, config)
+    known_conf = 0.5 + 0.5 * np.clip(1.0 - errors / limit, 0.0, 1.0)
     distance = _distance_to_measured(measured)
     confidence = np.where(measured, known_conf, np.clip(0.45 * np.exp(-(distance - 1) / 12.0), 0.05, 0.45))
     values = np.hstack([ypr, uv, log_depth[:, None]])
@@ -300,17 +416,61 @@ def solve(clip: FrameSource, intrinsics: Intrinsics, config: SolveConfig | None 
     values[:, 5] = smooth(frame_list, log_depth[:, None], confidence, sigma=config.depth_smooth_sigma)[:, 0]
     translation = unproject(values[:, 3:5], np.exp(values[:, 5]), intrinsics)
     track = HeadTrack(frame_list, rotation_from_yaw_pitch_roll(values[:, :3]), translation, (intrinsics,) * n,
-                      confidence, np.where(measured, "measured", "filled").astype(object))
+                      confidence, np.where(measured, "measured", "filled").astype(object), lens=lens,
+                      jumps=tuple(jumps))
+    for warning in track_summary(track, mostly_filled=config.mostly_filled)["warnings"]:
+        logger.warning("track solve: %s: %s", where, warning)
     return Solved(track=track, landmarks=landmarks, seconds=time.perf_counter() - started)
 
 
+def _body_yaw(clip: FrameSource, frame_list: np.ndarray, measured: np.ndarray, ypr: np.ndarray) -> np.ndarray | None:
+    """Per frame the yaw of the line between the ears (pipeline.track.body), on the frames of each gap and a few
+    measured frames either side, offset to agree with the face's yaw there; NaN elsewhere, None if it never
+    agrees with the face (no body in view)."""
+    from pipeline.track.body import BodyLandmarker
+
+    n = len(frame_list)
+    near = np.zeros(n, dtype=bool)
+    for g0, g1 in runs(~measured):
+        near[max(0, g0 - BODY_MARGIN):min(n, g1 + BODY_MARGIN)] = True
+    yaw = np.full(n, np.nan)
+    with BodyLandmarker() as body:
+        for i in np.flatnonzero(near):
+            seen = body.ear_yaw(to_rgb8(clip.read(int(frame_list[i])), linear=clip.linear))
+            if seen is not None:
+                yaw[i] = seen
+    both = near & measured & np.isfinite(yaw)
+    if both.sum() < 3:
+        return None
+    difference = np.radians(ypr[both, 0] - yaw[both])
+    offset = np.degrees(np.angle(np.mean(np.exp(1j * difference))))
+    have = np.isfinite(yaw)
+    smoothed = np.degrees(np.unwrap(np.radians(yaw[have])))
+    yaw[have] = smooth(frame_list[have], smoothed[:, None], np.ones(int(have.sum())), sigma=BODY_SMOOTH)[:, 0]
+    return yaw + offset
+
+
+def _error_limit(errors: np.ndarray, config: SolveConfig) -> float:
+    """The fit error above which a pose is not measured: the person's own spread over the clip (median plus
+    `reprojection_spread` robust deviations), never below `max_reprojection` nor above the ceiling. A face
+    that fits the canonical head less well (a beard, an open mouth, a squint) keeps its expressive frames."""
+    found = errors[np.isfinite(errors)]
+    if len(found) == 0:
+        return config.max_reprojection
+    median = float(np.median(found))
+    spread = 1.4826 * float(np.median(np.abs(found - median)))
+    return float(np.clip(median + config.reprojection_spread * spread, config.max_reprojection,
+                         config.max_reprojection_ceiling))
+
+
 def _reliable(rotations: np.ndarray, translations: np.ndarray, errors: np.ndarray, config: SolveConfig) -> np.ndarray:
-    """Frames whose pose is trusted: a face found, posed with a small reprojection error, within the
+    """Frames whose pose is trusted: a face found, posed within the person's fit-error limit, within the
     landmarker's yaw range, in front of the camera, not at the edge of a gap, not a glimpse of a few frames."""
     found = np.isfinite(errors)
     yaw = np.full(len(errors), np.inf)
     yaw[found] = yaw_pitch_roll(rotations[found])[:, 0]
-    ok = found & (errors <= config.max_reprojection) & (np.abs(yaw) <= config.max_abs_yaw) & (translations[:, 2] < 0)
+    ok = found & (errors <= _error_limit(errors, config)) & (np.abs(yaw) <= config.max_abs_yaw) & \
+        (translations[:, 2] < 0)
     return _trusted_runs(ok, config.min_run, config.edge_trim)
 
 
@@ -351,7 +511,24 @@ def _fill_positions(greys: list[np.ndarray], uv: np.ndarray, measured: np.ndarra
     return out
 
 
-def track_summary(track: HeadTrack) -> dict[str, Any]:
-    """Counts a person reads after a solve: frames measured and filled, mean confidence."""
-    return {"frames": len(track), "measured": int(np.sum(track.status == "measured")),
-            "filled": int(np.sum(track.status == "filled")), "mean_confidence": float(np.mean(track.confidence))}
+def track_summary(track: HeadTrack, *, mostly_filled: float = SolveConfig.mostly_filled) -> dict[str, Any]:
+    """What a person reads after a solve: frames measured, filled and flagged (jumps, unframeable), the lens and
+    whether it was estimated, mean confidence, and warnings (a source left mostly filled, an estimated lens, a
+    jump to another face) that say what to check."""
+    n = len(track)
+    measured = int(np.sum(track.status == "measured"))
+    camera = track.intrinsics[0]
+    flagged = track.frame_flags()
+    warnings = []
+    if measured < mostly_filled * n:
+        warnings.append(f"only {measured} of {n} frames measured, the rest filled: check the track (`facereplace "
+                        "track plot`); give a head track with `facereplace track import` if the face is rarely seen")
+    if track.lens == "estimated":
+        warnings.append(f"lens estimated from the face ({camera.focal_mm:.1f} mm on a {camera.film_back_mm[0]:.0f} mm "
+                        f"film back, vertical fov {camera.vfov_deg:.1f} degrees); give the real one if it is known")
+    if track.jumps:
+        warnings.append(f"the track jumps to another face at frame(s) {', '.join(map(str, track.jumps[:10]))}")
+    return {"frames": n, "measured": measured, "filled": n - measured, "flagged": len(flagged) + len(track.jumps),
+            "jumps": list(track.jumps), "lens": track.lens, "focal_mm": round(camera.focal_mm, 2),
+            "film_back_mm": list(camera.film_back_mm), "vfov_deg": round(camera.vfov_deg, 2),
+            "mean_confidence": float(np.mean(track.confidence)), "warnings": warnings}

@@ -22,7 +22,8 @@ logger = logging.getLogger(__name__)
 class TrackInputs:
     out: Path                            # the head_track JSON written
     head_track: Path | None = None       # a .chan or head_track JSON to import; None: solve from the plate
-    intrinsics: Path | None = None       # the plate camera's intrinsics JSON (a .chan carries no lens; solve needs it)
+    intrinsics: Path | None = None       # the plate camera's intrinsics JSON (a .chan needs it; solve reads the
+                                         # plate's metadata, else estimates one)
     rotation_order: str = "ZXY"          # of the .chan files
     camera: Path | None = None           # a world-space camera .chan: the head .chan is then world-space too
     plate: Path | None = None            # conform to its frames (import); track it (solve)
@@ -55,14 +56,21 @@ def run(config: SolveConfig, inputs: TrackInputs, *, progress: ProgressCallback 
         for frame, reason in track.frame_flags().items():
             logger.warning("%s frame %d: %s", inputs.head_track, frame, reason.replace("_", " "))
         return TrackOutputs(path=Path(inputs.out), track=track)
-    if inputs.plate is None or inputs.intrinsics is None:
-        raise InputError(f"{inputs.out}: solving a head track needs the plate and its camera's intrinsics")
+    if inputs.plate is None:
+        raise InputError(f"{inputs.out}: solving a head track needs the plate")
     from pipeline.track.solve import solve
 
+    # Without the camera's intrinsics the lens comes from the plate's metadata, else the tracker estimates the
+    # focal length from the face; the track says which.
+    from pipeline.track.lens import clip_lens
+
+    intrinsics = read_intrinsics(inputs.intrinsics) if inputs.intrinsics is not None else None
     with open_clip(inputs.plate, first_frame=inputs.first_frame, fps=inputs.fps) as clip:
-        try:
-            solved = solve(clip, read_intrinsics(inputs.intrinsics), config, progress=progress)
-        except InputError as exc:  # the tracker's own errors do not know which clip they were reading
-            raise InputError(f"{inputs.plate}: {exc}") from None
+        lens = "given"
+        if intrinsics is None and (intrinsics := clip_lens(clip)) is not None:
+            lens = "metadata"
+            logger.info("%s: lens from the plate's metadata: %.1f mm on a %.1f x %.1f mm film back", inputs.plate,
+                        intrinsics.focal_mm, *intrinsics.film_back_mm)
+        solved = solve(clip, intrinsics, config, progress=progress, where=str(inputs.plate), lens=lens)
     write_track(inputs.out, solved.track, source=f"solve {inputs.plate}")
     return TrackOutputs(path=Path(inputs.out), track=solved.track, seconds=solved.seconds)

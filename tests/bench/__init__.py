@@ -27,6 +27,7 @@ BENCH_MODULES: tuple[str, ...] = (
     "tests.bench.bench_media",
     "tests.bench.bench_cg",
     "tests.bench.bench_track",
+    "tests.bench.bench_real",
     "tests.bench.bench_dataset",
     "tests.bench.bench_faces",
     "tests.bench.bench_train",

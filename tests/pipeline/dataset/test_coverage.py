@@ -30,3 +30,29 @@ def test_coverage_flags_exactly_the_plate_angles_withheld_from_the_faceset(built
     out = coverage.run(tmp_path / "withheld", frames, yaw, ypr[:, 1], tmp_path / "coverage", threshold_deg=THRESHOLD)
     assert set(out.flagged) == {int(f) for f in frames[inside]}
     assert all(out.distance_deg[int(f)] > THRESHOLD for f in frames[inside])
+
+
+def test_a_head_high_at_the_edge_of_frame_looking_into_the_lens_is_covered_by_frontal_material(
+        built, dataset_shot, tmp_path, monkeypatch):
+    """Coverage (and fit selection, through plate_poses) compares the head as the camera sees it: relative to the
+    line of sight, so a dancer high in a wide frame facing the lens matches actor crops filmed centred."""
+    import pipeline.track.load
+    from pipeline.geometry import line_of_sight, yaw_pitch_roll
+    from pipeline.track.headtrack import HeadTrack
+    from pipeline.track.load import read_intrinsics
+
+    shot = load_shot(dataset_shot)
+    frames = np.arange(shot.first_frame, shot.last_frame + 1)
+    n = len(frames)
+    corner = np.tile([1.0, 0.8, -2.5], (n, 1))  # high and right: about 22 and 18 degrees off the optical axis
+    rotation = line_of_sight(corner)
+    camera = read_intrinsics(shot.camera)
+    track = HeadTrack(frames, rotation, corner, (camera,) * n, np.ones(n), np.full(n, "measured"))
+    monkeypatch.setattr(pipeline.track.load, "load_head_track", lambda *a, **k: track)
+    assert np.all(np.abs(yaw_pitch_roll(rotation)[:, :2]) > 15)  # on the optical axis' terms: far from frontal
+    plate_frames, ypr = plate_poses(shot)
+    assert np.abs(ypr).max() < 1e-6
+    rules.run([{"drop": "yaw > 12"}, {"drop": "yaw < -12"}], built.faceset("actor"), tmp_path / "frontal")
+    out = coverage.run(tmp_path / "frontal", plate_frames, ypr[:, 0], ypr[:, 1], tmp_path / "coverage",
+                       threshold_deg=THRESHOLD)
+    assert out.flagged == ()

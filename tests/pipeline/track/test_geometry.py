@@ -67,3 +67,23 @@ def test_intrinsics_reject_nonsense():
         Intrinsics(width=100, height=100, focal_mm=float("nan"))
     with pytest.raises(InputError, match="positive"):
         Intrinsics(width=100, height=100, focal_mm=-3.0)
+
+
+def test_a_head_looking_into_the_lens_anywhere_in_frame_reads_frontal_as_the_camera_sees_it():
+    from pipeline.geometry import line_of_sight, view_yaw_pitch_roll
+
+    for position in ([0.0, 0.0, -2.0], [0.9, 0.0, -2.0], [-0.4, 0.8, -2.0], [0.6, -0.7, -1.5]):
+        t = np.array(position)
+        # the head's nose (+Z) points back along the line of sight, its up as level as the aim allows
+        looking = line_of_sight(t)
+        assert np.allclose(looking @ [0, 0, -1.0], t / np.linalg.norm(t))
+        assert np.allclose(view_yaw_pitch_roll(looking, t), 0.0, atol=1e-9)
+    # A head at image right facing along the optical axis is turned towards image right as the camera sees it,
+    # by the angle between the axis and the line of sight; one high in frame facing the axis is seen from below, nose up (negative pitch).
+    yaw = view_yaw_pitch_roll(np.eye(3), np.array([1.0, 0.0, -2.0]))
+    assert yaw[0] == pytest.approx(np.degrees(np.arctan2(1.0, 2.0))) and abs(yaw[1]) < 1e-9
+    pitch = view_yaw_pitch_roll(np.eye(3), np.array([0.0, 1.0, -2.0]))
+    assert pitch[1] == pytest.approx(-np.degrees(np.arctan2(1.0, 2.0))) and abs(pitch[0]) < 1e-9
+    # On the optical axis both agree.
+    r = rotation_from_yaw_pitch_roll([30.0, -10.0, 5.0])
+    assert np.allclose(view_yaw_pitch_roll(r, np.array([0, 0, -3.0])), yaw_pitch_roll(r))

@@ -67,8 +67,26 @@ def test_json_round_trip_keeps_pose_status_confidence_and_zoom(tmp_path):
     assert list(back.status) == list(track.status) and np.allclose(back.confidence, track.confidence)
     assert back.intrinsics == track.intrinsics
     data = json.loads((tmp_path / "t.json").read_text())
-    assert data["kind"] == "head_track" and data["schema_version"] == 1
+    assert data["kind"] == "head_track" and data["schema_version"] == 2
     assert data["frames"][-1]["rotation_deg"][1] == pytest.approx(720.0)  # continuous yaw in the file
+
+
+def test_an_estimated_lens_and_the_jumps_survive_the_file_and_a_version_1_file_reads_as_given(tmp_path):
+    import dataclasses
+
+    track = dataclasses.replace(_track(), lens="estimated", jumps=(1020, 1005))
+    write_track(tmp_path / "t.json", track)
+    back = read_track(tmp_path / "t.json")
+    assert back.lens == "estimated" and back.jumps == (1005, 1020)
+    assert back.subset(back.frames < 1010).jumps == (1005,)
+    data = json.loads((tmp_path / "t.json").read_text())
+    data["schema_version"] = 1
+    del data["lens"], data["jumps"]
+    (tmp_path / "v1.json").write_text(json.dumps(data))
+    old = read_track(tmp_path / "v1.json")
+    assert old.lens == "given" and old.jumps == () and np.allclose(old.rotation, track.rotation)
+    with pytest.raises(InputError, match="unknown lens"):
+        dataclasses.replace(track, lens="guessed")
 
 
 def test_json_with_nan_is_refused_naming_the_frame(tmp_path):
