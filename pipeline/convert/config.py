@@ -28,7 +28,7 @@ class ConvertConfig:
     batch_size: int = 8                 # crops per model call
     device: str = "auto"                # auto (CUDA when present), cpu, cuda
     qc_size: int = 64                   # side of the downsampled crops the anomaly score compares
-    anomaly_threshold: float = 4.0      # robust z-score above which a frame is flagged as likely broken
+    anomaly_threshold: float = 4.0      # anomaly (robust z, 0..10: pipeline.convert.qc) above which a frame is flagged
     review_clip: bool = True
 
     def __post_init__(self) -> None:
