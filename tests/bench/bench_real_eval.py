@@ -13,7 +13,10 @@ Figures, each beside its goal:
 - the share of uncovered frames (farther than [convert] coverage_limit_deg from the actor's material) that are
   flagged and left as the plate. Goal: 100 %;
 - the share of the talking clip's frames the QC anomaly score flags. Goal: <= 5 %;
-- the wall time of each stage and in all. Goal: under 30 minutes for both shots on 2 cores.
+- the wall time of each stage and in all. Goal: under 30 minutes for both shots on 2 cores;
+- the recogniser on the clips: the largest distance between two frames of one person (the actor's three cameras,
+  frames of each talking clip) beside the smallest between two people (goal: ratio < 1), and the share of frames
+  nearer their own person's reference than another's (what the eval's identity margin relies on; goal: 100 %).
 """
 from __future__ import annotations
 
@@ -37,6 +40,8 @@ MODELS = ("rigid", "loose")
 STAGES = ("track", "stabilize", "review", "dataset", "train", "convert", "eval")
 FOCAL_MM = 50.0  # no lens data comes with the clips: a normal lens on a 36 mm film back
 GOAL_MINUTES = 30.0
+PEOPLE = {"actor (three cameras)": ACTOR_VIEWS, "wojtek": ("turn_talk_wojtek_512.mp4",),
+          "katiehill": ("talk_katiehill_512.mp4",), "swalwell": ("talk_swalwell_844.mp4",)}
 
 
 def footage() -> Path:
@@ -122,6 +127,37 @@ def run_real_shot(root: Path) -> dict[str, float]:
     return seconds
 
 
+def recogniser_separation(folder: Path, samples: int = 8) -> tuple[float, float, float]:
+    """Over frames of the clips of PEOPLE: the largest same-person and the smallest different-person descriptor
+    distance, and the share of frames nearer their own person's reference (the median of that person's other
+    frames, as the eval's references are made) than any other person's."""
+    from itertools import combinations
+
+    import numpy as np
+
+    from pipeline.eval.recognise import distance, recogniser, reference
+    from pipeline.media.clip import open_clip
+
+    faces: dict[str, list[np.ndarray]] = {}
+    for person, clips in PEOPLE.items():
+        for clip_name in clips:
+            with open_clip(folder / clip_name) as clip:
+                for frame in np.linspace(clip.first_frame, clip.last_frame, samples).round().astype(int):
+                    image = np.clip(np.asarray(clip.read(int(frame)), np.float32)[..., :3], 0, 1)
+                    face = recogniser().face(image)
+                    if face is not None:
+                        faces.setdefault(person, []).append(face.descriptor)
+    same = [distance(a, b) for d in faces.values() for a, b in combinations(d, 2)]
+    different = [distance(a, b) for p, q in combinations(faces, 2) for a in faces[p] for b in faces[q]]
+    references = {p: reference(d) for p, d in faces.items()}
+    nearer = []
+    for person, descriptors in faces.items():
+        for i, descriptor in enumerate(descriptors):
+            own = distance(descriptor, reference(descriptors[:i] + descriptors[i + 1:]))
+            nearer.append(all(own < distance(descriptor, r) for p, r in references.items() if p != person))
+    return max(same), min(different), sum(nearer) / len(nearer)
+
+
 def _bin_margins(result: dict[str, Any]) -> dict[str, float | None]:
     return {row["bin"]: row["identity_margin"] for row in result["bins"]}
 
@@ -134,6 +170,11 @@ def run(report, out: Path | None = None) -> None:
     from pipeline.shot import ShotLayout
 
     folder = footage()
+    same, different, nearer = recogniser_separation(folder)
+    report.add("recogniser: largest same-person distance between two frames of the clips", same, "",
+               "smallest different-person", different, goal="ratio < 1")
+    report.add("recogniser: frames nearer their own person's reference than any other's", 100.0 * nearer, "%",
+               goal="100")
     work = out or Path(tempfile.mkdtemp(prefix="bench-real-"))
     total = 0.0
     for name, (clip, frames, fps) in SHOTS.items():
