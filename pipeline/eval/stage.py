@@ -108,9 +108,15 @@ def run(config: EvalConfig, inputs: EvalInputs, *, progress: ProgressCallback | 
     if shot.truth is None or (config.truth_free and plate_space):
         from pipeline.eval.truthfree import evaluate
 
-        truth_free = evaluate(shot, plate_space, min_frames=config.min_frames,
-                              progress=progress if shot.truth is None else None)
-        for name, result in truth_free.items():
+        try:
+            truth_free = evaluate(shot, plate_space, min_frames=config.min_frames,
+                                  progress=progress if shot.truth is None else None)
+        except InputError as exc:
+            if shot.truth is None:
+                raise
+            # beside the truth it is a check, not the score: a plate too small for the recogniser loses only it
+            logger.warning("eval: no truth-free scores beside the truth: %s", exc)
+        for name, result in (truth_free or {}).items():
             _require_output(shot, name, result["frames"], inputs.variants)
     results = truth_free if shot.truth is None else _score_truth(config, shot, inputs.variants, progress)
     mode = "truth_free" if shot.truth is None else "truth"
