@@ -116,8 +116,9 @@ def run(config: EvalConfig, inputs: EvalInputs, *, progress: ProgressCallback | 
                 raise
             # beside the truth it is a check, not the score: a plate too small for the recogniser loses only it
             logger.warning("eval: no truth-free scores beside the truth: %s", exc)
-        for name, result in (truth_free or {}).items():
-            _require_output(shot, name, result["frames"], inputs.variants)
+        if shot.truth is not None:
+            for name, result in (truth_free or {}).items():
+                _require_output(shot, name, result["frames"], inputs.variants)
     results = truth_free if shot.truth is None else _score_truth(config, shot, inputs.variants, progress)
     mode = "truth_free" if shot.truth is None else "truth"
     beside = truth_free if mode == "truth" else None

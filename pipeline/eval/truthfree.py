@@ -16,7 +16,8 @@ the output, on the plate and on the actor's material:
   flicker            mean change of the output from its previous frame warped by the plate's optical flow
                      (Farneback), with flicker_plate the plate's own; flicker_ratio = output / plate (1: the swap
                      moves as the plate does; above: it flickers)
-Rows are the synthetic eval's (`pipeline.eval.stage`), with the truth's measures (PSNR, SSIM) left empty.
+Rows are the synthetic eval's (`pipeline.eval.stage`), with the truth's measures (PSNR, SSIM) left empty. A
+variant with no output at all (every frame uncovered and left as the plate) is a result, share 0, not an error.
 """
 from __future__ import annotations
 

@@ -70,6 +70,10 @@ def test_a_shot_without_truth_is_scored_without_it(pirouette_shot, tmp_path):
     assert "without ground truth" in result.table.read_text()
     assert (result.manifest.parent / "plots" / "identity.png").read_bytes()[:4] == b"\x89PNG"
     assert yaw_bin_table(data, "plate")["mode"] == "truth_free"
+    # a variant that kept the plate everywhere (every frame uncovered) is scored, with no output
+    kept = run(EvalConfig(), EvalInputs(shot=shot, variants=[PlateSequence("kept", shot.plate, frames=frozenset())],
+                                        out_dir=tmp_path / "kept"))
+    assert kept.variants["kept"]["all"]["share"] == 0.0 and kept.variants["kept"]["all"]["identity_margin"] is None
 
 
 def _grey_clip(folder: Path, size: int = 128, frames=range(1001, 1049)) -> str:
