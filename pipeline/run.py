@@ -9,8 +9,8 @@ command line, the review site's engine job and `facereplace demo` all run a shot
     dataset    facesets, rules, fit set, coverage (dataset/)
     train      each model's base, then its fit stage (train/MODEL/base, train/MODEL/fit)
     convert    each [[variants]] table of those models (convert/NAME/, review/variants/NAME/)
-    eval       the converted variants scored against a synthetic shot's truth, each one's table attached to what
-               publish sends (eval/); real footage has no truth, so nothing is scored
+    eval       the converted variants scored against a synthetic shot's truth (and without it, side by side), or
+               on real footage without truth, each one's table attached to what publish sends (eval/)
 
 Each stage is its package's shot wrapper (`pipeline/STAGE/shot.py`, `run_shot`); every path is the shot's
 `ShotLayout`. Settings are the shot's own tables, with `RunConfig.settings` laid over them (a synthetic run's

@@ -8,7 +8,8 @@ export type Role = "supervisor" | "artist" | "producer" | "pipeline" | "admin" |
 export interface QcSample {
   frame: number;
   coverage: number; // 0..1: how well the training set covers this frame's pose (0 = gap)
-  anomaly: number; // 0..1: the engine's anomaly score for the converted frame
+  anomaly: number; // 0..10: the engine's anomaly score (robust deviations, capped; flagged above 4)
+  uncovered?: string; // no actor material near this frame's pose: what the frame got ("plate", "swap", "cg")
   face?: [number, number, number]; // the head's centre x, y and half side, as fractions of the picture
   actor_frame?: ActorFrame; // the actor frame a snapping (rigid) variant drew this frame from
 }
@@ -159,6 +160,7 @@ export function parseShot(raw: unknown): Shot {
       frame: q.frame as number,
       coverage: typeof q.coverage === "number" ? q.coverage : 1,
       anomaly: typeof q.anomaly === "number" ? q.anomaly : 0,
+      ...(typeof q.uncovered === "string" ? { uncovered: q.uncovered } : {}),
       ...(isFace(q.face) ? { face: q.face } : {}),
       ...(isActorFrame(q.actor_frame) ? { actor_frame: q.actor_frame } : {}),
     })) : [],

@@ -1,6 +1,6 @@
 /**
  * The timeline under the player: a frame ruler, the edit (picked variant per range, dissolves), one QC strip
- * per variant (coverage gaps in red, anomaly score as heat) and the notes as markers. Click or drag to go to
+ * per variant (uncovered frames and coverage gaps in red, anomaly score as heat) and the notes as markers. Click or drag to go to
  * a frame; click a segment of the edit to select it.
  */
 import type { Segment } from "./edit";
@@ -13,6 +13,13 @@ export const VARIANT_COLOURS = ["#4f8cff", "#f5a524", "#34c759", "#bf5af2", "#ff
 const GUTTER = 118;
 const RULER = 22;
 const ROW = 16;
+// the engine's anomaly scale (pipeline.convert.qc.ANOMALY_CAP): the strip's heat is the score over it
+const ANOMALY_CAP = 10;
+const UNCOVERED: Record<string, string> = {
+  plate: "left as the plate",
+  swap: "swapped anyway",
+  cg: "the CG head",
+};
 
 export function variantColour(index: number): string {
   return VARIANT_COLOURS[index % VARIANT_COLOURS.length];
@@ -89,7 +96,8 @@ export class Timeline {
       const v = this.player.shot.variants[row.variantIndex!];
       const q = v.qc.find((s) => s.frame === frame);
       if (!q) return `${v.label} · frame ${frame}: no QC`;
-      const gap = q.coverage < 0.5 ? " (coverage gap: no training pose near this frame)" : "";
+      const gap = q.uncovered ? ` (uncovered: no actor material near this pose; ${UNCOVERED[q.uncovered] ?? q.uncovered})`
+        : q.coverage < 0.5 ? " (coverage gap: no training pose near this frame)" : "";
       const actor = q.actor_frame ? `, ${describeActorFrame(q.actor_frame)}` : "";
       return `${v.label} · frame ${frame}: coverage ${q.coverage.toFixed(2)}${gap}, anomaly ${q.anomaly.toFixed(2)}${actor}`;
     }
@@ -207,10 +215,10 @@ export class Timeline {
         for (const q of v.qc) {
           const x = this.xOfFrame(q.frame);
           const w = Math.max(1, pxPerFrame);
-          if (q.coverage < 0.5) {
+          if (q.uncovered || q.coverage < 0.5) {
             ctx.fillStyle = "#e5484d";
           } else {
-            const a = Math.min(1, Math.max(0, q.anomaly));
+            const a = Math.min(1, Math.max(0, q.anomaly / ANOMALY_CAP));
             ctx.fillStyle = `rgba(${Math.round(60 + 195 * a)},${Math.round(160 - 40 * a)},${Math.round(90 - 60 * a)},${0.35 + 0.65 * a})`;
           }
           ctx.fillRect(x, row.y + 2, w, ROW - 4);

@@ -25,6 +25,16 @@ test("QC rows without coverage or anomaly get neutral values; rows without a fra
   ]);
 });
 
+test("an uncovered frame says what it got, so the strip paints it red; anything else is not taken as one", () => {
+  const shot = parseShot({ ...base, variants: [{ id: 1, label: "rigid", kind: "rigid", clip_url: "/a.mp4",
+    qc: [{ frame: 1001, anomaly: 0, uncovered: "plate" }, { frame: 1002, uncovered: null }, { frame: 1003, uncovered: 1 }] }] });
+  assert.deepEqual(shot.variants[0].qc, [
+    { frame: 1001, coverage: 1, anomaly: 0, uncovered: "plate" },
+    { frame: 1002, coverage: 1, anomaly: 0 },
+    { frame: 1003, coverage: 1, anomaly: 0 },
+  ]);
+});
+
 test("the face's place from the engine's QC is kept for the loupe; a malformed one is ignored", () => {
   const shot = parseShot({ ...base, variants: [
     { id: 1, label: "plate-only", kind: "other", clip_url: "/p.mp4", qc: [{ frame: 1001 }] },

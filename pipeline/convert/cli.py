@@ -29,8 +29,13 @@ def _convert(args: argparse.Namespace) -> int:
     result = run_shot(load_shot(args.shot), args.variant,
                           checkpoint=Path(args.checkpoint) if args.checkpoint else None,
                           out=Path(args.out) if args.out else None)
+    from pipeline.convert.converted import read_converted
+
+    coverage = read_converted(result.manifest)["coverage"]
     print(json.dumps({"manifest": str(result.manifest), "swapped": result.swapped,
                       "unswapped": result.unswapped, "anomalies": result.anomalies,
+                      "uncovered": coverage["uncovered_frames"], "policy": coverage["policy"],
+                      "missing": [view["text"] for view in coverage["missing"]],
                       "review_variant": str(result.review_variant) if result.review_variant else None,
                       "timings": {k: round(v, 2) for k, v in result.timings.items()}}))
     return 0

@@ -28,11 +28,18 @@ class ConvertConfig:
     batch_size: int = 8                 # crops per model call
     device: str = "auto"                # auto (CUDA when present), cpu, cuda
     qc_size: int = 64                   # side of the downsampled crops the anomaly score compares
-    anomaly_threshold: float = 4.0      # robust z-score above which a frame is flagged as likely broken
+    anomaly_threshold: float = 4.0      # anomaly (robust z, 0..10: pipeline.convert.qc) above which a frame is flagged
     review_clip: bool = True            # also write the variant's review clip (review/variants/NAME/)
+    # a frame farther than coverage_limit_deg from every pose of the actor's material (the variant's coverage.json,
+    # else its training faceset) is "uncovered": "plate" keeps the plate there (flagged), "swap" swaps it anyway
+    # (flagged), "cg" composites the actor's CG head render (the shot's [cg] passes). The dataset's coverage_deg
+    # (15) is where a swap starts to soften; past this limit the model has nothing like the view to go on.
+    uncovered: str = "plate"            # plate | swap | cg: what an uncovered frame gets
+    coverage_limit_deg: float = 30.0    # degrees from the nearest pose of the actor's material
 
     def __post_init__(self) -> None:
         from pipeline.convert.colour import list_colour_matches
+        from pipeline.convert.coverage import UNCOVERED_POLICIES
 
         if self.colour_match not in list_colour_matches():
             raise ValueError(f"colour_match {self.colour_match!r} is not one of {', '.join(list_colour_matches())}")
@@ -42,6 +49,10 @@ class ConvertConfig:
             raise ValueError("batch_size must be at least 1 and qc_size at least 8")
         if self.device not in DEVICES:
             raise ValueError(f"device must be one of {', '.join(DEVICES)}, got {self.device!r}")
+        if self.uncovered not in UNCOVERED_POLICIES:
+            raise ValueError(f"uncovered must be one of {', '.join(UNCOVERED_POLICIES)}, got {self.uncovered!r}")
+        if not 0.0 < self.coverage_limit_deg <= 180.0:
+            raise ValueError(f"coverage_limit_deg {self.coverage_limit_deg} must be within 0..180 degrees")
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,13 @@ converted_variant, schema changelog:
      clip_frame, snapped_from "sync_window" | "fallback" | "fit_set"; null for a model that does not snap and for
      a frame without a swap); a record with performance_sync carries its synced_frames and fallback_frames.
      Version 1 files are upgraded on reading (nulls, and the counts from their frames).
+  3: every frame record and QC row carries `uncovered`: null where the frame's pose lies within [convert]
+     coverage_limit_deg of the actor's material (or nobody measured it), else the policy applied ("plate": the
+     frame holds the plate, status "uncovered"; "swap"; "cg": the CG head render); the header carries `coverage`
+     (pipeline.convert.coverage.coverage_summary: limit, policy, uncovered frames, the views missing). Version 2
+     files are upgraded on reading (null everywhere: nobody asked then).
 converted_chunk: 1: the variant's header, the chunk's frame range, its frame records, coverage, timings;
-  2: its frame records are version 2's (upgraded from 1 likewise).
+  2: its frame records are version 2's (upgraded from 1 likewise); 3: version 3's (likewise).
 """
 from __future__ import annotations
 
@@ -58,6 +63,7 @@ class FrameRecord:
     face: list[float] | None = None                   # [x, y, half side], fractions of the plate
     consistency: float | None = None                  # the swap through the model again (QC)
     actor_frame: ActorFrame | None = None
+    uncovered: str | None = None                      # None, or the [convert] uncovered policy the frame got
 
     @property
     def swapped(self) -> bool:
@@ -76,6 +82,7 @@ class QcRow:
     consistency: float | None = None
     anomaly: float | None = None
     actor_frame: ActorFrame | None = None
+    uncovered: str | None = None
 
 
 @dataclasses.dataclass(frozen=True)
@@ -149,9 +156,22 @@ def _chunk_1_to_2(data: dict[str, Any]) -> dict[str, Any]:
     return {**data, "frames": _upgrade_records(data["frames"])}
 
 
-CONVERTED = Artifact("converted_variant", 2, MANIFEST, upgrades={1: _variant_1_to_2},
+def _uncovered_unknown(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [{**row, "uncovered": None} for row in rows]
+
+
+def _variant_2_to_3(data: dict[str, Any]) -> dict[str, Any]:
+    return {**data, "coverage": None, "frames": _uncovered_unknown(data["frames"]),
+            "qc": _uncovered_unknown(data["qc"])}
+
+
+def _chunk_2_to_3(data: dict[str, Any]) -> dict[str, Any]:
+    return {**data, "frames": _uncovered_unknown(data["frames"])}
+
+
+CONVERTED = Artifact("converted_variant", 3, MANIFEST, upgrades={1: _variant_1_to_2, 2: _variant_2_to_3},
                      missing="run `facereplace convert SHOT --variant NAME` first")
-CHUNK = Artifact("converted_chunk", 2, "chunk.json", upgrades={1: _chunk_1_to_2},
+CHUNK = Artifact("converted_chunk", 3, "chunk.json", upgrades={1: _chunk_1_to_2, 2: _chunk_2_to_3},
                  missing="run its chunk (convert with frames=) first", title="conversion chunk")
 
 

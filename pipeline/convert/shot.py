@@ -61,10 +61,18 @@ def shot_swapper(shot: Shot, variant_name: str, checkpoint: Path, *, device: str
     actor sources (so a snapping model takes the actor's expression from the same moment of her walkthrough)."""
     from pipeline.convert.swapper import TrainedSwapper
 
+    from pipeline.dataset.faceset import read_faceset
+
     variant = shot.variant(variant_name)
     syncs = {s.name: s.sync for s in shot.sources if s.sync is not None and s.identity == "actor"}
-    return TrainedSwapper(checkpoint, performance=variant.performance, device=device, syncs=syncs,
-                          sync_window=variant.sync_window)
+    swapper = TrainedSwapper(checkpoint, performance=variant.performance, device=device, syncs=syncs,
+                             sync_window=variant.sync_window)
+    actor = swapper.record.get("facesets", {}).get("actor")
+    if swapper.trained.bank is not None and actor and Path(actor).is_dir():
+        crops = read_faceset(Path(actor))["crops"]
+        swapper.limit_snaps({c["id"]: (c["yaw"], c["pitch"], c["roll"]) for c in crops},
+                            shot.config.convert.coverage_limit_deg)
+    return swapper
 
 
 def run_shot(shot: Shot, variant_name: str, *, checkpoint: Path | None = None, out: Path | None = None,

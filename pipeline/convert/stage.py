@@ -65,6 +65,7 @@ CROP_PASS = "passes/crop.%04d.exr"
 REVIEW_CLIP = "review.mp4"
 CHUNK_QC = "qc_crops.npz"
 PARTS = ("comp", "passes")  # the folders of frames a chunk and a variant hold
+CG_FILL = ("beauty", "matte")  # the CG render's passes an uncovered frame gets with [convert] uncovered = "cg"
 CHUNK_SHARE = 0.9  # of a whole run's progress: the frames; the join (QC, review clip) is the rest
 
 
@@ -152,7 +153,15 @@ class Preflight:
     cg: bool                      # the model's input is the CG passes, not the plate
     coverage: dict[int, float] | None   # per frame, the coverage stage's distance to the nearest training pose
     training: np.ndarray | None         # else the training poses, to measure it here
+    distance: np.ndarray | None   # (N,) degrees from each track frame's pose to the actor material (NaN: unknown)
     header: dict[str, Any]        # the variant's header, as converted.json and every chunk of it carry
+
+    def uncovered(self, config: ConvertConfig) -> np.ndarray:
+        """(N,) bool: track frames farther than the shot allows from every pose of the actor's material."""
+        if self.distance is None:
+            return np.zeros(len(self.ypr), bool)
+        with np.errstate(invalid="ignore"):
+            return self.distance > config.coverage_limit_deg
 
 
 def preflight(config: ConvertConfig, inputs: ConvertInputs, clip: Clip) -> Preflight:
@@ -169,10 +178,11 @@ def preflight(config: ConvertConfig, inputs: ConvertInputs, clip: Clip) -> Prefl
                          "that person, e.g. a cg model); set [convert] colour_match = \"none\" or \"lab_mean_std\"")
     size, cg = int(swapper.size), variant.source == "cg"
     layers = tuple(variant.passes) if cg else ("rgba",)
-    if cg:
+    if cg or config.uncovered == "cg":
         if shot.cg_passes is None:
-            raise InputError(f"{shot.root}: variant {variant.name!r} converts CG passes but the shot has no [cg] "
-                             "passes; add [cg] passes = \"cg/actor.%04d.exr\" or use input = \"plate\"")
+            what = "converts CG passes" if cg else "fills uncovered frames with the CG head ([convert] uncovered = \"cg\")"
+            raise InputError(f"{shot.root}: variant {variant.name!r} {what} but the shot has no [cg] passes; add "
+                             "[cg] passes = \"cg/actor.%04d.exr\" or use input = \"plate\" / uncovered = \"plate\"")
         if not layers:
             raise InputError(f"variant {variant.name!r}: 'passes' is empty; name the CG lighting passes to convert")
         for frame in shot.frames:  # every pass of every frame present before anything is written
@@ -180,7 +190,7 @@ def preflight(config: ConvertConfig, inputs: ConvertInputs, clip: Clip) -> Prefl
             if not path.is_file():
                 raise InputError(f"{path}: CG passes of frame {frame} are missing; render them for {shot.first_frame}-"
                                  f"{shot.last_frame}")
-        read_passes(frame_path(shot.cg_passes, shot.first_frame), layers)
+        read_passes(frame_path(shot.cg_passes, shot.first_frame), layers if cg else CG_FILL)
     lo, hi = inputs.frames or (shot.first_frame, shot.last_frame)
     if not shot.first_frame <= lo <= hi <= shot.last_frame:
         raise InputError(f"{shot.root}: chunk frames {lo}-{hi} are not inside the shot's "
@@ -202,9 +212,17 @@ def preflight(config: ConvertConfig, inputs: ConvertInputs, clip: Clip) -> Prefl
               "skull_centre": list(framing.skull_centre), "layers": list(layers),
               "comp": f"comp/comp.%04d.{'exr' if clip.linear else 'png'}",
               "passes": {"swap": SWAP_PASS, "crop": CROP_PASS}}
-    return Preflight(track=track, ypr=track.view_yaw_pitch_roll(), size=size, layers=layers, cg=cg, coverage=coverage,
+    ypr = track.view_yaw_pitch_roll()  # as the camera sees the head, as the faceset records it
+    if coverage is not None:
+        distance = np.array([coverage.get(int(f), np.nan) for f in track.frames], np.float64)
+    else:
+        distance = None if training is None else pose_distance(ypr, training)
+    if distance is None and config.uncovered != "swap":
+        log.warning("convert %s: no coverage.json and no training faceset, so no frame can be found uncovered; "
+                    "set coverage or faceset in its [[variants]] table", variant.name)
+    return Preflight(track=track, ypr=ypr, size=size, layers=layers, cg=cg, coverage=coverage,
                      motion=head_motion(track, shutter=config.shutter, skull_centre=framing.skull_centre),
-                     training=training, header=header)
+                     training=training, distance=distance, header=header)
 
 
 # --- batches: plate frames -> typed frame records with their images ----------------------------------------------
@@ -229,57 +247,82 @@ def convert_frames(config: ConvertConfig, inputs: ConvertInputs, plan: Preflight
     shot, swapper, n = inputs.shot, inputs.swapper, len(plan.layers)
     lo, hi = inputs.frames or (shot.first_frame, shot.last_frame)
     indices = [i for i in range(len(plan.track)) if lo <= int(plan.track.frames[i]) <= hi]
+    uncovered = plan.uncovered(config)
+    policy = config.uncovered
     plate_ones = np.ones((clip.height, clip.width), np.float32)
     cut_on = crop_device(swapper)  # a swapper on a GPU: the batch's crops are cut there (pipeline.convert.batched)
     for start in range(0, len(indices), config.batch_size):
         batch = indices[start:start + config.batch_size]
-        plates, transforms, unframed, crops, crop_frames = {}, {}, {}, [], []
+        plates, transforms, unframed, crops, crop_frames, crop_poses, cg_fill = {}, {}, {}, [], [], [], {}
         for i in batch:
             frame = int(plan.track.frames[i])
             with timer("io"):
                 plates[i] = clip.read(frame)
-                passes = read_passes(frame_path(shot.cg_passes, frame), plan.layers) if plan.cg else None
+                if uncovered[i] and policy == "plate":
+                    continue  # the plate stays: nothing to read or frame
+                fill = uncovered[i] and policy == "cg"
+                passes = (read_passes(frame_path(shot.cg_passes, frame), CG_FILL if fill else plan.layers)
+                          if plan.cg or fill else None)
             with timer("warp_blend"):
                 try:
                     transforms[i] = frame_of(i, plates[i])
                 except UnframeableError as exc:
                     unframed[i] = exc.reason
                     continue
+                if fill:  # the CG head render in place of the model, in every layer
+                    colour = stabilize_frame(pass_display_rgb(passes["beauty"]), transforms[i], plan.size)
+                    matte = np.clip(stabilize_frame(passes["matte"], transforms[i], plan.size), 0.0, 1.0)
+                    cg_fill[i] = (np.repeat(colour[None], n, 0), np.repeat(matte[None], n, 0))
+                    continue
                 # CG passes are linear light; the cg model learnt them display-encoded (as the faceset cut them)
                 sources = [pass_display_rgb(passes[p]) for p in plan.layers] if plan.cg else [plates[i][..., :3]]
                 if cut_on is not None:
                     crops += [(s, transforms[i]) for s in sources]
                 else:  # crop pixels partly off the plate are rescaled by how much plate they hold (no black rim)
-                    inside = stabilize_frame(plate_ones, transforms[i], plan.size)[..., None]
-                    crops += [stabilize_frame(s, transforms[i], plan.size) / np.maximum(inside, 1e-3) for s in sources]
+                    inside = np.maximum(stabilize_frame(plate_ones, transforms[i], plan.size)[..., None], 1e-3)
+                    crops += [stabilize_frame(s, transforms[i], plan.size) / inside for s in sources]
                 crop_frames += [frame] * len(sources)
+                crop_poses += [plan.ypr[i]] * len(sources)
         if crops:
             with timer("model"):
                 stack = np.stack(crops) if cut_on is None else crop_sources(crops, plan.size, cut_on)
-                swapped = swap_batch(swapper, stack, crop_frames)
+                swapped = swap_batch(swapper, stack, crop_frames, poses=np.array(crop_poses))
                 rgb, mask, actor_frames = swapped.rgb, swapped.mask, swapped.actor_frames
                 again, _ = swapper(rgb, crop_frames)
                 rebuilt = swapper.reconstruct(stack) if config.colour_match in NEEDS_REFERENCE else None
         k = 0
         for i in batch:
             frame = int(plan.track.frames[i])
-            if i not in transforms:
-                yield ConvertedFrame(FrameRecord(frame=frame, status=unframed[i]), plates[i][..., :3], [None])
+            gets = policy if uncovered[i] else None
+            if uncovered[i] and policy == "plate":
+                yield ConvertedFrame(FrameRecord(frame=frame, status="uncovered", yaw_pitch_roll=plan.ypr[i].tolist(),
+                                                 uncovered=gets), plates[i][..., :3], [None])
                 continue
-            first, layers = k * n, slice(k * n, (k + 1) * n)
+            if i not in transforms:
+                yield ConvertedFrame(FrameRecord(frame=frame, status=unframed[i], yaw_pitch_roll=plan.ypr[i].tolist(),
+                                                 uncovered=gets), plates[i][..., :3], [None])
+                continue
+            if i in cg_fill:
+                colours, mattes = cg_fill[i]
+                fill_consistency, actor_frame, reference = 0.0, None, None
+            else:
+                layers = slice(k * n, (k + 1) * n)
+                colours, mattes = rgb[layers], mask[layers]
+                fill_consistency = consistency(rgb[k * n], again[k * n], mask[k * n])
+                actor_frame = None if actor_frames is None else actor_frames[k * n]
+                reference = None if rebuilt is None else rebuilt[layers]
+                k += 1
             with timer("warp_blend"):
-                backs = [put_back(plates[i], rgb[first + j], mask[first + j], transforms[i], config=config,
+                backs = [put_back(plates[i], colours[j], mattes[j], transforms[i], config=config,
                                   motion=plan.motion[i], linear=clip.linear, match=(j == 0),
-                                  reference=None if rebuilt is None else rebuilt[first + j]) for j in range(n)]
+                                  reference=None if reference is None else reference[j]) for j in range(n)]
                 comp = composite_display(plates[i], backs[0], linear=clip.linear, copy=False)
-                qc_crop = cv2.resize(rgb[first], (config.qc_size, config.qc_size), interpolation=cv2.INTER_AREA)
+                qc_crop = cv2.resize(colours[0], (config.qc_size, config.qc_size), interpolation=cv2.INTER_AREA)
             record = FrameRecord(frame=frame, status="swapped", transform=transforms[i].tolist(),
                                  motion=plan.motion[i].tolist(), yaw_pitch_roll=plan.ypr[i].tolist(),
                                  face=face_box(transforms[i], plan.size, (clip.height, clip.width)),
-                                 consistency=consistency(rgb[first], again[first], mask[first]),
-                                 actor_frame=None if actor_frames is None else actor_frames[first])
-            yield ConvertedFrame(record, comp, backs, (rgb[layers], mask[layers]), qc_crop)
-            k += 1
+                                 consistency=fill_consistency, actor_frame=actor_frame, uncovered=gets)
+            yield ConvertedFrame(record, comp, backs, (colours, mattes), qc_crop)
 
 
 # --- the writer: a chunk folder ----------------------------------------------------------------------------------
@@ -432,6 +475,7 @@ def join_converted(chunk_dirs: list[str | os.PathLike], out_dir: str | os.PathLi
         frames.sort(key=lambda r: r.frame)
         has_coverage = any(d["coverage"] is not None for d, _ in chunks)
         qc = _qc(frames, crops, training, config, coverage if has_coverage else None)
+        header = {**header, "coverage": _coverage_summary(frames, qc, config)}
         review = None
         if config.review_clip:
             from pipeline.media.review import make_review_clip
@@ -481,22 +525,48 @@ def _link_or_copy(source: Path, dest: Path) -> None:
 
 def _qc(frames: list[FrameRecord], crops: list[np.ndarray], training: np.ndarray | None, config: ConvertConfig,
         coverage: dict[int, float] | None = None) -> list[QcRow]:
-    """Per frame QC: pose distance to the training set, self-consistency, anomaly (robust z) and its flag. `crops`
+    """Per frame QC: pose distance (degrees) to the actor's material, self-consistency, anomaly (0..10) and the
+    flag: an anomaly over the threshold, a frame without a swap, or an uncovered frame whatever it got. `crops`
     are the swapped frames', in frame order."""
     swapped = [r for r in frames if r.swapped]
     ypr = np.array([r.yaw_pitch_roll for r in swapped], np.float64).reshape(-1, 3)
     anomaly = anomaly_scores(np.stack(crops), ypr) if swapped else np.zeros(0)
-    distance = pose_distance(ypr, training) if training is not None and swapped else None
     row = {r.frame: j for j, r in enumerate(swapped)}
     qc = []
     for r in frames:
+        measured = _distance(r, training, coverage)
+        distance = None if measured is None or not np.isfinite(measured) else round(float(measured), 3)
         j = row.get(r.frame)
         if j is None:
-            qc.append(QcRow(frame=r.frame, swapped=False, flagged=True))
+            qc.append(QcRow(frame=r.frame, swapped=False, flagged=True, pose_distance=distance, uncovered=r.uncovered))
             continue
-        measured = coverage.get(r.frame) if coverage is not None else None if distance is None else distance[j]
-        qc.append(QcRow(frame=r.frame, swapped=True, face=r.face, actor_frame=r.actor_frame,
-                        pose_distance=None if measured is None else round(float(measured), 3),
+        qc.append(QcRow(frame=r.frame, swapped=True, face=r.face, actor_frame=r.actor_frame, pose_distance=distance,
                         consistency=round(r.consistency, 5), anomaly=round(float(anomaly[j]), 3),
-                        flagged=bool(anomaly[j] > config.anomaly_threshold)))
+                        flagged=bool(anomaly[j] > config.anomaly_threshold or r.uncovered), uncovered=r.uncovered))
     return qc
+
+
+def _distance(record: FrameRecord, training: np.ndarray | None, coverage: dict[int, float] | None) -> float | None:
+    """Degrees from the frame's pose to the nearest pose of the actor's material, when anyone can say."""
+    if coverage is not None:
+        return coverage.get(record.frame)
+    if training is None or record.yaw_pitch_roll is None:
+        return None
+    return float(pose_distance(np.array([record.yaw_pitch_roll]), training)[0])
+
+
+def _coverage_summary(frames: list[FrameRecord], qc: list[QcRow], config: ConvertConfig) -> dict[str, Any]:
+    """converted.json's coverage: limit, policy, the uncovered frames and the views the actor material lacks."""
+    from pipeline.convert.coverage import coverage_summary
+
+    known = [(r, q) for r, q in zip(frames, qc) if r.yaw_pitch_roll is not None]
+    measured = any(q.pose_distance is not None for _, q in known)
+    distance = np.array([np.nan if q.pose_distance is None else q.pose_distance for _, q in known])
+    summary = coverage_summary(np.array([r.frame for r, _ in known], int),
+                               np.array([r.yaw_pitch_roll for r, _ in known], np.float64).reshape(-1, 3),
+                               np.nan_to_num(distance, nan=0.0) if measured else None,
+                               limit_deg=config.coverage_limit_deg, policy=config.uncovered)
+    for view in summary["missing"]:
+        log.warning("convert: %s (%s)", view["text"], {"plate": "left as the plate", "swap": "swapped anyway",
+                                                      "cg": "filled with the CG head"}[config.uncovered])
+    return summary

@@ -51,12 +51,14 @@ class Swapped:
     actor_frames: list[ActorFrame] | None
 
 
-def swap_batch(swapper: Swapper, crops: np.ndarray, frames: Sequence[int] | None = None) -> Swapped:
+def swap_batch(swapper: Swapper, crops: np.ndarray, frames: Sequence[int] | None = None,
+               poses: np.ndarray | None = None) -> Swapped:
     """`swapper` on a batch, with the actor frames it snapped to when it can say (a `swap` method, as
-    `TrainedSwapper` has), else None."""
+    `TrainedSwapper` has), else None. `poses` (B, 3) yaw, pitch, roll of each crop keep a snapping model within
+    its snap limit."""
     swap = getattr(swapper, "swap", None)
     if swap is not None:
-        return swap(crops, frames)
+        return swap(crops, frames, poses=poses)
     rgb, mask = swapper(crops, frames)
     return Swapped(rgb=rgb, mask=mask, actor_frames=None)
 
@@ -106,6 +108,8 @@ class TrainedSwapper:
         bank = self.trained.bank
         self.sync = (PerformanceSync.of(bank.origins, syncs or {}, sync_window)
                      if bank is not None and used < 1.0 else None)
+        self.bank_poses: np.ndarray | None = None  # (N, 3) pose of each bank latent (NaN: unknown), see limit_snaps
+        self.snap_limit_deg = 180.0
         # the person in the plate, whose own decoder rebuilds the crop (the reconstruction colour match's reference)
         self.source_identity = "dancer" if "dancer" in self.trained.model.identities else None
         self.record = {"model": self.trained.model.name, "checkpoint": os.fspath(Path(checkpoint).resolve()),
@@ -131,31 +135,51 @@ class TrainedSwapper:
         except InputError:
             return {}
 
+    def limit_snaps(self, poses_by_id: Mapping[str, Sequence[float]], limit_deg: float) -> None:
+        """Never snap a crop to an actor latent whose pose (by bank id: the faceset crop it was encoded from) lies
+        farther than `limit_deg` from the crop's: the actor's frontal face on a profile is what coverage forbids.
+        Where no latent is that near, the model snaps as before (and the frame is uncovered anyway)."""
+        bank = self.trained.bank
+        if bank is None:
+            return
+        self.bank_poses = np.array([poses_by_id.get(i, (np.nan,) * 3) for i in bank.ids], np.float64).reshape(-1, 3)
+        self.snap_limit_deg = float(limit_deg)
+
     def __call__(self, crops: np.ndarray, frames: Sequence[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Swap `crops`; `frames` (one plate frame per crop) lets a synced model take the actor's moment."""
         out = self.swap(crops, frames)
         return out.rgb, out.mask
 
-    def swap(self, crops: np.ndarray, frames: Sequence[int] | None = None) -> Swapped:
+    def swap(self, crops: np.ndarray, frames: Sequence[int] | None = None,
+             poses: np.ndarray | None = None) -> Swapped:
         """Swap `crops` as `__call__` does, and say which actor frame each crop snapped to (if it snapped)."""
         import torch
 
         x = torch.from_numpy(np.ascontiguousarray(crops[..., :3].transpose(0, 3, 1, 2), np.float32))
-        rgb, mask, actor_frames = self.swap_tensor(x.to(self.device), frames)
+        rgb, mask, actor_frames = self.swap_tensor(x.to(self.device), frames, poses)
         return Swapped(rgb=rgb.float().permute(0, 2, 3, 1).cpu().numpy(), mask=mask.float()[:, 0].cpu().numpy(),
                        actor_frames=actor_frames)
 
-    def swap_tensor(self, x: torch.Tensor, frames: Sequence[int] | None = None
+    def swap_tensor(self, x: torch.Tensor, frames: Sequence[int] | None = None, poses: np.ndarray | None = None
                     ) -> tuple[torch.Tensor, torch.Tensor, list[ActorFrame] | None]:
         """The swap of crops (B, 3, S, S) already on the model's device: colour (B, 3, S, S), mask (B, 1, S, S),
-        both left there (conversion batched on the GPU, pipeline.convert.batched), and the actor frames."""
+        both left there (conversion batched on the GPU, pipeline.convert.batched), and the actor frames. `poses`
+        (B, 3), the crops' head poses, keep a snapping model within `limit_snaps`' limit."""
         import torch
+
+        from pipeline.convert.qc import pose_angles
 
         if frames is not None and len(frames) != len(x):
             raise ValueError(f"{len(frames)} frames for {len(x)} crops")
-        allowed = None
+        synced = allowed = None
         if self.sync is not None and frames is not None:
-            allowed = self.sync.allowed(frames)
+            synced = allowed = self.sync.allowed(frames)
+        if self.bank_poses is not None and poses is not None:
+            with np.errstate(invalid="ignore"):
+                near = pose_angles(poses, np.nan_to_num(self.bank_poses)) <= self.snap_limit_deg
+            near &= np.isfinite(self.bank_poses).all(axis=1)[None, :]
+            # the synced latents within the limit; where none is, the nearest in pose within it
+            allowed = near if synced is None else np.where((synced & near).any(1, keepdims=True), synced & near, near)
         on_gpu = self.device.type == "cuda"  # bf16 and channels-last there, as training ran; float32 on the CPU
         if on_gpu:
             x = x.contiguous(memory_format=torch.channels_last)
@@ -168,7 +192,8 @@ class TrainedSwapper:
             actor_frames = []
             for item, index in enumerate(out.nearest.cpu().tolist()):
                 origin = bank.origins[index]
-                snapped_from = "fit_set" if allowed is None else "sync_window" if allowed[item].any() else "fallback"
+                snapped_from = ("fit_set" if synced is None else "sync_window" if (synced[item] & allowed[item]).any()
+                                else "fallback")
                 actor_frames.append(ActorFrame(bank_id=bank.ids[index], source=None if origin is None else origin[0],
                                                clip_frame=None if origin is None else origin[1],
                                                snapped_from=snapped_from))

@@ -1,4 +1,5 @@
-"""Evaluation against a synthetic shot's ground truth: per frame and per yaw bin, for each variant.
+"""Evaluation per frame and per yaw bin, for each variant: against a synthetic shot's ground truth, and without
+truth (a real shot; beside the truth on a synthetic one) by models nobody here trained.
 
 Public API:
     run(EvalConfig, EvalInputs(shot, variants, out_dir), *, progress=None) -> EvalOutputs
@@ -10,6 +11,8 @@ Public API:
             frames=None), StabilizedCrops(name, manifest), ModelCrops(name, swapper, stabilize=None, source=None),
             cg_pass_source(layer)
     metrics: yaw_bin(yaw), YAW_BINS, masked_mse, psnr_db, masked_ssim, identity_margin, performance_position
+    truthfree: evaluate(shot, plate_sequences) -> {name: result}, the measures without truth
+    recognise: recogniser() (dlib's face recognition network), distance(a, b), reference(descriptors), SAME_PERSON
 """
 from pipeline.eval.inputs import (EvalInput, ModelCrops, Output, PlateSequence, StabilizedCrops, cg_pass_source,
                                   converted_variant)

@@ -1,5 +1,6 @@
 """The eval stage on a shot: what to score (its converted variants, its variants' models on crops, baselines)
-against its synthetic truth, into SHOT/eval; and the scores of converted variants attached to what publish sends.
+against its synthetic truth, or without truth on real footage, into SHOT/eval; and the scores of converted
+variants attached to what publish sends.
 """
 from __future__ import annotations
 
@@ -51,26 +52,24 @@ def baseline_inputs(shot: Shot) -> list[PlateSequence]:
             PlateSequence("plate", shot.plate, record={"source": "plate (no swap)"})]
 
 
-def run_shot(shot: Shot, inputs: Sequence[EvalInput], *, out: Path | None = None,
+def run_shot(shot: Shot, inputs: Sequence[EvalInput], *, out: Path | None = None, truth_free: bool = True,
              progress: ProgressCallback | None = None) -> EvalOutputs:
-    """Score `inputs` against the shot's truth into `out` (default SHOT/eval)."""
-    return run(EvalConfig(), EvalInputs(shot=shot, variants=list(inputs), out_dir=out or ShotLayout(shot.root).eval()),
+    """Score `inputs` against the shot's truth (and without it), or without truth on a real shot, into `out`
+    (default SHOT/eval)."""
+    return run(EvalConfig(truth_free=truth_free), EvalInputs(shot=shot, variants=list(inputs),
+                                                             out_dir=out or ShotLayout(shot.root).eval()),
                progress=progress)
 
 
 def evaluate_converted(shot: Shot, variants: Sequence[str], *, out: Path | None = None,
                        progress: ProgressCallback | None = None) -> EvalOutputs | None:
-    """Score those of `variants` the shot has converted against its synthetic truth (into `out`, default SHOT/eval)
-    and attach each one's per-yaw-bin table to its reviewable variant, so the supervisor sees on the shot page how
-    it does from frontal to back-of-head. None (and a log line saying why) when the shot has no [truth] table
-    (real footage) or none of them is converted."""
+    """Score those of `variants` the shot has converted (against its synthetic truth, or without truth on real
+    footage; into `out`, default SHOT/eval) and attach each one's per-yaw-bin table to its reviewable variant, so
+    the supervisor sees on the shot page how it does from frontal to back-of-head. None (and a log line saying
+    why) when none of them is converted."""
     from pipeline.convert.converted import converted_variants
     from pipeline.publish.variant import attach_metrics
 
-    if shot.truth is None:
-        logger.info("%s: no [truth] table (not a synthetic shot); variants %s not evaluated", shot.root,
-                    ", ".join(variants))
-        return None
     converted = [v for v in variants if v in converted_variants(shot.root)]
     if not converted:
         logger.info("%s: none of %s is converted; nothing to evaluate", shot.root, ", ".join(variants))

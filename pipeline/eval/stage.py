@@ -1,4 +1,6 @@
-"""`eval` stage: how close each variant comes to the synthetic ground truth, per frame and per yaw bin.
+"""`eval` stage: how close each variant comes to the synthetic ground truth, per frame and per yaw bin; on a shot
+without [truth] (real footage), the truth-free measures of pipeline.eval.truthfree instead, and on a synthetic
+shot both, side by side (so the truth-free measures are checked against the truth).
 
 For every plate frame with an output, against the truth cut the same way (plate space or the same crop):
   psnr_db, ssim      inside the head matte, against the actor rendered in the plate's pose with the
@@ -19,6 +21,10 @@ Output folder (replaced whole): eval.json (kind "eval"), eval.md, plots/*.png. S
   1: shot, config, variants: [{name, record, bins: [{bin, frames, with_output, share, psnr_db, ssim,
      identity_margin, adherence_actor, adherence_dancer, mouth_corr_actor, mouth_corr_dancer, flicker,
      flicker_ratio}], all: {same, bin "all"}, frames: [per frame]}]
+  2: mode ("truth" | "truth_free": what `variants` were scored against) and truth_free (on a synthetic shot, the
+     same variants' truth-free scores, else null); truth-free rows leave psnr_db and ssim null and add
+     recognised, identity_actor_distance, identity_dancer_distance, pose_error_deg, pose_error_plate_deg,
+     flicker_plate (pipeline.eval.truthfree). Version 1 reads as mode "truth" without truth_free.
 """
 from __future__ import annotations
 
@@ -36,7 +42,7 @@ from pipeline.atomic import atomic_dir
 from pipeline.config import config_to_dict
 from pipeline.errors import InputError
 from pipeline.eval import metrics
-from pipeline.eval.inputs import EvalInput, Output
+from pipeline.eval.inputs import EvalInput, Output, PlateSequence
 from pipeline.eval.truth import ShotTruth, open_truth
 from pipeline.progress import ProgressCallback, progress_bar
 from pipeline.shot import Shot
@@ -44,7 +50,7 @@ from pipeline.shot import Shot
 logger = logging.getLogger(__name__)
 
 KIND = "eval"
-SCHEMA_VERSION = 1
+SCHEMA_VERSION = 2
 MANIFEST = "eval.json"
 TABLE = "eval.md"
 
@@ -57,6 +63,7 @@ class EvalConfig:
     psnr_cap_db: float = metrics.PSNR_CAP_DB
     min_frames: int = 3           # measured frames a bin needs for a performance figure
     plots: bool = True
+    truth_free: bool = True       # on a synthetic shot, also score the plate-space variants without the truth
 
     def __post_init__(self) -> None:
         if not 0.0 < self.matte_threshold < 1.0:
@@ -78,6 +85,7 @@ class EvalOutputs:
     table: Path
     plots: tuple[Path, ...]
     variants: dict[str, dict[str, Any]]  # name -> {"bins": [...], "all": {...}, "frames": [...], "record": ...}
+    truth_free: dict[str, dict[str, Any]] | None = None  # on a synthetic shot: the truth-free scores beside
 
 
 def run(config: EvalConfig, inputs: EvalInputs, *, progress: ProgressCallback | None = None) -> EvalOutputs:
@@ -91,31 +99,67 @@ def run(config: EvalConfig, inputs: EvalInputs, *, progress: ProgressCallback | 
     if twice:
         raise InputError(f"variant name(s) given twice: {', '.join(twice)}")
     shot = inputs.shot
-    results: dict[str, dict[str, Any]] = {}
-    with open_truth(shot) as truth, progress_bar(len(names) * len(shot.frames), "eval", callback=progress) as bar:
-        for variant in inputs.variants:
-            frames = _score_frames(variant, truth, config, bar)
-            if not any(f["output"] for f in frames):
-                raise InputError(f"variant {variant.name!r} has no output on any of the plate's frames "
-                                 f"{shot.first_frame}-{shot.last_frame} ({_describe(variant.record)}); "
-                                 "convert it first or check its frame numbers")
-            bins = [_aggregate(name, [f for f in frames if f["bin"] == name], config) for name in metrics.BIN_NAMES]
-            results[variant.name] = {"record": variant.record, "bins": bins,
-                                     "all": _aggregate("all", frames, config), "frames": frames}
+    plate_space = [v for v in inputs.variants if isinstance(v, PlateSequence)]
+    if shot.truth is None and len(plate_space) < len(inputs.variants):
+        crops = ", ".join(v.name for v in inputs.variants if not isinstance(v, PlateSequence))
+        raise InputError(f"{shot.root}: {crops} are scored on head crops against synthetic truth, and this shot has "
+                         "no [truth] table; score converted variants instead (drop --crops)")
+    truth_free = None
+    if shot.truth is None or (config.truth_free and plate_space):
+        from pipeline.eval.truthfree import evaluate
+
+        try:
+            truth_free = evaluate(shot, plate_space, min_frames=config.min_frames,
+                                  progress=progress if shot.truth is None else None)
+        except InputError as exc:
+            if shot.truth is None:
+                raise
+            # beside the truth it is a check, not the score: a plate too small for the recogniser loses only it
+            logger.warning("eval: no truth-free scores beside the truth: %s", exc)
+        if shot.truth is not None:
+            for name, result in (truth_free or {}).items():
+                _require_output(shot, name, result["frames"], inputs.variants)
+    results = truth_free if shot.truth is None else _score_truth(config, shot, inputs.variants, progress)
+    mode = "truth_free" if shot.truth is None else "truth"
+    beside = truth_free if mode == "truth" else None
     out_dir = Path(inputs.out_dir)
     with atomic_dir(out_dir) as tmp:
         write_manifest(tmp / MANIFEST, kind=KIND, version=SCHEMA_VERSION, data={
-            "shot": shot.name, "shot_root": os.fspath(shot.root), "config": config_to_dict(config),
+            "shot": shot.name, "shot_root": os.fspath(shot.root), "config": config_to_dict(config), "mode": mode,
             "bins": [{"bin": n, "min_deg": lo, "max_deg": hi} for n, lo, hi in metrics.YAW_BINS],
-            "variants": [{"name": name, **result} for name, result in results.items()]})
-        (tmp / TABLE).write_text(markdown(shot.name, results), encoding="utf-8")
-        plots = plot(tmp / "plots", results) if config.plots else []
+            "variants": [{"name": name, **result} for name, result in results.items()],
+            "truth_free": None if beside is None else [{"name": name, **r} for name, r in beside.items()]})
+        (tmp / TABLE).write_text(markdown(shot.name, results, mode=mode, beside=beside), encoding="utf-8")
+        plots = plot(tmp / "plots", results, mode=mode) if config.plots else []
     for name, result in results.items():
         row = result["all"]
-        logger.info("eval %s: share %.2f, PSNR %s dB, identity margin %s, adherence to the actor %s", name,
+        logger.info("eval %s (%s): share %.2f, PSNR %s dB, identity margin %s, adherence to the actor %s", name, mode,
                     row["share"], _fmt(row["psnr_db"]), _fmt(row["identity_margin"]), _fmt(row["adherence_actor"]))
     return EvalOutputs(manifest=out_dir / MANIFEST, table=out_dir / TABLE,
-                       plots=tuple(out_dir / p.relative_to(tmp) for p in plots), variants=results)
+                       plots=tuple(out_dir / p.relative_to(tmp) for p in plots), variants=results,
+                       truth_free=beside)
+
+
+def _score_truth(config: EvalConfig, shot: Shot, variants: Sequence[EvalInput], progress: ProgressCallback | None
+                 ) -> dict[str, dict[str, Any]]:
+    """Every variant against the shot's synthetic truth."""
+    results: dict[str, dict[str, Any]] = {}
+    with open_truth(shot) as truth, progress_bar(len(variants) * len(shot.frames), "eval", callback=progress) as bar:
+        for variant in variants:
+            frames = _score_frames(variant, truth, config, bar)
+            _require_output(shot, variant.name, frames, variants)
+            bins = [_aggregate(name, [f for f in frames if f["bin"] == name], config) for name in metrics.BIN_NAMES]
+            results[variant.name] = {"record": variant.record, "bins": bins,
+                                     "all": _aggregate("all", frames, config), "frames": frames}
+    return results
+
+
+def _require_output(shot: Shot, name: str, frames: list[dict[str, Any]], variants: Sequence[EvalInput]) -> None:
+    if not any(f["output"] for f in frames):
+        record = next(v.record for v in variants if v.name == name)
+        raise InputError(f"variant {name!r} has no output on any of the plate's frames "
+                         f"{shot.first_frame}-{shot.last_frame} ({_describe(record)}); "
+                         "convert it first or check its frame numbers")
 
 
 def _score_frames(variant: EvalInput, truth: ShotTruth, config: EvalConfig, bar) -> list[dict[str, Any]]:
@@ -226,7 +270,8 @@ def _aggregate(name: str, frames: list[dict[str, Any]], config: EvalConfig) -> d
 
 def yaw_bin_table(result: str | os.PathLike | dict[str, Any], variant: str) -> dict[str, Any]:
     """The per-yaw-bin table of one variant as plain JSON-ready data, for the site's variant record:
-    {"kind": "eval_yaw_bins", "schema_version": 1, "shot", "variant", "bins": [row per bin], "all": row}.
+    {"kind": "eval_yaw_bins", "schema_version": 2, "shot", "variant", "mode" ("truth" | "truth_free": what the rows
+    were scored against; version 1 had no mode and was always "truth"), "bins": [row per bin], "all": row}.
 
     `result` is an eval folder, its eval.json, or the dict `read_eval` returns."""
     data = result if isinstance(result, dict) else read_eval(result)
@@ -236,6 +281,7 @@ def yaw_bin_table(result: str | os.PathLike | dict[str, Any], variant: str) -> d
                          f"{', '.join(by_name) or 'none'}); run `facereplace eval SHOT --variant {variant}`")
     v = by_name[variant]
     return {"kind": "eval_yaw_bins", "schema_version": SCHEMA_VERSION, "shot": data["shot"], "variant": variant,
+            "mode": data["mode"],
             "bins": [dict(row) for row in v["bins"]], "all": dict(v["all"])}
 
 
@@ -244,7 +290,8 @@ def read_eval(path: str | os.PathLike) -> dict[str, Any]:
     p = Path(path)
     if p.is_dir():
         p = p / MANIFEST
-    return read_manifest(p, kind=KIND, versions=(SCHEMA_VERSION,))
+    data = read_manifest(p, kind=KIND, versions=(1, SCHEMA_VERSION))
+    return {"mode": "truth", "truth_free": None, **data}
 
 
 def _describe(record: dict[str, Any]) -> str:

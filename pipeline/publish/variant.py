@@ -5,7 +5,8 @@ in-process; this module is its one reader and writer.
 
     {"kind": "review_variant", "schema_version": 1, "label": "rigid", "variant_kind": "rigid" (its model, or
      "other"), "clip": "../../../convert/rigid/review.mp4" (relative), "model": ..., "checkpoint": ...,
-     "faceset": {"hash": ...}, "performance": {"value": ..., "sync": ...}, "qc": [...], "metrics": {"eval": ...}}
+     "faceset": {"hash": ...}, "performance": {"value": ..., "sync": ...}, "qc": [...],
+     "metrics": {"coverage": the conversion's uncovered frames and missing views, "eval": ...}}
 """
 from __future__ import annotations
 
@@ -51,7 +52,7 @@ def write_review_variant(shot_root: str | os.PathLike, converted: str | os.PathL
         "model": record.get("model", ""), "checkpoint": record.get("checkpoint", ""),
         "faceset": {"hash": record.get("faceset_hash", "")},
         "performance": {"value": record.get("performance"), "sync": record.get("performance_sync")},
-        "qc": frame_dicts(data.qc)})
+        "qc": frame_dicts(data.qc), "metrics": {"coverage": data.header.get("coverage")}})
 
 
 def variants_of(shot_dir: Path) -> list[VariantToPublish]:

@@ -34,6 +34,7 @@ BENCH_MODULES: tuple[str, ...] = (
     "tests.bench.bench_convert",
     "tests.bench.bench_eval",
     "tests.bench.bench_quality",
+    "tests.bench.bench_real_eval",
     "tests.bench.bench_performance",
     "tests.bench.bench_site",
     "tests.bench.bench_jobs",

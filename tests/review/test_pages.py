@@ -166,7 +166,18 @@ def test_shot_page_shows_each_variants_scores_by_head_angle(client, world):
     scores = html.split("Scores by head angle")[1].split("</table>")[0]
     assert scores.count("<tr") == 1 + 3  # the header, then rigid's two bins and its total; loose has no scores
     assert "<td>back</td>" in scores and "27.5" in scores and "50%" in scores and "29.0" in scores
-    assert "loose" not in scores
+    assert "loose" not in scores and "(no truth)" not in scores
+
+
+def test_a_real_shots_scores_say_they_were_made_without_truth(client, world):
+    row = {"frames": 12, "share": 0.75, "psnr_db": None, "ssim": None, "identity_margin": 0.21,
+           "adherence_actor": 0.6}
+    VariantFactory(shot=world.shot, label="rigid", metrics={"eval": {"mode": "truth_free", "bins": [
+        {"bin": "frontal", **row}], "all": row}})
+    client.force_login(world.users["producer"])
+    scores = client.get(f"/shots/{world.shot.id}/").content.decode().split("Scores by head angle")[1]
+    scores = scores.split("</table>")[0]
+    assert "all (no truth)" in scores and "0.21" in scores and "75%" in scores and "—" in scores
 
 
 def test_the_status_menu_starts_on_no_change(client, world):

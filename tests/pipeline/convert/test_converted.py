@@ -58,7 +58,8 @@ def test_what_is_read_writes_back_as_the_current_version(tmp_path):
     folder.mkdir()
     write_converted(folder, old.header, old.frames, old.qc, old.review_clip, old.timings)
     written = json.loads((folder / "converted.json").read_text())
-    assert written["schema_version"] == 2 and written["frames"][1]["face"] is None  # every field, null when unset
+    assert written["schema_version"] == 3 and written["frames"][1]["face"] is None  # every field, null when unset
+    assert written["coverage"] is None and written["qc"][0]["uncovered"] is None  # nobody asked before version 3
     again = read_converted(folder)
     assert (again.frames, again.qc, again.record) == (old.frames, old.qc, old.record)
 
@@ -69,10 +70,10 @@ def test_a_chunk_from_version_1_is_upgraded_and_a_newer_variant_refused(tmp_path
     (folder / "chunk.json").write_text(json.dumps({"kind": "converted_chunk", "schema_version": 1, "header": {},
                                                    "chunk": [1001, 1001], "frames": [SWAPPED], "coverage": None,
                                                    "timings": {}}))
-    assert CHUNK.read(folder)["frames"] == [{**SWAPPED, "face": None, "actor_frame": None}]
+    assert CHUNK.read(folder)["frames"] == [{**SWAPPED, "face": None, "actor_frame": None, "uncovered": None}]
     newer = _version_1(tmp_path / "newer", within=True) / "converted.json"
-    newer.write_text(newer.read_text().replace('"schema_version": 1', '"schema_version": 3'))
-    with pytest.raises(InputError, match="converted_variant schema version 3 is not supported .this engine reads 1, 2"):
+    newer.write_text(newer.read_text().replace('"schema_version": 1', '"schema_version": 4'))
+    with pytest.raises(InputError, match="converted_variant schema version 4 is not supported .this engine reads 1, 2, 3"):
         read_converted(newer.parent)
     with pytest.raises(InputError, match="no converted variant here; run `facereplace convert SHOT --variant NAME`"):
         read_converted(tmp_path / "nowhere")

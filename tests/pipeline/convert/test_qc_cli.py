@@ -48,6 +48,36 @@ def test_anomaly_ranks_broken_frames_above_intact_ones(pirouette_crops):
     assert intact.max() < 4.0  # nothing flagged on the clean shot at the default threshold
 
 
+def test_anomaly_is_on_a_fixed_scale_that_a_still_shot_does_not_blow_up():
+    """A locked-off head whose swap barely changes (the talking head that once read a maximum of 999236): an
+    invisible change stays well under the threshold, a real break reaches the cap, nothing leaves 0..10."""
+    from pipeline.convert.qc import ANOMALY_CAP
+
+    rng = np.random.default_rng(1)
+    face = rng.uniform(0.2, 0.8, (1, 64, 64, 3)).astype(np.float32)
+    still = np.repeat(face, 40, axis=0) + rng.normal(0, 0.002, (40, 64, 64, 3)).astype(np.float32)
+    ypr = np.zeros((40, 3))
+    assert anomaly_scores(still, ypr).max() < 1.0
+    blip = np.repeat(face, 40, axis=0)
+    blip[20] += 0.01  # 2.5 of 255 levels, for one frame
+    assert anomaly_scores(blip, ypr).max() < 4.0
+    broken = still.copy()
+    broken[20, 16:40, 16:40] = 0.0
+    scores = anomaly_scores(broken, ypr)
+    assert scores[20] == ANOMALY_CAP and np.argmax(scores) == 20
+    assert 0.0 <= scores.min() and scores.max() <= ANOMALY_CAP
+
+
+def test_a_snapping_models_runs_of_one_face_flag_nothing():
+    """The rigid model draws one actor frame for runs of plate frames, then the next (the real talking clip): most
+    residuals are exactly 0, and an ordinary change from one actor frame to another is not a broken frame."""
+    rng = np.random.default_rng(2)
+    faces = rng.uniform(0.2, 0.8, (1, 64, 64, 3)).astype(np.float32) + np.linspace(0, 0.3, 4)[:, None, None, None]
+    runs = np.repeat(faces, 10, axis=0)  # four actor frames, ten plate frames each
+    ypr = np.stack([np.linspace(0, 40, 40), np.zeros(40), np.zeros(40)], axis=1)
+    assert anomaly_scores(runs, ypr).max() < 4.0
+
+
 def test_pose_distance_is_the_angle_to_the_nearest_training_pose():
     training = np.array([[0.0, 0.0, 0.0], [90.0, 0.0, 0.0]])
     d = pose_distance(np.array([[10.0, 0.0, 0.0], [60.0, 0.0, 0.0], [180.0, 0.0, 0.0], [0.0, 20.0, 0.0]]), training)

@@ -33,7 +33,8 @@ def shot(pirouette_shot):
 
 @pytest.fixture(scope="module")
 def baselines(shot, tmp_path_factory):
-    """The truth itself and the untouched plate, scored in plate space (one run, shared)."""
+    """The truth itself and the untouched plate, scored in plate space (one run, shared), with and without the
+    truth (pipeline.eval.truthfree: tests/pipeline/eval/test_truthfree.py checks those)."""
     truth = PlateSequence("truth", shot.truth.rigid)
     plate = PlateSequence("plate", shot.plate)
     loose = PlateSequence("loose_truth", shot.truth.loose)  # the actor with the dancer's expressions
@@ -89,7 +90,7 @@ def test_yaw_bins_put_the_back_of_the_head_in_back(baselines, shot):
 def test_files_are_written_and_the_json_reads_back(baselines):
     out = baselines.manifest.parent
     data = read_eval(out)
-    assert (data["kind"], data["schema_version"]) == ("eval", 1)
+    assert (data["kind"], data["schema_version"], data["mode"]) == ("eval", 2, "truth")
     assert [v["name"] for v in data["variants"]] == ["truth", "plate", "loose_truth"]
     assert data["variants"][1]["bins"] == baselines.variants["plate"]["bins"]
     text = (out / "eval.md").read_text()
@@ -103,7 +104,7 @@ def test_files_are_written_and_the_json_reads_back(baselines):
 def test_frames_without_output_lower_the_share(shot, tmp_path):
     frames = list(shot.frames)
     kept = frozenset(frames[::2])
-    result = run(EvalConfig(plots=False), EvalInputs(shot=shot, variants=[
+    result = run(EvalConfig(plots=False, truth_free=False), EvalInputs(shot=shot, variants=[
         PlateSequence("half", shot.truth.rigid, frames=kept)], out_dir=tmp_path / "out"))
     row = result.variants["half"]["all"]
     assert row["with_output"] == len(kept) and row["share"] == pytest.approx(len(kept) / len(frames))
@@ -121,7 +122,8 @@ def test_a_converted_variant_is_scored_in_plate_space(shot, tmp_path):
         shot=shot2, framing=shot2.config.stabilize, variant=shot2.variant("same"), swapper=IdentitySwapper(64),
         out_dir=shot2.root / "convert" / "same"))
     variant = converted_variant(shot2.root / "convert" / "same")
-    result = run(EvalConfig(plots=False), EvalInputs(shot=shot2, variants=[variant], out_dir=tmp_path / "out"))
+    result = run(EvalConfig(plots=False, truth_free=False), EvalInputs(shot=shot2, variants=[variant],
+                                                                       out_dir=tmp_path / "out"))
     row = result.variants["same"]["all"]
     assert row["share"] == 1.0 and row["identity_margin"] < -0.5
     assert result.variants["same"]["record"]["model"] == "identity"
@@ -152,7 +154,7 @@ def test_a_models_crops_are_scored_against_the_truth_cut_the_same_way(shot, tmp_
 
 
 def test_bad_input_is_refused_by_name(shot, pirouette_shot, tmp_path):
-    from tests.pipeline.convert.conftest import shot_with
+    from tests.pipeline.convert.conftest import IdentitySwapper, shot_with
 
     text = (pirouette_shot / "shot.toml").read_text()
     no_truth = shot_with(pirouette_shot, tmp_path / "no_truth")
@@ -160,12 +162,12 @@ def test_bad_input_is_refused_by_name(shot, pirouette_shot, tmp_path):
         (no_truth.root / "shot.toml").read_text().split("[truth]")[0])
     bare = load_shot(no_truth.root)
     assert "[truth]" in text and bare.truth is None
-    with pytest.raises(InputError, match=r"no \[truth\] table"):
-        run(EvalConfig(), EvalInputs(shot=bare, variants=[PlateSequence("plate", bare.plate)],
+    with pytest.raises(InputError, match=r"no \[truth\] table; score converted variants instead \(drop --crops\)"):
+        run(EvalConfig(), EvalInputs(shot=bare, variants=[ModelCrops("m", IdentitySwapper(64))],
                                      out_dir=tmp_path / "a"))
     with pytest.raises(InputError, match="'empty' has no output on any of the plate's frames"):
-        run(EvalConfig(), EvalInputs(shot=shot, variants=[PlateSequence("empty", tmp_path / "none.%04d.png")],
-                                     out_dir=tmp_path / "b"))
+        run(EvalConfig(truth_free=False), EvalInputs(shot=shot, variants=[
+            PlateSequence("empty", tmp_path / "none.%04d.png")], out_dir=tmp_path / "b"))
     assert not (tmp_path / "b").exists()  # nothing half-written
     with pytest.raises(InputError, match="no converted variant here"):
         converted_variant(tmp_path / "nowhere")
@@ -191,7 +193,7 @@ def test_cli_scores_a_variants_model_on_crops(shot, tmp_path, capsys):
                                                     f'checkpoint = "{ckpt}"\n\n[[variants]]\nname = "from_cg"\n'
                                                     f'model = "loose"\ninput = "cg"\ncheckpoint = "{ckpt}"\n')
     assert main(["eval", str(shot2.root), "--crops", "--variant", "loose_a", "--variant", "from_cg",
-                 "--baselines"]) == 0
+                 "--baselines", "--no-truth-free"]) == 0
     printed = json.loads(capsys.readouterr().out)
     assert list(printed["variants"]) == ["loose_a", "from_cg", "truth", "plate"]
     data = read_eval(shot2.root / "eval")

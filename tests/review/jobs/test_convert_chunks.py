@@ -121,16 +121,27 @@ def test_api_conversion_publishes_once_and_a_new_model_replaces_it_in_place(engi
     assert Activity.objects.filter(shot=shot, verb="variant.replaced").count() == 1
 
 
-def test_a_shot_without_the_synthetic_truth_is_not_scored(engine_root, caplog):
-    """Real footage has no [truth]: the join publishes its variant without an eval table and says why."""
-    from pipeline.eval.shot import evaluate_converted
+def test_a_shot_without_the_synthetic_truth_is_scored_without_it(engine_root, tmp_path, caplog):
+    """Real footage has no [truth]: the variant is scored by the truth-free measures, and its table says so."""
+    from pipeline.convert.shot import run_shot as convert
+    from pipeline.convert.stage import join_converted
+    from pipeline.eval.inputs import converted_variant
+    from pipeline.eval.shot import evaluate_converted, run_shot
+    from pipeline.eval.stage import read_eval
     from pipeline.shot import load_shot
 
     shot = load_shot(engine_root / "dance" / "SQ010" / "SH010" / "pirouette")
+    # converted apart from the site's jobs (its own folder), so this test needs none of theirs
+    convert(shot, "tiny", out=tmp_path / "tiny", frames=(shot.first_frame, shot.last_frame))
+    join_converted([tmp_path / "tiny"], tmp_path / "joined")
+    result = run_shot(dataclasses.replace(shot, truth=None), [converted_variant(tmp_path / "joined")],
+                      out=tmp_path / "eval")
+    data = read_eval(result.manifest)
+    assert data["mode"] == "truth_free" and data["variants"][0]["all"]["psnr_db"] is None
+    assert data["variants"][0]["all"]["frames"] == 12
     with caplog.at_level(logging.INFO, logger="pipeline.eval.shot"):
-        assert evaluate_converted(dataclasses.replace(shot, truth=None), ("tiny",)) is None
         assert evaluate_converted(shot, ("unconverted",)) is None
-    assert "no [truth] table" in caplog.text and "none of unconverted is converted" in caplog.text
+    assert "none of unconverted is converted" in caplog.text
 
 
 def test_the_database_refuses_two_active_conversions_of_one_variant(world, monkeypatch):

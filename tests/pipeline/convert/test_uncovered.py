@@ -1,0 +1,131 @@
+"""Coverage-aware conversion on the pirouette with the actor's material withheld beyond ±45° of yaw: the frames
+farther than the limit keep the plate (flagged, recorded, summarised with what to shoot), or get the swap or the
+CG head when the shot asks; and a snapping model never takes an actor frame farther than the limit."""
+from __future__ import annotations
+
+import dataclasses
+
+import numpy as np
+import pytest
+
+from pipeline.convert.coverage import capture_advice, missing_views, yaw_arc
+from pipeline.convert.qc import pose_distance
+from tests.pipeline.convert.conftest import IdentitySwapper, shot_with
+
+FRONT = 45.0  # the withheld material: the actor was only filmed within ±45° of yaw
+NAMES = {"plate": "keep_plate", "swap": "swap_anyway", "cg": "cg_head"}  # a variant per [convert] uncovered policy
+
+
+@pytest.fixture(scope="module")
+def frontal_shot(pirouette_shot, tmp_path_factory):
+    """The pirouette with a faceset of frontal poses only (yaw -45..45) as the actor's material."""
+    from pipeline.dataset.faceset import write_crops
+
+    folder = tmp_path_factory.mktemp("uncovered")
+    yaw = np.arange(-FRONT, FRONT + 1, 5.0)
+    poses = np.stack([yaw, np.zeros_like(yaw), np.zeros_like(yaw)], axis=1)
+    write_crops(folder / "frontal", identity="actor", crops=np.full((len(yaw), 8, 8, 3), 0.5, np.float32),
+                poses=poses)
+    variants = "".join(f'\n[[variants]]\nname = "{NAMES[p]}"\nmodel = "identity"\nfaceset = "{folder / "frontal"}"\n'
+                       for p in NAMES)
+    return shot_with(pirouette_shot, folder / "shot", "[convert]\nmotion_blur = false\nreview_clip = false\n"
+                     + variants)
+
+
+@pytest.fixture(scope="module")
+def converted_under(frontal_shot):
+    from pipeline.convert import ConvertInputs, run
+    from pipeline.convert.converted import read_converted
+
+    made = {}
+    for policy in ("plate", "swap", "cg"):
+        config = dataclasses.replace(frontal_shot.config.convert, uncovered=policy)
+        out = frontal_shot.root / "convert" / NAMES[policy]
+        run(config, ConvertInputs(shot=frontal_shot, variant=frontal_shot.variant(NAMES[policy]),
+                                  swapper=IdentitySwapper(),
+                                  framing=frontal_shot.config.stabilize, out_dir=out))
+        made[policy] = read_converted(out)
+    return made
+
+
+def _expected_uncovered(data, limit):
+    ypr = np.array([r.yaw_pitch_roll for r in data.frames])
+    training = np.stack([np.arange(-FRONT, FRONT + 1, 5.0), *np.zeros((2, 19))], axis=1)
+    return {r.frame for r, d in zip(data.frames, pose_distance(ypr, training)) if d > limit}
+
+
+def test_by_default_frames_beyond_the_limit_keep_the_plate_flagged_and_summarised(frontal_shot, converted_under):
+    from pipeline.media.clip import open_clip
+    from pipeline.media.image import read_image
+
+    data = converted_under["plate"]
+    limit = frontal_shot.config.convert.coverage_limit_deg
+    expected = _expected_uncovered(data, limit)
+    assert 10 <= len(expected) <= len(data.frames) - 10  # two turns: the back half of each is beyond reach
+    uncovered = {r.frame for r in data.frames if r.uncovered}
+    assert uncovered == expected
+    assert all(r.status == "uncovered" and r.uncovered == "plate" for r in data.frames if r.frame in expected)
+    assert all(r.swapped for r in data.frames if r.frame not in expected)
+    qc = {q.frame: q for q in data.qc}
+    assert all(qc[f].flagged and qc[f].uncovered == "plate" and qc[f].pose_distance > limit for f in expected)
+    with open_clip(frontal_shot.plate, fps=frontal_shot.fps) as clip:  # the plate itself, to the bit
+        for frame in sorted(expected)[:3]:
+            comp = read_image(data.folder / (data["comp"] % frame))
+            np.testing.assert_allclose(comp[..., :3], clip.read(frame)[..., :3], atol=1 / 255)
+    summary = data["coverage"]
+    assert summary["policy"] == "plate" and summary["limit_deg"] == limit
+    assert set(summary["uncovered_frames"]) == expected
+    listed = {f for view in summary["missing"] for f in range(view["frames"][0], view["frames"][1] + 1)}
+    assert listed == expected
+    back = [v for v in summary["missing"] if "back of the head" in v["capture"]]
+    assert back and all(v["yaw_deg"][0] < 180 < v["yaw_deg"][1] or v["yaw_deg"][1] < -90 or v["yaw_deg"][0] > 90
+                        for v in back), summary["missing"]
+
+
+def test_swap_and_cg_policies_give_those_frames_an_output_still_flagged(frontal_shot, converted_under):
+    plate = _expected_uncovered(converted_under["plate"], frontal_shot.config.convert.coverage_limit_deg)
+    for policy in ("swap", "cg"):
+        data = converted_under[policy]
+        got = {r.frame: r for r in data.frames}
+        assert all(got[f].swapped and got[f].uncovered == policy for f in plate), policy
+        assert all(q.flagged for q in data.qc if q.frame in plate)
+    # the CG fill is the actor's CG head, not the plate's dancer: it differs from the identity swap there
+    from pipeline.media.image import read_image
+
+    frame = sorted(plate)[len(plate) // 2]
+    swap = read_image(converted_under["swap"].folder / (converted_under["swap"]["comp"] % frame))
+    cg = read_image(converted_under["cg"].folder / (converted_under["cg"]["comp"] % frame))
+    assert np.abs(swap - cg).mean() > 0.01
+
+
+def test_unknown_policy_is_refused_naming_the_choices():
+    from pipeline.convert.config import ConvertConfig
+
+    with pytest.raises(ValueError, match="plate, swap, cg"):
+        ConvertConfig(uncovered="blur")
+
+
+def test_the_summary_names_the_views_to_shoot():
+    assert yaw_arc(np.array([120.0, 170.0, -170.0, -120.0])) == (120.0, 240.0)
+    assert yaw_arc(np.array([-20.0, 10.0])) == (-20.0, 10.0)
+    assert capture_advice(180.0, 0.0) == "shoot the back of the head"
+    assert capture_advice(-80.0, 40.0) == "shoot the head in profile, looking up"
+    frames = np.arange(1001, 1011)
+    ypr = np.stack([np.linspace(100, 260, 10), np.zeros(10), np.zeros(10)], axis=1)
+    views = missing_views(frames, ypr, np.array([0, 0, 1, 1, 1, 1, 1, 1, 0, 1], bool))
+    assert [v.frames for v in views] == [(1003, 1008), (1010, 1010)]
+    assert views[0].text.startswith("frames 1003-1008: yaw 136°–224°: shoot the back of the head")
+
+
+def test_a_snapping_model_never_takes_an_actor_frame_beyond_the_limit(snapping_checkpoint):
+    from pipeline.convert.swapper import TrainedSwapper
+
+    swapper = TrainedSwapper(snapping_checkpoint, performance=0.0, device="cpu")
+    ids = swapper.trained.bank.ids
+    # the bank's six latents: the first three filmed frontal, the last three in profile
+    swapper.limit_snaps({i: (0.0 if n < 3 else 90.0, 0.0, 0.0) for n, i in enumerate(ids)}, 30.0)
+    crops = np.random.default_rng(3).uniform(0, 1, (8, 64, 64, 3)).astype(np.float32)
+    frontal = swapper.swap(crops, poses=np.zeros((8, 3))).actor_frames
+    profile = swapper.swap(crops, poses=np.tile([[85.0, 0.0, 0.0]], (8, 1))).actor_frames
+    assert {a.bank_id for a in frontal} <= set(ids[:3])
+    assert {a.bank_id for a in profile} <= set(ids[3:])
