@@ -53,7 +53,8 @@ class DisplayTransform:
     display: str
     view: str
     _processor: Any = field(repr=False, compare=False)
-    _half_table: np.ndarray | None = field(repr=False, compare=False)  # 65536x3 uint8 when channels are separable
+    # uint8 by half-float bits when the channels are separable: 65536, or 65536x3 when their curves differ
+    _half_table: np.ndarray | None = field(repr=False, compare=False)
 
     def record(self) -> dict[str, str]:
         """JSON-ready: what a review clip records and the site shows in the player."""
@@ -68,7 +69,9 @@ class DisplayTransform:
         rgb = np.repeat(rgb[..., :1], 3, axis=-1) if rgb.shape[-1] < 3 else rgb[..., :3]
         if self._half_table is not None:
             # Per channel curves: one table lookup on the half-float bits, as fast as a plain sRGB encode.
-            bits = rgb.astype(np.float16).view(np.uint16)
+            bits = np.asarray(rgb, np.float16).view(np.uint16)
+            if self._half_table.ndim == 1:  # the same curve on every channel (e.g. the default view)
+                return self._half_table[bits]
             return np.stack([self._half_table[bits[..., c], c] for c in range(3)], axis=-1)
         pixels = np.ascontiguousarray(rgb, dtype=np.float32)
         self._processor.applyRGB(pixels)
@@ -136,4 +139,5 @@ def _half_table(cpu: Any) -> np.ndarray:
     grey = np.repeat(np.nan_to_num(halves, nan=0.0, posinf=65504.0, neginf=-65504.0)[:, None], 3, axis=1)
     pixels = np.ascontiguousarray(grey[None])
     cpu.applyRGB(pixels)
-    return _code_values(pixels[0])
+    table = _code_values(pixels[0])
+    return table[:, 0].copy() if (table == table[:, :1]).all() else table

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from fractions import Fraction
 from pathlib import Path
 
@@ -281,12 +281,15 @@ def read_image(path: str | os.PathLike, *, srgb_decode: bool = False) -> np.ndar
     return decode_srgb_colour(image) if srgb_decode else image
 
 
-def read_srgb8(path: str | os.PathLike) -> np.ndarray:
+def read_srgb8(path: str | os.PathLike, *,
+               from_linear: Callable[[np.ndarray], np.ndarray] | None = None) -> np.ndarray:
     """Read an image for display as HxWx3 uint8 sRGB: EXR encoded from linear, PNG/JPEG as stored.
 
     Alpha is dropped and grey expanded to RGB. The fast way for review clips and thumbnails: a half
     EXR goes from its stored bits to 8-bit sRGB through one table lookup, with no float32 image between.
+    `from_linear` replaces that encode (HxWxC linear, half or float, to HxWx3 uint8), e.g. an OCIO view.
     """
+    encode = from_linear or srgb8_from_linear
     p = Path(path)
     fmt = _checked_format(p)
     if fmt != "exr":
@@ -299,8 +302,8 @@ def read_srgb8(path: str | os.PathLike) -> np.ndarray:
     except Exception as exc:
         raise MediaError(f"{p}: cannot read this EXR file, it is damaged or truncated ({exc})") from None
     if pixels is None or not np.array_equal(header["dataWindow"], header["displayWindow"]):
-        return srgb8_from_linear(_stack_exr(p, read_exr(p)))
-    return srgb8_from_linear(pixels)
+        return encode(_stack_exr(p, read_exr(p)))
+    return encode(pixels)
 
 
 def srgb8_from_linear(image: np.ndarray) -> np.ndarray:

@@ -195,7 +195,7 @@ def _read_ahead(clip: Clip, transform: DisplayTransform | None, depth: int = 4) 
     """(frame, HxWx3 uint8 display values) in order, linear frames through `transform`, read up to `depth`
     frames ahead in a thread so reading (EXR decompression, video decoding) overlaps the encoder."""
     def read(frame: int) -> np.ndarray:
-        return transform.to_display8(clip.read(frame)) if transform else clip.read_srgb8(frame)
+        return clip.read_display8(frame, transform.to_display8) if transform else clip.read_srgb8(frame)
 
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="review-read")
     try:
