@@ -117,3 +117,13 @@ def test_review_clip_of_display_encoded_frames_records_no_transform(tmp_path):
         write_image(tmp_path / f"plate.{frame}.png", np.full((48, 64, 3), 0.5, np.float32))
     made = make_review_clip(tmp_path / "plate.####.png", tmp_path / "plate.mp4", fps="24")
     assert made.colour is None and read_filmstrip_layout(made.filmstrip_layout)["colour"] is None
+
+
+def test_the_colour_table_of_shot_toml_is_read_and_checked():
+    from pipeline.shot import shot_config
+
+    assert shot_config({"colour": {"view": "Raw", "config": "show.ocio"}}, where="shot.toml").colour == ColourConfig(
+        config="show.ocio", view="Raw")
+    assert shot_config({}, where="shot.toml").colour == ColourConfig()
+    with pytest.raises(InputError, match=r"shot.toml \[colour\]: unknown setting\(s\) look"):
+        shot_config({"colour": {"look": "warm"}}, where="shot.toml")
