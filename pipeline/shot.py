@@ -68,6 +68,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from pipeline.errors import InputError
+from pipeline.media.colour import ColourConfig, DisplayTransform, display_transform
 from pipeline.media.fps import parse_fps
 from pipeline.models.registry import list_models
 
@@ -136,6 +137,7 @@ class ShotConfig:
     fit: FitConfig
     train: TrainConfig
     convert: ConvertConfig
+    colour: ColourConfig = ColourConfig()
     variants: tuple[VariantConfig, ...] = ()  # the [[variants]] tables in order, names unique
 
 
@@ -150,7 +152,7 @@ def settings_tables() -> dict[str, type]:
     from pipeline.train.config import TrainConfig
 
     return {"track": SolveConfig, "stabilize": StabilizeConfig, "dataset": DatasetConfig, "fit": FitConfig,
-            "train": TrainConfig, "variants": VariantConfig, "convert": ConvertConfig}
+            "train": TrainConfig, "variants": VariantConfig, "convert": ConvertConfig, "colour": ColourConfig}
 
 
 def shot_config(data: dict[str, Any], *, where: str) -> ShotConfig:
@@ -192,6 +194,10 @@ class Shot:
     @property
     def frames(self) -> range:
         return range(self.first_frame, self.last_frame + 1)
+
+    def display_transform(self) -> DisplayTransform:
+        """The OCIO display transform of the shot's review clips ([colour], a relative config from the shot folder)."""
+        return display_transform(self.config.colour, root=self.root)
 
     def variant(self, name: str) -> VariantConfig:
         """The [[variants]] table `name`; an InputError listing the defined ones when there is none."""

@@ -20,10 +20,12 @@ from review.errors import Conflict, MediaUnwritable, UploadRejected
 from review.models import Edit
 from review.permissions import Action, allowed, require, role_label, roles_summary
 from review.selectors import shots as sel
+from review.selectors.notes_export import notes_export
 from review.services import edits as edit_services
 from review.services import notes as note_services
 from review.services import renders as render_services
 from review.services import shots as shot_services
+from review.services.notes_import import MAX_IMPORT_BYTES, notes_import_csv
 
 
 def health(request: HttpRequest) -> JsonResponse:
@@ -128,6 +130,35 @@ def shot_note_form(request: HttpRequest, shot_id: int) -> HttpResponse:
                                   text=request.POST.get("text", ""), attachments=request.FILES.getlist("attachments"))
 
     run_for_form(request, create)
+    return redirect("shot", shot_id=shot_id)
+
+
+@login_required
+def shot_notes_export(request: HttpRequest, shot_id: int, fmt: str) -> HttpResponse:
+    shot = sel.shot_get(user=request.user, shot_id=shot_id)
+    require(request.user, shot.sequence.project_id, Action.VIEW)
+    try:
+        body, content_type, name = notes_export(shot, fmt)
+    except ValueError as exc:
+        return HttpResponse(f"{exc}\n", status=404, content_type="text/plain; charset=utf-8")
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f'attachment; filename="{name}"'
+    return response
+
+
+@login_required
+@require_POST
+def shot_notes_import_form(request: HttpRequest, shot_id: int) -> HttpResponse:
+    shot = sel.shot_get(user=request.user, shot_id=shot_id)
+
+    def read() -> None:
+        upload = request.FILES.get("csv")
+        if upload is None:
+            raise ValueError("choose a CSV file to import")
+        notes = notes_import_csv(shot=shot, actor=request.user, data=upload.read(MAX_IMPORT_BYTES + 1))
+        messages.success(request, f"{len(notes)} note(s) imported from {upload.name}")
+
+    run_for_form(request, read)
     return redirect("shot", shot_id=shot_id)
 
 

@@ -75,7 +75,7 @@ export class Player {
   sources(): Source[] {
     const out: Source[] = [];
     if (this.shot.plate) out.push({ key: "plate", label: "Plate", url: this.shot.plate.clip_url });
-    for (const v of this.shot.variants) if (v.clip_url) out.push({ key: `v${v.id}`, label: v.label, url: v.clip_url });
+    for (const v of this.shot.variants) if (v.clip_url) out.push({ key: `v${v.id}`, label: v.label, url: v.clip_url, colour: v.colour });
     return out;
   }
 

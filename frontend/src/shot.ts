@@ -40,7 +40,15 @@ export interface Variant {
   label: string;
   kind: string;
   clip_url: string | null;
+  /** The OCIO display / view its clip was made through ("sRGB - Display / Un-tone-mapped"), null when display-encoded. */
+  colour: string | null;
   qc: QcSample[];
+}
+
+/** A review clip's recorded colour transform (filmstrip layout's `colour`) in words, null when there is none. */
+export function colourLabel(layout: unknown): string | null {
+  const c = (layout as { colour?: Record<string, unknown> } | null)?.colour;
+  return c && typeof c.display === "string" && typeof c.view === "string" ? `${c.display} / ${c.view}` : null;
 }
 
 export interface Reply {
@@ -156,6 +164,7 @@ export function parseShot(raw: unknown): Shot {
     label: String(v.label ?? `variant ${v.id}`),
     kind: String(v.kind ?? "other"),
     clip_url: (v.clip_url as string) || null,
+    colour: colourLabel(v.filmstrip_layout),
     qc: Array.isArray(v.qc) ? (v.qc as Record<string, unknown>[]).filter((q) => typeof q?.frame === "number").map((q) => ({
       frame: q.frame as number,
       coverage: typeof q.coverage === "number" ? q.coverage : 1,

@@ -10,6 +10,7 @@ export interface Source {
   key: string; // "plate" or "v<id>"
   label: string;
   url: string;
+  colour?: string | null; // the OCIO display / view of its clip, shown beside the label
 }
 
 type FrameMeta = { mediaTime: number };
@@ -22,6 +23,7 @@ export class VideoView {
   readonly overlay: HTMLCanvasElement;
   readonly loupe: HTMLCanvasElement;
   private readonly badge: HTMLSpanElement;
+  private readonly colour: HTMLSpanElement;
   private readonly frameLabel: HTMLSpanElement;
   /** The frame painted on screen now (null until the first frame is painted). */
   shown: number | null = null;
@@ -36,8 +38,10 @@ export class VideoView {
     this.loupe = h("canvas", { class: "fr-loupe", width: 220, height: 220, hidden: true });
     this.badge = h("span", { class: "fr-view-label" }, source.label);
     this.frameLabel = h("span", { class: "fr-view-frame", "data-testid": "view-frame" }, "");
+    this.colour = h("span", { class: "fr-view-colour", "data-testid": "view-colour", title: "Display / view of this clip" },
+      source.colour ?? "");
     this.frameBox = h("div", { class: "fr-frame" }, this.video, this.overlay, this.loupe);
-    this.el = h("div", { class: "fr-view", "data-source": source.key }, this.frameBox, h("div", { class: "fr-view-hud" }, this.badge, this.frameLabel));
+    this.el = h("div", { class: "fr-view", "data-source": source.key }, this.frameBox, h("div", { class: "fr-view-hud" }, this.badge, this.colour, this.frameLabel));
     this.video.src = source.url;
     this.watch();
     this.video.addEventListener("error", () => {
@@ -51,6 +55,7 @@ export class VideoView {
     this.source = source;
     this.el.dataset.source = source.key;
     this.badge.textContent = source.label;
+    this.colour.textContent = source.colour ?? "";
     this.shown = null;
     this.video.src = source.url;
     // Once the new clip can seek, go to the frame asked for last (not the one asked for when it started loading).

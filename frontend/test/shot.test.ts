@@ -47,6 +47,15 @@ test("the face's place from the engine's QC is kept for the loupe; a malformed o
   assert.equal(faceAt(shot, 1050), null);
 });
 
+test("each variant's recorded OCIO display and view read out for the player; none when the clip was display-encoded", () => {
+  const colour = { config: "ocio://default", colour_space: "Linear Rec.709 (sRGB)", display: "sRGB - Display", view: "Un-tone-mapped" };
+  const shot = parseShot({ ...base, variants: [
+    { id: 1, label: "rigid", kind: "rigid", clip_url: "/a.mp4", filmstrip_layout: { colour } },
+    { id: 2, label: "plate-only", kind: "other", clip_url: "/p.mp4", filmstrip_layout: { colour: null } },
+    { id: 3, label: "old", kind: "other", clip_url: "/o.mp4" }] });
+  assert.deepEqual(shot.variants.map((v) => v.colour), ["sRGB - Display / Un-tone-mapped", null, null]);
+});
+
 test("a rigid frame's actor frame from the engine's QC reads out in words; loose (null) and malformed have none", () => {
   const synced = { bank_id: "walk_3", source: "walkthrough_main", clip_frame: 1004, snapped_from: "sync_window" };
   const fallback = { bank_id: "rig_9", source: null, clip_frame: null, snapped_from: "fallback" };

@@ -21,6 +21,7 @@ from pipeline.atomic import atomic_write_text
 from pipeline.comp.edit import Edit
 from pipeline.convert.converted import ConvertedVariant
 from pipeline.geometry import matrix_to_euler, unwrap_euler
+from pipeline.media.colour import DisplayTransform
 
 _PRINTF = re.compile(r"%0?(\d*)d")
 NUKE_CLASSES = ("Root", "Read", "Axis2", "Shuffle", "Merge2", "Dissolve", "Write")
@@ -52,17 +53,25 @@ def _safe(name: str) -> str:
 
 
 def nuke_script(*, shot: Any, edit: Edit, variants: Mapping[str, ConvertedVariant], track: Any,
-                output: str | os.PathLike) -> str:
-    """The .nk text: plate, passes, head track, masks, Merge tree following the edit, Write of `output`."""
+                output: str | os.PathLike, colour: DisplayTransform, plate_linear: bool) -> str:
+    """The .nk text: plate, passes, head track, masks, Merge tree following the edit, Write of `output`.
+
+    The Root is set to OCIO colour management with the review clips' config, working space and monitor view, and
+    every linear Read and the Write name the engine's colour space, so Nuke shows what the review showed.
+    """
+    space = _quote(colour.colour_space)
     first, last = shot.first_frame, shot.last_frame
     like = next(iter(variants.values()))
     width, height = like["width"], like["height"]
     lines = ["#! nuke script written by facereplace comp", "version 15.0 v1"]
     lines += _node("Root", [("first_frame", str(first)),
                             ("last_frame", str(last)), ("fps", f"{float(Fraction(shot.fps)):.6g}"),
-                            ("format", _quote(f"{width} {height} 0 0 {width} {height} 1 facereplace_plate"))])
+                            ("format", _quote(f"{width} {height} 0 0 {width} {height} 1 facereplace_plate")),
+                            ("colorManagement", "OCIO"), ("OCIO_config", "custom"),
+                            ("customOCIOConfigPath", _quote(colour.config)), ("workingSpaceLUT", space),
+                            ("monitorOutLUT", _quote(f"{colour.view} ({colour.display})"))])
     lines += _node("Read", [("file", _quote(hashes(shot.plate))), ("first", str(first)), ("last", str(last)),
-                            ("colorspace", "sRGB"), ("name", "Plate")], inputs=0)
+                            ("colorspace", space if plate_linear else "sRGB"), ("name", "Plate")], inputs=0)
     lines.append("set N_plate [stack 0]")
     frames = np.asarray(track.frames)
     angles = unwrap_euler(matrix_to_euler(track.rotation, shot.rotation_order), shot.rotation_order)  # no jumps
@@ -75,7 +84,7 @@ def nuke_script(*, shot: Any, edit: Edit, variants: Mapping[str, ConvertedVarian
         data, v = variants[name], _safe(name)
         swap = data.folder / data["passes"]["swap"]
         lines += _node("Read", [("file", _quote(hashes(swap))), ("first", str(first)), ("last", str(last)),
-                                ("raw", "true"), ("premultiplied", "true"), ("name", f"Swap_{v}")], inputs=0)
+                                ("colorspace", space), ("premultiplied", "true"), ("name", f"Swap_{v}")], inputs=0)
         lines.append(f"set N_swap_{v} [stack 0]")
         lines += _node("Shuffle", [("in", "mask"), ("name", f"Mask_{v}")])
         lines += [f"push $N_swap_{v}", "push $N_plate"]
@@ -87,7 +96,8 @@ def nuke_script(*, shot: Any, edit: Edit, variants: Mapping[str, ConvertedVarian
         lines.append("set N_edit [stack 0]")
         lines += [f"push $N_comp_{_safe(edit.segments[k].variant)}", "push $N_edit"]
         lines += _node("Dissolve", [("which", "{" + _curve(first, which) + "}"), ("name", f"Edit_{k}")], inputs=2)
-    lines += _node("Write", [("file", _quote(hashes(output))), ("file_type", "exr"), ("first", str(first)),
+    lines += _node("Write", [("file", _quote(hashes(output))), ("file_type", "exr"), ("colorspace", space),
+                             ("first", str(first)),
                              ("last", str(last)), ("name", "Write_comp")])
     return "\n".join(lines) + "\n"
 

@@ -123,6 +123,7 @@ def render_edit(shot: Shot, edit: Edit, *, fixes_dir: str | os.PathLike | None =
     track = conform(load_head_track(shot.head_track, intrinsics=shot.camera, rotation_order=shot.rotation_order),
                     shot.frames, fill=True, where=str(shot.head_track))
     out = Path(out_dir)
+    colour = shot.display_transform()
     with open_clip(shot.plate, first_frame=shot.first_frame, fps=shot.fps) as clip, atomic_dir(out) as tmp, \
             progress_bar(len(shot.frames), "comp", callback=progress) as bar:
         if (clip.width, clip.height) != (like["width"], like["height"]):
@@ -134,14 +135,16 @@ def render_edit(shot: Shot, edit: Edit, *, fixes_dir: str | os.PathLike | None =
                          for name, weight in edit.mix_at(frame))
             if frame in fixes:
                 result = apply_fix(result, fixes[frame])
-            write_exr(tmp / frame_path(FRAMES, frame), {c: result[..., i] for i, c in enumerate("RGB")}, fps=shot.fps)
+            write_exr(tmp / frame_path(FRAMES, frame), {c: result[..., i] for i, c in enumerate("RGB")}, fps=shot.fps,
+                      colour_space=colour.colour_space)
             bar.update(1, f"frame {frame}")
-        review = make_review_clip(tmp / FRAMES, tmp / REVIEW_CLIP, burn_in=shot.name, fps=shot.fps)
-        write_nuke(tmp / NUKE, shot=shot, edit=edit, variants=variants, track=track, output=out / FRAMES)
+        review = make_review_clip(tmp / FRAMES, tmp / REVIEW_CLIP, burn_in=shot.name, fps=shot.fps, colour=colour)
+        write_nuke(tmp / NUKE, shot=shot, edit=edit, variants=variants, track=track, output=out / FRAMES,
+                   colour=colour, plate_linear=clip.linear)
         write_otio(tmp / OTIO, shot=shot, edit=edit, variants=variants)
         RENDER.write(tmp, {
             "shot": shot.name, "first_frame": shot.first_frame, "last_frame": shot.last_frame, "fps": str(shot.fps),
-            "edit": edit.to_dict(), "frames": FRAMES, "review_clip": REVIEW_CLIP, "nuke": NUKE, "otio": OTIO,
+            "edit": edit.to_dict(), "frames": FRAMES, "colour": colour.record(), "review_clip": REVIEW_CLIP, "nuke": NUKE, "otio": OTIO,
             "inputs": {"plate": os.fspath(shot.plate),
                        "variants": {n: _file_hash(CONVERTED.path(d.folder)) for n, d in variants.items()},
                        "fixes": {str(f): _file_hash(x.path) for f, x in sorted(fixes.items())}}})

@@ -48,6 +48,7 @@ from pipeline.convert.converted import (CHUNK, MANIFEST, FrameRecord, QcRow, fra
 from pipeline.convert.qc import anomaly_scores, consistency, faceset_poses, pose_distance
 from pipeline.convert.swapper import Swapper, crop_device, crop_sources, swap_batch
 from pipeline.errors import InputError
+from pipeline.media.colour import ColourConfig, config_source, display_transform
 from pipeline.media.image import srgb_to_linear
 from pipeline.progress import ProgressCallback, progress_bar
 from pipeline.shot import Shot, frame_path
@@ -211,7 +212,9 @@ def preflight(config: ConvertConfig, inputs: ConvertInputs, clip: Clip) -> Prefl
               "plate": os.fspath(shot.plate), "linear": clip.linear, "crop_size": size, "radius": framing.radius,
               "skull_centre": list(framing.skull_centre), "layers": list(layers),
               "comp": f"comp/comp.%04d.{'exr' if clip.linear else 'png'}",
-              "passes": {"swap": SWAP_PASS, "crop": CROP_PASS}}
+              "passes": {"swap": SWAP_PASS, "crop": CROP_PASS},
+              "colour": {**config_to_dict(shot.config.colour),
+                         "config": config_source(shot.config.colour, root=shot.root)}}
     ypr = track.view_yaw_pitch_roll()  # as the camera sees the head, as the faceset records it
     if coverage is not None:
         distance = np.array([coverage.get(int(f), np.nan) for f in track.frames], np.float64)
@@ -482,7 +485,8 @@ def join_converted(chunk_dirs: list[str | os.PathLike], out_dir: str | os.PathLi
 
             with timer("io"):
                 review = make_review_clip(tmp / header["comp"], tmp / REVIEW_CLIP,
-                                          burn_in=f"{header['shot']} {header['variant']}", fps=header["fps"])
+                                          burn_in=f"{header['shot']} {header['variant']}", fps=header["fps"],
+                                          colour=display_transform(ColourConfig(**header.get("colour", {}))))
         write_converted(tmp, header, frames, qc, REVIEW_CLIP if review else None, timer.seconds)
     result = ConvertOutputs.of(out_dir / MANIFEST, frames, qc, timer.seconds)
     log.info("join %s: %d chunk(s), %d frames -> %s: %d swapped, %d without a crop, %d flagged by QC",

@@ -24,7 +24,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     review = add_verb(verbs, "review-clip", help="encode a frame-exact H.264 review MP4 with thumbnail and filmstrip",
                       description="Encode INPUT as an H.264 yuv420p MP4 (keyframe every 2 frames, faststart, exact "
                                   "fps, even size), plus OUT.thumbnail.png, OUT.filmstrip.png and "
-                                  "OUT.filmstrip.json beside it. Linear EXR is encoded to sRGB.")
+                                  "OUT.filmstrip.json beside it. Linear EXR goes through OpenColorIO: the config "
+                                  "in $OCIO, else the built-in ACES config's sRGB display, Un-tone-mapped view "
+                                  "(recorded in OUT.filmstrip.json).")
     review.add_argument("input", help="video file, sequence pattern (plate.####.exr, plate.%%04d.png) or frame file")
     review.add_argument("output", help="the MP4 to write")
     review.add_argument("--burn-in", nargs="?", const="", default=None, metavar="NAME",

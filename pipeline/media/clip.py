@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from fractions import Fraction
 from pathlib import Path
@@ -77,6 +78,15 @@ class Clip(FrameSpan):
         self._check(frame)
         return self._reader.read_srgb8(frame - self.first_frame, frame)
 
+    def read_display8(self, frame: int, from_linear: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+        """Frame `frame` as HxWx3 uint8 for display, linear frames through `from_linear` (an OCIO view) from their
+        stored bits, display-encoded ones as `read_srgb8` gives them."""
+        if not self.linear:
+            return self.read_srgb8(frame)
+        self._check(frame)
+        assert isinstance(self._reader, _SequenceReader)  # linear light only comes in EXR sequences
+        return self._reader.read_display8(frame, from_linear)
+
     def _check(self, frame: int) -> None:
         if frame not in self.frame_range:
             raise MediaError(f"{self.path}: frame {frame} is outside the clip's frame range "
@@ -130,6 +140,9 @@ class _SequenceReader:
 
     def read_srgb8(self, index: int, frame: int) -> np.ndarray:
         return self._checked(frame, read_srgb8(self._seq.path(frame)))
+
+    def read_display8(self, frame: int, from_linear: Callable[[np.ndarray], np.ndarray]) -> np.ndarray:
+        return self._checked(frame, read_srgb8(self._seq.path(frame), from_linear=from_linear))
 
     def _checked(self, frame: int, image: np.ndarray) -> np.ndarray:
         if image.shape[:2] != (self._seq.height, self._seq.width):

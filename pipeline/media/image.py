@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from fractions import Fraction
 from pathlib import Path
 
@@ -65,12 +65,15 @@ def linear_to_srgb8(values: np.ndarray) -> np.ndarray:
 
 # --- EXR ---------------------------------------------------------------------------------------------------
 
+COLOUR_SPACE_ATTRIBUTE = "oiio:ColorSpace"
+
 def write_exr(path: str | os.PathLike, channels: Mapping[str, np.ndarray], *, half: bool = True,
-              fps: Fraction | None = None, pixel_aspect: float = 1.0) -> Path:
+              fps: Fraction | None = None, pixel_aspect: float = 1.0, colour_space: str | None = None) -> Path:
     """Write named 2D channels (e.g. R, G, B, A, mask, depth.Z) as one scanline EXR, atomically.
 
     `half` stores 16-bit floats (the usual plate format), else 32-bit. `fps` is written as the standard
-    `framesPerSecond` attribute so a sequence carries its rate.
+    `framesPerSecond` attribute so a sequence carries its rate; `colour_space` names the OCIO colour space of
+    the values in the `oiio:ColorSpace` attribute (read by OpenImageIO, Nuke and most OCIO-aware tools).
     """
     dest = Path(path)
     if not channels:
@@ -85,6 +88,8 @@ def write_exr(path: str | os.PathLike, channels: Mapping[str, np.ndarray], *, ha
               "pixelAspectRatio": float(pixel_aspect), _ORDER_ATTRIBUTE: " ".join(arrays)}
     if fps is not None:
         header["framesPerSecond"] = Fraction(fps)
+    if colour_space:
+        header[COLOUR_SPACE_ATTRIBUTE] = colour_space
     exr = OpenEXR.File(header, {name: OpenEXR.Channel(np.ascontiguousarray(a, dtype=dtype))
                                 for name, a in arrays.items()})
     with atomic_path(dest) as tmp:
@@ -138,7 +143,7 @@ def _to_display_window(data: np.ndarray, data_window: tuple[int, ...], display: 
 
 
 def exr_header_info(path: str | os.PathLike) -> dict:
-    """Size, pixel aspect, fps (or None) and channel names of an EXR, reading the header only."""
+    """Size, pixel aspect, fps (or None), channel names and colour space (or None) of an EXR, from its header."""
     p = Path(path)
     header = _open_exr(p, header_only=True).header()
     (x0, y0), (x1, y1) = header["displayWindow"]
@@ -146,7 +151,7 @@ def exr_header_info(path: str | os.PathLike) -> dict:
     return {"width": int(x1 - x0 + 1), "height": int(y1 - y0 + 1),
             "pixel_aspect": Fraction(float(header.get("pixelAspectRatio", 1.0))).limit_denominator(1000),
             "fps": Fraction(fps) if fps is not None and Fraction(fps) > 0 else None,
-            "channels": [c.name for c in header["channels"]],
+            "channels": [c.name for c in header["channels"]], "colour_space": header.get(COLOUR_SPACE_ATTRIBUTE),
             "compression": str(header["compression"]).rsplit(".", 1)[-1].removesuffix("_COMPRESSION").lower()}
 
 
@@ -276,12 +281,15 @@ def read_image(path: str | os.PathLike, *, srgb_decode: bool = False) -> np.ndar
     return decode_srgb_colour(image) if srgb_decode else image
 
 
-def read_srgb8(path: str | os.PathLike) -> np.ndarray:
+def read_srgb8(path: str | os.PathLike, *,
+               from_linear: Callable[[np.ndarray], np.ndarray] | None = None) -> np.ndarray:
     """Read an image for display as HxWx3 uint8 sRGB: EXR encoded from linear, PNG/JPEG as stored.
 
     Alpha is dropped and grey expanded to RGB. The fast way for review clips and thumbnails: a half
     EXR goes from its stored bits to 8-bit sRGB through one table lookup, with no float32 image between.
+    `from_linear` replaces that encode (HxWxC linear, half or float, to HxWx3 uint8), e.g. an OCIO view.
     """
+    encode = from_linear or srgb8_from_linear
     p = Path(path)
     fmt = _checked_format(p)
     if fmt != "exr":
@@ -294,8 +302,8 @@ def read_srgb8(path: str | os.PathLike) -> np.ndarray:
     except Exception as exc:
         raise MediaError(f"{p}: cannot read this EXR file, it is damaged or truncated ({exc})") from None
     if pixels is None or not np.array_equal(header["dataWindow"], header["displayWindow"]):
-        return srgb8_from_linear(_stack_exr(p, read_exr(p)))
-    return srgb8_from_linear(pixels)
+        return encode(_stack_exr(p, read_exr(p)))
+    return encode(pixels)
 
 
 def srgb8_from_linear(image: np.ndarray) -> np.ndarray:

@@ -3,8 +3,9 @@
 The MP4 is yuv420p (plays everywhere), has a keyframe every 2 frames (as review tools do, so a seek
 lands on the exact frame quickly), faststart (playable while downloading), the clip's exact fps as a
 ratio, even dimensions (odd ones are padded on the right/bottom, never scaled) and the pixel aspect as
-its sample aspect ratio. Linear EXR frames are encoded to sRGB; PNG/JPEG/video frames are already
-display-encoded. Frames are piped raw into the bundled ffmpeg (imageio-ffmpeg), so nothing but the
+its sample aspect ratio. Linear EXR frames go through an OpenColorIO display and view
+(`pipeline.media.colour`: the show's config, else OCIO's built-in ACES config), recorded in the clip's layout
+JSON; PNG/JPEG/video frames are already display-encoded. Frames are piped raw into the bundled ffmpeg (imageio-ffmpeg), so nothing but the
 Python packages is needed.
 
 Seeking convention, shared with the review player: frame N of a clip whose first frame is F is shown
@@ -34,6 +35,7 @@ from pipeline.atomic import atomic_path
 from pipeline.errors import MediaError
 from pipeline.media.burnin import draw_burn_in
 from pipeline.media.clip import Clip, FrameSpan, open_clip
+from pipeline.media.colour import DisplayTransform, display_transform
 from pipeline.media.fps import fps_text
 from pipeline.media.image import write_image
 from pipeline.progress import ProgressCallback, progress_bar
@@ -41,8 +43,8 @@ from pipeline.progress import ProgressCallback, progress_bar
 log = logging.getLogger(__name__)
 
 # The filmstrip's layout, OUT.filmstrip.json beside the clip. 1: image, columns, rows, tile size, frames per tile,
-# frame range, fps
-FILMSTRIP = Artifact("filmstrip", 1, "filmstrip.json")
+# frame range, fps. 2: colour, the OCIO display transform of a linear clip (null when frames were display-encoded)
+FILMSTRIP = Artifact("filmstrip", 2, "filmstrip.json", upgrades={1: lambda data: {**data, "colour": None}})
 FILMSTRIP_TILE_WIDTH = 160
 FILMSTRIP_MAX_TILES = 100
 FILMSTRIP_COLUMNS = 10
@@ -68,6 +70,7 @@ class ReviewClip(FrameSpan):
     fps: Fraction
     width: int
     height: int
+    colour: dict[str, str] | None = None  # DisplayTransform.record() of a linear clip, None when display-encoded
 
 
 @dataclass(frozen=True)
@@ -113,22 +116,24 @@ def read_filmstrip_layout(path: str | os.PathLike) -> dict[str, Any]:
 
 def make_review_clip(source: str | os.PathLike | Clip, out_mp4: str | os.PathLike, *, burn_in: str | None = None,
                      first_frame: int | None = None, fps: Fraction | str | None = None,
-                     progress: ProgressCallback | None = None) -> ReviewClip:
+                     colour: DisplayTransform | None = None, progress: ProgressCallback | None = None) -> ReviewClip:
     """Encode `source` (a clip, a video or a sequence) as a review MP4 with thumbnail and filmstrip.
 
     `burn_in` burns the frame number (text and machine-readable code) and, when not empty, the shot
     name. `first_frame` numbers a video's frames (sequences keep theirs); `fps` overrides or supplies
-    the rate (both only used when `source` is a path). All four outputs appear together, or none of
-    them (and nothing they replace is lost).
+    the rate (both only used when `source` is a path). `colour` shows linear frames (the built-in
+    config's default when None). All four outputs appear together, or none of them (and nothing they
+    replace is lost).
     """
     if isinstance(source, Clip):
-        return _encode(source, out_mp4, burn_in, progress)
+        return _encode(source, out_mp4, burn_in, colour, progress)
     with open_clip(source, first_frame=1001 if first_frame is None else first_frame, fps=fps) as clip:
-        return _encode(clip, out_mp4, burn_in, progress)
+        return _encode(clip, out_mp4, burn_in, colour, progress)
 
 
-def _encode(clip: Clip, out_mp4: str | os.PathLike, burn_in: str | None,
+def _encode(clip: Clip, out_mp4: str | os.PathLike, burn_in: str | None, colour: DisplayTransform | None,
             progress: ProgressCallback | None) -> ReviewClip:
+    transform = (colour or display_transform()) if clip.linear else None
     mp4, thumb_path, strip_path, layout_path = review_paths(out_mp4)
     width, height = clip.width + clip.width % 2, clip.height + clip.height % 2
     layout = FilmstripLayout.plan(clip.frame_count, clip.width, clip.height, clip.pixel_aspect)
@@ -140,7 +145,7 @@ def _encode(clip: Clip, out_mp4: str | os.PathLike, burn_in: str | None,
         tmp_mp4, tmp_thumb, tmp_strip, tmp_layout = (outputs.enter_context(atomic_path(p))
                                                      for p in (mp4, thumb_path, strip_path, layout_path))
         encoder = _start_ffmpeg(tmp_mp4, width, height, clip.fps, clip.pixel_aspect)
-        frames = outputs.enter_context(contextlib.closing(_read_ahead(clip)))
+        frames = outputs.enter_context(contextlib.closing(_read_ahead(clip, transform)))
         try:
             with progress_bar(clip.frame_count, "review clip", callback=progress) as bar:
                 for frame, picture in frames:
@@ -169,32 +174,38 @@ def _encode(clip: Clip, out_mp4: str | os.PathLike, burn_in: str | None,
         thumb_height = max(1, round(thumb_width * clip.height / (clip.width * clip.pixel_aspect)))
         write_image(tmp_thumb, _resize(thumbnail, thumb_width, thumb_height).astype(np.float32) / 255.0)
         write_image(tmp_strip, sprite.astype(np.float32) / 255.0)
-        _write_layout(tmp_layout, layout, clip, image=strip_path.name, video=mp4.name)
+        record = transform.record() if transform else None
+        _write_layout(tmp_layout, layout, clip, image=strip_path.name, video=mp4.name, colour=record)
     log.info("review clip %s: %d frames %dx%d at %s fps", mp4, clip.frame_count, width, height, fps_text(clip.fps))
     return ReviewClip(mp4=mp4, thumbnail=thumb_path, filmstrip=strip_path, filmstrip_layout=layout_path,
                       frame_count=clip.frame_count, first_frame=clip.first_frame, fps=clip.fps,
-                      width=width, height=height)
+                      width=width, height=height, colour=record)
 
 
-def _write_layout(path: Path, layout: FilmstripLayout, clip: Clip, *, image: str, video: str) -> None:
+def _write_layout(path: Path, layout: FilmstripLayout, clip: Clip, *, image: str, video: str,
+                  colour: dict[str, str] | None) -> None:
     # `path` is a temporary name beside the clip (renamed with the clip), so it is written as given
     write_manifest(path, kind=FILMSTRIP.kind, version=FILMSTRIP.version, data={
         "image": image, "video": video, **asdict(layout),
-        "first_frame": clip.first_frame, "frame_count": clip.frame_count, "fps": fps_text(clip.fps)})
+        "first_frame": clip.first_frame, "frame_count": clip.frame_count, "fps": fps_text(clip.fps),
+        "colour": colour})
 
 
-def _read_ahead(clip: Clip, depth: int = 4) -> Iterator[tuple[int, np.ndarray]]:
-    """(frame, HxWx3 uint8 sRGB) in order, read up to `depth` frames ahead in a thread so reading (EXR
-    decompression, video decoding) overlaps the encoder instead of waiting for it."""
+def _read_ahead(clip: Clip, transform: DisplayTransform | None, depth: int = 4) -> Iterator[tuple[int, np.ndarray]]:
+    """(frame, HxWx3 uint8 display values) in order, linear frames through `transform`, read up to `depth`
+    frames ahead in a thread so reading (EXR decompression, video decoding) overlaps the encoder."""
+    def read(frame: int) -> np.ndarray:
+        return clip.read_display8(frame, transform.to_display8) if transform else clip.read_srgb8(frame)
+
     pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="review-read")
     try:
         frames = iter(clip.frame_range)
-        pending = deque((f, pool.submit(clip.read_srgb8, f)) for f in itertools.islice(frames, depth))
+        pending = deque((f, pool.submit(read, f)) for f in itertools.islice(frames, depth))
         while pending:
             frame, future = pending.popleft()
             following = next(frames, None)
             if following is not None:
-                pending.append((following, pool.submit(clip.read_srgb8, following)))
+                pending.append((following, pool.submit(read, following)))
             yield frame, future.result()
     finally:
         pool.shutdown(wait=True, cancel_futures=True)

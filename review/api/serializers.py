@@ -386,6 +386,11 @@ class NoteIn(StrictInput):
     attachments = serializers.ListField(child=serializers.FileField(), required=False, default=list)
 
 
+class NotesImportIn(StrictInput):
+    csv = serializers.FileField(help_text="a CSV with a header row: frame (or timecode), text, author; frame_end "
+                                          "optional; other tools' column names are recognised")
+
+
 class ReplyIn(StrictInput):
     text = text_field()
 

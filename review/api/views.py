@@ -12,9 +12,10 @@ from django.contrib.auth import get_user_model
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404
 from django.views.decorators.csrf import csrf_exempt
+from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
 from rest_framework import generics, serializers, status
 from rest_framework.exceptions import ValidationError
@@ -31,9 +32,11 @@ from review.errors import Conflict, TransitionNotAllowed, UploadRejected
 from review.models import Edit, FrameFix, Note, Project, Render, Sequence, Shot, Variant
 from review.permissions import Action, is_member, require
 from review.selectors import shots as sel
+from review.selectors.notes_export import EXPORT_FORMATS, notes_export
 from review.services import edits as edit_services
 from review.services import fixes as fix_services
 from review.services import notes as note_services
+from review.services.notes_import import MAX_IMPORT_BYTES, notes_import_csv
 from review.services import renders as render_services
 from review.services import shots as shot_services
 from review.services import variants as variant_services
@@ -336,6 +339,33 @@ class ShotNotes(ShotScopedList):
         variant = get_object_or_404(Variant, pk=variant_id, shot=shot) if variant_id else None
         note = note_services.note_create(shot=shot, actor=request.user, variant=variant, **v)
         return Response(s.NoteSerializer(note).data, status=201)
+
+
+class ShotNotesExport(ServiceMixin, APIView):
+    @extend_schema(parameters=[OpenApiParameter("fmt", str, OpenApiParameter.PATH, enum=list(EXPORT_FORMATS))],
+                   responses={(200, content_type.split(";")[0]): OpenApiTypes.BINARY
+                              for content_type, _ in EXPORT_FORMATS.values()} | refusals(403, 404))
+    def get(self, request: Request, shot_id: int, fmt: str) -> HttpResponse:
+        shot = self.visible_shot(request, shot_id)
+        try:
+            body, content_type, name = notes_export(shot, fmt)
+        except ValueError as exc:
+            raise Http404(str(exc)) from None
+        response = HttpResponse(body, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        return response
+
+
+class ShotNotesImport(ServiceMixin, APIView):
+    parser_classes = UPLOAD_PARSERS
+
+    @extend_schema(request=s.NotesImportIn, responses={201: s.NoteSerializer(many=True), **UPLOAD_REFUSALS})
+    def post(self, request: Request, shot_id: int) -> Response:
+        _check_body_size(request)
+        shot = self.visible_shot(request, shot_id)
+        upload = validated(s.NotesImportIn, request)["csv"]
+        notes = notes_import_csv(shot=shot, actor=request.user, data=upload.read(MAX_IMPORT_BYTES + 1))
+        return Response(s.NoteSerializer(notes, many=True).data, status=201)
 
 
 class NoteReplies(ServiceMixin, APIView):

@@ -94,6 +94,18 @@ def test_shot_page_has_player_data_and_forms(client, world):
     assert [s.rsplit("/", 1)[-1] for s in scripts] == ["player.js"]  # one bundle runs the whole page
 
 
+def test_shot_page_shows_each_variants_display_and_view(client, world):
+    colour = {"config": "ocio://default", "config_name": "cg-config", "colour_space": "Linear Rec.709 (sRGB)",
+              "display": "sRGB - Display", "view": "Un-tone-mapped"}
+    VariantFactory(shot=world.shot, label="rigid", filmstrip_layout={"colour": colour})
+    VariantFactory(shot=world.shot, label="uploaded", filmstrip_layout={"colour": None})
+    client.force_login(world.users["supervisor"])
+    html = client.get(f"/shots/{world.shot.id}/").content.decode()
+    data = json.loads(html.split('<script id="shot-data" type="application/json">')[1].split("</script>")[0])
+    assert [v["filmstrip_layout"]["colour"] for v in data["variants"]] == [colour, None]  # what the player shows
+    assert "sRGB - Display / Un-tone-mapped" in html and "as encoded" in html
+
+
 def test_unknown_shot_page_is_404(client, world):
     client.force_login(world.users["supervisor"])
     assert client.get("/shots/424242/").status_code == 404

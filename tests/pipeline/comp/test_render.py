@@ -9,7 +9,8 @@ import pytest
 from pipeline.comp.edit import edit_from_dict
 from pipeline.comp.stage import render_edit
 from pipeline.errors import InputError
-from pipeline.media.image import read_exr, read_image, srgb_to_linear, write_image
+from pipeline.artifacts import read_manifest
+from pipeline.media.image import exr_header_info, read_exr, read_image, srgb_to_linear, write_image
 from pipeline.shot import frame_path
 
 
@@ -85,6 +86,18 @@ def test_nuke_script_names_every_pass_and_parses(renders, identity_shot):
     assert f'file "{str(identity_shot.plate).replace("%04d", "####")}"' in text
     classes = _parse_nuke(text)
     assert {"Read", "Axis2", "Shuffle", "Merge2", "Dissolve", "Write"} <= set(classes)
+
+
+def test_comp_exrs_and_nuke_script_name_the_review_clips_colour_space(renders):
+    _, edited = renders
+    colour = read_manifest(edited.manifest, kind="comp_render", versions=(1,))["colour"]
+    assert colour["colour_space"] == "Linear Rec.709 (sRGB)" and colour["view"] == "Un-tone-mapped"
+    assert exr_header_info(frame_path(str(edited.frames), edited.first_frame))["colour_space"] == colour["colour_space"]
+    text = edited.nuke.read_text()
+    assert text.count(f'colorspace "{colour["colour_space"]}"') >= 3  # the swap Reads and the Write
+    assert f'workingSpaceLUT "{colour["colour_space"]}"' in text
+    assert f'customOCIOConfigPath "{colour["config"]}"' in text
+    assert f'monitorOutLUT "{colour["view"]} ({colour["display"]})"' in text
 
 
 def _parse_nuke(text: str) -> list[str]:

@@ -48,6 +48,7 @@ WRITES = {
     "POST /api/shots/{shot_id}/edits/": Action.EDIT_CREATE,
     "POST /api/edits/{edit_id}/decisions/": Action.DECISION_CREATE,
     "POST /api/shots/{shot_id}/notes/": Action.NOTE_CREATE,
+    "POST /api/shots/{shot_id}/notes/import/": Action.NOTE_CREATE,
     "POST /api/notes/{note_id}/replies/": Action.NOTE_CREATE,
     "POST /api/notes/{note_id}/resolve/": Action.NOTE_RESOLVE,
     "POST /api/shots/{shot_id}/fixes/": Action.FIX_CREATE,
@@ -70,6 +71,7 @@ STATE_RULES = {
     "POST /api/shots/{shot_id}/edits/": "segments cover the shot's frames with its own variants",
     "POST /api/shots/{shot_id}/notes/": "frames inside the shot, a variant of the shot, readable attachments",
     "POST /api/shots/{shot_id}/fixes/": "frames inside the shot, one readable image per frame",
+    "POST /api/shots/{shot_id}/notes/import/": "a UTF-8 CSV with a header and good rows (judged by content)",
     "PATCH /api/renders/{render_id}/": "the output is a video (judged by content); a report says something",
 }
 
