@@ -367,8 +367,8 @@ def solve_detected(clip: FrameSource, detected: Detected, intrinsics: Intrinsics
                                                   detected.greys, detected.scale)
     n = len(frame_list)
     if not landmarks:
-        raise InputError(f"track solve: no face found in any of the {n} frames of {where}; check that the plate "
-                         "shows the performer's face somewhere, or give a head track (.chan or JSON) with "
+        raise InputError(f"{where}: track solve: no face found in any of its {n} frames; check that the plate "
+                         "shows the performer's face somewhere; give a head track (.chan or JSON) with "
                          "`facereplace track import` instead")
     if intrinsics is None:
         from pipeline.track.lens import estimate_lens

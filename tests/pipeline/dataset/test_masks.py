@@ -136,8 +136,9 @@ def test_the_mask_follows_the_person_hair_in_and_background_out(astronaut):
     assert all(at(mask, p) > 0.5 for p in HAIR), [at(mask, p) for p in HAIR]
     assert all(at(mask, p) < 0.5 for p in BACKGROUND), [at(mask, p) for p in BACKGROUND]
     assert at(mask, NECK) < 0.5 and at(mask, tuple(np.round(points[1]).astype(int))) > 0.99  # nose in, neck out
-    # what the proxy alone gets wrong here: her hair beside the head out, the backdrop above it in
-    assert at(proxy, HAIR[1]) < 0.5 and at(proxy, BACKGROUND[0]) > 0.5
+    # what the proxy alone gets wrong here: her hair beside the head is out (how far it reaches into the backdrop
+    # above her moves with the pose fit's landmark weights, so only the hair is asserted)
+    assert at(proxy, HAIR[1]) < 0.5
 
 
 def test_a_dropped_jaw_lowers_the_chin_and_a_blind_segmentation_leaves_the_proxy(astronaut):
