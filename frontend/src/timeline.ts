@@ -1,7 +1,7 @@
 /**
  * The timeline under the player: a frame ruler, the edit (picked variant per range, dissolves), one QC strip
  * per variant (coverage gaps in red, anomaly score as heat) and the notes as markers. Click or drag to go to
- * a frame; click a segment of the edit to select it.
+ * a frame; click a segment of the edit to select it. Approved (locked) ranges are a green bar over the edit.
  */
 import type { Segment } from "./edit";
 import { transitionOffsets } from "./edit";
@@ -201,7 +201,7 @@ export class Timeline {
         ctx.fillStyle = variantColour(row.variantIndex!);
         ctx.fillRect(8, row.y + 4, 8, 8);
         ctx.fillStyle = "#c9ccd1";
-        ctx.fillText(v.label.length > 14 ? `${v.label.slice(0, 13)}…` : v.label, 22, row.y + ROW / 2);
+        ctx.fillText(v.name.length > 14 ? `${v.name.slice(0, 13)}…` : v.name, 22, row.y + ROW / 2);
         ctx.fillStyle = "#1d2026";
         ctx.fillRect(GUTTER, row.y + 2, cssW - GUTTER, ROW - 4);
         for (const q of v.qc) {
@@ -242,6 +242,14 @@ export class Timeline {
     const variants = this.player.shot.variants;
     ctx.fillStyle = "#1d2026";
     ctx.fillRect(GUTTER, y, this.canvas.clientWidth - GUTTER, ROW);
+    const locked = this.player.shot.approved_ranges;
+    // the locked frames, also as text on the canvas element (what a test or a screen reader can read)
+    this.canvas.dataset.locked = locked.map((r) => `${r.frame_start}-${r.frame_end}`).join(" ");
+    ctx.fillStyle = "#43a047";
+    for (const r of locked) {
+      const a = this.xOfFrame(r.frame_start);
+      ctx.fillRect(a, y - 3, this.xOfFrame(r.frame_end + 1) - a, 3);
+    }
     this.segments.forEach((s, i) => {
       const a = this.xOfFrame(s.frame_start);
       const b = this.xOfFrame(s.frame_end + 1);
@@ -262,7 +270,7 @@ export class Timeline {
         ctx.fill();
       }
       ctx.fillStyle = "#0b0c0f";
-      const label = variants[vi]?.label ?? `variant ${s.variant}`;
+      const label = variants[vi]?.name ?? `variant ${s.variant}`;
       if (b - a > 40) ctx.fillText(label, a + 5, y + ROW / 2);
       if (i === this.selected) {
         ctx.strokeStyle = "#ffffff";
