@@ -46,7 +46,7 @@ MATRIX: dict[Action, tuple[frozenset[Role], str]] = {
     Action.ENGINE_RUN: (frozenset({S, PL}), "run the engine on a shot (train, convert) and retry those jobs"),
     Action.VARIANT_PUBLISH: (frozenset({PL}), "publish a variant (clip, recipe, per-frame QC) or the plate clip"),
     Action.EDIT_CREATE: (frozenset({S}), "pick: save a new edit version"),
-    Action.DECISION_CREATE: (frozenset({S}), "approve an edit (or a frame range of it) or request changes"),
+    Action.DECISION_CREATE: (frozenset({S}), "approve an edit or request changes"),  # a frame range of it too
     Action.RANGE_UNLOCK: (frozenset({S}), "unlock an approved frame range so a later edit may change it"),
     Action.NOTE_CREATE: (frozenset({S, A}), "write notes and replies on frames"),
     Action.NOTE_RESOLVE: (frozenset({S, A}), "resolve a note"),
