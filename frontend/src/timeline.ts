@@ -88,10 +88,10 @@ export class Timeline {
     if (row?.kind === "qc") {
       const v = this.player.shot.variants[row.variantIndex!];
       const q = v.qc.find((s) => s.frame === frame);
-      if (!q) return `${v.label} · frame ${frame}: no QC`;
+      if (!q) return `${v.name} · frame ${frame}: no QC`;
       const gap = q.coverage < 0.5 ? " (coverage gap: no training pose near this frame)" : "";
       const actor = q.actor_frame ? `, ${describeActorFrame(q.actor_frame)}` : "";
-      return `${v.label} · frame ${frame}: coverage ${q.coverage.toFixed(2)}${gap}, anomaly ${q.anomaly.toFixed(2)}${actor}`;
+      return `${v.name} · frame ${frame}: coverage ${q.coverage.toFixed(2)}${gap}, anomaly ${q.anomaly.toFixed(2)}${actor}`;
     }
     if (row?.kind === "notes") {
       const notes = this.player.shot.notes.filter((n) => n.frame_start <= frame && frame <= n.frame_end);
@@ -99,7 +99,7 @@ export class Timeline {
     }
     if (row?.kind === "edit") {
       const s = this.segments.find((seg) => seg.frame_start <= frame && frame <= seg.frame_end);
-      const label = s && this.player.shot.variants.find((v) => v.id === s.variant)?.label;
+      const label = s && this.player.shot.variants.find((v) => v.id === s.variant)?.name;
       return s ? `${label ?? `variant ${s.variant}`}: ${s.frame_start}–${s.frame_end}${s.transition ? `, ${s.transition}-frame dissolve in` : ""}` : "";
     }
     return `frame ${frame}`;
