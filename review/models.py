@@ -277,6 +277,17 @@ class Edit(models.Model):
         """The decision on the whole edit (not a range approval), from prefetched decisions when there are."""
         return next((d for d in self.decisions.all() if not d.is_range), None)
 
+    def dissolves_over(self, start: int, end: int) -> list[tuple[int, int, int, int]]:
+        """(cut frame, transition, variant before, variant after) of each dissolve whose frames reach into
+        start-end: a dissolve centred on a cut (transition // 2 frames before it) blends both variants there."""
+        out = []
+        for before, seg in zip(self.segments, self.segments[1:]):
+            cut, transition = seg["frame_start"], seg.get("transition", 0)
+            first, last = cut - transition // 2, cut + (transition - transition // 2) - 1
+            if transition and first <= end and last >= start:
+                out.append((cut, transition, before["variant"], seg["variant"]))
+        return out
+
     def variants_over(self, start: int, end: int) -> list[tuple[int, int, int]]:
         """(first frame, last frame, variant) of each of the edit's pieces inside frames start-end, in order:
         what a range approval of those frames locks."""

@@ -41,16 +41,19 @@ def edit_create(*, shot: Shot, actor: Any, segments: list[dict], comment: str = 
 
 
 def _locks_kept(edit: Edit) -> None:
-    """Refuse an edit that changes the variant version of a frame in a locked (range-approved) range."""
+    """Refuse an edit that changes a frame in a locked (range-approved) range: the variant version it shows,
+    or a dissolve that reaches into the range (its length, or the versions it blends)."""
     for lock in locked_ranges_of(edit.shot):
-        kept = lock.edit.variants_over(lock.frame_start, lock.frame_end)
-        if edit.variants_over(lock.frame_start, lock.frame_end) != kept:
+        first, last = lock.frame_start, lock.frame_end
+        kept = lock.edit.variants_over(first, last)
+        if edit.variants_over(first, last) != kept or edit.dissolves_over(first, last) != lock.edit.dissolves_over(
+                first, last):
             names = dict((v.id, f"{v.label} {v.version_name}") for v in Variant.objects.filter(
                 id__in=[variant for _, _, variant in kept]))
             picked = ", ".join(f"{first}-{last} {names.get(v, v)}" for first, last, v in kept)
-            raise Conflict(f"frames {lock.frame_start}-{lock.frame_end} of {edit.shot} are approved and locked "
-                           f"({picked}, edit v{lock.edit.version}, by {lock.author}); keep them in the new edit, "
-                           "or have a supervisor unlock the range first")
+            raise Conflict(f"frames {first}-{last} of {edit.shot} are approved and locked ({picked}, edit "
+                           f"v{lock.edit.version}, by {lock.author}); keep them (and any dissolve into them) in the "
+                           "new edit, or have a supervisor unlock the range first")
 
 
 @transaction.atomic

@@ -56,6 +56,25 @@ def test_a_locked_range_is_kept_by_later_edits_until_unlocked(versions):
         range_unlock(decision=lock, actor=w.users["supervisor"])
 
 
+def test_a_dissolve_reaching_into_a_locked_range_is_part_of_the_lock(versions):
+    w = versions
+
+    def edit(transition, after=w.loose):
+        return edit_create(shot=w.shot, actor=w.users["supervisor"], segments=[
+            {"variant": w.rigid1.id, "frame_start": 1001, "frame_end": 1006},
+            {"variant": after.id, "frame_start": 1007, "frame_end": 1012, "transition": transition}])
+
+    _approve(w, edit(0), 1001, 1006)
+    edit(0, after=w.rigid2)  # a hard cut after the lock: the locked frames are as approved
+    with pytest.raises(Conflict, match="any dissolve into them"):
+        edit(4)  # a dissolve at 1007 blends 1005-1006 with loose
+    range_unlock(decision=Decision.objects.get(frame_start=1001), actor=w.users["supervisor"])
+    _approve(w, edit(4), 1001, 1006)
+    edit(4)  # the same dissolve: kept
+    with pytest.raises(Conflict, match="frames 1001-1006"):
+        edit(4, after=w.rigid2)  # the dissolve now blends another version into 1005-1006
+
+
 def test_the_shot_is_approved_and_rendered_when_locked_ranges_cover_it(versions):
     w = versions
     edit = _edit(w, (w.rigid1, 1001, 1006), (w.loose, 1007, 1012))
