@@ -44,7 +44,7 @@ class ShotAdmin(admin.ModelAdmin):
 
 @admin.register(m.Variant)
 class VariantAdmin(admin.ModelAdmin):
-    list_display = ["label", "shot", "kind", "clip_frames", "created"]
+    list_display = ["label", "version", "shot", "kind", "clip_frames", "created"]
     list_filter = ["kind"]
     search_fields = ["label", "shot__code"]
 

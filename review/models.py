@@ -190,12 +190,22 @@ class Shot(models.Model):
             raise ValidationError({"frame_end": f"last frame {self.frame_end} is before first frame {self.frame_start}"})
 
 
+def version_name(version: int) -> str:
+    """v001, v002...: how people (and editorial) name versions."""
+    return f"v{version:03d}"
+
+
 class Variant(models.Model):
-    """One way of making the shot (a sibling of the others, not a revision): its clip, its recipe and its QC."""
+    """One version of one way of making the shot: its clip, its recipe and its QC.
+
+    The ways (rigid, loose, cg, a named other: the `label`) are siblings; each has versions v001, v002...: a
+    publish or a conversion of new content adds one and keeps the earlier ones with their clips and QC, so an
+    edit, which names rows of this table, pins the versions it uses."""
 
     shot = models.ForeignKey(Shot, on_delete=models.CASCADE, related_name="variants")
     kind = models.CharField(max_length=16, choices=VariantKind.choices)
     label = models.CharField(max_length=100)
+    version = models.PositiveIntegerField(default=1, help_text="1, 2, ... per label of the shot (v001, v002...)")
     model_name = models.CharField(max_length=200, blank=True)
     checkpoint = models.CharField(max_length=300, blank=True)
     faceset = models.JSONField(default=dict, blank=True, help_text="summary of the training faceset")
@@ -219,13 +229,18 @@ class Variant(models.Model):
     class Meta:
         ordering = ["shot_id", "created", "id"]
         constraints = [
-            models.UniqueConstraint(fields=["shot", "label"], name="variant_label_unique"),
+            models.UniqueConstraint(fields=["shot", "label", "version"], name="variant_label_version_unique"),
+            models.CheckConstraint(condition=Q(version__gte=1), name="variant_version_positive"),
             models.UniqueConstraint(fields=["shot", "idempotency_key"], condition=Q(idempotency_key__isnull=False),
                                     name="variant_idempotency_key_unique"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.shot} {self.label}"
+        return f"{self.shot} {self.label} {self.version_name}"
+
+    @property
+    def version_name(self) -> str:
+        return version_name(self.version)
 
     @property
     def checkpoint_shown(self) -> str:
@@ -257,6 +272,34 @@ class Edit(models.Model):
 
     def __str__(self) -> str:
         return f"{self.shot} edit v{self.version}"
+
+    def whole_decision(self) -> Decision | None:
+        """The decision on the whole edit (not a range approval), from prefetched decisions when there are."""
+        return next((d for d in self.decisions.all() if not d.is_range), None)
+
+    def dissolves_over(self, start: int, end: int) -> list[tuple[int, int, int, int]]:
+        """(cut frame, transition, variant before, variant after) of each dissolve whose frames reach into
+        start-end: a dissolve centred on a cut (transition // 2 frames before it) blends both variants there."""
+        out = []
+        for before, seg in zip(self.segments, self.segments[1:]):
+            cut, transition = seg["frame_start"], seg.get("transition", 0)
+            first, last = cut - transition // 2, cut + (transition - transition // 2) - 1
+            if transition and first <= end and last >= start:
+                out.append((cut, transition, before["variant"], seg["variant"]))
+        return out
+
+    def variants_over(self, start: int, end: int) -> list[tuple[int, int, int]]:
+        """(first frame, last frame, variant) of each of the edit's pieces inside frames start-end, in order:
+        what a range approval of those frames locks."""
+        pieces: list[tuple[int, int, int]] = []
+        for seg in self.segments:
+            if seg["frame_start"] > end or seg["frame_end"] < start:
+                continue
+            first, last = max(start, seg["frame_start"]), min(end, seg["frame_end"])
+            if pieces and pieces[-1][2] == seg["variant"]:  # one variant cut in two segments is the same pick
+                first = pieces.pop()[0]
+            pieces.append((first, last, seg["variant"]))
+        return pieces
 
     def clean(self) -> None:
         """Segments name variants of this shot and cover it frame by frame, in order, without gaps or overlaps
@@ -295,23 +338,55 @@ class Edit(models.Model):
 
 
 class Decision(models.Model):
-    """Approve, or request changes on, one edit. One decision per edit: the database refuses a second."""
+    """Approve, or request changes on, one edit; or approve a frame range of it.
+
+    A whole-edit decision (no frames) is one per edit: the database refuses a second. A range approval locks
+    its frames: later edits must keep the variant versions the edit had there until a supervisor unlocks it
+    (`unlocked_at`)."""
 
     edit = models.ForeignKey(Edit, on_delete=models.CASCADE, related_name="decisions")
     verdict = models.CharField(max_length=32, choices=DecisionVerdict.choices)
+    frame_start = models.IntegerField(null=True, blank=True, help_text="first frame approved; empty: the whole edit")
+    frame_end = models.IntegerField(null=True, blank=True)
     comment = models.TextField(blank=True)
     author = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
     created = models.DateTimeField(auto_now_add=True)
+    unlocked_at = models.DateTimeField(null=True, blank=True)
+    unlocked_by = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
 
     class Meta:
         ordering = ["-created", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["edit"], name="decision_one_per_edit"),
+            models.UniqueConstraint(fields=["edit"], condition=Q(frame_start__isnull=True),
+                                    name="decision_one_whole_per_edit"),
             models.CheckConstraint(condition=Q(verdict__in=DecisionVerdict.values), name="decision_verdict_known"),
+            models.CheckConstraint(condition=Q(frame_start__isnull=True, frame_end__isnull=True) | Q(
+                frame_end__gte=F("frame_start"), verdict=DecisionVerdict.APPROVE), name="decision_range_is_approval"),
         ]
 
     def __str__(self) -> str:
-        return f"{self.get_verdict_display()} {self.edit}"
+        frames = f" frames {self.frame_start}-{self.frame_end}" if self.is_range else ""
+        return f"{self.get_verdict_display()} {self.edit}{frames}"
+
+    @property
+    def is_range(self) -> bool:
+        return self.frame_start is not None
+
+    @property
+    def locked(self) -> bool:
+        return self.is_range and self.unlocked_at is None
+
+    def clean(self) -> None:
+        if (self.frame_start is None) != (self.frame_end is None):
+            raise ValidationError({"frame_end": "a range needs its first and last frame (or neither: the whole edit)"})
+        if not self.is_range:
+            return
+        if self.verdict != DecisionVerdict.APPROVE:
+            raise ValidationError({"decision": "only an approval takes a frame range; request changes on the edit"})
+        shot = self.edit.shot
+        if self.frame_end < self.frame_start or self.frame_start < shot.frame_start or self.frame_end > shot.frame_end:
+            raise ValidationError({"frame_start": f"frames {self.frame_start}-{self.frame_end} are not a range inside "
+                                                  f"the shot ({shot.frame_start}-{shot.frame_end})"})
 
     @property
     def colour(self) -> str:

@@ -25,6 +25,7 @@ class Action(enum.StrEnum):
     VARIANT_PUBLISH = "variant.publish"
     EDIT_CREATE = "edit.create"
     DECISION_CREATE = "decision.create"
+    RANGE_UNLOCK = "range.unlock"
     NOTE_CREATE = "note.create"
     NOTE_RESOLVE = "note.resolve"
     FIX_CREATE = "fix.create"
@@ -45,7 +46,8 @@ MATRIX: dict[Action, tuple[frozenset[Role], str]] = {
     Action.ENGINE_RUN: (frozenset({S, PL}), "run the engine on a shot (train, convert) and retry those jobs"),
     Action.VARIANT_PUBLISH: (frozenset({PL}), "publish a variant (clip, recipe, per-frame QC) or the plate clip"),
     Action.EDIT_CREATE: (frozenset({S}), "pick: save a new edit version"),
-    Action.DECISION_CREATE: (frozenset({S}), "approve an edit or request changes"),
+    Action.DECISION_CREATE: (frozenset({S}), "approve an edit or request changes"),  # a frame range of it too
+    Action.RANGE_UNLOCK: (frozenset({S}), "unlock an approved frame range so a later edit may change it"),
     Action.NOTE_CREATE: (frozenset({S, A}), "write notes and replies on frames"),
     Action.NOTE_RESOLVE: (frozenset({S, A}), "resolve a note"),
     Action.FIX_CREATE: (frozenset({A}), "upload frame fixes"),

@@ -92,7 +92,7 @@ def shot_page(request: HttpRequest, shot_id: int) -> HttpResponse:
     edit = sel.latest_edit(shot)
     can = {a.name.lower(): allowed(request.user, project_id, a) for a in Action}
     return render(request, "review/shot.html", {
-        "shot": shot, "shot_data": data, "edit": edit, "decision": edit and next(iter(edit.decisions.all()), None),
+        "shot": shot, "shot_data": data, "edit": edit, "decision": edit and edit.whole_decision(),
         "status": ShotStatus(shot.status), "manual_statuses": [ShotStatus(s) for s in data["allowed_statuses"]],
         "can": can, "verdicts": DecisionVerdict, "role": role})
 

@@ -145,6 +145,7 @@ export class ShotApp {
   private apply(fresh: Shot): void {
     const shot = this.player.shot;
     shot.variants = fresh.variants;
+    shot.approved_ranges = fresh.approved_ranges;
     shot.plate = fresh.plate;
     shot.notes = fresh.notes;
     shot.fixes = fresh.fixes;

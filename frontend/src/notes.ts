@@ -227,7 +227,7 @@ export class NotesPanel {
         h("button", { class: "fr-link", type: "button", title: "Go to this frame", onclick: () => void this.player.goTo(n.frame_start) }, `▸ ${range}`),
         n.drawing ? h("span", { class: "fr-tag" }, "drawing") : null,
         n.variant !== null ? h("span", { class: "fr-tag", title: "Written while looking at this variant" },
-          this.shot.variants.find((v) => v.id === n.variant)?.label ?? `variant ${n.variant}`) : null,
+          this.shot.variants.find((v) => v.id === n.variant)?.name ?? `variant ${n.variant}`) : null,
         h("span", { class: "fr-author" }, n.author),
         h("span", { class: "fr-when" }, formatWhen(n.created))),
       n.text ? h("div", { class: "fr-note-text" }, n.text) : null,

@@ -1,6 +1,8 @@
 /**
- * The pick: the supervisor builds the edit (a variant per frame range, splits, dissolves) on the timeline,
- * saves it, then approves it or requests changes. Everyone else sees the edit read-only.
+ * The pick: the supervisor builds the edit (a variant version per frame range, splits, dissolves) on the
+ * timeline, saves it, then approves it (whole, or a range: the in/out points or the selected segment) or
+ * requests changes. Approved ranges are locked until the supervisor unlocks them. Everyone else sees the
+ * edit read-only.
  */
 import { apiPost } from "./api";
 import {
@@ -8,7 +10,7 @@ import {
 } from "./edit";
 import { h, replaceChildren } from "./dom";
 import type { Player } from "./player";
-import { can, type Decision, type Edit, type Shot } from "./shot";
+import { can, versionsLatestFirst, type ApprovedRange, type Decision, type Edit, type Shot } from "./shot";
 import { variantColour, type Timeline } from "./timeline";
 
 export class PicksPanel {
@@ -36,8 +38,9 @@ export class PicksPanel {
 
   /** Show the saved edit (or a one-variant start for the supervisor), dropping unsaved changes. */
   reset(): void {
-    const first = this.shot.variants[0];
-    // The supervisor starts from the whole shot on the first variant; everyone else sees only a saved edit.
+    const first = versionsLatestFirst(this.shot)[0];
+    // The supervisor starts from the whole shot on the latest version of the first variant; everyone else
+    // sees only a saved edit.
     const start = first && can.pick(this.shot) ? editNew(first.id, this.shot.range) : [];
     this.segments = this.shot.edit?.segments.map((s) => ({ ...s })) ?? start;
     this.dirty = false;
@@ -92,7 +95,7 @@ export class PicksPanel {
       const select = h("select", {
         class: "fr-input", disabled: !editable, "aria-label": `Variant of segment ${i + 1}`, "data-testid": `segment-variant-${i}`,
         onchange: () => this.change(() => editSetVariant(this.segments, i, Number(select.value))),
-      }, ...variants.map((v) => h("option", { value: String(v.id), selected: v.id === s.variant }, v.label)));
+      }, ...versionsLatestFirst(this.shot).map((v) => h("option", { value: String(v.id), selected: v.id === s.variant }, v.name)));
       const transition = h("input", {
         class: "fr-input fr-num", type: "number", min: 0, step: 1, value: String(s.transition), disabled: !editable || i === 0,
         title: "Dissolve into this segment, in frames, centred on the cut", "aria-label": `Transition into segment ${i + 1}`,
@@ -111,7 +114,9 @@ export class PicksPanel {
     const decided = this.shot.edit?.decision ?? null;
     const comment = h("textarea", { class: "fr-input", rows: 2, placeholder: "Comment for the decision…", "data-testid": "decision-comment",
       onkeydown: (ev: KeyboardEvent) => ev.stopPropagation() });
+    const undecided = Boolean(this.shot.edit) && !this.dirty && !decided;
     replaceChildren(this.body,
+      this.lockedList(editable),
       h("div", { class: "fr-row fr-spread" }, h("b", {}, version), h("span", { class: "fr-status-inline", "data-testid": "shot-status-inline" }, this.shot.status_label)),
       rows.length ? rows : h("p", { class: "fr-empty" }, this.shot.variants.length ? "The supervisor has not picked yet." : "No variants published yet."),
       problems.length ? h("ul", { class: "fr-problems" }, ...problems.map((p) => h("li", {}, p))) : null,
@@ -129,7 +134,12 @@ export class PicksPanel {
               h("button", { class: "fr-btn fr-approve", type: "button", "data-testid": "approve", disabled: !this.shot.edit || this.dirty || Boolean(decided),
                 title: this.dirty ? "Save the edit first" : decided ? "This edit version is decided; save a new version to decide again" : "Approve the saved edit", onclick: () => void this.decide("approve", comment.value) }, "✓ Approve"),
               h("button", { class: "fr-btn fr-reject", type: "button", "data-testid": "request-changes", disabled: !this.shot.edit || this.dirty || Boolean(decided),
-                onclick: () => void this.decide("request_changes", comment.value) }, "Request changes"))),
+                onclick: () => void this.decide("request_changes", comment.value) }, "Request changes")),
+            h("div", { class: "fr-row" },
+              h("button", { class: "fr-btn fr-approve", type: "button", "data-testid": "approve-range", disabled: !undecided,
+                title: "Approve and lock only the in-out range (I, O), else the selected segment",
+                onclick: () => void this.decide("approve", comment.value, this.approvalRange()) },
+              `✓ Approve ${this.approvalRange().join("–")} only`))),
         ]
         : h("p", { class: "fr-muted", "data-testid": "readonly-edit" }, "Only the supervisor can change or approve the edit."));
   }
@@ -147,13 +157,48 @@ export class PicksPanel {
     }
   }
 
-  private async decide(decision: "approve" | "request_changes", comment: string): Promise<void> {
+  /** The frames a range approval takes: the in-out points when set, else the selected segment. */
+  private approvalRange(): [number, number] {
+    const p = this.player;
+    if (p.inPoint !== null || p.outPoint !== null) return [p.inPoint ?? p.range.start, p.outPoint ?? p.range.end];
+    const seg = this.segments[this.timeline.selected];
+    return seg ? [seg.frame_start, seg.frame_end] : [p.range.start, p.range.end];
+  }
+
+  /** The locked ranges, each with Unlock for the supervisor. */
+  private lockedList(editable: boolean): HTMLElement | null {
+    const ranges = this.shot.approved_ranges;
+    if (!ranges.length) return null;
+    return h("ul", { class: "fr-locked", "data-testid": "approved-ranges" }, ...ranges.map((r) =>
+      h("li", { "data-range": `${r.frame_start}-${r.frame_end}` },
+        h("button", { class: "fr-link", type: "button", onclick: () => void this.player.goTo(r.frame_start) },
+          `Locked ${r.frame_start}–${r.frame_end}`),
+        ` approved on edit v${r.edit_version} by ${r.author}`,
+        editable ? h("button", { class: "fr-btn", type: "button", "data-testid": `unlock-${r.frame_start}-${r.frame_end}`,
+          title: "Unlock: later edits may change these frames (recorded in the activity)",
+          onclick: () => void this.unlock(r) }, "Unlock") : null)));
+  }
+
+  private async unlock(r: ApprovedRange): Promise<void> {
+    try {
+      await apiPost(`${this.shot.api}decisions/${r.id}/unlock/`, {});
+      this.shot.approved_ranges = this.shot.approved_ranges.filter((x) => x.id !== r.id);
+      this.say(`Frames ${r.frame_start}–${r.frame_end} unlocked.`);
+      this.sync();
+      this.onDecided();
+    } catch (e) {
+      this.say(`Could not unlock: ${(e as Error).message}`, true);
+    }
+  }
+
+  private async decide(decision: "approve" | "request_changes", comment: string, range?: [number, number]): Promise<void> {
     if (!this.shot.edit) return;
     try {
-      const res = await apiPost<Decision>(`${this.shot.api}edits/${this.shot.edit.id}/decisions/`, { decision, comment });
-      this.shot.edit = { ...this.shot.edit, decision: res };
+      const frames = range ? { frame_start: range[0], frame_end: range[1] } : {};
+      const res = await apiPost<Decision>(`${this.shot.api}edits/${this.shot.edit.id}/decisions/`, { decision, comment, ...frames });
+      if (!range) this.shot.edit = { ...this.shot.edit, decision: res };
       this.render();
-      this.say(decision === "approve" ? "Approved." : "Changes requested.");
+      this.say(range ? `Frames ${range[0]}–${range[1]} approved and locked.` : decision === "approve" ? "Approved." : "Changes requested.");
       this.onDecided();
     } catch (e) {
       this.say(`Could not record the decision: ${(e as Error).message}`, true);

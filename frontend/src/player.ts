@@ -5,7 +5,7 @@
  */
 import { clampFrame, frameToTimecode, rateLabel } from "./frames";
 import { h, replaceChildren } from "./dom";
-import { faceAt, type Shot } from "./shot";
+import { faceAt, versionsLatestFirst, type Shot } from "./shot";
 import { renderDrawing, type Drawing } from "./strokes";
 import { VideoView, type Source } from "./video";
 import { editMixAt, type Segment } from "./edit";
@@ -75,7 +75,8 @@ export class Player {
   sources(): Source[] {
     const out: Source[] = [];
     if (this.shot.plate) out.push({ key: "plate", label: "Plate", url: this.shot.plate.clip_url });
-    for (const v of this.shot.variants) if (v.clip_url) out.push({ key: `v${v.id}`, label: v.label, url: v.clip_url, colour: v.colour });
+    // every version can be shown in any view, so any two compare; the latest come first (the default views)
+    for (const v of versionsLatestFirst(this.shot)) if (v.clip_url) out.push({ key: `v${v.id}`, label: v.name, url: v.clip_url, colour: v.colour });
     return out;
   }
 

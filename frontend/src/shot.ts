@@ -35,9 +35,15 @@ export function describeActorFrame(a: ActorFrame): string {
   return `actor ${where} (${SNAPPED_FROM[a.snapped_from]})`;
 }
 
+/** One version of a variant (label): v001, v002... each with its own clip and QC. */
 export interface Variant {
   id: number;
   label: string;
+  version: number;
+  /** "rigid v002": how the player names the version in its menus */
+  name: string;
+  /** whether no later version of the label exists (the page shows the latest ones first) */
+  latest: boolean;
   kind: string;
   clip_url: string | null;
   /** The OCIO display / view its clip was made through ("sRGB - Display / Un-tone-mapped"), null when display-encoded. */
@@ -49,6 +55,16 @@ export interface Variant {
 export function colourLabel(layout: unknown): string | null {
   const c = (layout as { colour?: Record<string, unknown> } | null)?.colour;
   return c && typeof c.display === "string" && typeof c.view === "string" ? `${c.display} / ${c.view}` : null;
+}
+
+/** A locked range approval: frames the supervisor approved, kept by later edits until unlocked. */
+export interface ApprovedRange {
+  id: number;
+  frame_start: number;
+  frame_end: number;
+  edit_version: number;
+  author: string;
+  comment: string;
 }
 
 export interface Reply {
@@ -112,6 +128,7 @@ export interface Shot {
   rate: Rate;
   plate: { clip_url: string } | null;
   variants: Variant[];
+  approved_ranges: ApprovedRange[];
   notes: Note[];
   fixes: Fix[];
   edit: Edit | null;
@@ -142,6 +159,14 @@ function isActorFrame(value: unknown): value is ActorFrame {
     && (a.source === null || typeof a.source === "string") && (a.clip_frame === null || typeof a.clip_frame === "number");
 }
 
+/** The latest version of each variant first (variants in the order they were first published, so a new
+ * version keeps its variant's place), then the earlier versions, newest first. */
+export function versionsLatestFirst(shot: Shot): Variant[] {
+  const labels = [...new Set(shot.variants.map((v) => v.label))];
+  const latest = labels.map((label) => shot.variants.find((v) => v.label === label && v.latest)!);
+  return [...latest, ...shot.variants.filter((v) => !v.latest).reverse()];
+}
+
 /** Where the head is on `frame` (centre x, y as fractions of the picture), from any variant's QC; null if unknown. */
 export function faceAt(shot: Shot, frame: number): [number, number] | null {
   for (const v of shot.variants) {
@@ -162,6 +187,9 @@ export function parseShot(raw: unknown): Shot {
   const variants = ((o.variants as Record<string, unknown>[]) ?? []).map((v) => ({
     id: need<number>(v, "id", "number"),
     label: String(v.label ?? `variant ${v.id}`),
+    version: typeof v.version === "number" ? v.version : 1,
+    name: "",
+    latest: true,
     kind: String(v.kind ?? "other"),
     clip_url: (v.clip_url as string) || null,
     colour: colourLabel(v.filmstrip_layout),
@@ -174,6 +202,12 @@ export function parseShot(raw: unknown): Shot {
       ...(isActorFrame(q.actor_frame) ? { actor_frame: q.actor_frame } : {}),
     })) : [],
   }));
+  const newest = new Map<string, number>();
+  for (const v of variants) newest.set(v.label, Math.max(v.version, newest.get(v.label) ?? 0));
+  for (const v of variants) {
+    v.name = `${v.label} v${String(v.version).padStart(3, "0")}`;
+    v.latest = v.version === newest.get(v.label);
+  }
   const notes = ((o.notes as Record<string, unknown>[]) ?? []).map(parseNote);
   const plate = o.plate && (o.plate as { clip_url?: string }).clip_url ? { clip_url: (o.plate as { clip_url: string }).clip_url } : null;
   const user = (o.user as Shot["user"]) ?? { username: "", role: "producer" };
@@ -186,6 +220,7 @@ export function parseShot(raw: unknown): Shot {
     rate,
     plate,
     variants,
+    approved_ranges: (o.approved_ranges as ApprovedRange[]) ?? [],
     notes,
     fixes: (o.fixes as Fix[]) ?? [],
     edit: (o.edit as Edit) ?? null,

@@ -1,7 +1,7 @@
 /**
  * The timeline under the player: a frame ruler, the edit (picked variant per range, dissolves), one QC strip
- * per variant (uncovered frames and coverage gaps in red, anomaly score as heat) and the notes as markers. Click or drag to go to
- * a frame; click a segment of the edit to select it.
+ * per variant (uncovered frames and coverage gaps in red, anomaly score as heat) and the notes as markers. Click or
+ * drag to go to a frame; click a segment of the edit to select it. Approved (locked) ranges are a green bar over the edit.
  */
 import type { Segment } from "./edit";
 import { transitionOffsets } from "./edit";
@@ -95,11 +95,11 @@ export class Timeline {
     if (row?.kind === "qc") {
       const v = this.player.shot.variants[row.variantIndex!];
       const q = v.qc.find((s) => s.frame === frame);
-      if (!q) return `${v.label} · frame ${frame}: no QC`;
+      if (!q) return `${v.name} · frame ${frame}: no QC`;
       const gap = q.uncovered ? ` (uncovered: no actor material near this pose; ${UNCOVERED[q.uncovered] ?? q.uncovered})`
         : q.coverage < 0.5 ? " (coverage gap: no training pose near this frame)" : "";
       const actor = q.actor_frame ? `, ${describeActorFrame(q.actor_frame)}` : "";
-      return `${v.label} · frame ${frame}: coverage ${q.coverage.toFixed(2)}${gap}, anomaly ${q.anomaly.toFixed(2)}${actor}`;
+      return `${v.name} · frame ${frame}: coverage ${q.coverage.toFixed(2)}${gap}, anomaly ${q.anomaly.toFixed(2)}${actor}`;
     }
     if (row?.kind === "notes") {
       const notes = this.player.shot.notes.filter((n) => n.frame_start <= frame && frame <= n.frame_end);
@@ -107,7 +107,7 @@ export class Timeline {
     }
     if (row?.kind === "edit") {
       const s = this.segments.find((seg) => seg.frame_start <= frame && frame <= seg.frame_end);
-      const label = s && this.player.shot.variants.find((v) => v.id === s.variant)?.label;
+      const label = s && this.player.shot.variants.find((v) => v.id === s.variant)?.name;
       return s ? `${label ?? `variant ${s.variant}`}: ${s.frame_start}–${s.frame_end}${s.transition ? `, ${s.transition}-frame dissolve in` : ""}` : "";
     }
     return `frame ${frame}`;
@@ -209,7 +209,7 @@ export class Timeline {
         ctx.fillStyle = variantColour(row.variantIndex!);
         ctx.fillRect(8, row.y + 4, 8, 8);
         ctx.fillStyle = "#c9ccd1";
-        ctx.fillText(v.label.length > 14 ? `${v.label.slice(0, 13)}…` : v.label, 22, row.y + ROW / 2);
+        ctx.fillText(v.name.length > 14 ? `${v.name.slice(0, 13)}…` : v.name, 22, row.y + ROW / 2);
         ctx.fillStyle = "#1d2026";
         ctx.fillRect(GUTTER, row.y + 2, cssW - GUTTER, ROW - 4);
         for (const q of v.qc) {
@@ -250,6 +250,14 @@ export class Timeline {
     const variants = this.player.shot.variants;
     ctx.fillStyle = "#1d2026";
     ctx.fillRect(GUTTER, y, this.canvas.clientWidth - GUTTER, ROW);
+    const locked = this.player.shot.approved_ranges;
+    // the locked frames, also as text on the canvas element (what a test or a screen reader can read)
+    this.canvas.dataset.locked = locked.map((r) => `${r.frame_start}-${r.frame_end}`).join(" ");
+    ctx.fillStyle = "#43a047";
+    for (const r of locked) {
+      const a = this.xOfFrame(r.frame_start);
+      ctx.fillRect(a, y - 3, this.xOfFrame(r.frame_end + 1) - a, 3);
+    }
     this.segments.forEach((s, i) => {
       const a = this.xOfFrame(s.frame_start);
       const b = this.xOfFrame(s.frame_end + 1);
@@ -270,7 +278,7 @@ export class Timeline {
         ctx.fill();
       }
       ctx.fillStyle = "#0b0c0f";
-      const label = variants[vi]?.label ?? `variant ${s.variant}`;
+      const label = variants[vi]?.name ?? `variant ${s.variant}`;
       if (b - a > 40) ctx.fillText(label, a + 5, y + ROW / 2);
       if (i === this.selected) {
         ctx.strokeStyle = "#ffffff";

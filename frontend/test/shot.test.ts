@@ -1,6 +1,6 @@
 import { test } from "node:test";
 import assert from "node:assert/strict";
-import { can, describeActorFrame, faceAt, parseShot, ShotDataError } from "../src/shot";
+import { can, describeActorFrame, faceAt, parseShot, ShotDataError, versionsLatestFirst } from "../src/shot";
 
 const base = {
   id: 4, code: "SH010", status: "in_review", status_label: "In review", frame_start: 1001, frame_end: 1100,
@@ -94,4 +94,14 @@ test("only the supervisor picks and approves; fixes are the artist's", () => {
   assert.deepEqual([can.pick(artist), can.approve(artist), can.note(artist), can.fix(artist)], [false, false, true, true]);
   assert.deepEqual([can.pick(sup), can.approve(sup), can.note(sup), can.fix(sup)], [true, true, true, false]);
   assert.deepEqual([can.pick(producer), can.note(producer), can.fix(producer)], [false, false, false]);
+});
+
+test("versions are named v001, v002...; the latest of each variant come first, then the earlier, newest first", () => {
+  const v = (id: number, label: string, version: number) => ({ id, label, version, kind: "rigid", clip_url: `/${id}.mp4`, qc: [] });
+  const shot = parseShot({ ...base, variants: [v(1, "rigid", 1), v(2, "loose", 1), v(3, "rigid", 2), v(4, "rigid", 3)],
+    approved_ranges: [{ id: 9, frame_start: 1001, frame_end: 1004, edit_version: 2, author: "sam", comment: "" }] });
+  assert.deepEqual(versionsLatestFirst(shot).map((x) => x.name), ["rigid v003", "loose v001", "rigid v002", "rigid v001"]);
+  assert.deepEqual(shot.variants.map((x) => x.latest), [false, true, false, true]);
+  assert.equal(shot.approved_ranges[0].frame_end, 1004);
+  assert.deepEqual(parseShot(base).approved_ranges, []);
 });

@@ -31,7 +31,7 @@ def _publish(args: argparse.Namespace) -> int:
     result = run(config, args.shot_dir)
     if result.plate:
         print("plate clip published")
-    for label, variant_id, created in result.variants:
-        print(f"{'published' if created else 'already there'}: {label} (variant {variant_id})")
+    for label, variant_id, version, created in result.variants:
+        print(f"{'published' if created else 'already there'}: {label} v{version:03d} (variant {variant_id})")
     print(f"shot: {result.shot_url}")
     return 0

@@ -30,7 +30,8 @@ class PublishResult:
     shot_id: int
     shot_url: str
     plate: bool = False
-    variants: list[tuple[str, int, bool]] = field(default_factory=list)  # (label, site id, newly created)
+    # (label, site id, version, newly created): new content is the label's next version on the site
+    variants: list[tuple[str, int, int, bool]] = field(default_factory=list)
 
 
 def run(config: PublishConfig, shot_dir: str | Path) -> PublishResult:
@@ -60,9 +61,9 @@ def run(config: PublishConfig, shot_dir: str | Path) -> PublishResult:
                 raise
             refused.append(str(exc))
             continue
-        logger.info("%s variant %s (site id %s)", "published" if created else "already published", v.label,
-                    published["id"])
-        result.variants.append((v.label, published["id"], created))
+        logger.info("%s variant %s v%03d (site id %s)", "published" if created else "already published", v.label,
+                    published["version"], published["id"])
+        result.variants.append((v.label, published["id"], published["version"], created))
     if refused:  # the others went through; say which did not and why
         raise SiteError(f"{len(refused)} of {len(variants)} variant(s) not published "
                         f"(the others are on {result.shot_url}):\n  " + "\n  ".join(refused))

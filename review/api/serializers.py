@@ -61,6 +61,7 @@ class ShotListSerializer(serializers.ModelSerializer):
 
 
 class VariantSerializer(serializers.ModelSerializer):
+    version_name = serializers.CharField(read_only=True, help_text="v001, v002...")
     checkpoint = serializers.CharField(source="checkpoint_shown", read_only=True)
     clip_url = serializers.SerializerMethodField()
     thumbnail_url = serializers.SerializerMethodField()
@@ -68,7 +69,7 @@ class VariantSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Variant
-        fields = ["id", "shot", "kind", "label", "model_name", "checkpoint", "faceset", "performance", "metrics", "clip_url",
+        fields = ["id", "shot", "kind", "label", "version", "version_name", "model_name", "checkpoint", "faceset", "performance", "metrics", "clip_url",
                   "clip_frames", "clip_bytes", "clip_sha256", "thumbnail_url", "filmstrip_url", "filmstrip_layout", "qc",
                   "created"]
 
@@ -118,13 +119,33 @@ class DecisionSerializer(serializers.ModelSerializer):
     author = serializers.SerializerMethodField()
     decision = serializers.CharField(source="verdict")
     label = serializers.CharField(source="get_verdict_display")
+    locked = serializers.BooleanField(read_only=True, help_text="a range approval not unlocked")
+    unlocked_by = serializers.SerializerMethodField()
 
     class Meta:
         model = Decision
-        fields = ["id", "edit", "decision", "label", "comment", "author", "created"]
+        fields = ["id", "edit", "decision", "label", "frame_start", "frame_end", "locked", "comment", "author",
+                  "created", "unlocked_at", "unlocked_by"]
 
     def get_author(self, d: Decision) -> str | None:
         return username(d.author)
+
+    def get_unlocked_by(self, d: Decision) -> str | None:
+        return username(d.unlocked_by)
+
+
+class ApprovedRangeSerializer(DecisionSerializer):
+    """A locked range approval with the variant versions it keeps, frame range by frame range."""
+
+    edit_version = serializers.IntegerField(source="edit.version", read_only=True)
+    pieces = serializers.SerializerMethodField()
+
+    class Meta(DecisionSerializer.Meta):
+        fields = DecisionSerializer.Meta.fields + ["edit_version", "pieces"]
+
+    def get_pieces(self, d: Decision) -> list[dict[str, int]]:
+        return [{"frame_start": first, "frame_end": last, "variant": variant}
+                for first, last, variant in d.edit.variants_over(d.frame_start, d.frame_end)]
 
 
 class EditSerializer(serializers.ModelSerializer):
@@ -139,8 +160,9 @@ class EditSerializer(serializers.ModelSerializer):
         return username(e.author)
 
     def get_decision(self, e: Edit) -> dict | None:
-        decisions = list(e.decisions.all())
-        return DecisionSerializer(decisions[0]).data if decisions else None
+        """The decision on the whole edit; range approvals are the shot's `approved_ranges`."""
+        whole = e.whole_decision()
+        return DecisionSerializer(whole).data if whole else None
 
 
 class RenderSerializer(serializers.ModelSerializer):
@@ -195,11 +217,13 @@ class ShotDetailSerializer(ShotListSerializer):
     renders = RenderSerializer(many=True, read_only=True)
     fixes = FrameFixSerializer(many=True, read_only=True)
     activity = ActivitySerializer(many=True, read_only=True, source="recent_activity")
+    approved_ranges = ApprovedRangeSerializer(many=True, read_only=True,
+                                              help_text="locked range approvals, in frame order")
 
     class Meta(ShotListSerializer.Meta):
         fields = [f for f in ShotListSerializer.Meta.fields if f not in ("variant_count", "open_notes")] + [
             "description", "allowed_statuses", "plate", "variants", "notes", "edit", "edits", "renders", "fixes",
-            "activity"]
+            "activity", "approved_ranges"]
 
     def get_allowed_statuses(self, shot: Shot) -> list[str]:
         """What the requesting user may set by hand (context "user"), else what anyone may."""
@@ -375,6 +399,13 @@ class EditIn(StrictInput):
 class DecisionIn(StrictInput):
     decision = serializers.ChoiceField(choices=DecisionVerdict.choices)
     comment = serializers.CharField(required=False, allow_blank=True, default="")
+    frame_start = frame_field(required=False, allow_null=True, default=None,
+                              help_text="approve only frames frame_start-frame_end (locked); omit for the whole edit")
+    frame_end = frame_field(required=False, allow_null=True, default=None)
+
+
+class UnlockIn(StrictInput):
+    comment = serializers.CharField(required=False, allow_blank=True, default="", help_text="why, for the activity")
 
 
 class NoteIn(StrictInput):

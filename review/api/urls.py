@@ -61,6 +61,7 @@ urlpatterns = [
     path("shots/<id:shot_id>/activity/", v.ShotActivity.as_view(), name="api-shot-activity"),
     path("variants/<id:variant_id>/", v.VariantDetail.as_view(), name="api-variant"),
     path("edits/<id:edit_id>/decisions/", v.EditDecisions.as_view(), name="api-edit-decisions"),
+    path("decisions/<id:decision_id>/unlock/", v.DecisionUnlock.as_view(), name="api-decision-unlock"),
     path("notes/<id:note_id>/replies/", v.NoteReplies.as_view(), name="api-note-replies"),
     path("notes/<id:note_id>/resolve/", v.NoteResolve.as_view(), name="api-note-resolve"),
     path("fixes/<id:fix_id>/review/", v.FixReview.as_view(), name="api-fix-review"),

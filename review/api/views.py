@@ -299,7 +299,7 @@ class ShotEdits(ShotScopedList):
         return (Edit.objects.filter(shot=shot).select_related("author")
                 .prefetch_related("decisions__author").order_by("-version"))
 
-    @extend_schema(request=s.EditIn, responses={201: s.EditSerializer, **refusals(400, 403, 404)})
+    @extend_schema(request=s.EditIn, responses={201: s.EditSerializer, **refusals(400, 403, 404, 409)})
     def post(self, request: Request, shot_id: int) -> Response:
         shot = self.visible_shot(request, shot_id)
         data = validated(s.EditIn, request)
@@ -316,8 +316,18 @@ class EditDecisions(ServiceMixin, APIView):
         data = validated(s.DecisionIn, request)
         decision = edit_services.decision_create(edit=edit, actor=request.user,
                                                  verdict=data["decision"],
-                                                 comment=data["comment"])
+                                                 comment=data["comment"], frame_start=data["frame_start"],
+                                                 frame_end=data["frame_end"])
         return Response(s.DecisionSerializer(decision).data, status=201)
+
+
+class DecisionUnlock(ServiceMixin, APIView):
+    @extend_schema(request=s.UnlockIn, responses={200: s.DecisionSerializer, **refusals(400, 403, 404, 409)})
+    def post(self, request: Request, decision_id: int) -> Response:
+        decision = sel.decision_get(user=request.user, decision_id=decision_id)
+        data = validated(s.UnlockIn, request)
+        decision = edit_services.range_unlock(decision=decision, actor=request.user, comment=data["comment"])
+        return Response(s.DecisionSerializer(decision).data)
 
 
 @extend_schema_view(get=extend_schema(responses={200: s.NoteSerializer(many=True), **SHOT_LIST_REFUSALS}))

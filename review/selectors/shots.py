@@ -9,12 +9,15 @@ from datetime import date
 from typing import Any
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
+from django.db.models import Count, Exists, F, IntegerField, OuterRef, Prefetch, QuerySet, Subquery
 from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
 from review.choices import JOB_STATE_ACTIVE, SHOT_STATUS_CLOSED, JobKind, ShotStatus
+
+# A shot approved whole is past "partly approved", whatever ranges it had.
+_APPROVED_WHOLE = {ShotStatus.APPROVED, ShotStatus.RENDERING, ShotStatus.FINAL}
 from review.permissions import member_project_ids
 from review.models import CODE_PATTERN, Activity, Decision, Edit, Job, Note, Project, Render, Shot, Variant
 
@@ -94,7 +97,7 @@ def shot_list(*, user: Any, filters: Mapping[str, Any] | None = None) -> QuerySe
     filters = shot_filters(filters or {})
     qs = (shot_queryset(user=user)
           .prefetch_related("assignees")
-          .annotate(variant_count=_count(Variant.objects.all()),
+          .annotate(variant_count=_count(latest_versions()),
                     open_notes=_count(Note.objects.filter(parent__isnull=True, resolved=False)))
           .order_by("sequence__project__code", "sequence__code", "code"))
     if filters.get("project"):
@@ -114,12 +117,50 @@ def shot_list(*, user: Any, filters: Mapping[str, Any] | None = None) -> QuerySe
     return qs
 
 
+def latest_versions() -> QuerySet[Variant]:
+    """The latest version of each variant (label) of each shot."""
+    later = Variant.objects.filter(shot=OuterRef("shot"), label=OuterRef("label"), version__gt=OuterRef("version"))
+    return Variant.objects.exclude(Exists(later))
+
+
+def locked_ranges_of(shot: Shot) -> QuerySet[Decision]:
+    """The shot's approved frame ranges still locked, in frame order, each with the edit it approved."""
+    return (Decision.objects.filter(edit__shot=shot, frame_start__isnull=False, unlocked_at__isnull=True)
+            .select_related("edit", "author").order_by("frame_start", "id"))
+
+
+def ranges_cover(shot: Shot, ranges: list[tuple[int, int]]) -> bool:
+    """Whether frame ranges (first, last) inside the shot together hold every one of its frames."""
+    return covered_frames(ranges) == shot.frame_count
+
+
+def covered_frames(ranges: list[tuple[int, int]]) -> int:
+    """How many distinct frames the ranges hold (overlaps counted once)."""
+    count, reached = 0, None
+    for first, last in sorted(ranges):
+        if reached is not None:
+            first = max(first, reached + 1)
+        if last >= first:
+            count += last - first + 1
+        reached = last if reached is None else max(reached, last)
+    return count
+
+
 def shot_get(*, user: Any, shot_id: int) -> Shot:
     """One shot the user may see, or 404 (unknown or in someone else's project)."""
     shot = shot_queryset(user=user).filter(pk=shot_id).first()
     if shot is None:
         raise Http404(f"no shot {shot_id}")
     return shot
+
+
+def decision_get(*, user: Any, decision_id: int) -> Decision:
+    """One decision on a shot the user may see, with its edit and shot, or 404."""
+    decision = (Decision.objects.select_related("edit__shot__sequence")
+                .filter(pk=decision_id, edit__shot__in=shot_queryset(user=user)).first())
+    if decision is None:
+        raise Http404(f"no decision {decision_id}")
+    return decision
 
 
 def shot_detail(*, user: Any, shot_id: int, activity_limit: int = 50) -> Shot:
@@ -130,7 +171,8 @@ def shot_detail(*, user: Any, shot_id: int, activity_limit: int = 50) -> Shot:
                      .select_related("author", "resolved_by").prefetch_related(replies, "attachments"),
                      to_attr="root_notes")
     edits = Prefetch("edits", queryset=Edit.objects.select_related("author")
-                     .prefetch_related(Prefetch("decisions", queryset=Decision.objects.select_related("author")))
+                     .prefetch_related(Prefetch("decisions", queryset=Decision.objects.select_related(
+                         "author", "unlocked_by")))
                      .order_by("-version"))
     qs = (shot_queryset(user=user)
           .prefetch_related("assignees",
@@ -143,6 +185,8 @@ def shot_detail(*, user: Any, shot_id: int, activity_limit: int = 50) -> Shot:
     if shot is None:
         raise Http404(f"no shot {shot_id}")
     shot.recent_activity = list(Activity.objects.filter(shot=shot).select_related("actor")[:activity_limit])
+    shot.approved_ranges = sorted((d for e in shot.edits.all() for d in e.decisions.all() if d.locked),
+                                  key=lambda d: (d.frame_start, d.id))
     return shot
 
 
@@ -171,6 +215,11 @@ class BoardRow:
     open_notes: int
     job_kind: str = ""  # the shot's newest queued or running job ("" when none), and its progress
     job_progress: float = 0.0
+    approved_frames: int = 0  # frames in locked range approvals: some, on a shot not approved whole, is "partly"
+
+    @property
+    def partly_approved(self) -> bool:
+        return self.approved_frames > 0 and self.status not in _APPROVED_WHOLE
 
     @property
     def job_label(self) -> str:
@@ -200,7 +249,7 @@ class Board:
 
 def board(*, user: Any, filters: dict[str, Any] | None = None) -> Board:
     """The producer's board: every shot with its status, counts per status and per sequence, overdue shots.
-    Two queries: the shots with their counts and newest active job, then their assignees."""
+    Three queries: the shots with their counts and newest active job, their assignees, their locked ranges."""
     active = (Job.objects.filter(shot=OuterRef("pk"), parent__isnull=True, state__in=JOB_STATE_ACTIVE)
               .order_by("-created", "-id"))
     values = list(shot_list(user=user, filters=filters).prefetch_related(None).values(
@@ -211,6 +260,11 @@ def board(*, user: Any, filters: dict[str, Any] | None = None) -> Board:
     for shot_id, name in (Shot.assignees.through.objects.filter(shot_id__in=[v["id"] for v in values])
                           .order_by("user__username").values_list("shot_id", "user__username")):
         assignees.setdefault(shot_id, []).append(name)
+    locks: dict[int, list[tuple[int, int]]] = {}
+    for shot_id, first, last in (Decision.objects.filter(edit__shot_id__in=[v["id"] for v in values],
+                                                         frame_start__isnull=False, unlocked_at__isnull=True)
+                                 .values_list("edit__shot_id", "frame_start", "frame_end")):
+        locks.setdefault(shot_id, []).append((first, last))
     today = timezone.localdate()
     rows = [BoardRow(id=v["id"], project=v["project_code"], sequence=v["sequence_code"], code=v["code"],
                      status=v["status"],
@@ -219,7 +273,8 @@ def board(*, user: Any, filters: dict[str, Any] | None = None) -> Board:
                                                           and v["status"] not in SHOT_STATUS_CLOSED),
                      assignees=tuple(assignees.get(v["id"], ())), variant_count=v["variant_count"],
                      open_notes=v["open_notes"], job_kind=v["job_kind"] or "",
-                     job_progress=v["job_progress"] or 0.0) for v in values]
+                     job_progress=v["job_progress"] or 0.0,
+                     approved_frames=covered_frames(locks.get(v["id"], []))) for v in values]
     by_status = Counter(r.status for r in rows)
     per_sequence: dict[str, Counter] = {}
     for r in rows:

@@ -1,6 +1,7 @@
-"""Publishing a variant: the clip is checked by content, stored under a server-chosen name, and a retried
-publish (same Idempotency-Key) returns the variant it already made instead of making a second one. A variant
-a site job converted is published in-process and, converted again, replaced in place."""
+"""Publishing a variant: each publish of new content is the next version of its label (v001, v002...), the
+earlier versions kept with their clips and QC. The clip is checked by content, stored under a server-chosen
+name, and a retried publish (same Idempotency-Key, or the same content as the latest version) returns the
+version it already made instead of making another. A variant a site job converted is published in-process."""
 from __future__ import annotations
 
 import hashlib
@@ -13,6 +14,7 @@ from django.core.files import File
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
+from django.db.models import Max
 
 from pipeline.media.review import read_filmstrip_layout
 from review.choices import JobKind, ShotStatus
@@ -48,9 +50,11 @@ def variant_publish(*, shot: Shot, actor: Any, kind: str, label: str, clip: Uplo
                     thumbnail: UploadedFile | None = None, filmstrip: UploadedFile | None = None,
                     filmstrip_layout: dict | None = None, metrics: dict | None = None,
                     role_checked: bool = False) -> tuple[Variant, bool]:
-    """Publish a variant of `shot` (its clip, optionally a thumbnail and a filmstrip sprite); returns
-    (variant, created). created is False for a replayed publish. `role_checked`: a site job publishes what
-    it made, its requester's role checked when it was queued (`variant_converted_publish`)."""
+    """Publish the next version of variant `label` of `shot` (its clip, optionally a thumbnail and a filmstrip
+    sprite); returns (variant version, created). Earlier versions stay as they were. created is False for a
+    replayed publish (same Idempotency-Key) and for content the label's latest version already has: publishing
+    the same thing twice makes no new version. `role_checked`: a site job publishes what it made, its
+    requester's role checked when it was queued (`variant_converted_publish`)."""
     if not role_checked:
         require(actor, shot.sequence.project_id, Action.VARIANT_PUBLISH)
     images = {name: upload for name, upload in (("thumbnail", thumbnail), ("filmstrip", filmstrip)) if upload}
@@ -64,6 +68,11 @@ def variant_publish(*, shot: Shot, actor: Any, kind: str, label: str, clip: Uplo
         replay = _replay(shot=shot, key=idempotency_key, fingerprint=fingerprint)
         if replay is not None:
             return replay, False
+    unchanged = _latest_if_same(shot=shot, label=label, fingerprint=fingerprint)
+    if unchanged is not None:
+        logger.info("variant %s of %s: published again with the content of %s; no new version", label, shot,
+                    unchanged.version_name)
+        return unchanged, False
     info = _clip_of_shot(shot, clip)
     formats = {name: image_check(upload) for name, upload in images.items()}
     variant = Variant(shot=shot, kind=kind, label=label, model_name=model_name, checkpoint=checkpoint,
@@ -79,14 +88,18 @@ def variant_publish(*, shot: Shot, actor: Any, kind: str, label: str, clip: Uplo
             stored.append(getattr(variant, name).name)
     try:
         with transaction.atomic():
+            Shot.objects.select_for_update().filter(pk=shot.pk).first()  # versions are numbered one writer at a time
+            variant.version = (Variant.objects.filter(shot=shot, label=label).aggregate(v=Max("version"))["v"] or 0) + 1
             variant.full_clean(validate_constraints=False)
             variant.save()
+            name = f"{label} {variant.version_name}"
             if shot.status in _REVIEW_OPENS_FROM:
-                shot_move(shot=shot, to=ShotStatus.IN_REVIEW, actor=actor, reason=f"variant {label} published")
+                shot_move(shot=shot, to=ShotStatus.IN_REVIEW, actor=actor, reason=f"variant {name} published")
             activity_record(shot=shot, actor=actor, verb="variant.published",
-                            summary=f"{shot}: variant {label} ({kind}) published, {info.frames} frames",
-                            data={"variant": variant.id},
-                            message={"type": "variant.published", "variant": variant.id, "label": label})
+                            summary=f"{shot}: variant {name} ({kind}) published, {info.frames} frames",
+                            data={"variant": variant.id, "version": variant.version},
+                            message={"type": "variant.published", "variant": variant.id, "label": label,
+                                     "version": variant.version})
             if not images:  # a bare clip: a job makes its review clip, thumbnail and filmstrip
                 _review_clip_queue(variant=variant, actor=actor)
     except IntegrityError:
@@ -94,12 +107,19 @@ def variant_publish(*, shot: Shot, actor: Any, kind: str, label: str, clip: Uplo
         replay = _replay(shot=shot, key=idempotency_key, fingerprint=fingerprint) if idempotency_key else None
         if replay is not None:  # the same publish raced itself: the first one won
             return replay, False
-        raise Conflict(f"shot {shot} already has a variant labelled {label!r}; choose another label") from None
+        raise Conflict(f"variant {label!r} of shot {shot} was published by someone else at the same moment; "
+                       "publish again") from None
     except BaseException:
         _delete(stored)
         raise
-    logger.info("published variant %s of %s", label, shot)
+    logger.info("published variant %s %s of %s", label, variant.version_name, shot)
     return variant, True
+
+
+def _latest_if_same(*, shot: Shot, label: str, fingerprint: str) -> Variant | None:
+    """The label's latest version when it was published with exactly this content and recipe, else None."""
+    latest = Variant.objects.filter(shot=shot, label=label).order_by("-version").first()
+    return latest if latest is not None and latest.request_fingerprint == fingerprint else None
 
 
 def _clip_of_shot(shot: Shot, clip: UploadedFile) -> ClipInfo:
@@ -118,61 +138,12 @@ def variant_converted_publish(*, shot: Shot, actor: Any, kind: str, label: str, 
                               thumbnail: File | None = None, filmstrip: File | None = None,
                               **recipe: Any) -> tuple[Variant, bool]:
     """A variant a site conversion job made, published as `facereplace publish` would (no role check: the
-    job's requester was checked when it was queued). Converted again, it replaces the shot's variant of that
-    label in place (same id, so edits that pick it still do) instead of adding one; a conversion that made
-    the same clip and recipe changes nothing. `recipe`: model_name, checkpoint, faceset, performance, qc,
-    metrics, filmstrip_layout. Returns (variant, created)."""
-    existing = Variant.objects.filter(shot=shot, label=label).first()
-    if existing is None:
-        return variant_publish(shot=shot, actor=actor, kind=kind, label=label, clip=clip, thumbnail=thumbnail,
-                               filmstrip=filmstrip, role_checked=True, **recipe)
-    return _variant_replace(variant=existing, actor=actor, kind=kind, clip=clip, thumbnail=thumbnail,
-                            filmstrip=filmstrip, recipe=recipe), False
-
-
-def _variant_replace(*, variant: Variant, actor: Any, kind: str, clip: File, thumbnail: File | None,
-                     filmstrip: File | None, recipe: dict[str, Any]) -> Variant:
-    shot = variant.shot
-    images = {name: upload for name, upload in (("thumbnail", thumbnail), ("filmstrip", filmstrip)) if upload}
-    digest = sha256_of(clip)
-    fingerprint = _fingerprint(kind=kind, label=variant.label, clip_sha256=digest, images=images, **recipe)
-    if variant.request_fingerprint == fingerprint:
-        logger.info("variant %s of %s: converted again to the same clip and recipe; unchanged", variant.label, shot)
-        return variant
-    info = _clip_of_shot(shot, clip)
-    formats = {name: image_check(upload) for name, upload in images.items()}
-    with transaction.atomic():
-        locked = Variant.objects.select_for_update().get(pk=variant.pk)
-        old = [name for name in (locked.clip.name, locked.thumbnail.name, locked.filmstrip.name) if name]
-        with deleted_on_error() as stored:
-            locked.clip.save(f"clip{info.suffix}", clip, save=False)
-            stored.append(locked.clip.name)
-            for name in ("thumbnail", "filmstrip"):
-                if name in images:
-                    getattr(locked, name).save(f"{name}.{formats[name]}", images[name], save=False)
-                    stored.append(getattr(locked, name).name)
-                else:
-                    setattr(locked, name, "")
-            locked.kind, locked.clip_frames, locked.clip_bytes = kind, info.frames, clip.size
-            locked.clip_sha256, locked.request_fingerprint = digest, fingerprint
-            locked.model_name, locked.checkpoint = recipe.get("model_name", ""), recipe.get("checkpoint", "")
-            for field, empty in (("faceset", {}), ("performance", {}), ("qc", []), ("metrics", {}),
-                                 ("filmstrip_layout", {})):
-                setattr(locked, field, recipe.get(field) or empty)
-            locked.published_by = actor if getattr(actor, "is_authenticated", False) else locked.published_by
-            locked.full_clean(validate_constraints=False)
-            locked.save()
-            if shot.status in _REVIEW_OPENS_FROM:
-                shot_move(shot=shot, to=ShotStatus.IN_REVIEW, actor=actor,
-                          reason=f"variant {locked.label} converted again")
-            activity_record(shot=shot, actor=actor, verb="variant.replaced",
-                            summary=f"{shot}: variant {locked.label} ({kind}) converted again, {info.frames} frames",
-                            data={"variant": locked.id}, message={"type": "variant.updated", "variant": locked.id})
-            if not images:
-                _review_clip_queue(variant=locked, actor=actor)
-        transaction.on_commit(lambda: _delete(old))
-    logger.info("replaced variant %s of %s", locked.label, shot)
-    return locked
+    job's requester was checked when it was queued): converted again to new content, it is the label's next
+    version, and the earlier versions (and the edits that pin them) stay; a conversion that made the same clip
+    and recipe as the latest version adds none. `recipe`: model_name, checkpoint, faceset, performance, qc,
+    metrics, filmstrip_layout. Returns (variant version, created)."""
+    return variant_publish(shot=shot, actor=actor, kind=kind, label=label, clip=clip, thumbnail=thumbnail,
+                           filmstrip=filmstrip, role_checked=True, **recipe)
 
 
 def _review_clip_queue(*, variant: Variant, actor: Any) -> None:
@@ -202,8 +173,9 @@ def variant_review_media_attach(*, variant: Variant, mp4: Path, thumbnail: Path,
     transaction.on_commit(lambda: [storage.delete(name) for name in old])
     shot = locked.shot
     activity_record(shot=shot, actor=None, verb="variant.review_clip",
-                    summary=f"{shot}: variant {locked.label} has its review clip, thumbnail and filmstrip",
-                    data={"variant": locked.id}, message={"type": "variant.updated", "variant": locked.id})
+                    summary=f"{shot}: variant {locked.label} {locked.version_name} has its review clip, thumbnail and filmstrip",
+                    data={"variant": locked.id},
+                    message={"type": "variant.updated", "variant": locked.id, "version": locked.version})
     return locked
 
 

@@ -14,10 +14,12 @@ from review.selectors.shots import BoardRow
 register = template.Library()
 
 _ROW = ('<tr id="shot-{id}" data-shot="{id}" class="{row_class}"><td><a href="{prefix}{id}/">{name}</a></td>'
-        '<td><span class="status" data-status="{status}" style="--c: {colour}">{label}</span></td>'
+        '<td><span class="status" data-status="{status}" style="--c: {colour}">{label}</span>{partly}</td>'
         "<td>{start}–{end}</td><td>{fps}</td><td>{due}{late}</td><td>{assignees}</td><td>{variants}</td>"
         "<td>{notes}</td><td>{job}</td></tr>\n")
 _LATE = ' <span class="late">overdue</span>'
+# Derived, not a status: some frames approved by range and locked, the shot not yet approved whole.
+_PARTLY = ' <span class="partly" title="{frames} of {total} frames approved and locked">partly approved</span>'
 _JOB = '<progress max="1" value="{progress:.3f}"></progress> <small>{label} {percent}%</small>'
 
 
@@ -27,6 +29,8 @@ def board_rows(shots: Iterable[BoardRow]) -> SafeString:
     rows = "".join(_ROW.format(
         id=int(s.id), prefix=prefix, row_class="is-overdue" if s.overdue else "", name=escape(s.name),
         status=escape(s.status), colour=escape(s.status_colour), label=escape(s.status_label),
+        partly=_PARTLY.format(frames=int(s.approved_frames), total=int(s.frame_end - s.frame_start + 1))
+        if s.partly_approved else "",
         start=int(s.frame_start), end=int(s.frame_end), fps=escape(s.fps), due=s.due_date or "",
         late=_LATE if s.overdue else "", assignees=escape(", ".join(s.assignees)), variants=int(s.variant_count),
         notes=int(s.open_notes), job=_JOB.format(progress=float(s.job_progress), label=escape(s.job_label),

@@ -50,16 +50,23 @@ def make_coded_clip(path: Path, *, first: int, count: int, fps: Fraction, tint: 
     return path
 
 
-# The bottom-left corner of the picture a view's <video> shows now, drawn through a canvas (what the user sees).
-_CORNER_JS = """([index, rows, cols]) => {
+# A region of the picture a view's <video> shows now, drawn through a canvas (what the user sees): `cols` x `rows`
+# pixels placed at fractions (fx, fy) of the room the picture leaves (0, 1: the bottom-left corner).
+_REGION_JS = """([index, fx, fy, cols, rows]) => {
   const video = document.querySelectorAll('.fr-view video')[index];
   const w = video.videoWidth, h = video.videoHeight;
   const canvas = document.createElement('canvas');
   canvas.width = w; canvas.height = h;
   const ctx = canvas.getContext('2d', {willReadFrequently: true});
   ctx.drawImage(video, 0, 0, w, h);
-  return Array.from(ctx.getImageData(0, h - rows, cols, rows).data);
+  return Array.from(ctx.getImageData(Math.round(fx * (w - cols)), Math.round(fy * (h - rows)), cols, rows).data);
 }"""
+
+
+def view_pixel(page, index: int, fx: float, fy: float) -> tuple[int, int, int]:
+    """The RGB colour view `index` shows at fractions (fx, fy) of its picture."""
+    r, g, b, _ = page.evaluate(_REGION_JS, [index, fx, fy, 1, 1])
+    return r, g, b
 
 
 def read_code(page, index: int = 0) -> int:
@@ -68,7 +75,7 @@ def read_code(page, index: int = 0) -> int:
                          " return [v.videoWidth, v.videoHeight]; }", index)
     cell = code_cell_size(w, h)
     rows, cols = CODE_ROWS * cell, CODE_COLUMNS * cell
-    corner = np.array(page.evaluate(_CORNER_JS, [index, rows, cols]), np.uint8).reshape(rows, cols, 4)
+    corner = np.array(page.evaluate(_REGION_JS, [index, 0, 1, cols, rows]), np.uint8).reshape(rows, cols, 4)
     picture = np.zeros((h, w, 3), np.uint8)
     picture[h - rows:, :cols] = corner[..., :3]
     return read_frame_code(picture)

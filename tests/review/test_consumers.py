@@ -66,3 +66,36 @@ async def test_rolled_back_changes_are_not_broadcast(world_tx):
         await sync_to_async(shot_set_status)(shot=world.shot, status=ShotStatus.ON_HOLD, actor=world.outsider)
     assert await communicator.receive_nothing(timeout=0.3)
     await communicator.disconnect()
+
+
+async def test_shot_socket_carries_versions_and_ranges(world_tx, clips):
+    """A second publish of a label arrives as its version 2; a range approval with its frames; an unlock."""
+    from review.services.edits import decision_create, edit_create, range_unlock
+    from review.services.variants import variant_publish
+    from tests.review.media import uploaded
+
+    world = world_tx
+    communicator = await connect(world.users["supervisor"], f"/ws/shots/{world.shot.id}/")
+    connected, _ = await communicator.connect()
+    assert connected
+
+    async def published(clip: str) -> dict:
+        await sync_to_async(variant_publish)(shot=world.shot, actor=world.users["pipeline"], kind="rigid",
+                                             label="rigid", clip=uploaded(clips[clip]))
+        while (message := await communicator.receive_json_from(timeout=patience(3)))["type"] != "variant.published":
+            pass
+        return message
+
+    first, second = await published("good"), await published("good2")
+    assert (first["label"], first["version"], second["label"], second["version"]) == ("rigid", 1, "rigid", 2)
+    edit = await sync_to_async(edit_create)(shot=world.shot, actor=world.users["supervisor"], segments=[
+        {"variant": second["variant"], "frame_start": 1001, "frame_end": 1012}])
+    lock = await sync_to_async(decision_create)(edit=edit, actor=world.users["supervisor"], verdict="approve",
+                                                frame_start=1001, frame_end=1004)
+    while (message := await communicator.receive_json_from(timeout=patience(3)))["type"] != "decision.created":
+        pass
+    assert (message["frame_start"], message["frame_end"]) == (1001, 1004)
+    await sync_to_async(range_unlock)(decision=lock, actor=world.users["supervisor"])
+    message = await communicator.receive_json_from(timeout=patience(3))
+    assert message["type"] == "range.unlocked" and message["decision"] == lock.id
+    await communicator.disconnect()

@@ -17,9 +17,10 @@ from django.db.migrations.executor import MigrationExecutor
 MIGRATION_SUFFIX = "_membership_role"
 
 
-def _migration_and_parent(executor: MigrationExecutor) -> tuple[tuple[str, str], tuple[str, str]]:
+def _migration_and_parent(executor: MigrationExecutor, suffix: str = MIGRATION_SUFFIX
+                          ) -> tuple[tuple[str, str], tuple[str, str]]:
     graph = executor.loader.graph
-    target = next(key for key in graph.nodes if key[0] == "review" and key[1].endswith(MIGRATION_SUFFIX))
+    target = next(key for key in graph.nodes if key[0] == "review" and key[1].endswith(suffix))
     parent = next(p.key for p in graph.node_map[target].parents if p.key[0] == "review")
     return target, parent
 
@@ -125,5 +126,39 @@ def test_group_roles_become_the_roles_of_each_membership_and_nothing_is_lost():
         User = apps.get_model("auth", "User")
         assert set(User.objects.get(username="sam").groups.values_list("name", flat=True)) == {"supervisor"}
         assert set(User.objects.get(username="pat").groups.values_list("name", flat=True)) == {"pipeline", "producer"}
+    finally:
+        _migrate(executor, latest)
+
+
+@pytest.mark.slow
+@pytest.mark.django_db(transaction=True)
+def test_existing_variants_become_v001_and_decisions_stay_whole_edit_ones():
+    """Before versions a label was unique per shot: every variant becomes v001 of its label, each decision a
+    decision on the whole edit (no range, not unlocked), and nothing else changes; back again works while
+    only v001s exist, and refuses (deleting nothing) once a v002 does."""
+    executor = MigrationExecutor(connection)
+    target, parent = _migration_and_parent(executor, "_variant_versions_range_approvals")
+    latest = executor.loader.graph.leaf_nodes()
+    try:
+        _fill_before(_migrate(executor, [parent]))
+        before = _everything()
+        apps = _migrate(executor, [target])
+        after = _everything()
+        assert [row["version"] for row in after["review_variant"]] == [1]
+        assert [(row["frame_start"], row["frame_end"], row["unlocked_at"]) for row in after["review_decision"]] \
+            == [(None, None, None)]
+        for table, rows in before.items():
+            kept = [{column: row[column] for column in rows[0]} for row in after[table]] if rows else after[table]
+            assert kept == rows, f"{table} changed"
+
+        Variant = apps.get_model("review", "Variant")
+        first = Variant.objects.get()
+        Variant.objects.create(shot_id=first.shot_id, kind="rigid", label=first.label, version=2,
+                               clip="shots/1/variants/b.mp4")
+        with pytest.raises(RuntimeError, match="1 variant version"):
+            _migrate(executor, [parent])
+        Variant.objects.filter(version=2).delete()
+        _migrate(executor, [parent])
+        assert _everything()["review_variant"] == before["review_variant"]
     finally:
         _migrate(executor, latest)

@@ -178,7 +178,7 @@ def test_shot_page_shows_each_variants_scores_by_head_angle(client, world):
     scores = html.split("Scores by head angle")[1].split("</table>")[0]
     assert scores.count("<tr") == 1 + 3  # the header, then rigid's two bins and its total; loose has no scores
     assert "<td>back</td>" in scores and "27.5" in scores and "50%" in scores and "29.0" in scores
-    assert "loose" not in scores and "(no truth)" not in scores
+    assert "loose" not in scores and "(no truth)" not in scores and "<td>rigid v001</td>" in scores
 
 
 def test_a_real_shots_scores_say_they_were_made_without_truth(client, world):
@@ -190,6 +190,21 @@ def test_a_real_shots_scores_say_they_were_made_without_truth(client, world):
     scores = client.get(f"/shots/{world.shot.id}/").content.decode().split("Scores by head angle")[1]
     scores = scores.split("</table>")[0]
     assert "all (no truth)" in scores and "0.21" in scores and "75%" in scores and "—" in scores
+
+
+def test_shot_page_lists_versions_and_locked_ranges(client, world):
+    from review.services.edits import decision_create, edit_create
+
+    VariantFactory(shot=world.shot, label="rigid", version=1)
+    newer = VariantFactory(shot=world.shot, label="rigid", version=2)
+    edit = edit_create(shot=world.shot, actor=world.users["supervisor"],
+                       segments=[{"variant": newer.id, "frame_start": 1001, "frame_end": 1012}])
+    decision_create(edit=edit, actor=world.users["supervisor"], verdict="approve", frame_start=1001, frame_end=1004)
+    client.force_login(world.users["producer"])
+    html = client.get(f"/shots/{world.shot.id}/").content.decode()
+    variants = html.split("<h2>Variants</h2>")[1].split("</table>")[0]
+    assert variants.count("<td>v001</td>") == 1 and variants.count("<td>v002</td>") == 1
+    assert "Frames 1001–1004 approved and locked on edit v1 by supervisor" in " ".join(html.split())
 
 
 def test_the_status_menu_starts_on_no_change(client, world):

@@ -2,7 +2,7 @@
 FACEREPLACE_CONVERT_CHUNK_FRAMES frames (`pipeline.convert.shot.run_shot(frames=)`), so several workers share one
 shot, then joined (`join_shot`) into SHOT/convert/VARIANT and its reviewable variant, scored against the synthetic
 truth when the shot has one (`pipeline.eval.shot.evaluate_converted`) and published to the site's shot in-process
-(`review.services.variants.variant_converted_publish`: converted again, the variant is replaced in place), where it
+(`review.services.variants.variant_converted_publish`: converted again, it is the next version of the variant), where it
 plays with its QC and eval table and the engine's comp can render it. Queued by `review.services.engine`."""
 from __future__ import annotations
 
@@ -78,8 +78,8 @@ def join(job: Job, progress: Progress) -> None:
                 result.manifest.parent, result.swapped, len(result.anomalies), result.review_variant)
     evaluate_converted(shot, (variant,), out=ShotLayout(shot.root).eval(variant))
     published, created = _publish(job, result.review_variant)
-    logger.info("%s variant %s (site id %s) of %s", "published" if created else "updated", published.label,
-                published.id, job.shot)
+    logger.info("%s variant %s %s (site id %s) of %s", "published" if created else "unchanged:", published.label,
+                published.version_name, published.id, job.shot)
     shutil.rmtree(work_dir(job), ignore_errors=True)
 
 

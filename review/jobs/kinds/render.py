@@ -59,10 +59,16 @@ def render_engine_source(render: Render) -> tuple[dict[str, Any] | None, str]:
 
     A site variant is the converted variant SHOT/convert/LABEL (publish labels a converted variant with its
     name: `pipeline.publish.variant.write_review_variant`) when it was converted with the model and checkpoint
-    it was published with, for the site shot's frames. The shot folders are engine_folder(shot) itself and
+    it was published with, for the site shot's frames, and is its label's latest version (the folder holds the
+    latest conversion: an earlier version the edit pins is rendered from its own review clip). The shot folders are engine_folder(shot) itself and
     its sub-folders (one per engine run), each with a shot.toml; the first that holds them all is used."""
     shot = render.shot
     variants = list(Variant.objects.filter(id__in={s["variant"] for s in render.edit.segments}).order_by("id"))
+    superseded = [f"{v.label} {v.version_name}" for v in variants
+                  if Variant.objects.filter(shot=shot, label=v.label, version__gt=v.version).exists()]
+    if superseded:
+        return None, (f"the edit pins {', '.join(superseded)}, converted again since: the engine folders hold "
+                      "the latest conversion only")
     try:
         root = engine_folder(shot)
     except ValidationError as exc:

@@ -121,7 +121,7 @@ class Command(BaseCommand):
         for shot_dir in shots:
             result = publish(PublishConfig(site=site, token=token, project=DEMO_PROJECT, sequence=DEMO_SEQUENCE),
                              shot_dir)
-            fresh = sum(1 for _, _, created in result.variants if created)
+            fresh = sum(1 for *_, created in result.variants if created)
             self.stdout.write(f"published {shot_dir.name}: plate {'yes' if result.plate else 'no'}, "
                               f"{len(result.variants)} variant(s) ({fresh} new) -> {result.shot_url}")
 

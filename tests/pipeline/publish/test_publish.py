@@ -83,8 +83,20 @@ def test_publish_a_shot_then_rerun_safely(site, tmp_path):
 
     again = publish(site, shot_dir)
     assert again.returncode == 0, again.stderr
-    assert "already there: rigid A" in again.stdout and "already there: loose B" in again.stdout
+    assert "already there: rigid A v001" in again.stdout and "already there: loose B v001" in again.stdout
     assert site_get(site, f"shots/{shots[0]['id']}/variants/")["count"] == 2
+
+    # the rigid variant converted again: its next version, the first one kept, the loose one unchanged
+    manifest = shot_dir / "review" / "variants" / "rigid" / "variant.json"
+    data = json.loads(manifest.read_text())
+    data["checkpoint"] = "ckpt/rigid-2.pt"
+    manifest.write_text(json.dumps(data))
+    third = publish(site, shot_dir)
+    assert third.returncode == 0, third.stderr
+    assert "published: rigid A v002" in third.stdout and "already there: loose B v001" in third.stdout
+    versions = site_get(site, f"shots/{shots[0]['id']}/variants/")["results"]
+    assert sorted((v["label"], v["version"], v["checkpoint"]) for v in versions) == [
+        ("loose B", 1, "ckpt/loose.pt"), ("rigid A", 1, "ckpt/rigid.pt"), ("rigid A", 2, "ckpt/rigid-2.pt")]
 
 
 def test_a_broken_clip_is_refused_with_the_reason(site, tmp_path):

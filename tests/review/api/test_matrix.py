@@ -68,6 +68,11 @@ class Scene:
         return Job.objects.create(shot=self.shot, kind=kind, queue="gpu", state=JobState.FAILED, error="boom",
                                   params=params)
 
+    def locked_range(self) -> Decision:
+        """Frames 1001-1004 of the edit approved and locked."""
+        return Decision.objects.create(edit=self.edit, verdict="approve", frame_start=1001, frame_end=1004,
+                                       author=self.world.users["supervisor"])
+
     def render(self) -> Render:
         self.approved()
         return Render.objects.create(shot=self.shot, edit=self.edit, state=RenderState.QUEUED)
@@ -125,6 +130,10 @@ CASES = [
          lambda s: {"segments": [{"variant": s.variants[1].id, "frame_start": 1001, "frame_end": 1012}]}, ok=201),
     Case("decision", Action.DECISION_CREATE, "post", lambda s: f"/api/edits/{s.edit.id}/decisions/",
          lambda s: {"decision": "approve", "comment": "ship it"}, ok=201),
+    Case("range approval", Action.DECISION_CREATE, "post", lambda s: f"/api/edits/{s.edit.id}/decisions/",
+         lambda s: {"decision": "approve", "frame_start": 1001, "frame_end": 1006}, ok=201),
+    Case("range unlock", Action.RANGE_UNLOCK, "post", lambda s: f"/api/decisions/{s.locked_range().id}/unlock/",
+         lambda s: {"comment": "the hair flickers"}),
     Case("note create", Action.NOTE_CREATE, "post", lambda s: f"/api/shots/{s.shot.id}/notes/",
          lambda s: {"frame_start": 1002, "frame_end": 1004, "text": "eyes drift",
                     "drawing": {"strokes": [{"points": [[0.1, 0.1], [0.2, 0.3]]}]}, "variant": s.variants[0].id},

@@ -1,6 +1,6 @@
 """A conversion job: one variant of the shot's engine folder converted in frame chunks (separate gpu jobs any
 worker takes, so several workers share one shot), then joined into the variant folder publish reads, scored
-against the synthetic truth and published to the site's shot; converted again, replaced in place."""
+against the synthetic truth and published to the site's shot; converted again, the next version."""
 from __future__ import annotations
 
 import dataclasses
@@ -94,7 +94,7 @@ def _convert_through_the_api(world, variant: str) -> Job:
     return job
 
 
-def test_api_conversion_publishes_once_and_a_new_model_replaces_it_in_place(engine_world):
+def test_api_conversion_publishes_once_and_a_new_model_adds_a_version(engine_world):
     world, shot = engine_world, engine_world.shot
     url = f"/api/shots/{shot.id}/jobs/convert/"
     assert "/api/shots/{shot_id}/jobs/convert/" in world.client("producer").get("/api/schema/").content.decode()
@@ -114,11 +114,12 @@ def test_api_conversion_publishes_once_and_a_new_model_replaces_it_in_place(engi
 
     save_loose_model(engine_folder(shot) / "pirouette" / "model2", seed=1)  # retrained: a new model
     job = _convert_through_the_api(world, "retrained")
-    replaced = Variant.objects.get(shot=shot)
-    assert replaced.pk == first.pk and replaced.clip_sha256 != first.clip_sha256
-    assert replaced.clip.name != first.clip.name and not Path(first.clip.path).exists()  # the old clip is gone
-    assert replaced.metrics["eval"]["all"]["frames"] == 12 and "updated variant retrained" in job.log
-    assert Activity.objects.filter(shot=shot, verb="variant.replaced").count() == 1
+    v1, v2 = Variant.objects.filter(shot=shot).order_by("version")
+    assert (v1.pk, v1.version, v1.clip_sha256) == (first.pk, 1, first.clip_sha256)  # v001 is kept as it was
+    assert Path(v1.clip.path).exists() and v2.version == 2 and v2.label == "retrained"
+    assert v2.clip_sha256 != first.clip_sha256 and v2.clip.name != first.clip.name
+    assert v2.metrics["eval"]["all"]["frames"] == 12 and "published variant retrained" in job.log
+    assert Activity.objects.filter(shot=shot, verb="variant.published").count() == 2
 
 
 def test_a_shot_without_the_synthetic_truth_is_scored_without_it(engine_root, tmp_path, caplog):

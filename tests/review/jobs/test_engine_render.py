@@ -143,3 +143,19 @@ def test_clip_only_variants_still_get_the_preview(engine_world, clips):
     assert "converted with model 'identity'" in render.log and "'loose' is not converted" in render.log
     assert len(_frames(Path(render.output.path))) == 12
     assert not (engine_folder(engine_world.shot) / "pirouette" / "renders" / f"render{render.id}").exists()
+
+
+def test_an_edit_pinning_an_earlier_version_renders_that_versions_clip(engine_world, clips):
+    """The engine folder holds a label's latest conversion: an edit that pins its v001 after a v002 (same
+    model and checkpoint) is previewed from v001's own review clip, never comped from v002's frames."""
+    variants = _publish_converted(engine_world)
+    same = variants["same"]
+    newer, created = variant_publish(shot=engine_world.shot, actor=engine_world.users["pipeline"], kind=same.kind,
+                                     label="same", clip=uploaded(clips["good"]), model_name=same.model_name,
+                                     checkpoint=same.checkpoint)
+    assert created and newer.version == 2
+    drain()
+    render = _approve(engine_world, same, variants["graded"])
+    assert render.state == RenderState.DONE, render.log
+    assert "engine" not in Job.objects.get(render=render, parent=None).params
+    assert "the edit pins same v001, converted again since" in render.log

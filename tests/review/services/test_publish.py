@@ -44,11 +44,26 @@ def test_same_key_for_another_clip_is_a_conflict(world, clips):
         _publish(world, clips["good2"], key="abc", label="other")
 
 
-def test_duplicate_label_is_a_conflict_and_leaves_no_file(world, clips):
-    _publish(world, clips["good"])
-    with pytest.raises(Conflict, match="already has a variant labelled"):
-        _publish(world, clips["good2"])
-    assert len(_stored_files(world.shot.id)) == 1
+def test_new_content_under_a_label_is_its_next_version_and_the_first_is_kept(world, clips):
+    v1, _ = _publish(world, clips["good"])
+    v2, created = _publish(world, clips["good2"])
+    other, _ = _publish(world, clips["good2"], label="loose B", kind="loose")
+    assert created and (v1.version, v2.version, other.version) == (1, 2, 1)
+    assert (v2.label, v2.version_name) == ("rigid A", "v002") and v2.id != v1.id
+    kept = Variant.objects.get(pk=v1.pk)
+    assert kept.clip.name == v1.clip.name and default_storage.exists(kept.clip.name) and kept.qc == v1.qc
+    assert len(_stored_files(world.shot.id)) == 3
+    published = Activity.objects.filter(shot=world.shot, verb="variant.published").order_by("id")
+    assert [a.data["version"] for a in published] == [1, 2, 1] and "rigid A v002" in published[1].summary
+
+
+def test_the_same_content_published_again_without_a_key_makes_no_new_version(world, clips):
+    v1, _ = _publish(world, clips["good"])
+    v2, _ = _publish(world, clips["good2"])
+    again, created = _publish(world, clips["good2"])
+    assert not created and again.id == v2.id and Variant.objects.count() == 2
+    back, created = _publish(world, clips["good"])  # v001's content again after v002: a new version, v003
+    assert created and back.version == 3 and back.clip_sha256 == v1.clip_sha256
 
 
 @pytest.mark.parametrize("name, message", [
