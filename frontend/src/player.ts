@@ -3,7 +3,8 @@
  * speed), compare modes (side by side, wipe, A/B) and the loupe. views[0] is the master clock: the frame
  * shown in the transport is the one the master has painted; the other views follow it by frame.
  */
-import { clampFrame, frameToTimecode, rateLabel } from "./frames";
+import { clampFrame, rateLabel } from "./frames";
+import { frameToTimecode, looksLikeTimecode, timecodeToFrame } from "./timecode";
 import { h, replaceChildren } from "./dom";
 import { faceAt, type Shot } from "./shot";
 import { renderDrawing, type Drawing } from "./strokes";
@@ -484,13 +485,13 @@ export class Player {
       h("button", { class: "fr-btn", type: "button", title, onclick, ...extra }, label);
     this.playBtn = btn("▶", "Play / pause (Space)", () => this.togglePlay(), { "data-testid": "play" });
     this.frameOut = h("input", {
-      class: "fr-frame-number", "data-testid": "frame", title: "Frame on screen; type a frame and press Enter to go there",
-      value: String(this.frame), inputmode: "numeric",
+      class: "fr-frame-number", "data-testid": "frame",
+      title: "Frame on screen; type a frame (1013) or a timecode (01:00:00:12 or 01:00:00;12) and press Enter to go there",
+      value: String(this.frame),
       onkeydown: (ev: KeyboardEvent) => {
         ev.stopPropagation();
         if (ev.key === "Enter") {
-          const f = parseInt(this.frameOut.value, 10);
-          if (Number.isFinite(f)) void this.goTo(f);
+          this.goToTyped(this.frameOut.value);
           this.frameOut.blur();
         }
       },
@@ -524,11 +525,28 @@ export class Player {
         this.inOutLabel, this.loopBtn, this.speedSel));
   }
 
+  /** Go to what was typed in the frame box: a frame number, or a timecode in the shot's counting. */
+  private goToTyped(text: string): void {
+    let frame: number;
+    try {
+      frame = looksLikeTimecode(text)
+        ? timecodeToFrame(text, this.range.start, this.shot.start_timecode, this.shot.rate)
+        : parseInt(text, 10);
+    } catch (err) {
+      this.frameOut.setCustomValidity((err as Error).message);
+      this.frameOut.title = (err as Error).message;
+      return;
+    }
+    this.frameOut.setCustomValidity("");
+    if (Number.isFinite(frame)) void this.goTo(frame);
+  }
+
   updateTransport(): void {
     if (document.activeElement !== this.frameOut) this.frameOut.value = String(this.frame);
     const { start, end } = this.range;
-    this.frameInfo.textContent = `${frameToTimecode(this.frame, start, this.shot.rate)} · ${rateLabel(this.shot.rate)} fps`;
-    this.frameInfo.title = `Shot frames ${start}–${end}, ${this.shot.rate.num}/${this.shot.rate.den} fps; timecode counted from ${start}`;
+    const origin = this.shot.start_timecode || "00:00:00:00";
+    this.frameInfo.textContent = `${frameToTimecode(this.frame, start, origin, this.shot.rate)} · ${rateLabel(this.shot.rate)} fps`;
+    this.frameInfo.title = `Shot frames ${start}–${end}, ${this.shot.rate.num}/${this.shot.rate.den} fps; frame ${start} is ${origin}`;
     this.playBtn.textContent = this.direction === 0 ? "▶" : "❚❚";
     this.playBtn.classList.toggle("on", this.direction !== 0);
     const inTxt = this.inPoint ?? "—";

@@ -101,6 +101,8 @@ export interface Shot {
   status_label: string;
   range: FrameRange;
   rate: Rate;
+  /** Timecode of the shot's first frame ("" = 00:00:00:00), from the plate's metadata or set on the shot. */
+  start_timecode: string;
   plate: { clip_url: string } | null;
   variants: Variant[];
   notes: Note[];
@@ -173,6 +175,7 @@ export function parseShot(raw: unknown): Shot {
     status_label: String(o.status_label ?? o.status ?? ""),
     range,
     rate,
+    start_timecode: typeof o.start_timecode === "string" ? o.start_timecode : "",
     plate,
     variants,
     notes,
