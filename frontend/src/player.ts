@@ -51,6 +51,9 @@ export class Player {
   private playBtn!: HTMLButtonElement;
   private inOutLabel!: HTMLSpanElement;
   private loopBtn!: HTMLButtonElement;
+  private muteBtn!: HTMLButtonElement;
+  /** The person's mute toggle. Sound plays only at 1x forwards, from the master view (the clips carry the plate's sound). */
+  private soundWanted = true;
   private speedSel!: HTMLSelectElement;
   private modeBtns: Record<string, HTMLButtonElement> = {};
   private countBtns: HTMLButtonElement[] = [];
@@ -396,7 +399,13 @@ export class Player {
         const master = this.master;
         if (this.direction !== 1 || !master) return;
         master.video.playbackRate = speed;
-        void master.video.play().catch((e) => console.warn("playback refused", e));
+        this.updateSound();
+        void master.video.play().catch((e: Error) => {
+          if (e.name !== "NotAllowedError" || master.video.muted) return console.warn("playback refused", e);
+          // the browser refuses sound before the page has had a click or key: play silently instead
+          master.video.muted = true;
+          void master.video.play().catch((again) => console.warn("playback refused", again));
+        });
       });
     } else {
       this.reverseTick();
@@ -458,6 +467,22 @@ export class Player {
     for (const fn of this.frameListeners) fn(this.frame);
   }
 
+  toggleMute(): void {
+    this.soundWanted = !this.soundWanted;
+    this.updateTransport();
+  }
+
+  /** Sound only while playing forwards at 1x, and only the master view's: scrubbing, stepping, shuttling,
+   * reverse and other speeds are silent, as a sound editor's transport is. */
+  private updateSound(): void {
+    const audible = this.soundWanted && this.direction === 1 && this.speed === 1;
+    const master = this.master;
+    for (const v of this.views) v.video.muted = !(audible && v === master);
+    this.muteBtn.textContent = this.soundWanted ? "🔊" : "🔇";
+    this.muteBtn.setAttribute("aria-pressed", String(!this.soundWanted));
+    this.muteBtn.dataset.audible = String(audible);
+  }
+
   toggleLoop(): void {
     this.loop = !this.loop;
     this.updateTransport();
@@ -499,6 +524,8 @@ export class Player {
     this.frameInfo = h("span", { class: "fr-frame-info" });
     this.inOutLabel = h("span", { class: "fr-inout", "data-testid": "in-out" });
     this.loopBtn = btn("⟲ Loop", "Loop over in / out (P)", () => this.toggleLoop());
+    this.muteBtn = btn("🔊", "Sound on / off (M); it plays at 1x only, silent while scrubbing or stepping",
+      () => this.toggleMute(), { "data-testid": "mute", "aria-label": "Mute" });
     this.speedSel = h("select", {
       class: "fr-speed", title: "Playback speed ([ and ])", "aria-label": "Playback speed",
       onchange: () => {
@@ -522,7 +549,7 @@ export class Player {
       h("div", { class: "fr-group" },
         btn("In", "Set in point (I)", () => this.setIn(this.target)),
         btn("Out", "Set out point (O)", () => this.setOut(this.target)),
-        this.inOutLabel, this.loopBtn, this.speedSel));
+        this.inOutLabel, this.loopBtn, this.speedSel, this.muteBtn));
   }
 
   /** Go to what was typed in the frame box: a frame number, or a timecode in the shot's counting. */
@@ -553,6 +580,7 @@ export class Player {
     const outTxt = this.outPoint ?? "—";
     this.inOutLabel.textContent = `${inTxt} → ${outTxt}`;
     this.loopBtn.classList.toggle("on", this.loop);
+    this.updateSound();
     this.speedSel.value = String(this.speed);
   }
 }

@@ -5,7 +5,8 @@ lands on the exact frame quickly), faststart (playable while downloading), the c
 ratio, even dimensions (odd ones are padded on the right/bottom, never scaled) and the pixel aspect as
 its sample aspect ratio. Linear EXR frames are encoded to sRGB; PNG/JPEG/video frames are already
 display-encoded. Frames are piped raw into the bundled ffmpeg (imageio-ffmpeg), so nothing but the
-Python packages is needed.
+Python packages is needed. A plate's sound is kept: AAC muxed beside the video without touching it
+(`pipeline.media.audio`).
 
 Seeking convention, shared with the review player: frame N of a clip whose first frame is F is shown
 at time `(N - F + 0.5) / fps` seconds, the middle of its display interval (see `frame_time`).
@@ -32,6 +33,7 @@ import numpy as np
 from pipeline.artifacts import Artifact, write_manifest
 from pipeline.atomic import atomic_path
 from pipeline.errors import MediaError
+from pipeline.media.audio import mux_audio, plate_audio
 from pipeline.media.burnin import draw_burn_in
 from pipeline.media.clip import Clip, FrameSpan, open_clip
 from pipeline.media.fps import fps_text
@@ -113,22 +115,28 @@ def read_filmstrip_layout(path: str | os.PathLike) -> dict[str, Any]:
 
 def make_review_clip(source: str | os.PathLike | Clip, out_mp4: str | os.PathLike, *, burn_in: str | None = None,
                      first_frame: int | None = None, fps: Fraction | str | None = None,
-                     progress: ProgressCallback | None = None) -> ReviewClip:
+                     audio: str | os.PathLike | None = None, progress: ProgressCallback | None = None) -> ReviewClip:
     """Encode `source` (a clip, a video or a sequence) as a review MP4 with thumbnail and filmstrip.
 
     `burn_in` burns the frame number (text and machine-readable code) and, when not empty, the shot
     name. `first_frame` numbers a video's frames (sequences keep theirs); `fps` overrides or supplies
-    the rate (both only used when `source` is a path). All four outputs appear together, or none of
-    them (and nothing they replace is lost).
+    the rate (both only used when `source` is a path). `audio` is a file (the plate) whose sound the clip
+    keeps, its time 0 at the first frame; by default a video source keeps its own sound. All four outputs
+    appear together, or none of them (and nothing they replace is lost).
     """
     if isinstance(source, Clip):
-        return _encode(source, out_mp4, burn_in, progress)
+        return _encode(source, out_mp4, burn_in, audio, progress)
     with open_clip(source, first_frame=1001 if first_frame is None else first_frame, fps=fps) as clip:
-        return _encode(clip, out_mp4, burn_in, progress)
+        return _encode(clip, out_mp4, burn_in, audio, progress)
 
 
-def _encode(clip: Clip, out_mp4: str | os.PathLike, burn_in: str | None,
+def _encode(clip: Clip, out_mp4: str | os.PathLike, burn_in: str | None, audio: str | os.PathLike | None,
             progress: ProgressCallback | None) -> ReviewClip:
+    sound = plate_audio(clip.path) if audio is None and clip.kind == "video" else None
+    if audio is not None:
+        sound = plate_audio(audio)
+        if sound is None:
+            raise MediaError(f"{audio}: has no sound to put in the review clip {out_mp4}; give a plate with audio")
     mp4, thumb_path, strip_path, layout_path = review_paths(out_mp4)
     width, height = clip.width + clip.width % 2, clip.height + clip.height % 2
     layout = FilmstripLayout.plan(clip.frame_count, clip.width, clip.height, clip.pixel_aspect)
@@ -164,6 +172,8 @@ def _encode(clip: Clip, out_mp4: str | os.PathLike, burn_in: str | None,
             if encoder.poll() is None:
                 encoder.kill()
                 encoder.wait()
+        if sound is not None:
+            mux_audio(tmp_mp4, sound, duration=clip.frame_count / clip.fps)
         assert thumbnail is not None
         thumb_width = min(THUMBNAIL_WIDTH, clip.width)
         thumb_height = max(1, round(thumb_width * clip.height / (clip.width * clip.pixel_aspect)))
