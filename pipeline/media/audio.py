@@ -57,11 +57,12 @@ def _start(stream) -> float:
     return float(stream.start_time * stream.time_base) if stream.start_time is not None else 0.0
 
 
-def mux_audio(video_mp4: str | os.PathLike, audio: PlateAudio, *, duration: Fraction,
+def mux_audio(video_mp4: str | os.PathLike, audio: PlateAudio, *, duration: Fraction, timecode: str = "",
               out_mp4: str | os.PathLike | None = None) -> Path:
     """Write `video_mp4` with `audio`'s sound (AAC) lasting exactly `duration` seconds, video stream copied.
 
     `out_mp4` defaults to replacing `video_mp4` (atomically). The audio's time 0 is the picture's first frame.
+    `timecode` is the picture's start timecode, written again (only the picture and the sound are mapped).
     """
     from pipeline.media.review import ffmpeg_exe
 
@@ -78,7 +79,8 @@ def mux_audio(video_mp4: str | os.PathLike, audio: PlateAudio, *, duration: Frac
     with atomic_path(out) as tmp:
         command = [ffmpeg_exe(), "-nostdin", "-loglevel", "error", "-y", "-i", str(src), "-i", str(audio.path),
                    "-map", "0:v:0", "-map", "1:a:0", "-c:v", "copy", "-af", ",".join(chain), "-c:a", "aac",
-                   "-b:a", AAC_BITRATE, "-map_metadata", "0", "-movflags", "+faststart", "-f", "mp4", str(tmp)]
+                   "-b:a", AAC_BITRATE, "-map_metadata", "0", *(["-timecode", timecode] if timecode else []),
+                   "-movflags", "+faststart", "-f", "mp4", str(tmp)]
         done = subprocess.run(command, capture_output=True, text=True)
         if done.returncode != 0:
             raise MediaError(f"{audio.path}: its sound could not be muxed into {out}: {done.stderr.strip()}")
@@ -95,6 +97,6 @@ def clip_sound_add(clip_mp4: str | os.PathLike, plate: str | os.PathLike) -> boo
     if sound is None or plate_audio(clip_mp4) is not None:
         return False
     with open_clip(clip_mp4) as clip:
-        duration = clip.frame_count / clip.fps
-    mux_audio(clip_mp4, sound, duration=duration)
+        duration, timecode = clip.frame_count / clip.fps, clip.timecode
+    mux_audio(clip_mp4, sound, duration=duration, timecode=timecode)
     return True

@@ -147,7 +147,7 @@ def _encode(clip: Clip, out_mp4: str | os.PathLike, burn_in: str | None, audio: 
     with ExitStack() as outputs:
         tmp_mp4, tmp_thumb, tmp_strip, tmp_layout = (outputs.enter_context(atomic_path(p))
                                                      for p in (mp4, thumb_path, strip_path, layout_path))
-        encoder = _start_ffmpeg(tmp_mp4, width, height, clip.fps, clip.pixel_aspect)
+        encoder = _start_ffmpeg(tmp_mp4, width, height, clip.fps, clip.pixel_aspect, clip.timecode)
         frames = outputs.enter_context(contextlib.closing(_read_ahead(clip)))
         try:
             with progress_bar(clip.frame_count, "review clip", callback=progress) as bar:
@@ -173,7 +173,7 @@ def _encode(clip: Clip, out_mp4: str | os.PathLike, burn_in: str | None, audio: 
                 encoder.kill()
                 encoder.wait()
         if sound is not None:
-            mux_audio(tmp_mp4, sound, duration=clip.frame_count / clip.fps)
+            mux_audio(tmp_mp4, sound, duration=clip.frame_count / clip.fps, timecode=clip.timecode)
         assert thumbnail is not None
         thumb_width = min(THUMBNAIL_WIDTH, clip.width)
         thumb_height = max(1, round(thumb_width * clip.height / (clip.width * clip.pixel_aspect)))
@@ -221,22 +221,24 @@ def ffmpeg_exe() -> str:
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
-def h264_review_output(stream, out: str | os.PathLike, pixel_aspect: Fraction = Fraction(1)):
-    """The ffmpeg-python output of a review MP4 for an RGB input stream: BT.709 limited range, SAR, H.264.
+def h264_review_output(stream, out: str | os.PathLike, pixel_aspect: Fraction = Fraction(1), timecode: str = ""):
+    """The ffmpeg-python output of a review MP4 for an RGB input stream: BT.709 limited range, SAR, H.264;
+    `timecode` (the plate's, of its first frame) is kept so the site reads the shot's start timecode from it.
 
     Shared with the benchmark, which encodes PNG frames with exactly these settings as its baseline.
     """
     stream = (stream.filter("scale", out_color_matrix="bt709", out_range="tv")
               .filter("setparams", color_primaries="bt709", color_trc="bt709", colorspace="bt709", range="tv")
               .filter("setsar", f"{pixel_aspect.numerator}/{pixel_aspect.denominator}"))
-    return stream.output(str(out), f="mp4", **H264_OUTPUT_ARGS).global_args("-nostdin", "-loglevel", "error")
+    extra = {"timecode": timecode} if timecode else {}
+    return stream.output(str(out), f="mp4", **H264_OUTPUT_ARGS, **extra).global_args("-nostdin", "-loglevel", "error")
 
 
-def _start_ffmpeg(out: Path, width: int, height: int, fps: Fraction, pixel_aspect: Fraction):
+def _start_ffmpeg(out: Path, width: int, height: int, fps: Fraction, pixel_aspect: Fraction, timecode: str):
     import ffmpeg
 
     raw = ffmpeg.input("pipe:", format="rawvideo", pix_fmt="rgb24", s=f"{width}x{height}", framerate=fps_text(fps))
-    output = h264_review_output(raw, out, pixel_aspect)
+    output = h264_review_output(raw, out, pixel_aspect, timecode)
     return output.overwrite_output().run_async(cmd=ffmpeg_exe(), pipe_stdin=True, pipe_stderr=True)
 
 

@@ -14,6 +14,7 @@ from pipeline.errors import MediaError
 from pipeline.media.audio import clip_sound_add, plate_audio
 from pipeline.media.burnin import draw_frame_code, read_frame_code
 from pipeline.media.image import write_image
+from pipeline.media.probe import probe
 from pipeline.media.review import make_review_clip
 
 from .conftest import ffmpeg
@@ -36,7 +37,7 @@ def write_click(path, *, seconds: float, click_at: float) -> None:
         out.writeframes((samples * 32767).astype("<i2").tobytes())
 
 
-def make_plate(folder, fps: Fraction, *, audio_delay: float = 0.0):
+def make_plate(folder, fps: Fraction, *, audio_delay: float = 0.0, timecode: str = ""):
     """A coded 48-frame plate (H.264 MOV) at `fps` with PCM sound that clicks when frame CLICK_INDEX starts."""
     frames = folder / "src"
     frames.mkdir()
@@ -49,7 +50,8 @@ def make_plate(folder, fps: Fraction, *, audio_delay: float = 0.0):
     plate = folder / "plate.mov"
     ffmpeg("-framerate", f"{fps.numerator}/{fps.denominator}", "-i", str(frames / "src.%04d.png"),
            "-itsoffset", f"{audio_delay:.6f}", "-i", str(folder / "click.wav"), "-map", "0:v", "-map", "1:a",
-           "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "pcm_s16le", str(plate))
+           "-c:v", "libx264", "-pix_fmt", "yuv420p", "-c:a", "pcm_s16le",
+           *(["-timecode", timecode] if timecode else []), str(plate))
     return plate
 
 
@@ -114,3 +116,16 @@ def test_a_silent_plate_makes_a_silent_clip_and_asking_for_sound_that_is_not_the
         assert not container.streams.audio
     with pytest.raises(MediaError, match="h264.mp4: has no sound"):
         make_review_clip(videos["h264"], tmp_path / "asked.mp4", audio=videos["h264"])
+
+
+@pytest.mark.parametrize("sound", [True, False], ids=["with-sound", "silent"])
+def test_the_plates_start_timecode_survives_into_its_review_clip(tmp_path, videos, sound):
+    """The site takes a shot's start timecode from the plate clip it is sent: the review clip must carry it."""
+    fps = Fraction(30000, 1001)
+    if sound:
+        plate = make_plate(tmp_path, fps, timecode="00:59:59;28")
+    else:
+        plate = tmp_path / "silent.mov"
+        ffmpeg("-i", str(videos["h264"]), "-an", "-c:v", "copy", "-timecode", "01:00:00:00", str(plate))
+    clip = make_review_clip(plate, tmp_path / "review.mp4", burn_in="")
+    assert probe(clip.mp4)["timecode"] == ("00:59:59;28" if sound else "01:00:00:00")
