@@ -516,8 +516,8 @@ export class Player {
       onkeydown: (ev: KeyboardEvent) => {
         ev.stopPropagation();
         if (ev.key === "Enter") {
-          this.goToTyped(this.frameOut.value);
-          this.frameOut.blur();
+          if (this.goToTyped(this.frameOut.value)) this.frameOut.blur();
+          else this.frameOut.reportValidity(); // stays in the box, with the reason, to be corrected
         }
       },
     });
@@ -552,20 +552,21 @@ export class Player {
         this.inOutLabel, this.loopBtn, this.speedSel, this.muteBtn));
   }
 
-  /** Go to what was typed in the frame box: a frame number, or a timecode in the shot's counting. */
-  private goToTyped(text: string): void {
-    let frame: number;
+  /** Go to what was typed in the frame box: a frame number, or a timecode in the shot's counting. False, with
+   * the reason as the box's validity message, when it names no frame. */
+  private goToTyped(text: string): boolean {
     try {
-      frame = looksLikeTimecode(text)
+      const frame = looksLikeTimecode(text)
         ? timecodeToFrame(text, this.range.start, this.shot.start_timecode, this.shot.rate)
-        : parseInt(text, 10);
+        : text.trim() === "" ? NaN : Number(text.trim());
+      if (!Number.isInteger(frame)) throw new Error(`${JSON.stringify(text)} is neither a frame (1013) nor a timecode (01:00:00:12)`);
+      this.frameOut.setCustomValidity("");
+      void this.goTo(frame);
+      return true;
     } catch (err) {
       this.frameOut.setCustomValidity((err as Error).message);
-      this.frameOut.title = (err as Error).message;
-      return;
+      return false;
     }
-    this.frameOut.setCustomValidity("");
-    if (Number.isFinite(frame)) void this.goTo(frame);
   }
 
   updateTransport(): void {

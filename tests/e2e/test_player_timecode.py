@@ -79,3 +79,5 @@ def test_a_2997_drop_frame_shot_skips_the_dropped_labels_and_seeks_by_either_sep
     page.wait_for_timeout(200)
     assert page.locator("[data-testid=frame]").evaluate("(el) => el.validationMessage").startswith("00:01:00;00 does not exist")
     assert read_code(page, 0) == FIRST + 20
+    type_frame(page, "ten")  # neither a frame nor a timecode: said so
+    assert "neither a frame" in page.locator("[data-testid=frame]").evaluate("(el) => el.validationMessage")
