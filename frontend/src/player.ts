@@ -478,7 +478,8 @@ export class Player {
     const audible = this.soundWanted && this.direction === 1 && this.speed === 1;
     const master = this.master;
     for (const v of this.views) v.video.muted = !(audible && v === master);
-    this.muteBtn.textContent = this.soundWanted ? "🔊" : "🔇";
+    this.muteBtn.textContent = this.soundWanted ? "♪ Sound" : "♪ Muted";
+    this.muteBtn.classList.toggle("on", this.soundWanted);
     this.muteBtn.setAttribute("aria-pressed", String(!this.soundWanted));
     this.muteBtn.dataset.audible = String(audible);
   }
@@ -524,7 +525,7 @@ export class Player {
     this.frameInfo = h("span", { class: "fr-frame-info" });
     this.inOutLabel = h("span", { class: "fr-inout", "data-testid": "in-out" });
     this.loopBtn = btn("⟲ Loop", "Loop over in / out (P)", () => this.toggleLoop());
-    this.muteBtn = btn("🔊", "Sound on / off (M); it plays at 1x only, silent while scrubbing or stepping",
+    this.muteBtn = btn("♪ Sound", "Sound on / off (M); it plays at 1x only, silent while scrubbing or stepping",
       () => this.toggleMute(), { "data-testid": "mute", "aria-label": "Mute" });
     this.speedSel = h("select", {
       class: "fr-speed", title: "Playback speed ([ and ])", "aria-label": "Playback speed",
