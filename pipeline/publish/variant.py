@@ -47,7 +47,7 @@ def write_review_variant(shot_root: str | os.PathLike, converted: str | os.PathL
     layout = ShotLayout(Path(shot_root))
     folder = layout.review_variant(data.name)
     if layout.shot_file.is_file():
-        clip_sound_add(data.folder / data.review_clip, load_shot(layout.shot_file).plate)
+        clip_sound_add(data.folder / data.review_clip, load_shot(layout.shot_file).sound)
     record = data.record
     kind = record.get("model") if record.get("model") in list_models() else "other"
     clip = Path(os.path.relpath(data.folder / data.review_clip, folder))

@@ -129,3 +129,14 @@ def test_the_plates_start_timecode_survives_into_its_review_clip(tmp_path, video
         ffmpeg("-i", str(videos["h264"]), "-an", "-c:v", "copy", "-timecode", "01:00:00:00", str(plate))
     clip = make_review_clip(plate, tmp_path / "review.mp4", burn_in="")
     assert probe(clip.mp4)["timecode"] == ("00:59:59;28" if sound else "01:00:00:00")
+
+
+def test_a_sequence_plate_gets_the_sound_of_its_separate_audio_file(tmp_path):
+    """shot.toml's `audio`: an EXR/PNG plate has no sound of its own; its WAV's time 0 is the first frame."""
+    fps = Fraction(24000, 1001)
+    make_plate(tmp_path, fps)  # writes src/src.NNNN.png and click.wav (click on CLICK_INDEX)
+    clip = make_review_clip(tmp_path / "src" / "src.%04d.png", tmp_path / "seq.mp4", burn_in="", fps=fps,
+                            audio=tmp_path / "click.wav")
+    frames, _, codec, samples, start, rate = decode(clip.mp4)
+    assert codec == "aac" and len(frames) == FRAMES
+    assert abs(click_time(samples, start, rate) - float(CLICK_INDEX / fps)) < float(1 / fps)
