@@ -219,7 +219,8 @@ def _review(layout: ShotLayout, config: RunConfig, models: tuple[str, ...]) -> l
 
         shot = _shot(layout, config.settings)
         return make_review_clip(shot.plate, layout.plate_clip, burn_in=shot.name, first_frame=shot.first_frame,
-                                fps=shot.fps, colour=shot.display_transform(), progress=progress)
+                                fps=shot.fps, colour=shot.display_transform(), audio=shot.audio,
+                                progress=progress)
 
     return [Step("review", f"{_label(layout)}: plate review clip", layout.plate_clip, layout.plate_clip.is_file,
                  plate_clip)]

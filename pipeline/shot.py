@@ -15,6 +15,8 @@ Format (schema_version 1)::
     last_frame = 1096
     fps = "24000/1001"                  # a ratio, an integer, or a shorthand such as 23.976
     plate = "plate/plate.%04d.png"      # image sequence or video
+    audio = "plate/plate.wav"           # optional: the plate's sound, its time 0 at first_frame (default: a
+                                        # video plate's own sound); review clips carry it
     head_track = "tracks/plate.chan"    # head pose in the camera's frame, Nuke .chan conventions (or head_track
                                         # JSON); not there yet: the track stage solves it from the plate
     camera = "tracks/camera.json"       # intrinsics of the plate camera
@@ -189,6 +191,7 @@ class Shot:
     sources: tuple[Source, ...] = ()
     cg_passes: Path | None = None
     truth: Truth | None = None
+    audio: Path | None = None  # a separate sound file of the plate (a sequence has none of its own)
     config: ShotConfig = field(default_factory=default_shot_config)
 
     @property
@@ -198,6 +201,11 @@ class Shot:
     def display_transform(self) -> DisplayTransform:
         """The OCIO display transform of the shot's review clips ([colour], a relative config from the shot folder)."""
         return display_transform(self.config.colour, root=self.root)
+
+    @property
+    def sound(self) -> Path:
+        """Where the plate's sound is: the separate audio file, else the plate itself (which may have none)."""
+        return self.audio or self.plate
 
     def variant(self, name: str) -> VariantConfig:
         """The [[variants]] table `name`; an InputError listing the defined ones when there is none."""
@@ -355,7 +363,7 @@ def shot_from_dict(data: dict[str, Any], *, root: Path, where: str) -> Shot:
         raise InputError(f"{where}: unknown table(s) {', '.join(unknown)}; known: {', '.join(sorted(known))}")
     table = _table(data, "shot", where, required=True)
     w = f"{where} [shot]"
-    _no_unknown(table, {"name", "first_frame", "last_frame", "fps", "plate", "head_track", "camera",
+    _no_unknown(table, {"name", "first_frame", "last_frame", "fps", "plate", "audio", "head_track", "camera",
                         "rotation_order"}, w)
     first, last = _int(table, "first_frame", w), _int(table, "last_frame", w)
     if last < first:
@@ -395,7 +403,7 @@ def shot_from_dict(data: dict[str, Any], *, root: Path, where: str) -> Shot:
                 fps=parse_fps(table["fps"], source=f"{w} fps"), plate=_path(table, "plate", root, w, required=True),
                 head_track=_path(table, "head_track", root, w, required=True, solvable=True), camera=camera,
                 rotation_order=rotation_order, cameras=cameras, sources=sources,
-                cg_passes=_path(cg, "passes", root, f"{where} [cg]"), truth=truth,
+                cg_passes=_path(cg, "passes", root, f"{where} [cg]"), truth=truth, audio=_path(table, "audio", root, w),
                 config=shot_config(data, where=where))
 
 

@@ -31,7 +31,8 @@ class SequenceAdmin(admin.ModelAdmin):
 
 @admin.register(m.Shot)
 class ShotAdmin(admin.ModelAdmin):
-    list_display = ["__str__", "coloured_status", "frame_start", "frame_end", "fps_num", "fps_den", "due_date"]
+    list_display = ["__str__", "coloured_status", "frame_start", "frame_end", "fps_num", "fps_den", "start_timecode",
+                    "due_date"]
     list_filter = ["status", "sequence__project", "sequence"]
     search_fields = ["code", "sequence__code"]
     readonly_fields = ["status", "held_from"]  # status moves only through the services (audited)

@@ -19,6 +19,8 @@ from django.db import models
 from django.db.models import F, Q
 from django.db.models.fields.json import KeyTextTransform
 
+from pipeline.errors import MediaError
+from pipeline.media.timecode import check_timecode
 from review.choices import (
     JOB_STATE_ACTIVE,
     RENDER_STATE_ACTIVE,
@@ -146,6 +148,10 @@ class Shot(models.Model):
     frame_end = models.IntegerField(default=1001)
     fps_num = models.PositiveIntegerField(default=24)
     fps_den = models.PositiveIntegerField(default=1)
+    start_timecode = models.CharField(
+        max_length=11, blank=True,
+        help_text="timecode of the first frame, HH:MM:SS:FF (HH:MM:SS;FF drop-frame at 29.97/59.94); "
+                  "taken from the plate's metadata when it has one; empty counts from 00:00:00:00")
     plate_clip = models.FileField(upload_to=upload_plate, blank=True, max_length=300)
     status = models.CharField(max_length=32, choices=ShotStatus.choices, default=ShotStatus.WAITING, db_index=True)
     held_from = models.CharField(max_length=32, choices=ShotStatus.choices, blank=True,
@@ -188,6 +194,11 @@ class Shot(models.Model):
     def clean(self) -> None:
         if self.frame_end is not None and self.frame_start is not None and self.frame_end < self.frame_start:
             raise ValidationError({"frame_end": f"last frame {self.frame_end} is before first frame {self.frame_start}"})
+        if self.start_timecode and self.fps_num and self.fps_den:
+            try:
+                self.start_timecode = check_timecode(self.start_timecode, self.fps, source=f"shot {self}")
+            except MediaError as exc:
+                raise ValidationError({"start_timecode": str(exc)}) from None
 
 
 def version_name(version: int) -> str:

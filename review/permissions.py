@@ -40,7 +40,7 @@ S, A, P, PL = Role.SUPERVISOR, Role.ARTIST, Role.PRODUCER, Role.PIPELINE
 MATRIX: dict[Action, tuple[frozenset[Role], str]] = {
     Action.VIEW: (frozenset({S, A, P, PL}), "see the project's shots, variants, notes, edits, renders, activity, board"),
     Action.SHOT_CREATE: (frozenset({S, P, PL}), "create sequences and shots"),
-    Action.SHOT_UPDATE: (frozenset({S, P}), "change a shot's due date, assignees, description"),
+    Action.SHOT_UPDATE: (frozenset({S, P}), "change a shot's due date, assignees, description, start timecode"),
     Action.SHOT_HOLD: (frozenset({S, P}), "put a shot on hold, omit it, or bring it back"),
     Action.SHOT_TRAINING: (frozenset({S, PL}), "move a shot between waiting and training"),
     Action.ENGINE_RUN: (frozenset({S, PL}), "run the engine on a shot (train, convert) and retry those jobs"),

@@ -13,6 +13,7 @@ urlpatterns = [
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
     path("", views.board, name="board"),
     path("board.csv", views.board_csv, name="board-csv"),
+    path("actions/", views.actions, name="actions"),
     path("shots/<int:shot_id>/", views.shot_page, name="shot"),
     path("shots/<int:shot_id>/status", views.shot_status_form, name="shot-status"),
     path("shots/<int:shot_id>/notes", views.shot_note_form, name="shot-note"),

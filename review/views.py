@@ -19,6 +19,7 @@ from review.choices import DecisionVerdict, ShotStatus
 from review.errors import Conflict, MediaUnwritable, UploadRejected
 from review.models import Edit
 from review.permissions import Action, allowed, require, role_label, roles_summary
+from review.selectors import actions as action_sel
 from review.selectors import shots as sel
 from review.selectors.notes_export import notes_export
 from review.services import edits as edit_services
@@ -59,6 +60,24 @@ def board(request: HttpRequest) -> HttpResponse:
         "board": data, "filters": filters, "projects": projects, "statuses": ShotStatus,
         "query": request.GET.urlencode() if status == 200 else "", "role": roles_summary(request.user)},
         status=status)
+
+
+@login_required
+def actions(request: HttpRequest) -> HttpResponse:
+    """The producer's list of shots that need action, per person and due week; filters and sort in the URL."""
+    q = request.GET
+    raw = {"project": q.get("project", ""), "sequence": q.get("sequence", ""), "status": q.getlist("status"),
+           "assignee": q.get("assignee", ""), "overdue": q.get("overdue", ""), "needs": q.get("needs", ""),
+           "sort": q.get("sort", "")}
+    status = 200
+    try:
+        data = action_sel.shot_actions(user=request.user, filters=raw)
+    except ValidationError as exc:  # everything, unfiltered, under what was wrong
+        messages.error(request, "; ".join(exc.messages))
+        data, status = action_sel.shot_actions(user=request.user), 400
+    return render(request, "review/actions.html", {
+        "board": data, "filters": data.filters, "projects": sel.project_list(user=request.user),
+        "needs": action_sel.NEEDS, "sorts": action_sel.SORTS, "statuses": ShotStatus}, status=status)
 
 
 @login_required

@@ -183,6 +183,7 @@ export class ShotApp {
       "set-out": () => p.setOut(p.target),
       "clear-in-out": () => { p.setIn(null); p.setOut(null); },
       "toggle-loop": () => p.toggleLoop(),
+      "toggle-mute": () => p.toggleMute(),
       slower: () => p.changeSpeed(-1),
       faster: () => p.changeSpeed(1),
       "views-1": () => p.setViewCount(1),

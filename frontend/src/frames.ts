@@ -71,16 +71,3 @@ export function clampFrame(frame: number, range: FrameRange): number {
 export function rangeLength(range: FrameRange): number {
   return range.end - range.start + 1;
 }
-
-/** Non-drop SMPTE-style timecode of a frame counted from the shot's first frame (HH:MM:SS:FF). */
-export function frameToTimecode(frame: number, first: number, rate: Rate): string {
-  const base = Math.round(rate.num / rate.den);
-  let n = Math.max(0, frame - first);
-  const ff = n % base;
-  n = Math.floor(n / base);
-  const ss = n % 60;
-  n = Math.floor(n / 60);
-  const mm = n % 60;
-  const hh = Math.floor(n / 60);
-  return [hh, mm, ss, ff].map((v) => String(v).padStart(2, "0")).join(":");
-}

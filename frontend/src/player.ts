@@ -3,7 +3,8 @@
  * speed), compare modes (side by side, wipe, A/B) and the loupe. views[0] is the master clock: the frame
  * shown in the transport is the one the master has painted; the other views follow it by frame.
  */
-import { clampFrame, frameToTimecode, rateLabel } from "./frames";
+import { clampFrame, rateLabel } from "./frames";
+import { frameToTimecode, looksLikeTimecode, timecodeToFrame } from "./timecode";
 import { h, replaceChildren } from "./dom";
 import { faceAt, versionsLatestFirst, type Shot } from "./shot";
 import { renderDrawing, type Drawing } from "./strokes";
@@ -50,6 +51,9 @@ export class Player {
   private playBtn!: HTMLButtonElement;
   private inOutLabel!: HTMLSpanElement;
   private loopBtn!: HTMLButtonElement;
+  private muteBtn!: HTMLButtonElement;
+  /** The person's mute toggle. Sound plays only at 1x forwards, from the master view (the clips carry the plate's sound). */
+  private soundWanted = true;
   private speedSel!: HTMLSelectElement;
   private modeBtns: Record<string, HTMLButtonElement> = {};
   private countBtns: HTMLButtonElement[] = [];
@@ -396,7 +400,13 @@ export class Player {
         const master = this.master;
         if (this.direction !== 1 || !master) return;
         master.video.playbackRate = speed;
-        void master.video.play().catch((e) => console.warn("playback refused", e));
+        this.updateSound();
+        void master.video.play().catch((e: Error) => {
+          if (e.name !== "NotAllowedError" || master.video.muted) return console.warn("playback refused", e);
+          // the browser refuses sound before the page has had a click or key: play silently instead
+          master.video.muted = true;
+          void master.video.play().catch((again) => console.warn("playback refused", again));
+        });
       });
     } else {
       this.reverseTick();
@@ -458,6 +468,23 @@ export class Player {
     for (const fn of this.frameListeners) fn(this.frame);
   }
 
+  toggleMute(): void {
+    this.soundWanted = !this.soundWanted;
+    this.updateTransport();
+  }
+
+  /** Sound only while playing forwards at 1x, and only the master view's: scrubbing, stepping, shuttling,
+   * reverse and other speeds are silent, as a sound editor's transport is. */
+  private updateSound(): void {
+    const audible = this.soundWanted && this.direction === 1 && this.speed === 1;
+    const master = this.master;
+    for (const v of this.views) v.video.muted = !(audible && v === master);
+    this.muteBtn.textContent = this.soundWanted ? "♪ Sound" : "♪ Muted";
+    this.muteBtn.classList.toggle("on", this.soundWanted);
+    this.muteBtn.setAttribute("aria-pressed", String(!this.soundWanted));
+    this.muteBtn.dataset.audible = String(audible);
+  }
+
   toggleLoop(): void {
     this.loop = !this.loop;
     this.updateTransport();
@@ -485,20 +512,22 @@ export class Player {
       h("button", { class: "fr-btn", type: "button", title, onclick, ...extra }, label);
     this.playBtn = btn("▶", "Play / pause (Space)", () => this.togglePlay(), { "data-testid": "play" });
     this.frameOut = h("input", {
-      class: "fr-frame-number", "data-testid": "frame", title: "Frame on screen; type a frame and press Enter to go there",
-      value: String(this.frame), inputmode: "numeric",
+      class: "fr-frame-number", "data-testid": "frame",
+      title: "Frame on screen; type a frame (1013) or a timecode (01:00:00:12 or 01:00:00;12) and press Enter to go there",
+      value: String(this.frame),
       onkeydown: (ev: KeyboardEvent) => {
         ev.stopPropagation();
         if (ev.key === "Enter") {
-          const f = parseInt(this.frameOut.value, 10);
-          if (Number.isFinite(f)) void this.goTo(f);
-          this.frameOut.blur();
+          if (this.goToTyped(this.frameOut.value)) this.frameOut.blur();
+          else this.frameOut.reportValidity(); // stays in the box, with the reason, to be corrected
         }
       },
     });
     this.frameInfo = h("span", { class: "fr-frame-info" });
     this.inOutLabel = h("span", { class: "fr-inout", "data-testid": "in-out" });
     this.loopBtn = btn("⟲ Loop", "Loop over in / out (P)", () => this.toggleLoop());
+    this.muteBtn = btn("♪ Sound", "Sound on / off (M); it plays at 1x only, silent while scrubbing or stepping",
+      () => this.toggleMute(), { "data-testid": "mute", "aria-label": "Mute" });
     this.speedSel = h("select", {
       class: "fr-speed", title: "Playback speed ([ and ])", "aria-label": "Playback speed",
       onchange: () => {
@@ -522,20 +551,39 @@ export class Player {
       h("div", { class: "fr-group" },
         btn("In", "Set in point (I)", () => this.setIn(this.target)),
         btn("Out", "Set out point (O)", () => this.setOut(this.target)),
-        this.inOutLabel, this.loopBtn, this.speedSel));
+        this.inOutLabel, this.loopBtn, this.speedSel, this.muteBtn));
+  }
+
+  /** Go to what was typed in the frame box: a frame number, or a timecode in the shot's counting. False, with
+   * the reason as the box's validity message, when it names no frame. */
+  private goToTyped(text: string): boolean {
+    try {
+      const frame = looksLikeTimecode(text)
+        ? timecodeToFrame(text, this.range.start, this.shot.start_timecode, this.shot.rate)
+        : text.trim() === "" ? NaN : Number(text.trim());
+      if (!Number.isInteger(frame)) throw new Error(`${JSON.stringify(text)} is neither a frame (1013) nor a timecode (01:00:00:12)`);
+      this.frameOut.setCustomValidity("");
+      void this.goTo(frame);
+      return true;
+    } catch (err) {
+      this.frameOut.setCustomValidity((err as Error).message);
+      return false;
+    }
   }
 
   updateTransport(): void {
     if (document.activeElement !== this.frameOut) this.frameOut.value = String(this.frame);
     const { start, end } = this.range;
-    this.frameInfo.textContent = `${frameToTimecode(this.frame, start, this.shot.rate)} · ${rateLabel(this.shot.rate)} fps`;
-    this.frameInfo.title = `Shot frames ${start}–${end}, ${this.shot.rate.num}/${this.shot.rate.den} fps; timecode counted from ${start}`;
+    const origin = this.shot.start_timecode || "00:00:00:00";
+    this.frameInfo.textContent = `${frameToTimecode(this.frame, start, origin, this.shot.rate)} · ${rateLabel(this.shot.rate)} fps`;
+    this.frameInfo.title = `Shot frames ${start}–${end}, ${this.shot.rate.num}/${this.shot.rate.den} fps; frame ${start} is ${origin}`;
     this.playBtn.textContent = this.direction === 0 ? "▶" : "❚❚";
     this.playBtn.classList.toggle("on", this.direction !== 0);
     const inTxt = this.inPoint ?? "—";
     const outTxt = this.outPoint ?? "—";
     this.inOutLabel.textContent = `${inTxt} → ${outTxt}`;
     this.loopBtn.classList.toggle("on", this.loop);
+    this.updateSound();
     this.speedSel.value = String(this.speed);
   }
 }

@@ -126,6 +126,8 @@ export interface Shot {
   status_label: string;
   range: FrameRange;
   rate: Rate;
+  /** Timecode of the shot's first frame ("" = 00:00:00:00), from the plate's metadata or set on the shot. */
+  start_timecode: string;
   plate: { clip_url: string } | null;
   variants: Variant[];
   approved_ranges: ApprovedRange[];
@@ -218,6 +220,7 @@ export function parseShot(raw: unknown): Shot {
     status_label: String(o.status_label ?? o.status ?? ""),
     range,
     rate,
+    start_timecode: typeof o.start_timecode === "string" ? o.start_timecode : "",
     plate,
     variants,
     approved_ranges: (o.approved_ranges as ApprovedRange[]) ?? [],

@@ -35,6 +35,9 @@ def register(subparsers: argparse._SubParsersAction) -> None:
                         help="number of a video's first frame (default 1001; sequences keep their own)")
     review.add_argument("--fps", default=None, help="frame rate as a ratio (24000/1001) or number; needed for "
                                                     "sequences whose frames carry none")
+    review.add_argument("--audio", default=None, metavar="PLATE",
+                        help="keep this file's sound (the plate's, AAC, its time 0 at the first frame); "
+                             "default: a video INPUT keeps its own")
     review.set_defaults(func=_review_clip)
 
 
@@ -51,7 +54,8 @@ def _review_clip(args: argparse.Namespace) -> int:
     from pipeline.media.review import make_review_clip
 
     burn_in = Path(args.input).name if args.burn_in == "" else args.burn_in
-    result = make_review_clip(args.input, args.output, burn_in=burn_in, first_frame=args.first_frame, fps=args.fps)
+    result = make_review_clip(args.input, args.output, burn_in=burn_in, first_frame=args.first_frame, fps=args.fps,
+                              audio=args.audio)
     print(f"{result.mp4}: {result.frame_count} frames {result.width}x{result.height} at {fps_text(result.fps)} fps "
           f"(thumbnail {result.thumbnail.name}, filmstrip {result.filmstrip.name})")
     return 0

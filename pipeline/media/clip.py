@@ -63,6 +63,7 @@ class Clip(FrameSpan):
     pixel_aspect: Fraction
     linear: bool  # True when frames hold linear light (EXR), False when display-encoded (PNG, JPEG, video)
     _reader: FrameReader = field(repr=False, compare=False)
+    timecode: str = ""  # the first frame's SMPTE timecode from the file's metadata ("" when it carries none)
 
     def read(self, frame: int, *, srgb_decode: bool = False) -> np.ndarray:
         """Frame `frame` (a plate frame number) as float32 HxWxC.
@@ -97,7 +98,7 @@ class Clip(FrameSpan):
         return {"path": str(self.path), "kind": self.kind, "codec": self.codec, "width": self.width,
                 "height": self.height, "pixel_aspect": fps_text(self.pixel_aspect), "fps": fps_text(self.fps),
                 "first_frame": self.first_frame, "last_frame": self.last_frame, "frame_count": self.frame_count,
-                "linear": self.linear}
+                "timecode": self.timecode or None, "linear": self.linear}
 
     def close(self) -> None:
         self._reader.close()

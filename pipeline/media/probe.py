@@ -21,7 +21,8 @@ def probe(path: str | os.PathLike, *, first_frame: int = 1001) -> dict[str, Any]
     """Describe a video, a sequence (pattern or any frame) or a single unnumbered image.
 
     Keys: path, kind ("video", "sequence", "image"), codec, width, height, pixel_aspect and fps as
-    "num/den" strings (fps None when unknown), first_frame, last_frame, frame_count.
+    "num/den" strings (fps None when unknown), first_frame, last_frame, frame_count, and timecode (the
+    first frame's SMPTE timecode from a video's metadata, None when it has none).
     """
     p = Path(path)
     if is_sequence_pattern(p) or (p.is_file() and sniff_format(p) is not None and _numbered(p)):
@@ -30,7 +31,7 @@ def probe(path: str | os.PathLike, *, first_frame: int = 1001) -> dict[str, Any]
         width, height = image_size(p)
         return {"path": str(p), "kind": "image", "codec": sniff_format(p), "width": width, "height": height,
                 "pixel_aspect": "1/1", "fps": None, "first_frame": first_frame, "last_frame": first_frame,
-                "frame_count": 1}
+                "frame_count": 1, "timecode": None}
     with open_clip(p, first_frame=first_frame) as clip:
         info = clip.info()
     del info["linear"]
@@ -50,4 +51,4 @@ def _probe_sequence(path: Path) -> dict[str, Any]:
     codec, fps, pixel_aspect = sequence_rate(seq)
     return {"path": str(seq.pattern), "kind": "sequence", "codec": codec, "width": seq.width, "height": seq.height,
             "pixel_aspect": fps_text(Fraction(pixel_aspect)), "fps": None if fps is None else fps_text(fps),
-            "first_frame": seq.first_frame, "last_frame": seq.last_frame, "frame_count": len(seq.frames)}
+            "first_frame": seq.first_frame, "last_frame": seq.last_frame, "frame_count": len(seq.frames), "timecode": None}

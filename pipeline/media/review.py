@@ -5,8 +5,9 @@ lands on the exact frame quickly), faststart (playable while downloading), the c
 ratio, even dimensions (odd ones are padded on the right/bottom, never scaled) and the pixel aspect as
 its sample aspect ratio. Linear EXR frames go through an OpenColorIO display and view
 (`pipeline.media.colour`: the show's config, else OCIO's built-in ACES config), recorded in the clip's layout
-JSON; PNG/JPEG/video frames are already display-encoded. Frames are piped raw into the bundled ffmpeg (imageio-ffmpeg), so nothing but the
-Python packages is needed.
+JSON; PNG/JPEG/video frames are already display-encoded. Frames are piped raw into the bundled ffmpeg
+(imageio-ffmpeg), so nothing but the Python packages is needed. A plate's sound is kept: AAC muxed beside the
+video without touching it (`pipeline.media.audio`).
 
 Seeking convention, shared with the review player: frame N of a clip whose first frame is F is shown
 at time `(N - F + 0.5) / fps` seconds, the middle of its display interval (see `frame_time`).
@@ -33,6 +34,7 @@ import numpy as np
 from pipeline.artifacts import Artifact, write_manifest
 from pipeline.atomic import atomic_path
 from pipeline.errors import MediaError
+from pipeline.media.audio import mux_audio, plate_audio
 from pipeline.media.burnin import draw_burn_in
 from pipeline.media.clip import Clip, FrameSpan, open_clip
 from pipeline.media.colour import DisplayTransform, display_transform
@@ -116,24 +118,31 @@ def read_filmstrip_layout(path: str | os.PathLike) -> dict[str, Any]:
 
 def make_review_clip(source: str | os.PathLike | Clip, out_mp4: str | os.PathLike, *, burn_in: str | None = None,
                      first_frame: int | None = None, fps: Fraction | str | None = None,
-                     colour: DisplayTransform | None = None, progress: ProgressCallback | None = None) -> ReviewClip:
+                     colour: DisplayTransform | None = None, audio: str | os.PathLike | None = None,
+                     progress: ProgressCallback | None = None) -> ReviewClip:
     """Encode `source` (a clip, a video or a sequence) as a review MP4 with thumbnail and filmstrip.
 
     `burn_in` burns the frame number (text and machine-readable code) and, when not empty, the shot
     name. `first_frame` numbers a video's frames (sequences keep theirs); `fps` overrides or supplies
     the rate (both only used when `source` is a path). `colour` shows linear frames (the built-in
-    config's default when None). All four outputs appear together, or none of them (and nothing they
-    replace is lost).
+    config's default when None). `audio` is a file (the plate) whose sound the clip keeps, its time 0 at
+    the first frame; by default a video source keeps its own sound. All four outputs appear together, or
+    none of them (and nothing they replace is lost).
     """
     if isinstance(source, Clip):
-        return _encode(source, out_mp4, burn_in, colour, progress)
+        return _encode(source, out_mp4, burn_in, colour, audio, progress)
     with open_clip(source, first_frame=1001 if first_frame is None else first_frame, fps=fps) as clip:
-        return _encode(clip, out_mp4, burn_in, colour, progress)
+        return _encode(clip, out_mp4, burn_in, colour, audio, progress)
 
 
 def _encode(clip: Clip, out_mp4: str | os.PathLike, burn_in: str | None, colour: DisplayTransform | None,
-            progress: ProgressCallback | None) -> ReviewClip:
+            audio: str | os.PathLike | None, progress: ProgressCallback | None) -> ReviewClip:
     transform = (colour or display_transform()) if clip.linear else None
+    sound = plate_audio(clip.path) if audio is None and clip.kind == "video" else None
+    if audio is not None:
+        sound = plate_audio(audio)
+        if sound is None:
+            raise MediaError(f"{audio}: has no sound to put in the review clip {out_mp4}; give a plate with audio")
     mp4, thumb_path, strip_path, layout_path = review_paths(out_mp4)
     width, height = clip.width + clip.width % 2, clip.height + clip.height % 2
     layout = FilmstripLayout.plan(clip.frame_count, clip.width, clip.height, clip.pixel_aspect)
@@ -144,7 +153,7 @@ def _encode(clip: Clip, out_mp4: str | os.PathLike, burn_in: str | None, colour:
     with ExitStack() as outputs:
         tmp_mp4, tmp_thumb, tmp_strip, tmp_layout = (outputs.enter_context(atomic_path(p))
                                                      for p in (mp4, thumb_path, strip_path, layout_path))
-        encoder = _start_ffmpeg(tmp_mp4, width, height, clip.fps, clip.pixel_aspect)
+        encoder = _start_ffmpeg(tmp_mp4, width, height, clip.fps, clip.pixel_aspect, clip.timecode)
         frames = outputs.enter_context(contextlib.closing(_read_ahead(clip, transform)))
         try:
             with progress_bar(clip.frame_count, "review clip", callback=progress) as bar:
@@ -169,6 +178,8 @@ def _encode(clip: Clip, out_mp4: str | os.PathLike, burn_in: str | None, colour:
             if encoder.poll() is None:
                 encoder.kill()
                 encoder.wait()
+        if sound is not None:
+            mux_audio(tmp_mp4, sound, duration=clip.frame_count / clip.fps, timecode=clip.timecode)
         assert thumbnail is not None
         thumb_width = min(THUMBNAIL_WIDTH, clip.width)
         thumb_height = max(1, round(thumb_width * clip.height / (clip.width * clip.pixel_aspect)))
@@ -222,22 +233,24 @@ def ffmpeg_exe() -> str:
     return imageio_ffmpeg.get_ffmpeg_exe()
 
 
-def h264_review_output(stream, out: str | os.PathLike, pixel_aspect: Fraction = Fraction(1)):
-    """The ffmpeg-python output of a review MP4 for an RGB input stream: BT.709 limited range, SAR, H.264.
+def h264_review_output(stream, out: str | os.PathLike, pixel_aspect: Fraction = Fraction(1), timecode: str = ""):
+    """The ffmpeg-python output of a review MP4 for an RGB input stream: BT.709 limited range, SAR, H.264;
+    `timecode` (the plate's, of its first frame) is kept so the site reads the shot's start timecode from it.
 
     Shared with the benchmark, which encodes PNG frames with exactly these settings as its baseline.
     """
     stream = (stream.filter("scale", out_color_matrix="bt709", out_range="tv")
               .filter("setparams", color_primaries="bt709", color_trc="bt709", colorspace="bt709", range="tv")
               .filter("setsar", f"{pixel_aspect.numerator}/{pixel_aspect.denominator}"))
-    return stream.output(str(out), f="mp4", **H264_OUTPUT_ARGS).global_args("-nostdin", "-loglevel", "error")
+    extra = {"timecode": timecode} if timecode else {}
+    return stream.output(str(out), f="mp4", **H264_OUTPUT_ARGS, **extra).global_args("-nostdin", "-loglevel", "error")
 
 
-def _start_ffmpeg(out: Path, width: int, height: int, fps: Fraction, pixel_aspect: Fraction):
+def _start_ffmpeg(out: Path, width: int, height: int, fps: Fraction, pixel_aspect: Fraction, timecode: str):
     import ffmpeg
 
     raw = ffmpeg.input("pipe:", format="rawvideo", pix_fmt="rgb24", s=f"{width}x{height}", framerate=fps_text(fps))
-    output = h264_review_output(raw, out, pixel_aspect)
+    output = h264_review_output(raw, out, pixel_aspect, timecode)
     return output.overwrite_output().run_async(cmd=ffmpeg_exe(), pipe_stdin=True, pipe_stderr=True)
 
 

@@ -17,6 +17,7 @@ import numpy as np
 from pipeline.errors import MediaError
 from pipeline.media.clip import Clip
 from pipeline.media.image import decode_srgb_colour
+from pipeline.media.timecode import check_timecode
 
 log = logging.getLogger(__name__)
 
@@ -51,12 +52,28 @@ def open_video(path: Path, *, first_frame: int, fps: Fraction | None) -> Clip:
         count = _count_frames(container, stream, path, first_frame)
         aspect = stream.sample_aspect_ratio
         reader = _VideoReader(path, container, stream, Fraction(rate or fps))
+        timecode = _start_timecode(container, path, fps)
     except BaseException:
         container.close()
         raise
     return Clip(path=path, kind="video", codec=ctx.name, first_frame=first_frame, frame_count=count, fps=fps,
                 width=ctx.width, height=ctx.height, pixel_aspect=Fraction(aspect) if aspect else Fraction(1),
-                linear=False, _reader=reader)
+                linear=False, _reader=reader, timecode=timecode)
+
+
+def _start_timecode(container: av.container.InputContainer, path: Path, fps: Fraction) -> str:
+    """The `timecode` tag ffmpeg reads from a MOV's tmcd track or an MP4/MXF's metadata, checked at the clip's
+    rate; a tag that cannot exist at that rate is reported and left out rather than shown wrong."""
+    tags = [container.metadata, *(stream.metadata for stream in container.streams)]
+    # Matroska writes its tags upper-case (TIMECODE)
+    text = next((value for t in tags for key, value in t.items() if key.lower() == "timecode" and value), "")
+    if not text:
+        return ""
+    try:
+        return check_timecode(text, fps, source=path)
+    except MediaError as exc:
+        log.warning("%s; its timecode is ignored, set the shot's start timecode by hand", exc)
+        return ""
 
 
 def _count_frames(container: av.container.InputContainer, stream: av.video.stream.VideoStream, path: Path,

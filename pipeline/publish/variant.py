@@ -18,9 +18,10 @@ from typing import Any
 
 from pipeline.artifacts import Artifact
 from pipeline.errors import InputError
+from pipeline.media.audio import clip_sound_add
 from pipeline.media.review import read_filmstrip_layout, review_paths
 from pipeline.models.registry import list_models
-from pipeline.shot import ShotLayout
+from pipeline.shot import ShotLayout, load_shot
 
 VARIANT_FILE = "variant.json"
 REVIEW_VARIANT = Artifact("review_variant", 1, VARIANT_FILE, missing="convert the variant first")
@@ -37,13 +38,17 @@ class VariantToPublish:
 
 def write_review_variant(shot_root: str | os.PathLike, converted: str | os.PathLike) -> Path | None:
     """The reviewable variant of a converted variant (its folder or converted.json), pointing at its review clip
-    and carrying its record and per-frame QC. None when the variant has no review clip."""
+    and carrying its record and per-frame QC. None when the variant has no review clip. The clip gets the
+    plate's sound when the plate has some, so the supervisor judges every variant against the music."""
     from pipeline.convert.converted import frame_dicts, read_converted
 
     data = read_converted(converted)
     if not data.review_clip:
         return None
-    folder = ShotLayout(Path(shot_root)).review_variant(data.name)
+    layout = ShotLayout(Path(shot_root))
+    folder = layout.review_variant(data.name)
+    if layout.shot_file.is_file():
+        clip_sound_add(data.folder / data.review_clip, load_shot(layout.shot_file).sound)
     record = data.record
     kind = record.get("model") if record.get("model") in list_models() else "other"
     clip = Path(os.path.relpath(data.folder / data.review_clip, folder))

@@ -50,7 +50,8 @@ class ShotListSerializer(serializers.ModelSerializer):
     class Meta:
         model = Shot
         fields = ["id", "project", "sequence", "sequence_id", "code", "status", "status_label", "status_colour",
-                  "frame_start", "frame_end", "fps_num", "fps_den", "due_date", "assignees", "variant_count",
+                  "frame_start", "frame_end", "fps_num", "fps_den", "start_timecode", "due_date", "assignees",
+                  "variant_count",
                   "open_notes"]
 
     def get_status_colour(self, shot: Shot) -> str:
@@ -349,11 +350,15 @@ class ShotCreateIn(StrictInput):
     fps_den = serializers.IntegerField(min_value=1, max_value=FRAME_RANGE["max_value"], default=1)
     description = serializers.CharField(required=False, allow_blank=True, default="")
     due_date = serializers.DateField(required=False, allow_null=True, default=None)
+    start_timecode = serializers.CharField(required=False, allow_blank=True, default="", max_length=11,
+                                           help_text="HH:MM:SS:FF, or HH:MM:SS;FF drop-frame at 29.97/59.94")
 
 
 class ShotUpdateIn(StrictInput):
     due_date = serializers.DateField(required=False, allow_null=True)
     description = serializers.CharField(required=False, allow_blank=True)
+    start_timecode = serializers.CharField(required=False, allow_blank=True, max_length=11,
+                                           help_text="HH:MM:SS:FF, or HH:MM:SS;FF drop-frame at 29.97/59.94")
     assignees = serializers.ListField(child=serializers.CharField(), required=False,
                                       help_text="user names")
 

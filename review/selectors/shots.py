@@ -196,8 +196,20 @@ def latest_edit(shot: Shot) -> Edit | None:
     return edits[0] if edits else None
 
 
+class StatusShown:
+    """The label and colour of a row's shot `status`, as the board and the needs-action list show them."""
+
+    @property
+    def status_label(self) -> str:
+        return ShotStatus(self.status).label
+
+    @property
+    def status_colour(self) -> str:
+        return ShotStatus(self.status).colour
+
+
 @dataclass(frozen=True)
-class BoardRow:
+class BoardRow(StatusShown):
     """One shot on the board: plain values (no model instances, so 500 rows stay cheap to fetch and render)."""
 
     id: int
@@ -228,14 +240,6 @@ class BoardRow:
     @property
     def name(self) -> str:
         return f"{self.project}/{self.sequence}/{self.code}"
-
-    @property
-    def status_label(self) -> str:
-        return ShotStatus(self.status).label
-
-    @property
-    def status_colour(self) -> str:
-        return ShotStatus(self.status).colour
 
 
 @dataclass

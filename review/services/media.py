@@ -43,6 +43,7 @@ class ClipInfo:
     height: int
     codec: str
     suffix: str
+    timecode: str = ""  # the first frame's timecode from the clip's metadata, "" when it has none
 
 
 def upload_size_check(size: int | None, *, what: str) -> None:
@@ -90,7 +91,8 @@ def clip_probe(path: Path, *, name: str) -> ClipInfo:
                              f"({info['codec']}), not a video; upload an MP4 or MOV clip")
     suffix = Path(name).suffix.lower()
     return ClipInfo(frames=info["frame_count"], fps=Fraction(info["fps"]), width=info["width"],
-                    height=info["height"], codec=info["codec"], suffix=suffix if suffix in _CLIP_SUFFIXES else ".mp4")
+                    height=info["height"], codec=info["codec"], suffix=suffix if suffix in _CLIP_SUFFIXES else ".mp4",
+                    timecode=info.get("timecode") or "")
 
 
 @contextlib.contextmanager

@@ -116,7 +116,7 @@ def sequence_create(*, project: Project, code: str, actor: Any, name: str = "") 
 @transaction.atomic
 def shot_create(*, project: Project, sequence_code: str, code: str, actor: Any, frame_start: int = 1001,
                 frame_end: int = 1001, fps_num: int = 24, fps_den: int = 1, description: str = "",
-                due_date: date | None = None) -> Shot:
+                due_date: date | None = None, start_timecode: str = "") -> Shot:
     """Create a shot in the project's sequence `sequence_code` (made too when new)."""
     require(actor, project.id, Action.SHOT_CREATE)
     sequence = Sequence.objects.filter(project=project, code=sequence_code).first()
@@ -125,7 +125,7 @@ def shot_create(*, project: Project, sequence_code: str, code: str, actor: Any, 
     if sequence.shots.filter(code=code).exists():
         raise Conflict(f"shot {sequence}/{code} exists already")
     shot = Shot(sequence=sequence, code=code, frame_start=frame_start, frame_end=frame_end, fps_num=fps_num,
-                fps_den=fps_den, description=description, due_date=due_date)
+                fps_den=fps_den, description=description, due_date=due_date, start_timecode=start_timecode)
     shot.full_clean()
     shot.save()
     activity_record(shot=shot, actor=actor, verb="shot.created",
@@ -136,9 +136,9 @@ def shot_create(*, project: Project, sequence_code: str, code: str, actor: Any, 
 
 @transaction.atomic
 def shot_update(*, shot: Shot, actor: Any, **changes: Any) -> Shot:
-    """Change schedule fields (due_date, description, assignees as a list of users)."""
+    """Change schedule fields (due_date, description, assignees as a list of users) and the start timecode."""
     require(actor, shot.sequence.project_id, Action.SHOT_UPDATE)
-    unknown = set(changes) - {"due_date", "description", "assignees"}
+    unknown = set(changes) - {"due_date", "description", "assignees", "start_timecode"}
     if unknown:
         raise ValueError(f"cannot change {', '.join(sorted(unknown))} of a shot here")
     assignees = changes.pop("assignees", None)
@@ -174,7 +174,10 @@ def shot_plate_set(*, shot: Shot, actor: Any, clip: Any, role_checked: bool = Fa
                              f"has {shot.frame_count} at {shot.fps_num}/{shot.fps_den}")
     old = shot.plate_clip.name
     shot.plate_clip.save(f"plate{info.suffix}", clip, save=False)
-    shot.save(update_fields=["plate_clip", "updated"])
+    if info.timecode:  # the plate's own timecode is what editorial and sound count in
+        shot.start_timecode = info.timecode
+        shot.full_clean(exclude=["plate_clip"])
+    shot.save(update_fields=["plate_clip", "start_timecode", "updated"])
     if old:
         transaction.on_commit(lambda: shot.plate_clip.storage.delete(old))
     activity_record(shot=shot, actor=actor, verb="plate.published", summary=f"{shot}: plate clip published",

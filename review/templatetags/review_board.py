@@ -37,3 +37,22 @@ def board_rows(shots: Iterable[BoardRow]) -> SafeString:
                                                  percent=int(s.job_progress * 100)) if s.job_kind else "")
         for s in shots)
     return mark_safe(rows or '<tr><td colspan="9" class="empty">No shots match.</td></tr>')
+
+
+@register.simple_tag(takes_context=True)
+def query_with(context: template.Context, **changes: object) -> str:
+    """This page's query string with `changes` applied (a sort link keeps every filter, and vice versa)."""
+    query = context["request"].GET.copy()
+    for name, value in changes.items():
+        if value in ("", None):
+            query.pop(name, None)
+        else:
+            query[name] = str(value)
+    return f"?{query.urlencode()}"
+
+
+@register.simple_tag(takes_context=True)
+def sort_link(context: template.Context, key: str) -> str:
+    """The link of a column heading: sort by `key`, or the other way round when it sorts by it already."""
+    current = context["filters"]["sort"]
+    return query_with(context, sort=f"-{key}" if current == key else key)

@@ -8,13 +8,16 @@ import imageio_ffmpeg
 
 
 def encode_clip(path: Path, *, frames: int = 12, fps: str = "24", size: str = "64x48", faststart: bool = True,
-                colour: str = "testsrc") -> Path:
-    """An H.264 MP4 of `frames` frames at `fps` (a test pattern), GOP 2 like the review clips."""
+                colour: str = "testsrc", timecode: str = "") -> Path:
+    """An H.264 MP4 of `frames` frames at `fps` (a test pattern), GOP 2 like the review clips; `timecode`
+    tags its first frame as a camera or an editor's export does."""
     args = [imageio_ffmpeg.get_ffmpeg_exe(), "-v", "error", "-y", "-f", "lavfi",
             "-i", f"{colour}=size={size}:rate={fps}", "-frames:v", str(frames), "-c:v", "libx264",
             "-pix_fmt", "yuv420p", "-g", "2", "-r", fps]
     if faststart:
         args += ["-movflags", "+faststart"]
+    if timecode:
+        args += ["-timecode", timecode]
     subprocess.run([*args, str(path)], check=True, capture_output=True)
     return path
 

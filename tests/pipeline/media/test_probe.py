@@ -17,14 +17,16 @@ from .conftest import ffmpeg
 def test_probe_sequence_video_and_image(exr_plate, videos, tmp_path):
     assert probe(exr_plate.with_name("plate.1003.exr")) == {
         "path": str(exr_plate), "kind": "sequence", "codec": "exr", "width": 64, "height": 48,
-        "pixel_aspect": "1/1", "fps": "24000/1001", "first_frame": 1001, "last_frame": 1024, "frame_count": 24}
+        "pixel_aspect": "1/1", "fps": "24000/1001", "first_frame": 1001, "last_frame": 1024, "frame_count": 24,
+        "timecode": None}
     assert probe(videos["prores"], first_frame=1) == {
         "path": str(videos["prores"]), "kind": "video", "codec": "prores", "width": 64, "height": 48,
-        "pixel_aspect": "1/1", "fps": "24000/1001", "first_frame": 1, "last_frame": 24, "frame_count": 24}
+        "pixel_aspect": "1/1", "fps": "24000/1001", "first_frame": 1, "last_frame": 24, "frame_count": 24,
+        "timecode": None}
     still = write_image(tmp_path / "still.png", np.zeros((5, 7, 3), np.float32))
     assert probe(still) | {"path": None} == {
         "path": None, "kind": "image", "codec": "png", "width": 7, "height": 5, "pixel_aspect": "1/1",
-        "fps": None, "first_frame": 1001, "last_frame": 1001, "frame_count": 1}
+        "fps": None, "first_frame": 1001, "last_frame": 1001, "frame_count": 1, "timecode": None}
 
 
 def test_probe_judges_content_not_extension(videos, tmp_path):
@@ -84,3 +86,23 @@ def test_probe_sequence_without_rate_reports_none(tmp_path):
         write_image(tmp_path / f"a_{f:03d}.jpg", np.zeros((4, 4, 3), np.float32))
     info = probe(tmp_path / "a_%03d.jpg")
     assert (info["fps"], info["codec"], info["frame_count"], info["first_frame"]) == (None, "jpeg", 2, 5)
+
+
+@pytest.mark.parametrize(("rate", "tag", "suffix", "expected"), [
+    ("24000/1001", "01:00:00:00", ".mov", "01:00:00:00"),
+    ("30000/1001", "00:59:59;28", ".mov", "00:59:59;28"),
+    ("30000/1001", "10:00:00;00", ".mp4", "10:00:00;00"),
+])
+def test_probe_reads_the_plates_start_timecode(tmp_path, rate, tag, suffix, expected):
+    plate = tmp_path / f"plate{suffix}"
+    ffmpeg("-f", "lavfi", "-i", f"testsrc=size=64x48:rate={rate}:duration=0.2", "-c:v", "libx264",
+           "-timecode", tag, str(plate))
+    assert probe(plate)["timecode"] == expected
+
+
+def test_a_plate_timecode_that_cannot_exist_at_its_rate_is_left_out(tmp_path, caplog):
+    plate = tmp_path / "plate.mkv"  # Matroska keeps any tag, so a wrong one can reach us
+    ffmpeg("-f", "lavfi", "-i", "testsrc=size=64x48:rate=25:duration=0.2", "-c:v", "libx264",
+           "-metadata", "timecode=01:00:00;00", str(plate))
+    assert probe(plate)["timecode"] is None
+    assert "plate.mkv: drop-frame timecode" in caplog.text

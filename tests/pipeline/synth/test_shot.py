@@ -59,6 +59,16 @@ def test_load_resolves_paths_and_parses_the_stage_tables(tmp_path):
     assert set(shot.cameras) == {"main", "witness"}
     assert shot.config.train.steps == 10 and shot.truth.pose.is_file() and shot.rotation_order == "ZXY"
     assert shot.config.convert.erode_px == 2 and shot.config.variants == ()  # defaults where a table is absent
+    assert shot.audio is None and shot.sound == shot.plate  # a plate's own sound, if it has any
+
+
+def test_a_sequence_plate_takes_its_sound_from_a_separate_file(tmp_path):
+    folder = _folder(tmp_path, SHOT.replace('plate = "plate/plate.%04d.png"\n',
+                                            'plate = "plate/plate.%04d.png"\naudio = "plate/music.wav"\n'))
+    with pytest.raises(InputError, match="music.wav"):
+        load_shot(folder)
+    (folder / "plate/music.wav").write_text("x")
+    assert load_shot(folder).sound == folder.resolve() / "plate/music.wav"
 
 
 @pytest.mark.parametrize("table, message", [
