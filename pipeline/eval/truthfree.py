@@ -44,7 +44,8 @@ INNER_LIPS, EYE_CORNERS = (13, 14), (33, 263)  # face-mesh landmark ids
 
 @dataclasses.dataclass
 class PlateFrame:
-    """What the plate says about one frame: its crop, the plate -> crop transform, the head's yaw, the dancer's
+    """What the plate says about one frame: its crop, the plate -> crop transform, the head's yaw (as the camera
+    sees it, pipeline.geometry.view_yaw_pitch_roll: the angle QC and the faceset compare), the dancer's
     descriptor and mouth where found, and the track's rotation."""
 
     frame: int
@@ -130,7 +131,7 @@ def plate_frames(shot: Shot, measures: FaceMeasures, bar) -> list[PlateFrame]:
     framing = shot.config.stabilize
     track = conform(load_head_track(shot.head_track, intrinsics=shot.camera, rotation_order=shot.rotation_order),
                     shot.frames, fill=framing.fill_missing, where=str(shot.head_track))
-    poses, ypr = track.transforms(), track.yaw_pitch_roll()
+    poses, ypr = track.transforms(), track.view_yaw_pitch_roll()  # binned as the camera sees the head, as QC does
     rows = []
     with open_clip(shot.plate, first_frame=shot.first_frame, fps=shot.fps) as clip:
         for i, frame in enumerate(int(f) for f in track.frames):

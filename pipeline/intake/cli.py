@@ -12,7 +12,7 @@ from pipeline.errors import InputError
 INIT_HELP = """Make a shot folder from footage and track it: the plate (a video or an image sequence, trimmed with
 --frames, frame numbers kept) and each actor clip become a commented shot.toml; the head track of the plate and of
 every actor source is then solved, with a progress bar, and a summary per source is printed (JSON): frames
-measured by the face mesh, filled through gaps, flagged (head out of frame), whether its lens was given.
+measured by the face mesh, filled through gaps, flagged (head out of frame), where its lens came from.
 
   facereplace shot init shots/sh010 --plate dancer.mov --frames 1050-1200 --lens 35,36,24 \\
       --actor-source walk=actor/walk.mov --actor-source close=actor/close.####.exr --sync walk=1001:1050:0.5
@@ -36,7 +36,8 @@ def register(subparsers: argparse._SubParsersAction) -> None:
     p.add_argument("--name", default="", help="the shot's name (default: the folder's)")
     p.add_argument("--lens", metavar="FOCAL,BACK_W,BACK_H",
                    help="the plate camera's focal length and film back in mm (35,36,24), or a camera intrinsics "
-                        "JSON; without it a 50 mm full-frame lens is assumed, and the shot and summary say so")
+                        "JSON; without it the plate's metadata gives it, else it is estimated from the face, and the shot and "
+                        "summary say so")
     p.add_argument("--actor-source", action="append", default=[], metavar="NAME=PATH",
                    help="a clip of the actor (video or image sequence); repeat for each")
     p.add_argument("--actor-lens", action="append", default=[], metavar="NAME=FOCAL,BACK_W,BACK_H",

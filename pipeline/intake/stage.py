@@ -1,13 +1,14 @@
 """`shot init`: a shot folder from footage. The plate (a video or an image sequence, trimmed to the frames asked
 for, keeping their numbers) and the actor's clips become a complete, commented `shot.toml`; then the runner's
 track stage solves the head track of the plate and of every actor source, and each source is summarised
-(measured, filled and flagged frames, whether its lens was given).
+(measured, filled and flagged frames, where its lens came from).
 
 What the folder holds:
 
     shot.toml
     plate/plate.####.png         a video plate's frames, or links to an image sequence's own files
-    tracks/camera.json           the plate camera (lens given with --lens, else assumed and marked so)
+    tracks/camera.json           the plate camera: the lens given with --lens, else read from the plate's metadata,
+                                 else estimated from the face by the tracker (its "lens" says which)
     tracks/camera_NAME.json      each actor source's camera
     tracks/plate.json            the head tracks, solved here (a rerun of the track stage keeps them)
     tracks/NAME.json
@@ -15,6 +16,9 @@ What the folder holds:
 
 Everything is made in a hidden folder beside the shot and moved into place only when the tracks are solved and
 the actor sources agree on one person, so a failed init leaves no shot folder, or the previous one whole.
+
+A clip whose lens is not given is tracked first, without one (pipeline.track.stage: its metadata, else the face,
+tells the focal length), and its camera JSON is written from the lens that track used: never a lens assumed.
 """
 from __future__ import annotations
 
@@ -34,9 +38,6 @@ from pipeline.shot import SHOT_FILE, SourceSync
 logger = logging.getLogger(__name__)
 
 PLATE_PATTERN = "plate/plate.%04d"
-# The lens assumed when none is given: a 50 mm lens on a full-frame back (40 degrees across), the middle of what
-# dance and interview footage is shot with. A wrong focal length biases yaw by a few degrees: `--lens` fixes it.
-ASSUMED_LENS = (50.0, 36.0, 24.0)
 MOSTLY_MEASURED = 0.5  # a source with fewer of its frames measured is named in the warnings
 PLATE_SHARE = 0.1  # of the progress bar: decoding the plate (the rest is tracking)
 
@@ -91,7 +92,7 @@ class IntakeConfig:
     frames: tuple[int, int] | None = None  # plate frames kept, first and last included (default: all)
     first_frame: int = 1001               # number of a video plate's first frame (a sequence keeps its own)
     fps: str | None = None                # of an image sequence whose files carry none
-    lens: Lens | None = None              # the plate camera's lens; absent: ASSUMED_LENS, marked as assumed
+    lens: Lens | None = None              # the plate camera's lens; absent: from its metadata, else estimated
     check_identity: bool = True           # the actor sources must show one person
     identity_tolerance: float = 0.5       # pipeline.intake.identity.SAME_PERSON
     replace: bool = False                 # an existing shot folder is replaced (only once the new one is whole)
@@ -138,12 +139,15 @@ def run(config: IntakeConfig, inputs: IntakeInputs, *, progress: ProgressCallbac
         os.umask(umask)
         tmp.chmod(0o777 & ~umask)  # a shot folder as any other, not the private temporary's 0700
         _write_plate(plate, config, tmp, _share(progress, 0.0, PLATE_SHARE))
-        _write_shot(config, inputs, plate, sources, tmp, final=out)
+        clips = _clips(config, inputs, plate, sources, tmp)
+        unknown = sum(lens is None for _, lens, _ in clips.values()) / len(clips)  # their share of the tracking
         tracking = _share(progress, PLATE_SHARE, 1.0)
         if tracking is not None:  # the runner names steps by their folder: the shot's, not the hidden one's
             tracking = (lambda report: lambda f, message: report(f, message.replace(tmp.name, out.name)))(tracking)
         try:
-            summary = _track(tmp, tracking)
+            _write_cameras(clips, plate, tmp, _share(tracking, 0.0, unknown))
+            _write_shot(config, inputs, plate, sources, tmp, final=out)
+            summary = _track(tmp, _share(tracking, unknown, 1.0))
         except InputError as exc:  # said of the footage given, not of the hidden folder's copy of it
             raise InputError(_of_footage(str(exc), tmp, plate, inputs)) from None
         if config.check_identity and len(sources) > 1:
@@ -233,30 +237,53 @@ def _plate_suffix(plate: _Clip) -> str:
     return parse_sequence_path(plate.path).suffix if plate.kind == "sequence" else ".png"
 
 
+def _clips(config: IntakeConfig, inputs: IntakeInputs, plate: _Clip, sources: dict[str, _Clip],
+           folder: Path) -> dict[str, tuple[Path, Lens | None, _Clip]]:
+    """Per camera ("main": the plate's), the clip it filmed as the shot names it, its lens if given, and the clip."""
+    out = {"main": (folder / (PLATE_PATTERN + _plate_suffix(plate)), config.lens, plate)}
+    out.update({s.name: (sources[s.name].path, s.lens, sources[s.name]) for s in inputs.actor_sources})
+    return out
+
+
+def _write_cameras(clips: dict[str, tuple[Path, Lens | None, _Clip]], plate: _Clip, folder: Path,
+                   progress: ProgressCallback | None) -> None:
+    """Each camera's intrinsics JSON: a given lens as given; otherwise its clip is tracked without a lens (the track
+    stage reads the clip's metadata, else estimates the focal length from the face) and the camera is the lens that
+    track used, its "lens" saying where it came from. The track is kept: the runner imports it."""
+    from pipeline.track.load import write_intrinsics
+    from pipeline.track.solve import SolveConfig
+    from pipeline.track.stage import TrackInputs, run as track
+
+    todo = [camera for camera, (_, lens, _) in clips.items() if lens is None]
+    for camera, (path, lens, clip) in clips.items():
+        if lens is not None:
+            write_intrinsics(folder / _camera_file(camera), lens.camera(clip.width, clip.height))
+            continue
+        i = todo.index(camera)
+        within = _share(progress, i / len(todo), (i + 1) / len(todo))
+        name = "plate" if camera == "main" else camera
+        # the shot's [track] table is all defaults (shot.toml is written with it commented out)
+        solved = track(SolveConfig(), TrackInputs(out=folder / _track_file(camera), plate=path,
+                                                  first_frame=plate.frames.start, fps=str(plate.fps)),
+                       progress=None if within is None else (lambda f, m, n=name, w=within: w(f, f"{n}: {m}")))
+        write_intrinsics(folder / _camera_file(camera), solved.track.intrinsics[0], lens=solved.track.lens)
+
+
 def _write_shot(config: IntakeConfig, inputs: IntakeInputs, plate: _Clip, sources: dict[str, _Clip], folder: Path,
                 *, final: Path) -> None:
-    from pipeline.artifacts import write_manifest
     from pipeline.atomic import atomic_write_text
     from pipeline.intake.toml import shot_toml
-    from pipeline.track.load import INTRINSICS_KIND, INTRINSICS_VERSION
+    from pipeline.track.load import read_camera
 
-    lenses = {"main": (config.lens, plate)}
-    lenses.update({s.name: (s.lens, sources[s.name]) for s in inputs.actor_sources})
-    assumed = [camera for camera, (lens, _) in lenses.items() if lens is None]
-    for camera, (lens, clip) in lenses.items():
-        used = lens or Lens(ASSUMED_LENS[0], ASSUMED_LENS[1:])
-        # "lens" says whether anyone knew it: the summary and the shot.toml comment repeat it
-        write_manifest(folder / _camera_file(camera), kind=INTRINSICS_KIND, version=INTRINSICS_VERSION,
-                       data={**used.camera(clip.width, clip.height).to_dict(),
-                             "lens": "assumed" if lens is None else "given"})
+    cameras = {camera: _camera_file(camera) for camera in ["main", *(s.name for s in inputs.actor_sources)]}
     final = final.resolve()
 
     def relative(path: Path) -> str:
         return Path(os.path.relpath(Path(path).resolve(), final)).as_posix()
 
     text = shot_toml(name=config.name or final.name, frames=plate.frames, fps=plate.fps,
-                     plate=PLATE_PATTERN + _plate_suffix(plate), plate_from=str(inputs.plate),
-                     cameras={c: _camera_file(c) for c in lenses}, assumed_lens=assumed,
+                     plate=PLATE_PATTERN + _plate_suffix(plate), plate_from=str(inputs.plate), cameras=cameras,
+                     lenses={c: read_camera(folder / path) for c, path in cameras.items()},
                      sources=[(s, relative(sources[s.name].path), sources[s.name]) for s in inputs.actor_sources])
     atomic_write_text(folder / SHOT_FILE, text)
 
@@ -265,11 +292,17 @@ def _camera_file(camera: str) -> str:
     return "tracks/camera.json" if camera == "main" else f"tracks/camera_{camera}.json"
 
 
+def _track_file(camera: str) -> str:
+    """The head track of the clip `camera` filmed, where shot.toml names it."""
+    return "tracks/plate.json" if camera == "main" else f"tracks/{camera}.json"
+
+
 def _track(folder: Path, progress: ProgressCallback | None) -> dict[str, dict[str, Any]]:
-    """Solve every head track of the new shot through the runner's track stage; each source's summary."""
+    """The runner's track stage on the new shot (it solves the tracks of clips whose lens was given and imports the
+    plate's); each source's summary."""
     from pipeline.run import RunConfig, run_shot
     from pipeline.shot import load_shot
-    from pipeline.track.load import load_head_track
+    from pipeline.track.load import load_head_track, read_camera
     from pipeline.track.solve import track_summary
 
     run_shot(folder, RunConfig(first="track", last="track"), progress=progress)
@@ -278,15 +311,16 @@ def _track(folder: Path, progress: ProgressCallback | None) -> dict[str, dict[st
     for name, track_path, camera in [("plate", shot.head_track, shot.camera)] + [
             (s.name, s.track, shot.cameras[s.camera]) for s in shot.sources if s.kind != "plate"]:
         track = load_head_track(track_path)
-        lens = _lens_note(camera)
-        row = {**track_summary(track), "flagged": len(track.frame_flags()), "lens": lens,
+        row = {**track_summary(track), "flagged": len(track.frame_flags()), "lens": read_camera(camera)[1],
+               "film_back_mm": [round(float(v), 2) for v in track.intrinsics[0].film_back_mm],
                "first": int(track.frames[0]), "last": int(track.frames[-1])}
+        row.pop("warnings")  # said once, by `warnings`
         summary[name] = {**row, "mean_confidence": round(row["mean_confidence"], 3)}
     return summary
 
 
 def warnings(summary: dict[str, dict[str, Any]]) -> list[str]:
-    """What a TD should look at before going on: sources mostly filled rather than measured, assumed lenses."""
+    """What a TD should look at before going on: sources mostly filled rather than measured, estimated lenses."""
     out = []
     for name, row in summary.items():
         if row["measured"] < MOSTLY_MEASURED * row["frames"]:
@@ -294,17 +328,17 @@ def warnings(summary: dict[str, dict[str, Any]]) -> list[str]:
                        f"are guesses there (look at `facereplace track plot tracks/{name}.json`)")
         if row["flagged"]:
             out.append(f"{name}: {row['flagged']} frames flagged (head behind the camera or out of frame)")
-        if row["lens"] == "assumed":
-            out.append(f"{name}: lens assumed ({ASSUMED_LENS[0]:g} mm on {ASSUMED_LENS[1]:g}x{ASSUMED_LENS[2]:g} mm); "
+        if row["jumps"]:
+            out.append(f"{name}: the track jumps to another face at frame(s) {', '.join(map(str, row['jumps'][:10]))}")
+        if row["lens"] == "estimated":
+            out.append(f"{name}: lens estimated ({lens_text(row['focal_mm'], row['film_back_mm'])}) from the face; "
                        "give --lens / --actor-lens when it is known")
     return out
 
 
-def _lens_note(camera: Path) -> str:
-    import json
-
-    data = json.loads(camera.read_text(encoding="utf-8"))
-    return "given" if data.get("lens") == "given" else "assumed"
+def lens_text(focal_mm: float, film_back_mm: tuple[float, float] | list[float]) -> str:
+    """A lens as a TD reads it: "41 mm on 36x20.2 mm"."""
+    return f"{focal_mm:.0f} mm on {film_back_mm[0]:.3g}x{film_back_mm[1]:.3g} mm"
 
 
 def _check_identity(folder: Path, config: IntakeConfig, *, where: Path) -> None:

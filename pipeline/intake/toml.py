@@ -10,6 +10,7 @@ from pipeline.models.registry import list_models
 from pipeline.settings_doc import commented_table, toml_value
 
 if TYPE_CHECKING:
+    from pipeline.geometry import Intrinsics
     from pipeline.intake.stage import ActorSource, _Clip
 
 # The actor's material is her performance; the dancer's open mouth and teeth may not be. Real footage measured with
@@ -23,17 +24,19 @@ DATASET_RULES = '[{drop = "teeth_visible", name = "no teeth"}, {drop = "mouth_op
 
 
 def shot_toml(*, name: str, frames: range, fps: Fraction, plate: str, plate_from: str, cameras: dict[str, str],
-              assumed_lens: list[str], sources: list[tuple[ActorSource, str, _Clip]]) -> str:
-    """The text of shot.toml; `sources` are (actor source, its clip's path relative to the shot, what it is)."""
+              lenses: dict[str, tuple[Intrinsics, str]], sources: list[tuple[ActorSource, str, _Clip]]) -> str:
+    """The text of shot.toml; `lenses` are each camera's intrinsics and where its lens came from (given, metadata,
+    estimated); `sources` are (actor source, its clip's path relative to the shot, what it is)."""
     from pipeline.dataset.coverage import MANIFEST as COVERAGE
-    from pipeline.intake.stage import ASSUMED_LENS
+    from pipeline.intake.stage import lens_text
     from pipeline.shot import ShotLayout, settings_tables
 
     def lens(camera: str) -> str:
-        if camera in assumed_lens:
-            return (f"lens ASSUMED ({ASSUMED_LENS[0]:g} mm on {ASSUMED_LENS[1]:g}x{ASSUMED_LENS[2]:g} mm): set its "
-                    "focal_mm and film_back_mm if known")
-        return "lens given"
+        intrinsics, where = lenses[camera]
+        if where == "estimated":
+            return (f"lens ESTIMATED from the face ({lens_text(intrinsics.focal_mm, intrinsics.film_back_mm)}): set "
+                    "its focal_mm and film_back_mm if known")
+        return "lens from the clip's metadata" if where == "metadata" else "lens given"
 
     lines = [
         f"# Made by `facereplace shot init` from {plate_from}. Every table and setting: docs/settings.md.",

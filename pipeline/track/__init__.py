@@ -9,7 +9,8 @@ Public API (other stages call these):
     conform(track, frames, *, fill=False): the track on exactly the plate's frames (missing ones reported)
     read_chan(path, *, rotation_order="ZXY", kind="object"|"camera") / write_chan(path, ChanTrack)
         (pipeline.track.chan); from_chan / to_chan / camera_chan convert to and from HeadTrack
-    read_intrinsics(path) / write_intrinsics(path, Intrinsics) (pipeline.track.load)
+    read_intrinsics(path) / write_intrinsics(path, Intrinsics, *, lens="given") (pipeline.track.load);
+        read_camera(path) -> (Intrinsics, lens): where the camera's focal length came from (given|metadata|estimated)
     solve(clip, intrinsics | None, SolveConfig(), *, frames=None, progress=None, lens="given") -> Solved(track,
         landmarks, seconds) (pipeline.track.solve): the built-in tracker (no intrinsics: the lens is estimated,
         track.lens says so); detect + solve_detected: the same in two steps (the face mesh's pass kept for reuse);

@@ -19,6 +19,14 @@ INTRINSICS_VERSION = 1
 def read_intrinsics(path: str | os.PathLike) -> Intrinsics:
     """Camera intrinsics JSON: {width, height, focal_mm, film_back_mm: [w, h], principal_point: [u, v] | null},
     at the top level or under "intrinsics" (a camera_intrinsics manifest)."""
+    return read_camera(path)[0]
+
+
+def read_camera(path: str | os.PathLike) -> tuple[Intrinsics, str]:
+    """`read_intrinsics`, and where the camera's focal length came from (its "lens": given, metadata or estimated;
+    "given" where the file says none, as a matchmove's camera or one written by hand)."""
+    from pipeline.track.headtrack import LENSES
+
     p = Path(path)
     if not p.is_file():
         raise InputError(f"{p}: no such camera intrinsics file")
@@ -30,12 +38,17 @@ def read_intrinsics(path: str | os.PathLike) -> Intrinsics:
         data = data["intrinsics"]
     if not isinstance(data, dict):
         raise InputError(f"{p}: expected a JSON object with the camera intrinsics")
-    return Intrinsics.from_dict(data, where=str(p))
+    lens = data.get("lens", "given")
+    if lens not in LENSES:
+        raise InputError(f"{p}: unknown lens {lens!r}; use one of {', '.join(LENSES)} (or leave it out)")
+    return Intrinsics.from_dict(data, where=str(p)), lens
 
 
-def write_intrinsics(path: str | os.PathLike, intrinsics: Intrinsics) -> Path:
-    """Write intrinsics as a camera_intrinsics manifest (fields at the top level, readable by read_intrinsics)."""
-    return write_manifest(path, kind=INTRINSICS_KIND, version=INTRINSICS_VERSION, data=intrinsics.to_dict())
+def write_intrinsics(path: str | os.PathLike, intrinsics: Intrinsics, *, lens: str = "given") -> Path:
+    """Write intrinsics as a camera_intrinsics manifest (fields at the top level, readable by read_camera), with
+    where its focal length came from."""
+    return write_manifest(path, kind=INTRINSICS_KIND, version=INTRINSICS_VERSION,
+                          data={**intrinsics.to_dict(), "lens": lens})
 
 
 def load_head_track(path: str | os.PathLike, *, intrinsics: str | os.PathLike | Intrinsics | None = None,

@@ -44,7 +44,7 @@ def run(config: SolveConfig, inputs: TrackInputs, *, progress: ProgressCallback 
     from pipeline.errors import InputError
     from pipeline.media.clip import open_clip
     from pipeline.track.headtrack import conform, write_track
-    from pipeline.track.load import load_head_track, read_intrinsics
+    from pipeline.track.load import load_head_track, read_camera
 
     if inputs.head_track is not None:
         track = load_head_track(inputs.head_track, intrinsics=inputs.intrinsics, camera=inputs.camera,
@@ -61,12 +61,11 @@ def run(config: SolveConfig, inputs: TrackInputs, *, progress: ProgressCallback 
     from pipeline.track.solve import solve
 
     # Without the camera's intrinsics the lens comes from the plate's metadata, else the tracker estimates the
-    # focal length from the face; the track says which.
+    # focal length from the face; the track says which (as does a camera JSON written from such a track).
     from pipeline.track.lens import clip_lens
 
-    intrinsics = read_intrinsics(inputs.intrinsics) if inputs.intrinsics is not None else None
+    intrinsics, lens = read_camera(inputs.intrinsics) if inputs.intrinsics is not None else (None, "given")
     with open_clip(inputs.plate, first_frame=inputs.first_frame, fps=inputs.fps) as clip:
-        lens = "given"
         if intrinsics is None and (intrinsics := clip_lens(clip)) is not None:
             lens = "metadata"
             logger.info("%s: lens from the plate's metadata: %.1f mm on a %.1f x %.1f mm film back", inputs.plate,

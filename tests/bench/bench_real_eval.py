@@ -4,7 +4,8 @@ Two real shots are built from `FACEREPLACE_FOOTAGE` (default ../shared/footage b
   talk    the plate turn_talk_wojtek_512.mp4 (a man talking and turning about ±60°), the actor the three-camera
           multiview_nersemble_074_view{0,1,2}.mp4 (another man, filmed from three sides)
   turn360 the plate turn360_ubc_fashion_960x1254.mp4 (a full turn: the back of the head), the same actor
-Each goes through the shot runner's stages (track: the built-in tracker on every clip; stabilize, dataset,
+Each is made by `facereplace shot init` (the built-in tracker on every clip, each lens from the clip's metadata or
+estimated from the face; timed as the track stage), then goes through the shot runner's stages (stabilize, dataset,
 train rigid and loose at a fixed CPU budget, convert, the truth-free eval), timed stage by stage.
 
 Figures, each beside its goal:
@@ -20,7 +21,6 @@ Figures, each beside its goal:
 """
 from __future__ import annotations
 
-import json
 import logging
 import os
 import time
@@ -31,14 +31,13 @@ log = logging.getLogger(__name__)
 
 REPO = Path(__file__).resolve().parents[2]
 ACTOR_VIEWS = tuple(f"multiview_nersemble_074_view{i}.mp4" for i in range(3))
-# plate clip, frames of it used (from its first), fps
-SHOTS = {"talk": ("turn_talk_wojtek_512.mp4", 160, "25"), "turn360": ("turn360_ubc_fashion_960x1254.mp4", 180, "30000/1001")}
+# plate clip, frames of it used (from its first)
+SHOTS = {"talk": ("turn_talk_wojtek_512.mp4", 160), "turn360": ("turn360_ubc_fashion_960x1254.mp4", 180)}
 # the fixed CPU budget: 64² crops as the demo, short base and fit trainings per model
 BUDGET = {"stabilize": {"size": 64}, "dataset": {"size": 64}, "fit": {"size": 60, "neighbours": 60, "max_distance_deg": 40.0},
           "train": {"steps": 500, "fit_steps": 150}}
 MODELS = ("rigid", "loose")
 STAGES = ("track", "stabilize", "review", "dataset", "train", "convert", "eval")
-FOCAL_MM = 50.0  # no lens data comes with the clips: a normal lens on a 36 mm film back
 GOAL_MINUTES = 30.0
 PEOPLE = {"actor (three cameras)": ACTOR_VIEWS, "wojtek": ("turn_talk_wojtek_512.mp4",),
           "katiehill": ("talk_katiehill_512.mp4",), "swalwell": ("talk_swalwell_844.mp4",)}
@@ -46,72 +45,23 @@ PEOPLE = {"actor (three cameras)": ACTOR_VIEWS, "wojtek": ("turn_talk_wojtek_512
 
 def footage() -> Path:
     folder = Path(os.environ.get("FACEREPLACE_FOOTAGE", REPO.parent / "shared" / "footage"))
-    missing = [name for name in (*ACTOR_VIEWS, *(c for c, _, _ in SHOTS.values())) if not (folder / name).is_file()]
+    missing = [name for name in (*ACTOR_VIEWS, *(c for c, _ in SHOTS.values())) if not (folder / name).is_file()]
     if missing:
         raise FileNotFoundError(f"{folder}: missing {', '.join(missing)}; set FACEREPLACE_FOOTAGE to the footage folder")
     return folder
 
 
-def _camera(path: Path, clip: Path) -> Path:
-    """An intrinsics JSON for a clip (its size, FOCAL_MM on a film back of the clip's aspect)."""
-    from pipeline.media.probe import probe
+def make_shot(root: Path, plate: Path, actor_clips: list[Path], *, frames: int) -> Path:
+    """The shot `facereplace shot init` makes of real clips: the plate's first `frames` frames (numbered from 1001),
+    each actor clip a walkthrough source (actor0, actor1...), every head track solved; what it warns of, logged."""
+    from pipeline.intake.stage import ActorSource, IntakeConfig, IntakeInputs, run as shot_init, warnings
 
-    info = probe(clip)
-    width, height = int(info["width"]), int(info["height"])
-    path.write_text(json.dumps({"kind": "camera_intrinsics", "schema_version": 1, "width": width, "height": height,
-                                "focal_mm": FOCAL_MM, "film_back_mm": [36.0, 36.0 * height / width],
-                                "principal_point": None}, indent=2))
-    return path
-
-
-def build_shot(root: Path, name: str, plate: Path, actor_clips: list[Path], *, frames: int, fps: str) -> Path:
-    """A shot folder for real clips: a camera per clip, shot.toml with the plate (the dancer's source too), each
-    actor clip a walkthrough source, rigid and loose variants. (`facereplace shot init` will do this.)"""
-    root.mkdir(parents=True, exist_ok=True)
-    tracks = root / "tracks"
-    tracks.mkdir(exist_ok=True)
-    cameras = {"main": _camera(tracks / "camera.json", plate)}
-    for i, clip in enumerate(actor_clips):
-        cameras[f"actor{i}"] = _camera(tracks / f"camera_actor{i}.json", clip)
-    sources = [("plate", "dancer", "plate", "main", plate)] + [
-        (f"actor{i}", "actor", "walkthrough", f"actor{i}", clip) for i, clip in enumerate(actor_clips)]
-    lines = ["schema_version = 1", "", "[shot]", f'name = "{name}"', "first_frame = 1001",
-             f"last_frame = {1000 + frames}", f'fps = "{fps}"', f'plate = "{plate}"', 'head_track = "tracks/plate.json"',
-             'camera = "tracks/camera.json"', "", "[cameras]",
-             *(f'{key} = "{path.relative_to(root)}"' for key, path in cameras.items()), ""]
-    for source, identity, kind, camera, clip in sources:
-        lines += ["[[sources]]", f'name = "{source}"', f'identity = "{identity}"', f'kind = "{kind}"',
-                  f'camera = "{camera}"', f'clip = "{clip}"', f'track = "tracks/{source}.json"', ""]
-    for model in MODELS:
-        lines += ["[[variants]]", f'name = "{model}"', f'model = "{model}"',
-                  'coverage = "dataset/coverage/coverage.json"', ""]
-    (root / "shot.toml").write_text("\n".join(lines))
+    sources = tuple(ActorSource(name=f"actor{i}", path=clip) for i, clip in enumerate(actor_clips))
+    made = shot_init(IntakeConfig(name=root.name, frames=(1001, 1000 + frames), replace=True),
+                     IntakeInputs(out=root, plate=plate, actor_sources=sources))
+    for warning in warnings(made.summary):
+        log.warning("%s: %s", root.name, warning)
     return root
-
-
-def solve_tracks(root: Path, fps: str) -> None:
-    """The built-in tracker on every clip of the shot (its head track and each source's)."""
-    from pipeline.shot import load_shot
-    from pipeline.track.solve import SolveConfig
-    from pipeline.track.stage import TrackInputs, run
-
-    text = (root / "shot.toml").read_text()
-    clips: dict[str, tuple[str, str]] = {}
-    name = camera = None
-    for line in text.splitlines():  # the sources' names, clips and cameras as build_shot wrote them
-        key, _, value = line.partition(" = ")
-        value = value.strip('"')
-        if key == "name":
-            name = value
-        elif key == "camera" and name:
-            camera = value
-        elif key == "clip" and name:
-            clips[name] = (value, camera)
-    for source, (clip, camera) in clips.items():
-        intrinsics = root / ("tracks/camera.json" if camera == "main" else f"tracks/camera_{camera}.json")
-        run(SolveConfig(), TrackInputs(out=root / "tracks" / f"{source}.json", intrinsics=intrinsics,
-                                       plate=Path(clip), first_frame=1001, fps=fps))
-    load_shot(root)  # every path there now
 
 
 def run_real_shot(root: Path) -> dict[str, float]:
@@ -206,11 +156,10 @@ def run(report, out: Path | None = None) -> None:
                goal="100")
     work = out or Path(tempfile.mkdtemp(prefix="bench-real-"))
     total = 0.0
-    for name, (clip, frames, fps) in SHOTS.items():
+    for name, (clip, frames) in SHOTS.items():
         root = work / name
         started = time.perf_counter()
-        build_shot(root, name, folder / clip, [folder / v for v in ACTOR_VIEWS], frames=frames, fps=fps)
-        solve_tracks(root, fps)
+        make_shot(root, folder / clip, [folder / v for v in ACTOR_VIEWS], frames=frames)
         solve = time.perf_counter() - started
         seconds = run_real_shot(root)
         seconds["track"] += solve

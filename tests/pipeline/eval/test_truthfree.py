@@ -49,6 +49,18 @@ def test_the_face_measures_read_what_the_plate_shows(side_by_side):
     assert side_by_side.truth_free["plate"]["all"]["flicker_ratio"] == pytest.approx(1.0)  # the plate is itself
 
 
+def test_the_truth_free_bins_are_cut_on_the_yaw_the_camera_sees(side_by_side, pirouette_shot):
+    from pipeline.track.load import load_head_track
+
+    shot = load_shot(pirouette_shot)
+    track = load_head_track(shot.head_track, intrinsics=shot.camera, rotation_order=shot.rotation_order)
+    view, optical = track.view_yaw_pitch_roll()[:, 0], track.yaw_pitch_roll()[:, 0]
+    yaw = np.array([row["yaw"] for row in side_by_side.truth_free["plate"]["frames"]])
+    np.testing.assert_allclose(yaw, view[[track.index(row["frame"]) for row in
+                                          side_by_side.truth_free["plate"]["frames"]]], atol=1e-6)
+    assert np.abs(view - optical).max() > 0.5  # the head is off the optical axis: the two angles differ here
+
+
 def _without_truth(pirouette_shot: Path, folder: Path, replace: dict[str, str] | None = None):
     shot = shot_with(pirouette_shot, folder)
     text = (shot.root / "shot.toml").read_text().split("[truth]")[0]

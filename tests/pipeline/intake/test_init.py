@@ -61,7 +61,12 @@ def test_init_makes_a_tracked_shot_that_keeps_the_plate_frame_numbers(tmp_path, 
     assert summary["plate"] == {**summary["plate"], "frames": 4, "first": 1003, "last": 1006, "lens": "given",
                                 "flagged": 0}
     assert summary["plate"]["measured"] == 4 and summary["walk"]["measured"] == 4
-    assert summary["walk"]["lens"] == "assumed" and "walk: lens assumed" in err  # said, never silent
+    # no lens given for walk and nothing in a PNG's metadata: estimated from the face, and said so, never silent
+    walk_camera = json.loads((shot_dir / "tracks" / "camera_walk.json").read_text())
+    assert summary["walk"]["lens"] == walk_camera["lens"] == "estimated"
+    assert summary["walk"]["focal_mm"] == round(walk_camera["focal_mm"], 2) and walk_camera["width"] == 512
+    assert f"walk: lens estimated ({walk_camera['focal_mm']:.0f} mm on 36x36 mm)" in err
+    assert json.loads((shot_dir / "tracks" / "walk.json").read_text())["lens"] == "estimated"
     shot = load_shot(shot_dir)
     assert (shot.first_frame, shot.last_frame) == (1003, 1006)
     assert sorted(p.name for p in (shot_dir / "plate").iterdir()) == [f"plate.{f}.png" for f in range(1003, 1007)]
@@ -72,6 +77,7 @@ def test_init_makes_a_tracked_shot_that_keeps_the_plate_frame_numbers(tmp_path, 
     assert json.loads(shot.camera.read_text())["focal_mm"] == 35.0
     text = (shot_dir / "shot.toml").read_text()
     assert "# [track]" in text and "# max_abs_yaw = 72.0" in text and "docs/settings.md" in text
+    assert "walk = \"tracks/camera_walk.json\"  # lens ESTIMATED from the face" in text and "ASSUMED" not in text
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # no temporary left beside it
 
 
@@ -84,6 +90,8 @@ def test_track_solve_makes_the_tracks_a_shot_names_but_lacks(tmp_path, capsys, f
     assert main(["track", "solve", str(shot_dir)]) == 0
     solved = json.loads(capsys.readouterr().out)
     assert solved["solved"]["plate"]["measured"] == 4 and (shot_dir / "work" / "track.json").is_file()
+    # solved again through the camera init estimated: the track still says the lens was estimated
+    assert solved["solved"]["plate"]["lens"] == "estimated"
 
 
 @pytest.mark.parametrize("args, message", [
@@ -116,7 +124,7 @@ def test_a_plate_with_no_face_keeps_the_previous_shot(tmp_path, capsys, footage)
     write_sequence(tmp_path / "empty.%04d.png", [(f, np.full((64, 64, 3), 0.5, np.float32)) for f in range(1, 4)])
     code, _, err = _init(tmp_path, capsys, shot_dir, "--plate", tmp_path / "empty.%04d.png", "--fps", "25",
                          "--replace")
-    assert code == 1 and f"{tmp_path / 'empty.%04d.png'}: track solve: no face found" in err, err
+    assert code == 1 and f"no face found in any of the 3 frames of {tmp_path / 'empty.%04d.png'}" in err, err
     assert "where the dancer's face is seen" in err
     assert (shot_dir / "shot.toml").read_text() == before
     code, _, err = _init(tmp_path, capsys, shot_dir, "--plate", footage["plate"], "--fps", "25")
