@@ -259,3 +259,10 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Notification e-mail (for those who turned it on): printed to the server's console unless
+# FACEREPLACE_EMAIL_BACKEND names another backend (e.g. django.core.mail.backends.smtp.EmailBackend, with
+# EMAIL_HOST/EMAIL_PORT/EMAIL_HOST_USER/EMAIL_HOST_PASSWORD/EMAIL_USE_TLS as Django reads them).
+MAILERS = {"default": {"BACKEND": os.environ.get("FACEREPLACE_EMAIL_BACKEND",
+                                                 "django.core.mail.backends.console.EmailBackend")}}
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "facereplace@localhost")
