@@ -469,6 +469,8 @@ class Inbox(ServiceMixin, generics.ListAPIView):
     serializer_class = s.NotificationSerializer
 
     def get_queryset(self) -> QuerySet:
+        if getattr(self, "swagger_fake_view", False):  # the schema is drawn without a signed-in person
+            return Notification.objects.none()
         filters = s.InboxFiltersIn(data=self.request.query_params)
         filters.is_valid(raise_exception=True)
         return sel.inbox(user=self.request.user, unread_only=filters.validated_data.get("unread", False))
@@ -477,7 +479,8 @@ class Inbox(ServiceMixin, generics.ListAPIView):
 class InboxRead(ServiceMixin, APIView):
     """Mark one of one's notifications read; another person's is a 404, as if it did not exist."""
 
-    @extend_schema(request=None, responses={200: s.NotificationSerializer, **refusals(404)})
+    @extend_schema(operation_id="notification_read", request=None,
+                   responses={200: s.NotificationSerializer, **refusals(404)})
     def post(self, request: Request, notification_id: int) -> Response:
         try:
             notification_services.notification_mark_read(user=request.user, notification_id=notification_id)
@@ -487,7 +490,7 @@ class InboxRead(ServiceMixin, APIView):
 
 
 class InboxReadAll(ServiceMixin, APIView):
-    @extend_schema(request=None, responses={200: s.InboxReadOut})
+    @extend_schema(operation_id="notifications_read_all", request=None, responses={200: s.InboxReadOut})
     def post(self, request: Request) -> Response:
         marked = notification_services.notification_mark_read(user=request.user)
         return Response({"marked": marked, "unread": notification_services.unread_count(request.user.pk)})

@@ -8,6 +8,7 @@ from review.models import FrameFix, Notification, Render
 from review.selectors.shots import inbox
 from review.services.fixes import fix_review
 from review.services.notes import note_create, note_reply
+from review.services.notes_import import notes_import_csv
 from review.services.notifications import notification_email_set, notification_mark_read, unread_count
 from review.services.renders import render_fail, render_start
 from review.services.shots import shot_set_status
@@ -34,6 +35,9 @@ def test_a_note_tells_the_assignees_but_not_its_author(assigned):
     assert "1003" in entry.summary and entry.read_at is None
     note_create(shot=assigned.shot, actor=artist, frame_start=1004, text="my own note")
     assert verbs(artist) == ["note.created"]  # nobody is told what they did themselves
+    notes_import_csv(shot=assigned.shot, actor=supervisor, data="frame,text\n1002,one\n1003,two\n")
+    assert verbs(artist) == ["note.created", "notes.imported"]  # one entry per file
+    assert "2 note(s)" in Notification.objects.get(user=artist, verb="notes.imported").summary
 
 
 def test_a_reply_tells_everyone_in_the_thread_but_the_replier(world):
