@@ -259,3 +259,14 @@ LOGGING = {
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "WARNING"}},
 }
+
+# Notification e-mail (for those who turned it on): printed to the server's console unless
+# FACEREPLACE_EMAIL_BACKEND names another backend, e.g. django.core.mail.backends.smtp.EmailBackend with
+# EMAIL_HOST, EMAIL_PORT, EMAIL_HOST_USER, EMAIL_HOST_PASSWORD, EMAIL_USE_TLS (only those set are passed).
+_MAIL_OPTIONS = {"host": os.environ.get("EMAIL_HOST"), "port": os.environ.get("EMAIL_PORT"),
+                 "username": os.environ.get("EMAIL_HOST_USER"), "password": os.environ.get("EMAIL_HOST_PASSWORD"),
+                 "use_tls": _env_bool("EMAIL_USE_TLS", False) if os.environ.get("EMAIL_USE_TLS") else None}
+MAILERS = {"default": {"BACKEND": os.environ.get("FACEREPLACE_EMAIL_BACKEND",
+                                                 "django.core.mail.backends.console.EmailBackend"),
+                       "OPTIONS": {k: int(v) if k == "port" else v for k, v in _MAIL_OPTIONS.items() if v is not None}}}
+DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "facereplace@localhost")

@@ -103,3 +103,21 @@ class ApiTokenAdmin(admin.ModelAdmin):
 
     def has_add_permission(self, request) -> bool:
         return False
+
+
+@admin.register(m.Notification)
+class NotificationAdmin(admin.ModelAdmin):
+    """Seen for support; made only by the services (review.services.notifications)."""
+
+    list_display = ["user", "shot", "verb", "read_at", "created"]
+    list_filter = ["verb"]
+    search_fields = ["summary", "user__username"]
+    readonly_fields = ["user", "shot", "actor", "verb", "summary", "created"]
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+
+@admin.register(m.NotificationPreference)
+class NotificationPreferenceAdmin(admin.ModelAdmin):
+    list_display = ["user", "email"]

@@ -1,4 +1,5 @@
-"""Websockets: one per shot (`ws/shots/<id>/`) and one for the board (`ws/board/`).
+"""Websockets: one per shot (`ws/shots/<id>/`), one for the board (`ws/board/`), and each person's inbox
+(`ws/inbox/`: the unread count in the header).
 
 Consumers never write: they check who is asking, join the group, and forward what the services broadcast
 after each commit (`review.services.activity.broadcast`).
@@ -13,6 +14,7 @@ from channels.generic.websocket import AsyncJsonWebsocketConsumer
 
 from review.jobs.live import jobs_group
 from review.services.activity import board_group, shot_group
+from review.services.notifications import inbox_group
 
 FORBIDDEN = 4403
 
@@ -75,6 +77,13 @@ class BoardConsumer(_ForwardingConsumer):
 
     async def listen_to(self) -> list[str]:
         return await database_sync_to_async(_board_groups)(self.scope["user"])
+
+
+class InboxConsumer(_ForwardingConsumer):
+    """The signed-in person's own inbox only (the group is named by their id, never by the URL)."""
+
+    async def listen_to(self) -> list[str]:
+        return [inbox_group(self.scope["user"].pk)]
 
 
 class ShotJobsConsumer(_ForwardingConsumer):

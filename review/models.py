@@ -632,3 +632,34 @@ class Activity(models.Model):
 
     def __str__(self) -> str:
         return self.summary
+
+
+class Notification(models.Model):
+    """One entry of a person's inbox: something that happened on a shot that concerns them (made by the
+    services that make the change, in its transaction: review.services.notifications)."""
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="notifications")
+    shot = models.ForeignKey(Shot, on_delete=models.CASCADE, related_name="notifications")
+    actor = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+")
+    verb = models.CharField(max_length=40)
+    summary = models.CharField(max_length=500)
+    read_at = models.DateTimeField(null=True, blank=True)
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created", "-id"]
+        # the header's unread count and the inbox page both read one user's newest entries
+        indexes = [models.Index(fields=["user", "read_at", "-created"], name="notification_user_unread")]
+
+    def __str__(self) -> str:
+        return f"{self.user}: {self.summary}"
+
+
+class NotificationPreference(models.Model):
+    """Whether a person also gets their notifications by e-mail (off unless they ask: no row means off)."""
+
+    user = models.OneToOneField(User, on_delete=models.CASCADE, related_name="notification_preference")
+    email = models.BooleanField(default=False)
+
+    def __str__(self) -> str:
+        return f"{self.user}: e-mail {'on' if self.email else 'off'}"

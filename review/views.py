@@ -10,20 +10,21 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.views.decorators.http import require_POST
 
 from review.api.serializers import ShotDetailSerializer
 from review.choices import DecisionVerdict, ShotStatus
 from review.errors import Conflict, MediaUnwritable, UploadRejected
-from review.models import Edit
+from review.models import Edit, Notification, NotificationPreference
 from review.permissions import Action, allowed, require, role_label, roles_summary
 from review.selectors import actions as action_sel
 from review.selectors import shots as sel
 from review.selectors.notes_export import notes_export
 from review.services import edits as edit_services
 from review.services import notes as note_services
+from review.services import notifications as notification_services
 from review.services import renders as render_services
 from review.services import shots as shot_services
 from review.services.notes_import import MAX_IMPORT_BYTES, notes_import_csv
@@ -198,3 +199,32 @@ def shot_render_form(request: HttpRequest, shot_id: int) -> HttpResponse:
     shot = sel.shot_get(user=request.user, shot_id=shot_id)
     run_for_form(request, lambda: render_services.render_queue(shot=shot, actor=request.user))
     return redirect("shot", shot_id=shot_id)
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    """The signed-in person's notifications, unread first in bold; mark one, mark all, e-mail on or off."""
+    unread_only = request.GET.get("unread") == "1"
+    entries = sel.inbox(user=request.user, unread_only=unread_only)[:200]
+    email = NotificationPreference.objects.filter(user=request.user, email=True).exists()
+    return render(request, "review/inbox.html", {"entries": entries, "unread_only": unread_only, "email": email})
+
+
+@login_required
+@require_POST
+def inbox_read_form(request: HttpRequest) -> HttpResponse:
+    """Mark the notification named in `notification` read (another person's is a 404), or all when none is."""
+    raw = request.POST.get("notification", "")
+    try:
+        notification_services.notification_mark_read(user=request.user,
+                                                     notification_id=int(raw) if raw.isdigit() else None)
+    except Notification.DoesNotExist as exc:
+        raise Http404(str(exc)) from exc
+    return redirect("inbox")
+
+
+@login_required
+@require_POST
+def inbox_email_form(request: HttpRequest) -> HttpResponse:
+    notification_services.notification_email_set(user=request.user, email=request.POST.get("email") == "1")
+    return redirect("inbox")

@@ -1,8 +1,9 @@
-/** Entry point of player.js, the site's one script: the player and its live updates on a shot page, the
- * shot's jobs table, and live updates on the board. */
+/** Entry point of player.js, the site's one script (on every page for a signed-in person): the player and its
+ * live updates on a shot page, the shot's jobs table, live updates on the board, and the header's inbox count. */
 import "./player.css";
 import { mountBoard } from "./board";
 import { mountShot, type ShotApp } from "./app";
+import { mountInbox } from "./inbox";
 import { JobsTable } from "./jobs";
 
 declare global {
@@ -12,6 +13,9 @@ declare global {
 }
 
 function start(): void {
+  const inboxLink = document.getElementById("inbox-link");
+  const inboxCount = document.getElementById("inbox-count");
+  if (inboxLink && inboxCount) mountInbox(inboxLink, inboxCount);
   const jobs = document.getElementById("jobs");
   if (jobs instanceof HTMLTableElement) window.facereplace = { jobs: new JobsTable(jobs) };
   const data = document.getElementById("shot-data");

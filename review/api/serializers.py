@@ -12,8 +12,8 @@ from review.api.parsers import JSONInput
 from review.choices import DecisionVerdict, FrameFixState, RenderState, ShotStatus, VariantKind
 from review.selectors.shots import FILTER_PATTERNS, FILTER_TAKES, NO, YES
 from review.services.shots import manual_transitions
-from review.models import (CODE_PATTERN, Activity, Decision, Edit, FrameFix, Note, Project, Render, Sequence, Shot,
-                           Variant, code_validator)
+from review.models import (CODE_PATTERN, Activity, Decision, Edit, FrameFix, Note, Notification, Project, Render,
+                           Sequence, Shot, Variant, code_validator)
 
 
 def file_url(field: Any) -> str | None:
@@ -459,3 +459,33 @@ class RenderReportIn(StrictInput):
         if not (data.get("log") or data.keys() & {"state", "progress", "output"}):
             raise serializers.ValidationError("nothing to report: give state, progress, log or output")
         return data
+
+
+class NotificationSerializer(serializers.ModelSerializer):
+    shot = serializers.IntegerField(source="shot_id", read_only=True)
+    shot_name = serializers.CharField(source="shot.__str__", read_only=True)
+    actor = serializers.SerializerMethodField()
+    read = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Notification
+        fields = ["id", "verb", "summary", "shot", "shot_name", "actor", "read", "read_at", "created"]
+
+    def get_actor(self, n: Notification) -> str | None:
+        return username(n.actor)
+
+    def get_read(self, n: Notification) -> bool:
+        return n.read_at is not None
+
+
+class InboxFiltersIn(StrictInput):
+    unread = QueryBooleanField(required=False, help_text="only notifications not yet read")
+
+
+class InboxReadOut(serializers.Serializer):
+    marked = serializers.IntegerField(help_text="how many notifications this marked read")
+    unread = serializers.IntegerField(help_text="how many are still unread")
+
+
+class InboxEmailIn(StrictInput):
+    email = serializers.BooleanField(help_text="also send each notification by e-mail (to the account's address)")

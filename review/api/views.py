@@ -29,13 +29,14 @@ from review.api import serializers as s
 from review.api.parsers import JSONParser
 from review.api.schema import refusals
 from review.errors import Conflict, TransitionNotAllowed, UploadRejected
-from review.models import Edit, FrameFix, Note, Project, Render, Sequence, Shot, Variant
+from review.models import Edit, FrameFix, Note, Notification, Project, Render, Sequence, Shot, Variant
 from review.permissions import Action, is_member, require
 from review.selectors import shots as sel
 from review.selectors.notes_export import EXPORT_FORMATS, notes_export
 from review.services import edits as edit_services
 from review.services import fixes as fix_services
 from review.services import notes as note_services
+from review.services import notifications as notification_services
 from review.services.notes_import import MAX_IMPORT_BYTES, notes_import_csv
 from review.services import renders as render_services
 from review.services import shots as shot_services
@@ -458,3 +459,46 @@ class ShotActivity(ShotScopedList):
 
     def shot_queryset(self, shot: Shot) -> QuerySet:
         return sel.activity_list(shot=shot)
+
+
+@extend_schema_view(get=extend_schema(parameters=[s.InboxFiltersIn],
+                                      responses={200: s.NotificationSerializer(many=True), **LIST_REFUSALS}))
+class Inbox(ServiceMixin, generics.ListAPIView):
+    """The signed-in person's own notifications, newest first (nobody can read another's)."""
+
+    serializer_class = s.NotificationSerializer
+
+    def get_queryset(self) -> QuerySet:
+        if getattr(self, "swagger_fake_view", False):  # the schema is drawn without a signed-in person
+            return Notification.objects.none()
+        filters = s.InboxFiltersIn(data=self.request.query_params)
+        filters.is_valid(raise_exception=True)
+        return sel.inbox(user=self.request.user, unread_only=filters.validated_data.get("unread", False))
+
+
+class InboxRead(ServiceMixin, APIView):
+    """Mark one of one's notifications read; another person's is a 404, as if it did not exist."""
+
+    @extend_schema(operation_id="notification_read", request=None,
+                   responses={200: s.NotificationSerializer, **refusals(404)})
+    def post(self, request: Request, notification_id: int) -> Response:
+        try:
+            notification_services.notification_mark_read(user=request.user, notification_id=notification_id)
+        except Notification.DoesNotExist as exc:
+            raise Http404(str(exc)) from exc
+        return Response(s.NotificationSerializer(sel.inbox(user=request.user).get(pk=notification_id)).data)
+
+
+class InboxReadAll(ServiceMixin, APIView):
+    @extend_schema(operation_id="notifications_read_all", request=None, responses={200: s.InboxReadOut})
+    def post(self, request: Request) -> Response:
+        marked = notification_services.notification_mark_read(user=request.user)
+        return Response({"marked": marked, "unread": notification_services.unread_count(request.user.pk)})
+
+
+class InboxEmail(ServiceMixin, APIView):
+    @extend_schema(request=s.InboxEmailIn, responses={200: s.InboxEmailIn, **refusals(400)})
+    def put(self, request: Request) -> Response:
+        data = validated(s.InboxEmailIn, request)
+        preference = notification_services.notification_email_set(user=request.user, email=data["email"])
+        return Response({"email": preference.email})

@@ -19,7 +19,7 @@ from review.choices import JOB_STATE_ACTIVE, SHOT_STATUS_CLOSED, JobKind, ShotSt
 # A shot approved whole is past "partly approved", whatever ranges it had.
 _APPROVED_WHOLE = {ShotStatus.APPROVED, ShotStatus.RENDERING, ShotStatus.FINAL}
 from review.permissions import member_project_ids
-from review.models import CODE_PATTERN, Activity, Decision, Edit, Job, Note, Project, Render, Shot, Variant
+from review.models import CODE_PATTERN, Activity, Decision, Edit, Job, Note, Notification, Project, Render, Shot, Variant
 
 
 def project_ids_for(user: Any) -> list[int] | None:
@@ -295,3 +295,9 @@ def board(*, user: Any, filters: dict[str, Any] | None = None) -> Board:
 
 def activity_list(*, shot: Shot) -> QuerySet[Activity]:
     return Activity.objects.filter(shot=shot).select_related("actor")
+
+
+def inbox(*, user: Any, unread_only: bool = False) -> QuerySet:
+    """A person's notifications, newest first (only their own: the caller passes request.user)."""
+    entries = Notification.objects.filter(user=user).select_related("shot__sequence__project", "actor")
+    return entries.filter(read_at__isnull=True) if unread_only else entries

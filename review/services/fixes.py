@@ -14,6 +14,7 @@ from review.models import FrameFix, FrameFixImage, Shot
 from review.permissions import Action, require
 from review.services.activity import activity_record
 from review.services.media import deleted_on_error, image_check, upload_size_check
+from review.services.notifications import notify
 from review.services.renders import render_requeue_for_fix
 
 _TRAILING_FRAME = re.compile(r"(\d+)\.[A-Za-z0-9]+$")
@@ -72,6 +73,9 @@ def fix_review(*, fix: FrameFix, actor: Any, state: str, comment: str = "") -> F
     activity_record(shot=shot, actor=actor, verb=f"fix.{state}",
                     summary=f"{shot}: frame fix {fix.frame_start}-{fix.frame_end} {state} by {actor}",
                     data={"fix": fix.id}, message={"type": "fix.updated", "fix": fix.id, "state": state})
+    notify(users=[fix.author], shot=shot, actor=actor, verb=f"fix.{state}",
+           summary=f"{shot}: your frame fix {fix.frame_start}-{fix.frame_end} was {state} by {actor}"
+                   + (f": {comment}" if comment else ""))
     if state == FrameFixState.ACCEPTED:
         render_requeue_for_fix(shot=shot, actor=actor)
     return fix

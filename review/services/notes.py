@@ -12,6 +12,7 @@ from review.models import Note, NoteAttachment, Shot, Variant
 from review.permissions import Action, require
 from review.services.activity import activity_record
 from review.services.media import attachment_check, deleted_on_error, upload_size_check
+from review.services.notifications import note_thread_people, notify, notify_assignees
 
 
 def _note_message(note: Note, kind: str) -> dict[str, Any]:
@@ -38,6 +39,8 @@ def note_create(*, shot: Shot, actor: Any, frame_start: int, frame_end: int | No
     frames = f"{note.frame_start}" if note.frame_start == note.frame_end else f"{note.frame_start}-{note.frame_end}"
     activity_record(shot=shot, actor=actor, verb="note.created", summary=f"{shot}: note on {frames} by {actor}",
                     data={"note": note.id}, message=_note_message(note, "note.created"))
+    notify_assignees(shot=shot, actor=actor, verb="note.created",
+                     summary=f"{shot}: {actor} wrote a note on {frames}: {note.text[:200]}")
     return note
 
 
@@ -50,6 +53,8 @@ def note_reply(*, note: Note, actor: Any, text: str) -> Note:
                  frame_end=root.frame_end, text=text, author=actor)
     reply.full_clean()
     reply.save()
+    notify(users=note_thread_people(root), shot=shot, actor=actor, verb="note.replied",
+           summary=f"{shot}: {actor} replied to a note on {root.frame_start}: {text[:200]}")
     activity_record(shot=shot, actor=actor, verb="note.replied", summary=f"{shot}: {actor} replied to a note",
                     data={"note": root.id, "reply": reply.id}, message=_note_message(root, "note.updated"))
     return reply

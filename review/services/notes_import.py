@@ -17,6 +17,7 @@ from review.models import Note, Shot
 from review.permissions import Action, require
 from review.selectors.notes_export import shot_rate
 from review.services.activity import activity_record
+from review.services.notifications import notify_assignees
 
 MAX_IMPORT_BYTES = 2 * 1024 * 1024
 MAX_IMPORT_ROWS = 5000
@@ -66,6 +67,9 @@ def _create(*, shot: Shot, actor: Any, rows: list[_Row]) -> list[Note]:
                     summary=f"{shot}: {len(notes)} note(s) imported from CSV by {actor}",
                     data={"notes": [n.id for n in notes]},
                     message={"type": "notes.imported", "notes": [n.id for n in notes]})
+    # one entry for the whole file, not one per row: an import of 200 notes is one thing to read
+    notify_assignees(shot=shot, actor=actor, verb="notes.imported",
+                     summary=f"{shot}: {len(notes)} note(s) imported from CSV by {actor}")
     return notes
 
 

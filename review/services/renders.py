@@ -22,6 +22,7 @@ from review.paths import without_server_paths
 from review.permissions import Action, require
 from review.services.activity import activity_record, broadcast
 from review.services.media import upload_probe, upload_size_check
+from review.services.notifications import notify_assignees
 from review.services.shots import shot_move
 
 logger = logging.getLogger(__name__)
@@ -162,6 +163,9 @@ def _render_change(*, render: Render, actor: Any, state: str | None = None, prog
         activity_record(shot=shot, actor=actor, verb=f"render.{target}",
                         summary=f"{shot}: render {locked.id} {RenderState(target).label.lower()}",
                         data={"render": locked.id})
+        if target in (RenderState.DONE, RenderState.FAILED):
+            notify_assignees(shot=shot, actor=actor, verb=f"render.{target}", also=[locked.requested_by],
+                             summary=f"{shot}: render {locked.id} {RenderState(target).label.lower()}")
         follow = {RenderState.RUNNING: ShotStatus.RENDERING, RenderState.DONE: ShotStatus.FINAL,
                   RenderState.FAILED: ShotStatus.APPROVED}[target]
         if shot.status in (ShotStatus.APPROVED, ShotStatus.RENDERING) and shot.status != follow:

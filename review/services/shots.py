@@ -18,6 +18,7 @@ from review.models import Membership, Project, Sequence, Shot
 from review.permissions import Action, allowed, require
 from review.services.activity import activity_record
 from review.services.media import upload_probe, upload_size_check
+from review.services.notifications import notify_assignees
 
 TRANSITIONS: dict[str, frozenset[str]] = {
     St.WAITING: frozenset({St.TRAINING, St.IN_REVIEW, St.ON_HOLD, St.OMITTED}),
@@ -81,6 +82,8 @@ def shot_move(*, shot: Shot, to: str, actor: Any, reason: str = "") -> Shot:
                     data={"from": previous, "to": to, "reason": reason},
                     message={"type": "status.changed", "status": to, "status_label": label,
                              "colour": St(to).colour, "previous": previous})
+    notify_assignees(shot=locked, actor=actor, verb="status.changed",
+                     summary=f"{locked}: {St(previous).label} -> {label}" + (f" ({reason})" if reason else ""))
     shot.status, shot.held_from = locked.status, locked.held_from
     return locked
 

@@ -189,6 +189,15 @@ class LiveSite:
         assert r.status_code == 201, r.text
         return r.json()["id"]
 
+    def add_shot(self, code: str) -> int:
+        """A bare shot (no plate, no variants) on SQ010, counted among the site's shots."""
+        made = self.api("POST", "shots/", json={"project": "DD", "sequence": "SQ010", "code": code,
+                                                "frame_start": SHOT_FIRST, "frame_end": SHOT_FIRST + SHOT_COUNT - 1,
+                                                "fps_num": 24000, "fps_den": 1001})
+        assert made.status_code == 201, made.text
+        self.shots[code] = made.json()["id"]
+        return self.shots[code]
+
     def make_shot(self, code: str) -> int:
         """A shot with a plate and two published variants (rigid, loose), through the REST API as the pipeline."""
         r = self.api("POST", "shots/", json={"project": "DD", "sequence": "SQ010", "code": code,

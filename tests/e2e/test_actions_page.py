@@ -6,17 +6,13 @@ from datetime import date, timedelta
 
 import pytest
 
-from tests.e2e.conftest import SHOT_COUNT, SHOT_FIRST, login
+from tests.e2e.conftest import SHOT_FIRST, login
 
 pytestmark = pytest.mark.e2e
 
 
 def test_a_producer_finds_a_shot_to_chase_sorts_and_filters_and_the_url_keeps_it(browser, live_site):
-    made = live_site.api("POST", "shots/", json={"project": "DD", "sequence": "SQ010", "code": "SH090",
-                                                 "frame_start": SHOT_FIRST, "frame_end": SHOT_FIRST + SHOT_COUNT - 1,
-                                                 "fps_num": 24000, "fps_den": 1001})
-    assert made.status_code == 201, made.text
-    shot_id = live_site.shots["SH090"] = made.json()["id"]
+    shot_id = live_site.add_shot("SH090")
     due = date.today() + timedelta(days=7)
     patched = live_site.api("PATCH", f"shots/{shot_id}/", as_user="sup",
                             json={"assignees": ["art"], "due_date": due.isoformat()})

@@ -99,3 +99,23 @@ async def test_shot_socket_carries_versions_and_ranges(world_tx, clips):
     message = await communicator.receive_json_from(timeout=patience(3))
     assert message["type"] == "range.unlocked" and message["decision"] == lock.id
     await communicator.disconnect()
+
+
+async def test_inbox_socket_pushes_only_ones_own_unread_count(world_tx):
+    world = world_tx
+    artist, supervisor = world.users["artist"], world.users["supervisor"]
+    await sync_to_async(world.shot.assignees.add)(artist)
+    mine = await connect(artist, "/ws/inbox/")
+    theirs = await connect(supervisor, "/ws/inbox/")
+    assert (await mine.connect())[0] and (await theirs.connect())[0]
+    for count, frame in ((1, 1002), (2, 1003)):
+        await sync_to_async(note_create)(shot=world.shot, actor=supervisor, frame_start=frame, text="look")
+        assert await mine.receive_json_from(timeout=patience(3)) == {"type": "inbox.count", "unread": count}
+    assert await theirs.receive_nothing(timeout=0.3)  # the author is not told of their own note
+    await mine.disconnect()
+    await theirs.disconnect()
+    from django.contrib.auth.models import AnonymousUser
+
+    anonymous = await connect(AnonymousUser(), "/ws/inbox/")
+    connected, code = await anonymous.connect()
+    assert not connected and code == 4403

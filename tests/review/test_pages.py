@@ -217,3 +217,33 @@ def test_the_status_menu_starts_on_no_change(client, world):
     client.post(f"/shots/{world.shot.id}/status", {"status": ""})
     world.shot.refresh_from_db()
     assert world.shot.status == before
+
+
+def test_inbox_page_header_count_mark_read_and_email(client, world):
+    from review.models import Notification, NotificationPreference
+    from review.services.notes import note_create
+
+    world.shot.assignees.add(world.users["artist"])
+    for frame in (1002, 1003):
+        note_create(shot=world.shot, actor=world.users["supervisor"], frame_start=frame, text=f"look at {frame}")
+    client.force_login(world.users["artist"])
+    html = client.get("/inbox/").content.decode()
+    assert re.search(r'id="inbox-count" class="badge">2<', html) and 'data-ws="/ws/inbox/"' in html
+    assert "look at 1002" in html and "look at 1003" in html and html.count('class="unread"') == 2
+    scripts = re.findall(r'<script src="([^"]+)"', html)
+    assert [s.rsplit("/", 1)[-1] for s in scripts] == ["player.js"]  # the header's count runs in the one bundle
+    first = Notification.objects.filter(user=world.users["artist"]).order_by("id").first()
+    assert client.post("/inbox/read", {"notification": first.id}).status_code == 302
+    html = client.get("/inbox/").content.decode()
+    assert re.search(r'id="inbox-count" class="badge">1<', html) and html.count('class="unread"') == 1
+    assert "look at 1002" not in client.get("/inbox/?unread=1").content.decode()
+    client.post("/inbox/read")
+    assert re.search(r'id="inbox-count" class="badge" hidden>0<', client.get("/inbox/").content.decode())
+    client.post("/inbox/email", {"email": "1"})
+    assert NotificationPreference.objects.get(user=world.users["artist"]).email
+    assert "e-mail is on" in client.get("/inbox/").content.decode()
+    client.force_login(world.users["supervisor"])  # another person's entry is not found, and stays unread there
+    Notification.objects.filter(pk=first.pk).update(read_at=None)
+    assert client.post("/inbox/read", {"notification": first.id}).status_code == 404
+    assert Notification.objects.get(pk=first.pk).read_at is None
+    assert "look at 1002" not in client.get("/inbox/").content.decode()

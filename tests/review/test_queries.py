@@ -31,8 +31,8 @@ def count(client, url: str) -> int:
 
 
 # session, user, memberships with their roles, the roles by project code (shown by the name), projects (filter
-# menu), shots with their counts, assignees, locked range approvals ("partly approved")
-BOARD_QUERIES = 8
+# menu), shots with their counts, assignees, locked range approvals ("partly approved"), the header's unread count
+BOARD_QUERIES = 9
 # session, user, memberships with their roles, the shot, then one per prefetched relation (assignees, variants,
 # notes, replies, attachments, edits, decisions, renders, fixes, fix images) and the activity
 SHOT_API_QUERIES = 16

@@ -104,6 +104,12 @@ CASES = [
     Case("render", Action.VIEW, "get", lambda s: f"/api/renders/{s.render().id}/"),
     Case("activity", Action.VIEW, "get", lambda s: f"/api/shots/{s.shot.id}/activity/"),
     Case("jobs", Action.VIEW, "get", lambda s: f"/api/shots/{s.shot.id}/jobs/"),
+    # one's own inbox: everyone signed in has one, whatever their roles (tests/review/api/test_inbox.py checks
+    # that nobody reaches another's)
+    Case("inbox", Action.VIEW, "get", lambda s: "/api/notifications/", outsider=200),
+    Case("inbox read all", Action.VIEW, "post", lambda s: "/api/notifications/read/", lambda s: {}, outsider=200),
+    Case("inbox e-mail", Action.VIEW, "put", lambda s: "/api/notifications/email/", lambda s: {"email": True},
+         outsider=200),
     Case("sequence create", Action.SHOT_CREATE, "post", lambda s: "/api/sequences/",
          lambda s: {"project": "dance", "code": "SQ030"}, ok=201),
     Case("shot create", Action.SHOT_CREATE, "post", lambda s: "/api/shots/",

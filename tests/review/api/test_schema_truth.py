@@ -24,7 +24,7 @@ import pytest
 import requests
 
 from review.choices import JobKind, JobState, RenderState, ShotStatus
-from review.models import Decision, FrameFix, Job, Render
+from review.models import Decision, FrameFix, Job, Notification, Render
 from review.permissions import MATRIX, Action
 from review.services.tokens import api_token_issue
 from tests.review.conftest import ROLES, make_world
@@ -58,6 +58,10 @@ WRITES = {
     "POST /api/shots/{shot_id}/jobs/": Action.ENGINE_RUN,
     "POST /api/shots/{shot_id}/jobs/convert/": Action.ENGINE_RUN,
     "POST /api/jobs/{job_id}/retry/": Action.ENGINE_RUN,  # the failed job below is an engine run
+    # one's own inbox, whatever one's roles: the table's `view`
+    "POST /api/notifications/read/": Action.VIEW,
+    "POST /api/notifications/{notification_id}/read/": Action.VIEW,
+    "PUT /api/notifications/email/": Action.VIEW,
 }
 
 
@@ -105,7 +109,10 @@ def api_world(live_server) -> ApiWorld:
     render = Render.objects.create(shot=shot, edit=approved, state=RenderState.QUEUED)
     job = Job.objects.create(shot=shot, kind=JobKind.ENGINE, queue="gpu", state=JobState.FAILED,
                              params={"name": "SH010", "quick": True, "variants": ["rigid"]}, error="boom")
-    ids = {"shot_id": shot.id, "variant_id": variants[0].id, "edit_id": edit.id, "note_id": note.id,
+    # the supervisor (who reads and marks read) has one notification in their inbox
+    notification = Notification.objects.create(user=world.users["supervisor"], shot=shot, verb="note.created",
+                                               summary="SH010: a note")
+    ids = {"notification_id": notification.id, "shot_id": shot.id, "variant_id": variants[0].id, "edit_id": edit.id, "note_id": note.id,
            "fix_id": fix.id, "render_id": render.id, "job_id": job.id}
     tokens = {role: api_token_issue(user=world.users[role]) for role in ROLES}
     return ApiWorld(ids=ids, tokens=tokens)
