@@ -124,7 +124,7 @@ def test_a_plate_with_no_face_keeps_the_previous_shot(tmp_path, capsys, footage)
     write_sequence(tmp_path / "empty.%04d.png", [(f, np.full((64, 64, 3), 0.5, np.float32)) for f in range(1, 4)])
     code, _, err = _init(tmp_path, capsys, shot_dir, "--plate", tmp_path / "empty.%04d.png", "--fps", "25",
                          "--replace")
-    assert code == 1 and f"no face found in any of the 3 frames of {tmp_path / 'empty.%04d.png'}" in err, err
+    assert code == 1 and f"{tmp_path / 'empty.%04d.png'}: track solve: no face found in any of its 3 frames" in err, err
     assert "where the dancer's face is seen" in err
     assert (shot_dir / "shot.toml").read_text() == before
     code, _, err = _init(tmp_path, capsys, shot_dir, "--plate", footage["plate"], "--fps", "25")
