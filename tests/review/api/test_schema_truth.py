@@ -24,7 +24,7 @@ import pytest
 import requests
 
 from review.choices import JobKind, JobState, RenderState, ShotStatus
-from review.models import Decision, FrameFix, Job, Render
+from review.models import DailiesItem, DailiesSession, Decision, FrameFix, Job, Render
 from review.permissions import MATRIX, Action
 from review.services.tokens import api_token_issue
 from tests.review.conftest import ROLES, make_world
@@ -58,6 +58,9 @@ WRITES = {
     "POST /api/shots/{shot_id}/jobs/": Action.ENGINE_RUN,
     "POST /api/shots/{shot_id}/jobs/convert/": Action.ENGINE_RUN,
     "POST /api/jobs/{job_id}/retry/": Action.ENGINE_RUN,  # the failed job below is an engine run
+    "POST /api/dailies/": Action.DAILIES_RUN,
+    "POST /api/dailies/{session_id}/driver/": Action.DAILIES_RUN,
+    "POST /api/dailies/{session_id}/end/": Action.DAILIES_RUN,
 }
 
 
@@ -72,6 +75,8 @@ STATE_RULES = {
     "POST /api/shots/{shot_id}/notes/": "frames inside the shot, a variant of the shot, readable attachments",
     "POST /api/shots/{shot_id}/fixes/": "frames inside the shot, one readable image per frame",
     "POST /api/shots/{shot_id}/notes/import/": "a UTF-8 CSV with a header and good rows (judged by content)",
+    "POST /api/dailies/": "a project of the user's, shots of that project, variants of those shots",
+    "POST /api/dailies/{session_id}/driver/": "the new driver is a supervisor of the project",
     "PATCH /api/renders/{render_id}/": "the output is a video (judged by content); a report says something",
 }
 
@@ -105,7 +110,10 @@ def api_world(live_server) -> ApiWorld:
     render = Render.objects.create(shot=shot, edit=approved, state=RenderState.QUEUED)
     job = Job.objects.create(shot=shot, kind=JobKind.ENGINE, queue="gpu", state=JobState.FAILED,
                              params={"name": "SH010", "quick": True, "variants": ["rigid"]}, error="boom")
-    ids = {"shot_id": shot.id, "variant_id": variants[0].id, "edit_id": edit.id, "note_id": note.id,
+    session = DailiesSession.objects.create(project=world.project, title="dailies",
+                                            driver=world.users["supervisor"])
+    DailiesItem.objects.create(session=session, position=1, shot=shot, variant=variants[0])
+    ids = {"session_id": session.id, "shot_id": shot.id, "variant_id": variants[0].id, "edit_id": edit.id, "note_id": note.id,
            "fix_id": fix.id, "render_id": render.id, "job_id": job.id}
     tokens = {role: api_token_issue(user=world.users[role]) for role in ROLES}
     return ApiWorld(ids=ids, tokens=tokens)
