@@ -127,7 +127,8 @@ def _dailies_access(user: Any, session_id: int) -> tuple[bool, str | None]:
 # What a driver's player state may hold, and each value's kind: anything else in a message is dropped, and a
 # message with a value of the wrong kind is dropped whole (followers apply what they get without checking).
 STATE_FIELDS: dict[str, tuple[type, ...]] = {
-    "item": (int,), "frame": (int,), "playing": (bool,), "view": (str,), "compare": (list, type(None)),
+    "item": (int,), "frame": (int,), "playing": (bool,), "direction": (int,), "view": (str,),
+    "compare": (list, type(None)),
     "loupe": (dict, type(None)),
 }
 MAX_STATE_CHARS = 2000
@@ -149,18 +150,20 @@ class DailiesConsumer(_ForwardingConsumer):
     session's driver may speak. The driver's player sends its state (`{"type": "state", "frame": ...}`) on each
     seek, step, play, pause and view change; it is relayed to everyone as `{"type": "state", "driver": ...}`.
     The driver is read from the table on each message, so a hand-over (an API call) takes effect at once. A
-    newcomer's connection asks the driver's player to say its state again (`{"type": "resend"}`)."""
+    newcomer is told who drives (`{"type": "joined", "driver": ...}`), and its connection asks the driver's player
+    to say its state again (`{"type": "resend"}`)."""
 
     async def listen_to(self) -> list[str]:
         from review.services.dailies import dailies_group
 
         self.session_id = int(self.scope["url_route"]["kwargs"]["session_id"])
-        may, _ = await database_sync_to_async(_dailies_access)(self.scope["user"], self.session_id)
+        may, self.driver_at_join = await database_sync_to_async(_dailies_access)(self.scope["user"], self.session_id)
         return [dailies_group(self.session_id)] if may else []
 
     async def connect(self) -> None:
         await super().connect()
         if self.groups_joined:
+            await self.send_json({"type": "joined", "session": self.session_id, "driver": self.driver_at_join})
             await self.channel_layer.group_send(self.groups_joined[0], {"type": "review.event", "message": {
                 "type": "resend", "session": self.session_id}})
 

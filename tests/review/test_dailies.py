@@ -142,7 +142,8 @@ async def test_the_driver_is_relayed_to_followers_and_the_handover_moves_the_whe
 
     driver, follower, other = await joined(world.users["supervisor"]), await joined(world.users["artist"]), \
         await joined(vfx)
-    assert (await next_of(driver, "resend"))["session"] == session.id  # newcomers ask the driver for its state
+    assert (await next_of(follower, "joined"))["driver"] == "supervisor1"  # newcomers are told who drives
+    assert (await next_of(driver, "resend"))["session"] == session.id  # and ask the driver for its state
     await driver.send_json_to({"type": "state", "frame": 1005, "playing": False, "view": "compare"})
     message = await next_of(follower, "state")
     assert (message["frame"], message["playing"], message["view"], message["driver"]) == (
