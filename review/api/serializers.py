@@ -461,19 +461,29 @@ class RenderReportIn(StrictInput):
         return data
 
 
-class DailiesItemIn(serializers.Serializer):
+class DailiesItemIn(StrictInput):
     shot = serializers.IntegerField(min_value=1, max_value=2**53, help_text="a shot id of the project")
     variant = serializers.IntegerField(min_value=1, max_value=2**53, required=False, allow_null=True, default=None,
                                        help_text="the variant version to show (none: the plate)")
 
 
-class DailiesIn(serializers.Serializer):
+class DailiesIn(StrictInput):
     project = serializers.CharField(max_length=64, help_text="the project's code")
     title = serializers.CharField(max_length=200)
-    items = DailiesItemIn(many=True, allow_empty=False, max_length=500, help_text="the playlist, in order")
+    items = DailiesItemIn(many=True, required=False, allow_empty=False, max_length=500,
+                          help_text="the playlist, in order; or give `filter`")
+    filter = ShotFiltersIn(required=False, help_text="the playlist made from a board filter instead of `items`: "
+                                                     "the project's shots it keeps, in board order, each with its "
+                                                     "newest variant version (none: the plate)")
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        if ("items" in data) == ("filter" in data):
+            raise serializers.ValidationError({"items": ["give the playlist as `items` or as a board `filter`, "
+                                                         "one of the two"]})
+        return data
 
 
-class HandoverIn(serializers.Serializer):
+class HandoverIn(StrictInput):
     to = serializers.CharField(max_length=150, help_text="the username of the supervisor who drives next")
 
 

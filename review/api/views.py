@@ -467,11 +467,14 @@ class DailiesList(ServiceMixin, APIView):
     def post(self, request: Request) -> Response:
         data = validated(s.DailiesIn, request)
         project = member_project(request, data["project"])
-        items = []
-        for entry in data["items"]:
-            shot = sel.shot_get(user=request.user, shot_id=entry["shot"])
-            variant = get_object_or_404(Variant, pk=entry["variant"], shot=shot) if entry["variant"] else None
-            items.append((shot, variant))
+        if "filter" in data:
+            items = dailies_sel.playlist_from_filter(user=request.user, project=project, filters=data["filter"])
+        else:
+            items = []
+            for entry in data["items"]:
+                shot = sel.shot_get(user=request.user, shot_id=entry["shot"])
+                variant = get_object_or_404(Variant, pk=entry["variant"], shot=shot) if entry["variant"] else None
+                items.append((shot, variant))
         session = dailies_services.dailies_create(project=project, actor=request.user, title=data["title"],
                                                   items=items)
         return Response(s.DailiesSerializer(dailies_sel.dailies_get(user=request.user, session_id=session.id)).data,

@@ -173,3 +173,26 @@ async def test_outsiders_cannot_join_a_session(world_tx):
     communicator.scope["user"] = world_tx.outsider
     connected, code = await communicator.connect()
     assert not connected and code == 4403
+
+
+def test_a_playlist_from_a_board_filter_takes_each_kept_shots_newest_version(world):
+    from review.choices import ShotStatus
+
+    world.shot.status = ShotStatus.IN_REVIEW
+    world.shot.save()
+    VariantFactory(shot=world.shot, label="rigid", version=1)
+    newest = VariantFactory(shot=world.shot, label="rigid", version=2)
+    bare = ShotFactory(sequence=world.sequence, code="SH020", status=ShotStatus.IN_REVIEW)
+    ShotFactory(sequence=world.sequence, code="SH030")  # waiting: the filter leaves it out
+    sup = world.client("supervisor")
+    made = sup.post("/api/dailies/", {"project": "dance", "title": "review queue",
+                                      "filter": {"status": ["in_review"]}}, format="json")
+    assert made.status_code == 201, made.json()
+    assert [(i["shot_code"], i["variant"]) for i in made.json()["items"]] == [("SH010", newest.id), ("SH020", None)]
+    assert bare.id == made.json()["items"][1]["shot"]
+    nothing = sup.post("/api/dailies/", {"project": "dance", "title": "x", "filter": {"status": ["final"]}},
+                       format="json")
+    assert nothing.status_code == 400 and "keeps no shot" in nothing.json()["detail"]
+    both = sup.post("/api/dailies/", {"project": "dance", "title": "x", "filter": {},
+                                      "items": [{"shot": world.shot.id}]}, format="json")
+    assert both.status_code == 400 and "one of the two" in str(both.json())
