@@ -84,3 +84,36 @@ def test_the_follower_shows_the_drivers_frame(browser, live_site, artifacts_dir)
     finally:
         driver_ctx.close()
         follower_ctx.close()
+
+
+def test_the_follower_goes_where_the_driver_goes_in_the_playlist(browser, live_site):
+    first, second = live_site.shots["SH010"], live_site.shots["SH030"]
+    made = live_site.api("POST", "dailies/", as_user="sup", json={
+        "project": "DD", "title": "e2e playlist", "items": [
+            {"shot": first, "variant": live_site.variants["SH010"][1]}, {"shot": second}]})
+    assert made.status_code == 201, made.text
+    session = made.json()
+    driver_ctx, driver = login(browser, live_site, "sup")
+    follower_ctx, follower = login(browser, live_site, "art")
+    try:
+        join(driver, live_site, session, "SH010", "Dailies: you drive")
+        join(follower, live_site, session, "SH010", "Dailies: following sup")
+        # the item's variant version is on screen, on both pages
+        follower.wait_for_function(
+            "(v) => [...document.querySelectorAll('.fr-view')].map(e => e.dataset.source).join() === v",
+            arg=f"v{live_site.variants['SH010'][1]}", timeout=patience_ms(10))
+        assert follower.locator("[data-testid=dailies-drive]").is_hidden()  # an artist cannot take over
+        driver.click("[data-testid=dailies-next]")
+        driver.wait_for_url(f"**/shots/{second}/?dailies={session['id']}&item=2")
+        follower.wait_for_url(f"**/shots/{second}/?dailies={session['id']}&item=2", timeout=patience_ms(15))
+        wait_on(follower, SHOT_FIRST)
+        follower.wait_for_function("() => document.querySelector('[data-testid=dailies]')?.textContent "
+                                   "=== 'Dailies: following sup'", timeout=patience_ms(10))
+        wait_on(driver, SHOT_FIRST)
+        go_to(driver, 1030)
+        wait_on(follower, 1030)
+        assert read_code(follower, 0) == 1030
+        assert driver.locator("[data-testid=dailies-next]").is_hidden()  # the last item
+    finally:
+        driver_ctx.close()
+        follower_ctx.close()
