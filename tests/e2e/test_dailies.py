@@ -4,7 +4,9 @@ frame: in its frame box and in the frame code burnt into the picture its browser
 too, and after a hand-over the old driver's page follows the new one."""
 from __future__ import annotations
 
+import contextlib
 import time
+from collections.abc import Iterator
 
 import pytest
 
@@ -26,18 +28,27 @@ def shown_frame(page) -> int:
     return int(page.locator("[data-testid=frame]").input_value())
 
 
-def test_the_follower_shows_the_drivers_frame(browser, live_site, artifacts_dir):
-    shot = live_site.shots["SH020"]
-    made = live_site.api("POST", "dailies/", as_user="sup", json={
-        "project": "DD", "title": "e2e dailies", "items": [{"shot": shot, "variant": live_site.variants["SH020"][0]}]})
+@contextlib.contextmanager
+def two_pages(browser, site, items: list[dict], code: str) -> Iterator[tuple[dict, object, object]]:
+    """A session of `items` made by the supervisor, who drives from one page while the artist follows in another,
+    both on `code`'s page: (session, driver page, follower page)."""
+    made = site.api("POST", "dailies/", as_user="sup", json={"project": "DD", "title": "e2e dailies", "items": items})
     assert made.status_code == 201, made.text
     session = made.json()
-    driver_ctx, driver = login(browser, live_site, "sup")
-    follower_ctx, follower = login(browser, live_site, "art")
+    driver_ctx, driver = login(browser, site, "sup")
+    follower_ctx, follower = login(browser, site, "art")
     try:
-        join(driver, live_site, session, "SH020", "Dailies: you drive")
-        join(follower, live_site, session, "SH020", "Dailies: following sup")
+        join(driver, site, session, code, "Dailies: you drive")
+        join(follower, site, session, code, "Dailies: following sup")
+        yield session, driver, follower
+    finally:
+        driver_ctx.close()
+        follower_ctx.close()
 
+
+def test_the_follower_shows_the_drivers_frame(browser, live_site, artifacts_dir):
+    items = [{"shot": live_site.shots["SH020"], "variant": live_site.variants["SH020"][0]}]
+    with two_pages(browser, live_site, items, "SH020") as (_, driver, follower):
         # a seek
         go_to(driver, 1012)
         wait_on(follower, 1012)
@@ -81,23 +92,12 @@ def test_the_follower_shows_the_drivers_frame(browser, live_site, artifacts_dir)
         follower.keyboard.press("ArrowRight")
         time.sleep(0.5)
         assert shown_frame(driver) == stopped
-    finally:
-        driver_ctx.close()
-        follower_ctx.close()
 
 
 def test_the_follower_goes_where_the_driver_goes_in_the_playlist(browser, live_site):
-    first, second = live_site.shots["SH010"], live_site.shots["SH030"]
-    made = live_site.api("POST", "dailies/", as_user="sup", json={
-        "project": "DD", "title": "e2e playlist", "items": [
-            {"shot": first, "variant": live_site.variants["SH010"][1]}, {"shot": second}]})
-    assert made.status_code == 201, made.text
-    session = made.json()
-    driver_ctx, driver = login(browser, live_site, "sup")
-    follower_ctx, follower = login(browser, live_site, "art")
-    try:
-        join(driver, live_site, session, "SH010", "Dailies: you drive")
-        join(follower, live_site, session, "SH010", "Dailies: following sup")
+    second = live_site.shots["SH030"]
+    items = [{"shot": live_site.shots["SH010"], "variant": live_site.variants["SH010"][1]}, {"shot": second}]
+    with two_pages(browser, live_site, items, "SH010") as (session, driver, follower):
         # the item's variant version is on screen, on both pages
         follower.wait_for_function(
             "(v) => [...document.querySelectorAll('.fr-view')].map(e => e.dataset.source).join() === v",
@@ -114,6 +114,3 @@ def test_the_follower_goes_where_the_driver_goes_in_the_playlist(browser, live_s
         wait_on(follower, 1030)
         assert read_code(follower, 0) == 1030
         assert driver.locator("[data-testid=dailies-next]").is_hidden()  # the last item
-    finally:
-        driver_ctx.close()
-        follower_ctx.close()
