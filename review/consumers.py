@@ -120,3 +120,72 @@ class ShotJobsConsumer(_ForwardingConsumer):
             for message in messages:
                 await self.send_json(message)
             await asyncio.sleep(self.poll_seconds)
+
+
+def _dailies_access(user: Any, session_id: int) -> tuple[bool, str | None]:
+    """(may join: a member of the session's project, the current driver's username or None)."""
+    from review.models import DailiesSession
+    from review.permissions import Action, allowed
+
+    row = DailiesSession.objects.filter(pk=session_id).values_list("project_id", "driver__username").first()
+    if row is None or not allowed(user, row[0], Action.VIEW):
+        return False, None
+    return True, row[1]
+
+
+# What a driver's player state may hold, and each value's kind: anything else in a message is dropped, and a
+# message with a value of the wrong kind is dropped whole (followers apply what they get without checking).
+STATE_FIELDS: dict[str, tuple[type, ...]] = {
+    "item": (int,), "frame": (int,), "playing": (bool,), "direction": (int,), "view": (str,),
+    "compare": (list, type(None)),
+    "loupe": (dict, type(None)),
+}
+MAX_STATE_CHARS = 2000
+
+
+def driver_state(content: Any) -> dict[str, Any] | None:
+    """The player state in a driver's message, or None when it is not one (bad kind, too big, no frame)."""
+    if not isinstance(content, dict) or content.get("type") != "state" or len(str(content)) > MAX_STATE_CHARS:
+        return None
+    state = {key: content[key] for key in STATE_FIELDS if key in content}
+    for key, value in state.items():
+        if not isinstance(value, STATE_FIELDS[key]) or (isinstance(value, bool) and bool not in STATE_FIELDS[key]):
+            return None
+    return state if "frame" in state else None
+
+
+class DailiesConsumer(_ForwardingConsumer):
+    """A dailies session's socket (`ws/dailies/<id>/`): every member of the project may listen; only the
+    session's driver may speak. The driver's player sends its state (`{"type": "state", "frame": ...}`) on each
+    seek, step, play, pause and view change; it is relayed to everyone as `{"type": "state", "driver": ...}`.
+    The driver is read from the table on each message, so a hand-over (an API call) takes effect at once. A
+    newcomer is told who drives (`{"type": "joined", "driver": ...}`), and its connection asks the driver's player
+    to say its state again (`{"type": "resend"}`)."""
+
+    async def listen_to(self) -> list[str]:
+        from review.services.dailies import dailies_group
+
+        self.session_id = int(self.scope["url_route"]["kwargs"]["session_id"])
+        may, self.driver_at_join = await database_sync_to_async(_dailies_access)(self.scope["user"], self.session_id)
+        return [dailies_group(self.session_id)] if may else []
+
+    async def connect(self) -> None:
+        await super().connect()
+        if self.groups_joined:
+            await self.send_json({"type": "joined", "session": self.session_id, "driver": self.driver_at_join})
+            await self.channel_layer.group_send(self.groups_joined[0], {"type": "review.event", "message": {
+                "type": "resend", "session": self.session_id}})
+
+    async def receive_json(self, content: Any, **kwargs: Any) -> None:
+        state = driver_state(content)
+        if state is None:
+            await self.send_json({"type": "refused", "detail": "not a player state: give at least an integer "
+                                                               "'frame'"})
+            return
+        _, driver = await database_sync_to_async(_dailies_access)(self.scope["user"], self.session_id)
+        if driver is None or driver != self.scope["user"].username:
+            await self.send_json({"type": "refused", "detail": f"only the driver ({driver or 'nobody'}) steers "
+                                                               "this session"})
+            return
+        await self.channel_layer.group_send(self.groups_joined[0], {"type": "review.event", "message": {
+            "type": "state", "session": self.session_id, "driver": driver, **state}})

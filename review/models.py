@@ -663,3 +663,42 @@ class NotificationPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user}: e-mail {'on' if self.email else 'off'}"
+
+
+class DailiesSession(models.Model):
+    """A dailies session: a playlist of shots (and the variant to show of each) reviewed together, live. One
+    person drives at a time (`driver`); everyone else's player follows the driver's over the session's socket.
+    The notes written on the playlist's shots between `started` and `ended` make its summary."""
+
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="dailies")
+    title = models.CharField(max_length=200)
+    created_by = models.ForeignKey(User, null=True, on_delete=models.SET_NULL, related_name="+")
+    driver = models.ForeignKey(User, null=True, blank=True, on_delete=models.SET_NULL, related_name="+",
+                               help_text="whose player the others follow; empty once the session has ended")
+    started = models.DateTimeField(auto_now_add=True)
+    ended = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-started", "-id"]
+
+    def __str__(self) -> str:
+        return f"dailies {self.title!r} ({self.project.code})"
+
+
+class DailiesItem(models.Model):
+    """One entry of a session's playlist: a shot, and the variant version to show (none: the plate)."""
+
+    session = models.ForeignKey(DailiesSession, on_delete=models.CASCADE, related_name="items")
+    position = models.PositiveIntegerField()
+    shot = models.ForeignKey(Shot, on_delete=models.CASCADE, related_name="+")
+    variant = models.ForeignKey(Variant, null=True, blank=True, on_delete=models.CASCADE, related_name="+")
+
+    class Meta:
+        ordering = ["position"]
+        constraints = [models.UniqueConstraint(fields=["session", "position"], name="dailies_item_position")]
+
+    def clean(self) -> None:
+        if self.shot.sequence.project_id != self.session.project_id:
+            raise ValidationError({"shot": f"shot {self.shot} is not in project {self.session.project.code}"})
+        if self.variant_id and self.variant.shot_id != self.shot_id:
+            raise ValidationError({"variant": f"variant {self.variant_id} is not a variant of shot {self.shot}"})

@@ -32,6 +32,7 @@ class Action(enum.StrEnum):
     FIX_REVIEW = "fix.review"
     RENDER_QUEUE = "render.queue"
     RENDER_UPDATE = "render.update"
+    DAILIES_RUN = "dailies.run"
 
 
 S, A, P, PL = Role.SUPERVISOR, Role.ARTIST, Role.PRODUCER, Role.PIPELINE
@@ -54,6 +55,7 @@ MATRIX: dict[Action, tuple[frozenset[Role], str]] = {
     Action.FIX_REVIEW: (frozenset({S}), "accept or reject a frame fix"),
     Action.RENDER_QUEUE: (frozenset({S}), "queue a final render of the approved edit"),
     Action.RENDER_UPDATE: (frozenset({PL}), "report render progress, output and log"),
+    Action.DAILIES_RUN: (frozenset({S}), "create a dailies session, drive it, hand the driving over, end it"),
 }
 
 

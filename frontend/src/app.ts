@@ -1,5 +1,6 @@
 /** The shot page's player app: viewer, side panel (notes, pick, fixes), transport, timeline, live updates. */
 import { h } from "./dom";
+import { DailiesLink } from "./dailies";
 import { FixesPanel } from "./fixes";
 import { helpOverlay } from "./help";
 import { actionFor } from "./keys";
@@ -24,6 +25,8 @@ export class ShotApp {
   private tabs: Record<string, [HTMLButtonElement, HTMLElement]> = {};
   private refreshing: Promise<void> | null = null;
   private refreshAgain = false;
+  /** The dailies session this page follows or drives (`?dailies=<id>`), if any. */
+  readonly dailies: DailiesLink | null = null;
 
   constructor(root: HTMLElement, shot: Shot) {
     this.player = new Player(shot);
@@ -33,6 +36,8 @@ export class ShotApp {
     this.fixes = new FixesPanel(this.player);
     this.picks.onDecided = () => void this.refresh();
     this.player.editSegments = () => this.picks.segments;
+    const session = Number(new URLSearchParams(location.search).get("dailies") ?? "");
+    if (Number.isInteger(session) && session > 0) this.dailies = new DailiesLink(this.player, session, shot.user.username);
     this.help = helpOverlay(() => (this.help.hidden = true));
     this.statusEl = h("span", { class: "fr-status", "data-testid": "shot-status" });
     this.liveEl = h("span", { class: "fr-live", "data-testid": "live", title: "Live updates" });
@@ -52,6 +57,7 @@ export class ShotApp {
         h("span", { class: "fr-spacer" }),
         this.player.compareControls,
         h("span", { class: "fr-spacer" }),
+        this.dailies?.el ?? "",
         h("span", { class: "fr-user" }, `${shot.user.username} · ${shot.user.role}`),
         this.liveEl,
         h("button", { class: "fr-btn", type: "button", title: "Keyboard shortcuts (?)", onclick: () => (this.help.hidden = !this.help.hidden) }, "?")),

@@ -55,6 +55,11 @@ export class LiveSocket {
     };
   }
 
+  /** Send `msg` as JSON if the socket is open (dropped otherwise: a reconnect makes the sender say it again). */
+  send(msg: Record<string, unknown>): void {
+    if (this.socket?.readyState === WebSocket.OPEN) this.socket.send(JSON.stringify(msg));
+  }
+
   close(): void {
     this.closed = true;
     window.clearTimeout(this.timer);

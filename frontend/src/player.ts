@@ -40,6 +40,7 @@ export class Player {
   private viewCount = 1;
   private reverseTimer: number | undefined;
   private frameListeners: ((frame: number) => void)[] = [];
+  private transportListeners: (() => void)[] = [];
   /** Drawings to paint over a view at a frame (notes on that frame, the note being drawn). */
   overlays: ((frame: number) => Drawing[])[] = [];
   /** The edit to preview in "edit" mode (the supervisor's unsaved changes included). */
@@ -90,6 +91,11 @@ export class Player {
 
   onFrame(fn: (frame: number) => void): void {
     this.frameListeners.push(fn);
+  }
+
+  /** `fn` runs after each change the transport shows (a frame painted, play, stop, speed, view, mode, loupe). */
+  onTransport(fn: () => void): void {
+    this.transportListeners.push(fn);
   }
 
   get master(): VideoView | undefined {
@@ -240,6 +246,7 @@ export class Player {
     for (const [m, b] of Object.entries(this.modeBtns)) b.classList.toggle("on", stacked ? m === this.mode : m === "grid");
     this.countBtns.forEach((b, i) => b.classList.toggle("on", i + 1 === this.viewCount));
     this.layout();
+    for (const fn of this.transportListeners) fn();
   }
 
   layout(): void {
@@ -302,6 +309,7 @@ export class Player {
     this.views.forEach((v) => (v.loupe.hidden = !this.loupeOn));
     this.loupeBtn.classList.toggle("on", this.loupeOn);
     this.drawLoupes();
+    for (const fn of this.transportListeners) fn();
   }
 
   /** Where the loupe looks on `frame`: the face while it follows the face, else where the pointer was. */
@@ -585,5 +593,6 @@ export class Player {
     this.loopBtn.classList.toggle("on", this.loop);
     this.updateSound();
     this.speedSel.value = String(this.speed);
+    for (const fn of this.transportListeners) fn();
   }
 }

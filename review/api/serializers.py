@@ -489,3 +489,76 @@ class InboxReadOut(serializers.Serializer):
 
 class InboxEmailIn(StrictInput):
     email = serializers.BooleanField(help_text="also send each notification by e-mail (to the account's address)")
+
+
+class DailiesItemIn(StrictInput):
+    shot = serializers.IntegerField(min_value=1, max_value=2**53, help_text="a shot id of the project")
+    variant = serializers.IntegerField(min_value=1, max_value=2**53, required=False, allow_null=True, default=None,
+                                       help_text="the variant version to show (none: the plate)")
+
+
+class DailiesIn(StrictInput):
+    project = serializers.CharField(max_length=64, help_text="the project's code")
+    title = serializers.CharField(max_length=200)
+    items = DailiesItemIn(many=True, required=False, allow_empty=False, max_length=500,
+                          help_text="the playlist, in order; or give `filter`")
+    filter = ShotFiltersIn(required=False, help_text="the playlist made from a board filter instead of `items`: "
+                                                     "the project's shots it keeps, in board order, each with its "
+                                                     "newest variant version (none: the plate)")
+
+    def validate(self, data: dict[str, Any]) -> dict[str, Any]:
+        if ("items" in data) == ("filter" in data):
+            raise serializers.ValidationError({"items": ["give the playlist as `items` or as a board `filter`, "
+                                                         "one of the two"]})
+        return data
+
+
+class HandoverIn(StrictInput):
+    to = serializers.CharField(max_length=150, help_text="the username of the supervisor who drives next")
+
+
+class DailiesItemSerializer(serializers.Serializer):
+    position = serializers.IntegerField()
+    shot = serializers.IntegerField(source="shot_id")
+    shot_code = serializers.CharField(source="shot.code")
+    variant = serializers.IntegerField(source="variant_id", allow_null=True)
+    variant_label = serializers.SerializerMethodField()
+
+    def get_variant_label(self, item: Any) -> str | None:
+        return item.variant.label if item.variant_id else None
+
+
+class DailiesNoteSerializer(serializers.ModelSerializer):
+    shot_code = serializers.CharField(source="shot.code")
+    author = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Note
+        fields = ["id", "shot", "shot_code", "frame_start", "frame_end", "text", "author", "created"]
+
+    def get_author(self, n: Note) -> str | None:
+        return username(n.author)
+
+
+class DailiesSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    project = serializers.CharField(source="project.code")
+    title = serializers.CharField()
+    driver = serializers.SerializerMethodField(help_text="whose player the others follow; null once ended")
+    started = serializers.DateTimeField()
+    ended = serializers.DateTimeField(allow_null=True)
+    items = DailiesItemSerializer(many=True, read_only=True)
+    socket = serializers.SerializerMethodField(help_text="the session's websocket path")
+
+    def get_driver(self, d: Any) -> str | None:
+        return username(d.driver)
+
+    def get_socket(self, d: Any) -> str:
+        return f"/ws/dailies/{d.id}/"
+
+
+class DailiesSummarySerializer(serializers.Serializer):
+    session = serializers.IntegerField(source="id")
+    title = serializers.CharField()
+    notes = DailiesNoteSerializer(many=True, help_text="the notes written on the playlist's shots while the "
+                                                       "session ran, by shot and frame")

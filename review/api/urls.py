@@ -73,5 +73,10 @@ urlpatterns = [
     path("shots/<id:shot_id>/jobs/", j.ShotJobs.as_view(), name="api-shot-jobs"),
     path("shots/<id:shot_id>/jobs/convert/", j.ShotConvert.as_view(), name="api-shot-convert"),
     path("jobs/<id:job_id>/retry/", j.JobRetry.as_view(), name="api-job-retry"),
+    path("dailies/", v.DailiesList.as_view(), name="api-dailies"),
+    path("dailies/<id:session_id>/", v.DailiesDetail.as_view(), name="api-dailies-detail"),
+    path("dailies/<id:session_id>/summary/", v.DailiesSummary.as_view(), name="api-dailies-summary"),
+    path("dailies/<id:session_id>/driver/", v.DailiesHandover.as_view(), name="api-dailies-driver"),
+    path("dailies/<id:session_id>/end/", v.DailiesEnd.as_view(), name="api-dailies-end"),
     re_path(r"^", v.unknown_endpoint, name="api-unknown"),  # last: whatever no route above takes
 ]

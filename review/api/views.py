@@ -31,8 +31,10 @@ from review.api.schema import refusals
 from review.errors import Conflict, TransitionNotAllowed, UploadRejected
 from review.models import Edit, FrameFix, Note, Notification, Project, Render, Sequence, Shot, Variant
 from review.permissions import Action, is_member, require
+from review.selectors import dailies as dailies_sel
 from review.selectors import shots as sel
 from review.selectors.notes_export import EXPORT_FORMATS, notes_export
+from review.services import dailies as dailies_services
 from review.services import edits as edit_services
 from review.services import fixes as fix_services
 from review.services import notes as note_services
@@ -502,3 +504,53 @@ class InboxEmail(ServiceMixin, APIView):
         data = validated(s.InboxEmailIn, request)
         preference = notification_services.notification_email_set(user=request.user, email=data["email"])
         return Response({"email": preference.email})
+
+
+class DailiesList(ServiceMixin, APIView):
+    @extend_schema(request=s.DailiesIn, responses={201: s.DailiesSerializer, **refusals(400, 403, 404)})
+    def post(self, request: Request) -> Response:
+        data = validated(s.DailiesIn, request)
+        project = member_project(request, data["project"])
+        if "filter" in data:
+            items = dailies_sel.playlist_from_filter(user=request.user, project=project, filters=data["filter"])
+        else:
+            items = []
+            for entry in data["items"]:
+                shot = sel.shot_get(user=request.user, shot_id=entry["shot"])
+                variant = get_object_or_404(Variant, pk=entry["variant"], shot=shot) if entry["variant"] else None
+                items.append((shot, variant))
+        session = dailies_services.dailies_create(project=project, actor=request.user, title=data["title"],
+                                                  items=items)
+        return Response(s.DailiesSerializer(dailies_sel.dailies_get(user=request.user, session_id=session.id)).data,
+                        status=201)
+
+
+class DailiesDetail(ServiceMixin, APIView):
+    @extend_schema(responses={200: s.DailiesSerializer, **refusals(404)})
+    def get(self, request: Request, session_id: int) -> Response:
+        return Response(s.DailiesSerializer(dailies_sel.dailies_get(user=request.user, session_id=session_id)).data)
+
+
+class DailiesSummary(ServiceMixin, APIView):
+    @extend_schema(responses={200: s.DailiesSummarySerializer, **refusals(404)})
+    def get(self, request: Request, session_id: int) -> Response:
+        session = dailies_sel.dailies_get(user=request.user, session_id=session_id)
+        session.notes = dailies_sel.dailies_notes(session)
+        return Response(s.DailiesSummarySerializer(session).data)
+
+
+class DailiesHandover(ServiceMixin, APIView):
+    @extend_schema(request=s.HandoverIn, responses={200: s.DailiesSerializer, **refusals(400, 403, 404, 409)})
+    def post(self, request: Request, session_id: int) -> Response:
+        session = dailies_sel.dailies_get(user=request.user, session_id=session_id)
+        data = validated(s.HandoverIn, request)
+        dailies_services.dailies_handover(session=session, actor=request.user, to_username=data["to"])
+        return Response(s.DailiesSerializer(dailies_sel.dailies_get(user=request.user, session_id=session_id)).data)
+
+
+class DailiesEnd(ServiceMixin, APIView):
+    @extend_schema(request=None, responses={200: s.DailiesSerializer, **refusals(403, 404, 409)})
+    def post(self, request: Request, session_id: int) -> Response:
+        session = dailies_sel.dailies_get(user=request.user, session_id=session_id)
+        dailies_services.dailies_end(session=session, actor=request.user)
+        return Response(s.DailiesSerializer(dailies_sel.dailies_get(user=request.user, session_id=session_id)).data)

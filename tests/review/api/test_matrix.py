@@ -17,7 +17,7 @@ import pytest
 from PIL import Image
 
 from review.choices import JobKind, JobState, RenderState, ShotStatus
-from review.models import Decision, FrameFix, Job, Render
+from review.models import DailiesItem, DailiesSession, Decision, FrameFix, Job, Render
 from review.permissions import MATRIX, Action, matrix_markdown
 from tests.review.factories import EditFactory, NoteFactory, ShotFactory, VariantFactory
 
@@ -72,6 +72,13 @@ class Scene:
         """Frames 1001-1004 of the edit approved and locked."""
         return Decision.objects.create(edit=self.edit, verdict="approve", frame_start=1001, frame_end=1004,
                                        author=self.world.users["supervisor"])
+
+    def dailies(self) -> DailiesSession:
+        """A running session of the shot, driven by the supervisor."""
+        session = DailiesSession.objects.create(project=self.shot.sequence.project, title="dailies",
+                                                driver=self.world.users["supervisor"])
+        DailiesItem.objects.create(session=session, position=1, shot=self.shot, variant=self.variants[0])
+        return session
 
     def render(self) -> Render:
         self.approved()
@@ -155,6 +162,14 @@ CASES = [
          lambda s: f"/api/shots/{s.approved().id}/renders/", ok=201),
     Case("render report", Action.RENDER_UPDATE, "patch", lambda s: f"/api/renders/{s.render().id}/",
          lambda s: {"state": "running", "progress": 0.25, "log": "frame 1003"}),
+    Case("dailies", Action.VIEW, "get", lambda s: f"/api/dailies/{s.dailies().id}/"),
+    Case("dailies summary", Action.VIEW, "get", lambda s: f"/api/dailies/{s.dailies().id}/summary/"),
+    Case("dailies create", Action.DAILIES_RUN, "post", lambda s: "/api/dailies/",
+         lambda s: {"project": "dance", "title": "Monday", "items": [{"shot": s.shot.id, "variant": s.variants[1].id}]},
+         ok=201),
+    Case("dailies handover", Action.DAILIES_RUN, "post", lambda s: f"/api/dailies/{s.dailies().id}/driver/",
+         lambda s: {"to": "supervisor1"}),
+    Case("dailies end", Action.DAILIES_RUN, "post", lambda s: f"/api/dailies/{s.dailies().id}/end/", lambda s: {}),
 ]
 
 

@@ -24,7 +24,7 @@ import pytest
 import requests
 
 from review.choices import JobKind, JobState, RenderState, ShotStatus
-from review.models import Decision, FrameFix, Job, Notification, Render
+from review.models import DailiesItem, DailiesSession, Decision, FrameFix, Job, Notification, Render
 from review.permissions import MATRIX, Action
 from review.services.tokens import api_token_issue
 from tests.review.conftest import ROLES, make_world
@@ -62,6 +62,9 @@ WRITES = {
     "POST /api/notifications/read/": Action.VIEW,
     "POST /api/notifications/{notification_id}/read/": Action.VIEW,
     "PUT /api/notifications/email/": Action.VIEW,
+    "POST /api/dailies/": Action.DAILIES_RUN,
+    "POST /api/dailies/{session_id}/driver/": Action.DAILIES_RUN,
+    "POST /api/dailies/{session_id}/end/": Action.DAILIES_RUN,
 }
 
 
@@ -76,6 +79,8 @@ STATE_RULES = {
     "POST /api/shots/{shot_id}/notes/": "frames inside the shot, a variant of the shot, readable attachments",
     "POST /api/shots/{shot_id}/fixes/": "frames inside the shot, one readable image per frame",
     "POST /api/shots/{shot_id}/notes/import/": "a UTF-8 CSV with a header and good rows (judged by content)",
+    "POST /api/dailies/": "a project of the user's, shots of that project, variants of those shots",
+    "POST /api/dailies/{session_id}/driver/": "the new driver is a supervisor of the project",
     "PATCH /api/renders/{render_id}/": "the output is a video (judged by content); a report says something",
 }
 
@@ -112,7 +117,11 @@ def api_world(live_server) -> ApiWorld:
     # the supervisor (who reads and marks read) has one notification in their inbox
     notification = Notification.objects.create(user=world.users["supervisor"], shot=shot, verb="note.created",
                                                summary="SH010: a note")
-    ids = {"notification_id": notification.id, "shot_id": shot.id, "variant_id": variants[0].id, "edit_id": edit.id, "note_id": note.id,
+    session = DailiesSession.objects.create(project=world.project, title="dailies",
+                                            driver=world.users["supervisor"])
+    DailiesItem.objects.create(session=session, position=1, shot=shot, variant=variants[0])
+    ids = {"notification_id": notification.id, "session_id": session.id, "shot_id": shot.id,
+           "variant_id": variants[0].id, "edit_id": edit.id, "note_id": note.id,
            "fix_id": fix.id, "render_id": render.id, "job_id": job.id}
     tokens = {role: api_token_issue(user=world.users[role]) for role in ROLES}
     return ApiWorld(ids=ids, tokens=tokens)
