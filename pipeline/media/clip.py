@@ -20,6 +20,7 @@ import numpy as np
 from pipeline.errors import MediaError
 from pipeline.media.fps import fps_text, parse_fps
 from pipeline.media.image import exr_header_info, read_image, read_srgb8, sniff_format
+from pipeline.media.timecode import metadata_timecode
 from pipeline.media.sequence import ImageSequence, find_sequence, is_sequence_pattern
 
 log = logging.getLogger(__name__)
@@ -165,6 +166,15 @@ def sequence_rate(seq: ImageSequence) -> tuple[str, Fraction | None, Fraction]:
     return fmt, info["fps"], info["pixel_aspect"]
 
 
+def sequence_timecode(seq: ImageSequence, fps: Fraction) -> str:
+    """The start timecode in the first frame's header (EXR's timeCode; other formats have no place for one),
+    checked at `fps` ("" when there is none or it cannot exist at that rate)."""
+    first = seq.path(seq.first_frame)
+    if sniff_format(first) != "exr":
+        return ""
+    return metadata_timecode(exr_header_info(first)["timecode"] or "", fps, source=first)
+
+
 def _sequence_clip(seq: ImageSequence, fps: Fraction | str | None) -> Clip:
     codec, header_fps, pixel_aspect = sequence_rate(seq)
     if fps is not None:
@@ -175,5 +185,6 @@ def _sequence_clip(seq: ImageSequence, fps: Fraction | str | None) -> Clip:
         raise MediaError(f"{seq.pattern}: the frames carry no frame rate; give it (--fps 24000/1001, or fps=...)")
     return Clip(path=Path(str(seq.pattern)), kind="sequence", codec=codec, first_frame=seq.first_frame,
                 frame_count=len(seq.frames), fps=rate, width=seq.width, height=seq.height,
-                pixel_aspect=pixel_aspect, linear=codec == "exr", _reader=_SequenceReader(seq))
+                pixel_aspect=pixel_aspect, linear=codec == "exr", _reader=_SequenceReader(seq),
+                timecode=sequence_timecode(seq, rate))
 

@@ -143,7 +143,8 @@ def _to_display_window(data: np.ndarray, data_window: tuple[int, ...], display: 
 
 
 def exr_header_info(path: str | os.PathLike) -> dict:
-    """Size, pixel aspect, fps (or None), channel names and colour space (or None) of an EXR, from its header."""
+    """Size, pixel aspect, fps (or None), channel names, colour space (or None) and SMPTE timecode (or None) of an
+    EXR, from its header."""
     p = Path(path)
     header = _open_exr(p, header_only=True).header()
     (x0, y0), (x1, y1) = header["displayWindow"]
@@ -152,7 +153,16 @@ def exr_header_info(path: str | os.PathLike) -> dict:
             "pixel_aspect": Fraction(float(header.get("pixelAspectRatio", 1.0))).limit_denominator(1000),
             "fps": Fraction(fps) if fps is not None and Fraction(fps) > 0 else None,
             "channels": [c.name for c in header["channels"]], "colour_space": header.get(COLOUR_SPACE_ATTRIBUTE),
-            "compression": str(header["compression"]).rsplit(".", 1)[-1].removesuffix("_COMPRESSION").lower()}
+            "compression": str(header["compression"]).rsplit(".", 1)[-1].removesuffix("_COMPRESSION").lower(),
+            "timecode": _timecode_text(header.get("timeCode"))}
+
+
+def _timecode_text(tc: OpenEXR.TimeCode | None) -> str | None:
+    """An EXR's timeCode attribute (written by cameras, Resolve, Nuke) as SMPTE text, ';' before the frames when
+    it is drop-frame."""
+    if tc is None:
+        return None
+    return f"{tc.hours:02d}:{tc.minutes:02d}:{tc.seconds:02d}{';' if tc.dropFrame else ':'}{tc.frame:02d}"
 
 
 def layers_from_channels(channels: Mapping[str, np.ndarray]) -> dict[str, np.ndarray]:

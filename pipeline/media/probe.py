@@ -11,7 +11,7 @@ from pathlib import Path
 from typing import Any
 
 from pipeline.errors import MediaError
-from pipeline.media.clip import open_clip, sequence_rate
+from pipeline.media.clip import open_clip, sequence_rate, sequence_timecode
 from pipeline.media.fps import fps_text
 from pipeline.media.image import image_size, sniff_format
 from pipeline.media.sequence import find_sequence, is_sequence_pattern, parse_sequence_path
@@ -51,4 +51,5 @@ def _probe_sequence(path: Path) -> dict[str, Any]:
     codec, fps, pixel_aspect = sequence_rate(seq)
     return {"path": str(seq.pattern), "kind": "sequence", "codec": codec, "width": seq.width, "height": seq.height,
             "pixel_aspect": fps_text(Fraction(pixel_aspect)), "fps": None if fps is None else fps_text(fps),
-            "first_frame": seq.first_frame, "last_frame": seq.last_frame, "frame_count": len(seq.frames), "timecode": None}
+            "first_frame": seq.first_frame, "last_frame": seq.last_frame, "frame_count": len(seq.frames),
+            "timecode": (sequence_timecode(seq, fps) or None) if fps is not None else None}

@@ -9,11 +9,14 @@ tests/fixtures/timecodes.json.
 """
 from __future__ import annotations
 
+import logging
 import os
 import re
 from fractions import Fraction
 
 from pipeline.errors import MediaError
+
+log = logging.getLogger(__name__)
 
 _DROP_RATES = {Fraction(30000, 1001): 2, Fraction(60000, 1001): 4}
 _LABEL = re.compile(r"^(\d{1,2})[:.;](\d{2})[:.;](\d{2})([:;.])(\d{2})$")
@@ -87,6 +90,18 @@ def check_timecode(text: str, fps: Fraction, *, source: str | os.PathLike = "tim
     """A start timecode as stored on a shot: valid at `fps`, written in its canonical form."""
     drop = is_drop_frame(text)
     return count_to_timecode(timecode_to_count(text, fps, source=str(source)), fps, drop=drop)
+
+
+def metadata_timecode(text: str, fps: Fraction, *, source: str | os.PathLike) -> str:
+    """A plate's start timecode read from its metadata (a video's tag, an EXR's timeCode), checked at the plate's
+    rate; one that cannot exist at that rate is reported and left out ("") rather than shown wrong."""
+    if not text:
+        return ""
+    try:
+        return check_timecode(text, fps, source=source)
+    except MediaError as exc:
+        log.warning("%s; its timecode is ignored, set the shot's start timecode by hand", exc)
+        return ""
 
 
 def frame_to_timecode(frame: int, *, first: int, start: str, fps: Fraction) -> str:

@@ -17,7 +17,7 @@ import numpy as np
 from pipeline.errors import MediaError
 from pipeline.media.clip import Clip
 from pipeline.media.image import decode_srgb_colour
-from pipeline.media.timecode import check_timecode
+from pipeline.media.timecode import metadata_timecode
 
 log = logging.getLogger(__name__)
 
@@ -67,13 +67,7 @@ def _start_timecode(container: av.container.InputContainer, path: Path, fps: Fra
     tags = [container.metadata, *(stream.metadata for stream in container.streams)]
     # Matroska writes its tags upper-case (TIMECODE)
     text = next((value for t in tags for key, value in t.items() if key.lower() == "timecode" and value), "")
-    if not text:
-        return ""
-    try:
-        return check_timecode(text, fps, source=path)
-    except MediaError as exc:
-        log.warning("%s; its timecode is ignored, set the shot's start timecode by hand", exc)
-        return ""
+    return metadata_timecode(text, fps, source=path)
 
 
 def _count_frames(container: av.container.InputContainer, stream: av.video.stream.VideoStream, path: Path,

@@ -61,3 +61,41 @@ def test_a_stored_start_timecode_is_canonical_and_checked_against_the_rate():
     assert check_timecode("01:00:00:00", Fraction(24000, 1001)) == "01:00:00:00"
     with pytest.raises(MediaError, match="shot.toml: drop-frame"):
         check_timecode("01:00:00;00", Fraction(25), source="shot.toml")
+
+
+def _exr_plate(folder: Path, *, hours: int, seconds: int, frame: int, drop: bool, fps: str) -> Path:
+    """Three EXR frames whose first header carries a timeCode, as cameras, Resolve and Nuke write it."""
+    import numpy as np
+    import OpenEXR
+
+    tc = OpenEXR.TimeCode()
+    tc.hours, tc.seconds, tc.frame, tc.dropFrame = hours, seconds, frame, drop
+    for n in (1001, 1002, 1003):
+        header = {"compression": OpenEXR.ZIP_COMPRESSION, "type": OpenEXR.scanlineimage,
+                  "framesPerSecond": Fraction(fps)}
+        if n == 1001:
+            header["timeCode"] = tc
+        channels = {c: OpenEXR.Channel(np.full((8, 8), 0.18, np.float32)) for c in "RGB"}
+        OpenEXR.File(header, channels).write(str(folder / f"plate.{n:04d}.exr"))
+    return folder / "plate.%04d.exr"
+
+
+@pytest.mark.parametrize("fps, drop, expected", [("24000/1001", False, "01:00:10:12"),
+                                                 ("30000/1001", True, "01:00:10;12")])
+def test_an_exr_plates_header_timecode_is_its_start_timecode(tmp_path, fps, drop, expected):
+    from pipeline.media.clip import open_clip
+    from pipeline.media.probe import probe
+
+    plate = _exr_plate(tmp_path, hours=1, seconds=10, frame=12, drop=drop, fps=fps)
+    with open_clip(plate) as clip:
+        assert clip.timecode == expected
+    assert probe(plate)["timecode"] == expected
+
+
+def test_an_exr_timecode_that_cannot_exist_at_the_plates_rate_is_left_out(tmp_path, caplog):
+    from pipeline.media.clip import open_clip
+
+    plate = _exr_plate(tmp_path, hours=1, seconds=0, frame=27, drop=False, fps="24")  # no frame 27 at 24 fps
+    with open_clip(plate) as clip:
+        assert clip.timecode == ""
+    assert "timecode is ignored" in caplog.text
