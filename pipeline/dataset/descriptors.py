@@ -11,8 +11,11 @@ Where the MediaPipe face mesh reads the face (`face_found`, with its attention m
   or redder), more than TEETH_MIN_AREA of the nose's length squared.
 - eyes_closed: the eyelids' gap over the eye's width (the eye nearer the camera) against the person's own
   open eye (`eye_openness` of the source's open frames, `eye_baseline`; EYE_OPEN_RATIO without one):
-  0 open .. 1 closed, closed from 0.5. Unmeasured (None) when the head is turned so far that the far eye
-  is under EYE_WIDTH_RATIO of the near one: the mesh does not follow eyelids seen from the side.
+  0 open .. 1 closed, closed from 0.5. On a turned head (the far eye under EYE_WIDTH_RATIO of the near one's
+  width, `eyes_turned`) the near eye alone is read, closed from EYE_CLOSED_AT_TURNED of the open eye: seen
+  three-quarter, the mesh's lids close only part of the way (a shut eye reads 0.55-0.8 of the open one on the
+  multiview footage, an open one 0.97 and more). Unmeasured (None) nearer profile (far eye under
+  EYE_TURNED_RATIO): there the near eye's lids follow a smile's squint as much as a closing eye.
 
 The labelled set of real frames these were chosen on (precision and recall of each >= 0.9, footage frames in
 `python -m tests.bench descriptors`, package photographs in tests/pipeline/dataset/test_face_mesh.py) says why
@@ -64,6 +67,7 @@ DESCRIPTORS: dict[str, Descriptor] = {d.name: d for d in (
     Descriptor("teeth_visible", "bool", "teeth show between the lips"),
     Descriptor("eyes_closed", "number", "0 eyes open .. 1 closed"),
     Descriptor("eye_openness", "number", "eyelid gap over eye width of the nearer eye (face mesh; None without)"),
+    Descriptor("eyes_turned", "bool", "the head is turned so far that the nearer eye alone is read (face mesh)"),
     Descriptor("sharpness", "number", "variance of the Laplacian of the face region x1000 (low = blurred)"),
     Descriptor("motion_blur", "number", "head motion in crop pixels per frame"),
     Descriptor("brightness", "number", "mean display value of the face region, 0..1"),
@@ -104,7 +108,9 @@ TEETH_SATURATION = 1.0  # ... and saturation below this share of it
 TEETH_MIN_AREA = 0.006  # teeth pixels over the nose's length squared for teeth to count as seen
 EYE_OPEN_RATIO = 0.28  # eyelid gap over eye width of an open eye, when the person's own is not known
 EYE_CLOSED_AT = 0.45  # openness below this share of the person's open eye: closed (eyes_closed 0.5)
-EYE_WIDTH_RATIO = 0.7  # far eye's width over the near one's below which the eyes are not measured
+EYE_WIDTH_RATIO = 0.7  # far eye's width over the near one's below which the near eye alone is read
+EYE_TURNED_RATIO = 0.4  # ... and below which the eyes are not measured (near profile)
+EYE_CLOSED_AT_TURNED = 0.88  # on a turned head: openness below this share of the open eye is closed
 
 
 def face_direction(yaw_deg: np.ndarray, pitch_deg: np.ndarray) -> np.ndarray:
@@ -298,17 +304,21 @@ def mesh_measures(rgb: np.ndarray, landmarks: np.ndarray, *, eye_baseline: float
     near = int(np.argmax(widths))
     corners, lids = EYE_LIDS[near]
     openness = float(np.mean([_distance(points, a, b) for a, b in lids])) / max(widths[near], 1e-6)
-    eyes_closed = None
-    if min(widths) >= EYE_WIDTH_RATIO * max(widths):
-        share = openness / (eye_baseline or EYE_OPEN_RATIO)
-        eyes_closed = eyes_closed_from(share)
+    eyes_closed, turned = None, None
+    if min(widths) >= EYE_TURNED_RATIO * max(widths):
+        turned = bool(min(widths) < EYE_WIDTH_RATIO * max(widths))
+        eyes_closed = eyes_closed_from(openness / (eye_baseline or EYE_OPEN_RATIO), turned=turned)
     return {"mouth_open": gap * NOSE_MM / (MOUTH_OPEN_FULL * 1000.0),
             "teeth_visible": bool(teeth / nose ** 2 >= TEETH_MIN_AREA),
-            "eye_openness": openness if eyes_closed is not None else None, "eyes_closed": eyes_closed}
+            "eye_openness": openness if eyes_closed is not None else None, "eyes_closed": eyes_closed,
+            "eyes_turned": turned}
 
 
-def eyes_closed_from(share: float) -> float:
-    """eyes_closed (0 open .. 1 closed, 0.5 at EYE_CLOSED_AT) from the eye's openness over the person's open eye."""
+def eyes_closed_from(share: float, *, turned: bool = False) -> float:
+    """eyes_closed (0 open .. 1 closed, 0.5 at EYE_CLOSED_AT) from the eye's openness over the person's open eye;
+    on a turned head 0.5 at EYE_CLOSED_AT_TURNED and 0 at the open eye (its lids' range is that narrow)."""
+    if turned:
+        return float(np.clip(0.5 + (EYE_CLOSED_AT_TURNED - share) / (2 * (1 - EYE_CLOSED_AT_TURNED)), 0.0, 1.0))
     return float(np.clip(0.5 + (EYE_CLOSED_AT - share) / (2 * EYE_CLOSED_AT), 0.0, 1.0))
 
 
@@ -321,7 +331,8 @@ def rebase_eyes(entries: list[dict[str, Any]], *, open_percentile: float = 90.0,
         return
     baseline = float(np.percentile([e["descriptors"]["eye_openness"] for e in measured], open_percentile))
     for entry in measured:
-        entry["descriptors"]["eyes_closed"] = eyes_closed_from(entry["descriptors"]["eye_openness"] / baseline)
+        entry["descriptors"]["eyes_closed"] = eyes_closed_from(entry["descriptors"]["eye_openness"] / baseline,
+                                                               turned=bool(entry["descriptors"].get("eyes_turned")))
 
 
 def measure_crop(display: np.ndarray, geometry: CropGeometry, *, landmarks: np.ndarray | None = None,
@@ -348,11 +359,12 @@ def measure_crop(display: np.ndarray, geometry: CropGeometry, *, landmarks: np.n
             hw, hh = EYE_BOX
             patches.append(_patch(rgb, geometry, (-hw, hw, -hh, hh), EYE_Z, (ex, ey), shift)[0])
     out["eyes_closed"] = _eyes_closed(patches) if patches else None
-    out["eye_openness"] = None
+    out["eye_openness"], out["eyes_turned"] = None, None
     if landmarks is not None and len(landmarks) >= MESH_POINTS:
         mesh = mesh_measures(rgb, landmarks)
         if out["mouth_visible"]:
             out["mouth_open"], out["teeth_visible"] = mesh["mouth_open"], mesh["teeth_visible"]
         if mesh["eyes_closed"] is not None:
             out["eyes_closed"], out["eye_openness"] = mesh["eyes_closed"], mesh["eye_openness"]
+            out["eyes_turned"] = mesh["eyes_turned"]
     return out

@@ -5,7 +5,7 @@ FACEREPLACE_FOOTAGE, default ../shared/footage beside the repository). Goal: >= 
 Each labelled frame is read whole by the refined face mesh (478 points) and measured by
 `pipeline.dataset.descriptors.mesh_measures`; eyes against the person's own open eye, taken as a faceset takes
 it (`rebase_eyes`: the 90th percentile of the clip's eye openness, every 4th frame). Eyes are reported twice: on
-the frames where the mesh measures them (the far eye at least EYE_WIDTH_RATIO of the near one's width), and over
+the frames where the mesh measures them (the far eye at least EYE_TURNED_RATIO of the near one's width), and over
 every labelled frame, an unmeasured one counting as "not closed" (so a turned head's closed eyes are misses).
 `python -m tests.bench faces`; the package photographs' version runs in the tests (test_face_mesh.py).
 """
@@ -64,7 +64,8 @@ def measure_footage(labels, footage: Path) -> dict[tuple[str, int], dict]:
                         continue
                     measured = mesh_measures(rgb, points)
                     if baseline is not None and measured["eye_openness"] is not None:
-                        measured["eyes_closed"] = eyes_closed_from(measured["eye_openness"] / baseline)
+                        measured["eyes_closed"] = eyes_closed_from(measured["eye_openness"] / baseline,
+                                                                   turned=measured["eyes_turned"])
                     out[name, frame] = measured
     return out
 

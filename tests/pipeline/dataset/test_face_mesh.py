@@ -8,7 +8,7 @@ import cv2
 import numpy as np
 import pytest
 
-from pipeline.dataset.descriptors import INNER_LIP_POLYGON, MOUTH_OPEN_AT, mesh_measures, rebase_eyes
+from pipeline.dataset.descriptors import EYE_LIDS, INNER_LIP_POLYGON, MOUTH_OPEN_AT, mesh_measures, rebase_eyes
 
 # the eye contours of the face mesh (one eye each), the first nine points along the lower lid
 EYE_CONTOURS = ((33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246),
@@ -68,6 +68,32 @@ def test_eyes_painted_shut_read_closed(landmarker):
     assert shut["eyes_closed"] >= 0.5 and shut["eye_openness"] < 0.5 * _read(landmarker, image)["eye_openness"]
 
 
+def _turned(points: np.ndarray, far_width: float, near_gap: float) -> np.ndarray:
+    """The astronaut's mesh as a turned head sees it: the far eye (the second) narrowed to `far_width` of its
+    width, the near eye's upper lid brought down to `near_gap` of its gap (the mesh's lids on three-quarter views)."""
+    out = points.copy()
+    far = list(EYE_CONTOURS[1])
+    centre = out[far].mean(axis=0)
+    out[far, 0] = centre[0] + far_width * (out[far, 0] - centre[0])
+    for upper, lower in EYE_LIDS[0][1]:
+        out[upper, :2] = out[lower, :2] + near_gap * (out[upper, :2] - out[lower, :2])
+    return out
+
+
+def test_a_turned_heads_near_eye_is_read_on_its_own_scale(landmarker):
+    image = _astronaut()
+    points = landmarker(image)
+    baseline = mesh_measures(image, _turned(points, 0.5, 1.0))["eye_openness"]  # the near eye's own, open
+    frontal = mesh_measures(image, _turned(points, 1.0, 0.75), eye_baseline=baseline)
+    assert not frontal["eyes_turned"] and frontal["eyes_closed"] < 0.5  # facing: three quarters of the gap is open
+    opened = mesh_measures(image, _turned(points, 0.5, 1.0), eye_baseline=baseline)
+    assert opened["eyes_turned"] and opened["eyes_closed"] == 0.0
+    shut = mesh_measures(image, _turned(points, 0.5, 0.75), eye_baseline=baseline)
+    assert shut["eyes_turned"] and shut["eyes_closed"] >= 0.5  # turned: the lids close no farther than this
+    profile = mesh_measures(image, _turned(points, 0.3, 0.75), eye_baseline=baseline)
+    assert profile["eyes_closed"] is None and profile["eye_openness"] is None
+
+
 def test_teeth_are_what_is_bright_inside_the_lips_not_the_opening(landmarker):
     image = _astronaut()
     points = landmarker(image)
@@ -81,6 +107,10 @@ def test_eyes_are_read_against_the_persons_own_open_eye():
     entries = [{"descriptors": {"eye_openness": value, "eyes_closed": 0.0}} for value in [0.20] * 12 + [0.07]]
     rebase_eyes(entries)  # small eyes: 0.20 is this person's open eye, 0.07 a blink
     assert [e["descriptors"]["eyes_closed"] < 0.5 for e in entries] == [True] * 12 + [False]
+    turned = [{"descriptors": {"eye_openness": value, "eyes_turned": True, "eyes_closed": 0.0}}
+              for value in [0.20] * 12 + [0.16]]
+    rebase_eyes(turned)  # a turned head's near eye: four fifths of its open gap is already shut
+    assert [e["descriptors"]["eyes_closed"] < 0.5 for e in turned] == [True] * 12 + [False]
     few = [{"descriptors": {"eye_openness": 0.2, "eyes_closed": 0.3}}]
     rebase_eyes(few)  # too few to know the person's eye: left as measured
     assert few[0]["descriptors"]["eyes_closed"] == 0.3
