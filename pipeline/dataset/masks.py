@@ -171,10 +171,10 @@ class PersonSegmenter:
     def __init__(self) -> None:
         import mediapipe as mp
 
-        from pipeline.track.solve import _native_chatter_to_debug_log
+        from pipeline.track.solve import native_chatter_to_debug_log
 
         # MediaPipe's start-up chatter, printed as the graph starts and runs its first frame, goes to the debug log
-        with _native_chatter_to_debug_log():
+        with native_chatter_to_debug_log():
             self._model = mp.solutions.selfie_segmentation.SelfieSegmentation(model_selection=0)
             self._model.process(np.zeros((64, 64, 3), np.uint8))
 

@@ -142,6 +142,11 @@ def _to_display_window(data: np.ndarray, data_window: tuple[int, ...], display: 
     return out
 
 
+def exr_header(path: str | os.PathLike) -> dict:
+    """An EXR's whole header (its attributes by name), read without its pixels; a damaged file is a MediaError."""
+    return _open_exr(Path(path), header_only=True).header()
+
+
 def exr_header_info(path: str | os.PathLike) -> dict:
     """Size, pixel aspect, fps (or None), channel names, colour space (or None) and SMPTE timecode (or None) of an
     EXR, from its header."""

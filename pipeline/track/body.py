@@ -24,9 +24,9 @@ class BodyLandmarker:
     def __init__(self) -> None:
         import mediapipe as mp
 
-        from pipeline.track.solve import _native_chatter_to_debug_log
+        from pipeline.track.solve import native_chatter_to_debug_log
 
-        with _native_chatter_to_debug_log():
+        with native_chatter_to_debug_log():
             self._pose = mp.solutions.pose.Pose(static_image_mode=False, model_complexity=1,
                                                 min_detection_confidence=0.5, min_tracking_confidence=0.5)
             self._pose.process(np.zeros((64, 64, 3), np.uint8))

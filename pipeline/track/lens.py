@@ -145,9 +145,9 @@ def lens_from_metadata(path: str | os.PathLike, width: int, height: int) -> Intr
 
 
 def _exr_lens(path: Path, width: int, height: int) -> Intrinsics | None:
-    from pipeline.media.image import _open_exr
+    from pipeline.media.image import exr_header
 
-    header = _open_exr(path, header_only=True).header()
+    header = exr_header(path)
     focal = next((float(header[k]) for k in EXR_FOCAL_KEYS if header.get(k) is not None), None)
     sensor_w = header.get(EXR_SENSOR_KEYS[0])
     if focal is None or not sensor_w or focal <= 0:

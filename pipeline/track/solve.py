@@ -118,7 +118,7 @@ def to_rgb8(image: np.ndarray, *, linear: bool) -> np.ndarray:
 
 
 @contextlib.contextmanager
-def _native_chatter_to_debug_log() -> Iterator[None]:
+def native_chatter_to_debug_log() -> Iterator[None]:
     """MediaPipe's C++ side prints its start-up chatter (absl's "before InitializeLog", the TFLite delegate, the
     feedback-tensor warnings) straight to file descriptor 2, and no setting turns it off: hold fd 2 aside while
     the graph starts and runs its first frame, then hand what it printed to the debug log."""
@@ -145,7 +145,7 @@ class Landmarker:
                  max_faces: int = 1):
         import mediapipe as mp
 
-        with _native_chatter_to_debug_log():
+        with native_chatter_to_debug_log():
             self._mesh = mp.solutions.face_mesh.FaceMesh(static_image_mode=mode == "static", max_num_faces=max_faces,
                                                          refine_landmarks=refine,
                                                          min_detection_confidence=min_detection_confidence,
@@ -159,7 +159,7 @@ class Landmarker:
     def faces(self, rgb8: np.ndarray) -> list[np.ndarray]:
         """Every face found, each (468, 2) landmark pixels."""
         if not self._started:  # the graph's first frame prints the rest of the start-up chatter
-            with _native_chatter_to_debug_log():
+            with native_chatter_to_debug_log():
                 result = self._mesh.process(rgb8)
             self._started = True
         else:

@@ -17,7 +17,7 @@ from django.utils import timezone
 
 from review.choices import SHOT_STATUS_CLOSED, FrameFixState, RenderState, ShotStatus
 from review.models import FrameFix, Render, Shot
-from review.selectors.shots import StatusShown, _count, shot_filters, shot_list
+from review.selectors.shots import StatusShown, count_per_shot, shot_filters, shot_list
 
 # Why a shot is on the list, in the order the page shows them.
 NEEDS = {
@@ -115,7 +115,7 @@ def shot_actions(*, user: Any, filters: Mapping[str, Any] | None = None, today: 
     newest_render = Render.objects.filter(shot=OuterRef("pk")).order_by("-created", "-id").values("state")[:1]
     values = (shot_list(user=user, filters=filters).prefetch_related(None)
               .exclude(status__in=SHOT_STATUS_CLOSED)
-              .annotate(fixes_waiting=_count(FrameFix.objects.filter(state=FrameFixState.SUBMITTED)),
+              .annotate(fixes_waiting=count_per_shot(FrameFix.objects.filter(state=FrameFixState.SUBMITTED)),
                         render_state=Subquery(newest_render))
               .filter(Q(open_notes__gt=0) | Q(status=ShotStatus.CHANGES_REQUESTED) | Q(fixes_waiting__gt=0)
                       | Q(render_state=RenderState.FAILED))

@@ -39,7 +39,7 @@ def shot_queryset(*, user: Any) -> QuerySet[Shot]:
     return qs if ids is None else qs.filter(sequence__project_id__in=ids)
 
 
-def _count(related: QuerySet) -> Subquery:
+def count_per_shot(related: QuerySet) -> Subquery:
     """How many of `related` belong to each shot: a correlated subquery on the shot index, which stays fast
     where a join of shots x variants x notes with COUNT(DISTINCT) does not."""
     counted = related.filter(shot=OuterRef("pk")).order_by().values("shot").annotate(n=Count("pk")).values("n")
@@ -97,8 +97,8 @@ def shot_list(*, user: Any, filters: Mapping[str, Any] | None = None) -> QuerySe
     filters = shot_filters(filters or {})
     qs = (shot_queryset(user=user)
           .prefetch_related("assignees")
-          .annotate(variant_count=_count(latest_versions()),
-                    open_notes=_count(Note.objects.filter(parent__isnull=True, resolved=False)))
+          .annotate(variant_count=count_per_shot(latest_versions()),
+                    open_notes=count_per_shot(Note.objects.filter(parent__isnull=True, resolved=False)))
           .order_by("sequence__project__code", "sequence__code", "code"))
     if filters.get("project"):
         qs = qs.filter(sequence__project__code=filters["project"])
