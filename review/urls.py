@@ -3,7 +3,7 @@ from __future__ import annotations
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from review import job_views, media_serve, views
+from review import dailies_views, job_views, media_serve, views
 from review.login_throttle import LoginView
 
 urlpatterns = [
@@ -14,6 +14,9 @@ urlpatterns = [
     path("", views.board, name="board"),
     path("board.csv", views.board_csv, name="board-csv"),
     path("actions/", views.actions, name="actions"),
+    path("dailies/", dailies_views.dailies, name="dailies"),
+    path("dailies/start", dailies_views.dailies_start_form, name="dailies-start"),
+    path("dailies/<int:session_id>/", dailies_views.dailies_summary, name="dailies-summary"),
     path("inbox/", views.inbox, name="inbox"),
     path("inbox/read", views.inbox_read_form, name="inbox-read"),
     path("inbox/email", views.inbox_email_form, name="inbox-email"),

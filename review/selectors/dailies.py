@@ -3,10 +3,10 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, F, OuterRef, QuerySet, Subquery
 from django.http import Http404
 
-from review.models import DailiesSession, Note, Project, Shot, Variant
+from review.models import DailiesItem, DailiesSession, Note, Project, Shot, Variant
 from review.selectors.shots import latest_versions, project_ids_for, shot_list
 
 MAX_PLAYLIST = 500
@@ -21,6 +21,17 @@ def dailies_get(*, user: Any, session_id: int) -> DailiesSession:
     if session is None:
         raise Http404(f"no dailies session {session_id}")
     return session
+
+
+def dailies_list(*, user: Any) -> QuerySet[DailiesSession]:
+    """The sessions of the user's projects, the running ones first, then the newest; each with its playlist's
+    length (`item_count`) and the first item's shot (`first_shot_id`), where a join starts."""
+    ids = project_ids_for(user)
+    first = DailiesItem.objects.filter(session=OuterRef("pk")).order_by("position").values("shot_id")[:1]
+    qs = DailiesSession.objects.select_related("project", "driver", "created_by").annotate(
+        item_count=Count("items"), first_shot_id=Subquery(first))
+    qs = qs if ids is None else qs.filter(project_id__in=ids)
+    return qs.order_by(F("ended").desc(nulls_first=True), "-started", "-id")  # running (no end yet) first
 
 
 def dailies_notes(session: DailiesSession) -> QuerySet[Note]:
