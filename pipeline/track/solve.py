@@ -1,7 +1,9 @@
 """The built-in head tracker, for plates that arrive without a 3D head track.
 
 1. MediaPipe face mesh finds the faces' landmarks where faces are visible; the one person followed is kept
-   (pipeline.track.follow: position predicted from the track, appearance), a jump it cannot avoid flagged.
+   (pipeline.track.follow: position predicted from the track, appearance), a jump it cannot avoid flagged. On a
+   frame where it finds none, it looks again in an upscaled crop around the head that the body's pose landmarks
+   place (pipeline.track.headcrop): a face too small for its detector, a performer far from the camera.
 2. Without a given lens the focal length is estimated from the face over the clip (pipeline.track.lens), and
    the track says so.
 3. PnP against the canonical head (pipeline.track.canonical, then fitted to the performer) gives the
@@ -38,6 +40,7 @@ from pipeline.geometry import CV_FROM_NUKE, Intrinsics, project, rotation_from_y
 from pipeline.progress import ProgressCallback, progress_bar
 from pipeline.track import canonical
 from pipeline.track.follow import FaceFollower
+from pipeline.track.headcrop import HeadCropFinder
 from pipeline.track.headtrack import HeadTrack
 from pipeline.track.interpolate import fill_angles, fill_linear, runs, smooth
 
@@ -70,6 +73,9 @@ class SolveConfig:
     max_reprojection_ceiling: float = 0.3  # never measured above this error, however the person's face fits
     max_faces: int = 4  # faces looked for per frame, of which the person followed is kept
     body_yaw: bool = True  # fill the yaw through gaps from the pose landmarks' ears (MediaPipe pose)
+    # where the face mesh finds no face, look again in an upscaled crop around the head that the pose landmarks
+    # place (pipeline.track.headcrop): faces too small for its detector, a performer far from the camera
+    head_crop: bool = True
     mostly_filled: float = 0.5  # a share of measured frames below this is a warning in the summary
     smooth_sigma: float = 1.0  # frames
     depth_smooth_sigma: float = 6.0  # frames: the head's distance from the camera
@@ -185,7 +191,11 @@ def pose_from_landmarks(landmarks: np.ndarray, intrinsics: Intrinsics, *,
     model = canonical.POINTS if shape is None else shape
     image_points = np.asarray(landmarks, dtype=np.float64)[list(canonical.LANDMARK_IDS)]
     k = intrinsics.matrix()
-    ok, rvec, tvec = cv2.solvePnP(model, image_points, k, None, flags=cv2.SOLVEPNP_SQPNP)
+    try:
+        ok, rvec, tvec = cv2.solvePnP(model, image_points, k, None, flags=cv2.SOLVEPNP_SQPNP)
+    except cv2.error:  # SQPnP refuses points spread too little in normalised coordinates (a small, far face
+        # seen through a long lens, as the lens estimate tries): EPnP starts the refinement instead
+        ok, rvec, tvec = cv2.solvePnP(model, image_points, k, None, flags=cv2.SOLVEPNP_EPNP)
     if not ok:
         return np.eye(3), np.zeros(3), float("inf")
     rvec, tvec = cv2.solvePnPRefineLM(model, image_points, k, None, rvec, tvec)
@@ -324,14 +334,19 @@ def detect(clip: FrameSource, frames: range | np.ndarray, config: SolveConfig, *
     jumps: list[int] = []
     greys: list[np.ndarray] = []
     follower = FaceFollower()
-    with Landmarker(mode=config.mode, min_detection_confidence=config.min_detection_confidence,
-                    max_faces=config.max_faces) as landmarker, \
-            progress_bar(len(frame_list), "track solve", callback=progress) as bar:
+    with contextlib.ExitStack() as stack:
+        landmarker = stack.enter_context(Landmarker(mode=config.mode, max_faces=config.max_faces,
+                                                    min_detection_confidence=config.min_detection_confidence))
+        crops = stack.enter_context(HeadCropFinder(min_detection_confidence=config.min_detection_confidence,
+                                                   max_faces=config.max_faces)) if config.head_crop else None
+        bar = stack.enter_context(progress_bar(len(frame_list), "track solve", callback=progress))
         for i, frame in enumerate(frame_list):
             image = clip.read(int(frame))
             greys.append(_grey(image, scale))
             rgb = to_rgb8(image, linear=clip.linear)
             points, jumped = follower.choose(rgb, landmarker.faces(rgb), i)
+            if points is None and crops is not None:
+                points, jumped = follower.choose(rgb, crops.faces(rgb), i)
             if points is not None:
                 landmarks[int(frame)] = points
             if jumped:
