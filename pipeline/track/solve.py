@@ -14,8 +14,11 @@
 4. Where the face is not visible (profile, back of the head, hair), the yaw follows the line between the ears
    that MediaPipe's pose landmarks see from any side (pipeline.track.body), aligned to the measured frames at
    both ends of the gap; without it the rotation is filled on the unwrapped angles with the angular velocity
-   of both sides. Pitch and roll are bridged in a straight line. The head's image position is followed by
-   tracking the head region (template matching forwards and backwards, blended), its distance interpolated.
+   of both sides. Pitch and roll are bridged in a straight line (the silhouette's axis follows the hair, not the
+   head's roll). The head's image position is followed by tracking the head region (template matching
+   forwards and backwards, blended), then taken from the head's silhouette where the person's segmentation
+   and the pose's shoulders give one (pipeline.track.silhouette): the region's look changes as the head turns
+   away, its outline does not. Its distance is interpolated.
 5. A weighted local-linear smoothing over time. Each frame is marked measured or filled, with a confidence;
    a clip left mostly filled is a warning in the summary.
 """
@@ -76,6 +79,9 @@ class SolveConfig:
     # where the face mesh finds no face, look again in an upscaled crop around the head that the pose landmarks
     # place (pipeline.track.headcrop): faces too small for its detector, a performer far from the camera
     head_crop: bool = True
+    # the head's image position through gaps from its silhouette (the person's segmentation above the shoulders,
+    # pipeline.track.silhouette) rather than from following the head region's look, which drifts as it turns
+    head_silhouette: bool = True
     mostly_filled: float = 0.5  # a share of measured frames below this is a warning in the summary
     smooth_sigma: float = 1.0  # frames
     depth_smooth_sigma: float = 6.0  # frames: the head's distance from the camera
@@ -418,7 +424,10 @@ def solve_detected(clip: FrameSource, detected: Detected, intrinsics: Intrinsics
     depth = np.exp(log_depth)
     uv = np.full((n, 2), np.nan)
     uv[measured] = project(translations[measured], intrinsics)
-    uv = _fill_positions(greys, uv * scale, measured, intrinsics.focal_px * config.head_radius / depth * scale) / scale
+    radius = intrinsics.focal_px * config.head_radius / depth
+    uv = _fill_positions(greys, uv * scale, measured, radius * scale) / scale
+    if config.head_silhouette and not measured.all():
+        uv = _silhouette_positions(clip, frame_list, measured, uv, radius)
 
     # Measured frames 0.5..1 by reprojection error; filled frames below 0.5, fading with the gap's depth.
     limit = _error_limit(errors, config)
@@ -463,6 +472,38 @@ def _body_yaw(clip: FrameSource, frame_list: np.ndarray, measured: np.ndarray, y
     smoothed = np.degrees(np.unwrap(np.radians(yaw[have])))
     yaw[have] = smooth(frame_list[have], smoothed[:, None], np.ones(int(have.sum())), sigma=BODY_SMOOTH)[:, 0]
     return yaw + offset
+
+
+def _silhouette_positions(clip: FrameSource, frame_list: np.ndarray, measured: np.ndarray, uv: np.ndarray,
+                          radius: np.ndarray) -> np.ndarray:
+    """Image positions of unmeasured frames from the head's silhouette (pipeline.track.silhouette) about the
+    region followed (`uv`): its centre, offset to the measured skull centre at the gap's ends, the two offsets
+    blended across the gap as the region's two paths are. Frames without a silhouette keep the region's."""
+    from pipeline.track.silhouette import HeadSilhouette
+
+    n = len(frame_list)
+    out = uv.copy()
+    with HeadSilhouette() as silhouette:
+        def centre(i: int) -> np.ndarray | None:
+            rgb = to_rgb8(clip.read(int(frame_list[i])), linear=clip.linear)
+            return silhouette.centre(rgb, uv[i], float(radius[i]))
+
+        for g0, g1 in runs(~measured):
+            ends = [(i, centre(i)) for i in (g0 - 1, g1) if 0 <= i < n]
+            offsets = {i: uv[i] - c for i, c in ends if c is not None}
+            if not offsets:
+                continue
+            for i in range(g0, g1):
+                c = centre(i)
+                if c is None:
+                    continue
+                w = (i - g0 + 1) / (g1 - g0 + 1)
+                before, after = offsets.get(g0 - 1), offsets.get(g1)
+                if before is not None and after is not None:
+                    out[i] = c + (1.0 - w) * before + w * after
+                else:
+                    out[i] = c + (before if before is not None else after)
+    return out
 
 
 def _error_limit(errors: np.ndarray, config: SolveConfig) -> float:
