@@ -13,7 +13,7 @@ import cv2
 import numpy as np
 
 from pipeline.track.body import LEFT_EAR, LEFT_SHOULDER, RIGHT_EAR, RIGHT_SHOULDER, BodyLandmarker
-from pipeline.track.headcrop import crop_square
+from pipeline.track.headcrop import MIN_VISIBILITY, crop_square
 
 # Side of the crop segmented around the head, in head radii: the whole head and hair with the shoulders below.
 CROP_RADII = 6.0
@@ -30,7 +30,7 @@ def head_blob_centre(person: np.ndarray, marks: np.ndarray, back: np.ndarray) ->
     between the pose's ears and shoulders (`marks`, frame pixels); `back` takes crop pixels to the frame's.
     None where the pose does not place ears and shoulders or the blob is too small."""
     ears, shoulders = marks[[LEFT_EAR, RIGHT_EAR]], marks[[LEFT_SHOULDER, RIGHT_SHOULDER]]
-    if min(ears[:, 3].min(), shoulders[:, 3].min()) < 0.5:
+    if min(ears[:, 3].min(), shoulders[:, 3].min()) < MIN_VISIBILITY:
         return None
     cut = ears[:, 1].mean() + NECK_CUT * (shoulders[:, 1].mean() - ears[:, 1].mean())
     blob = (person > 0.5).astype(np.uint8)
