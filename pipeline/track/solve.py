@@ -1,7 +1,9 @@
 """The built-in head tracker, for plates that arrive without a 3D head track.
 
 1. MediaPipe face mesh finds the faces' landmarks where faces are visible; the one person followed is kept
-   (pipeline.track.follow: position predicted from the track, appearance), a jump it cannot avoid flagged.
+   (pipeline.track.follow: position predicted from the track, appearance), a jump it cannot avoid flagged. On a
+   frame where it finds none, it looks again in an upscaled crop around the head that the body's pose landmarks
+   place (pipeline.track.headcrop): a face too small for its detector, a performer far from the camera.
 2. Without a given lens the focal length is estimated from the face over the clip (pipeline.track.lens), and
    the track says so.
 3. PnP against the canonical head (pipeline.track.canonical, then fitted to the performer) gives the
@@ -12,8 +14,11 @@
 4. Where the face is not visible (profile, back of the head, hair), the yaw follows the line between the ears
    that MediaPipe's pose landmarks see from any side (pipeline.track.body), aligned to the measured frames at
    both ends of the gap; without it the rotation is filled on the unwrapped angles with the angular velocity
-   of both sides. Pitch and roll are bridged in a straight line. The head's image position is followed by
-   tracking the head region (template matching forwards and backwards, blended), its distance interpolated.
+   of both sides. Pitch and roll are bridged in a straight line (the silhouette's axis follows the hair, not the
+   head's roll). The head's image position is followed by tracking the head region (template matching
+   forwards and backwards, blended), then taken from the head's silhouette where the person's segmentation
+   and the pose's shoulders give one (pipeline.track.silhouette): the region's look changes as the head turns
+   away, its outline does not. Its distance is interpolated.
 5. A weighted local-linear smoothing over time. Each frame is marked measured or filled, with a confidence;
    a clip left mostly filled is a warning in the summary.
 """
@@ -38,6 +43,7 @@ from pipeline.geometry import CV_FROM_NUKE, Intrinsics, project, rotation_from_y
 from pipeline.progress import ProgressCallback, progress_bar
 from pipeline.track import canonical
 from pipeline.track.follow import FaceFollower
+from pipeline.track.headcrop import HeadCropFinder
 from pipeline.track.headtrack import HeadTrack
 from pipeline.track.interpolate import fill_angles, fill_linear, runs, smooth
 
@@ -70,6 +76,12 @@ class SolveConfig:
     max_reprojection_ceiling: float = 0.3  # never measured above this error, however the person's face fits
     max_faces: int = 4  # faces looked for per frame, of which the person followed is kept
     body_yaw: bool = True  # fill the yaw through gaps from the pose landmarks' ears (MediaPipe pose)
+    # where the face mesh finds no face, look again in an upscaled crop around the head that the pose landmarks
+    # place (pipeline.track.headcrop): faces too small for its detector, a performer far from the camera
+    head_crop: bool = True
+    # the head's image position through gaps from its silhouette (the person's segmentation above the shoulders,
+    # pipeline.track.silhouette) rather than from following the head region's look, which drifts as it turns
+    head_silhouette: bool = True
     mostly_filled: float = 0.5  # a share of measured frames below this is a warning in the summary
     smooth_sigma: float = 1.0  # frames
     depth_smooth_sigma: float = 6.0  # frames: the head's distance from the camera
@@ -185,7 +197,11 @@ def pose_from_landmarks(landmarks: np.ndarray, intrinsics: Intrinsics, *,
     model = canonical.POINTS if shape is None else shape
     image_points = np.asarray(landmarks, dtype=np.float64)[list(canonical.LANDMARK_IDS)]
     k = intrinsics.matrix()
-    ok, rvec, tvec = cv2.solvePnP(model, image_points, k, None, flags=cv2.SOLVEPNP_SQPNP)
+    try:
+        ok, rvec, tvec = cv2.solvePnP(model, image_points, k, None, flags=cv2.SOLVEPNP_SQPNP)
+    except cv2.error:  # SQPnP refuses points spread too little in normalised coordinates (a small, far face
+        # seen through a long lens, as the lens estimate tries): EPnP starts the refinement instead
+        ok, rvec, tvec = cv2.solvePnP(model, image_points, k, None, flags=cv2.SOLVEPNP_EPNP)
     if not ok:
         return np.eye(3), np.zeros(3), float("inf")
     rvec, tvec = cv2.solvePnPRefineLM(model, image_points, k, None, rvec, tvec)
@@ -324,14 +340,19 @@ def detect(clip: FrameSource, frames: range | np.ndarray, config: SolveConfig, *
     jumps: list[int] = []
     greys: list[np.ndarray] = []
     follower = FaceFollower()
-    with Landmarker(mode=config.mode, min_detection_confidence=config.min_detection_confidence,
-                    max_faces=config.max_faces) as landmarker, \
-            progress_bar(len(frame_list), "track solve", callback=progress) as bar:
+    with contextlib.ExitStack() as stack:
+        landmarker = stack.enter_context(Landmarker(mode=config.mode, max_faces=config.max_faces,
+                                                    min_detection_confidence=config.min_detection_confidence))
+        crops = stack.enter_context(HeadCropFinder(min_detection_confidence=config.min_detection_confidence,
+                                                   max_faces=config.max_faces)) if config.head_crop else None
+        bar = stack.enter_context(progress_bar(len(frame_list), "track solve", callback=progress))
         for i, frame in enumerate(frame_list):
             image = clip.read(int(frame))
             greys.append(_grey(image, scale))
             rgb = to_rgb8(image, linear=clip.linear)
             points, jumped = follower.choose(rgb, landmarker.faces(rgb), i)
+            if points is None and crops is not None:
+                points, jumped = follower.choose(rgb, crops.faces(rgb), i)
             if points is not None:
                 landmarks[int(frame)] = points
             if jumped:
@@ -403,7 +424,10 @@ def solve_detected(clip: FrameSource, detected: Detected, intrinsics: Intrinsics
     depth = np.exp(log_depth)
     uv = np.full((n, 2), np.nan)
     uv[measured] = project(translations[measured], intrinsics)
-    uv = _fill_positions(greys, uv * scale, measured, intrinsics.focal_px * config.head_radius / depth * scale) / scale
+    radius = intrinsics.focal_px * config.head_radius / depth
+    uv = _fill_positions(greys, uv * scale, measured, radius * scale) / scale
+    if config.head_silhouette and not measured.all():
+        uv = _silhouette_positions(clip, frame_list, measured, uv, radius)
 
     # Measured frames 0.5..1 by reprojection error; filled frames below 0.5, fading with the gap's depth.
     limit = _error_limit(errors, config)
@@ -448,6 +472,38 @@ def _body_yaw(clip: FrameSource, frame_list: np.ndarray, measured: np.ndarray, y
     smoothed = np.degrees(np.unwrap(np.radians(yaw[have])))
     yaw[have] = smooth(frame_list[have], smoothed[:, None], np.ones(int(have.sum())), sigma=BODY_SMOOTH)[:, 0]
     return yaw + offset
+
+
+def _silhouette_positions(clip: FrameSource, frame_list: np.ndarray, measured: np.ndarray, uv: np.ndarray,
+                          radius: np.ndarray) -> np.ndarray:
+    """Image positions of unmeasured frames from the head's silhouette (pipeline.track.silhouette) about the
+    region followed (`uv`): its centre, offset to the measured skull centre at the gap's ends, the two offsets
+    blended across the gap as the region's two paths are. Frames without a silhouette keep the region's."""
+    from pipeline.track.silhouette import HeadSilhouette
+
+    n = len(frame_list)
+    out = uv.copy()
+    with HeadSilhouette() as silhouette:
+        def centre(i: int) -> np.ndarray | None:
+            rgb = to_rgb8(clip.read(int(frame_list[i])), linear=clip.linear)
+            return silhouette.centre(rgb, uv[i], float(radius[i]))
+
+        for g0, g1 in runs(~measured):
+            ends = [(i, centre(i)) for i in (g0 - 1, g1) if 0 <= i < n]
+            offsets = {i: uv[i] - c for i, c in ends if c is not None}
+            if not offsets:
+                continue
+            for i in range(g0, g1):
+                c = centre(i)
+                if c is None:
+                    continue
+                w = (i - g0 + 1) / (g1 - g0 + 1)
+                before, after = offsets.get(g0 - 1), offsets.get(g1)
+                if before is not None and after is not None:
+                    out[i] = c + (1.0 - w) * before + w * after
+                else:
+                    out[i] = c + (before if before is not None else after)
+    return out
 
 
 def _error_limit(errors: np.ndarray, config: SolveConfig) -> float:

@@ -36,6 +36,20 @@ def test_landmarker_finds_the_face_in_a_real_photograph_with_a_plausible_pose(as
     assert error < 0.05
 
 
+def test_a_small_far_face_is_posed_through_a_long_lens(astronaut):
+    """The lens estimate poses every face through lenses down to 8 degrees: a face 70 pixels across spreads too
+    little there for SQPnP, which refuses it; the pose is still found."""
+    from pipeline.geometry import yaw_pitch_roll
+    from pipeline.track.lens import intrinsics_for_vfov
+
+    with Landmarker(mode="static") as landmarker:
+        landmarks = landmarker(astronaut)
+    small = (landmarks - landmarks.mean(axis=0)) * 70.0 / np.ptp(landmarks[:, 0]) + [480.0, 200.0]
+    rotation, translation, error = pose_from_landmarks(small, intrinsics_for_vfov(960, 1254, 8.0))
+    assert np.isfinite(error) and error < 0.05 and translation[2] < 0
+    assert abs(yaw_pitch_roll(rotation)[0]) < 20
+
+
 def test_landmarker_finds_nothing_on_a_blank_frame():
     with Landmarker(mode="static") as landmarker:
         assert landmarker(np.full((256, 256, 3), 128, np.uint8)) is None
