@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 
 from pipeline.convert.blur import line_kernel
-from pipeline.convert.composite import HEAD_FILL_SIGMA, plate_roi
+from pipeline.convert.composite import STRAIGHT_BELOW, plate_roi
 from pipeline.convert.config import ConvertConfig
 from pipeline.convert.swapper import TrainedSwapper
 from pipeline.errors import InputError
@@ -129,15 +129,6 @@ def _feather(alpha: torch.Tensor, sigma: float) -> torch.Tensor:
     return F.conv2d(F.pad(x, [0, 0, r, r], mode="reflect"), g.view(1, 1, size, 1))
 
 
-def _without_backdrop(rgb: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
-    """pipeline.convert.composite.without_backdrop on a batch: colour (B, 3, S, S), matte (B, 1, S, S)."""
-    b, c, h, w = rgb.shape
-    weight = _feather(mask, HEAD_FILL_SIGMA)
-    near = _feather((rgb * mask).reshape(b * c, 1, h, w), HEAD_FILL_SIGMA).reshape(b, c, h, w)
-    fill = torch.where(weight > 1e-4, near / weight.clamp_min(1e-4), rgb)
-    return mask * rgb + (1 - mask) * fill
-
-
 @dataclass
 class BatchResult:
     """A converted batch, on the device: composited frames (B, 3, H, W) in the plate's encoding, the model's
@@ -175,9 +166,11 @@ class BatchedConversion:
         shift[:, :2, 2] = regions.origins
         local = torch.as_tensor(np.asarray(transforms, np.float64) @ shift, device=self.device).float()
         grid = _affine_grid(local, regions.height, regions.width, (size, size))
-        back = F.grid_sample(torch.cat([_without_backdrop(rgb, mask), mask], 1), grid, mode="bilinear",
-                             padding_mode="zeros", align_corners=True)
-        colour, matte = back[:, :3], back[:, 3:].clamp(0, 1)
+        # premultiplied by the matte, as put_back resamples (the actor's backdrop kept out of the head's edge)
+        back = F.grid_sample(torch.cat([rgb * mask, rgb, mask], 1), grid, mode="bilinear", padding_mode="zeros",
+                             align_corners=True)
+        weight = back[:, 6:].clamp_min(0)
+        colour, matte = (back[:, :3] + STRAIGHT_BELOW * back[:, 3:6]) / (weight + STRAIGHT_BELOW), weight.clamp(0, 1)
         if not self.linear:
             colour = srgb_to_linear(colour.clamp(0, 1))
         premult, alpha = colour * matte, matte

@@ -16,8 +16,10 @@ from pipeline.convert.config import ConvertConfig
 from pipeline.media.image import linear_to_srgb, srgb_to_linear
 
 
-# Crop pixels over which the head's own colours replace what the model paints outside its matte (without_backdrop).
-HEAD_FILL_SIGMA = 2.0
+# Matte (0..1) below which a put-back pixel's colour turns from the crop resampled premultiplied by its matte (the
+# head's own colours) to the crop resampled as it is: where the matte barely reaches there is no head colour to
+# take, and two resamplers (OpenCV's per-frame warp, the batched torch one) would disagree on a ratio of near-zeros.
+STRAIGHT_BELOW = 0.05
 
 
 @dataclasses.dataclass
@@ -51,20 +53,6 @@ def face_box(transform: np.ndarray, size: int, shape: tuple[int, int]) -> list[f
     return [round(float(centre[0] / centre[2]) / w, 4), round(float(centre[1] / centre[2]) / h, 4), round(half / w, 4)]
 
 
-def without_backdrop(rgb: np.ndarray, mask: np.ndarray, sigma: float = HEAD_FILL_SIGMA) -> np.ndarray:
-    """The swap's colour (S, S, 3) with what lies outside its matte (S, S) replaced by the head's own colours
-    nearby (the matte-weighted Gaussian average). A crop is a few times coarser than the plate it goes back into
-    (a 64² crop over a 250-pixel head on the real talking clip), so resampling it mixes the crop pixels beside the
-    matte's edge into the head's edge, and there the model paints the actor's own backdrop: without this, a ring
-    of it around the head (grey-green on the talking clip's lilac plate). Farther than a few sigma from the head,
-    where the matte puts nothing into the plate, the colour is left as painted."""
-    weight = cv2.GaussianBlur(np.asarray(mask, np.float32), (0, 0), sigma)[..., None]
-    near = cv2.GaussianBlur(np.asarray(rgb * mask[..., None], np.float32), (0, 0), sigma)
-    fill = np.where(weight > 1e-4, near / np.maximum(weight, 1e-4), rgb)
-    m = mask[..., None]
-    return (m * rgb + (1.0 - m) * fill).astype(np.float32)
-
-
 def put_back(plate: np.ndarray, rgb: np.ndarray, mask: np.ndarray, transform: np.ndarray, *, config: ConvertConfig,
              motion: np.ndarray, linear: bool, match: bool = True, reference: np.ndarray | None = None
              ) -> PutBack | None:
@@ -83,8 +71,15 @@ def put_back(plate: np.ndarray, rgb: np.ndarray, mask: np.ndarray, transform: np
     shift = np.array([[1, 0, x0], [0, 1, y0], [0, 0, 1]], np.float64)
     local = transform @ shift  # region-of-interest pixels -> crop pixels
     shape = (y1 - y0, x1 - x0)
-    colour = unstabilize(without_backdrop(rgb, mask), local, shape)
-    matte = np.clip(unstabilize(mask, local, shape), 0.0, 1.0)
+    # Resampled premultiplied by the matte: a crop is a few times coarser than the plate it goes back into (a 64²
+    # crop over a 250-pixel head on the real talking clip), so resampling its colour as it is mixes the crop
+    # pixels beside the matte's edge, where the model paints the actor's own backdrop, into the head's edge: a
+    # ring of that backdrop around the head. Where the matte is uniform (a soft matte over the background) the
+    # colour is the same either way.
+    weight = np.clip(unstabilize(mask, local, shape), 0.0, None)
+    colour = ((unstabilize(rgb * mask[..., None], local, shape) + STRAIGHT_BELOW * unstabilize(rgb, local, shape))
+              / (weight + STRAIGHT_BELOW)[..., None])
+    matte = np.clip(weight, 0.0, 1.0)
     under = plate[y0:y1, x0:x1, :3]
     if match:
         rebuilt = None if reference is None else unstabilize(reference, local, shape)
