@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 
 from pipeline.convert.blur import line_kernel
-from pipeline.convert.composite import plate_roi
+from pipeline.convert.composite import STRAIGHT_BELOW, plate_roi
 from pipeline.convert.config import ConvertConfig
 from pipeline.convert.swapper import TrainedSwapper
 from pipeline.errors import InputError
@@ -166,9 +166,11 @@ class BatchedConversion:
         shift[:, :2, 2] = regions.origins
         local = torch.as_tensor(np.asarray(transforms, np.float64) @ shift, device=self.device).float()
         grid = _affine_grid(local, regions.height, regions.width, (size, size))
-        back = F.grid_sample(torch.cat([rgb, mask], 1), grid, mode="bilinear", padding_mode="zeros",
+        # premultiplied by the matte, as put_back resamples (the actor's backdrop kept out of the head's edge)
+        back = F.grid_sample(torch.cat([rgb * mask, rgb, mask], 1), grid, mode="bilinear", padding_mode="zeros",
                              align_corners=True)
-        colour, matte = back[:, :3], back[:, 3:].clamp(0, 1)
+        weight = back[:, 6:].clamp_min(0)
+        colour, matte = (back[:, :3] + STRAIGHT_BELOW * back[:, 3:6]) / (weight + STRAIGHT_BELOW), weight.clamp(0, 1)
         if not self.linear:
             colour = srgb_to_linear(colour.clamp(0, 1))
         premult, alpha = colour * matte, matte

@@ -31,8 +31,10 @@ class ConvertConfig:
     anomaly_threshold: float = 4.0      # anomaly (robust z, 0..10: pipeline.convert.qc) above which a frame is flagged
     review_clip: bool = True            # also write the variant's review clip (review/variants/NAME/)
     # a frame farther than coverage_limit_deg from every pose of the actor's material (the variant's coverage.json,
-    # else its training faceset) is "uncovered": "plate" keeps the plate there (flagged), "swap" swaps it anyway
-    # (flagged), "cg" composites the actor's CG head render (the shot's [cg] passes). The dataset's coverage_deg
+    # else its training faceset), or whose pose the track only filled outside a gap between two covered measured
+    # frames (an extrapolated pose: pipeline.convert.coverage) is "uncovered": "plate" keeps the plate there
+    # (flagged), "swap" swaps it anyway (flagged), "cg" composites the actor's CG head render (the shot's [cg]
+    # passes). The dataset's coverage_deg
     # (15) is where a swap starts to soften; past this limit the model has nothing like the view to go on.
     uncovered: str = "plate"            # plate | swap | cg: what an uncovered frame gets
     coverage_limit_deg: float = 30.0    # degrees from the nearest pose of the actor's material

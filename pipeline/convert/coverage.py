@@ -4,6 +4,13 @@ face anyway (on a 360 turn, onto the back of the dancer's hair), so such a frame
 [convert] uncovered policy ("plate": keep the plate, flagged; "swap": swap anyway, flagged; "cg": the actor's CG
 head render), and the summary says which frames and which views the actor material is missing, so the TD
 knows what to shoot.
+
+A pose the tracker only filled (no face measured) is a guess, and the guess is trusted only where it
+interpolates: in a gap bounded on both sides by measured frames that are covered. A gap the head leaves the
+face mesh's reach through (a turn past profile, the shot's first or last frames) is extrapolated, and there
+the fill falls short of the turn: on the real 360 turn (tests/bench/bench_real_eval) the track read -54° of yaw
+with the head in profile, within reach of the actor's -53° material, and the model pasted a dark, blurred
+frontal face over the profile. Such frames are uncovered too (`guessed_poses`).
 """
 from __future__ import annotations
 
@@ -70,11 +77,28 @@ def missing_views(frames: np.ndarray, ypr: np.ndarray, uncovered: np.ndarray) ->
     return runs
 
 
+def guessed_poses(status: np.ndarray, covered: np.ndarray) -> np.ndarray:
+    """(N,) bool over a track's frames in order: the filled frames (`status` "filled") of every gap that is not
+    bounded on both sides by a measured frame that is `covered` (within the coverage limit); their pose is an
+    extrapolation, not known to be covered whatever its distance says (see the module's doc)."""
+    filled = np.asarray(status).astype(str) == "filled"
+    covered = np.asarray(covered, bool)
+    guessed = np.zeros(len(filled), bool)
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], filled.astype(np.int8), [0]])))
+    for start, stop in zip(edges[::2], edges[1::2]):  # each gap: filled[start:stop]
+        bounded = start > 0 and stop < len(filled) and covered[start - 1] and covered[stop]
+        guessed[start:stop] = not bounded
+    return guessed
+
+
 def coverage_summary(frames: np.ndarray, ypr: np.ndarray, distance: np.ndarray | None, *, limit_deg: float,
-                     policy: str) -> dict[str, Any]:
+                     policy: str, guessed: np.ndarray | None = None) -> dict[str, Any]:
     """converted.json's "coverage": the limit and policy, the uncovered frames and the views they need (plain
-    data). Without a distance (no training poses known) nothing is uncovered, and `measured` says so."""
+    data). Without a distance (no training poses known) nothing is uncovered, and `measured` says so; `guessed`
+    (N,) marks frames uncovered whatever their distance (`guessed_poses`, as conversion found them)."""
     uncovered = np.zeros(len(frames), bool) if distance is None else np.asarray(distance) > limit_deg
+    if distance is not None and guessed is not None:
+        uncovered = uncovered | np.asarray(guessed, bool)
     views = missing_views(frames, ypr, uncovered)
     return {"limit_deg": limit_deg, "policy": policy, "measured": distance is not None,
             "uncovered_frames": [int(f) for f in np.asarray(frames)[uncovered]],

@@ -158,11 +158,15 @@ class Preflight:
     header: dict[str, Any]        # the variant's header, as converted.json and every chunk of it carry
 
     def uncovered(self, config: ConvertConfig) -> np.ndarray:
-        """(N,) bool: track frames farther than the shot allows from every pose of the actor's material."""
+        """(N,) bool: track frames farther than the shot allows from every pose of the actor's material, and those
+        whose pose the track only extrapolated (pipeline.convert.coverage.guessed_poses)."""
+        from pipeline.convert.coverage import guessed_poses
+
         if self.distance is None:
             return np.zeros(len(self.ypr), bool)
         with np.errstate(invalid="ignore"):
-            return self.distance > config.coverage_limit_deg
+            far = self.distance > config.coverage_limit_deg
+        return far | guessed_poses(self.track.status, ~far)
 
 
 def preflight(config: ConvertConfig, inputs: ConvertInputs, clip: Clip) -> Preflight:
@@ -569,7 +573,8 @@ def _coverage_summary(frames: list[FrameRecord], qc: list[QcRow], config: Conver
     summary = coverage_summary(np.array([r.frame for r, _ in known], int),
                                np.array([r.yaw_pitch_roll for r, _ in known], np.float64).reshape(-1, 3),
                                np.nan_to_num(distance, nan=0.0) if measured else None,
-                               limit_deg=config.coverage_limit_deg, policy=config.uncovered)
+                               limit_deg=config.coverage_limit_deg, policy=config.uncovered,
+                               guessed=np.array([r.uncovered is not None for r, _ in known], bool))
     for view in summary["missing"]:
         log.warning("convert: %s (%s)", view["text"], {"plate": "left as the plate", "swap": "swapped anyway",
                                                       "cg": "filled with the CG head"}[config.uncovered])

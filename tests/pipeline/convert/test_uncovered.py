@@ -129,3 +129,53 @@ def test_a_snapping_model_never_takes_an_actor_frame_beyond_the_limit(snapping_c
     profile = swapper.swap(crops, poses=np.tile([[85.0, 0.0, 0.0]], (8, 1))).actor_frames
     assert {a.bank_id for a in frontal} <= set(ids[:3])
     assert {a.bank_id for a in profile} <= set(ids[3:])
+
+
+def test_a_turn_the_track_only_filled_keeps_the_plate_where_a_bounded_gap_is_swapped(frontal_shot, tmp_path):
+    """The real 360 turn's defect: past the face mesh's reach the tracker fills the pose, short of the turn (it
+    read -54° of yaw with the head in profile), inside the actor material's reach, and a frontal face was pasted
+    over the profile. Here the pirouette's first turn past 50° of yaw is filled with the last measured pose (a
+    fill that stalls) and a two-frame gap in its frontal part is filled between covered measured frames."""
+    from pipeline.convert import ConvertInputs, run
+    from pipeline.convert.converted import read_converted
+    from pipeline.track.headtrack import write_track
+    from pipeline.track.load import load_head_track
+
+    shot = frontal_shot
+    track = load_head_track(shot.head_track, intrinsics=shot.camera, rotation_order=shot.rotation_order)
+    limit = shot.config.convert.coverage_limit_deg
+    training = np.stack([np.arange(-FRONT, FRONT + 1, 5.0), *np.zeros((2, 19))], axis=1)
+    far = pose_distance(track.view_yaw_pitch_roll(), training) > limit
+    turned = np.abs(track.view_yaw_pitch_roll()[:, 0]) > 50.0
+    start = int(np.argmax(turned & ~far))  # the head turns past 50°, still covered
+    stop = start + int(np.argmax(far[start:])) + 2  # ... until two frames after it is beyond the material's reach
+    gap = slice(1, 3) if not (turned[:4] | far[:4]).any() else None
+    assert gap is not None and stop - start >= 3
+    status = np.array(track.status, dtype=object)
+    status[start:stop] = "filled"
+    status[gap] = "filled"
+    rotation, translation = track.rotation.copy(), track.translation.copy()
+    rotation[start:stop], translation[start:stop] = track.rotation[start - 1], track.translation[start - 1]
+    stalled = dataclasses.replace(track, rotation=rotation, translation=translation, status=status,
+                                  confidence=np.where(status == "filled", 0.3, 1.0))
+    write_track(tmp_path / "stalled.json", stalled)
+    text = (shot.root / "shot.toml").read_text()
+    head = next(line for line in text.splitlines() if line.startswith("head_track = "))
+    (tmp_path / "shot").mkdir()
+    (tmp_path / "shot" / "shot.toml").write_text(text.replace(head, f'head_track = "{tmp_path / "stalled.json"}"'))
+    from pipeline.shot import load_shot
+
+    stalled_shot = load_shot(tmp_path / "shot")
+    # the stalled fill reads as covered: its distance alone would swap those frames
+    filled_far = pose_distance(stalled.view_yaw_pitch_roll()[start:stop], training)
+    assert (filled_far <= limit).all()
+    out = tmp_path / "convert"
+    run(shot.config.convert, ConvertInputs(shot=stalled_shot, variant=stalled_shot.variant(NAMES["plate"]),
+                                           swapper=IdentitySwapper(), framing=stalled_shot.config.stabilize,
+                                           out_dir=out))
+    data = read_converted(out)
+    got = {r.frame: r for r in data.frames}
+    extrapolated = [int(f) for f in track.frames[start:stop]]
+    assert all(got[f].status == "uncovered" and got[f].uncovered == "plate" for f in extrapolated)
+    assert set(extrapolated) <= set(data["coverage"]["uncovered_frames"])
+    assert all(got[int(f)].swapped for f in track.frames[gap])  # interpolated between covered views: swapped
