@@ -38,6 +38,11 @@ class ConvertConfig:
     # (15) is where a swap starts to soften; past this limit the model has nothing like the view to go on.
     uncovered: str = "plate"            # plate | swap | cg: what an uncovered frame gets
     coverage_limit_deg: float = 30.0    # degrees from the nearest pose of the actor's material
+    # the decision is held over runs so the swap does not switch on and off as the pose wavers about the limit
+    # (pipeline.convert.coverage.steady_uncovered); with uncovered = "plate" the swap dissolves from the plate
+    coverage_hysteresis_deg: float = 5.0  # degrees past the limit a frame stays swapped when it joins swapped frames
+    coverage_min_run: int = 6           # fewest frames a swap between plate frames may last (shorter: the plate)
+    coverage_fade: int = 4              # frames the swap dissolves over from and to the plate (0: a cut)
 
     def __post_init__(self) -> None:
         from pipeline.convert.colour import list_colour_matches
@@ -55,6 +60,8 @@ class ConvertConfig:
             raise ValueError(f"uncovered must be one of {', '.join(UNCOVERED_POLICIES)}, got {self.uncovered!r}")
         if not 0.0 < self.coverage_limit_deg <= 180.0:
             raise ValueError(f"coverage_limit_deg {self.coverage_limit_deg} must be within 0..180 degrees")
+        if self.coverage_hysteresis_deg < 0 or self.coverage_min_run < 1 or self.coverage_fade < 0:
+            raise ValueError("coverage_hysteresis_deg and coverage_fade must be 0 or more, coverage_min_run 1 or more")
 
 
 @dataclass(frozen=True)

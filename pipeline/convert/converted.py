@@ -15,7 +15,8 @@ converted_variant, schema changelog:
      a frame without a swap); a record with performance_sync carries its synced_frames and fallback_frames.
      Version 1 files are upgraded on reading (nulls, and the counts from their frames).
   3: every frame record and QC row carries `uncovered`: null where the frame's pose lies within [convert]
-     coverage_limit_deg of the actor's material (or nobody measured it), else the policy applied ("plate": the
+     coverage_limit_deg of the actor's material, as decided over runs (pipeline.convert.coverage.steady_uncovered),
+     or nobody measured it, else the policy applied ("plate": the
      frame holds the plate, status "uncovered"; "swap"; "cg": the CG head render); the header carries `coverage`
      (pipeline.convert.coverage.coverage_summary: limit, policy, uncovered frames, the views missing). Version 2
      files are upgraded on reading (null everywhere: nobody asked then).

@@ -11,6 +11,13 @@ face mesh's reach through (a turn past profile, the shot's first or last frames)
 the fill falls short of the turn: on the real 360 turn (tests/bench/bench_real_eval) the track read -54° of yaw
 with the head in profile, within reach of the actor's -53° material, and the model pasted a dark, blurred
 frontal face over the profile. Such frames are uncovered too (`guessed_poses`).
+
+Frame by frame, a pose wavering about the limit would switch the swap on and off: the real talking clip sits at
+28-30° from the actor's material, and the swap dropped out for two frames at a time. As a compositor would not
+cut a head in and out, the decision is held (`steady_uncovered`): a frame up to `coverage_hysteresis_deg` past
+the limit stays swapped when it joins swapped frames, a swap shorter than `coverage_min_run` frames between
+plate frames is not made, and the swap dissolves in from (and out to) the plate over `coverage_fade` frames
+(`fade_weights`).
 """
 from __future__ import annotations
 
@@ -84,22 +91,58 @@ def guessed_poses(status: np.ndarray, covered: np.ndarray) -> np.ndarray:
     filled = np.asarray(status).astype(str) == "filled"
     covered = np.asarray(covered, bool)
     guessed = np.zeros(len(filled), bool)
-    edges = np.flatnonzero(np.diff(np.concatenate([[0], filled.astype(np.int8), [0]])))
-    for start, stop in zip(edges[::2], edges[1::2]):  # each gap: filled[start:stop]
+    for start, stop in _runs(filled):  # each gap: filled[start:stop]
         bounded = start > 0 and stop < len(filled) and covered[start - 1] and covered[stop]
         guessed[start:stop] = not bounded
     return guessed
 
 
-def coverage_summary(frames: np.ndarray, ypr: np.ndarray, distance: np.ndarray | None, *, limit_deg: float,
-                     policy: str, guessed: np.ndarray | None = None) -> dict[str, Any]:
-    """converted.json's "coverage": the limit and policy, the uncovered frames and the views they need (plain
-    data). Without a distance (no training poses known) nothing is uncovered, and `measured` says so; `guessed`
-    (N,) marks frames uncovered whatever their distance (`guessed_poses`, as conversion found them)."""
-    uncovered = np.zeros(len(frames), bool) if distance is None else np.asarray(distance) > limit_deg
-    if distance is not None and guessed is not None:
-        uncovered = uncovered | np.asarray(guessed, bool)
+def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
+    """(start, stop) of every run of True in a 1-D bool array."""
+    edges = np.flatnonzero(np.diff(np.concatenate([[0], np.asarray(mask, np.int8), [0]])))
+    return list(zip(edges[::2].tolist(), edges[1::2].tolist()))
+
+
+def steady_uncovered(distance: np.ndarray, guessed: np.ndarray, *, limit_deg: float, hysteresis_deg: float,
+                     min_run: int) -> np.ndarray:
+    """(N,) bool over a track's frames in order: which are uncovered, decided over runs rather than frame by
+    frame (the module's doc). Covered: within `limit_deg` (an unknown, NaN, distance counts as within), or within
+    `limit_deg + hysteresis_deg` in a run of such frames that holds one within the limit; never a `guessed` one.
+    Then a covered run shorter than `min_run` with an uncovered frame on either side is uncovered too."""
+    distance = np.asarray(distance, np.float64)
+    guessed = np.asarray(guessed, bool)
+    with np.errstate(invalid="ignore"):
+        within = ~(distance > limit_deg) & ~guessed
+        near = ~(distance > limit_deg + hysteresis_deg) & ~guessed
+    covered = np.zeros(len(distance), bool)
+    for start, stop in _runs(near):
+        covered[start:stop] = within[start:stop].any()
+    for start, stop in _runs(covered):
+        if stop - start < min_run and (start > 0 or stop < len(covered)):
+            covered[start:stop] = False
+    return ~covered
+
+
+def fade_weights(uncovered: np.ndarray, frames: int) -> np.ndarray:
+    """(N,) 0..1 per track frame: how much of the swap a covered frame shows, rising from the plate over `frames`
+    frames after an uncovered run and falling before one (1/(frames+1), 2/(frames+1)...); 0 on uncovered frames."""
+    uncovered = np.asarray(uncovered, bool)
+    if not uncovered.any() or frames < 1:
+        return (~uncovered).astype(np.float64)
+    index = np.arange(len(uncovered))
+    plate = np.flatnonzero(uncovered)
+    nearest = np.abs(index[:, None] - plate[None, :]).min(axis=1)  # frames to the nearest uncovered one
+    return np.clip(nearest / (frames + 1.0), 0.0, 1.0)
+
+
+def coverage_summary(frames: np.ndarray, ypr: np.ndarray, uncovered: np.ndarray | None, *, limit_deg: float,
+                     policy: str) -> dict[str, Any]:
+    """converted.json's "coverage": the limit and policy, the uncovered frames (as conversion decided them,
+    `steady_uncovered`) and the views they need (plain data). Without them (no training poses known) nothing is
+    uncovered, and `measured` says so."""
+    measured = uncovered is not None
+    uncovered = np.zeros(len(frames), bool) if uncovered is None else np.asarray(uncovered, bool)
     views = missing_views(frames, ypr, uncovered)
-    return {"limit_deg": limit_deg, "policy": policy, "measured": distance is not None,
+    return {"limit_deg": limit_deg, "policy": policy, "measured": measured,
             "uncovered_frames": [int(f) for f in np.asarray(frames)[uncovered]],
             "missing": [{**asdict(v), "text": v.text} for v in views]}

@@ -45,6 +45,7 @@ from pipeline.convert.composite import PutBack, composite_display, face_box, put
 from pipeline.convert.config import ConvertConfig, VariantConfig
 from pipeline.convert.converted import (CHUNK, MANIFEST, FrameRecord, QcRow, frame_dicts, frame_record,
                                         write_converted)
+from pipeline.convert.coverage import fade_weights
 from pipeline.convert.qc import anomaly_scores, consistency, faceset_poses, pose_distance
 from pipeline.convert.swapper import Swapper, crop_device, crop_sources, swap_batch
 from pipeline.errors import InputError
@@ -159,14 +160,17 @@ class Preflight:
 
     def uncovered(self, config: ConvertConfig) -> np.ndarray:
         """(N,) bool: track frames farther than the shot allows from every pose of the actor's material, and those
-        whose pose the track only extrapolated (pipeline.convert.coverage.guessed_poses)."""
-        from pipeline.convert.coverage import guessed_poses
+        whose pose the track only extrapolated (pipeline.convert.coverage.guessed_poses), held over runs
+        (pipeline.convert.coverage.steady_uncovered)."""
+        from pipeline.convert.coverage import guessed_poses, steady_uncovered
 
         if self.distance is None:
             return np.zeros(len(self.ypr), bool)
         with np.errstate(invalid="ignore"):
             far = self.distance > config.coverage_limit_deg
-        return far | guessed_poses(self.track.status, ~far)
+        return steady_uncovered(self.distance, guessed_poses(self.track.status, ~far),
+                                limit_deg=config.coverage_limit_deg, hysteresis_deg=config.coverage_hysteresis_deg,
+                                min_run=config.coverage_min_run)
 
 
 def preflight(config: ConvertConfig, inputs: ConvertInputs, clip: Clip) -> Preflight:
@@ -256,6 +260,8 @@ def convert_frames(config: ConvertConfig, inputs: ConvertInputs, plan: Preflight
     indices = [i for i in range(len(plan.track)) if lo <= int(plan.track.frames[i]) <= hi]
     uncovered = plan.uncovered(config)
     policy = config.uncovered
+    # the swap dissolves in from the plate and out to it (pipeline.convert.coverage.fade_weights)
+    fade = fade_weights(uncovered, config.coverage_fade) if policy == "plate" else np.ones(len(uncovered))
     plate_ones = np.ones((clip.height, clip.width), np.float32)
     cut_on = crop_device(swapper)  # a swapper on a GPU: the batch's crops are cut there (pipeline.convert.batched)
     for start in range(0, len(indices), config.batch_size):
@@ -314,7 +320,7 @@ def convert_frames(config: ConvertConfig, inputs: ConvertInputs, plan: Preflight
                 fill_consistency, actor_frame, reference = 0.0, None, None
             else:
                 layers = slice(k * n, (k + 1) * n)
-                colours, mattes = rgb[layers], mask[layers]
+                colours, mattes = rgb[layers], mask[layers] * np.float32(fade[i])
                 fill_consistency = consistency(rgb[k * n], again[k * n], mask[k * n])
                 actor_frame = None if actor_frames is None else actor_frames[k * n]
                 reference = None if rebuilt is None else rebuilt[layers]
@@ -572,9 +578,8 @@ def _coverage_summary(frames: list[FrameRecord], qc: list[QcRow], config: Conver
     distance = np.array([np.nan if q.pose_distance is None else q.pose_distance for _, q in known])
     summary = coverage_summary(np.array([r.frame for r, _ in known], int),
                                np.array([r.yaw_pitch_roll for r, _ in known], np.float64).reshape(-1, 3),
-                               np.nan_to_num(distance, nan=0.0) if measured else None,
-                               limit_deg=config.coverage_limit_deg, policy=config.uncovered,
-                               guessed=np.array([r.uncovered is not None for r, _ in known], bool))
+                               np.array([r.uncovered is not None for r, _ in known], bool) if measured else None,
+                               limit_deg=config.coverage_limit_deg, policy=config.uncovered)
     for view in summary["missing"]:
         log.warning("convert: %s (%s)", view["text"], {"plate": "left as the plate", "swap": "swapped anyway",
                                                       "cg": "filled with the CG head"}[config.uncovered])

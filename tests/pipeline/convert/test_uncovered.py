@@ -54,16 +54,21 @@ def _expected_uncovered(data, limit):
     return {r.frame for r, d in zip(data.frames, pose_distance(ypr, training)) if d > limit}
 
 
+def _beyond_hysteresis(data, config):
+    """The frames so far past the limit that no run of swapped frames can hold them."""
+    return _expected_uncovered(data, config.coverage_limit_deg + config.coverage_hysteresis_deg)
+
+
 def test_by_default_frames_beyond_the_limit_keep_the_plate_flagged_and_summarised(frontal_shot, converted_under):
     from pipeline.media.clip import open_clip
     from pipeline.media.image import read_image
 
     data = converted_under["plate"]
     limit = frontal_shot.config.convert.coverage_limit_deg
-    expected = _expected_uncovered(data, limit)
+    expected = {r.frame for r in data.frames if r.uncovered}
     assert 10 <= len(expected) <= len(data.frames) - 10  # two turns: the back half of each is beyond reach
-    uncovered = {r.frame for r in data.frames if r.uncovered}
-    assert uncovered == expected
+    # every frame beyond the limit and its hysteresis keeps the plate, and none within the limit does
+    assert _beyond_hysteresis(data, frontal_shot.config.convert) <= expected <= _expected_uncovered(data, limit)
     assert all(r.status == "uncovered" and r.uncovered == "plate" for r in data.frames if r.frame in expected)
     assert all(r.swapped for r in data.frames if r.frame not in expected)
     qc = {q.frame: q for q in data.qc}
@@ -83,7 +88,7 @@ def test_by_default_frames_beyond_the_limit_keep_the_plate_flagged_and_summarise
 
 
 def test_swap_and_cg_policies_give_those_frames_an_output_still_flagged(frontal_shot, converted_under):
-    plate = _expected_uncovered(converted_under["plate"], frontal_shot.config.convert.coverage_limit_deg)
+    plate = {r.frame for r in converted_under["plate"].frames if r.uncovered}
     for policy in ("swap", "cg"):
         data = converted_under[policy]
         got = {r.frame: r for r in data.frames}
@@ -179,3 +184,61 @@ def test_a_turn_the_track_only_filled_keeps_the_plate_where_a_bounded_gap_is_swa
     assert all(got[f].status == "uncovered" and got[f].uncovered == "plate" for f in extrapolated)
     assert set(extrapolated) <= set(data["coverage"]["uncovered_frames"])
     assert all(got[int(f)].swapped for f in track.frames[gap])  # interpolated between covered views: swapped
+
+
+def test_a_pose_wavering_about_the_limit_does_not_switch_the_swap_on_and_off():
+    """The real talking clip sat at 28-31° from the actor's material: frame by frame the swap dropped out for two
+    frames at a time. Held over runs, a frame a little past the limit stays swapped among swapped frames, a flash
+    of swap among plate frames is not made, and a guessed pose is never swapped."""
+    from pipeline.convert.coverage import steady_uncovered
+
+    def steady(distance, guessed=None, **kw):
+        guessed = np.zeros(len(distance), bool) if guessed is None else np.asarray(guessed, bool)
+        settings = {"limit_deg": 30.0, "hysteresis_deg": 5.0, "min_run": 3, **kw}
+        return steady_uncovered(np.array(distance, np.float64), guessed, **settings).astype(int).tolist()
+
+    assert steady([28, 29, 31, 32, 29, 28]) == [0, 0, 0, 0, 0, 0]  # wavering: swapped throughout
+    assert steady([28, 29, 31, 32, 29, 28], hysteresis_deg=0.0, min_run=1) == [0, 0, 1, 1, 0, 0]  # frame by frame
+    assert steady([40, 40, 29, 40, 40, 40]) == [1, 1, 1, 1, 1, 1]  # a one-frame swap between plate frames: plate
+    assert steady([29, 29]) == [0, 0]  # a short shot wholly covered keeps its swap
+    assert steady([33, 34, 33]) == [1, 1, 1]  # past the limit and never within it: nothing holds them
+    assert steady([20] * 5, guessed=[0, 1, 0, 0, 0]) == [1, 1, 0, 0, 0]  # a guessed pose, and the flash before it
+    assert steady([np.nan, 20, 20]) == [0, 0, 0]  # no distance known: not found uncovered
+
+
+def test_the_swap_dissolves_in_from_the_plate_and_out_to_it():
+    from pipeline.convert.coverage import fade_weights
+
+    uncovered = np.array([1, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1], bool)
+    np.testing.assert_allclose(fade_weights(uncovered, 4), [0, 0, .2, .4, .6, .8, 1, .8, .6, .4, .2, 0])
+    np.testing.assert_allclose(fade_weights(uncovered, 0), (~uncovered).astype(float))  # a cut
+    np.testing.assert_allclose(fade_weights(np.zeros(5, bool), 4), np.ones(5))  # nothing uncovered: all swap
+
+
+def test_next_to_the_plate_a_frame_shows_part_of_the_swap(frontal_shot, tmp_path):
+    """A swap painted white: the first frame after a kept plate run shows only part of it, where a cut
+    ([convert] coverage_fade = 0) shows all of it on the same frame."""
+    from pipeline.convert import ConvertInputs, run
+    from pipeline.convert.converted import read_converted
+    from pipeline.media.clip import open_clip
+    from pipeline.media.image import read_image
+
+    def convert(fade):
+        config = dataclasses.replace(frontal_shot.config.convert, coverage_fade=fade)
+        run(config, ConvertInputs(shot=frontal_shot, variant=frontal_shot.variant(NAMES["plate"]),
+                                  swapper=IdentitySwapper(gain=(0.0, 0.0, 0.0), lift=1.0),
+                                  framing=frontal_shot.config.stabilize, out_dir=tmp_path / f"fade{fade}"))
+        return read_converted(tmp_path / f"fade{fade}")
+
+    dissolved, cut = convert(4), convert(0)
+    plate = [r.uncovered is not None for r in dissolved.frames]
+    first = next(i for i in range(1, len(plate)) if plate[i - 1] and not plate[i])  # a swap begins after the plate
+    assert not any(plate[first:first + 6])  # ... and lasts past its dissolve
+    frame = dissolved.frames[first].frame
+    with open_clip(frontal_shot.plate, fps=frontal_shot.fps) as clip:
+        plate_rgb = clip.read(frame)[..., :3]
+
+    def whitening(data):
+        return float(np.abs(read_image(data.folder / (data["comp"] % frame))[..., :3] - plate_rgb).sum())
+
+    assert 0.05 * whitening(cut) < whitening(dissolved) < 0.6 * whitening(cut)
