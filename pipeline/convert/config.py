@@ -38,10 +38,10 @@ class ConvertConfig:
     # (15) is where a swap starts to soften; past this limit the model has nothing like the view to go on.
     uncovered: str = "plate"            # plate | swap | cg: what an uncovered frame gets
     coverage_limit_deg: float = 30.0    # degrees from the nearest pose of the actor's material
-    # the decision is held over runs so the swap does not switch on and off as the pose wavers about the limit
+    # flicker is taken out so the swap does not switch on and off as the pose wavers about the limit
     # (pipeline.convert.coverage.steady_uncovered); with uncovered = "plate" the swap dissolves from the plate
-    coverage_hysteresis_deg: float = 5.0  # degrees past the limit a frame stays swapped when it joins swapped frames
-    coverage_min_run: int = 6           # fewest frames a swap between plate frames may last (shorter: the plate)
+    coverage_hysteresis_deg: float = 5.0  # degrees past the limit a drop-out shorter than coverage_min_run is swapped
+    coverage_min_run: int = 6           # frames: shorter drop-outs are swapped (within the hysteresis), shorter swaps not
     coverage_fade: int = 4              # frames the swap dissolves over from and to the plate (0: a cut)
 
     def __post_init__(self) -> None:

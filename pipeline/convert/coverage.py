@@ -13,11 +13,11 @@ with the head in profile, within reach of the actor's -53° material, and the mo
 frontal face over the profile. Such frames are uncovered too (`guessed_poses`).
 
 Frame by frame, a pose wavering about the limit would switch the swap on and off: the real talking clip sits at
-28-30° from the actor's material, and the swap dropped out for two frames at a time. As a compositor would not
-cut a head in and out, the decision is held (`steady_uncovered`): a frame up to `coverage_hysteresis_deg` past
-the limit stays swapped when it joins swapped frames, a swap shorter than `coverage_min_run` frames between
-plate frames is not made, and the swap dissolves in from (and out to) the plate over `coverage_fade` frames
-(`fade_weights`).
+28-31° from the actor's material, and the swap dropped out for two frames at a time. As a compositor would not
+cut a head in and out for a frame or two, such flicker is taken out (`steady_uncovered`): a drop-out shorter than
+`coverage_min_run` frames no farther than `coverage_hysteresis_deg` past the limit is swapped, a swap shorter than
+`coverage_min_run` frames between plate frames is not made, and the swap dissolves in from (and out to) the
+plate over `coverage_fade` frames (`fade_weights`). A pose that stays past the limit keeps the plate.
 """
 from __future__ import annotations
 
@@ -105,22 +105,25 @@ def _runs(mask: np.ndarray) -> list[tuple[int, int]]:
 
 def steady_uncovered(distance: np.ndarray, guessed: np.ndarray, *, limit_deg: float, hysteresis_deg: float,
                      min_run: int) -> np.ndarray:
-    """(N,) bool over a track's frames in order: which are uncovered, decided over runs rather than frame by
-    frame (the module's doc). Covered: within `limit_deg` (an unknown, NaN, distance counts as within), or within
-    `limit_deg + hysteresis_deg` in a run of such frames that holds one within the limit; never a `guessed` one.
-    Then a covered run shorter than `min_run` with an uncovered frame on either side is uncovered too."""
+    """(N,) bool over a track's frames in order: which are uncovered, with the flicker taken out (the module's
+    doc). A frame is covered within `limit_deg` (an unknown, NaN, distance counts as within) and never when its
+    pose is `guessed`. Then a run of uncovered frames shorter than `min_run` between covered ones is covered when
+    every frame of it is within `limit_deg + hysteresis_deg` (a pose wavering about the limit; a sustained one
+    past it stays uncovered), and a covered run shorter than `min_run` with an uncovered frame on either side is
+    uncovered (no flash of swap)."""
     distance = np.asarray(distance, np.float64)
     guessed = np.asarray(guessed, bool)
     with np.errstate(invalid="ignore"):
-        within = ~(distance > limit_deg) & ~guessed
-        near = ~(distance > limit_deg + hysteresis_deg) & ~guessed
-    covered = np.zeros(len(distance), bool)
-    for start, stop in _runs(near):
-        covered[start:stop] = within[start:stop].any()
-    for start, stop in _runs(covered):
-        if stop - start < min_run and (start > 0 or stop < len(covered)):
-            covered[start:stop] = False
-    return ~covered
+        uncovered = (distance > limit_deg) | guessed
+        beyond = (distance > limit_deg + hysteresis_deg) | guessed
+    n = len(uncovered)
+    for start, stop in _runs(uncovered):
+        if stop - start < min_run and start > 0 and stop < n and not beyond[start:stop].any():
+            uncovered[start:stop] = False
+    for start, stop in _runs(~uncovered):
+        if stop - start < min_run and (start > 0 or stop < n):
+            uncovered[start:stop] = True
+    return uncovered
 
 
 def fade_weights(uncovered: np.ndarray, frames: int) -> np.ndarray:

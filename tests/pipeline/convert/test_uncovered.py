@@ -188,8 +188,8 @@ def test_a_turn_the_track_only_filled_keeps_the_plate_where_a_bounded_gap_is_swa
 
 def test_a_pose_wavering_about_the_limit_does_not_switch_the_swap_on_and_off():
     """The real talking clip sat at 28-31° from the actor's material: frame by frame the swap dropped out for two
-    frames at a time. Held over runs, a frame a little past the limit stays swapped among swapped frames, a flash
-    of swap among plate frames is not made, and a guessed pose is never swapped."""
+    frames at a time. A short drop-out a little past the limit is swapped, a flash of swap among plate frames is
+    not made, a pose that stays past the limit keeps the plate, and a guessed pose is never swapped."""
     from pipeline.convert.coverage import steady_uncovered
 
     def steady(distance, guessed=None, **kw):
@@ -202,6 +202,8 @@ def test_a_pose_wavering_about_the_limit_does_not_switch_the_swap_on_and_off():
     assert steady([40, 40, 29, 40, 40, 40]) == [1, 1, 1, 1, 1, 1]  # a one-frame swap between plate frames: plate
     assert steady([29, 29]) == [0, 0]  # a short shot wholly covered keeps its swap
     assert steady([33, 34, 33]) == [1, 1, 1]  # past the limit and never within it: nothing holds them
+    assert steady([28] * 3 + [31] * 3 + [28] * 3) == [0] * 3 + [1] * 3 + [0] * 3  # past it for a while: the plate
+    assert steady([28, 28, 28, 36, 28, 28, 28]) == [0, 0, 0, 1, 0, 0, 0]  # past the hysteresis: the plate
     assert steady([20] * 5, guessed=[0, 1, 0, 0, 0]) == [1, 1, 0, 0, 0]  # a guessed pose, and the flash before it
     assert steady([np.nan, 20, 20]) == [0, 0, 0]  # no distance known: not found uncovered
 
