@@ -25,7 +25,7 @@ MIN_VISIBILITY = 0.3
 
 
 class BodyLandmarker:
-    """MediaPipe pose (full model, video mode): the 33 body landmarks of a frame, the head's yaw from the ears."""
+    """MediaPipe pose (full model, video mode): the 33 body landmarks of a frame (the ears' yaw: `ear_yaw`)."""
 
     def __init__(self) -> None:
         import mediapipe as mp
@@ -45,12 +45,6 @@ class BodyLandmarker:
             return None
         h, w = rgb8.shape[:2]
         return np.array([(p.x * w, p.y * h, p.z, p.visibility) for p in result.pose_landmarks.landmark])
-
-    def ear_yaw(self, rgb8: np.ndarray) -> float | None:
-        """Yaw of the line between the ears (ZXY convention of pipeline.geometry: + turns the nose to image
-        right), from their image x and depth; None where no body is found or the ears are not placed."""
-        marks = self.landmarks(rgb8)
-        return None if marks is None else ear_yaw(marks, rgb8.shape[1])
 
     def close(self) -> None:
         self._pose.close()

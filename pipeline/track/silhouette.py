@@ -12,7 +12,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from pipeline.track.body import LEFT_EAR, LEFT_SHOULDER, RIGHT_EAR, RIGHT_SHOULDER, BodyLandmarker
+from pipeline.track.body import LEFT_EAR, LEFT_SHOULDER, RIGHT_EAR, RIGHT_SHOULDER
 from pipeline.track.headcrop import MIN_VISIBILITY, crop_square
 
 # Side of the crop segmented around the head, in head radii: the whole head and hair with the shoulders below.
@@ -46,24 +46,20 @@ def head_blob_centre(person: np.ndarray, marks: np.ndarray, back: np.ndarray) ->
 
 
 class HeadSilhouette:
-    """The body's pose landmarks and the person's segmentation, for the head blob's centre of frames."""
+    """The person's segmentation, for the head blob's centre of frames whose body pose landmarks are known."""
 
     def __init__(self) -> None:
         from pipeline.dataset.masks import PersonSegmenter
 
-        self._body = BodyLandmarker()
         self._segment = PersonSegmenter()
 
-    def centre(self, rgb8: np.ndarray, near: np.ndarray, radius: float) -> np.ndarray | None:
-        """The head blob's centre (frame pixels) of the head about `near` with `radius` (pixels), or None."""
-        marks = self._body.landmarks(rgb8)
-        if marks is None:
-            return None
+    def centre(self, rgb8: np.ndarray, marks: np.ndarray, near: np.ndarray, radius: float) -> np.ndarray | None:
+        """The head blob's centre (frame pixels) of the head about `near` with `radius` (pixels), the frame's pose
+        landmarks (`BodyLandmarker.landmarks`) placing ears and shoulders; None without a blob."""
         crop, back = crop_square(rgb8, near, CROP_RADII * radius, size=CROP_PIXELS)
         return head_blob_centre(self._segment(crop), marks, back)
 
     def close(self) -> None:
-        self._body.close()
         self._segment.close()
 
     def __enter__(self) -> HeadSilhouette:

@@ -416,7 +416,10 @@ def solve_detected(clip: FrameSource, detected: Detected, intrinsics: Intrinsics
     logger.info("track solve: face measured on %d of %d frames", int(measured.sum()), n)
     ypr = np.full((n, 3), np.nan)
     ypr[measured] = yaw_pitch_roll(rotations[measured])
-    guide = _body_yaw(clip, frame_list, measured, ypr) if config.body_yaw and not measured.all() else None
+    # One pass of the body's pose landmarks over the gaps serves the ears' yaw and the head's silhouette.
+    body = (_body_marks(clip, frame_list, measured)
+            if (config.body_yaw or config.head_silhouette) and not measured.all() else {})
+    guide = _body_yaw(body, clip.width, measured, frame_list, ypr) if config.body_yaw and body else None
     ypr = fill_angles(frame_list, ypr, measured, yaw_guide=guide)
 
     depth = -translations[:, 2]
@@ -426,8 +429,8 @@ def solve_detected(clip: FrameSource, detected: Detected, intrinsics: Intrinsics
     uv[measured] = project(translations[measured], intrinsics)
     radius = intrinsics.focal_px * config.head_radius / depth
     uv = _fill_positions(greys, uv * scale, measured, radius * scale) / scale
-    if config.head_silhouette and not measured.all():
-        uv = _silhouette_positions(clip, frame_list, measured, uv, radius)
+    if config.head_silhouette and body:
+        uv = _silhouette_positions(clip, frame_list, measured, uv, radius, body)
 
     # Measured frames 0.5..1 by reprojection error; filled frames below 0.5, fading with the gap's depth.
     limit = _error_limit(errors, config)
@@ -447,23 +450,38 @@ def solve_detected(clip: FrameSource, detected: Detected, intrinsics: Intrinsics
     return Solved(track=track, landmarks=landmarks, seconds=time.perf_counter() - started)
 
 
-def _body_yaw(clip: FrameSource, frame_list: np.ndarray, measured: np.ndarray, ypr: np.ndarray) -> np.ndarray | None:
-    """Per frame the yaw of the line between the ears (pipeline.track.body), on the frames of each gap and a few
-    measured frames either side, offset to agree with the face's yaw there; NaN elsewhere, None if it never
-    agrees with the face (no body in view)."""
+def _body_marks(clip: FrameSource, frame_list: np.ndarray, measured: np.ndarray) -> dict[int, np.ndarray]:
+    """The body's pose landmarks (pipeline.track.body, (33, 4) each) by frame index, on the frames of each gap and
+    `BODY_MARGIN` measured frames either side, read in frame order (the pose model follows the body from frame to
+    frame); frames where no body is found are left out."""
     from pipeline.track.body import BodyLandmarker
 
     n = len(frame_list)
     near = np.zeros(n, dtype=bool)
     for g0, g1 in runs(~measured):
         near[max(0, g0 - BODY_MARGIN):min(n, g1 + BODY_MARGIN)] = True
-    yaw = np.full(n, np.nan)
+    marks = {}
     with BodyLandmarker() as body:
         for i in np.flatnonzero(near):
-            seen = body.ear_yaw(to_rgb8(clip.read(int(frame_list[i])), linear=clip.linear))
+            seen = body.landmarks(to_rgb8(clip.read(int(frame_list[i])), linear=clip.linear))
             if seen is not None:
-                yaw[i] = seen
-    both = near & measured & np.isfinite(yaw)
+                marks[int(i)] = seen
+    return marks
+
+
+def _body_yaw(body: dict[int, np.ndarray], width: int, measured: np.ndarray, frame_list: np.ndarray,
+              ypr: np.ndarray) -> np.ndarray | None:
+    """Per frame the yaw of the line between the ears (pipeline.track.body) where the body was read (`body`, by
+    frame index, in a frame `width` pixels wide), offset to agree with the face's yaw on the measured frames among
+    them; NaN elsewhere, None if it never agrees with the face (no body in view)."""
+    from pipeline.track.body import ear_yaw
+
+    yaw = np.full(len(frame_list), np.nan)
+    for i, marks in body.items():
+        seen = ear_yaw(marks, width)
+        if seen is not None:
+            yaw[i] = seen
+    both = measured & np.isfinite(yaw)
     if both.sum() < 3:
         return None
     difference = np.radians(ypr[both, 0] - yaw[both])
@@ -475,18 +493,21 @@ def _body_yaw(clip: FrameSource, frame_list: np.ndarray, measured: np.ndarray, y
 
 
 def _silhouette_positions(clip: FrameSource, frame_list: np.ndarray, measured: np.ndarray, uv: np.ndarray,
-                          radius: np.ndarray) -> np.ndarray:
+                          radius: np.ndarray, body: dict[int, np.ndarray]) -> np.ndarray:
     """Image positions of unmeasured frames from the head's silhouette (pipeline.track.silhouette) about the
     region followed (`uv`): its centre, offset to the measured skull centre at the gap's ends, the two offsets
-    blended across the gap as the region's two paths are. Frames without a silhouette keep the region's."""
+    blended across the gap as the region's two paths are. `body` holds the pose landmarks by frame index
+    (`_body_marks`); frames without them or without a silhouette keep the region's position."""
     from pipeline.track.silhouette import HeadSilhouette
 
     n = len(frame_list)
     out = uv.copy()
     with HeadSilhouette() as silhouette:
         def centre(i: int) -> np.ndarray | None:
+            if i not in body:
+                return None
             rgb = to_rgb8(clip.read(int(frame_list[i])), linear=clip.linear)
-            return silhouette.centre(rgb, uv[i], float(radius[i]))
+            return silhouette.centre(rgb, body[i], uv[i], float(radius[i]))
 
         for g0, g1 in runs(~measured):
             ends = [(i, centre(i)) for i in (g0 - 1, g1) if 0 <= i < n]
