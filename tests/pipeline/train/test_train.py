@@ -13,6 +13,7 @@ from pipeline.config import config_to_dict
 from pipeline.errors import InputError
 from pipeline.train import (ArrayCrops, AugmentConfig, CgPairs, TrainConfig, TrainInputs, TrainingSet,
                             load_checkpoint, load_trained, read_checkpoint_info, run)
+from pipeline.train.stage import DIVERGE_WINDOW, TrainingStage, divergence, lowest_window_mean
 from tests.pipeline.train.conftest import BEHAVIOUR, Trained, identity
 from tests.pipeline.train.faces import face_set, mouth_open, random_poses
 
@@ -36,6 +37,59 @@ def test_resume_continues_exactly_like_an_uninterrupted_run(base_set: TrainingSe
     a = load_checkpoint(whole.checkpoint)["model_state"]
     b = load_checkpoint(resumed.checkpoint)["model_state"]
     assert all(torch.equal(a[k], b[k]) for k in a)
+
+
+def _first_stop(curve: list[float]) -> int | None:
+    """The step at which the divergence rule stops a stage with this loss curve, or None."""
+    lowest = float("inf")
+    for n in range(1, len(curve) + 1):
+        lowest, climbed = divergence(curve[:n], lowest)
+        if climbed is not None:
+            return n
+    return None
+
+
+def test_the_divergence_rule_stops_a_loss_that_climbs_back_not_one_that_wobbles() -> None:
+    steps = np.arange(400)
+    falling = 2.0 + 6.0 * np.exp(-steps / 80.0)  # 8 -> 2, as the real turn's rigid base at 5e-4
+    assert _first_stop(list(falling)) is None
+    wobble = falling * (1.0 + 0.5 * np.exp(-(((steps - 150) / 20.0) ** 2)))  # 1.5 times for a while, recovers
+    assert _first_stop(list(wobble)) is None
+    noisy = falling * np.random.default_rng(0).uniform(0.5, 1.5, len(steps))  # step-to-step noise averages out
+    assert _first_stop(list(noisy)) is None
+    # falls to 4.5 by step 150, then climbs to 16 (the real turn's rigid base at 1.5e-3)
+    climbing = np.where(steps < 150, 4.5 + 3.5 * np.exp(-steps / 30.0), 4.5 + 11.5 * np.clip((steps - 150) / 100, 0, 1))
+    stop = _first_stop(list(climbing))
+    assert stop is not None and 150 < stop < 250
+
+
+def test_a_stage_whose_loss_climbs_back_stops_and_says_to_lower_the_learning_rate(
+        base_set: TrainingSet, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    real = TrainingStage._loss
+
+    def climbing(self: TrainingStage, examples: list) -> torch.Tensor:  # from step 120 the loss reads 5 times over
+        total = real(self, examples)
+        return total * 5.0 if self.step_done >= 120 else total
+
+    monkeypatch.setattr(TrainingStage, "_loss", climbing)
+    config = TrainConfig(steps=300, checkpoint_every=50, preview_every=0, **BEHAVIOUR)
+    with pytest.raises(InputError, match=r"loose base diverged at step 1\d\d: its loss fell to .* lower \[train\] "
+                                         r"learning_rate \(now 0.001\)") as whole:
+        run(config, TrainInputs(data=base_set, model="loose", out_dir=tmp_path / "whole"))
+    assert f"remove {tmp_path / 'whole'}" in str(whole.value)
+    assert not read_checkpoint_info(tmp_path / "whole")["complete"]  # the runner will not convert from it
+    # a resumed stage remembers how low its loss got: it stops where the uninterrupted one did
+    run(TrainConfig(**{**config.__dict__, "steps": 100}),
+        TrainInputs(data=base_set, model="loose", out_dir=tmp_path / "resumed"))
+    with pytest.raises(InputError, match="diverged") as resumed:
+        run(config, TrainInputs(data=base_set, model="loose", out_dir=tmp_path / "resumed", resume=True))
+    assert str(resumed.value).split(":")[0] == str(whole.value).split(":")[0]
+
+
+def test_lowest_window_mean() -> None:
+    assert lowest_window_mean([1.0] * (DIVERGE_WINDOW - 1)) == float("inf")
+    falling = [float(x) for x in range(2 * DIVERGE_WINDOW, 0, -1)]
+    assert lowest_window_mean(falling + [1e3]) == pytest.approx((DIVERGE_WINDOW + 1) / 2)
 
 
 def test_same_seed_same_run_other_seed_other_run(base_set: TrainingSet, tmp_path: Path) -> None:
