@@ -358,22 +358,15 @@ class TrainingStage:
             raise InputError(f"training diverged at step {self.step_done} (loss {loss}); lower [train] learning_rate")
         self.losses.append(loss)
         self.step_done += 1
-        self.check_divergence()
+        if len(self.losses) >= DIVERGE_WINDOW:
+            self.watch.add(float(np.mean(self.losses[-DIVERGE_WINDOW:])), len(self.losses))
+        if self.watch.diverged:
+            raise self.divergence_error()
         return loss
 
-    def check_divergence(self, *, ending: bool = False) -> None:
-        """Stop a stage whose loss has climbed back far above the lowest it reached and stays there, or ends there
-        (`DivergenceWatch`)."""
-        if ending:
-            if not self.watch.climbed:
-                return
-        elif len(self.losses) < DIVERGE_WINDOW:
-            return
-        else:
-            self.watch.add(float(np.mean(self.losses[-DIVERGE_WINDOW:])), len(self.losses))
-            if not self.watch.diverged:
-                return
-        raise InputError(
+    def divergence_error(self) -> InputError:
+        """What stops a stage whose loss has climbed back (`DivergenceWatch`): the figures and how to start over."""
+        return InputError(
             f"training {self.inputs.model} {self.inputs.stage} diverged at step {self.step_done}: its loss fell to "
             f"{self.watch.lowest:.3g} and has climbed back to {self.watch.now:.3g} (means over {DIVERGE_WINDOW} "
             f"steps), so the weights no longer hold what they had learnt; lower [train] learning_rate (now "
@@ -489,6 +482,7 @@ def run(config: TrainConfig, inputs: TrainInputs, *, progress: ProgressCallback 
                 if n % config.checkpoint_every == 0 and n < steps:
                     stage.checkpoint(complete=False)
                 log.debug("step %d loss %.5f", n, loss)
-        stage.check_divergence(ending=True)
+        if stage.watch.climbed:  # nor does a stage end on weights whose loss has climbed back
+            raise stage.divergence_error()
         path = stage.checkpoint(complete=True)
     return TrainResult(checkpoint=path, step=stage.step_done, losses=list(stage.losses), previews=previews)
