@@ -44,6 +44,9 @@ class PlateSequence:
     pattern: Path
     frames: frozenset[int] | None = None
     record: dict[str, Any] = field(default_factory=dict)
+    # frames whose output shows its swap only in part, dissolving from or to the plate (a converted variant's
+    # [convert] coverage_fade about the frames left as the plate): the identity measures leave them out
+    dissolving: frozenset[int] = frozenset()
 
     def __post_init__(self) -> None:
         self.record = {"input": "plate", "pattern": os.fspath(self.pattern), **self.record}
@@ -67,6 +70,7 @@ def converted_variant(folder: str | os.PathLike) -> PlateSequence:
     data = read_converted(folder)
     return PlateSequence(name=data.name, pattern=data.folder / data["comp"],
                          frames=frozenset(r.frame for r in data.frames if r.swapped),
+                         dissolving=frozenset(f for f, w in data.swap_weights.items() if 0.0 < w < 1.0),
                          record={"source": "converted", "folder": os.fspath(data.folder),
                                  "model": data.record.get("model"), "checkpoint": data.record.get("checkpoint"),
                                  "performance": data.record.get("performance")})

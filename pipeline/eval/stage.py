@@ -25,6 +25,8 @@ Output folder (replaced whole): eval.json (kind "eval"), eval.md, plots/*.png. S
      same variants' truth-free scores, else null); truth-free rows leave psnr_db and ssim null and add
      recognised, identity_actor_distance, identity_dancer_distance, pose_error_deg, pose_error_plate_deg,
      flicker_plate (pipeline.eval.truthfree). Version 1 reads as mode "truth" without truth_free.
+     Within version 2 (older files lack them): truth-free frame rows carry `dissolve` (the output dissolves from
+     or to the plate: no identity measures) and their bins `dissolving` (how many such outputs).
 """
 from __future__ import annotations
 

@@ -7,6 +7,9 @@ the output, on the plate and on the actor's material:
                      descriptor of the output (pipeline.eval.recognise) to the actor's reference (her material) and
                      to the dancer's (the plate): > 0 nearer the actor, the same sense as the synthetic eval's
   recognised         a face is recognised on the output at all (the share per bin)
+                     Both on frames showing their whole swap: a frame dissolving from or to the plate ([convert]
+                     coverage_fade, `dissolve` in its row, `dissolving` counted per bin) shows the dancer's face by
+                     design, and on the real 360° turn those frames alone made rigid's three-quarter margin negative
   pose_error_deg     the output's head rotation measured by MediaPipe's face mesh (PnP on the canonical head,
                      pipeline.track.solve) against the plate's track; pose_error_plate_deg is the same on the
                      plate itself, what the measure reads on a perfect swap
@@ -231,15 +234,17 @@ def score_variant(variant: PlateSequence, plate: list[PlateFrame], actor: np.nda
     for p in plate:
         path = frame_path(variant.pattern, p.frame)
         has = (variant.frames is None or p.frame in variant.frames) and path.is_file() and p.transform is not None
+        dissolve = has and p.frame in variant.dissolving
         row: dict[str, Any] = {"frame": p.frame, "yaw": p.yaw, "bin": metrics.yaw_bin(p.yaw), "output": has,
-                               "mouth_actor": p.mouth_actor, "mouth_dancer": p.mouth,
+                               "dissolve": dissolve, "mouth_actor": p.mouth_actor, "mouth_dancer": p.mouth,
                                "pose_error_plate_deg": p.pose_error}
         if has:
             image = _display(read_image(path), path.suffix.lower() == ".exr")
             crop = stabilize_frame(image, p.transform, CROP)
-            descriptor = measures.descriptor(crop)
+            descriptor = None if dissolve else measures.descriptor(crop)
             pose_error, mouth = _head_pose_error(measures, crop, p.transform, p)
-            row.update(recognised=descriptor is not None, pose_error_deg=pose_error, mouth_output=mouth,
+            row.update(recognised=None if dissolve else descriptor is not None, pose_error_deg=pose_error,
+                       mouth_output=mouth,
                        identity_actor_distance=None, identity_dancer_distance=None, identity_margin=None,
                        flicker_output=None, flicker_plate=None)
             if descriptor is not None:
@@ -266,9 +271,10 @@ def aggregate(name: str, frames: list[dict[str, Any]], *, min_frames: int) -> di
     position = metrics.performance_position(o, a, d, min_frames=min_frames)
     flicker_output = metrics.mean([f["flicker_output"] for f in scored])
     flicker_plate = metrics.mean([f["flicker_plate"] for f in scored])
-    return {"bin": name, "frames": len(frames), "with_output": len(scored),
+    whole = [f for f in scored if not f.get("dissolve")]
+    return {"bin": name, "frames": len(frames), "with_output": len(scored), "dissolving": len(scored) - len(whole),
             "share": len(scored) / len(frames) if frames else None, "psnr_db": None, "ssim": None,
-            "recognised": sum(f["recognised"] for f in scored) / len(scored) if scored else None,
+            "recognised": sum(f["recognised"] for f in whole) / len(whole) if whole else None,
             "identity_margin": metrics.mean([f["identity_margin"] for f in scored]),
             "identity_actor_distance": metrics.mean([f["identity_actor_distance"] for f in scored]),
             "identity_dancer_distance": metrics.mean([f["identity_dancer_distance"] for f in scored]),

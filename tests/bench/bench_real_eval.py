@@ -10,7 +10,8 @@ train rigid and loose at a fixed CPU budget, convert, the truth-free eval), time
 
 Figures, each beside its goal:
 - identity margin (recogniser: actor's material against the dancer's plate, -1..1) per variant on frontal and
-  three-quarter frames. Goal: > 0 (the output is nearer the actor than the dancer);
+  three-quarter frames showing their whole swap (not dissolving from or to the plate). Goal: > 0 (the output is
+  nearer the actor than the dancer); where the bin has outputs but no face is recognised on them, that is reported;
 - the share of uncovered frames (farther than [convert] coverage_limit_deg from the actor's material) that are
   flagged and left as the plate. Goal: 100 %;
 - the share of the talking clip's frames the QC anomaly score flags. Goal: <= 5 %;
@@ -125,9 +126,13 @@ def report_shot(report, name: str, root: Path) -> None:
     data = read_eval(layout.eval())
     for variant in data["variants"]:
         margins = _bin_margins(variant)
+        bins = {row["bin"]: row for row in variant["bins"]}
         for bin_name in ("frontal", "three_quarter"):
             if margins[bin_name] is not None:
                 report.add(f"{name}: {variant['name']} identity margin, {bin_name}", margins[bin_name], "", goal="> 0")
+            elif bins[bin_name]["with_output"]:  # outputs, none a face the recogniser finds: no margin to give
+                report.add(f"{name}: {variant['name']} outputs of whole swaps with a recognised face, {bin_name}",
+                           0.0, "%", goal="> 0 (no identity margin without)")
         row = variant["all"]
         report.add(f"{name}: {variant['name']} frames with an output and a recognised face",
                    100.0 * (row["recognised"] or 0.0) * (row["share"] or 0.0), "%")

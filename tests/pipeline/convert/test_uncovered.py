@@ -240,7 +240,20 @@ def test_next_to_the_plate_a_frame_shows_part_of_the_swap(frontal_shot, tmp_path
     with open_clip(frontal_shot.plate, fps=frontal_shot.fps) as clip:
         plate_rgb = clip.read(frame)[..., :3]
 
+    def whitening_of(data, at):
+        with open_clip(frontal_shot.plate, fps=frontal_shot.fps) as clip:
+            under = clip.read(at)[..., :3]
+        return float(np.abs(read_image(data.folder / (data["comp"] % at))[..., :3] - under).sum())
+
     def whitening(data):
         return float(np.abs(read_image(data.folder / (data["comp"] % frame))[..., :3] - plate_rgb).sum())
 
     assert 0.05 * whitening(cut) < whitening(dissolved) < 0.6 * whitening(cut)
+    # the variant's record says how much of the swap that frame and its neighbours show, as the comp shows it
+    weights, after = dissolved.swap_weights, [r.frame for r in dissolved.frames[first:first + 4]]
+    assert [weights[f] for f in after] == pytest.approx([.2, .4, .6, .8])
+    assert weights[dissolved.frames[first - 1].frame] == 0.0
+    shown = [whitening_of(dissolved, f) / whitening_of(cut, f) for f in after]
+    assert shown == sorted(shown)  # the comp shows more of the swap from frame to frame, as the weights rise
+    assert np.abs(np.array(shown) - [weights[f] for f in after]).max() < 0.2  # (blended in linear light)
+    assert set(cut.swap_weights.values()) <= {0.0, 1.0}  # a cut: all or nothing

@@ -88,6 +88,27 @@ def test_a_shot_without_truth_is_scored_without_it(pirouette_shot, tmp_path):
     assert kept.variants["kept"]["all"]["share"] == 0.0 and kept.variants["kept"]["all"]["identity_margin"] is None
 
 
+def test_frames_dissolving_to_the_plate_are_left_out_of_the_identity(pirouette_shot, tmp_path):
+    """A converted variant's frames that show only part of their swap (dissolving from or to the plate) show the
+    dancer's face by design: they count as outputs, but not in identity or in the share recognised."""
+    actor = load_shot(pirouette_shot).truth.rigid
+    shot = _without_truth(pirouette_shot, tmp_path / "real")
+    dissolving = frozenset(range(1001, 1007))
+    result = run(EvalConfig(), EvalInputs(shot=shot, variants=[PlateSequence("actor", actor),
+                                                               PlateSequence("fading", actor, dissolving=dissolving)],
+                                          out_dir=tmp_path / "out"))
+    whole, fading = (result.variants[name] for name in ("actor", "fading"))
+    rows = {row["frame"]: row for row in fading["frames"]}
+    assert all(rows[f]["dissolve"] and rows[f]["output"] and rows[f]["identity_margin"] is None
+               and rows[f]["recognised"] is None and rows[f]["pose_error_deg"] is not None for f in dissolving)
+    assert not any(row["dissolve"] for f, row in rows.items() if f not in dissolving)
+    assert sum(b["dissolving"] for b in fading["bins"]) == fading["all"]["dissolving"] == len(dissolving)
+    assert fading["all"]["share"] == whole["all"]["share"]  # still outputs
+    others = [row["identity_margin"] for row in whole["frames"] if row["frame"] not in dissolving
+              and row["identity_margin"] is not None]
+    assert fading["all"]["identity_margin"] == pytest.approx(np.mean(others))
+
+
 def _grey_clip(folder: Path, size: int = 128, frames=range(1001, 1049)) -> str:
     folder.mkdir(parents=True)
     for frame in frames:
