@@ -121,14 +121,15 @@ class ConvertedVariant:
     def swap_weights(self) -> dict[int, float]:
         """How much of its swap each frame's comp shows, 0..1: below 1 where the swap dissolves from and to the
         plate left on uncovered frames ([convert] coverage_fade, pipeline.convert.coverage.fade_weights, over the
-        frames the header's coverage names uncovered, as conversion computed it), 0 on those, else 1."""
+        frames the header's coverage names uncovered, as conversion computed it), 0 on those, else 1 (and 1 on
+        every frame under the "swap" and "cg" policies, which give uncovered frames an output too)."""
         from pipeline.convert.coverage import fade_weights
 
         frames = [r.frame for r in self.frames]
         coverage = self.header.get("coverage") or {}
         uncovered = set(coverage.get("uncovered_frames") or ())
         if coverage.get("policy") != "plate" or not uncovered or not frames:
-            return {f: 0.0 if f in uncovered else 1.0 for f in frames}
+            return dict.fromkeys(frames, 1.0)
         first = min(min(frames), min(uncovered))
         span = np.arange(first, max(max(frames), max(uncovered)) + 1)
         weights = fade_weights(np.isin(span, sorted(uncovered)), int(self.header["config"].get("coverage_fade", 0)))

@@ -94,6 +94,8 @@ def test_swap_and_cg_policies_give_those_frames_an_output_still_flagged(frontal_
         got = {r.frame: r for r in data.frames}
         assert all(got[f].swapped and got[f].uncovered == policy for f in plate), policy
         assert all(q.flagged for q in data.qc if q.frame in plate)
+        assert set(data.swap_weights.values()) == {1.0}  # every frame shows its whole swap (no dissolve)
+    assert {converted_under["plate"].swap_weights[f] for f in plate} == {0.0}
     # the CG fill is the actor's CG head, not the plate's dancer: it differs from the identity swap there
     from pipeline.media.image import read_image
 
