@@ -218,14 +218,9 @@ def _frame_count(job: _Job, shot: Shot) -> int:
 
 
 def _load_track(job: _Job, shot: Shot):
-    from pipeline.track.load import load_head_track
+    from pipeline.track.load import load_source_track
 
-    intrinsics = shot.cameras.get(job.camera, shot.camera)
-    try:
-        return load_head_track(job.track, intrinsics=intrinsics, rotation_order=shot.rotation_order)
-    except InputError as exc:
-        raise InputError(f"source {job.name}: its head track cannot be used ({exc}); track the source first "
-                         "(`facereplace track solve` or import a .chan)") from None
+    return load_source_track(shot, job.name, job.track, job.camera)
 
 
 def _read(clip, frame: int, job: _Job) -> np.ndarray:

@@ -12,7 +12,8 @@ Public API:
             cg_pass_source(layer)
     metrics: yaw_bin(yaw), YAW_BINS, masked_mse, psnr_db, masked_ssim, identity_margin, performance_position
     truthfree: evaluate(shot, plate_sequences) -> {name: result}, the measures without truth
-    recognise: recogniser() (dlib's face recognition network), distance(a, b), reference(descriptors), SAME_PERSON
+    recognise: recogniser() (dlib's face recognition network on the faces the face mesh finds), distance(a, b),
+               reference(descriptors), SAME_PERSON
 """
 from pipeline.eval.inputs import (EvalInput, ModelCrops, Output, PlateSequence, StabilizedCrops, cg_pass_source,
                                   converted_variant)

@@ -24,7 +24,8 @@ INTRO = {
               "mouth lies between the actor's (actor 1) and the dancer's (dancer 1) expression; flicker: "
               "frame-to-frame change of the error."),
     "truth_free": ("without ground truth", "Identity margin from dlib's face recognition network: +1 the actor's "
-                   "material, -1 the dancer's plate (face recognised: the share of outputs where it finds a face; both "
+                   "material, -1 the dancer's plate, each seen at the frame's yaw (face recognised: the share of "
+                   "outputs where a face is found; both "
                    "on frames showing their whole swap, not those dissolving from or to the plate); "
                    "pose error: the output's head pose by the face mesh against the plate's track, beside the same "
                    "measure on the plate itself; performance: where the output's mouth lies between the actor's "

@@ -5,8 +5,10 @@ Every frame is looked at in the same head crop (the pose-consistent crop of the 
 the output, on the plate and on the actor's material:
   identity_margin    (d_dancer - d_actor) / (d_dancer + d_actor), -1..1, where d are distances of dlib's face
                      descriptor of the output (pipeline.eval.recognise) to the actor's reference (her material) and
-                     to the dancer's (the plate): > 0 nearer the actor, the same sense as the synthetic eval's
-  recognised         a face is recognised on the output at all (the share per bin)
+                     to the dancer's (the plate), each made of that person's faces seen at about the frame's yaw
+                     (recognise.SeenFaces): > 0 nearer the actor, the same sense as the synthetic eval's
+  recognised         a face is found on the output at all (the face mesh's detector) and described (the share
+                     per bin)
                      Both on frames showing their whole swap: a frame dissolving from or to the plate ([convert]
                      coverage_fade, `dissolve` in its row, `dissolving` counted per bin) shows the dancer's face by
                      design, and on the real 360° turn those frames alone made rigid's three-quarter margin negative
@@ -35,13 +37,14 @@ import numpy as np
 from pipeline.errors import InputError
 from pipeline.eval import metrics
 from pipeline.eval.inputs import PlateSequence
+from pipeline.eval.recognise import SeenFaces
 from pipeline.progress import progress_bar
 from pipeline.shot import Shot, frame_path
 
 log = logging.getLogger(__name__)
 
 CROP = 192                 # side of the head crop every measure looks at
-ACTOR_SAMPLES = 24         # frames of each actor source looked at for her reference descriptor
+ACTOR_SAMPLES = 24         # tracked frames of each actor source looked at for her reference faces
 INNER_LIPS, EYE_CORNERS = (13, 14), (33, 263)  # face-mesh landmark ids
 
 
@@ -80,8 +83,13 @@ class FaceMeasures:
         return self.mesh(_rgb8(image))
 
     def descriptor(self, image: np.ndarray) -> np.ndarray | None:
+        """The descriptor of the image's largest face, None where there is none."""
         face = self.recogniser.face(image)
         return None if face is None else face.descriptor
+
+    def described(self, crop: np.ndarray, landmarks: np.ndarray | None) -> np.ndarray | None:
+        """The descriptor of a head crop's face whose mesh landmarks this measured already, None where none."""
+        return None if landmarks is None else self.recogniser.describe(crop, landmarks).descriptor
 
 
 def mouth_open(landmarks: np.ndarray | None) -> float | None:
@@ -107,13 +115,12 @@ def _rgb8(image: np.ndarray) -> np.ndarray:
     return np.ascontiguousarray(np.clip(np.asarray(image)[..., :3] * 255.0 + 0.5, 0, 255).astype(np.uint8))
 
 
-def _head_pose_error(measures: FaceMeasures, crop: np.ndarray, transform: np.ndarray, plate: PlateFrame
+def _head_pose_error(points: np.ndarray | None, transform: np.ndarray, plate: PlateFrame
                      ) -> tuple[float | None, float | None]:
-    """(pose error in degrees, mouth open) of a head crop: face mesh on the crop, back into the plate's pixels,
-    PnP with the plate's camera, against the track's rotation."""
+    """(pose error in degrees, mouth open) of a head crop from its face-mesh landmarks: back into the plate's
+    pixels, PnP with the plate's camera, against the track's rotation."""
     from pipeline.track.solve import pose_from_landmarks
 
-    points = measures.landmarks(crop)
     if points is None:
         return None, None
     inverse = np.linalg.inv(transform)
@@ -149,8 +156,9 @@ def plate_frames(shot: Shot, measures: FaceMeasures, bar) -> list[PlateFrame]:
                 continue
             image = _display(clip.read(frame), clip.linear)
             row.crop = stabilize_frame(image, row.transform, CROP)
-            row.descriptor = measures.descriptor(row.crop)
-            row.pose_error, row.mouth = _head_pose_error(measures, row.crop, row.transform, row)
+            points = measures.landmarks(row.crop)
+            row.descriptor = measures.described(row.crop, points)
+            row.pose_error, row.mouth = _head_pose_error(points, row.transform, row)
             rows.append(row)
             bar.update(1, f"plate {frame}")
     return rows
@@ -162,11 +170,12 @@ def _display(image: np.ndarray, linear: bool) -> np.ndarray:
     return display(np.asarray(image, np.float32)[..., :3], linear=linear)
 
 
-def actor_reference(shot: Shot, measures: FaceMeasures) -> tuple[np.ndarray, int]:
-    """The actor's reference descriptor from her material (every actor source's clip, ACTOR_SAMPLES frames each)
-    and how many faces made it; an InputError naming the sources when none holds a recognisable face."""
-    from pipeline.eval.recognise import reference
+def actor_faces(shot: Shot, measures: FaceMeasures) -> SeenFaces:
+    """The actor's faces in her material (every actor source, ACTOR_SAMPLES of its tracked frames each), each
+    with the yaw her source's track gives it; an InputError naming the sources when none holds a recognisable
+    face."""
     from pipeline.media.clip import open_clip
+    from pipeline.track.load import load_source_track
 
     sources = [s for s in shot.sources if s.identity == "actor"]
     if not sources:
@@ -174,17 +183,21 @@ def actor_reference(shot: Shot, measures: FaceMeasures) -> tuple[np.ndarray, int
                          "with the actor's material: add her walkthrough or rig clips as [[sources]]")
     found = []
     for source in sources:
+        track = load_source_track(shot, source.name, source.track, source.camera)
+        yaws = dict(zip(track.frames.tolist(), track.view_yaw_pitch_roll()[:, 0].tolist()))
         with open_clip(source.clip, fps=shot.fps) as clip:
-            for frame in np.unique(np.linspace(clip.first_frame, clip.last_frame, ACTOR_SAMPLES).round().astype(int)):
+            tracked = [f for f in range(clip.first_frame, clip.last_frame + 1) if f in yaws]
+            for frame in np.unique(np.asarray(tracked)[np.linspace(0, len(tracked) - 1, ACTOR_SAMPLES).round()
+                                                       .astype(int)]) if tracked else ():
                 descriptor = measures.descriptor(_display(clip.read(int(frame)), clip.linear))
                 if descriptor is not None:
-                    found.append(descriptor)
+                    found.append((descriptor, yaws[int(frame)]))
     if not found:
         names = ", ".join(f"{s.name} ({s.clip})" for s in sources)
         raise InputError(f"{shot.root}: no face is recognisable in the actor's material ({names}); the truth-free "
                          "eval needs her face seen from the front in at least one of them: add a source that "
                          "shows it (a walkthrough or a turntable from the front)")
-    return reference(found), len(found)
+    return SeenFaces.of(found)
 
 
 def actor_mouths(shot: Shot, measures: FaceMeasures, frames: Sequence[int]) -> dict[int, float]:
@@ -223,7 +236,7 @@ def flow_change(previous: np.ndarray, current: np.ndarray, previous_guide: np.nd
     return float(np.abs(warped - current).mean())
 
 
-def score_variant(variant: PlateSequence, plate: list[PlateFrame], actor: np.ndarray, dancer: np.ndarray,
+def score_variant(variant: PlateSequence, plate: list[PlateFrame], actor: SeenFaces, dancer: SeenFaces,
                   measures: FaceMeasures, bar) -> list[dict[str, Any]]:
     """Per-frame measures of one variant's plate-space frames, in plate frame order."""
     from pipeline.eval.recognise import distance
@@ -241,14 +254,16 @@ def score_variant(variant: PlateSequence, plate: list[PlateFrame], actor: np.nda
         if has:
             image = _display(read_image(path), path.suffix.lower() == ".exr")
             crop = stabilize_frame(image, p.transform, CROP)
-            descriptor = None if dissolve else measures.descriptor(crop)
-            pose_error, mouth = _head_pose_error(measures, crop, p.transform, p)
+            points = measures.landmarks(crop)
+            descriptor = None if dissolve else measures.described(crop, points)
+            pose_error, mouth = _head_pose_error(points, p.transform, p)
             row.update(recognised=None if dissolve else descriptor is not None, pose_error_deg=pose_error,
                        mouth_output=mouth,
                        identity_actor_distance=None, identity_dancer_distance=None, identity_margin=None,
                        flicker_output=None, flicker_plate=None)
             if descriptor is not None:
-                to_actor, to_dancer = distance(descriptor, actor), distance(descriptor, dancer)
+                to_actor = distance(descriptor, actor.reference(p.yaw))  # each person as seen at this angle
+                to_dancer = distance(descriptor, dancer.reference(p.yaw))
                 row.update(identity_actor_distance=to_actor, identity_dancer_distance=to_dancer,
                            identity_margin=identity_margin(to_actor, to_dancer))
             if previous is not None and previous[0] == p.frame - 1:
@@ -291,25 +306,22 @@ def evaluate(shot: Shot, variants: Sequence[PlateSequence], *, min_frames: int =
              progress=None) -> dict[str, dict[str, Any]]:
     """Score every variant without ground truth: {name: {"record", "bins", "all", "frames"}}. An InputError, before
     any variant is scored, when the actor's material or the plate holds no recognisable face."""
-    from pipeline.eval.recognise import reference
-
     measures = FaceMeasures()
     try:
         with progress_bar(len(shot.frames) * (1 + len(variants)), "eval (truth-free)", callback=progress) as bar:
-            actor, faces = actor_reference(shot, measures)
+            actor = actor_faces(shot, measures)
             plate = plate_frames(shot, measures, bar)
-            found = [p.descriptor for p in plate if p.descriptor is not None]
-            if not found:
+            dancer = SeenFaces.of([(p.descriptor, p.yaw) for p in plate if p.descriptor is not None])
+            if not len(dancer):
                 raise InputError(f"{shot.plate}: no face of the dancer is recognisable on any plate frame "
                                  f"{shot.first_frame}-{shot.last_frame} (checked in the head crops of the track "
                                  f"{shot.head_track}); check that the track follows her head, or score against "
                                  "synthetic truth instead")
-            dancer = reference(found)
             actor_line = actor_mouths(shot, measures, [p.frame for p in plate])
             for row in plate:
                 row.mouth_actor = actor_line.get(row.frame)
-            log.info("eval (truth-free): actor reference from %d faces of her material, dancer's from %d of %d "
-                     "plate frames", faces, len(found), len(plate))
+            log.info("eval (truth-free): actor's references from %d faces of her material, dancer's from %d of %d "
+                     "plate frames", len(actor), len(dancer), len(plate))
             results = {}
             for variant in variants:
                 frames = score_variant(variant, plate, actor, dancer, measures, bar)

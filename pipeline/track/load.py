@@ -5,12 +5,16 @@ from __future__ import annotations
 import json
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from pipeline.artifacts import write_manifest
 from pipeline.errors import InputError
 from pipeline.geometry import Intrinsics
 from pipeline.track.chan import read_chan
 from pipeline.track.headtrack import HeadTrack, from_chan, read_track
+
+if TYPE_CHECKING:
+    from pipeline.shot import Shot
 
 INTRINSICS_KIND = "camera_intrinsics"
 INTRINSICS_VERSION = 1
@@ -66,3 +70,14 @@ def load_head_track(path: str | os.PathLike, *, intrinsics: str | os.PathLike | 
     head = read_chan(p, rotation_order=rotation_order, kind="object")
     cam = read_chan(camera, rotation_order=rotation_order, kind="camera") if camera is not None else None
     return from_chan(head, intr, camera=cam, where=str(p))
+
+
+def load_source_track(shot: Shot, name: str, track: str | os.PathLike, camera: str) -> HeadTrack:
+    """A source's head track, read with its camera's lens (the plate camera's where the shot names no other for
+    it); an InputError naming the source where the track cannot be used."""
+    try:
+        return load_head_track(track, intrinsics=shot.cameras.get(camera, shot.camera),
+                               rotation_order=shot.rotation_order)
+    except InputError as exc:
+        raise InputError(f"source {name}: its head track cannot be used ({exc}); track the source first "
+                         "(`facereplace track solve`) or import a .chan") from None

@@ -12,6 +12,9 @@ Figures, each beside its goal:
 - identity margin (recogniser: actor's material against the dancer's plate, -1..1) per variant on frontal and
   three-quarter frames showing their whole swap (not dissolving from or to the plate). Goal: > 0 (the output is
   nearer the actor than the dancer); where the bin has outputs but no face is recognised on them, that is reported;
+- the dancer's own plate scored as a swap, per bin, its frame left out of her reference (with the plate frames
+  within HELD_OUT_FRAMES of it). Goal: < 0: the measure tells the dancer from the actor, and a swap's margin reads
+  against it;
 - the share of uncovered frames (farther than [convert] coverage_limit_deg from the actor's material) that are
   flagged and left as the plate. Goal: 100 %;
 - the share of the talking clip's frames the QC anomaly score flags. Goal: <= 5 %;
@@ -40,6 +43,7 @@ SHOTS = {"talk": ("turn_talk_wojtek_512.mp4", 160), "turn360": ("turn360_ubc_fas
 # (more time) gave +0.14 / -0.14; loose, a smear at 64² either way, stayed below -0.2
 BUDGET = {"stabilize": {"size": 64}, "dataset": {"size": 64}, "fit": {"size": 60, "neighbours": 60, "max_distance_deg": 40.0},
           "train": {"steps": 500, "fit_steps": 1000}}
+HELD_OUT_FRAMES = 20  # plate frames this near one are left out of the dancer's reference it is scored against
 MODELS = ("rigid", "loose")
 STAGES = ("track", "stabilize", "review", "dataset", "train", "convert", "eval")
 GOAL_MINUTES = 30.0
@@ -112,6 +116,33 @@ def recogniser_separation(folder: Path, samples: int = 8) -> tuple[float, float,
     return max(same), min(different), sum(nearer) / len(nearer)
 
 
+def dancer_margins(root: Path, apart: int = HELD_OUT_FRAMES) -> dict[str, float]:
+    """The plate scored as if it were a swap, per yaw bin: each plate frame's identity margin against the actor's
+    references and the dancer's made without the plate frames within `apart` of it (else the frame would be
+    compared with itself). What the dancer herself reads on the eval's scale, the line a swap must be above."""
+    from pipeline.eval import metrics
+    from pipeline.eval.recognise import SeenFaces, distance
+    from pipeline.eval.truthfree import FaceMeasures, actor_faces, identity_margin, plate_frames
+    from pipeline.progress import progress_bar
+    from pipeline.shot import load_shot
+
+    shot = load_shot(root)
+    measures = FaceMeasures()
+    try:
+        actor = actor_faces(shot, measures)
+        with progress_bar(len(shot.frames), "plate held out") as bar:
+            seen = [p for p in plate_frames(shot, measures, bar) if p.descriptor is not None]
+    finally:
+        measures.close()
+    margins: dict[str, list[float]] = {}
+    for p in seen:
+        dancer = SeenFaces.of([(q.descriptor, q.yaw) for q in seen if abs(q.frame - p.frame) > apart])
+        if len(dancer):
+            margins.setdefault(metrics.yaw_bin(p.yaw), []).append(identity_margin(
+                distance(p.descriptor, actor.reference(p.yaw)), distance(p.descriptor, dancer.reference(p.yaw))))
+    return {name: float(sum(values) / len(values)) for name, values in margins.items()}
+
+
 def _bin_margins(result: dict[str, Any]) -> dict[str, float | None]:
     return {row["bin"]: row["identity_margin"] for row in result["bins"]}
 
@@ -124,6 +155,11 @@ def report_shot(report, name: str, root: Path) -> None:
 
     layout = ShotLayout(root)
     data = read_eval(layout.eval())
+    dancer = dancer_margins(root)
+    for bin_name in ("frontal", "three_quarter"):
+        if bin_name in dancer:
+            report.add(f"{name}: the dancer's own plate scored as a swap (held out), identity margin, {bin_name}",
+                       dancer[bin_name], "", goal="< 0")
     for variant in data["variants"]:
         margins = _bin_margins(variant)
         bins = {row["bin"]: row for row in variant["bins"]}

@@ -45,6 +45,22 @@ def test_same_person_distances_lie_below_different_person_ones(people):
     assert max(same) < SAME_PERSON < min(different), (same, different)
 
 
+@pytest.mark.parametrize("degrees", [50, 60])
+def test_a_head_tilted_far_past_what_a_frontal_detector_finds_is_the_same_person(people, degrees):
+    """A dancer tilts her head; dlib's HOG detector stops finding either photograph's face from about 50 degrees
+    of roll. Both tilted faces are found, within 0.2 of their upright photograph and past SAME_PERSON from the
+    other person's."""
+    r = recogniser()
+    upright = {name: r.face(image).descriptor for name, image in people.items()}
+    for name, image in people.items():
+        h, w = image.shape[:2]
+        turn = cv2.getRotationMatrix2D((w / 2, h / 2), degrees, 1.0)
+        face = r.face(cv2.warpAffine(image, turn, (w, h), borderMode=cv2.BORDER_REFLECT))
+        assert face is not None, name
+        other = next(n for n in people if n != name)
+        assert distance(face.descriptor, upright[name]) < 0.2 < SAME_PERSON < distance(face.descriptor, upright[other])
+
+
 def test_the_face_is_found_where_it_is_and_a_photograph_without_one_has_none(people):
     import skimage.data
 
