@@ -13,6 +13,8 @@ from review.services.activity import board_group
 
 logger = logging.getLogger(__name__)
 
+_unreachable = False  # the last send found no site: the next failures are logged at debug level only
+
 
 def jobs_group(shot_id: int) -> str:
     """The group of a shot's jobs socket: progress is frequent, so it has its own socket apart from the
@@ -22,9 +24,16 @@ def jobs_group(shot_id: int) -> str:
 
 def group_send(group: str, message: dict[str, Any]) -> None:
     """Send now (the writes it reports are committed), through the channel layer or the worker's relay."""
+    global _unreachable
     try:
         send_to_groups([group], {"type": "review.event", "message": message})
-    except Exception:  # a dead channel layer must not stop the work; the page catches up from the table
+        _unreachable = False
+    except OSError as error:  # the site or Redis is not there (stopping, restarting): said once until it is back
+        (logger.debug if _unreachable else logger.warning)(
+            "could not send %s to %s: the site's live events are unreachable (%s: %s); open pages catch up when "
+            "they reload", message.get("type"), group, type(error).__name__, error)
+        _unreachable = True
+    except Exception:  # a broken channel layer must not stop the work either; the page catches up from the table
         logger.exception("could not send %s to %s", message.get("type"), group)
 
 

@@ -4,7 +4,8 @@ One command so `make demo` needs no process manager. It supervises its children:
 (killed with SIGKILL, or by the kernel for memory) is restarted after a back-off (1 s, doubling up to a
 minute, back to 1 s once a worker has run for a minute) with a log line saying so, and the site stays up;
 the job the worker held is re-queued by the other workers' reaper as usual. If the ASGI server itself
-dies, the workers are stopped too and serve exits non-zero. Ctrl-C (or SIGTERM) stops everything together.
+dies, the workers are stopped too and serve exits non-zero. Ctrl-C (or SIGTERM) stops everything together:
+the workers first (a task they stop is re-queued by the reaper on the next start), then the server.
 """
 from __future__ import annotations
 
@@ -106,15 +107,22 @@ class Command(BaseCommand):
                     worker.supervise(now)
                 time.sleep(0.2)
         finally:
-            children = [server, *(w.process for w in workers if w.process is not None)]
-            for child in children:
-                if child.poll() is None:
-                    child.terminate()
-            for child in children:
-                try:
-                    child.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    child.kill()
+            # the workers first: a worker finishing its task still reports through the server's relay
+            _stop([w.process for w in workers if w.process is not None])
+            _stop([server])
         if not stopping:
             self.stderr.write(f"the ASGI server exited with status {server.returncode}; stopped the task workers")
             sys.exit(1)
+
+
+def _stop(children: list[subprocess.Popen], grace: float = 10.0) -> None:
+    """SIGTERM the children, then SIGKILL those still running after `grace` seconds."""
+    for child in children:
+        if child.poll() is None:
+            child.terminate()
+    for child in children:
+        try:
+            child.wait(timeout=grace)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()
