@@ -14,6 +14,8 @@ Figures, each beside its baseline from the same run:
 - the share of plate frames with an output per bin, 3D crops beside 2D landmarks. Goal: 100 % for profile
   and back;
 - PSNR per bin with the 2D crops, beside their own frontal PSNR (no goal: the baseline's own fall-off).
+- each trained variant's truth-free identity margin (the recogniser, as on real footage) beside its truth one,
+  and whether both order the variants alike. Goal: alike.
 """
 from __future__ import annotations
 
@@ -45,7 +47,7 @@ def _demo_config(project: Path, models: tuple[str, ...]) -> DemoConfig:
 
 def _pipeline(config: DemoConfig, framing: str, train: dict[str, Any] | None = None) -> dict[str, dict[str, Any]]:
     """The demo's stages (the shot runner) on the shot with `framing` (and `train` over its [train] settings, e.g.
-    a preset: tests.bench.bench_gpu); eval's result per variant."""
+    a preset: tests.bench.bench_gpu); eval's result per variant (its truth-free result under "truth_free")."""
     import dataclasses
 
     from pipeline.eval.stage import read_eval
@@ -62,7 +64,9 @@ def _pipeline(config: DemoConfig, framing: str, train: dict[str, Any] | None = N
             f.write(f'\n[stabilize]\nmethod = "{framing}"\n')
     run_shot(shot_dir, dataclasses.replace(run, first="track"))
     log.info("the demo's stages (%s): %.1f s", framing, time.perf_counter() - started)
-    return {v["name"]: v for v in read_eval(ShotLayout(shot_dir).eval())["variants"]}
+    data = read_eval(ShotLayout(shot_dir).eval())
+    free = {v["name"]: v for v in data.get("truth_free") or ()}
+    return {v["name"]: {**v, "truth_free": free.get(v["name"])} for v in data["variants"]}
 
 
 def _bins(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
@@ -71,6 +75,23 @@ def _bins(result: dict[str, Any]) -> dict[str, dict[str, Any]]:
 
 def _mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
+
+
+def _report_truth_free(report, ours: dict[str, dict[str, Any]]) -> None:
+    """The truth-free identity margin of each trained variant beside its truth one, and whether the two order the
+    variants alike (issue 24: the truth-free measures must rank the variants as the truth does on this shot)."""
+    truth = {name: result["all"]["identity_margin"] for name, result in ours.items()}
+    free = {name: (result["truth_free"] or {}).get("all", {}).get("identity_margin") for name, result in ours.items()}
+    for name in ours:
+        if free[name] is not None:  # None: no face recognised on its outputs (the ordering below says so)
+            report.add(f"{name} identity margin without truth (recogniser, -1..1)", free[name], "",
+                       baseline=f"{name} identity margin against the truth", baseline_value=truth[name])
+    scored = [n for n in ours if truth[n] is not None and free[n] is not None]
+    by_truth = sorted(scored, key=lambda n: -truth[n])
+    by_free = sorted(scored, key=lambda n: -free[n])
+    report.add(f"variants ordered alike by identity with and without truth (truth: {' > '.join(by_truth)}; "
+               f"without: {' > '.join(by_free)})", float(by_truth == by_free and len(scored) == len(ours)), "",
+               goal="1")
 
 
 def _report(report, ours: dict[str, dict[str, Any]], theirs: dict[str, dict[str, Any]]) -> None:
@@ -115,7 +136,10 @@ def run(report) -> None:
     with tempfile.TemporaryDirectory(prefix="bench-quality-") as tmp:
         ours = _demo_config(Path(tmp) / "pose", tuple(list_models()))
         theirs = _demo_config(Path(tmp) / "landmarks2d", BASELINE_VARIANTS)
-        report.add(f"budget: training steps per variant (base {ours.base_steps} + fit {ours.fit_steps}), "
-                   f"{ours.crop_size}² crops, {ours.size}² pirouette of {ours.frames} frames",
-                   ours.base_steps + ours.fit_steps, "steps")
-        _report(report, _pipeline(ours, "pose"), _pipeline(theirs, "landmarks2d"))
+        budget = ours.budget
+        report.add(f"budget: training steps per variant (base {budget.base_steps} + fit {budget.fit_steps}), "
+                   f"{budget.crop_size}² crops, {budget.size}² pirouette of {budget.frames} frames",
+                   budget.base_steps + budget.fit_steps, "steps")
+        pose = _pipeline(ours, "pose")
+        _report(report, pose, _pipeline(theirs, "landmarks2d"))
+        _report_truth_free(report, pose)
