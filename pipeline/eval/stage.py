@@ -26,7 +26,8 @@ Output folder (replaced whole): eval.json (kind "eval"), eval.md, plots/*.png. S
      recognised, identity_actor_distance, identity_dancer_distance, pose_error_deg, pose_error_plate_deg,
      flicker_plate (pipeline.eval.truthfree). Version 1 reads as mode "truth" without truth_free.
      Within version 2 (older files lack them): truth-free frame rows carry `dissolve` (the output dissolves from
-     or to the plate: no identity measures) and their bins `dissolving` (how many such outputs).
+     or to the plate: no identity measures) and their bins `dissolving` (how many such outputs); truth-free
+     frame rows and bins carry `identity_margin_plate` (the plate's own margin, held out: pipeline.eval.truthfree).
 """
 from __future__ import annotations
 

@@ -7,6 +7,10 @@ the output, on the plate and on the actor's material:
                      descriptor of the output (pipeline.eval.recognise) to the actor's reference (her material) and
                      to the dancer's (the plate), each made of that person's faces seen at about the frame's yaw
                      (recognise.SeenFaces): > 0 nearer the actor, the same sense as the synthetic eval's
+  identity_margin_plate  the dancer's own plate scored the same way, its frame and those within HELD_OUT_FRAMES
+                     of it left out of her reference (else it would be compared with itself): what the dancer reads
+                     on this scale, the line a swap's margin must clear (-0.58 on the real talking clip's frontal
+                     frames)
   recognised         a face is found on the output at all (the face mesh's detector) and described (the share
                      per bin)
                      Both on frames showing their whole swap: a frame dissolving from or to the plate ([convert]
@@ -44,6 +48,7 @@ from pipeline.shot import Shot, frame_path
 log = logging.getLogger(__name__)
 
 CROP = 192                 # side of the head crop every measure looks at
+HELD_OUT_FRAMES = 20       # plate frames this near one are left out of the dancer's reference its own margin uses
 ACTOR_SAMPLES = 24         # tracked frames of each actor source looked at for her reference faces
 INNER_LIPS, EYE_CORNERS = (13, 14), (33, 263)  # face-mesh landmark ids
 
@@ -64,6 +69,7 @@ class PlateFrame:
     mouth: float | None = None
     pose_error: float | None = None
     mouth_actor: float | None = None
+    identity_margin: float | None = None  # the plate's own, held out of the dancer's reference (plate_margins)
 
 
 class FaceMeasures:
@@ -200,6 +206,19 @@ def actor_faces(shot: Shot, measures: FaceMeasures) -> SeenFaces:
     return SeenFaces.of(found)
 
 
+def plate_margins(plate: list[PlateFrame], actor: SeenFaces, apart: int = HELD_OUT_FRAMES) -> None:
+    """Each plate frame's own identity margin, as a swap's would be scored, against the dancer's faces more than
+    `apart` frames from it (left as None where the plate shows no recognisable face or no other does)."""
+    from pipeline.eval.recognise import distance
+
+    seen = [p for p in plate if p.descriptor is not None]
+    for p in seen:
+        dancer = SeenFaces.of([(q.descriptor, q.yaw) for q in seen if abs(q.frame - p.frame) > apart])
+        if len(dancer):
+            p.identity_margin = identity_margin(distance(p.descriptor, actor.reference(p.yaw)),
+                                                distance(p.descriptor, dancer.reference(p.yaw)))
+
+
 def actor_mouths(shot: Shot, measures: FaceMeasures, frames: Sequence[int]) -> dict[int, float]:
     """The actor's mouth at each plate frame from her synced walkthrough (the source on the plate's camera if one
     is synced, else the first synced): her performance line. Empty without a synced actor source."""
@@ -250,7 +269,7 @@ def score_variant(variant: PlateSequence, plate: list[PlateFrame], actor: SeenFa
         dissolve = has and p.frame in variant.dissolving
         row: dict[str, Any] = {"frame": p.frame, "yaw": p.yaw, "bin": metrics.yaw_bin(p.yaw), "output": has,
                                "dissolve": dissolve, "mouth_actor": p.mouth_actor, "mouth_dancer": p.mouth,
-                               "pose_error_plate_deg": p.pose_error}
+                               "pose_error_plate_deg": p.pose_error, "identity_margin_plate": p.identity_margin}
         if has:
             image = _display(read_image(path), path.suffix.lower() == ".exr")
             crop = stabilize_frame(image, p.transform, CROP)
@@ -291,6 +310,7 @@ def aggregate(name: str, frames: list[dict[str, Any]], *, min_frames: int) -> di
             "share": len(scored) / len(frames) if frames else None, "psnr_db": None, "ssim": None,
             "recognised": sum(f["recognised"] for f in whole) / len(whole) if whole else None,
             "identity_margin": metrics.mean([f["identity_margin"] for f in scored]),
+            "identity_margin_plate": metrics.mean([f["identity_margin_plate"] for f in whole]),
             "identity_actor_distance": metrics.mean([f["identity_actor_distance"] for f in scored]),
             "identity_dancer_distance": metrics.mean([f["identity_dancer_distance"] for f in scored]),
             "pose_error_deg": metrics.mean([f["pose_error_deg"] for f in scored]),
@@ -317,6 +337,7 @@ def evaluate(shot: Shot, variants: Sequence[PlateSequence], *, min_frames: int =
                                  f"{shot.first_frame}-{shot.last_frame} (checked in the head crops of the track "
                                  f"{shot.head_track}); check that the track follows her head, or score against "
                                  "synthetic truth instead")
+            plate_margins(plate, actor)
             actor_line = actor_mouths(shot, measures, [p.frame for p in plate])
             for row in plate:
                 row.mouth_actor = actor_line.get(row.frame)

@@ -13,8 +13,8 @@ Figures, each beside its goal:
   three-quarter frames showing their whole swap (not dissolving from or to the plate). Goal: > 0 (the output is
   nearer the actor than the dancer); where the bin has outputs but no face is recognised on them, that is reported;
 - the dancer's own plate scored as a swap, per bin, its frame left out of her reference (with the plate frames
-  within HELD_OUT_FRAMES of it). Goal: < 0: the measure tells the dancer from the actor, and a swap's margin reads
-  against it;
+  within truthfree.HELD_OUT_FRAMES of it). Goal: < 0: the measure tells the dancer from the actor, and a swap's
+  margin reads against it;
 - the share of uncovered frames (farther than [convert] coverage_limit_deg from the actor's material) that are
   flagged and left as the plate. Goal: 100 %;
 - the share of the talking clip's frames the QC anomaly score flags. Goal: <= 5 %;
@@ -43,7 +43,6 @@ SHOTS = {"talk": ("turn_talk_wojtek_512.mp4", 160), "turn360": ("turn360_ubc_fas
 # (more time) gave +0.14 / -0.14; loose, a smear at 64² either way, stayed below -0.2
 BUDGET = {"stabilize": {"size": 64}, "dataset": {"size": 64}, "fit": {"size": 60, "neighbours": 60, "max_distance_deg": 40.0},
           "train": {"steps": 500, "fit_steps": 1000}}
-HELD_OUT_FRAMES = 20  # plate frames this near one are left out of the dancer's reference it is scored against
 MODELS = ("rigid", "loose")
 STAGES = ("track", "stabilize", "review", "dataset", "train", "convert", "eval")
 GOAL_MINUTES = 30.0
@@ -116,13 +115,12 @@ def recogniser_separation(folder: Path, samples: int = 8) -> tuple[float, float,
     return max(same), min(different), sum(nearer) / len(nearer)
 
 
-def dancer_margins(root: Path, apart: int = HELD_OUT_FRAMES) -> dict[str, float]:
-    """The plate scored as if it were a swap, per yaw bin: each plate frame's identity margin against the actor's
-    references and the dancer's made without the plate frames within `apart` of it (else the frame would be
-    compared with itself). What the dancer herself reads on the eval's scale, the line a swap must be above."""
+def dancer_margins(root: Path) -> dict[str, float]:
+    """The plate scored as if it were a swap, per yaw bin, over every plate frame with a face (the eval's
+    `identity_margin_plate`, pipeline.eval.truthfree.plate_margins, averages the frames a variant swapped): what
+    the dancer herself reads on the eval's scale, the line a swap must be above."""
     from pipeline.eval import metrics
-    from pipeline.eval.recognise import SeenFaces, distance
-    from pipeline.eval.truthfree import FaceMeasures, actor_faces, identity_margin, plate_frames
+    from pipeline.eval.truthfree import FaceMeasures, actor_faces, plate_frames, plate_margins
     from pipeline.progress import progress_bar
     from pipeline.shot import load_shot
 
@@ -131,15 +129,14 @@ def dancer_margins(root: Path, apart: int = HELD_OUT_FRAMES) -> dict[str, float]
     try:
         actor = actor_faces(shot, measures)
         with progress_bar(len(shot.frames), "plate held out") as bar:
-            seen = [p for p in plate_frames(shot, measures, bar) if p.descriptor is not None]
+            plate = plate_frames(shot, measures, bar)
     finally:
         measures.close()
+    plate_margins(plate, actor)
     margins: dict[str, list[float]] = {}
-    for p in seen:
-        dancer = SeenFaces.of([(q.descriptor, q.yaw) for q in seen if abs(q.frame - p.frame) > apart])
-        if len(dancer):
-            margins.setdefault(metrics.yaw_bin(p.yaw), []).append(identity_margin(
-                distance(p.descriptor, actor.reference(p.yaw)), distance(p.descriptor, dancer.reference(p.yaw))))
+    for p in plate:
+        if p.identity_margin is not None:
+            margins.setdefault(metrics.yaw_bin(p.yaw), []).append(p.identity_margin)
     return {name: float(sum(values) / len(values)) for name, values in margins.items()}
 
 
