@@ -6,6 +6,7 @@ from typing import Any
 
 from pipeline.atomic import atomic_path
 from pipeline.eval.metrics import BIN_NAMES, YAW_BINS
+from pipeline.eval.truthfree import HELD_OUT_FRAMES
 
 COLUMNS = (("bin", "yaw bin", None), ("frames", "frames", "d"), ("share", "with output", ".0%"),
            ("psnr_db", "PSNR dB", ".1f"), ("ssim", "SSIM", ".3f"), ("identity_margin", "identity margin", "+.2f"),
@@ -14,7 +15,8 @@ COLUMNS = (("bin", "yaw bin", None), ("frames", "frames", "d"), ("share", "with 
 TRUTH_FREE_COLUMNS = (
     ("bin", "yaw bin", None), ("frames", "frames", "d"), ("share", "with output", ".0%"),
     ("recognised", "face recognised", ".0%"), ("identity_margin", "identity margin", "+.2f"),
-    ("identity_margin_plate", "plate's identity margin", "+.2f"), ("pose_error_deg", "pose error deg", ".1f"), ("pose_error_plate_deg", "plate's pose error deg", ".1f"),
+    ("identity_margin_plate", "plate's identity margin", "+.2f"), ("pose_error_deg", "pose error deg", ".1f"),
+    ("pose_error_plate_deg", "plate's pose error deg", ".1f"),
     ("adherence_actor", "actor's performance", ".2f"), ("flicker_ratio", "flicker / plate's", ".2f"))
 BESIDE = (("share", "with output", ".0%"), ("identity_margin", "identity margin", "+.2f"),
           ("adherence_actor", "actor's performance", ".2f"), ("flicker_ratio", "flicker ratio", ".2f"))
@@ -25,7 +27,7 @@ INTRO = {
               "frame-to-frame change of the error."),
     "truth_free": ("without ground truth", "Identity margin from dlib's face recognition network: +1 the actor's "
                    "material, -1 the dancer's plate, each seen at the frame's yaw, beside the plate's own (its frame "
-                   "and the 20 around it left out of the dancer's reference: the line a swap must clear; face "
+                   f"and the {HELD_OUT_FRAMES} around it left out of the dancer's reference: the line a swap must clear; face "
                    "recognised: the share of "
                    "outputs where a face is found; both "
                    "on frames showing their whole swap, not those dissolving from or to the plate); "
