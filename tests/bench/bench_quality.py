@@ -77,21 +77,28 @@ def _mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
+# The measures made with and without truth under one name (pipeline.eval.stage and pipeline.eval.truthfree): each
+# must order the trained variants as its truth counterpart does.
+TRUTH_FREE_CHECKS = (("identity_margin", "identity margin", "-1..1"),
+                     ("adherence_actor", "actor's performance", "0..1"))
+
+
 def _report_truth_free(report, ours: dict[str, dict[str, Any]]) -> None:
-    """The truth-free identity margin of each trained variant beside its truth one, and whether the two order the
-    variants alike (issue 24: the truth-free measures must rank the variants as the truth does on this shot)."""
-    truth = {name: result["all"]["identity_margin"] for name, result in ours.items()}
-    free = {name: (result["truth_free"] or {}).get("all", {}).get("identity_margin") for name, result in ours.items()}
-    for name in ours:
-        if free[name] is not None:  # None: no face recognised on its outputs (the ordering below says so)
-            report.add(f"{name} identity margin without truth (recogniser, -1..1)", free[name], "",
-                       baseline=f"{name} identity margin against the truth", baseline_value=truth[name])
-    scored = [n for n in ours if truth[n] is not None and free[n] is not None]
-    by_truth = sorted(scored, key=lambda n: -truth[n])
-    by_free = sorted(scored, key=lambda n: -free[n])
-    report.add(f"variants ordered alike by identity with and without truth (truth: {' > '.join(by_truth)}; "
-               f"without: {' > '.join(by_free)})", float(by_truth == by_free and len(scored) == len(ours)), "",
-               goal="1")
+    """Each truth-free measure of each trained variant beside its truth one, and whether the two order the variants
+    alike (issue 24: the truth-free measures must rank the variants as the truth does on this shot)."""
+    for key, label, scale in TRUTH_FREE_CHECKS:
+        truth = {name: result["all"][key] for name, result in ours.items()}
+        free = {name: (result["truth_free"] or {}).get("all", {}).get(key) for name, result in ours.items()}
+        for name in ours:
+            if free[name] is not None:  # None: not measured on its outputs (the ordering below says so)
+                report.add(f"{name} {label} without truth ({scale})", free[name], "",
+                           baseline=f"{name} {label} against the truth", baseline_value=truth[name])
+        scored = [n for n in ours if truth[n] is not None and free[n] is not None]
+        by_truth = sorted(scored, key=lambda n: -truth[n])
+        by_free = sorted(scored, key=lambda n: -free[n])
+        report.add(f"variants ordered alike by {label} with and without truth (truth: {' > '.join(by_truth)}; "
+                   f"without: {' > '.join(by_free)})", float(by_truth == by_free and len(scored) == len(ours)), "",
+                   goal="1")
 
 
 def _report(report, ours: dict[str, dict[str, Any]], theirs: dict[str, dict[str, Any]]) -> None:
