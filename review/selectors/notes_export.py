@@ -117,11 +117,17 @@ def notes_pdf(shot: Shot) -> bytes:
                       f" · {source}", fontsize=12, weight="bold")
             author = note.author.username if note.author else "unknown"
             status = "resolved" if note.resolved else "open"
-            body = "\n".join(textwrap.fill(line, 130) for line in note.text.splitlines() or [""])
+            body = "\n".join(textwrap.fill(_printable(line), 130) for line in note.text.splitlines() or [""])
             page.text(0.05, 0.2, f"{author}, {note.created:%Y-%m-%d %H:%M} · {status}", fontsize=10, style="italic")
             page.text(0.05, 0.17, body, fontsize=11, va="top")
             pdf.savefig(page)
     return out.getvalue()
+
+
+def _printable(text: str) -> str:
+    """The text without characters that have no glyph to print (control and private-use characters pasted in with
+    a note): the PDF's font draws each as an empty box."""
+    return "".join(ch for ch in text if ch.isprintable())
 
 
 def draw_strokes(picture: np.ndarray, drawing: dict | None) -> np.ndarray:

@@ -77,21 +77,44 @@ def _mean(values: list[float]) -> float | None:
     return sum(values) / len(values) if values else None
 
 
+# The measures made with and without truth under one name (pipeline.eval.stage and pipeline.eval.truthfree), with
+# their scales: each must order the trained variants as its truth counterpart does.
+TRUTH_FREE_CHECKS = (("identity_margin", "identity margin", "-1 the dancer .. 1 the actor"),
+                     ("adherence_actor", "actor's performance", "1 the actor's, 0 the dancer's, can pass either"))
+TIE = 0.01  # truth figures this close do not order two variants
+
+
 def _report_truth_free(report, ours: dict[str, dict[str, Any]]) -> None:
-    """The truth-free identity margin of each trained variant beside its truth one, and whether the two order the
-    variants alike (issue 24: the truth-free measures must rank the variants as the truth does on this shot)."""
-    truth = {name: result["all"]["identity_margin"] for name, result in ours.items()}
-    free = {name: (result["truth_free"] or {}).get("all", {}).get("identity_margin") for name, result in ours.items()}
-    for name in ours:
-        if free[name] is not None:  # None: no face recognised on its outputs (the ordering below says so)
-            report.add(f"{name} identity margin without truth (recogniser, -1..1)", free[name], "",
-                       baseline=f"{name} identity margin against the truth", baseline_value=truth[name])
-    scored = [n for n in ours if truth[n] is not None and free[n] is not None]
-    by_truth = sorted(scored, key=lambda n: -truth[n])
-    by_free = sorted(scored, key=lambda n: -free[n])
-    report.add(f"variants ordered alike by identity with and without truth (truth: {' > '.join(by_truth)}; "
-               f"without: {' > '.join(by_free)})", float(by_truth == by_free and len(scored) == len(ours)), "",
-               goal="1")
+    """Each truth-free measure of each trained variant beside its truth one, and on how many of the pairs of
+    variants the truth orders the two agree (issue 24: the truth-free measures must rank the variants as the
+    truth does on this shot). A pair the truth ties is not counted: there is nothing to agree with."""
+    from itertools import combinations
+
+    for key, label, scale in TRUTH_FREE_CHECKS:
+        truth = {name: result["all"][key] for name, result in ours.items()}
+        free = {name: (result["truth_free"] or {}).get("all", {}).get(key) for name, result in ours.items()}
+        for name in ours:
+            if free[name] is not None:  # None: not measured on its outputs (a pair with it counts as disagreeing)
+                report.add(f"{name} {label} without truth ({scale})", free[name], "",
+                           baseline=f"{name} {label} against the truth", baseline_value=truth[name])
+        ordered = [(a, b) for a, b in combinations(ours, 2)
+                   if truth[a] is not None and truth[b] is not None and abs(truth[a] - truth[b]) > TIE]
+        if not ordered:
+            reads = ", ".join(f"{n} {_number(truth[n])}" for n in ours)
+            report.add(f"pairs of variants the truth orders by {label} (it reads {reads}: nothing to check the "
+                       f"measure without truth against)", 0, "pairs")
+            continue
+        agree = sum(free[a] is not None and free[b] is not None and (free[a] - free[b]) * (truth[a] - truth[b]) > 0
+                    for a, b in ordered)
+        by_truth = sorted([n for n in ours if truth[n] is not None], key=lambda n: -truth[n])
+        by_free = sorted([n for n in ours if free[n] is not None], key=lambda n: -free[n])
+        report.add(f"pairs of variants ordered alike by {label} with and without truth, of the {len(ordered)} the "
+                   f"truth orders (truth: {' > '.join(by_truth)}; without: {' > '.join(by_free)})",
+                   agree / len(ordered), "", goal="1")
+
+
+def _number(value: float | None) -> str:
+    return "none" if value is None else f"{value:.2f}"
 
 
 def _report(report, ours: dict[str, dict[str, Any]], theirs: dict[str, dict[str, Any]]) -> None:

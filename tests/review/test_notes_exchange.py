@@ -124,6 +124,17 @@ def test_pdf_without_clips_still_has_a_page_per_note(noted):
     assert all((image == 96).mean() > 0.9 for image in _pdf_images(pdf)[1:])  # grey: no frame to show
 
 
+def test_pdf_leaves_out_characters_no_font_can_print(world):
+    import warnings
+
+    NoteFactory(shot=world.shot, frame_start=1003, frame_end=1003, text="chin\x0e wobbles\x15 \U00100c18here",
+                author=world.users["artist"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # matplotlib warns of each glyph its font lacks (and draws an empty box)
+        pdf = notes_pdf(world.shot)
+    assert len(re.findall(rb"/Type /Page\b", pdf)) == 1
+
+
 FOREIGN = """Start TC;Note;From
 00:00:41:17;matte edge on the left;Jane Doe
 00:00:41:20;eyes drift;artist1

@@ -192,6 +192,22 @@ def test_a_real_shots_scores_say_they_were_made_without_truth(client, world):
     assert "all (no truth)" in scores and "0.21" in scores and "75%" in scores and "—" in scores
 
 
+def test_a_real_shots_scores_show_the_plates_own_margin_and_mark_a_swap_that_does_not_clear_it(client, world):
+    row = {"frames": 12, "share": 1.0, "psnr_db": None, "ssim": None, "adherence_actor": 0.6}
+    bins = [{"bin": "frontal", **row, "identity_margin": 0.21, "identity_margin_plate": -0.58},
+            {"bin": "profile", **row, "identity_margin": -0.40, "identity_margin_plate": -0.30}]
+    VariantFactory(shot=world.shot, label="rigid", metrics={"eval": {"mode": "truth_free", "bins": bins, "all": {
+        **row, "identity_margin": 0.02, "identity_margin_plate": -0.44}}})
+    client.force_login(world.users["producer"])
+    scores = client.get(f"/shots/{world.shot.id}/").content.decode().split("Scores by head angle")[1]
+    scores = scores.split("</table>")[0]
+    assert "<th>Plate's margin</th>" in scores
+    rows = {r.split("</td>")[1].removeprefix("<td>"): r for r in scores.split("<tr")[2:]}
+    assert "-0.58" in rows["frontal"] and "below-plate" not in rows["frontal"]
+    assert "-0.30" in rows["profile"] and 'class="below-plate"' in rows["profile"]
+    assert "-0.44" in rows["all (no truth)"] and "below-plate" not in rows["all (no truth)"]
+
+
 def test_shot_page_lists_versions_and_locked_ranges(client, world):
     from review.services.edits import decision_create, edit_create
 

@@ -96,8 +96,10 @@ def _without_truth(pirouette_shot: Path, folder: Path, replace: dict[str, str] |
 def test_a_shot_without_truth_is_scored_without_it(pirouette_shot, tmp_path):
     shot = _without_truth(pirouette_shot, tmp_path / "real")
     assert shot.truth is None
-    result = run(EvalConfig(), EvalInputs(shot=shot, variants=[PlateSequence("plate", shot.plate)],
-                                          out_dir=tmp_path / "out"))
+    # beside the plate itself, a variant that kept the plate everywhere (every frame uncovered): scored, no output
+    result = run(EvalConfig(), EvalInputs(shot=shot, variants=[
+        PlateSequence("plate", shot.plate), PlateSequence("kept", shot.plate, frames=frozenset())],
+        out_dir=tmp_path / "out"))
     data = read_eval(result.manifest)
     assert data["mode"] == "truth_free" and data["truth_free"] is None
     row = data["variants"][0]["all"]
@@ -105,10 +107,7 @@ def test_a_shot_without_truth_is_scored_without_it(pirouette_shot, tmp_path):
     assert "without ground truth" in result.table.read_text() and "plate's identity margin" in result.table.read_text()
     assert (result.manifest.parent / "plots" / "identity.png").read_bytes()[:4] == b"\x89PNG"
     assert yaw_bin_table(data, "plate")["mode"] == "truth_free"
-    # a variant that kept the plate everywhere (every frame uncovered) is scored, with no output
-    kept = run(EvalConfig(), EvalInputs(shot=shot, variants=[PlateSequence("kept", shot.plate, frames=frozenset())],
-                                        out_dir=tmp_path / "kept"))
-    assert kept.variants["kept"]["all"]["share"] == 0.0 and kept.variants["kept"]["all"]["identity_margin"] is None
+    assert result.variants["kept"]["all"]["share"] == 0.0 and result.variants["kept"]["all"]["identity_margin"] is None
 
 
 def test_frames_dissolving_to_the_plate_are_left_out_of_the_identity(pirouette_shot, tmp_path):
