@@ -194,8 +194,9 @@ def test_a_real_shots_scores_say_they_were_made_without_truth(client, world):
 
 def test_a_real_shots_scores_show_the_plates_own_margin_and_mark_a_swap_that_does_not_clear_it(client, world):
     row = {"frames": 12, "share": 1.0, "psnr_db": None, "ssim": None, "adherence_actor": 0.6}
-    bins = [{"bin": "frontal", **row, "identity_margin": 0.21, "identity_margin_plate": -0.58},
-            {"bin": "profile", **row, "identity_margin": -0.40, "identity_margin_plate": -0.30}]
+    bins = [{"bin": "frontal", **row, "identity_margin": 0.21, "identity_margin_plate": -0.58, "recognised": 0.875},
+            {"bin": "profile", **row, "identity_margin": -0.40, "identity_margin_plate": -0.30, "recognised": 0.25},
+            {"bin": "back", **row, "identity_margin": None, "identity_margin_plate": None, "recognised": 0.0}]
     VariantFactory(shot=world.shot, label="rigid", metrics={"eval": {"mode": "truth_free", "bins": bins, "all": {
         **row, "identity_margin": 0.02, "identity_margin_plate": -0.44}}})
     client.force_login(world.users["producer"])
@@ -206,6 +207,9 @@ def test_a_real_shots_scores_show_the_plates_own_margin_and_mark_a_swap_that_doe
     assert "-0.58" in rows["frontal"] and "below-plate" not in rows["frontal"]
     assert "-0.30" in rows["profile"] and 'class="below-plate"' in rows["profile"]
     assert "-0.44" in rows["all (no truth)"] and "below-plate" not in rows["all (no truth)"]
+    # the share of swaps with a face found, which says why a bin has no identity figure
+    assert "<td>88%</td>" in rows["frontal"] and "<td>25%</td>" in rows["profile"] and "<td>0%</td>" in rows["back"]
+    assert rows["back"].count("—") >= 3 and "below-plate" not in rows["back"]
 
 
 def test_shot_page_lists_versions_and_locked_ranges(client, world):
