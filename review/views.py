@@ -114,7 +114,7 @@ def shot_page(request: HttpRequest, shot_id: int) -> HttpResponse:
     return render(request, "review/shot.html", {
         "shot": shot, "shot_data": data, "edit": edit, "decision": edit and edit.whole_decision(),
         "status": ShotStatus(shot.status), "manual_statuses": [ShotStatus(s) for s in data["allowed_statuses"]],
-        "can": can, "verdicts": DecisionVerdict, "role": role})
+        "can": can, "verdicts": DecisionVerdict, "role": role, "material_gaps": sel.material_gaps(shot)})
 
 
 def run_for_form(request: HttpRequest, action: Any) -> None:

@@ -190,6 +190,42 @@ def shot_detail(*, user: Any, shot_id: int, activity_limit: int = 50) -> Shot:
     return shot
 
 
+# What conversion did on an uncovered frame ([convert] uncovered), as the shot page says it.
+UNCOVERED_SHOWN = {"plate": "left as the plate", "swap": "swapped anyway", "cg": "filled with the CG head"}
+
+
+@dataclass(frozen=True)
+class MaterialGap:
+    """Plate frames farther from every pose the actor's material shows than the shot allows, as conversion found
+    them (the variant record's metrics["coverage"]["missing"]), with what to shoot to cover them."""
+
+    text: str                  # e.g. "frames 1141-1180: yaw 119°–313°: shoot the back of the head"
+    frame_start: int
+    frame_end: int
+    done: str                  # what conversion did there (UNCOVERED_SHOWN)
+    variants: tuple[str, ...]  # the variants that found it, e.g. ("rigid v002", "loose v001")
+
+
+def material_gaps(shot: Shot) -> list[MaterialGap]:
+    """The gaps the latest version of each of `shot_detail`'s variants found (no query), one line per gap however
+    many variants found it, in frame order."""
+    latest: dict[str, Variant] = {}
+    for variant in shot.variants.all():
+        if variant.label not in latest or variant.version > latest[variant.label].version:
+            latest[variant.label] = variant
+    found: dict[tuple[str, str], tuple[list[int], list[str]]] = {}
+    for variant in latest.values():
+        coverage = (variant.metrics or {}).get("coverage") or {}
+        done = UNCOVERED_SHOWN.get(coverage.get("policy"), "left as the plate")
+        for gap in coverage.get("missing") or ():
+            if gap.get("text") and len(gap.get("frames") or ()) == 2:
+                frames, names = found.setdefault((gap["text"], done), (list(gap["frames"]), []))
+                names.append(f"{variant.label} {variant.version_name}")
+    gaps = [MaterialGap(text=text, frame_start=int(frames[0]), frame_end=int(frames[1]), done=done,
+                        variants=tuple(names)) for (text, done), (frames, names) in found.items()]
+    return sorted(gaps, key=lambda g: (g.frame_start, g.frame_end, g.text))
+
+
 def latest_edit(shot: Shot) -> Edit | None:
     """The newest edit of a shot from `shot_detail`'s prefetch (no query)."""
     edits = list(shot.edits.all())

@@ -212,6 +212,31 @@ def test_a_real_shots_scores_show_the_plates_own_margin_and_mark_a_swap_that_doe
     assert rows["back"].count("—") >= 3 and "below-plate" not in rows["back"]
 
 
+def test_the_shot_page_says_what_the_actors_material_is_missing_and_what_to_shoot(client, world):
+    back = {"text": "frames 1141-1180: yaw 119°–313°: shoot the back of the head", "frames": [1141, 1180]}
+    front = {"text": "frames 1001-1089: yaw -2°–6°: shoot the face from the front", "frames": [1001, 1089]}
+    old = {"text": "frames 1001-1012: yaw 90°–100°: shoot the head in profile", "frames": [1001, 1012]}
+    VariantFactory(shot=world.shot, label="rigid", version=1, metrics={"coverage": {"policy": "plate",
+                                                                                    "missing": [old]}})
+    VariantFactory(shot=world.shot, label="rigid", version=2, metrics={"coverage": {"policy": "plate",
+                                                                                    "missing": [back, front]}})
+    VariantFactory(shot=world.shot, label="loose", metrics={"coverage": {"policy": "plate", "missing": [back]}})
+    client.force_login(world.users["artist"])
+    html = client.get(f"/shots/{world.shot.id}/").content.decode()
+    gaps = html.split("Missing from the actor's material")[1].split("</ul>")[0]
+    lines = gaps.split("<li>")[1:]
+    assert len(lines) == 2  # one line per gap, in frame order, the older version's gap no longer shown
+    assert lines[0].startswith(front["text"]) and "left as the plate; rigid v002)" in lines[0]
+    assert lines[1].startswith(back["text"]) and "rigid v002, loose v001" in lines[1]
+
+
+def test_a_shot_whose_material_covers_every_frame_has_no_missing_section(client, world):
+    VariantFactory(shot=world.shot, label="rigid", metrics={"coverage": {"policy": "plate", "missing": []}})
+    VariantFactory(shot=world.shot, label="loose")
+    client.force_login(world.users["artist"])
+    assert "Missing from the actor's material" not in client.get(f"/shots/{world.shot.id}/").content.decode()
+
+
 def test_shot_page_lists_versions_and_locked_ranges(client, world):
     from review.services.edits import decision_create, edit_create
 
