@@ -18,6 +18,12 @@ cut a head in and out for a frame or two, such flicker is taken out (`steady_unc
 `coverage_min_run` frames no farther than `coverage_hysteresis_deg` past the limit is swapped, a swap shorter than
 `coverage_min_run` frames between plate frames is not made, and the swap dissolves in from (and out to) the
 plate over `coverage_fade` frames (`fade_weights`). A pose that stays past the limit keeps the plate.
+
+What to shoot names every view a run needs (a turn through the back of the head needs the profiles too) and,
+where the material's poses are known, what it holds nearest the run: on the real talking clip the plate's level,
+frontal face sat 28-31° from all of the actor's material, as the only frontal camera of his clips looked up at
+him from about 30° below (on the 360° turn's walk-in, 35°); "shoot the face from the front" alone would send the
+TD to film again what he had.
 """
 from __future__ import annotations
 
@@ -27,6 +33,10 @@ from typing import Any
 import numpy as np
 
 UNCOVERED_POLICIES = ("plate", "swap", "cg")
+LOOKING_DEG = 30.0     # a run's pitch past this asks for the actor looking up or down
+CAMERA_HEIGHT_DEG = 15.0  # the nearest material's pitch this far from the run's (and farther than its yaw) is a
+                          # camera set higher or lower than the plate's (the dataset's coverage_deg: where a swap
+                          # starts to soften)
 
 
 @dataclass(frozen=True)
@@ -37,6 +47,9 @@ class MissingView:
     yaw_deg: tuple[float, float]            # the arc of yaw the run sweeps, low to high (high may pass 180)
     pitch_deg: tuple[float, float]
     capture: str                            # what the actor material needs, in words
+    # the pose (yaw, pitch, degrees as the camera sees the head) of the actor's material nearest the run's most
+    # frontal frame, where the material's poses are known
+    nearest_deg: tuple[float, float] | None = None
 
     @property
     def text(self) -> str:
@@ -57,18 +70,67 @@ def yaw_arc(yaw: np.ndarray) -> tuple[float, float]:
     return low, low + float(360.0 - gaps.max())
 
 
-def capture_advice(yaw: float, pitch: float) -> str:
-    """What to shoot for a view (the run's middle yaw and pitch, degrees; yaw 0 faces the camera)."""
-    turned = abs((yaw + 180.0) % 360.0 - 180.0)
-    view = ("the back of the head" if turned > 120 else "the head in profile" if turned > 60
-            else "three-quarter views" if turned > 30 else "the face from the front")
-    if abs(pitch) > 30:
-        view += ", looking " + ("up" if pitch > 0 else "down")
-    return f"shoot {view}"
+def _wrapped(angle: float | np.ndarray) -> float | np.ndarray:
+    return (angle + 180.0) % 360.0 - 180.0
 
 
-def missing_views(frames: np.ndarray, ypr: np.ndarray, uncovered: np.ndarray) -> list[MissingView]:
-    """The uncovered frames as runs of consecutive plate frames, each with the views it needs."""
+VIEWS = ("the face from the front", "three-quarter views", "the head in profile", "the back of the head")
+VIEW_EDGES_DEG = (30.0, 60.0, 120.0)  # |yaw| where each view of VIEWS gives way to the next
+MIN_VIEW_FRAMES = 4    # a view holding fewer of a run's frames (and under a quarter of them) is not asked for: a
+                       # yaw wavering about an edge does not add the next view
+
+
+def view_of(yaw: float | np.ndarray) -> np.ndarray:
+    """Index into VIEWS of each yaw (degrees, as the camera sees the head)."""
+    return np.searchsorted(VIEW_EDGES_DEG, np.abs(_wrapped(np.asarray(yaw, np.float64))), side="left")
+
+
+def views_to_shoot(yaws: float | np.ndarray) -> list[str]:
+    """The VIEWS a run of frames shows (their yaws), front to back: a turn through the back of the head asks for
+    the profiles too, not only for whatever its middle shows."""
+    seen = np.atleast_1d(view_of(yaws))
+    least = min(MIN_VIEW_FRAMES, int(np.ceil(len(seen) / 4)))
+    counts = np.bincount(seen, minlength=len(VIEWS))
+    return [view for view, n in zip(VIEWS, counts) if n >= least] or [VIEWS[int(np.argmax(counts))]]
+
+
+def _listed(items: list[str]) -> str:
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
+@dataclass(frozen=True)
+class Nearest:
+    """A run's most frontal frame (the view a camera set too high or low spoils first) and the actor's material
+    nearest it: (yaw, pitch) each, degrees as the camera sees the head."""
+
+    frame: tuple[float, float]
+    material: tuple[float, float]
+
+
+def capture_advice(yaws: float | np.ndarray, pitch: float, nearest: Nearest | None = None) -> str:
+    """What to shoot for a run of frames: the views its yaws show (degrees as the camera sees the head: yaw 0 faces
+    the camera, positive pitch tips the nose down, pipeline.geometry), looking up or down past LOOKING_DEG of its
+    (median) pitch; given `nearest`, what the actor's material holds nearest the run, and where that is seen from
+    a camera far below or above the frame's view (more than CAMERA_HEIGHT_DEG, and more than it is turned away),
+    the advice to film level with the face."""
+    views = views_to_shoot(yaws)
+    looking = f", looking {'down' if pitch > 0 else 'up'}" if abs(pitch) > LOOKING_DEG else ""
+    if nearest is None:
+        return f"shoot {_listed(views)}{looking}"
+    (yaw, own_pitch), (near_yaw, near_pitch) = nearest.frame, nearest.material
+    rise = near_pitch - own_pitch  # negative: the material shows the face from below (its nose higher than the view's)
+    height = abs(rise) >= CAMERA_HEIGHT_DEG and abs(rise) >= abs(_wrapped(near_yaw - yaw))
+    level = ", level with the face" if height and not looking else ""
+    seen = f", seen from {abs(rise):.0f}° {'below' if rise < 0 else 'above'}" if height else ""
+    return (f"shoot {_listed(views)}{looking}{level} (the actor's material nearest it is at yaw "
+            f"{_wrapped(near_yaw):.0f}°, pitch {near_pitch:.0f}°{seen})")
+
+
+def missing_views(frames: np.ndarray, ypr: np.ndarray, uncovered: np.ndarray,
+                  nearest: np.ndarray | None = None) -> list[MissingView]:
+    """The uncovered frames as runs of consecutive plate frames, each with the views it needs; `nearest` (N, 2+),
+    the yaw and pitch of the actor's material nearest each frame, adds what she has closest to the run's most
+    frontal frame (the view a camera set too high or low spoils first)."""
     frames, ypr, uncovered = np.asarray(frames), np.asarray(ypr, np.float64), np.asarray(uncovered, bool)
     runs: list[MissingView] = []
     index = np.flatnonzero(uncovered)
@@ -78,9 +140,15 @@ def missing_views(frames: np.ndarray, ypr: np.ndarray, uncovered: np.ndarray) ->
     for run in np.split(index, breaks):
         yaw, pitch = ypr[run, 0], ypr[run, 1]
         low, high = yaw_arc(yaw)
+        near = None
+        if nearest is not None:
+            front = run[int(np.argmin(np.abs(_wrapped(yaw))))]
+            near = Nearest(frame=(float(ypr[front, 0]), float(ypr[front, 1])),
+                           material=(float(nearest[front, 0]), float(nearest[front, 1])))
         runs.append(MissingView(frames=(int(frames[run[0]]), int(frames[run[-1]])), yaw_deg=(low, high),
                                 pitch_deg=(float(pitch.min()), float(pitch.max())),
-                                capture=capture_advice((low + high) / 2.0, float(np.median(pitch)))))
+                                nearest_deg=None if near is None else near.material,
+                                capture=capture_advice(yaw, float(np.median(pitch)), near)))
     return runs
 
 
@@ -139,13 +207,14 @@ def fade_weights(uncovered: np.ndarray, frames: int) -> np.ndarray:
 
 
 def coverage_summary(frames: np.ndarray, ypr: np.ndarray, uncovered: np.ndarray | None, *, limit_deg: float,
-                     policy: str) -> dict[str, Any]:
+                     policy: str, nearest: np.ndarray | None = None) -> dict[str, Any]:
     """converted.json's "coverage": the limit and policy, the uncovered frames (as conversion decided them,
-    `steady_uncovered`) and the views they need (plain data). Without them (no training poses known) nothing is
+    `steady_uncovered`) and the views they need (plain data), with the actor's material nearest each (`nearest`,
+    (N, 2+) yaw and pitch per frame) where known. Without `uncovered` (no training poses known) nothing is
     uncovered, and `measured` says so."""
     measured = uncovered is not None
     uncovered = np.zeros(len(frames), bool) if uncovered is None else np.asarray(uncovered, bool)
-    views = missing_views(frames, ypr, uncovered)
+    views = missing_views(frames, ypr, uncovered, nearest)
     return {"limit_deg": limit_deg, "policy": policy, "measured": measured,
             "uncovered_frames": [int(f) for f in np.asarray(frames)[uncovered]],
             "missing": [{**asdict(v), "text": v.text} for v in views]}

@@ -46,7 +46,7 @@ from pipeline.convert.config import ConvertConfig, VariantConfig
 from pipeline.convert.converted import (CHUNK, MANIFEST, FrameRecord, QcRow, frame_dicts, frame_record,
                                         write_converted)
 from pipeline.convert.coverage import fade_weights
-from pipeline.convert.qc import anomaly_scores, consistency, faceset_poses, pose_distance
+from pipeline.convert.qc import anomaly_scores, consistency, faceset_poses, nearest_training, pose_distance
 from pipeline.convert.swapper import Swapper, crop_device, crop_sources, swap_batch
 from pipeline.errors import InputError
 from pipeline.media.colour import ColourConfig, config_source, display_transform
@@ -154,7 +154,8 @@ class Preflight:
     layers: tuple[str, ...]       # the CG passes converted ("rgba": the plate alone)
     cg: bool                      # the model's input is the CG passes, not the plate
     coverage: dict[int, float] | None   # per frame, the coverage stage's distance to the nearest training pose
-    training: np.ndarray | None         # else the training poses, to measure it here
+    training: np.ndarray | None         # the training poses: to measure that distance here without coverage, and
+                                        # to say what the actor's material holds nearest an uncovered frame
     distance: np.ndarray | None   # (N,) degrees from each track frame's pose to the actor material (NaN: unknown)
     header: dict[str, Any]        # the variant's header, as converted.json and every chunk of it carry
 
@@ -209,8 +210,7 @@ def preflight(config: ConvertConfig, inputs: ConvertInputs, clip: Clip) -> Prefl
                          f"{shot.first_frame}-{shot.last_frame}; fix [shot] first_frame/last_frame")
     # distance to the nearest training pose: the coverage stage's when given, else measured on the faceset
     coverage = read_coverage(shot.root / variant.coverage) if variant.coverage else None
-    faceset = shot.root / variant.faceset if variant.faceset else swapper.record.get("facesets", {}).get("actor")
-    training = faceset_poses(faceset) if faceset and coverage is None else None
+    training = _training_poses(shot, variant, swapper, measured=coverage is not None)
     track = conform(load_head_track(shot.head_track, intrinsics=shot.camera, rotation_order=shot.rotation_order),
                     shot.frames, fill=inputs.framing.fill_missing, where=str(shot.head_track))
     framing = inputs.framing
@@ -234,6 +234,25 @@ def preflight(config: ConvertConfig, inputs: ConvertInputs, clip: Clip) -> Prefl
     return Preflight(track=track, ypr=ypr, size=size, layers=layers, cg=cg, coverage=coverage,
                      motion=head_motion(track, shutter=config.shutter, skull_centre=framing.skull_centre),
                      training=training, distance=distance, header=header)
+
+
+def _training_poses(shot: Shot, variant: VariantConfig, swapper: Swapper, *, measured: bool) -> np.ndarray | None:
+    """The poses of the actor's material the variant was trained on: its faceset, else the model's record of it;
+    where the coverage stage `measured` the distances already they only name what the material holds nearest an
+    uncovered frame, so a faceset that cannot be read there (a model trained on another machine) leaves None."""
+    from pipeline.dataset.coverage import coverage_faceset
+
+    faceset = (coverage_faceset(shot.root / variant.coverage) if variant.coverage else None) or (
+        shot.root / variant.faceset if variant.faceset else swapper.record.get("facesets", {}).get("actor"))
+    if not faceset:
+        return None
+    if not measured:
+        return faceset_poses(faceset)
+    try:
+        return faceset_poses(faceset)
+    except (InputError, OSError) as exc:
+        log.info("convert %s: the actor's material nearest an uncovered frame goes unnamed (%s)", variant.name, exc)
+        return None
 
 
 # --- batches: plate frames -> typed frame records with their images ----------------------------------------------
@@ -488,7 +507,7 @@ def join_converted(chunk_dirs: list[str | os.PathLike], out_dir: str | os.PathLi
         frames.sort(key=lambda r: r.frame)
         has_coverage = any(d["coverage"] is not None for d, _ in chunks)
         qc = _qc(frames, crops, training, config, coverage if has_coverage else None)
-        header = {**header, "coverage": _coverage_summary(frames, qc, config)}
+        header = {**header, "coverage": _coverage_summary(frames, qc, config, training)}
         review = None
         if config.review_clip:
             from pipeline.media.review import make_review_clip
@@ -569,17 +588,20 @@ def _distance(record: FrameRecord, training: np.ndarray | None, coverage: dict[i
     return float(pose_distance(np.array([record.yaw_pitch_roll]), training)[0])
 
 
-def _coverage_summary(frames: list[FrameRecord], qc: list[QcRow], config: ConvertConfig) -> dict[str, Any]:
-    """converted.json's coverage: limit, policy, the uncovered frames and the views the actor material lacks."""
+def _coverage_summary(frames: list[FrameRecord], qc: list[QcRow], config: ConvertConfig,
+                      training: np.ndarray | None) -> dict[str, Any]:
+    """converted.json's coverage: limit, policy, the uncovered frames and the views the actor material lacks, with
+    what it holds nearest them (`training`: its poses, when known)."""
     from pipeline.convert.coverage import coverage_summary
 
     known = [(r, q) for r, q in zip(frames, qc) if r.yaw_pitch_roll is not None]
     measured = any(q.pose_distance is not None for _, q in known)
     distance = np.array([np.nan if q.pose_distance is None else q.pose_distance for _, q in known])
-    summary = coverage_summary(np.array([r.frame for r, _ in known], int),
-                               np.array([r.yaw_pitch_roll for r, _ in known], np.float64).reshape(-1, 3),
+    ypr = np.array([r.yaw_pitch_roll for r, _ in known], np.float64).reshape(-1, 3)
+    nearest = nearest_training(ypr, training) if training is not None and len(training) and len(ypr) else None
+    summary = coverage_summary(np.array([r.frame for r, _ in known], int), ypr,
                                np.array([r.uncovered is not None for r, _ in known], bool) if measured else None,
-                               limit_deg=config.coverage_limit_deg, policy=config.uncovered)
+                               limit_deg=config.coverage_limit_deg, policy=config.uncovered, nearest=nearest)
     for view in summary["missing"]:
         log.warning("convert: %s (%s)", view["text"], {"plate": "left as the plate", "swap": "swapped anyway",
                                                       "cg": "filled with the CG head"}[config.uncovered])

@@ -74,6 +74,14 @@ def read_coverage(path: str | os.PathLike) -> dict[int, float]:
     return {int(r["frame"]): float(r["distance_deg"]) for r in data["frames"]}
 
 
+def coverage_faceset(path: str | os.PathLike) -> Path | None:
+    """The faceset a coverage.json measured the plate against, where it is on this machine (else None)."""
+    p = Path(path)
+    data = read_manifest(p / MANIFEST if p.is_dir() else p, kind=KIND, versions=(SCHEMA_VERSION,))
+    folder = Path(data.get("faceset") or "")
+    return folder if data.get("faceset") and folder.is_dir() else None
+
+
 def _heatmap(path: Path, entries: list[dict[str, Any]], records: list[dict[str, Any]], threshold: float,
              title: str) -> None:
     import matplotlib

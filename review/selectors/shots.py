@@ -199,7 +199,8 @@ class MaterialGap:
     """Plate frames farther from every pose the actor's material shows than the shot allows, as conversion found
     them (the variant record's metrics["coverage"]["missing"]), with what to shoot to cover them."""
 
-    text: str                  # e.g. "frames 1141-1180: yaw 119°–313°: shoot the back of the head"
+    text: str                  # e.g. "frames 1141-1180: yaw 119°–313°: shoot three-quarter views, the head in profile and
+                               # the back of the head (the actor's material nearest it is at yaw -48°, pitch -4°)"
     frame_start: int
     frame_end: int
     done: str                  # what conversion did there (UNCOVERED_SHOWN)

@@ -8,7 +8,7 @@ import dataclasses
 import numpy as np
 import pytest
 
-from pipeline.convert.coverage import capture_advice, missing_views, yaw_arc
+from pipeline.convert.coverage import Nearest, capture_advice, missing_views, yaw_arc
 from pipeline.convert.qc import pose_distance
 from tests.pipeline.convert.conftest import IdentitySwapper, shot_with
 
@@ -85,6 +85,10 @@ def test_by_default_frames_beyond_the_limit_keep_the_plate_flagged_and_summarise
     back = [v for v in summary["missing"] if "back of the head" in v["capture"]]
     assert back and all(v["yaw_deg"][0] < 180 < v["yaw_deg"][1] or v["yaw_deg"][1] < -90 or v["yaw_deg"][0] > 90
                         for v in back), summary["missing"]
+    # ... and what the actor was filmed at nearest each gap: the edge of her ±45° material, level
+    assert all(abs(abs(v["nearest_deg"][0]) - FRONT) < 1e-6 and v["nearest_deg"][1] == 0.0
+               and f"nearest it is at yaw {v['nearest_deg'][0]:.0f}°, pitch 0°)" in v["text"]
+               for v in summary["missing"]), summary["missing"]
 
 
 def test_swap_and_cg_policies_give_those_frames_an_output_still_flagged(frontal_shot, converted_under):
@@ -116,12 +120,51 @@ def test_the_summary_names_the_views_to_shoot():
     assert yaw_arc(np.array([120.0, 170.0, -170.0, -120.0])) == (120.0, 240.0)
     assert yaw_arc(np.array([-20.0, 10.0])) == (-20.0, 10.0)
     assert capture_advice(180.0, 0.0) == "shoot the back of the head"
-    assert capture_advice(-80.0, 40.0) == "shoot the head in profile, looking up"
+    # positive pitch tips the nose down (pipeline.geometry)
+    assert capture_advice(-80.0, 40.0) == "shoot the head in profile, looking down"
+    assert capture_advice(10.0, -40.0) == "shoot the face from the front, looking up"
     frames = np.arange(1001, 1011)
     ypr = np.stack([np.linspace(100, 260, 10), np.zeros(10), np.zeros(10)], axis=1)
     views = missing_views(frames, ypr, np.array([0, 0, 1, 1, 1, 1, 1, 1, 0, 1], bool))
     assert [v.frames for v in views] == [(1003, 1008), (1010, 1010)]
     assert views[0].text.startswith("frames 1003-1008: yaw 136°–224°: shoot the back of the head")
+    assert views[0].nearest_deg is None
+
+
+def test_the_summary_says_what_the_actor_material_holds_nearest_a_gap():
+    """The real talking clip's gap: a level, frontal plate, and the actor's only frontal camera 31° below his face.
+    The TD is told to film it level, not just "from the front", which he had."""
+    assert capture_advice(3.0, -1.0, Nearest((3.0, -1.0), (-11.0, -31.0))) == (
+        "shoot the face from the front, level with the face (the actor's material nearest it is at yaw -11°, "
+        "pitch -31°, seen from 30° below)")
+    assert capture_advice(0.0, 5.0, Nearest((0.0, 5.0), (2.0, 30.0))).endswith("pitch 30°, seen from 25° above)")
+    # a gap of yaw is said by the view to shoot; the material's pose is named, no camera height
+    assert capture_advice(180.0, 0.0, Nearest((180.0, 0.0), (45.0, -5.0))) == (
+        "shoot the back of the head (the actor's material nearest it is at yaw 45°, pitch -5°)")
+    assert capture_advice(-170.0, 0.0, Nearest((-170.0, 0.0), (190.0, 0.0))).endswith("at yaw -170°, pitch 0°)")  # -180..180
+    # the camera height is read at the run's most frontal frame, against that frame's own pitch: the 360° turn's
+    # last run starts three-quarter and level (7°) and is tipped 30° by the back of the head, where the material
+    # nearest its start is level too (-4°)
+    turn = capture_advice(np.array([-47.0, -60.0, -150.0, -240.0]), 30.0, Nearest((-47.0, 7.0), (-48.0, -4.0)))
+    assert turn == ("shoot three-quarter views, the head in profile and the back of the head (the actor's material "
+                    "nearest it is at yaw -48°, pitch -4°)")
+    frames = np.arange(1001, 1007)
+    ypr = np.stack([[6.0, -2.0, 4.0, 8.0, 0.0, 0.0], np.zeros(6), np.zeros(6)], axis=1)
+    nearest = np.stack([np.full(6, -11.0), np.linspace(-30, -33, 6)], axis=1)
+    views = missing_views(frames, ypr, np.array([1, 1, 1, 1, 0, 0], bool), nearest)
+    assert views[0].nearest_deg == pytest.approx((-11.0, -30.6))  # at the run's most frontal frame, 1002
+    assert views[0].text == ("frames 1001-1004: yaw -2°–8°: shoot the face from the front, level with the face (the "
+                             "actor's material nearest it is at yaw -11°, pitch -31°, seen from 31° below)")
+
+
+def test_a_run_through_a_turn_asks_for_every_view_it_passes_in_order():
+    """A run from a profile through the back of the head into three-quarter views (as the real 360° turn's last
+    frames) asks for all three, not for the back alone; a yaw wavering about 30° for a frame or two adds nothing."""
+    sweep = np.linspace(119.0, 330.0, 40)
+    assert capture_advice(sweep, 0.0) == "shoot three-quarter views, the head in profile and the back of the head"
+    wavering = np.array([20.0, 25.0, 31.0, 28.0, 22.0, 18.0, 31.0, 24.0, 20.0, 16.0, 12.0, 10.0])
+    assert capture_advice(wavering, 0.0) == "shoot the face from the front"
+    assert capture_advice(np.array([29.0, 31.0]), 40.0) == "shoot the face from the front and three-quarter views, looking down"
 
 
 def test_a_snapping_model_never_takes_an_actor_frame_beyond_the_limit(snapping_checkpoint):
@@ -259,3 +302,43 @@ def test_next_to_the_plate_a_frame_shows_part_of_the_swap(frontal_shot, tmp_path
     assert shown == sorted(shown)  # the comp shows more of the swap from frame to frame, as the weights rise
     assert np.abs(np.array(shown) - [weights[f] for f in after]).max() < 0.2  # (blended in linear light)
     assert set(cut.swap_weights.values()) <= {0.0, 1.0}  # a cut: all or nothing
+
+
+def test_a_shot_whose_material_was_filmed_from_below_is_told_to_film_it_level(pirouette_shot, tmp_path):
+    """The pirouette's level head against an actor filmed only by a camera 35° below her face, measured by the
+    dataset's coverage stage (the variant's `coverage`, as `facereplace run` sets it): the summary asks for her
+    face level and says why. Where that faceset is no longer on the machine, the gap is still listed, unexplained."""
+    import shutil
+
+    from pipeline.convert import ConvertInputs, run
+    from pipeline.convert.converted import read_converted
+    from pipeline.dataset import coverage
+    from pipeline.dataset.faceset import write_crops
+    from pipeline.track.load import load_head_track
+
+    yaw = np.arange(-FRONT, FRONT + 1, 5.0)
+    write_crops(tmp_path / "below", identity="actor", crops=np.full((len(yaw), 8, 8, 3), 0.5, np.float32),
+                poses=np.stack([yaw, np.full_like(yaw, -35.0), np.zeros_like(yaw)], axis=1))
+    base = shot_with(pirouette_shot, tmp_path / "base")
+    track = load_head_track(base.head_track, intrinsics=base.camera, rotation_order=base.rotation_order)
+    ypr = track.view_yaw_pitch_roll()
+    coverage.run(tmp_path / "below", track.frames, ypr[:, 0], ypr[:, 1], tmp_path / "coverage", threshold_deg=15.0)
+    shot = shot_with(pirouette_shot, tmp_path / "shot", "[convert]\nmotion_blur = false\nreview_clip = false\n"
+                     f'\n[[variants]]\nname = "v"\nmodel = "identity"\ncoverage = "{tmp_path / "coverage"}"\n')
+
+    def missing(out: str) -> list[dict]:
+        run(shot.config.convert, ConvertInputs(shot=shot, variant=shot.variant("v"), swapper=IdentitySwapper(),
+                                               framing=shot.config.stabilize, out_dir=shot.root / out))
+        return read_converted(shot.root / out)["coverage"]["missing"]
+
+    told = missing("told")
+    # two whole turns, every frame uncovered: one run, every view it turns through, filmed level
+    assert [v["frames"] for v in told] == [[1001, 1048]], told
+    assert told[0]["capture"].startswith("shoot the face from the front, three-quarter views, the head in profile and "
+                                         "the back of the head, level with the face (the actor's material nearest it "
+                                         "is at yaw 0°, pitch -35°, seen from 3"), told
+    assert told[0]["nearest_deg"] == [0.0, -35.0] and told[0]["text"].endswith("° below)")
+    shutil.rmtree(tmp_path / "below")
+    gone = missing("untold")
+    assert [v["frames"] for v in gone] == [v["frames"] for v in told]
+    assert all(v["nearest_deg"] is None and "nearest" not in v["text"] for v in gone), gone
