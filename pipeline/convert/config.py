@@ -43,6 +43,9 @@ class ConvertConfig:
     coverage_hysteresis_deg: float = 5.0  # degrees past the limit a drop-out shorter than coverage_min_run is swapped
     coverage_min_run: int = 6           # frames: shorter drop-outs are swapped (within the hysteresis), shorter swaps not
     coverage_fade: int = 4              # frames the swap dissolves over from and to the plate (0: a cut)
+    # a snapping (rigid) variant takes the actor frame nearest on average over this many plate frames either side
+    # (pipeline.convert.snaps),
+    snap_window: int = 8                # so two about equally near do not alternate, a pop a frame (0: each frame alone)
 
     def __post_init__(self) -> None:
         from pipeline.convert.colour import list_colour_matches
@@ -62,6 +65,8 @@ class ConvertConfig:
             raise ValueError(f"coverage_limit_deg {self.coverage_limit_deg} must be within 0..180 degrees")
         if self.coverage_hysteresis_deg < 0 or self.coverage_min_run < 1 or self.coverage_fade < 0:
             raise ValueError("coverage_hysteresis_deg and coverage_fade must be 0 or more, coverage_min_run 1 or more")
+        if self.snap_window < 0:
+            raise ValueError(f"snap_window {self.snap_window} must be 0 or more plate frames")
 
 
 @dataclass(frozen=True)

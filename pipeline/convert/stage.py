@@ -257,6 +257,58 @@ def _training_poses(shot: Shot, variant: VariantConfig, swapper: Swapper, *, mea
 
 # --- batches: plate frames -> typed frame records with their images ----------------------------------------------
 
+def _model_crops(pairs: list[tuple[np.ndarray, np.ndarray]], size: int, cut_on: Any,
+                 plate_ones: np.ndarray) -> np.ndarray:
+    """The model's crops (N, S, S, 3) of (image, plate -> crop transform) pairs: cut on the swapper's GPU
+    (`cut_on`), else by OpenCV, where crop pixels partly off the plate are rescaled by how much plate they hold
+    (no black rim)."""
+    from pipeline.stabilize.crop import stabilize_frame
+
+    if cut_on is not None:
+        return crop_sources(pairs, size, cut_on)
+    return np.stack([stabilize_frame(image, transform, size)
+                     / np.maximum(stabilize_frame(plate_ones, transform, size)[..., None], 1e-3)
+                     for image, transform in pairs])
+
+
+def _snap_choices(config: ConvertConfig, inputs: ConvertInputs, plan: Preflight, clip: Clip, frame_of: Framing,
+                  uncovered: np.ndarray, timer: _Timer) -> dict[int, int] | None:
+    """For a snapping model on the plate, the actor latent each of the chunk's frames takes, chosen over the frames
+    within `snap_window` of it (pipeline.convert.snaps): the frames the model will swap, read `snap_window` past the
+    chunk's edges so a chunk chooses as the whole shot does. None where each frame takes its own nearest."""
+    from pipeline.convert.snaps import windowed_snaps
+    from pipeline.stabilize.crop import UnframeableError
+
+    swapper, window = inputs.swapper, config.snap_window
+    if window < 1 or plan.cg or not getattr(swapper, "snaps", False) or not hasattr(swapper, "snap_distances"):
+        return None
+    lo, hi = inputs.frames or (inputs.shot.first_frame, inputs.shot.last_frame)
+    swapped = [i for i in range(len(plan.track)) if lo - window <= int(plan.track.frames[i]) <= hi + window
+               and (not uncovered[i] or config.uncovered == "swap")]
+    plate_ones = np.ones((clip.height, clip.width), np.float32)
+    cut_on = crop_device(swapper)
+    distances: dict[int, np.ndarray] = {}
+    for start in range(0, len(swapped), config.batch_size):
+        pairs, frames, poses = [], [], []
+        for i in swapped[start:start + config.batch_size]:
+            frame = int(plan.track.frames[i])
+            with timer("io"):
+                plate = clip.read(frame)
+            try:
+                transform = frame_of(i, plate)
+            except UnframeableError:
+                continue
+            pairs.append((plate[..., :3], transform))
+            frames.append(frame)
+            poses.append(plan.ypr[i])
+        if pairs:
+            with timer("model"):
+                rows, synced = swapper.snap_distances(_model_crops(pairs, plan.size, cut_on, plate_ones), frames,
+                                                      np.array(poses))
+            distances.update({f: row for f, row, moment in zip(frames, rows, synced) if not moment})
+    return {f: c for f, c in windowed_snaps(distances, window).items() if lo <= f <= hi}
+
+
 @dataclasses.dataclass
 class ConvertedFrame:
     """One plate frame converted: its record, the composited frame and, when swapped, its passes and QC crop."""
@@ -283,6 +335,7 @@ def convert_frames(config: ConvertConfig, inputs: ConvertInputs, plan: Preflight
     fade = fade_weights(uncovered, config.coverage_fade) if policy == "plate" else np.ones(len(uncovered))
     plate_ones = np.ones((clip.height, clip.width), np.float32)
     cut_on = crop_device(swapper)  # a swapper on a GPU: the batch's crops are cut there (pipeline.convert.batched)
+    snaps = _snap_choices(config, inputs, plan, clip, frame_of, uncovered, timer)
     for start in range(0, len(indices), config.batch_size):
         batch = indices[start:start + config.batch_size]
         plates, transforms, unframed, crops, crop_frames, crop_poses, cg_fill = {}, {}, {}, [], [], [], {}
@@ -308,17 +361,14 @@ def convert_frames(config: ConvertConfig, inputs: ConvertInputs, plan: Preflight
                     continue
                 # CG passes are linear light; the cg model learnt them display-encoded (as the faceset cut them)
                 sources = [pass_display_rgb(passes[p]) for p in plan.layers] if plan.cg else [plates[i][..., :3]]
-                if cut_on is not None:
-                    crops += [(s, transforms[i]) for s in sources]
-                else:  # crop pixels partly off the plate are rescaled by how much plate they hold (no black rim)
-                    inside = np.maximum(stabilize_frame(plate_ones, transforms[i], plan.size)[..., None], 1e-3)
-                    crops += [stabilize_frame(s, transforms[i], plan.size) / inside for s in sources]
+                crops += [(s, transforms[i]) for s in sources]
                 crop_frames += [frame] * len(sources)
                 crop_poses += [plan.ypr[i]] * len(sources)
         if crops:
             with timer("model"):
-                stack = np.stack(crops) if cut_on is None else crop_sources(crops, plan.size, cut_on)
-                swapped = swap_batch(swapper, stack, crop_frames, poses=np.array(crop_poses))
+                stack = _model_crops(crops, plan.size, cut_on, plate_ones)
+                swapped = swap_batch(swapper, stack, crop_frames, poses=np.array(crop_poses),
+                                     snap_to=None if snaps is None else [snaps.get(f) for f in crop_frames])
                 rgb, mask, actor_frames = swapped.rgb, swapped.mask, swapped.actor_frames
                 again, _ = swapper(rgb, crop_frames)
                 rebuilt = swapper.reconstruct(stack) if config.colour_match in NEEDS_REFERENCE else None

@@ -52,13 +52,14 @@ class Swapped:
 
 
 def swap_batch(swapper: Swapper, crops: np.ndarray, frames: Sequence[int] | None = None,
-               poses: np.ndarray | None = None) -> Swapped:
+               poses: np.ndarray | None = None, snap_to: Sequence[int | None] | None = None) -> Swapped:
     """`swapper` on a batch, with the actor frames it snapped to when it can say (a `swap` method, as
     `TrainedSwapper` has), else None. `poses` (B, 3) yaw, pitch, roll of each crop keep a snapping model within
-    its snap limit."""
+    its snap limit; `snap_to`, the actor latent chosen per crop over its neighbouring frames (None: its own)."""
     swap = getattr(swapper, "swap", None)
     if swap is not None:
-        return swap(crops, frames, poses=poses)
+        return swap(crops, frames, poses=poses) if snap_to is None else swap(crops, frames, poses=poses,
+                                                                             snap_to=snap_to)
     rgb, mask = swapper(crops, frames)
     return Swapped(rgb=rgb, mask=mask, actor_frames=None)
 
@@ -150,27 +151,31 @@ class TrainedSwapper:
         out = self.swap(crops, frames)
         return out.rgb, out.mask
 
-    def swap(self, crops: np.ndarray, frames: Sequence[int] | None = None,
-             poses: np.ndarray | None = None) -> Swapped:
-        """Swap `crops` as `__call__` does, and say which actor frame each crop snapped to (if it snapped)."""
-        import torch
+    @property
+    def snaps(self) -> bool:
+        """Whether the model snaps to the actor's fit-set latents (rigid, or any performance below 1)."""
+        used = self.trained.model.default_performance if self.performance is None else self.performance
+        return self.trained.bank is not None and used < 1.0
 
-        x = torch.from_numpy(np.ascontiguousarray(crops[..., :3].transpose(0, 3, 1, 2), np.float32))
-        rgb, mask, actor_frames = self.swap_tensor(x.to(self.device), frames, poses)
+    def swap(self, crops: np.ndarray, frames: Sequence[int] | None = None, poses: np.ndarray | None = None,
+             snap_to: Sequence[int | None] | None = None) -> Swapped:
+        """Swap `crops` as `__call__` does, and say which actor frame each crop snapped to (if it snapped)."""
+        rgb, mask, actor_frames = self.swap_tensor(self._tensor(crops), frames, poses, snap_to)
         return Swapped(rgb=rgb.float().permute(0, 2, 3, 1).cpu().numpy(), mask=mask.float()[:, 0].cpu().numpy(),
                        actor_frames=actor_frames)
 
-    def swap_tensor(self, x: torch.Tensor, frames: Sequence[int] | None = None, poses: np.ndarray | None = None
-                    ) -> tuple[torch.Tensor, torch.Tensor, list[ActorFrame] | None]:
-        """The swap of crops (B, 3, S, S) already on the model's device: colour (B, 3, S, S), mask (B, 1, S, S),
-        both left there (conversion batched on the GPU, pipeline.convert.batched), and the actor frames. `poses`
-        (B, 3), the crops' head poses, keep a snapping model within `limit_snaps`' limit."""
+    def _tensor(self, crops: np.ndarray) -> torch.Tensor:
         import torch
 
+        x = torch.from_numpy(np.ascontiguousarray(crops[..., :3].transpose(0, 3, 1, 2), np.float32)).to(self.device)
+        return x.contiguous(memory_format=torch.channels_last) if self.device.type == "cuda" else x
+
+    def _allowed(self, frames: Sequence[int] | None, poses: np.ndarray | None
+                 ) -> tuple[np.ndarray | None, np.ndarray | None]:
+        """(synced, allowed), (B, N) bool each or None: the bank latents of each crop's synced moment, and those it
+        may snap to (the synced ones within the snap limit; where none is, any within it)."""
         from pipeline.convert.qc import pose_angles
 
-        if frames is not None and len(frames) != len(x):
-            raise ValueError(f"{len(frames)} frames for {len(x)} crops")
         synced = allowed = None
         if self.sync is not None and frames is not None:
             synced = allowed = self.sync.allowed(frames)
@@ -178,14 +183,45 @@ class TrainedSwapper:
             with np.errstate(invalid="ignore"):
                 near = pose_angles(poses, np.nan_to_num(self.bank_poses)) <= self.snap_limit_deg
             near &= np.isfinite(self.bank_poses).all(axis=1)[None, :]
-            # the synced latents within the limit; where none is, the nearest in pose within it
             allowed = near if synced is None else np.where((synced & near).any(1, keepdims=True), synced & near, near)
+        return synced, allowed
+
+    def snap_distances(self, crops: np.ndarray, frames: Sequence[int], poses: np.ndarray | None = None
+                       ) -> tuple[np.ndarray, np.ndarray]:
+        """For crops (B, S, S, 3) of plate `frames`: (B, N) latent distance to each actor latent of the bank
+        (infinite where the crop may not snap to it) and (B,) whether the crop has a synced moment to snap to
+        (its choice is then that moment's, not one made over neighbouring frames)."""
+        import torch
+
+        synced, allowed = self._allowed(frames, poses)
+        with torch.no_grad(), torch.autocast(self.device.type, dtype=torch.bfloat16,
+                                             enabled=self.device.type == "cuda"):
+            z = self.trained.model.encode(self._tensor(crops))
+            distance = self.trained.bank.distances(z.float(), None if allowed is None else torch.from_numpy(allowed))
+        has_moment = np.zeros(len(crops), bool) if synced is None else (synced & allowed).any(axis=1)
+        return distance.double().cpu().numpy(), has_moment
+
+    def swap_tensor(self, x: torch.Tensor, frames: Sequence[int] | None = None, poses: np.ndarray | None = None,
+                    snap_to: Sequence[int | None] | None = None
+                    ) -> tuple[torch.Tensor, torch.Tensor, list[ActorFrame] | None]:
+        """The swap of crops (B, 3, S, S) already on the model's device: colour (B, 3, S, S), mask (B, 1, S, S),
+        both left there (conversion batched on the GPU, pipeline.convert.batched), and the actor frames. `poses`
+        (B, 3), the crops' head poses, keep a snapping model within `limit_snaps`' limit; `snap_to` names, per
+        crop, the bank latent chosen for it over its neighbouring frames (pipeline.convert.snaps), None where the
+        crop takes its own nearest."""
+        import torch
+
+        if frames is not None and len(frames) != len(x):
+            raise ValueError(f"{len(frames)} frames for {len(x)} crops")
+        synced, allowed = self._allowed(frames, poses)
         on_gpu = self.device.type == "cuda"  # bf16 and channels-last there, as training ran; float32 on the CPU
         if on_gpu:
             x = x.contiguous(memory_format=torch.channels_last)
+        chosen = None if snap_to is None else torch.tensor([-1 if i is None else int(i) for i in snap_to])
         with torch.no_grad(), torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=on_gpu):
             out = self.trained.model.swap(x, to=self.target, bank=self.trained.bank, performance=self.performance,
-                                          allowed=None if allowed is None else torch.from_numpy(allowed))
+                                          allowed=None if allowed is None else torch.from_numpy(allowed),
+                                          snap_to=chosen)
         actor_frames = None
         if out.nearest is not None:
             bank = self.trained.bank

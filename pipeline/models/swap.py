@@ -55,19 +55,23 @@ class LatentBank:
     def __len__(self) -> int:
         return len(self.ids)
 
-    def nearest(self, z: torch.Tensor, allowed: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
-        """For each latent in `z` (B, D): the nearest bank latent (B, D) and its index (B,). `allowed` (B, N bool)
-        limits each row to some bank latents; a row allowing none may take any."""
-        bank = self.latents.to(z.device, z.dtype)
-        distance = torch.cdist(z.detach(), bank)
+    def distances(self, z: torch.Tensor, allowed: torch.Tensor | None = None) -> torch.Tensor:
+        """(B, N) distance of each latent in `z` (B, D) to each bank latent, infinite where `allowed` (B, N bool)
+        rules it out; a row allowing none may take any."""
+        distance = torch.cdist(z.detach(), self.latents.to(z.device, z.dtype))
         if allowed is not None:
             allowed = allowed.to(z.device, torch.bool)
             if allowed.shape != distance.shape:
                 raise ValueError(f"allowed is {tuple(allowed.shape)}, expected {tuple(distance.shape)}")
             allowed = allowed | ~allowed.any(dim=1, keepdim=True)
             distance = distance.masked_fill(~allowed, float("inf"))
-        index = distance.argmin(dim=1)
-        return bank[index], index
+        return distance
+
+    def nearest(self, z: torch.Tensor, allowed: torch.Tensor | None = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """For each latent in `z` (B, D): the nearest bank latent (B, D) and its index (B,). `allowed` (B, N bool)
+        limits each row to some bank latents; a row allowing none may take any."""
+        index = self.distances(z, allowed).argmin(dim=1)
+        return self.latents.to(z.device, z.dtype)[index], index
 
     @classmethod
     @torch.no_grad()
@@ -208,9 +212,12 @@ class SwapModel(nn.Module):
 
     @torch.no_grad()
     def swap(self, x: torch.Tensor, *, to: str = "actor", bank: LatentBank | None = None,
-             performance: float | None = None, allowed: torch.Tensor | None = None) -> SwapOutput:
+             performance: float | None = None, allowed: torch.Tensor | None = None,
+             snap_to: torch.Tensor | None = None) -> SwapOutput:
         """Convert crops into `to`, with `performance` (default: the model's) between snapped (0) and raw (1);
-        `allowed` (B, len(bank) bool) limits which bank latents each crop may snap to."""
+        `allowed` (B, len(bank) bool) limits which bank latents each crop may snap to; `snap_to` (B,) names the
+        bank latent an item snaps to where it is 0 or more (chosen over neighbouring frames by the caller), the
+        nearest allowed one where it is -1."""
         p = self.default_performance if performance is None else float(performance)
         if not 0.0 <= p <= 1.0:
             raise InputError(f"performance {p} is outside [0, 1]")
@@ -221,6 +228,10 @@ class SwapModel(nn.Module):
                 raise InputError(f"performance {p} < 1 snaps to the actor's fit-set latents, but model {self.name!r} "
                                  "has no latent bank: run the fit training stage first, or use performance 1")
             snapped, nearest = bank.nearest(z, allowed)
+            if snap_to is not None:
+                snap_to = snap_to.to(nearest.device, torch.long)
+                nearest = torch.where(snap_to >= 0, snap_to, nearest)
+                snapped = bank.latents.to(z.device, z.dtype)[nearest]
             z = snapped + p * (z - snapped)
         rgb, mask = self.decode(z, to)
         return SwapOutput(rgb=rgb, mask=mask, performance=p, nearest=nearest)
