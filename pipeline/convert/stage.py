@@ -51,7 +51,7 @@ from pipeline.convert.swapper import Swapper, crop_device, crop_sources, swap_ba
 from pipeline.errors import InputError
 from pipeline.media.colour import ColourConfig, config_source, display_transform
 from pipeline.media.image import srgb_to_linear
-from pipeline.progress import ProgressCallback, progress_bar
+from pipeline.progress import Progress, ProgressCallback, progress_bar
 from pipeline.shot import Shot, frame_path
 from pipeline.stabilize.config import StabilizeConfig
 from pipeline.track.headtrack import HeadTrack
@@ -271,29 +271,38 @@ def _model_crops(pairs: list[tuple[np.ndarray, np.ndarray]], size: int, cut_on: 
                      for image, transform in pairs])
 
 
+def _snap_frames(config: ConvertConfig, inputs: ConvertInputs, plan: Preflight) -> list[int]:
+    """The track indices whose latents choose the chunk's actor frames over `snap_window` (pipeline.convert.snaps):
+    the frames the model will swap within `snap_window` of the chunk, read past its edges so a chunk chooses as the
+    whole shot does. Empty for a model that does not snap, a CG variant, or `snap_window` 0."""
+    swapper, window = inputs.swapper, config.snap_window
+    if window < 1 or plan.cg or not getattr(swapper, "snaps", False) or not hasattr(swapper, "snap_distances"):
+        return []
+    lo, hi = inputs.frames or (inputs.shot.first_frame, inputs.shot.last_frame)
+    uncovered = plan.uncovered(config)
+    return [i for i in range(len(plan.track)) if lo - window <= int(plan.track.frames[i]) <= hi + window
+            and (not uncovered[i] or config.uncovered == "swap")]
+
+
 def _snap_choices(config: ConvertConfig, inputs: ConvertInputs, plan: Preflight, clip: Clip, frame_of: Framing,
-                  uncovered: np.ndarray, timer: _Timer) -> dict[int, int] | None:
-    """For a snapping model on the plate, the actor latent each of the chunk's frames takes, chosen over the frames
-    within `snap_window` of it (pipeline.convert.snaps): the frames the model will swap, read `snap_window` past the
-    chunk's edges so a chunk chooses as the whole shot does. None where each frame takes its own nearest."""
+                  indices: list[int], timer: _Timer, bar: Progress) -> dict[int, int]:
+    """The actor latent each of the chunk's frames takes, chosen over the frames within `snap_window` of it from the
+    latents of the plate frames at `indices` (`_snap_frames`), one step of `bar` each."""
     from pipeline.convert.snaps import windowed_snaps
     from pipeline.stabilize.crop import UnframeableError
 
-    swapper, window = inputs.swapper, config.snap_window
-    if window < 1 or plan.cg or not getattr(swapper, "snaps", False) or not hasattr(swapper, "snap_distances"):
-        return None
+    swapper = inputs.swapper
     lo, hi = inputs.frames or (inputs.shot.first_frame, inputs.shot.last_frame)
-    swapped = [i for i in range(len(plan.track)) if lo - window <= int(plan.track.frames[i]) <= hi + window
-               and (not uncovered[i] or config.uncovered == "swap")]
     plate_ones = np.ones((clip.height, clip.width), np.float32)
     cut_on = crop_device(swapper)
     distances: dict[int, np.ndarray] = {}
-    for start in range(0, len(swapped), config.batch_size):
+    for start in range(0, len(indices), config.batch_size):
         pairs, frames, poses = [], [], []
-        for i in swapped[start:start + config.batch_size]:
+        for i in indices[start:start + config.batch_size]:
             frame = int(plan.track.frames[i])
             with timer("io"):
                 plate = clip.read(frame)
+            bar.update(1, f"actor frames {frame}")
             try:
                 transform = frame_of(i, plate)
             except UnframeableError:
@@ -306,7 +315,7 @@ def _snap_choices(config: ConvertConfig, inputs: ConvertInputs, plan: Preflight,
                 rows, synced = swapper.snap_distances(_model_crops(pairs, plan.size, cut_on, plate_ones), frames,
                                                       np.array(poses))
             distances.update({f: row for f, row, moment in zip(frames, rows, synced) if not moment})
-    return {f: c for f, c in windowed_snaps(distances, window).items() if lo <= f <= hi}
+    return {f: c for f, c in windowed_snaps(distances, config.snap_window).items() if lo <= f <= hi}
 
 
 @dataclasses.dataclass
@@ -321,8 +330,9 @@ class ConvertedFrame:
 
 
 def convert_frames(config: ConvertConfig, inputs: ConvertInputs, plan: Preflight, clip: Clip, frame_of: Framing,
-                   timer: _Timer) -> Iterator[ConvertedFrame]:
-    """The chunk's frames in order, `config.batch_size` at a time through the model."""
+                   timer: _Timer, snaps: dict[int, int] | None = None) -> Iterator[ConvertedFrame]:
+    """The chunk's frames in order, `config.batch_size` at a time through the model; `snaps`, the actor latent a
+    snapping model takes per plate frame where chosen over neighbouring frames (`_snap_choices`)."""
     from pipeline.cg.passes import pass_display_rgb, read_passes
     from pipeline.stabilize.crop import UnframeableError, stabilize_frame
 
@@ -335,7 +345,6 @@ def convert_frames(config: ConvertConfig, inputs: ConvertInputs, plan: Preflight
     fade = fade_weights(uncovered, config.coverage_fade) if policy == "plate" else np.ones(len(uncovered))
     plate_ones = np.ones((clip.height, clip.width), np.float32)
     cut_on = crop_device(swapper)  # a swapper on a GPU: the batch's crops are cut there (pipeline.convert.batched)
-    snaps = _snap_choices(config, inputs, plan, clip, frame_of, uncovered, timer)
     for start in range(0, len(indices), config.batch_size):
         batch = indices[start:start + config.batch_size]
         plates, transforms, unframed, crops, crop_frames, crop_poses, cg_fill = {}, {}, {}, [], [], [], {}
@@ -463,10 +472,13 @@ def convert_chunk(config: ConvertConfig, inputs: ConvertInputs, *,
     with open_clip(shot.plate, first_frame=shot.first_frame, fps=shot.fps) as clip:
         plan = preflight(config, inputs, clip)
         framing = dataclasses.replace(inputs.framing, size=plan.size)
+        snap_frames = _snap_frames(config, inputs, plan)  # read first, one step of the bar each
         with atomic_dir(inputs.out_dir) as tmp, open_framing(framing, plan.track, linear=clip.linear) as frame_of, \
-                progress_bar(frames[1] - frames[0] + 1, f"convert {inputs.variant.name}", callback=progress) as bar:
+                progress_bar(frames[1] - frames[0] + 1 + len(snap_frames), f"convert {inputs.variant.name}",
+                             callback=progress) as bar:
+            snaps = _snap_choices(config, inputs, plan, clip, frame_of, snap_frames, timer, bar) if snap_frames else None
             writer = ChunkWriter(tmp, plan, clip, timer)
-            for converted in convert_frames(config, inputs, plan, clip, frame_of, timer):
+            for converted in convert_frames(config, inputs, plan, clip, frame_of, timer, snaps):
                 writer.add(converted)
                 bar.update(1, f"frame {converted.record.frame}")
             writer.finish(frames)

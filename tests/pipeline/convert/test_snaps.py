@@ -98,10 +98,16 @@ def test_a_shot_converted_in_chunks_snaps_as_the_whole_shot(identity_shot, tmp_p
 def test_a_trained_rigid_model_converts_with_its_snaps_chosen_over_a_window(identity_shot, snapping_checkpoint,
                                                                           tmp_path):
     """The real model path (latent distances from the encoder, the chosen latent decoded): every frame swapped,
-    each with the actor frame it took."""
+    each with the actor frame it took; the progress bar counts the frames read to choose them too, and never stalls
+    or goes back."""
+    seen: list[tuple[float, str]] = []
     run(ConvertConfig(motion_blur=False, review_clip=False, snap_window=8),
         ConvertInputs(shot=identity_shot, framing=identity_shot.config.stabilize,
                       variant=VariantConfig(name="rigid", model="rigid"),
-                      swapper=TrainedSwapper(snapping_checkpoint, device="cpu"), out_dir=tmp_path / "rigid"))
+                      swapper=TrainedSwapper(snapping_checkpoint, device="cpu"), out_dir=tmp_path / "rigid"),
+        progress=lambda fraction, message: seen.append((fraction, message)))
     records = read_converted(tmp_path / "rigid").frames
     assert all(r.swapped and r.actor_frame.source == "walk" for r in records) and len(records) == 48
+    choosing = [f for f, m in seen if "actor frames" in m]
+    assert len(choosing) == 48 and 0.0 < choosing[0] and choosing[-1] <= 0.6  # a step per frame read, then the rest
+    assert all(a <= b for a, b in zip([f for f, _ in seen], [f for f, _ in seen][1:])) and seen[-1][0] == 1.0
