@@ -28,12 +28,16 @@ def windowed_snaps(distances: Mapping[int, np.ndarray], window: int) -> dict[int
     """Per plate frame of `distances` ({frame: (N,) latent distance to each actor latent, infinite where the frame
     may not snap to it}): the actor latent nearest on average over the frames of `distances` within `window` of it
     (each latent averaged over the neighbours that allow it), among those the frame itself allows."""
-    chosen = {}
-    for frame, own in distances.items():
-        rows = np.stack([distances[f] for f in range(frame - window, frame + window + 1) if f in distances])
-        finite = np.isfinite(rows)
-        with np.errstate(invalid="ignore"):
-            mean = np.where(finite, rows, 0.0).sum(axis=0) / np.maximum(finite.sum(axis=0), 1)
-        mean = np.where(np.isfinite(own), mean, np.inf)
-        chosen[frame] = int(np.argmin(mean)) if np.isfinite(mean).any() else int(np.argmin(own))
-    return chosen
+    return {frame: windowed_snap(distances, frame, window) for frame in distances}
+
+
+def windowed_snap(distances: Mapping[int, np.ndarray], frame: int, window: int) -> int:
+    """`windowed_snaps` of one frame of `distances`: it needs the frames within `window` of it, no others (so
+    conversion measures them as it goes, pipeline.convert.stage.SnapChoices)."""
+    own = distances[frame]
+    rows = np.stack([distances[f] for f in range(frame - window, frame + window + 1) if f in distances])
+    finite = np.isfinite(rows)
+    with np.errstate(invalid="ignore"):
+        mean = np.where(finite, rows, 0.0).sum(axis=0) / np.maximum(finite.sum(axis=0), 1)
+    mean = np.where(np.isfinite(own), mean, np.inf)
+    return int(np.argmin(mean)) if np.isfinite(mean).any() else int(np.argmin(own))

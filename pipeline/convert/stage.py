@@ -284,38 +284,103 @@ def _snap_frames(config: ConvertConfig, inputs: ConvertInputs, plan: Preflight) 
             and (not uncovered[i] or config.uncovered == "swap")]
 
 
-def _snap_choices(config: ConvertConfig, inputs: ConvertInputs, plan: Preflight, clip: Clip, frame_of: Framing,
-                  indices: list[int], timer: _Timer, bar: Progress) -> dict[int, int]:
-    """The actor latent each of the chunk's frames takes, chosen over the frames within `snap_window` of it from the
-    latents of the plate frames at `indices` (`_snap_frames`), one step of `bar` each."""
-    from pipeline.convert.snaps import windowed_snaps
-    from pipeline.stabilize.crop import UnframeableError
+class PlateFrames:
+    """The chunk's plate frames, each read and framed once: what the snap choice reads ahead of conversion (the
+    frames within `snap_window` past the batch being converted) is held here until conversion takes it, so a plate
+    frame is decoded once whether or not a snapping model chose over it (4K EXR plates: twice was felt)."""
 
-    swapper = inputs.swapper
-    lo, hi = inputs.frames or (inputs.shot.first_frame, inputs.shot.last_frame)
-    plate_ones = np.ones((clip.height, clip.width), np.float32)
-    cut_on = crop_device(swapper)
-    distances: dict[int, np.ndarray] = {}
-    for start in range(0, len(indices), config.batch_size):
-        pairs, frames, poses = [], [], []
-        for i in indices[start:start + config.batch_size]:
-            frame = int(plan.track.frames[i])
-            with timer("io"):
-                plate = clip.read(frame)
-            bar.update(1, f"actor frames {frame}")
+    def __init__(self, clip: Clip, frame_of: Framing, timer: _Timer):
+        self.clip, self.frame_of, self.timer = clip, frame_of, timer
+        self._plates: dict[int, np.ndarray] = {}
+        self._framed: dict[int, np.ndarray | Exception] = {}  # by track index: transform, or why it has none
+
+    def read(self, frame: int, *, hold: bool = False) -> np.ndarray:
+        """Plate frame `frame`: the one read ahead (and no longer held), else read now; `hold` keeps it for the
+        conversion that takes it later."""
+        plate = self._plates.pop(frame, None)
+        if plate is None:
+            with self.timer("io"):
+                plate = self.clip.read(frame)
+        if hold:
+            self._plates[frame] = plate
+        return plate
+
+    def transform(self, i: int, plate: np.ndarray, *, hold: bool = False) -> np.ndarray:
+        """The plate -> crop matrix of track frame `i` (the framing raises UnframeableError where it has none),
+        framed once: `hold` keeps it (or the error) for the conversion that asks again."""
+        from pipeline.stabilize.crop import UnframeableError
+
+        framed = self._framed.pop(i, None)
+        if framed is None:
             try:
-                transform = frame_of(i, plate)
+                framed = self.frame_of(i, plate)
+            except UnframeableError as exc:
+                framed = exc
+        if hold:
+            self._framed[i] = framed
+        if isinstance(framed, Exception):
+            raise framed
+        return framed
+
+
+class SnapChoices:
+    """The actor latent each frame of the chunk takes, chosen over the frames within `snap_window` of it
+    (pipeline.convert.snaps) from the latents of the plate frames at `indices` (`_snap_frames`). Latents are
+    measured as conversion reaches them: `for_frames` measures up to `snap_window` past the batch asked for, the
+    frames past the chunk's edges one step of `bar` each, and holds the chunk's own frames in `plates` for the
+    conversion."""
+
+    def __init__(self, config: ConvertConfig, inputs: ConvertInputs, plan: Preflight, clip: Clip,
+                 plates: PlateFrames, indices: list[int], bar: Progress):
+        self.config, self.swapper, self.plan, self.plates, self.bar = config, inputs.swapper, plan, plates, bar
+        self.chunk = inputs.frames or (inputs.shot.first_frame, inputs.shot.last_frame)
+        self.pending = list(indices)  # in frame order, not yet measured
+        self.distances: dict[int, np.ndarray] = {}
+        self.plate_ones = np.ones((clip.height, clip.width), np.float32)
+        self.cut_on = crop_device(self.swapper)
+
+    def for_frames(self, frames: list[int]) -> dict[int, int]:
+        """{frame: bank latent} of `frames` (those not snapped to a synced moment, which keep it)."""
+        from pipeline.convert.snaps import windowed_snap
+
+        if not frames:
+            return {}
+        window = self.config.snap_window
+        until = max(frames) + window
+        while self.pending and int(self.plan.track.frames[self.pending[0]]) <= until:
+            batch = []
+            while (self.pending and len(batch) < self.config.batch_size
+                   and int(self.plan.track.frames[self.pending[0]]) <= until):
+                batch.append(self.pending.pop(0))
+            self._measure(batch)
+        for old in [f for f in self.distances if f < min(frames) - window]:
+            del self.distances[old]  # no frame still to come looks back that far
+        return {f: windowed_snap(self.distances, f, window) for f in frames if f in self.distances}
+
+    def _measure(self, indices: list[int]) -> None:
+        from pipeline.stabilize.crop import UnframeableError
+
+        lo, hi = self.chunk
+        pairs, frames, poses = [], [], []
+        for i in indices:
+            frame = int(self.plan.track.frames[i])
+            inside = lo <= frame <= hi
+            plate = self.plates.read(frame, hold=inside)
+            if not inside:
+                self.bar.update(1, f"actor frames {frame}")
+            try:
+                with self.plates.timer("warp_blend"):
+                    transform = self.plates.transform(i, plate, hold=inside)
             except UnframeableError:
                 continue
             pairs.append((plate[..., :3], transform))
             frames.append(frame)
-            poses.append(plan.ypr[i])
+            poses.append(self.plan.ypr[i])
         if pairs:
-            with timer("model"):
-                rows, synced = swapper.snap_distances(_model_crops(pairs, plan.size, cut_on, plate_ones), frames,
-                                                      np.array(poses))
-            distances.update({f: row for f, row, moment in zip(frames, rows, synced) if not moment})
-    return {f: c for f, c in windowed_snaps(distances, config.snap_window).items() if lo <= f <= hi}
+            with self.plates.timer("model"):
+                crops = _model_crops(pairs, self.plan.size, self.cut_on, self.plate_ones)
+                rows, synced = self.swapper.snap_distances(crops, frames, np.array(poses))
+            self.distances.update({f: row for f, row, moment in zip(frames, rows, synced) if not moment})
 
 
 @dataclasses.dataclass
@@ -329,10 +394,11 @@ class ConvertedFrame:
     qc_crop: np.ndarray | None = None     # the swap, downsampled, for the anomaly score
 
 
-def convert_frames(config: ConvertConfig, inputs: ConvertInputs, plan: Preflight, clip: Clip, frame_of: Framing,
-                   timer: _Timer, snaps: dict[int, int] | None = None) -> Iterator[ConvertedFrame]:
-    """The chunk's frames in order, `config.batch_size` at a time through the model; `snaps`, the actor latent a
-    snapping model takes per plate frame where chosen over neighbouring frames (`_snap_choices`)."""
+def convert_frames(config: ConvertConfig, inputs: ConvertInputs, plan: Preflight, clip: Clip, plate_frames: PlateFrames,
+                   timer: _Timer, snaps: SnapChoices | None = None) -> Iterator[ConvertedFrame]:
+    """The chunk's frames in order, `config.batch_size` at a time through the model, each read and framed once
+    (`plate_frames`); `snaps` chooses the actor latent a snapping model takes per plate frame over its neighbouring
+    frames."""
     from pipeline.cg.passes import pass_display_rgb, read_passes
     from pipeline.stabilize.crop import UnframeableError, stabilize_frame
 
@@ -347,11 +413,12 @@ def convert_frames(config: ConvertConfig, inputs: ConvertInputs, plan: Preflight
     cut_on = crop_device(swapper)  # a swapper on a GPU: the batch's crops are cut there (pipeline.convert.batched)
     for start in range(0, len(indices), config.batch_size):
         batch = indices[start:start + config.batch_size]
+        chosen = None if snaps is None else snaps.for_frames([int(plan.track.frames[i]) for i in batch])
         plates, transforms, unframed, crops, crop_frames, crop_poses, cg_fill = {}, {}, {}, [], [], [], {}
         for i in batch:
             frame = int(plan.track.frames[i])
+            plates[i] = plate_frames.read(frame)
             with timer("io"):
-                plates[i] = clip.read(frame)
                 if uncovered[i] and policy == "plate":
                     continue  # the plate stays: nothing to read or frame
                 fill = uncovered[i] and policy == "cg"
@@ -359,7 +426,7 @@ def convert_frames(config: ConvertConfig, inputs: ConvertInputs, plan: Preflight
                           if plan.cg or fill else None)
             with timer("warp_blend"):
                 try:
-                    transforms[i] = frame_of(i, plates[i])
+                    transforms[i] = plate_frames.transform(i, plates[i])
                 except UnframeableError as exc:
                     unframed[i] = exc.reason
                     continue
@@ -377,7 +444,7 @@ def convert_frames(config: ConvertConfig, inputs: ConvertInputs, plan: Preflight
             with timer("model"):
                 stack = _model_crops(crops, plan.size, cut_on, plate_ones)
                 swapped = swap_batch(swapper, stack, crop_frames, poses=np.array(crop_poses),
-                                     snap_to=None if snaps is None else [snaps.get(f) for f in crop_frames])
+                                     snap_to=None if chosen is None else [chosen.get(f) for f in crop_frames])
                 rgb, mask, actor_frames = swapped.rgb, swapped.mask, swapped.actor_frames
                 again, _ = swapper(rgb, crop_frames)
                 rebuilt = swapper.reconstruct(stack) if config.colour_match in NEEDS_REFERENCE else None
@@ -472,13 +539,15 @@ def convert_chunk(config: ConvertConfig, inputs: ConvertInputs, *,
     with open_clip(shot.plate, first_frame=shot.first_frame, fps=shot.fps) as clip:
         plan = preflight(config, inputs, clip)
         framing = dataclasses.replace(inputs.framing, size=plan.size)
-        snap_frames = _snap_frames(config, inputs, plan)  # read first, one step of the bar each
+        snap_frames = _snap_frames(config, inputs, plan)
+        past_edges = sum(not frames[0] <= int(plan.track.frames[i]) <= frames[1] for i in snap_frames)
         with atomic_dir(inputs.out_dir) as tmp, open_framing(framing, plan.track, linear=clip.linear) as frame_of, \
-                progress_bar(frames[1] - frames[0] + 1 + len(snap_frames), f"convert {inputs.variant.name}",
+                progress_bar(frames[1] - frames[0] + 1 + past_edges, f"convert {inputs.variant.name}",
                              callback=progress) as bar:
-            snaps = _snap_choices(config, inputs, plan, clip, frame_of, snap_frames, timer, bar) if snap_frames else None
+            plate_frames = PlateFrames(clip, frame_of, timer)
+            snaps = SnapChoices(config, inputs, plan, clip, plate_frames, snap_frames, bar) if snap_frames else None
             writer = ChunkWriter(tmp, plan, clip, timer)
-            for converted in convert_frames(config, inputs, plan, clip, frame_of, timer, snaps):
+            for converted in convert_frames(config, inputs, plan, clip, plate_frames, timer, snaps):
                 writer.add(converted)
                 bar.update(1, f"frame {converted.record.frame}")
             writer.finish(frames)

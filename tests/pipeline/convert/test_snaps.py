@@ -98,8 +98,7 @@ def test_a_shot_converted_in_chunks_snaps_as_the_whole_shot(identity_shot, tmp_p
 def test_a_trained_rigid_model_converts_with_its_snaps_chosen_over_a_window(identity_shot, snapping_checkpoint,
                                                                           tmp_path):
     """The real model path (latent distances from the encoder, the chosen latent decoded): every frame swapped,
-    each with the actor frame it took; the progress bar counts the frames read to choose them too, and never stalls
-    or goes back."""
+    each with the actor frame it took, and the progress bar never stalls or goes back."""
     seen: list[tuple[float, str]] = []
     run(ConvertConfig(motion_blur=False, review_clip=False, snap_window=8),
         ConvertInputs(shot=identity_shot, framing=identity_shot.config.stabilize,
@@ -108,6 +107,33 @@ def test_a_trained_rigid_model_converts_with_its_snaps_chosen_over_a_window(iden
         progress=lambda fraction, message: seen.append((fraction, message)))
     records = read_converted(tmp_path / "rigid").frames
     assert all(r.swapped and r.actor_frame.source == "walk" for r in records) and len(records) == 48
-    choosing = [f for f, m in seen if "actor frames" in m]
-    assert len(choosing) == 48 and 0.0 < choosing[0] and choosing[-1] <= 0.6  # a step per frame read, then the rest
+    assert all(a <= b for a, b in zip([f for f, _ in seen], [f for f, _ in seen][1:])) and seen[-1][0] == 1.0
+
+
+def test_each_plate_frame_is_read_once_and_the_frames_past_a_chunk_count_on_its_bar(identity_shot, tmp_path,
+                                                                                   monkeypatch):
+    """Choosing over the window reads ahead of conversion, and conversion takes those frames rather than decoding
+    them again; a chunk reads the window's frames past its edges, each a step of its progress bar before its own."""
+    from pipeline.media.clip import Clip
+
+    reads: list[int] = []
+    original = Clip.read
+    monkeypatch.setattr(Clip, "read", lambda self, frame, **kw: reads.append(frame) or original(self, frame, **kw))
+
+    def convert(out: str, frames=None) -> list[tuple[float, str]]:
+        seen: list[tuple[float, str]] = []
+        run(ConvertConfig(motion_blur=False, review_clip=False, snap_window=8, batch_size=4),
+            ConvertInputs(shot=identity_shot, framing=identity_shot.config.stabilize, frames=frames,
+                          variant=VariantConfig(name="rigid", model="rigid"), swapper=AlternatingSnapper(),
+                          out_dir=tmp_path / out), progress=lambda fraction, message: seen.append((fraction, message)))
+        return seen
+
+    convert("whole")
+    plate_reads = [f for f in reads if 1001 <= f <= 1048]
+    assert sorted(plate_reads) == list(range(1001, 1049))  # each once
+    reads.clear()
+    seen = convert("middle", frames=(1017, 1032))
+    assert sorted(reads) == list(range(1009, 1041))  # its own 16 and 8 each side, each once
+    past = [f for f, m in seen if "actor frames" in m]
+    assert len(past) == 16 and all(0.0 < f < 1.0 for f in past)
     assert all(a <= b for a, b in zip([f for f, _ in seen], [f for f, _ in seen][1:])) and seen[-1][0] == 1.0
