@@ -41,8 +41,9 @@ from pipeline.stabilize.stage import open_framing
 
 logger = logging.getLogger(__name__)
 
-DESCRIPTOR_VERSION = 2  # bump when descriptors change meaning: every source's signature changes with it
-# (2: mouth, teeth and eyes read from the refined face mesh where it finds the face)
+DESCRIPTOR_VERSION = 3  # bump when descriptors change meaning: every source's signature changes with it
+# (2: mouth, teeth and eyes read from the refined face mesh where it finds the face; 3: mouth_open also from the
+# mouth's dark inside)
 
 
 @dataclasses.dataclass(frozen=True)

@@ -5,7 +5,12 @@ Where the MediaPipe face mesh reads the face (`face_found`, with its attention m
 
 - mouth_open: the gap between the inner lips (five pairs of landmarks) over the nose's length (bridge to
   base, about 48 mm, a length neither the jaw nor a turn of the head changes), in units of 25 mm: 0 closed,
-  about 0.2-0.5 talking, 1 and more screaming. The lips are apart from MOUTH_OPEN_AT.
+  about 0.2-0.5 talking, 1 and more screaming. The lips are apart from MOUTH_OPEN_AT. Where the mesh's inner
+  lips close over a mouth that is open (a wide scream seen from below: the actor's frontal camera of the real
+  multiview clips read 0.09-0.16 on three such frames, in the faceset's 64² crops and at 256² alike), the
+  mouth's dark inside says so: the pixels inside the outer-lip outline darker than MOUTH_DARK of the nose
+  bridge, over the mouth's width as an ellipse's height, times INTERIOR_SCALE, and mouth_open is the larger
+  of the two (those frames 0.6-0.8; closed, smiling and talking mouths show almost none: 0.00-0.14).
 - teeth_visible: pixels inside the inner-lip polygon the mesh outlines that are bright and no more saturated
   than the skin of the nose bridge (teeth under any light are that; lips and the mouth's inside are darker
   or redder), more than TEETH_MIN_AREA of the nose's length squared.
@@ -96,6 +101,8 @@ EYE_CORNERS = ((33, 133), (362, 263))
 MESH_POINTS = 478
 INNER_LIP_POLYGON = (78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308, 324, 318, 402, 317, 14, 87, 178, 88, 95)
 LIP_GAPS = ((82, 87), (13, 14), (312, 317), (81, 178), (311, 402))  # upper and lower inner lip, left to right
+OUTER_LIP_POLYGON = (61, 146, 91, 181, 84, 17, 314, 405, 321, 375, 291, 409, 270, 269, 267, 0, 37, 39, 40, 185)
+MOUTH_CORNERS = (61, 291)
 NOSE = (168, 2)  # bridge between the eyes, base of the nose
 NOSE_BRIDGE = (197, 195, 5)  # skin no beard or make-up covers: the teeth's reference
 EYE_LIDS = (((33, 133), ((160, 144), (159, 145), (158, 153))),  # (corners, upper-lower lid pairs) of each eye
@@ -103,6 +110,12 @@ EYE_LIDS = (((33, 133), ((160, 144), (159, 145), (158, 153))),  # (corners, uppe
 NOSE_MM = 48.0  # the nose's length on an adult (bridge to base): mouth_open in units of MOUTH_OPEN_FULL
 # Chosen on the labelled set: lips apart from a gap of 0.09 nose lengths (closed read <= 0.08, parted >= 0.09).
 MOUTH_OPEN_AT = 0.09 * NOSE_MM / (MOUTH_OPEN_FULL * 1000.0)
+# The mouth's inside: value below this share of the nose bridge's. Its dark area read as an ellipse across the
+# mouth's corners is about half the opening's height (teeth, tongue and the inner lips take the rest): over the
+# multiview clips' screams whose inner lips the mesh finds apart (gap 0.7-1.6), the gap is 1.7-4.7 times it
+# (median 2.4), so twice it stays under the gap where the gap is read and lifts the screams it misses.
+MOUTH_DARK = 0.45
+INTERIOR_SCALE = 2.0
 TEETH_BRIGHTER = 0.7  # teeth pixels: value above this share of the nose bridge's ...
 TEETH_SATURATION = 1.0  # ... and saturation below this share of it
 TEETH_MIN_AREA = 0.006  # teeth pixels over the nose's length squared for teeth to count as seen
@@ -295,11 +308,12 @@ def mesh_measures(rgb: np.ndarray, landmarks: np.ndarray, *, eye_baseline: float
     bridge = np.zeros((h, w), np.uint8)
     for k in NOSE_BRIDGE:
         cv2.circle(bridge, tuple(int(v) for v in np.round(points[k])), max(1, int(0.08 * nose)), 1, -1)
-    teeth = 0.0
+    teeth = interior = 0.0
     if mouth.any() and bridge.any():
         skin_s, skin_v = (float(np.median(hsv[..., c][bridge > 0])) for c in (1, 2))
         inside = hsv[mouth > 0]
         teeth = float(np.sum((inside[:, 2] > TEETH_BRIGHTER * skin_v) & (inside[:, 1] < TEETH_SATURATION * skin_s)))
+        interior = _mouth_interior(hsv, points, nose, skin_v)
     widths = [_distance(points, *corners) for corners, _ in EYE_LIDS]
     near = int(np.argmax(widths))
     corners, lids = EYE_LIDS[near]
@@ -308,10 +322,20 @@ def mesh_measures(rgb: np.ndarray, landmarks: np.ndarray, *, eye_baseline: float
     if min(widths) >= EYE_TURNED_RATIO * max(widths):
         turned = bool(min(widths) < EYE_WIDTH_RATIO * max(widths))
         eyes_closed = eyes_closed_from(openness / (eye_baseline or EYE_OPEN_RATIO), turned=turned)
-    return {"mouth_open": gap * NOSE_MM / (MOUTH_OPEN_FULL * 1000.0),
+    return {"mouth_open": max(gap, INTERIOR_SCALE * interior) * NOSE_MM / (MOUTH_OPEN_FULL * 1000.0),
             "teeth_visible": bool(teeth / nose ** 2 >= TEETH_MIN_AREA),
             "eye_openness": openness if eyes_closed is not None else None, "eyes_closed": eyes_closed,
             "eyes_turned": turned}
+
+
+def _mouth_interior(hsv: np.ndarray, points: np.ndarray, nose: float, skin_v: float) -> float:
+    """The height, in nose lengths, of an ellipse across the mouth's corners as large as the dark inside of the
+    outer-lip outline (value below MOUTH_DARK of the nose bridge's `skin_v`)."""
+    outline = np.zeros(hsv.shape[:2], np.uint8)
+    cv2.fillPoly(outline, [np.round(points[list(OUTER_LIP_POLYGON)]).astype(np.int32)], 1)
+    dark = float(np.sum((hsv[..., 2] < MOUTH_DARK * skin_v) & (outline > 0))) / nose ** 2
+    width = _distance(points, *MOUTH_CORNERS) / nose
+    return dark / (math.pi / 4.0 * max(width, 1e-6))
 
 
 def eyes_closed_from(share: float, *, turned: bool = False) -> float:

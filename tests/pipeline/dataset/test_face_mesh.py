@@ -8,7 +8,8 @@ import cv2
 import numpy as np
 import pytest
 
-from pipeline.dataset.descriptors import EYE_LIDS, INNER_LIP_POLYGON, MOUTH_OPEN_AT, mesh_measures, rebase_eyes
+from pipeline.dataset.descriptors import (EYE_LIDS, INNER_LIP_POLYGON, MOUTH_OPEN_AT, OUTER_LIP_POLYGON, mesh_measures,
+                                          rebase_eyes)
 
 # the eye contours of the face mesh (one eye each), the first nine points along the lower lid
 EYE_CONTOURS = ((33, 7, 163, 144, 145, 153, 154, 155, 133, 173, 157, 158, 159, 160, 161, 246),
@@ -101,6 +102,24 @@ def test_teeth_are_what_is_bright_inside_the_lips_not_the_opening(landmarker):
     cv2.fillPoly(no_teeth, [np.round(points[list(INNER_LIP_POLYGON)]).astype(np.int32)], (70, 25, 30))
     dark = _read(landmarker, no_teeth)
     assert not dark["teeth_visible"] and dark["mouth_open"] >= MOUTH_OPEN_AT
+
+
+def test_a_mouth_open_under_lips_the_mesh_closed_reads_open_from_its_dark_inside(landmarker):
+    """A wide scream seen from below: the mesh's inner lips close over the open mouth (on the real multiview clips
+    0.09 where the mouth was at its widest). Grace Hopper's closed lips as the mesh reads them, over her mouth
+    painted open (its dark inside filling the outer-lip outline, a row of teeth at the top), read open; the
+    photograph as it is still reads closed."""
+    image = _hopper()
+    points = landmarker(image)
+    assert mesh_measures(image, points)["mouth_open"] < MOUTH_OPEN_AT / 2
+    screaming = image.copy()
+    cv2.fillPoly(screaming, [np.round(points[list(OUTER_LIP_POLYGON)]).astype(np.int32)], (45, 15, 20))
+    top = points[list(OUTER_LIP_POLYGON)][:, 1].min()
+    left, right = points[61, 0], points[291, 0]
+    cv2.rectangle(screaming, (int(left + 0.25 * (right - left)), int(top) + 2),
+                  (int(right - 0.25 * (right - left)), int(top) + 5), (235, 230, 220), -1)
+    measured = mesh_measures(screaming, points)  # the landmarks of the closed mouth: the mesh's miss
+    assert measured["mouth_open"] >= 2 * MOUTH_OPEN_AT and measured["teeth_visible"] is False
 
 
 def test_eyes_are_read_against_the_persons_own_open_eye():
