@@ -28,7 +28,8 @@ import numpy as np
 from pipeline.atomic import atomic_dir
 from pipeline.config import config_to_dict
 from pipeline.dataset.config import DatasetConfig
-from pipeline.dataset.descriptors import CropGeometry, face_direction, measure_crop, rebase_eyes, wrap_degrees
+from pipeline.dataset.descriptors import (CropGeometry, crop_landmarks, face_direction, measure_crop, rebase_eyes,
+                                          wrap_degrees)
 from pipeline.dataset.faceset import CG_SOURCE, FACESET, read_faceset, write_faceset
 from pipeline.dataset.masks import MASK_VERSION, PROXY, head_mask, proxy_vertices
 from pipeline.errors import InputError, MediaError
@@ -376,17 +377,8 @@ def _person_mask(segmenter, crop: np.ndarray, geometry: CropGeometry, landmarks:
 
 
 def _landmarks(landmarker, crop: np.ndarray) -> np.ndarray | None:
-    """Face-mesh landmarks in crop pixels (the crop upscaled first when small: the detector wants ~256 px)."""
-    if landmarker is None:
-        return None
-    from pipeline.track.solve import to_rgb8
-
-    factor = max(1, int(np.ceil(256 / crop.shape[0])))
-    rgb8 = to_rgb8(crop, linear=False)
-    if factor > 1:
-        rgb8 = cv2.resize(rgb8, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
-    points = landmarker(rgb8)
-    return None if points is None else points / factor
+    """Face-mesh landmarks in crop pixels (pipeline.dataset.descriptors.crop_landmarks); None without a mesh."""
+    return None if landmarker is None else crop_landmarks(landmarker, crop)
 
 
 def _tags(job: _Job, frame: int, config: DatasetConfig) -> list[str]:

@@ -10,7 +10,9 @@ Where the MediaPipe face mesh reads the face (`face_found`, with its attention m
   multiview clips read 0.09-0.16 on three such frames, in the faceset's 64² crops and at 256² alike), the
   mouth's dark inside says so: the pixels inside the outer-lip outline darker than MOUTH_DARK of the nose
   bridge, over the mouth's width as an ellipse's height, times INTERIOR_SCALE, and mouth_open is the larger
-  of the two (those frames 0.6-0.8; closed, smiling and talking mouths show almost none: 0.00-0.14).
+  of the two (those frames 0.5-0.8; closed, smiling and talking mouths show almost none: 0.00-0.14).
+- mouth_inside: that dark inside alone (how much of the mouth's inside shows, mouth_open's units): a talking
+  mouth's gap and a scream's under-read gap can both read 0.4-0.5, their insides 0.1 and 0.5.
 - teeth_visible: pixels inside the inner-lip polygon the mesh outlines that are bright and no more saturated
   than the skin of the nose bridge (teeth under any light are that; lips and the mouth's inside are darker
   or redder), more than TEETH_MIN_AREA of the nose's length squared.
@@ -69,6 +71,8 @@ DESCRIPTORS: dict[str, Descriptor] = {d.name: d for d in (
     Descriptor("face_found", "bool", "the MediaPipe face mesh found the face in the crop"),
     Descriptor("mouth_visible", "bool", "the mouth faces the camera (within 80 degrees)"),
     Descriptor("mouth_open", "number", "opening between the lips over 25 mm (0 closed, ~0.5 talking, 1 wide open)"),
+    Descriptor("mouth_inside", "number", "the mouth's dark inside as an opening, mouth_open's units (face mesh: "
+                                         "talking 0-0.15, a scream 0.5 and more)"),
     Descriptor("teeth_visible", "bool", "teeth show between the lips"),
     Descriptor("eyes_closed", "number", "0 eyes open .. 1 closed"),
     Descriptor("eye_openness", "number", "eyelid gap over eye width of the nearer eye (face mesh; None without)"),
@@ -322,8 +326,9 @@ def mesh_measures(rgb: np.ndarray, landmarks: np.ndarray, *, eye_baseline: float
     if min(widths) >= EYE_TURNED_RATIO * max(widths):
         turned = bool(min(widths) < EYE_WIDTH_RATIO * max(widths))
         eyes_closed = eyes_closed_from(openness / (eye_baseline or EYE_OPEN_RATIO), turned=turned)
-    return {"mouth_open": max(gap, INTERIOR_SCALE * interior) * NOSE_MM / (MOUTH_OPEN_FULL * 1000.0),
-            "teeth_visible": bool(teeth / nose ** 2 >= TEETH_MIN_AREA),
+    units = NOSE_MM / (MOUTH_OPEN_FULL * 1000.0)
+    return {"mouth_open": max(gap, INTERIOR_SCALE * interior) * units,
+            "mouth_inside": INTERIOR_SCALE * interior * units, "teeth_visible": bool(teeth / nose ** 2 >= TEETH_MIN_AREA),
             "eye_openness": openness if eyes_closed is not None else None, "eyes_closed": eyes_closed,
             "eyes_turned": turned}
 
@@ -359,6 +364,22 @@ def rebase_eyes(entries: list[dict[str, Any]], *, open_percentile: float = 90.0,
                                                                turned=bool(entry["descriptors"].get("eyes_turned")))
 
 
+MESH_SIDE = 256  # crops smaller than this are upscaled before the face mesh reads them (its detector wants ~256 px)
+
+
+def crop_landmarks(landmarker: Any, crop: np.ndarray, *, linear: bool = False) -> np.ndarray | None:
+    """The face mesh's landmarks (pipeline.track.solve.Landmarker) of a crop, in the crop's pixels, the crop
+    upscaled to about MESH_SIDE first when smaller; None where it finds no face."""
+    from pipeline.track.solve import to_rgb8
+
+    factor = max(1, int(np.ceil(MESH_SIDE / crop.shape[0])))
+    rgb8 = to_rgb8(crop, linear=linear)
+    if factor > 1:
+        rgb8 = cv2.resize(rgb8, None, fx=factor, fy=factor, interpolation=cv2.INTER_CUBIC)
+    points = landmarker(rgb8)
+    return None if points is None else points / factor
+
+
 def measure_crop(display: np.ndarray, geometry: CropGeometry, *, landmarks: np.ndarray | None = None,
                  motion_px: float = 0.0) -> dict[str, Any]:
     """Descriptors of one crop (display-encoded RGB, float 0..1) cut at `geometry`'s pose: from the face mesh
@@ -383,11 +404,12 @@ def measure_crop(display: np.ndarray, geometry: CropGeometry, *, landmarks: np.n
             hw, hh = EYE_BOX
             patches.append(_patch(rgb, geometry, (-hw, hw, -hh, hh), EYE_Z, (ex, ey), shift)[0])
     out["eyes_closed"] = _eyes_closed(patches) if patches else None
-    out["eye_openness"], out["eyes_turned"] = None, None
+    out["eye_openness"], out["eyes_turned"], out["mouth_inside"] = None, None, None
     if landmarks is not None and len(landmarks) >= MESH_POINTS:
         mesh = mesh_measures(rgb, landmarks)
         if out["mouth_visible"]:
             out["mouth_open"], out["teeth_visible"] = mesh["mouth_open"], mesh["teeth_visible"]
+            out["mouth_inside"] = mesh["mouth_inside"]
         if mesh["eyes_closed"] is not None:
             out["eyes_closed"], out["eye_openness"] = mesh["eyes_closed"], mesh["eye_openness"]
             out["eyes_turned"] = mesh["eyes_turned"]

@@ -107,8 +107,8 @@ def test_teeth_are_what_is_bright_inside_the_lips_not_the_opening(landmarker):
 def test_a_mouth_open_under_lips_the_mesh_closed_reads_open_from_its_dark_inside(landmarker):
     """A wide scream seen from below: the mesh's inner lips close over the open mouth (on the real multiview clips
     0.09 where the mouth was at its widest). Grace Hopper's closed lips as the mesh reads them, over her mouth
-    painted open (its dark inside filling the outer-lip outline, a row of teeth at the top), read open; the
-    photograph as it is still reads closed."""
+    painted open (its dark inside filling the outer-lip outline, a row of teeth at the top), read open, its
+    mouth_inside as large; the photograph as it is still reads closed, with next to no dark inside."""
     image = _hopper()
     points = landmarker(image)
     assert mesh_measures(image, points)["mouth_open"] < MOUTH_OPEN_AT / 2
@@ -120,6 +120,8 @@ def test_a_mouth_open_under_lips_the_mesh_closed_reads_open_from_its_dark_inside
                   (int(right - 0.25 * (right - left)), int(top) + 5), (235, 230, 220), -1)
     measured = mesh_measures(screaming, points)  # the landmarks of the closed mouth: the mesh's miss
     assert measured["mouth_open"] >= 2 * MOUTH_OPEN_AT and measured["teeth_visible"] is False
+    assert measured["mouth_inside"] == measured["mouth_open"]  # what showed it open
+    assert mesh_measures(image, points)["mouth_inside"] < MOUTH_OPEN_AT / 2
 
 
 def test_eyes_are_read_against_the_persons_own_open_eye():
