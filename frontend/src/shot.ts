@@ -21,6 +21,8 @@ export interface ActorFrame {
   source: string | null;
   clip_frame: number | null;
   snapped_from: "sync_window" | "fallback" | "fit_set";
+  /** degrees past the pose limit the snap reached for the plate's mouth (absent or null: within the limit) */
+  past_limit_deg?: number | null;
 }
 
 const SNAPPED_FROM: Record<ActorFrame["snapped_from"], string> = {
@@ -32,7 +34,9 @@ const SNAPPED_FROM: Record<ActorFrame["snapped_from"], string> = {
 /** The actor frame in words, for the QC tooltip: "actor walkthrough_main 1042 (synced to this frame)". */
 export function describeActorFrame(a: ActorFrame): string {
   const where = a.source !== null && a.clip_frame !== null ? `${a.source} ${a.clip_frame}` : a.bank_id;
-  return `actor ${where} (${SNAPPED_FROM[a.snapped_from]})`;
+  const past = typeof a.past_limit_deg === "number" && a.past_limit_deg > 0
+    ? `, ${a.past_limit_deg.toFixed(1)}° past the pose limit for the plate's mouth` : "";
+  return `actor ${where} (${SNAPPED_FROM[a.snapped_from]}${past})`;
 }
 
 /** One version of a variant (label): v001, v002... each with its own clip and QC. */

@@ -66,6 +66,8 @@ test("a rigid frame's actor frame from the engine's QC reads out in words; loose
   const [rigid, loose] = shot.variants;
   assert.equal(describeActorFrame(rigid.qc[0].actor_frame!), "actor walkthrough_main 1004 (synced to this frame)");
   assert.equal(describeActorFrame(rigid.qc[1].actor_frame!), "actor rig_9 (fallback: nothing synced near this frame)");
+  assert.equal(describeActorFrame({ ...synced, snapped_from: "fit_set", past_limit_deg: 2.4 }),
+    "actor walkthrough_main 1004 (nearest in the fit set, no sync, 2.4° past the pose limit for the plate's mouth)");
   assert.equal(rigid.qc[2].actor_frame, undefined);
   assert.equal(loose.qc[0].actor_frame, undefined);
 });

@@ -46,6 +46,11 @@ class ConvertConfig:
     # a snapping (rigid) variant takes the actor frame nearest on average over this many plate frames either side
     # (pipeline.convert.snaps),
     snap_window: int = 8                # so two about equally near do not alternate, a pop a frame (0: each frame alone)
+    # a snapping variant takes an actor frame whose mouth (mouth_open and mouth_inside, pipeline.dataset.descriptors:
+    # 0 closed, about 0.2-0.5 talking, 1 and more screaming) is within this of the plate frame's; where none within
+    # coverage_limit_deg is, one up to coverage_hysteresis_deg past it (recorded per frame); where none is either,
+    # the nearest mouths within the limit (TrainedSwapper.match_mouths). inf: the nearest latent whatever its mouth
+    mouth_tolerance: float = 0.25
 
     def __post_init__(self) -> None:
         from pipeline.convert.colour import list_colour_matches
@@ -67,6 +72,8 @@ class ConvertConfig:
             raise ValueError("coverage_hysteresis_deg and coverage_fade must be 0 or more, coverage_min_run 1 or more")
         if self.snap_window < 0:
             raise ValueError(f"snap_window {self.snap_window} must be 0 or more plate frames")
+        if not self.mouth_tolerance >= 0.0:
+            raise ValueError(f"mouth_tolerance {self.mouth_tolerance} must be 0 or more (inf: mouths not matched)")
 
 
 @dataclass(frozen=True)

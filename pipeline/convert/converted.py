@@ -19,7 +19,8 @@ converted_variant, schema changelog:
      or nobody measured it, else the policy applied ("plate": the
      frame holds the plate, status "uncovered"; "swap"; "cg": the CG head render); the header carries `coverage`
      (pipeline.convert.coverage.coverage_summary: limit, policy, uncovered frames, the views missing). Version 2
-     files are upgraded on reading (null everywhere: nobody asked then).
+     files are upgraded on reading (null everywhere: nobody asked then). Within version 3 (older files lack it,
+     read as null): `actor_frame.past_limit_deg`, how far past the pose limit a snap reached for the plate's mouth.
 converted_chunk: 1: the variant's header, the chunk's frame range, its frame records, coverage, timings;
   2: its frame records are version 2's (upgraded from 1 likewise); 3: version 3's (likewise).
 """
@@ -46,12 +47,15 @@ class ActorFrame:
     """The fit-set latent a snapping model took for one crop: its bank id, the actor source and clip frame it was
     encoded from (None when the bank does not know), and where it was looked for: "sync_window" (the walkthrough
     frames synced within the window of the crop's plate frame), "fallback" (none synced that near, so the whole
-    fit set) or "fit_set" (the variant has no performance sync, or the crop no plate frame)."""
+    fit set) or "fit_set" (the variant has no performance sync, or the crop no plate frame); and how far past the
+    snap limit ([convert] coverage_limit_deg) its pose lies from the crop's, where the limit held no actor frame with
+    the plate's mouth ([convert] mouth_tolerance: TrainedSwapper.match_mouths), None within it."""
 
     bank_id: str
     source: str | None
     clip_frame: int | None
     snapped_from: str
+    past_limit_deg: float | None = None
 
 
 @dataclasses.dataclass(frozen=True)

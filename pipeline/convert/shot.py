@@ -58,7 +58,8 @@ def variant_checkpoint(shot: Shot, variant_name: str, checkpoint: Path | None = 
 
 def shot_swapper(shot: Shot, variant_name: str, checkpoint: Path, *, device: str = "auto"):
     """The variant's trained model behind the Swapper interface, with its performance and the shot's synced
-    actor sources (so a snapping model takes the actor's expression from the same moment of her walkthrough)."""
+    actor sources (so a snapping model takes the actor's expression from the same moment of her walkthrough), its
+    snaps held to the plate's pose and mouth by the poses and mouths of the actor's faceset."""
     from pipeline.convert.swapper import TrainedSwapper
 
     from pipeline.dataset.faceset import read_faceset
@@ -70,8 +71,11 @@ def shot_swapper(shot: Shot, variant_name: str, checkpoint: Path, *, device: str
     actor = swapper.record.get("facesets", {}).get("actor")
     if swapper.trained.bank is not None and actor and Path(actor).is_dir():
         crops = read_faceset(Path(actor))["crops"]
-        swapper.limit_snaps({c["id"]: (c["yaw"], c["pitch"], c["roll"]) for c in crops},
-                            shot.config.convert.coverage_limit_deg)
+        config = shot.config.convert
+        swapper.limit_snaps({c["id"]: (c["yaw"], c["pitch"], c["roll"]) for c in crops}, config.coverage_limit_deg)
+        swapper.match_mouths({c["id"]: (c["descriptors"].get("mouth_open"), c["descriptors"].get("mouth_inside"))
+                              for c in crops if c.get("descriptors", {}).get("face_found")}, config.mouth_tolerance,
+                             reach_deg=config.coverage_hysteresis_deg)
     return swapper
 
 

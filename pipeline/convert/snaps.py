@@ -41,3 +41,32 @@ def windowed_snap(distances: Mapping[int, np.ndarray], frame: int, window: int) 
         mean = np.where(finite, rows, 0.0).sum(axis=0) / np.maximum(finite.sum(axis=0), 1)
     mean = np.where(np.isfinite(own), mean, np.inf)
     return int(np.argmin(mean)) if np.isfinite(mean).any() else int(np.argmin(own))
+
+
+class PlateMouths:
+    """The plate's mouth_open on the model's crops, measured as the actor's faceset measured his (the refined face
+    mesh of the crop, pipeline.dataset.descriptors.crop_landmarks, read by mesh_measures), so a snapping model
+    holds its actor frames to the plate's mouth (TrainedSwapper.match_mouths). NaN where the mesh finds no face."""
+
+    def __init__(self, *, linear: bool):
+        from pipeline.track.solve import Landmarker
+
+        self.linear = linear
+        self._mesh = Landmarker(mode="static", min_detection_confidence=0.3, refine=True)
+
+    def __call__(self, crops: np.ndarray) -> np.ndarray:
+        """(B, 2) mouth_open and mouth_inside of crops (B, S, S, 3) in the plate's encoding."""
+        from pipeline.dataset.descriptors import crop_landmarks, mesh_measures
+        from pipeline.media.image import linear_to_srgb
+
+        mouths = np.full((len(crops), 2), np.nan)
+        for k, crop in enumerate(crops):
+            display = np.clip(linear_to_srgb(np.clip(crop, 0.0, None)) if self.linear else crop, 0.0, 1.0)
+            points = crop_landmarks(self._mesh, display)
+            if points is not None:
+                measured = mesh_measures(display, points)
+                mouths[k] = measured["mouth_open"], measured["mouth_inside"]
+        return mouths
+
+    def close(self) -> None:
+        self._mesh.close()

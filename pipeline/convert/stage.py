@@ -24,6 +24,7 @@ then the join; the site converts a long shot as chunks on several workers, then 
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 import os
@@ -46,6 +47,7 @@ from pipeline.convert.config import ConvertConfig, VariantConfig
 from pipeline.convert.converted import (CHUNK, MANIFEST, FrameRecord, QcRow, frame_dicts, frame_record,
                                         write_converted)
 from pipeline.convert.coverage import fade_weights
+from pipeline.convert.snaps import PlateMouths
 from pipeline.convert.qc import anomaly_scores, consistency, faceset_poses, nearest_training, pose_distance
 from pipeline.convert.swapper import Swapper, crop_device, crop_sources, swap_batch
 from pipeline.errors import InputError
@@ -331,8 +333,9 @@ class SnapChoices:
     conversion."""
 
     def __init__(self, config: ConvertConfig, inputs: ConvertInputs, plan: Preflight, clip: Clip,
-                 plates: PlateFrames, indices: list[int], bar: Progress):
+                 plates: PlateFrames, indices: list[int], bar: Progress, mouths: PlateMouths | None = None):
         self.config, self.swapper, self.plan, self.plates, self.bar = config, inputs.swapper, plan, plates, bar
+        self.mouths = mouths
         self.chunk = inputs.frames or (inputs.shot.first_frame, inputs.shot.last_frame)
         self.pending = list(indices)  # in frame order, not yet measured
         self.distances: dict[int, np.ndarray] = {}
@@ -379,7 +382,8 @@ class SnapChoices:
         if pairs:
             with self.plates.timer("model"):
                 crops = _model_crops(pairs, self.plan.size, self.cut_on, self.plate_ones)
-                rows, synced = self.swapper.snap_distances(crops, frames, np.array(poses))
+                mouths = None if self.mouths is None else self.mouths(crops)
+                rows, synced = self.swapper.snap_distances(crops, frames, np.array(poses), mouths)
             self.distances.update({f: row for f, row, moment in zip(frames, rows, synced) if not moment})
 
 
@@ -394,11 +398,12 @@ class ConvertedFrame:
     qc_crop: np.ndarray | None = None     # the swap, downsampled, for the anomaly score
 
 
-def convert_frames(config: ConvertConfig, inputs: ConvertInputs, plan: Preflight, clip: Clip, plate_frames: PlateFrames,
-                   timer: _Timer, snaps: SnapChoices | None = None) -> Iterator[ConvertedFrame]:
+def convert_frames(config: ConvertConfig, inputs: ConvertInputs, plan: Preflight, clip: Clip,
+                   plate_frames: PlateFrames, timer: _Timer, snaps: SnapChoices | None = None,
+                   mouths: PlateMouths | None = None) -> Iterator[ConvertedFrame]:
     """The chunk's frames in order, `config.batch_size` at a time through the model, each read and framed once
     (`plate_frames`); `snaps` chooses the actor latent a snapping model takes per plate frame over its neighbouring
-    frames."""
+    frames, else `mouths` measures each crop's mouth for the model to match its own choice to."""
     from pipeline.cg.passes import pass_display_rgb, read_passes
     from pipeline.stabilize.crop import UnframeableError, stabilize_frame
 
@@ -444,7 +449,8 @@ def convert_frames(config: ConvertConfig, inputs: ConvertInputs, plan: Preflight
             with timer("model"):
                 stack = _model_crops(crops, plan.size, cut_on, plate_ones)
                 swapped = swap_batch(swapper, stack, crop_frames, poses=np.array(crop_poses),
-                                     snap_to=None if chosen is None else [chosen.get(f) for f in crop_frames])
+                                     snap_to=None if chosen is None else [chosen.get(f) for f in crop_frames],
+                                     mouths=None if mouths is None or chosen is not None else mouths(stack))
                 rgb, mask, actor_frames = swapped.rgb, swapped.mask, swapped.actor_frames
                 again, _ = swapper(rgb, crop_frames)
                 rebuilt = swapper.reconstruct(stack) if config.colour_match in NEEDS_REFERENCE else None
@@ -541,13 +547,18 @@ def convert_chunk(config: ConvertConfig, inputs: ConvertInputs, *,
         framing = dataclasses.replace(inputs.framing, size=plan.size)
         snap_frames = _snap_frames(config, inputs, plan)
         past_edges = sum(not frames[0] <= int(plan.track.frames[i]) <= frames[1] for i in snap_frames)
-        with atomic_dir(inputs.out_dir) as tmp, open_framing(framing, plan.track, linear=clip.linear) as frame_of, \
+        with contextlib.ExitStack() as opened, atomic_dir(inputs.out_dir) as tmp, \
+                open_framing(framing, plan.track, linear=clip.linear) as frame_of, \
                 progress_bar(frames[1] - frames[0] + 1 + past_edges, f"convert {inputs.variant.name}",
                              callback=progress) as bar:
             plate_frames = PlateFrames(clip, frame_of, timer)
-            snaps = SnapChoices(config, inputs, plan, clip, plate_frames, snap_frames, bar) if snap_frames else None
+            # a snapping model held to the plate's mouth reads it with the face mesh (pipeline.convert.snaps)
+            mouths = (opened.enter_context(contextlib.closing(PlateMouths(linear=clip.linear)))
+                      if getattr(inputs.swapper, "matches_mouths", False) and not plan.cg else None)
+            snaps = (SnapChoices(config, inputs, plan, clip, plate_frames, snap_frames, bar, mouths)
+                     if snap_frames else None)
             writer = ChunkWriter(tmp, plan, clip, timer)
-            for converted in convert_frames(config, inputs, plan, clip, plate_frames, timer, snaps):
+            for converted in convert_frames(config, inputs, plan, clip, plate_frames, timer, snaps, mouths):
                 writer.add(converted)
                 bar.update(1, f"frame {converted.record.frame}")
             writer.finish(frames)

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import dataclasses
 import logging
+import math
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -52,14 +53,16 @@ class Swapped:
 
 
 def swap_batch(swapper: Swapper, crops: np.ndarray, frames: Sequence[int] | None = None,
-               poses: np.ndarray | None = None, snap_to: Sequence[int | None] | None = None) -> Swapped:
+               poses: np.ndarray | None = None, snap_to: Sequence[int | None] | None = None,
+               mouths: np.ndarray | None = None) -> Swapped:
     """`swapper` on a batch, with the actor frames it snapped to when it can say (a `swap` method, as
     `TrainedSwapper` has), else None. `poses` (B, 3) yaw, pitch, roll of each crop keep a snapping model within
-    its snap limit; `snap_to`, the actor latent chosen per crop over its neighbouring frames (None: its own)."""
+    its snap limit, `mouths` (B, 2) the plate's mouth (PlateMouths) within its mouth tolerance; `snap_to`, the
+    actor latent chosen per crop over its neighbouring frames (None: its own)."""
     swap = getattr(swapper, "swap", None)
     if swap is not None:
-        return swap(crops, frames, poses=poses) if snap_to is None else swap(crops, frames, poses=poses,
-                                                                             snap_to=snap_to)
+        extra = {k: v for k, v in (("snap_to", snap_to), ("mouths", mouths)) if v is not None}
+        return swap(crops, frames, poses=poses, **extra)
     rgb, mask = swapper(crops, frames)
     return Swapped(rgb=rgb, mask=mask, actor_frames=None)
 
@@ -111,6 +114,8 @@ class TrainedSwapper:
                      if bank is not None and used < 1.0 else None)
         self.bank_poses: np.ndarray | None = None  # (N, 3) pose of each bank latent (NaN: unknown), see limit_snaps
         self.snap_limit_deg = 180.0
+        self.bank_mouths: np.ndarray | None = None  # (N, 2) mouth per bank latent (NaN: unknown), see match_mouths
+        self.mouth_tolerance, self.mouth_reach_deg = math.inf, 0.0
         # the person in the plate, whose own decoder rebuilds the crop (the reconstruction colour match's reference)
         self.source_identity = "dancer" if "dancer" in self.trained.model.identities else None
         self.record = {"model": self.trained.model.name, "checkpoint": os.fspath(Path(checkpoint).resolve()),
@@ -146,6 +151,28 @@ class TrainedSwapper:
         self.bank_poses = np.array([poses_by_id.get(i, (np.nan,) * 3) for i in bank.ids], np.float64).reshape(-1, 3)
         self.snap_limit_deg = float(limit_deg)
 
+    def match_mouths(self, mouths_by_id: Mapping[str, Sequence[float | None]], tolerance: float, *,
+                     reach_deg: float = 0.0) -> None:
+        """Snap a crop to an actor latent whose mouth (by bank id: mouth_open and mouth_inside of
+        pipeline.dataset.descriptors, the larger difference counts) is within `tolerance` of the plate's
+        (pipeline.convert.snaps.PlateMouths), within the snap limit (`limit_snaps`); where none there is, to one up to
+        `reach_deg` past the limit; where none is either, to those within the limit whose mouths are nearest
+        (within `tolerance` of the nearest). On the real talking clip the latent nearest the plate's calm talk was
+        the actor's scream on 97 of 139 frames: the actor frames within the limit were two screams (his frontal
+        camera 28-29° below the plate's level face), his calm ones 30-32° below. A latent or a crop whose mouth is
+        not known is not held back."""
+        bank = self.trained.bank
+        if bank is None:
+            return
+        self.bank_mouths = np.array([[np.nan if v is None else float(v) for v in mouths_by_id.get(i, (None, None))]
+                                     for i in bank.ids], np.float64).reshape(-1, 2)
+        self.mouth_tolerance, self.mouth_reach_deg = float(tolerance), float(reach_deg)
+
+    @property
+    def matches_mouths(self) -> bool:
+        """Whether the snaps are held to the plate's mouth (`match_mouths`): conversion then measures it."""
+        return self.snaps and self.bank_mouths is not None and math.isfinite(self.mouth_tolerance)
+
     def __call__(self, crops: np.ndarray, frames: Sequence[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Swap `crops`; `frames` (one plate frame per crop) lets a synced model take the actor's moment."""
         out = self.swap(crops, frames)
@@ -158,9 +185,9 @@ class TrainedSwapper:
         return self.trained.bank is not None and used < 1.0
 
     def swap(self, crops: np.ndarray, frames: Sequence[int] | None = None, poses: np.ndarray | None = None,
-             snap_to: Sequence[int | None] | None = None) -> Swapped:
+             snap_to: Sequence[int | None] | None = None, mouths: np.ndarray | None = None) -> Swapped:
         """Swap `crops` as `__call__` does, and say which actor frame each crop snapped to (if it snapped)."""
-        rgb, mask, actor_frames = self.swap_tensor(self._tensor(crops), frames, poses, snap_to)
+        rgb, mask, actor_frames = self.swap_tensor(self._tensor(crops), frames, poses, snap_to, mouths)
         return Swapped(rgb=rgb.float().permute(0, 2, 3, 1).cpu().numpy(), mask=mask.float()[:, 0].cpu().numpy(),
                        actor_frames=actor_frames)
 
@@ -170,30 +197,53 @@ class TrainedSwapper:
         x = torch.from_numpy(np.ascontiguousarray(crops[..., :3].transpose(0, 3, 1, 2), np.float32)).to(self.device)
         return x.contiguous(memory_format=torch.channels_last) if self.device.type == "cuda" else x
 
-    def _allowed(self, frames: Sequence[int] | None, poses: np.ndarray | None
+    def _allowed(self, frames: Sequence[int] | None, poses: np.ndarray | None, mouths: np.ndarray | None = None
                  ) -> tuple[np.ndarray | None, np.ndarray | None]:
         """(synced, allowed), (B, N) bool each or None: the bank latents of each crop's synced moment, and those it
-        may snap to (the synced ones within the snap limit; where none is, any within it)."""
+        may snap to (the synced ones within the snap limit; where none is, any within it whose mouth matches the
+        crop's, `match_mouths`)."""
         from pipeline.convert.qc import pose_angles
 
         synced = allowed = None
         if self.sync is not None and frames is not None:
             synced = allowed = self.sync.allowed(frames)
+        angles = None  # (B, N) degrees from each crop's pose to each latent's (inf: the latent's is unknown)
         if self.bank_poses is not None and poses is not None:
             with np.errstate(invalid="ignore"):
-                near = pose_angles(poses, np.nan_to_num(self.bank_poses)) <= self.snap_limit_deg
-            near &= np.isfinite(self.bank_poses).all(axis=1)[None, :]
-            allowed = near if synced is None else np.where((synced & near).any(1, keepdims=True), synced & near, near)
+                angles = pose_angles(poses, np.nan_to_num(self.bank_poses))
+            angles = np.where(np.isfinite(self.bank_poses).all(axis=1)[None, :], angles, np.inf)
+        posed = None if angles is None else angles <= self.snap_limit_deg
+        near = posed
+        if self.matches_mouths and mouths is not None:
+            near = self._mouth_match(np.asarray(mouths, np.float64), angles)
+        if near is not None:
+            moment = None if synced is None else synced if posed is None else synced & posed
+            allowed = near if moment is None else np.where(moment.any(1, keepdims=True), moment, near)
         return synced, allowed
 
-    def snap_distances(self, crops: np.ndarray, frames: Sequence[int], poses: np.ndarray | None = None
-                       ) -> tuple[np.ndarray, np.ndarray]:
+    def _mouth_match(self, mouths: np.ndarray, angles: np.ndarray | None) -> np.ndarray:
+        """(B, N) bool: the latents each crop of plate mouth `mouths` (B, 2) may snap to (`match_mouths`), from their
+        pose `angles` (B, N) to it (None: no pose limit)."""
+        shape = (len(mouths), len(self.bank_mouths))
+        within = np.ones(shape, bool) if angles is None else angles <= self.snap_limit_deg
+        reach = within if angles is None else angles <= self.snap_limit_deg + self.mouth_reach_deg
+        apart = np.abs(mouths[:, None, :] - self.bank_mouths[None, :, :])
+        gap = np.fmax(apart[..., 0], apart[..., 1])  # NaN where neither measure is known on both
+        with np.errstate(invalid="ignore"):
+            matching = ~(gap > self.mouth_tolerance)  # a mouth not known (NaN) holds nothing back
+            best = np.where(within & np.isfinite(gap), gap, np.inf).min(axis=1, keepdims=True)
+            nearest = within & ~(gap > best + self.mouth_tolerance)
+        first, second = within & matching, reach & matching
+        return np.where(first.any(1, keepdims=True), first, np.where(second.any(1, keepdims=True), second, nearest))
+
+    def snap_distances(self, crops: np.ndarray, frames: Sequence[int], poses: np.ndarray | None = None,
+                       mouths: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """For crops (B, S, S, 3) of plate `frames`: (B, N) latent distance to each actor latent of the bank
         (infinite where the crop may not snap to it) and (B,) whether the crop has a synced moment to snap to
         (its choice is then that moment's, not one made over neighbouring frames)."""
         import torch
 
-        synced, allowed = self._allowed(frames, poses)
+        synced, allowed = self._allowed(frames, poses, mouths)
         with torch.no_grad(), torch.autocast(self.device.type, dtype=torch.bfloat16,
                                              enabled=self.device.type == "cuda"):
             z = self.trained.model.encode(self._tensor(crops))
@@ -202,18 +252,18 @@ class TrainedSwapper:
         return distance.double().cpu().numpy(), has_moment
 
     def swap_tensor(self, x: torch.Tensor, frames: Sequence[int] | None = None, poses: np.ndarray | None = None,
-                    snap_to: Sequence[int | None] | None = None
+                    snap_to: Sequence[int | None] | None = None, mouths: np.ndarray | None = None
                     ) -> tuple[torch.Tensor, torch.Tensor, list[ActorFrame] | None]:
         """The swap of crops (B, 3, S, S) already on the model's device: colour (B, 3, S, S), mask (B, 1, S, S),
         both left there (conversion batched on the GPU, pipeline.convert.batched), and the actor frames. `poses`
         (B, 3), the crops' head poses, keep a snapping model within `limit_snaps`' limit; `snap_to` names, per
         crop, the bank latent chosen for it over its neighbouring frames (pipeline.convert.snaps), None where the
-        crop takes its own nearest."""
+        crop takes its own nearest; `mouths` (B, 2), the plate's mouth per crop, keep it to `match_mouths`."""
         import torch
 
         if frames is not None and len(frames) != len(x):
             raise ValueError(f"{len(frames)} frames for {len(x)} crops")
-        synced, allowed = self._allowed(frames, poses)
+        synced, allowed = self._allowed(frames, poses, mouths)
         on_gpu = self.device.type == "cuda"  # bf16 and channels-last there, as training ran; float32 on the CPU
         if on_gpu:
             x = x.contiguous(memory_format=torch.channels_last)
@@ -226,14 +276,30 @@ class TrainedSwapper:
         if out.nearest is not None:
             bank = self.trained.bank
             actor_frames = []
-            for item, index in enumerate(out.nearest.cpu().tolist()):
+            taken = out.nearest.cpu().tolist()
+            past = self._past_limit(poses, taken)
+            for item, index in enumerate(taken):
                 origin = bank.origins[index]
                 snapped_from = ("fit_set" if synced is None else "sync_window" if (synced[item] & allowed[item]).any()
                                 else "fallback")
                 actor_frames.append(ActorFrame(bank_id=bank.ids[index], source=None if origin is None else origin[0],
                                                clip_frame=None if origin is None else origin[1],
-                                               snapped_from=snapped_from))
+                                               snapped_from=snapped_from, past_limit_deg=past[item]))
         return out.rgb, out.mask, actor_frames
+
+    def _past_limit(self, poses: np.ndarray | None, taken: list[int]) -> list[float | None]:
+        """Per crop, the degrees past the snap limit the pose of the latent it took lies (`match_mouths` reaches
+        that far for the plate's mouth), None within the limit or where a pose is not known."""
+        from pipeline.convert.qc import pose_angles
+
+        if self.bank_poses is None or poses is None:
+            return [None] * len(taken)
+        out: list[float | None] = []
+        for pose, index in zip(np.asarray(poses, np.float64).reshape(-1, 3), taken):
+            latent = self.bank_poses[index]
+            angle = float(pose_angles(pose, latent)[0, 0]) if np.isfinite(latent).all() else 0.0
+            out.append(round(angle - self.snap_limit_deg, 2) if angle > self.snap_limit_deg else None)
+        return out
 
     def reconstruct(self, crops: np.ndarray) -> np.ndarray:
         """The crops rebuilt as the plate's own person (B, S, S, 3): what the model makes of the plate's light."""

@@ -52,7 +52,7 @@ class AlternatingSnapper(IdentitySwapper):
     def row(frame: int) -> np.ndarray:
         return np.array([1.0 + 0.03 * (frame % 2), 1.0 + 0.004 * (1034 - frame) + 0.03 * ((frame + 1) % 2)])
 
-    def snap_distances(self, crops, frames, poses=None):
+    def snap_distances(self, crops, frames, poses=None, mouths=None):
         return np.stack([self.row(f) for f in frames]), np.zeros(len(frames), bool)
 
     def swap(self, crops, frames, poses=None, snap_to=None):
