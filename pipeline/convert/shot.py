@@ -73,9 +73,10 @@ def shot_swapper(shot: Shot, variant_name: str, checkpoint: Path, *, device: str
         crops = read_faceset(Path(actor))["crops"]
         config = shot.config.convert
         swapper.limit_snaps({c["id"]: (c["yaw"], c["pitch"], c["roll"]) for c in crops}, config.coverage_limit_deg)
-        swapper.match_mouths({c["id"]: (c["descriptors"].get("mouth_open"), c["descriptors"].get("mouth_inside"))
-                              for c in crops if c.get("descriptors", {}).get("face_found")}, config.mouth_tolerance,
-                             reach_deg=config.coverage_hysteresis_deg)
+        # mouths the refined face mesh read (mouth_inside is its measure alone), as conversion reads the plate's
+        swapper.match_mouths({c["id"]: (c["descriptors"]["mouth_open"], c["descriptors"]["mouth_inside"])
+                              for c in crops if c.get("descriptors", {}).get("mouth_inside") is not None},
+                             config.mouth_tolerance, reach_deg=config.coverage_hysteresis_deg)
     return swapper
 
 

@@ -47,8 +47,8 @@ from pipeline.convert.config import ConvertConfig, VariantConfig
 from pipeline.convert.converted import (CHUNK, MANIFEST, FrameRecord, QcRow, frame_dicts, frame_record,
                                         write_converted)
 from pipeline.convert.coverage import fade_weights
-from pipeline.convert.snaps import PlateMouths
 from pipeline.convert.qc import anomaly_scores, consistency, faceset_poses, nearest_training, pose_distance
+from pipeline.convert.snaps import PlateMouths
 from pipeline.convert.swapper import Swapper, crop_device, crop_sources, swap_batch
 from pipeline.errors import InputError
 from pipeline.media.colour import ColourConfig, config_source, display_transform

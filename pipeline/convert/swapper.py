@@ -170,8 +170,10 @@ class TrainedSwapper:
 
     @property
     def matches_mouths(self) -> bool:
-        """Whether the snaps are held to the plate's mouth (`match_mouths`): conversion then measures it."""
-        return self.snaps and self.bank_mouths is not None and math.isfinite(self.mouth_tolerance)
+        """Whether the snaps are held to the plate's mouth (`match_mouths`, some latent's mouth known): conversion
+        then measures it."""
+        return (self.snaps and self.bank_mouths is not None and bool(np.isfinite(self.bank_mouths).any())
+                and math.isfinite(self.mouth_tolerance))
 
     def __call__(self, crops: np.ndarray, frames: Sequence[int] | None = None) -> tuple[np.ndarray, np.ndarray]:
         """Swap `crops`; `frames` (one plate frame per crop) lets a synced model take the actor's moment."""

@@ -53,10 +53,12 @@ def test_a_mouth_nobody_measured_holds_nothing_back(rigid):
     assert {a.bank_id for a in _taken(rigid, CALM)} <= set(rigid.trained.bank.ids[:2])
 
 
-def test_mouth_matching_is_off_with_an_infinite_tolerance_and_a_negative_one_is_refused(snapping_checkpoint):
+def test_mouth_matching_is_off_without_mouths_or_with_an_infinite_tolerance(snapping_checkpoint):
     swapper = TrainedSwapper(snapping_checkpoint, performance=0.0, device="cpu")
     assert not swapper.matches_mouths
-    swapper.match_mouths({}, float("inf"))
+    swapper.match_mouths({}, 0.25)
+    assert not swapper.matches_mouths  # no latent's mouth known (a faceset read by regions, not the mesh)
+    swapper.match_mouths({swapper.trained.bank.ids[0]: (0.1, 0.0)}, float("inf"))
     assert not swapper.matches_mouths
     with pytest.raises(ValueError, match="mouth_tolerance"):
         ConvertConfig(mouth_tolerance=-0.1)
