@@ -339,6 +339,7 @@ class SnapChoices:
         self.chunk = inputs.frames or (inputs.shot.first_frame, inputs.shot.last_frame)
         self.pending = list(indices)  # in frame order, not yet measured
         self.distances: dict[int, np.ndarray] = {}
+        self.matches: dict[int, np.ndarray] = {}  # per frame, the latents whose mouth matches (with `mouths`)
         self.plate_ones = np.ones((clip.height, clip.width), np.float32)
         self.cut_on = crop_device(self.swapper)
 
@@ -358,7 +359,8 @@ class SnapChoices:
             self._measure(batch)
         for old in [f for f in self.distances if f < min(frames) - window]:
             del self.distances[old]  # no frame still to come looks back that far
-        return {f: windowed_snap(self.distances, f, window) for f in frames if f in self.distances}
+            self.matches.pop(old, None)
+        return {f: windowed_snap(self.distances, f, window, self.matches) for f in frames if f in self.distances}
 
     def _measure(self, indices: list[int]) -> None:
         from pipeline.stabilize.crop import UnframeableError
@@ -384,7 +386,10 @@ class SnapChoices:
                 crops = _model_crops(pairs, self.plan.size, self.cut_on, self.plate_ones)
                 mouths = None if self.mouths is None else self.mouths(crops)
                 rows, synced = self.swapper.snap_distances(crops, frames, np.array(poses), mouths)
+                matching = None if mouths is None else self.swapper.mouth_matches(frames, np.array(poses), mouths)
             self.distances.update({f: row for f, row, moment in zip(frames, rows, synced) if not moment})
+            if matching is not None:
+                self.matches.update({f: row for f, row, moment in zip(frames, matching, synced) if not moment})
 
 
 @dataclasses.dataclass

@@ -199,11 +199,12 @@ class TrainedSwapper:
         x = torch.from_numpy(np.ascontiguousarray(crops[..., :3].transpose(0, 3, 1, 2), np.float32)).to(self.device)
         return x.contiguous(memory_format=torch.channels_last) if self.device.type == "cuda" else x
 
-    def _allowed(self, frames: Sequence[int] | None, poses: np.ndarray | None, mouths: np.ndarray | None = None
-                 ) -> tuple[np.ndarray | None, np.ndarray | None]:
+    def _allowed(self, frames: Sequence[int] | None, poses: np.ndarray | None, mouths: np.ndarray | None = None,
+                 *, poses_only: bool = False) -> tuple[np.ndarray | None, np.ndarray | None]:
         """(synced, allowed), (B, N) bool each or None: the bank latents of each crop's synced moment, and those it
         may snap to (the synced ones within the snap limit; where none is, any within it whose mouth matches the
-        crop's, `match_mouths`)."""
+        crop's, `match_mouths`). `poses_only`: every latent whose pose the crop may take, the mouth aside (within
+        the limit, and the reach past it where no latent within has the crop's mouth)."""
         from pipeline.convert.qc import pose_angles
 
         synced = allowed = None
@@ -217,15 +218,16 @@ class TrainedSwapper:
         posed = None if angles is None else angles <= self.snap_limit_deg
         near = posed
         if self.matches_mouths and mouths is not None:
-            near = self._mouth_match(np.asarray(mouths, np.float64), angles)
+            near = self._mouth_match(np.asarray(mouths, np.float64), angles, poses_only=poses_only)
         if near is not None:
             moment = None if synced is None else synced if posed is None else synced & posed
             allowed = near if moment is None else np.where(moment.any(1, keepdims=True), moment, near)
         return synced, allowed
 
-    def _mouth_match(self, mouths: np.ndarray, angles: np.ndarray | None) -> np.ndarray:
+    def _mouth_match(self, mouths: np.ndarray, angles: np.ndarray | None, *, poses_only: bool = False
+                     ) -> np.ndarray:
         """(B, N) bool: the latents each crop of plate mouth `mouths` (B, 2) may snap to (`match_mouths`), from their
-        pose `angles` (B, N) to it (None: no pose limit)."""
+        pose `angles` (B, N) to it (None: no pose limit); `poses_only`: those whose pose it may take."""
         shape = (len(mouths), len(self.bank_mouths))
         within = np.ones(shape, bool) if angles is None else angles <= self.snap_limit_deg
         reach = within if angles is None else angles <= self.snap_limit_deg + self.mouth_reach_deg
@@ -236,22 +238,34 @@ class TrainedSwapper:
             best = np.where(within & np.isfinite(gap), gap, np.inf).min(axis=1, keepdims=True)
             nearest = within & ~(gap > best + self.mouth_tolerance)
         first, second = within & matching, reach & matching
+        if poses_only:
+            return np.where(first.any(1, keepdims=True) | ~second.any(1, keepdims=True), within, reach)
         return np.where(first.any(1, keepdims=True), first, np.where(second.any(1, keepdims=True), second, nearest))
 
     def snap_distances(self, crops: np.ndarray, frames: Sequence[int], poses: np.ndarray | None = None,
                        mouths: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """For crops (B, S, S, 3) of plate `frames`: (B, N) latent distance to each actor latent of the bank
-        (infinite where the crop may not snap to it) and (B,) whether the crop has a synced moment to snap to
-        (its choice is then that moment's, not one made over neighbouring frames)."""
+        (infinite where the crop may not snap to it: beyond the pose limit, or the reach past it where the mouth
+        match reaches that far, `match_mouths`) and (B,) whether the crop has a synced moment to snap to (its choice is then that
+        moment's, not one made over neighbouring frames). Which mouths match is `mouth_matches`: chosen over
+        neighbouring frames, their majority decides (pipeline.convert.snaps)."""
         import torch
 
-        synced, allowed = self._allowed(frames, poses, mouths)
+        synced, allowed = self._allowed(frames, poses, mouths, poses_only=True)
         with torch.no_grad(), torch.autocast(self.device.type, dtype=torch.bfloat16,
                                              enabled=self.device.type == "cuda"):
             z = self.trained.model.encode(self._tensor(crops))
             distance = self.trained.bank.distances(z.float(), None if allowed is None else torch.from_numpy(allowed))
         has_moment = np.zeros(len(crops), bool) if synced is None else (synced & allowed).any(axis=1)
         return distance.double().cpu().numpy(), has_moment
+
+    def mouth_matches(self, frames: Sequence[int], poses: np.ndarray | None, mouths: np.ndarray | None
+                      ) -> np.ndarray | None:
+        """(B, N) bool: the latents each crop may snap to with its mouth (`match_mouths`), None where the model does
+        not match mouths or the crops' are not given."""
+        if not self.matches_mouths or mouths is None:
+            return None
+        return self._allowed(frames, poses, mouths)[1]
 
     def swap_tensor(self, x: torch.Tensor, frames: Sequence[int] | None = None, poses: np.ndarray | None = None,
                     snap_to: Sequence[int | None] | None = None, mouths: np.ndarray | None = None

@@ -137,3 +137,19 @@ def test_each_plate_frame_is_read_once_and_the_frames_past_a_chunk_count_on_its_
     past = [f for f, m in seen if "actor frames" in m]
     assert len(past) == 16 and all(0.0 < f < 1.0 for f in past)
     assert all(a <= b for a, b in zip([f for f, _ in seen], [f for f, _ in seen][1:])) and seen[-1][0] == 1.0
+
+
+def test_the_mouth_decides_by_the_windows_majority_not_frame_by_frame():
+    """A plate mouth wavering about where the second actor frame's mouth tolerance begins lets it in on one frame
+    in three: frame by frame the choice would flip with it; over the window it keeps the first until the second
+    matches on most of its frames, then takes it, and a frame never takes a latent its pose rules out."""
+    rows = _rows([(1.0, 0.9)] * 20)  # the second actor frame is the nearer latent throughout
+    wavering = {f: np.array([True, f % 3 == 0 or f >= 1013]) for f in rows}  # one frame in three, then every one
+    chosen = windowed_snaps(rows, 3, wavering)
+    assert [chosen[f] for f in sorted(chosen)] == [0] * 10 + [1] * 10  # one change, once most frames match
+    frame_by_frame = list(windowed_snaps(rows, 0, wavering).values())
+    assert sum(a != b for a, b in zip(frame_by_frame, frame_by_frame[1:])) >= 6
+    rows[1015] = np.array([1.0, np.inf])  # beyond the pose limit on 1015: never taken there, whatever the mouths
+    assert windowed_snaps(rows, 3, wavering)[1015] == 0
+    nowhere = {f: np.array([False, False]) for f in rows}  # no mouth matches at all: the distances alone decide
+    assert set(windowed_snaps(_rows([(1.0, 0.9)] * 5), 2, nowhere).values()) == {1}
