@@ -246,9 +246,9 @@ class TrainedSwapper:
                        mouths: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """For crops (B, S, S, 3) of plate `frames`: (B, N) latent distance to each actor latent of the bank
         (infinite where the crop may not snap to it: beyond the pose limit, or the reach past it where the mouth
-        match reaches that far, `match_mouths`) and (B,) whether the crop has a synced moment to snap to (its choice is then that
-        moment's, not one made over neighbouring frames). Which mouths match is `mouth_matches`: chosen over
-        neighbouring frames, their majority decides (pipeline.convert.snaps)."""
+        match reaches that far, `match_mouths`) and (B,) whether the crop has a synced moment to snap to (its
+        choice is then that moment's, not one made over neighbouring frames). Which mouths match is
+        `mouth_matches`: chosen over neighbouring frames, their majority decides (pipeline.convert.snaps)."""
         import torch
 
         synced, allowed = self._allowed(frames, poses, mouths, poses_only=True)

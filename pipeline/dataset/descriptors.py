@@ -328,7 +328,8 @@ def mesh_measures(rgb: np.ndarray, landmarks: np.ndarray, *, eye_baseline: float
         eyes_closed = eyes_closed_from(openness / (eye_baseline or EYE_OPEN_RATIO), turned=turned)
     units = NOSE_MM / (MOUTH_OPEN_FULL * 1000.0)
     return {"mouth_open": max(gap, INTERIOR_SCALE * interior) * units,
-            "mouth_inside": INTERIOR_SCALE * interior * units, "teeth_visible": bool(teeth / nose ** 2 >= TEETH_MIN_AREA),
+            "mouth_inside": INTERIOR_SCALE * interior * units,
+            "teeth_visible": bool(teeth / nose ** 2 >= TEETH_MIN_AREA),
             "eye_openness": openness if eyes_closed is not None else None, "eyes_closed": eyes_closed,
             "eyes_turned": turned}
 
