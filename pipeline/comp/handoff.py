@@ -87,7 +87,13 @@ def nuke_script(*, shot: Any, edit: Edit, variants: Mapping[str, ConvertedVarian
                                 ("colorspace", space), ("premultiplied", "true"), ("name", f"Swap_{v}")], inputs=0)
         lines.append(f"set N_swap_{v} [stack 0]")
         lines += _node("Shuffle", [("in", "mask"), ("name", f"Mask_{v}")])
-        lines += [f"push $N_swap_{v}", "push $N_plate"]
+        # the plate's own face painted out (the pass's paint layer, black where none was) goes under the swap
+        lines += [f"push $N_swap_{v}"]
+        lines += _node("Shuffle", [("in", "paint"), ("name", f"Paint_{v}")])
+        lines.append("push $N_plate")
+        lines += _node("Merge2", [("operation", "over"), ("name", f"Clean_{v}")], inputs=2)
+        lines.append(f"set N_clean_{v} [stack 0]")
+        lines += [f"push $N_swap_{v}", f"push $N_clean_{v}"]
         lines += _node("Merge2", [("operation", "over"), ("name", f"Comp_{v}")], inputs=2)
         lines.append(f"set N_comp_{v} [stack 0]")
     lines.append(f"push $N_comp_{_safe(edit.segments[0].variant)}")

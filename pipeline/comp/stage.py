@@ -91,7 +91,8 @@ def _file_hash(path: Path) -> str:
 
 
 def variant_frame(data: ConvertedVariant, frame: int, plate_linear: np.ndarray, edit: Edit) -> np.ndarray:
-    """One variant's comp of `frame` (linear): its swap pass, head-fitted, over the plate."""
+    """One variant's comp of `frame` (linear): its swap pass, head-fitted, over the plate with its own face
+    painted out (the pass's paint layer, where it has one: it stays with the plate, not the fitted head)."""
     from pipeline.media.image import read_exr
 
     record = data.by_frame[frame]
@@ -101,7 +102,11 @@ def variant_frame(data: ConvertedVariant, frame: int, plate_linear: np.ndarray, 
     rgba = np.stack([channels[c] for c in "RGBA"], axis=-1)
     if not edit.head_fit.identity:
         rgba = apply_head_fit(rgba, np.asarray(record.transform), data["crop_size"], edit.head_fit)
-    return plate_linear * (1.0 - rgba[..., 3:4]) + rgba[..., :3]
+    under = plate_linear
+    if "paint.A" in channels:
+        paint = np.stack([channels[f"paint.{c}"] for c in "RGBA"], axis=-1)
+        under = plate_linear * (1.0 - paint[..., 3:4]) + paint[..., :3]
+    return under * (1.0 - rgba[..., 3:4]) + rgba[..., :3]
 
 
 def render_edit(shot: Shot, edit: Edit, *, fixes_dir: str | os.PathLike | None = None, out_dir: str | os.PathLike,

@@ -1,6 +1,7 @@
 """Putting a swapped crop back into the plate: the exact inverse warp of the crop into the region it covers,
 colour match inside the mask, motion blur along the head's image motion, mask erosion and feather, and the
-premultiplied composite over the plate (in linear light, touching only the head's region).
+premultiplied composite over the plate (in linear light, touching only the head's region), over the plate's own
+face painted out where the face mesh found it (pipeline.convert.paintout).
 """
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import numpy as np
 from pipeline.convert.blur import motion_blur
 from pipeline.convert.colour import colour_match
 from pipeline.convert.config import ConvertConfig
+from pipeline.convert.paintout import PaintOut
 from pipeline.media.image import linear_to_srgb, srgb_to_linear
 
 
@@ -30,6 +32,8 @@ class PutBack:
     premult: np.ndarray   # (h, w, 3) linear, premultiplied by `alpha`
     alpha: np.ndarray     # (h, w) after erosion and feather
     mask: np.ndarray      # (h, w) the model's matte warped into the plate, before erosion
+    paint: np.ndarray | None = None        # (h, w, 3) linear, premultiplied by `paint_alpha`: the plate's face
+    paint_alpha: np.ndarray | None = None  # (h, w) painted out, under the swap (None: nothing painted)
 
 
 def plate_roi(transform: np.ndarray, size: int, shape: tuple[int, int], margin: int) -> tuple[int, int, int, int]:
@@ -54,12 +58,13 @@ def face_box(transform: np.ndarray, size: int, shape: tuple[int, int]) -> list[f
 
 
 def put_back(plate: np.ndarray, rgb: np.ndarray, mask: np.ndarray, transform: np.ndarray, *, config: ConvertConfig,
-             motion: np.ndarray, linear: bool, match: bool = True, reference: np.ndarray | None = None
-             ) -> PutBack | None:
+             motion: np.ndarray, linear: bool, match: bool = True, reference: np.ndarray | None = None,
+             paint: PaintOut | None = None, paint_weight: float = 1.0) -> PutBack | None:
     """Warp a swapped crop (display values when the plate is, like the model's input) into the plate and
     prepare it for the composite: colour match, motion blur, erosion, feather. None if it misses the plate.
     `reference` is the model's reconstruction of the plate's person from the same crop (colour matches that
-    need one)."""
+    need one); `paint` the plate's face filled (pipeline.convert.paintout), laid under the swap at
+    `paint_weight` (the swap's own fade in and out)."""
     from pipeline.stabilize.crop import unstabilize
 
     size = rgb.shape[0]
@@ -98,15 +103,26 @@ def put_back(plate: np.ndarray, rgb: np.ndarray, mask: np.ndarray, transform: np
     if config.feather_px > 0:
         final = cv2.GaussianBlur(final, (0, 0), config.feather_px)
     straight = premult / np.maximum(alpha, 1e-6)[..., None]
-    return PutBack(x0, y0, (straight * final[..., None]).astype(np.float32), final.astype(np.float32), matte)
+    back = PutBack(x0, y0, (straight * final[..., None]).astype(np.float32), final.astype(np.float32), matte)
+    if paint is not None and paint_weight > 0:
+        local_paint = paint.transform @ shift
+        weight = np.clip(unstabilize(paint.weight, local_paint, shape), 0.0, 1.0) * np.float32(paint_weight)
+        fill = np.clip(unstabilize(paint.fill, local_paint, shape), 0.0, None)
+        if not linear:
+            fill = srgb_to_linear(np.clip(fill, 0.0, 1.0)).astype(np.float32)
+        back.paint, back.paint_alpha = (fill * weight[..., None]).astype(np.float32), weight.astype(np.float32)
+    return back
 
 
 def composite(plate_linear: np.ndarray, back: PutBack | None) -> np.ndarray:
-    """The swap over the plate (both linear): premultiplied over."""
+    """The swap over the plate (both linear): premultiplied over, the plate's face painted out under it."""
     out = np.array(plate_linear[..., :3], np.float32, copy=True)
     if back is not None:
         h, w = back.alpha.shape
         region = out[back.y0:back.y0 + h, back.x0:back.x0 + w]
+        if back.paint is not None:
+            region *= 1.0 - back.paint_alpha[..., None]
+            region += back.paint
         region *= 1.0 - back.alpha[..., None]
         region += back.premult
     return out

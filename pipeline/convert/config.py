@@ -24,6 +24,9 @@ class ConvertConfig:
     erode_px: int = 2                   # plate pixels the swap's mask shrinks by before feathering
     feather_px: float = 3.0             # Gaussian softness (sigma, plate pixels) of the mask's edge
     motion_blur: bool = True            # blur the swap along the head's image motion on each frame
+    # where the face mesh finds the plate's own face, it is painted out under the swap (the neck drawn up over it,
+    # pipeline.convert.paintout), so the dancer's chin and lips do not show past the edge of a smaller swap
+    paint_out: bool = True
     shutter: float = 0.5                # open shutter in frames (0.5 = 180 degrees)
     batch_size: int = 8                 # crops per model call
     device: str = "auto"                # auto (CUDA when present), cpu, cuda

@@ -17,8 +17,9 @@ then the join; the site converts a long shot as chunks on several workers, then 
     converted.json
     comp/comp.####.png|exr     the composited frames (the plate's format; PNG display-encoded, EXR linear)
     passes/swap.####.exr       plate space, stored over the head's box (EXR data window), linear, premultiplied:
-                               R G B A (A = final matte), mask (the model's matte before erosion); a CG variant
-                               adds <pass>.R/G/B/A per lighting pass
+                               R G B A (A = final matte), mask (the model's matte before erosion), paint.R/G/B/A
+                               (the plate's face painted out, under the swap; on frames where the mesh found it);
+                               a CG variant adds <pass>.R/G/B/A per lighting pass
     passes/crop.####.exr       the raw model output in crop space: R G B A (or <pass>.R/G/B/A)
     review.mp4 (+ thumbnail, filmstrip)
 """
@@ -47,6 +48,7 @@ from pipeline.convert.config import ConvertConfig, VariantConfig
 from pipeline.convert.converted import (CHUNK, MANIFEST, FrameRecord, QcRow, frame_dicts, frame_record,
                                         write_converted)
 from pipeline.convert.coverage import fade_weights
+from pipeline.convert.paintout import PlateFaces
 from pipeline.convert.qc import anomaly_scores, consistency, faceset_poses, nearest_training, pose_distance
 from pipeline.convert.snaps import PlateMouths
 from pipeline.convert.swapper import Swapper, crop_device, crop_sources, swap_batch
@@ -405,10 +407,11 @@ class ConvertedFrame:
 
 def convert_frames(config: ConvertConfig, inputs: ConvertInputs, plan: Preflight, clip: Clip,
                    plate_frames: PlateFrames, timer: _Timer, snaps: SnapChoices | None = None,
-                   mouths: PlateMouths | None = None) -> Iterator[ConvertedFrame]:
+                   mouths: PlateMouths | None = None, faces: PlateFaces | None = None) -> Iterator[ConvertedFrame]:
     """The chunk's frames in order, `config.batch_size` at a time through the model, each read and framed once
     (`plate_frames`); `snaps` chooses the actor latent a snapping model takes per plate frame over its neighbouring
-    frames, else `mouths` measures each crop's mouth for the model to match its own choice to."""
+    frames, else `mouths` measures each crop's mouth for the model to match its own choice to; `faces` paints the
+    plate's face out under the swap on frames where the track measured it."""
     from pipeline.cg.passes import pass_display_rgb, read_passes
     from pipeline.stabilize.crop import UnframeableError, stabilize_frame
 
@@ -482,9 +485,12 @@ def convert_frames(config: ConvertConfig, inputs: ConvertInputs, plan: Preflight
                 reference = None if rebuilt is None else rebuilt[layers]
                 k += 1
             with timer("warp_blend"):
+                measured = faces is not None and plan.track.status[i] == "measured"
+                paint = faces.paint_out(plates[i], transforms[i], plan.size) if measured else None
                 backs = [put_back(plates[i], colours[j], mattes[j], transforms[i], config=config,
                                   motion=plan.motion[i], linear=clip.linear, match=(j == 0),
-                                  reference=None if reference is None else reference[j]) for j in range(n)]
+                                  reference=None if reference is None else reference[j],
+                                  paint=paint if j == 0 else None, paint_weight=float(fade[i])) for j in range(n)]
                 comp = composite_display(plates[i], backs[0], linear=clip.linear, copy=False)
                 qc_crop = cv2.resize(colours[0], (config.qc_size, config.qc_size), interpolation=cv2.INTER_AREA)
             record = FrameRecord(frame=frame, status="swapped", transform=transforms[i].tolist(),
@@ -562,8 +568,10 @@ def convert_chunk(config: ConvertConfig, inputs: ConvertInputs, *,
                       if getattr(inputs.swapper, "matches_mouths", False) and not plan.cg else None)
             snaps = (SnapChoices(config, inputs, plan, clip, plate_frames, snap_frames, bar, mouths)
                      if snap_frames else None)
+            faces = (opened.enter_context(contextlib.closing(PlateFaces(linear=clip.linear)))
+                     if config.paint_out else None)
             writer = ChunkWriter(tmp, plan, clip, timer)
-            for converted in convert_frames(config, inputs, plan, clip, plate_frames, timer, snaps, mouths):
+            for converted in convert_frames(config, inputs, plan, clip, plate_frames, timer, snaps, mouths, faces):
                 writer.add(converted)
                 bar.update(1, f"frame {converted.record.frame}")
             writer.finish(frames)
@@ -587,6 +595,9 @@ def _swap_channels(backs: list[PutBack | None], layers: tuple[str, ...], cg: boo
         return {c: np.zeros((1, 1), np.float32) for c in ("R", "G", "B", "A", "mask")}, (0, 0)
     channels = {"R": main.premult[..., 0], "G": main.premult[..., 1], "B": main.premult[..., 2], "A": main.alpha,
                 "mask": main.mask}
+    if main.paint is not None:
+        channels.update({"paint.R": main.paint[..., 0], "paint.G": main.paint[..., 1], "paint.B": main.paint[..., 2],
+                         "paint.A": main.paint_alpha})
     if cg:
         for name, back in zip(layers, backs):
             channels.update({f"{name}.R": back.premult[..., 0], f"{name}.G": back.premult[..., 1],

@@ -86,6 +86,8 @@ def test_nuke_script_names_every_pass_and_parses(renders, identity_shot):
     assert f'file "{str(identity_shot.plate).replace("%04d", "####")}"' in text
     classes = _parse_nuke(text)
     assert {"Read", "Axis2", "Shuffle", "Merge2", "Dissolve", "Write"} <= set(classes)
+    for variant in ("same", "graded"):  # the plate's face painted out (the pass's paint layer) under each swap
+        assert f" in paint\n name Paint_{variant}" in text and f" name Clean_{variant}" in text
 
 
 def test_comp_exrs_and_nuke_script_name_the_review_clips_colour_space(renders):
