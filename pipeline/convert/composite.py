@@ -106,7 +106,11 @@ def put_back(plate: np.ndarray, rgb: np.ndarray, mask: np.ndarray, transform: np
     back = PutBack(x0, y0, (straight * final[..., None]).astype(np.float32), final.astype(np.float32), matte)
     if paint is not None and paint_weight > 0:
         local_paint = paint.transform @ shift
-        weight = np.clip(unstabilize(paint.weight, local_paint, shape), 0.0, 1.0) * np.float32(paint_weight)
+        # only where the model's matte does not reach: under the swap's own soft edge the plate's face is what the
+        # edge blends with (a fill there, the backdrop drawn up beside the neck, rimmed the synthetic pirouette's
+        # heads: 0.3 dB against the truth)
+        weight = (np.clip(unstabilize(paint.weight, local_paint, shape), 0.0, 1.0) * (1.0 - matte)
+                  * np.float32(paint_weight))
         fill = np.clip(unstabilize(paint.fill, local_paint, shape), 0.0, None)
         if not linear:
             fill = srgb_to_linear(np.clip(fill, 0.0, 1.0)).astype(np.float32)
