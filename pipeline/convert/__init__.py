@@ -8,6 +8,8 @@ Public API:
     join_converted(chunk_dirs, out_dir, *, progress=None) -> ConvertOutputs   (chunks: run with inputs.frames)
     shot.run_shot(shot, variant_name, *, frames=None, out=None) / shot.join_shot: the stage on a shot folder
     composite: put_back, composite, composite_display (a swapped crop back into the plate)
+    paintout: PlateFaces(linear=).paint_out(plate, transform, size) -> PaintOut | None, face_fill (the plate's own
+        face painted out where the swap does not cover it: put_back(..., paint=) lays it under the swap)
     TrainedSwapper(checkpoint, *, performance=None, device="auto", syncs=None, sync_window=0): the model behind a
         numpy interface (shot.shot_swapper builds one from a shot's variant, with its performance sync);
         its swap(crops, frames) -> Swapped(rgb, mask, actor_frames) also says which actor frame each crop snapped to

@@ -68,6 +68,23 @@ def test_the_paint_dissolves_with_the_swap():
     assert np.allclose(backs[1].paint_alpha, 0.25 * backs[0].paint_alpha, atol=1e-6)
 
 
+def test_under_the_swaps_own_matte_the_plate_stays_for_its_edge_to_blend_with():
+    """Only where the model's matte does not reach: under the swap's soft edge a fill would rim the head with what
+    lies beside the neck (0.3 dB against the synthetic pirouette's truth)."""
+    from pipeline.convert.composite import put_back
+    from pipeline.convert.config import ConvertConfig
+    from pipeline.convert.paintout import PaintOut
+
+    crop, points = _head()
+    paint = PaintOut(np.eye(3), *face_fill(crop, points, np.ones(crop.shape[:2], bool)))
+    matte = np.zeros((64, 64), np.float32)
+    matte[:32] = 1.0  # the swap's head ends at row 64 of the 128² crop: above the lips
+    back = put_back(crop, np.full((64, 64, 3), 0.3, np.float32), matte, np.diag([0.5, 0.5, 1.0]),
+                    config=ConvertConfig(motion_blur=False), motion=np.zeros(2), linear=False, paint=paint)
+    assert back.paint_alpha[72 - back.y0, 64 - back.x0] == pytest.approx(1.0, abs=1e-3)
+    assert back.paint_alpha[40 - back.y0, 64 - back.x0] == pytest.approx(0.0, abs=1e-3)
+
+
 class UpperHalfSwapper(IdentitySwapper):
     """A swap that covers only the crop's upper rows with a flat grey: a head whose chin sits higher than the
     plate's, as the real clip's rigid swap did."""
