@@ -140,6 +140,52 @@ def dancer_margins(root: Path) -> dict[str, float]:
     return {name: float(sum(values) / len(values)) for name, values in margins.items()}
 
 
+def plate_lips_showing(root: Path, converted: Any) -> tuple[int, int]:
+    """Of a variant's whole swaps (the swap's matte reaches 1: not dissolving from or to the plate) where the face
+    mesh finds the plate's lips, how many show a fifth or more of the lips' area past the swap and the paint-out
+    under it (pipeline.convert.paintout), and how many were looked at: the dancer's mouth talking under the swap.
+    The mesh reads the head's crop at 256² as the paint-out does (on the whole 960x1254 catwalk frame it placed
+    the lips 30 pixels off)."""
+    import cv2
+    import numpy as np
+
+    from pipeline.convert.paintout import MESH_SIDE
+    from pipeline.dataset.descriptors import OUTER_LIP_POLYGON
+    from pipeline.media.clip import open_clip
+    from pipeline.media.image import read_exr
+    from pipeline.shot import frame_path, load_shot
+    from pipeline.stabilize.crop import stabilize_frame
+    from pipeline.track.solve import Landmarker, to_rgb8
+
+    shot, mesh = load_shot(root), Landmarker(mode="static")
+    showing = looked = 0
+    try:
+        with open_clip(shot.plate, first_frame=shot.first_frame, fps=shot.fps) as clip:
+            for record in converted.frames:
+                if record.status != "swapped":
+                    continue
+                channels = read_exr(converted.folder / frame_path(converted["passes"]["swap"], record.frame))
+                if channels["A"].max() < 0.99:
+                    continue
+                scale = MESH_SIDE / converted["crop_size"]
+                transform = np.diag([scale, scale, 1.0]) @ np.asarray(record.transform, np.float64)
+                crop = stabilize_frame(np.asarray(clip.read(record.frame))[..., :3], transform, MESH_SIDE)
+                points = mesh(to_rgb8(crop, linear=clip.linear))
+                if points is None:
+                    continue
+                inverse = np.linalg.inv(transform)
+                outline = points[list(OUTER_LIP_POLYGON)] @ inverse[:2, :2].T + inverse[:2, 2]
+                lips = np.zeros(channels["A"].shape, np.uint8)
+                cv2.fillPoly(lips, [np.round(outline).astype(np.int32)], 1)
+                paint = channels.get("paint.A", np.zeros_like(channels["A"]))
+                covered = 1.0 - (1.0 - channels["A"]) * (1.0 - paint)
+                looked += 1
+                showing += bool(np.mean(covered[lips > 0] < 0.5) >= 0.2)
+    finally:
+        mesh.close()
+    return showing, looked
+
+
 def _bin_margins(result: dict[str, Any]) -> dict[str, float | None]:
     return {row["bin"]: row["identity_margin"] for row in result["bins"]}
 
@@ -181,6 +227,9 @@ def report_shot(report, name: str, root: Path) -> None:
         flagged = [q for q in swapped if q.anomaly is not None and q.anomaly > threshold]
         report.add(f"{name}: {variant['name']} swapped frames flagged by the anomaly score ({len(swapped)} swapped)",
                    100.0 * len(flagged) / max(1, len(swapped)), "%", goal="<= 5" if name == "talk" else None)
+        showing, looked = plate_lips_showing(root, converted)
+        report.add(f"{name}: {variant['name']} whole swaps showing the plate's own lips past the swap "
+                   f"({looked} with the plate's lips found)", showing, "frames", goal="0")
         for view in converted["coverage"]["missing"]:
             log.info("%s %s: %s", name, variant["name"], view["text"])
     log.info("%s eval table:\n%s", name, (layout.eval() / "eval.md").read_text())
