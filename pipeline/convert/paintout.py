@@ -20,7 +20,8 @@ import dataclasses
 import cv2
 import numpy as np
 
-MESH_SIDE = 256  # the crop the face mesh reads, in pixels (its detector wants about 256)
+from pipeline.dataset.descriptors import MESH_SIDE  # the side the face mesh reads the head's crop at
+
 MARGIN = 0.05    # of the face's height, the outline is grown by: the jaw's edge and its shadow lie past the mesh
 SAMPLE = 0.05    # of the face's height, below the outline, whose median colour is drawn up each column
 MIN_FACE = 0.15  # of the crop's side, the least face height taken as the plate's face (smaller: a false find)
